@@ -1,0 +1,33 @@
+/**
+ * Counters by reason. Every stage counts what it could not parse or chose to drop, so the
+ * summary and `stats` events can say exactly what was lost and why.
+ */
+export class ReasonCounter {
+  private readonly counts = new Map<string, number>();
+
+  add(reason: string, n = 1): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + n);
+  }
+
+  get(reason: string): number {
+    return this.counts.get(reason) ?? 0;
+  }
+
+  total(): number {
+    let t = 0;
+    for (const v of this.counts.values()) t += v;
+    return t;
+  }
+
+  merge(other: ReasonCounter | Record<string, number>): void {
+    const entries = other instanceof ReasonCounter ? other.counts.entries() : Object.entries(other);
+    for (const [k, v] of entries) this.add(k, v);
+  }
+
+  /** Plain object, keys sorted, for JSON output. */
+  toJSON(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const k of [...this.counts.keys()].sort()) out[k] = this.counts.get(k)!;
+    return out;
+  }
+}

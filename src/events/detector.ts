@@ -1,0 +1,62 @@
+/**
+ * The detector contract. A detector receives packets, flow ends and parsed protocol
+ * messages, and emits alerts through the context. rules/ and detect/ both implement it,
+ * so neither imports the other; wiring lives in src/pipeline/.
+ */
+import type { AlertEvent, DeviceRef } from './eve.js';
+import type { FlowEndReason, FlowView } from './flow.js';
+import type { PacketView } from './packet.js';
+import type { DirectionValue } from './flow.js';
+
+/** A parsed application-layer message (DNS query, TLS hello, HTTP request, Stratum call …). */
+export interface ProtocolMessage {
+  /** Protocol id: 'dns' | 'tls' | 'http' | 'stratum' | 'dhcp' | 'mdns' | 'ssdp' | … */
+  readonly protocol: string;
+  /** Message kind within the protocol ('query', 'client_hello', 'request', 'login' …). */
+  readonly kind: string;
+  readonly dir: DirectionValue;
+  readonly tsUs: number;
+  /** Parser-defined fields; each protocol file exports a precise type for its own. */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** What a detector supplies for one alert; the pipeline fills timestamp, tuple, flow_id, sensor. */
+export interface AlertInput {
+  detector: string;
+  signatureId: number;
+  signature: string;
+  category: string;
+  /** 1 = high … 3 = low (Suricata's convention). */
+  severity: 1 | 2 | 3 | 4;
+  evidence: Record<string, unknown>;
+  device?: DeviceRef;
+  rev?: number;
+  metadata?: Record<string, string[]>;
+  appProto?: string;
+  /** Key under which repeats of the same finding in the same flow are collapsed. */
+  dedupKey?: string;
+  /** Overrides for alerts not tied to a flow (e.g. host-level scan alerts). */
+  srcIp?: string;
+  destIp?: string;
+  srcPort?: number;
+  destPort?: number;
+  proto?: string;
+  tsUs?: number;
+}
+
+export interface DetectorContext {
+  emit(flow: FlowView | null, alert: AlertInput): void;
+  /** Other events (dns, tls, http, device …) go through the same sink. */
+  emitEvent(event: Record<string, unknown>): void;
+}
+
+export interface Detector {
+  readonly id: string;
+  onPacket?(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void;
+  onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
+  onFlowEnd?(flow: FlowView, reason: FlowEndReason, ctx: DetectorContext): void;
+  /** End of input: flush host-level aggregates. */
+  onFinish?(ctx: DetectorContext): void;
+}
+
+export type { AlertEvent };

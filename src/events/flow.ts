@@ -1,0 +1,53 @@
+/**
+ * The flow contract: what the flow table exposes to protocol parsers and detectors.
+ * The flow table (src/flow/) owns the records; everything above reads them through this view.
+ */
+
+/** Direction of a packet or stream relative to the flow's initiator. */
+export const Direction = { TO_SERVER: 0, TO_CLIENT: 1 } as const;
+export type DirectionValue = 0 | 1;
+
+/** Suricata's flow.state values for TCP (and "new"/"established" for others). */
+export type FlowStateName = 'new' | 'established' | 'closed';
+
+/** Why a flow left the table. */
+export type FlowEndReason = 'idle-timeout' | 'active-timeout' | 'tcp-closed' | 'evicted' | 'shutdown';
+
+export interface FlowView {
+  /** Stable 52-bit flow id (fits a double), as EVE's flow_id. */
+  readonly id: number;
+  readonly proto: number;
+  readonly ipVersion: number;
+  readonly vlan: number;
+  /** Client (initiator) and server addresses as text, computed once per flow. */
+  readonly clientIp: string;
+  readonly serverIp: string;
+  readonly clientPort: number;
+  readonly serverPort: number;
+  /** IPv4 addresses as integers (0 for IPv6). */
+  readonly client4: number;
+  readonly server4: number;
+  /** Client and server MAC as "aa:bb:cc:dd:ee:ff" when the link had one, else ''. */
+  readonly clientMac: string;
+  readonly serverMac: string;
+  readonly firstTsUs: number;
+  readonly lastTsUs: number;
+  readonly pktsToServer: number;
+  readonly pktsToClient: number;
+  readonly bytesToServer: number;
+  readonly bytesToClient: number;
+  /** TCP: SYN, SYN-ACK and ACK of the handshake all seen. */
+  readonly handshakeSeen: boolean;
+  readonly synSeen: boolean;
+  readonly finSeen: boolean;
+  readonly rstSeen: boolean;
+  readonly state: FlowStateName;
+  /** Bitwise OR of all TCP flags seen in each direction. */
+  readonly tcpFlagsToServer: number;
+  readonly tcpFlagsToClient: number;
+  /**
+   * Per-flow scratch space for protocol parsers and detectors, keyed by their id.
+   * Created lazily; dropped with the flow. Keeps detector state bounded by the flow table.
+   */
+  readonly userData: Map<string, unknown>;
+}

@@ -1,0 +1,6 @@
+export * from './packet.js';
+export * from './flow.js';
+export * from './stream.js';
+export * from './detector.js';
+export * from './eve.js';
+export * from './counters.js';
