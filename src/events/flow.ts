@@ -45,6 +45,8 @@ export interface FlowView {
   /** Bitwise OR of all TCP flags seen in each direction. */
   readonly tcpFlagsToServer: number;
   readonly tcpFlagsToClient: number;
+  /** Direction of the packet being processed right now (valid inside onPacket callbacks). */
+  readonly lastDir: DirectionValue;
   /**
    * Per-flow scratch space for protocol parsers and detectors, keyed by their id.
    * Created lazily; dropped with the flow. Keeps detector state bounded by the flow table.

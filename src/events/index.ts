@@ -4,3 +4,4 @@ export * from './stream.js';
 export * from './detector.js';
 export * from './eve.js';
 export * from './counters.js';
+export * from './intel.js';
