@@ -1,0 +1,80 @@
+/**
+ * EVE JSON-lines output to a file or stdout. Buffered: events are appended to a string
+ * buffer and written in large synchronous chunks, so millions of flow events do not
+ * create millions of write calls (and nothing is lost if the process exits normally).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+export interface EventSink {
+  write(event: object): void;
+  close(): void;
+}
+
+export class EveWriter implements EventSink {
+  private readonly fd: number;
+  private readonly ownsFd: boolean;
+  private buf: string[] = [];
+  private bufLen = 0;
+  count = 0;
+
+  /** `target` is a path or '-' for stdout. */
+  constructor(target: string, private readonly flushBytes = 1 << 20) {
+    if (target === '-') {
+      this.fd = 1;
+      this.ownsFd = false;
+    } else {
+      this.fd = openSync(target, 'w');
+      this.ownsFd = true;
+    }
+  }
+
+  write(event: object): void {
+    const line = JSON.stringify(event);
+    this.buf.push(line);
+    this.bufLen += line.length + 1;
+    this.count++;
+    if (this.bufLen >= this.flushBytes) this.flush();
+  }
+
+  flush(): void {
+    if (this.buf.length === 0) return;
+    const text = this.buf.join('\n') + '\n';
+    this.buf = [];
+    this.bufLen = 0;
+    const data = Buffer.from(text);
+    let off = 0;
+    while (off < data.length) {
+      try {
+        off += writeSync(this.fd, data, off);
+      } catch (err) {
+        // stdout to a pipe may be non-blocking: retry on EAGAIN instead of losing events
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      }
+    }
+  }
+
+  close(): void {
+    this.flush();
+    if (this.ownsFd) closeSync(this.fd);
+  }
+}
+
+/** Collects events in memory (tests, the demo's alert list). */
+export class MemorySink implements EventSink {
+  readonly events: Record<string, unknown>[] = [];
+  write(event: object): void {
+    this.events.push(event as Record<string, unknown>);
+  }
+  close(): void {}
+}
+
+/** Fans out to several sinks. */
+export class TeeSink implements EventSink {
+  constructor(private readonly sinks: EventSink[]) {}
+  write(event: object): void {
+    for (const s of this.sinks) s.write(event);
+  }
+  close(): void {
+    for (const s of this.sinks) s.close();
+  }
+}
