@@ -1,0 +1,181 @@
+/**
+ * Multi-pattern byte matcher (Aho-Corasick), built once, scanned millions of times.
+ *
+ * Why this layout: the scan loop is one table read per input byte. Transitions are a
+ * dense Int32Array indexed by state * classCount + class, where bytes are first mapped to
+ * a small set of equivalence classes (every byte that appears in no pattern shares class
+ * 0). That keeps 10,000 patterns to a few megabytes instead of states × 256 entries.
+ *
+ * Case: the automaton runs over ASCII-lowercased input; case-sensitive patterns are
+ * verified byte-exactly when they are reported, so results are exact for both kinds.
+ */
+
+export interface AcPattern {
+  bytes: Uint8Array;
+  nocase: boolean;
+}
+
+/** Receives matches; a long-lived object so scanning creates no closures. */
+export interface AcSink {
+  /** Pattern `id` ends at `end` (exclusive index into the scanned buffer). Return false to stop. */
+  onMatch(id: number, end: number): boolean;
+}
+
+const LOWER = new Uint8Array(256);
+for (let i = 0; i < 256; i++) LOWER[i] = i >= 0x41 && i <= 0x5a ? i + 0x20 : i;
+export const ASCII_LOWER: Readonly<Uint8Array> = LOWER;
+
+export class AhoCorasick {
+  readonly patternCount: number;
+  readonly stateCount: number;
+  private readonly classOf: Uint8Array;
+  private readonly classCount: number;
+  private readonly delta: Int32Array;
+  /** First state (self or via failure links) with an output, or -1. */
+  private readonly outHead: Int32Array;
+  /** Next state with output along the failure chain, or -1. */
+  private readonly outNext: Int32Array;
+  /** Patterns ending at a state: CSR offsets into outIds. */
+  private readonly outStart: Int32Array;
+  private readonly outIds: Int32Array;
+  private readonly patterns: AcPattern[];
+
+  constructor(patterns: readonly AcPattern[]) {
+    this.patterns = patterns.map((p) => ({ bytes: p.bytes, nocase: p.nocase }));
+    this.patternCount = patterns.length;
+
+    // Byte classes over lowercased pattern bytes.
+    const classOf = new Uint8Array(256);
+    let classes = 1;
+    const seen = new Int16Array(256).fill(-1);
+    for (const p of patterns) {
+      for (const b of p.bytes) {
+        const l = LOWER[b];
+        if (seen[l] < 0) {
+          if (classes >= 255) { seen[l] = 0; continue; }
+          seen[l] = classes++;
+        }
+      }
+    }
+    for (let b = 0; b < 256; b++) classOf[b] = Math.max(0, seen[LOWER[b]]);
+    this.classOf = classOf;
+    this.classCount = classes;
+    // If more than 254 distinct bytes occur, the overflow bytes share class 0 with absent
+    // bytes; verification below keeps results exact (class 0 then only over-reports).
+
+    // Trie in growable arrays.
+    let cap = 1024;
+    let goto = new Int32Array(cap * classes).fill(-1);
+    let nStates = 1;
+    const ends: number[][] = [[]];
+    patterns.forEach((p, id) => {
+      let s = 0;
+      for (const b of p.bytes) {
+        const c = classOf[b];
+        let t = goto[s * classes + c];
+        if (t < 0) {
+          if (nStates >= cap) {
+            cap *= 2;
+            const g = new Int32Array(cap * classes).fill(-1);
+            g.set(goto);
+            goto = g;
+          }
+          t = nStates++;
+          ends.push([]);
+          goto[s * classes + c] = t;
+        }
+        s = t;
+      }
+      ends[s].push(id);
+    });
+    this.stateCount = nStates;
+
+    // BFS: failure links, full transition function.
+    const delta = goto.subarray(0, nStates * classes);
+    const fail = new Int32Array(nStates);
+    const queue = new Int32Array(nStates);
+    let qh = 0;
+    let qt = 0;
+    for (let c = 0; c < classes; c++) {
+      const t = delta[c];
+      if (t < 0) delta[c] = 0;
+      else { fail[t] = 0; queue[qt++] = t; }
+    }
+    while (qh < qt) {
+      const s = queue[qh++];
+      const f = fail[s];
+      for (let c = 0; c < classes; c++) {
+        const t = delta[s * classes + c];
+        if (t < 0) delta[s * classes + c] = delta[f * classes + c];
+        else { fail[t] = delta[f * classes + c]; queue[qt++] = t; }
+      }
+    }
+    this.delta = delta.slice();
+
+    const outStart = new Int32Array(nStates + 1);
+    let total = 0;
+    for (let s = 0; s < nStates; s++) { outStart[s] = total; total += ends[s].length; }
+    outStart[nStates] = total;
+    const outIds = new Int32Array(total);
+    for (let s = 0; s < nStates; s++) outIds.set(ends[s], outStart[s]);
+    this.outStart = outStart;
+    this.outIds = outIds;
+
+    // Output chains in BFS order so a state's failure target is already resolved.
+    const outHead = new Int32Array(nStates).fill(-1);
+    const outNext = new Int32Array(nStates).fill(-1);
+    const headOf = (s: number): number => (s === 0 ? -1 : outHead[s]);
+    for (let i = 0; i < qt; i++) {
+      const s = queue[i];
+      const viaFail = headOf(fail[s]);
+      if (ends[s].length > 0) { outHead[s] = s; outNext[s] = viaFail; } else outHead[s] = viaFail;
+    }
+    this.outHead = outHead;
+    this.outNext = outNext;
+  }
+
+  /** Scan buf[start, end); reports every (pattern, end) occurrence, overlapping included. */
+  scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
+    const delta = this.delta;
+    const classOf = this.classOf;
+    const k = this.classCount;
+    const outHead = this.outHead;
+    let s = 0;
+    for (let i = start; i < end; i++) {
+      s = delta[s * k + classOf[buf[i]]];
+      let o = outHead[s];
+      while (o >= 0) {
+        for (let j = this.outStart[o], je = this.outStart[o + 1]; j < je; j++) {
+          const id = this.outIds[j];
+          if (this.verify(id, buf, i + 1, start) && !sink.onMatch(id, i + 1)) return;
+        }
+        o = this.outNext[o];
+      }
+    }
+  }
+
+  /** Exact check of pattern id ending at `end` (class folding may merge bytes). */
+  private verify(id: number, buf: Uint8Array, end: number, start: number): boolean {
+    const p = this.patterns[id].bytes;
+    const from = end - p.length;
+    if (from < start) return false;
+    if (this.patterns[id].nocase) {
+      for (let i = 0; i < p.length; i++) if (LOWER[buf[from + i]] !== LOWER[p[i]]) return false;
+    } else {
+      for (let i = 0; i < p.length; i++) if (buf[from + i] !== p[i]) return false;
+    }
+    return true;
+  }
+
+  /** Convenience for tests and tools: all matches as [id, end] pairs. */
+  findAll(buf: Uint8Array): [number, number][] {
+    const out: [number, number][] = [];
+    this.scan(buf, 0, buf.length, { onMatch: (id, end) => { out.push([id, end]); return true; } });
+    return out;
+  }
+
+  /** Approximate memory of the tables, bytes. */
+  get memoryBytes(): number {
+    return this.delta.byteLength + this.outHead.byteLength * 2 + this.outStart.byteLength + this.outIds.byteLength;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * RuleDetector: runs loaded Suricata-subset rules inside the pipeline.
+ * - onPacket: raw `content` (no sticky buffer) against the packet payload. Per-packet
+ *   matching: content spanning TCP segment boundaries is not seen (documented limitation).
+ * - onMessage: sticky buffers from parsed messages (dns.query, tls.sni, http.*, file.data).
+ * Hits become EVE alerts with detector 'rule', the rule's sid/rev/msg, the classtype's
+ * description as category, its priority as severity, and the matched bytes as evidence.
+ */
+import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { FlowView } from '../events/flow.js';
+import type { PacketView } from '../events/packet.js';
+import { limitEvidence } from '../events/eve.js';
+import { formatIpv4 } from './lists/ip.js';
+import type { HttpRequestFields, HttpResponseFields } from '../protocols/types.js';
+import type { Rule, RuleContext } from './parser.js';
+import { createMatchMeta, RuleEngine, type MatchMeta, type RuleEngineOptions, type RuleHit } from './matcher.js';
+
+export const RULE_DETECTOR_ID = 'rule';
+
+interface FlowRuleState { bits: Set<string>; app: string }
+
+function flowState(flow: FlowView): FlowRuleState {
+  let st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
+  if (!st) {
+    st = { bits: new Set(), app: '' };
+    flow.userData.set(RULE_DETECTOR_ID, st);
+  }
+  return st;
+}
+
+function text(s: unknown): Uint8Array | null {
+  return typeof s === 'string' && s.length > 0 ? Buffer.from(s, 'utf8') : null;
+}
+
+function headerBuffers(headers: readonly [string, string][], firstLine: string): { header: Uint8Array; names: Uint8Array; start: Uint8Array } {
+  let header = '';
+  let names = '\r\n';
+  for (const [k, v] of headers) {
+    header += `${k}: ${v}\r\n`;
+    names += `${k}\r\n`;
+  }
+  names += '\r\n';
+  return {
+    header: Buffer.from(header, 'utf8'),
+    names: Buffer.from(names, 'utf8'),
+    start: Buffer.from(`${firstLine}\r\n${header}\r\n`, 'utf8'),
+  };
+}
+
+function httpVersion(v: unknown): string {
+  const s = typeof v === 'string' && v ? v : '1.1';
+  return s.startsWith('HTTP/') ? s : `HTTP/${s}`;
+}
+
+export class RuleDetector implements Detector {
+  readonly id = RULE_DETECTOR_ID;
+  readonly engine: RuleEngine;
+  private readonly meta: MatchMeta = createMatchMeta();
+  private readonly packetRules: boolean;
+
+  constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
+    this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
+    this.packetRules = this.engine.hasRules('packet');
+  }
+
+  private fillMeta(flow: FlowView | null, dir: 0 | 1, tsUs: number, pkt: PacketView | null): void {
+    const m = this.meta;
+    m.tsUs = tsUs;
+    m.dir = dir;
+    if (flow) {
+      const toServer = dir === 0;
+      m.srcIp = toServer ? flow.clientIp : flow.serverIp;
+      m.dstIp = toServer ? flow.serverIp : flow.clientIp;
+      m.srcPort = toServer ? flow.clientPort : flow.serverPort;
+      m.dstPort = toServer ? flow.serverPort : flow.clientPort;
+      m.proto = flow.proto;
+      m.serverPort = flow.serverPort;
+      m.established = flow.proto === 6
+        ? flow.state === 'established' || flow.handshakeSeen
+        : flow.pktsToServer > 0 && flow.pktsToClient > 0;
+      const st = flowState(flow);
+      m.flowbits = st.bits;
+      m.appProto = st.app;
+    } else if (pkt) {
+      m.srcIp = pkt.ipVersion === 4 ? formatIpv4(pkt.src4 >>> 0) : '';
+      m.dstIp = pkt.ipVersion === 4 ? formatIpv4(pkt.dst4 >>> 0) : '';
+      m.srcPort = pkt.srcPort;
+      m.dstPort = pkt.dstPort;
+      m.proto = pkt.proto;
+      m.serverPort = pkt.dstPort;
+      m.established = false;
+      m.flowbits = null;
+      m.appProto = '';
+    }
+  }
+
+  onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
+    if (!this.packetRules || pkt.payloadLength === 0) return;
+    const e = this.engine;
+    e.clearSlots();
+    e.setSlot('pkt', pkt.buf, pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
+    this.fillMeta(flow, flow ? flow.lastDir : 0, pkt.tsUs, pkt);
+    const hits = e.evaluate('packet', this.meta);
+    if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
+  }
+
+  onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+    const st = flowState(flow);
+    if (st.app === '' && (msg.protocol === 'dns' || msg.protocol === 'tls' || msg.protocol === 'http')) st.app = msg.protocol;
+    const context = this.loadMessage(msg);
+    if (context === null || !this.engine.hasRules(context)) return;
+    this.fillMeta(flow, msg.dir, msg.tsUs, null);
+    const hits = this.engine.evaluate(context, this.meta);
+    if (hits.length > 0) this.emitHits(hits, flow, ctx, msg.tsUs);
+  }
+
+  /** Fill buffer slots from a message; returns the rule context or null if none applies. */
+  private loadMessage(msg: ProtocolMessage): RuleContext | null {
+    const e = this.engine;
+    const f = msg.fields;
+    e.clearSlots();
+    if (msg.protocol === 'dns') {
+      if (f.response === true) return null;
+      e.setSlot('dns.query', text(f.qname));
+      return 'dns';
+    }
+    if (msg.protocol === 'tls' && msg.kind === 'client_hello') {
+      e.setSlot('tls.sni', text(f.sni));
+      return 'tls';
+    }
+    if (msg.protocol === 'http' && msg.kind === 'request') {
+      const r = f as unknown as HttpRequestFields;
+      const headers = Array.isArray(r.headers) ? r.headers : [];
+      const h = headerBuffers(headers, `${r.method} ${r.uri} ${httpVersion(r.version)}`);
+      const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
+      e.setSlot('http.uri', text(r.uri));
+      e.setSlot('http.method', text(r.method));
+      e.setSlot('http.host', text(r.host));
+      e.setSlot('http.user_agent', text(r.userAgent));
+      e.setSlot('http.cookie', cookie ? text(cookie[1]) : null);
+      e.setSlot('http.request_body', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
+      e.setSlot('http.header', h.header);
+      e.setSlot('http.header_names', h.names);
+      e.setSlot('http.start', h.start);
+      return 'http-request';
+    }
+    if (msg.protocol === 'http' && msg.kind === 'response') {
+      const r = f as unknown as HttpResponseFields;
+      const headers = Array.isArray(r.headers) ? r.headers : [];
+      const h = headerBuffers(headers, `${httpVersion(r.version)} ${r.status}`);
+      e.setSlot('http.stat_code', text(String(r.status)));
+      e.setSlot('file.data', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
+      e.setSlot('http.header', h.header);
+      e.setSlot('http.header_names', h.names);
+      e.setSlot('http.start', h.start);
+      return 'http-response';
+    }
+    return null;
+  }
+
+  private emitHits(hits: RuleHit[], flow: FlowView | null, ctx: DetectorContext, tsUs: number): void {
+    const m = this.meta;
+    for (const { rule, evidence } of hits) {
+      ctx.emit(flow, {
+        detector: RULE_DETECTOR_ID,
+        signatureId: rule.sid,
+        signature: rule.msg,
+        category: rule.category,
+        severity: rule.priority,
+        rev: rule.rev,
+        evidence: limitEvidence(evidence),
+        metadata: Object.keys(rule.metadata).length > 0 ? rule.metadata : undefined,
+        appProto: rule.context === 'packet' ? undefined : rule.context.startsWith('http') ? 'http' : rule.context,
+        dedupKey: `rule:${rule.gid}:${rule.sid}`,
+        ...(flow ? {} : { srcIp: m.srcIp, destIp: m.dstIp, srcPort: m.srcPort, destPort: m.dstPort, tsUs }),
+      });
+    }
+  }
+}

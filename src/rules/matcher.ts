@@ -1,0 +1,456 @@
+/**
+ * Rule evaluation: a per-context, per-buffer Aho-Corasick prefilter over each rule's fast
+ * pattern, then full evaluation of the candidates only (header, flow, content with
+ * offset/depth/distance/within and backtracking, pcre, sizes, flowbits, thresholds).
+ *
+ * Hot path discipline: buffers are (array, start, end) slots filled by the caller, the
+ * engine is its own prefilter sink (no closures per call), candidate marking uses a
+ * generation stamp instead of clearing arrays. Objects are created only for matches.
+ */
+import { AhoCorasick, ASCII_LOWER, type AcSink } from './aho-corasick.js';
+import {
+  BUFFER_ID, BUFFER_NAMES, sizeMatches,
+  type BufferName, type ContentOp, type MatchOp, type Rule, type RuleContext,
+} from './parser.js';
+import { addressMatches, portMatches } from './variables.js';
+
+/** Per-call facts about the packet or message being inspected; one object, reused by the caller. */
+export interface MatchMeta {
+  srcIp: string;
+  dstIp: string;
+  srcPort: number;
+  dstPort: number;
+  /** IP protocol number (6, 17 …). */
+  proto: number;
+  /** 0 = to_server, 1 = to_client. */
+  dir: 0 | 1;
+  established: boolean;
+  /** App protocol identified for the flow ('' unknown): gates raw-content rules of app-layer protos. */
+  appProto: string;
+  /** Server port of the flow (for the app-proto port fallback). */
+  serverPort: number;
+  /** Per-flow flowbits; null when there is no flow (then isset fails, set is dropped). */
+  flowbits: Set<string> | null;
+  tsUs: number;
+}
+
+export function createMatchMeta(): MatchMeta {
+  return { srcIp: '', dstIp: '', srcPort: 0, dstPort: 0, proto: 6, dir: 0, established: true, appProto: '', serverPort: 0, flowbits: null, tsUs: 0 };
+}
+
+export interface RuleHit {
+  rule: Rule;
+  evidence: Record<string, unknown>;
+}
+
+export interface RuleEngineOptions {
+  /** Steps of content backtracking per rule evaluation (hostile payloads cannot stall us). */
+  stepBudget?: number;
+  /** Threshold tracking entries kept (oldest evicted). */
+  thresholdCapacity?: number;
+  /** Bytes of each match shown in evidence. */
+  evidenceBytes?: number;
+}
+
+const CONTEXTS: RuleContext[] = ['packet', 'dns', 'tls', 'http-request', 'http-response'];
+const APP_PORTS: Record<string, number[]> = {
+  dns: [53], http: [80, 8000, 8008, 8080, 3128], tls: [443, 8443],
+};
+
+interface ContextTable {
+  /** Per buffer id: automaton over fast patterns and, per pattern id, rule indices. */
+  ac: (AhoCorasick | null)[];
+  patternRules: (Int32Array[] | null)[];
+  /** Rules without a usable fast pattern: always candidates in this context. */
+  always: Int32Array;
+  /** Buffer ids any rule of this context reads (callers fill only those). */
+  used: Set<number>;
+}
+
+interface CompiledOp { op: MatchOp; index: number }
+interface CompiledRule {
+  rule: Rule;
+  groups: { bufferId: number; ops: CompiledOp[] }[];
+  opCount: number;
+}
+
+export class RuleEngine implements AcSink {
+  readonly rules: readonly Rule[];
+  readonly stats = { evaluations: 0, candidates: 0, matched: 0, suppressed: 0, budgetExhausted: 0 };
+  /** Buffer slots, indexed by BUFFER_ID. Callers set them before evaluate(). */
+  readonly slotBuf: (Uint8Array | null)[] = BUFFER_NAMES.map(() => null);
+  readonly slotStart = new Int32Array(BUFFER_NAMES.length);
+  readonly slotEnd = new Int32Array(BUFFER_NAMES.length);
+
+  private readonly compiled: CompiledRule[];
+  private readonly tables = new Map<RuleContext, ContextTable>();
+  private readonly stamp: Int32Array;
+  private readonly cands: Int32Array;
+  private candCount = 0;
+  private gen = 0;
+  private curPatternRules: Int32Array[] | null = null;
+  private readonly posStart: Int32Array;
+  private readonly posEnd: Int32Array;
+  private readonly posBuf: Int32Array;
+  private steps = 0;
+  private readonly stepBudget: number;
+  private readonly evidenceBytes: number;
+  private readonly thresholdCapacity: number;
+  private readonly thresholds = new Map<string, { start: number; count: number }>();
+  private readonly strCache: (string | null)[] = BUFFER_NAMES.map(() => null);
+  private readonly hits: RuleHit[] = [];
+
+  constructor(rules: readonly Rule[], options: RuleEngineOptions = {}) {
+    this.rules = rules;
+    this.stepBudget = options.stepBudget ?? 4096;
+    this.thresholdCapacity = options.thresholdCapacity ?? 65536;
+    this.evidenceBytes = options.evidenceBytes ?? 64;
+    let maxOps = 1;
+    this.compiled = rules.map((rule) => {
+      let index = 0;
+      const groups = rule.buffers.map((b) => ({
+        bufferId: BUFFER_ID[b.buffer],
+        ops: b.ops.map((op) => ({ op, index: index++ })),
+      }));
+      maxOps = Math.max(maxOps, index);
+      return { rule, groups, opCount: index };
+    });
+    this.posStart = new Int32Array(maxOps);
+    this.posEnd = new Int32Array(maxOps);
+    this.posBuf = new Int32Array(maxOps);
+    this.stamp = new Int32Array(rules.length);
+    this.cands = new Int32Array(rules.length);
+
+    for (const ctx of CONTEXTS) {
+      const perBuffer = new Map<number, { patterns: { bytes: Uint8Array; nocase: boolean }[]; rules: number[][]; byKey: Map<string, number> }>();
+      const always: number[] = [];
+      const used = new Set<number>();
+      rules.forEach((rule, ri) => {
+        if (rule.context !== ctx) return;
+        for (const b of rule.buffers) used.add(BUFFER_ID[b.buffer]);
+        const fp = rule.fastPattern;
+        if (!fp) { always.push(ri); return; }
+        const id = BUFFER_ID[fp.buffer];
+        if (!perBuffer.has(id)) perBuffer.set(id, { patterns: [], rules: [], byKey: new Map() });
+        const pb = perBuffer.get(id)!;
+        // Identical patterns share one automaton entry; case-insensitive if any user needs it.
+        const key = Buffer.from(fp.bytes.map((x) => ASCII_LOWER[x])).toString('hex');
+        let pid = pb.byKey.get(key);
+        if (pid === undefined) {
+          pid = pb.patterns.length;
+          pb.byKey.set(key, pid);
+          pb.patterns.push({ bytes: fp.bytes, nocase: fp.nocase });
+          pb.rules.push([]);
+        } else if (fp.nocase) pb.patterns[pid].nocase = true;
+        else if (!pb.patterns[pid].nocase && Buffer.compare(Buffer.from(pb.patterns[pid].bytes), Buffer.from(fp.bytes)) !== 0) {
+          pb.patterns[pid].nocase = true; // same letters, different case: prefilter loosely, rule verifies
+        }
+        pb.rules[pid].push(ri);
+      });
+      const table: ContextTable = {
+        ac: BUFFER_NAMES.map(() => null),
+        patternRules: BUFFER_NAMES.map(() => null),
+        always: Int32Array.from(always),
+        used,
+      };
+      for (const [id, pb] of perBuffer) {
+        table.ac[id] = new AhoCorasick(pb.patterns);
+        table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
+      }
+      this.tables.set(ctx, table);
+    }
+  }
+
+  /** Buffer names rules in this context read: callers build only those. */
+  buffersUsed(ctx: RuleContext): BufferName[] {
+    return [...(this.tables.get(ctx)?.used ?? [])].map((id) => BUFFER_NAMES[id]);
+  }
+
+  hasRules(ctx: RuleContext): boolean {
+    const t = this.tables.get(ctx)!;
+    return t.used.size > 0 || t.always.length > 0;
+  }
+
+  clearSlots(): void {
+    for (let i = 0; i < this.slotBuf.length; i++) { this.slotBuf[i] = null; this.strCache[i] = null; }
+  }
+
+  setSlot(buffer: BufferName, buf: Uint8Array | null, start = 0, end = buf ? buf.length : 0): void {
+    const id = BUFFER_ID[buffer];
+    this.slotBuf[id] = buf;
+    this.slotStart[id] = start;
+    this.slotEnd[id] = end;
+    this.strCache[id] = null;
+  }
+
+  /** AcSink: mark every rule using this fast pattern as a candidate. */
+  onMatch(id: number): boolean {
+    const list = this.curPatternRules![id];
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
+    }
+    return true;
+  }
+
+  /**
+   * Evaluate the rules of one context against the current slots. Returns the hits (an array
+   * owned by the engine, valid until the next call).
+   */
+  evaluate(ctx: RuleContext, meta: MatchMeta): RuleHit[] {
+    this.hits.length = 0;
+    const table = this.tables.get(ctx);
+    if (!table) return this.hits;
+    this.stats.evaluations++;
+    this.gen++;
+    if (this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
+    this.candCount = 0;
+    for (let id = 0; id < table.ac.length; id++) {
+      const ac = table.ac[id];
+      const buf = this.slotBuf[id];
+      if (ac === null || buf === null) continue;
+      this.curPatternRules = table.patternRules[id];
+      ac.scan(buf, this.slotStart[id], this.slotEnd[id], this);
+    }
+    for (let i = 0; i < table.always.length; i++) {
+      const r = table.always[i];
+      if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
+    }
+    if (this.candCount === 0) return this.hits;
+    // Rule file order: a flowbits 'set' earlier in the file is seen by an 'isset' later.
+    if (this.candCount > 1) this.cands.subarray(0, this.candCount).sort();
+    this.stats.candidates += this.candCount;
+    for (let i = 0; i < this.candCount; i++) this.evaluateRule(this.compiled[this.cands[i]], meta);
+    return this.hits;
+  }
+
+  private evaluateRule(c: CompiledRule, meta: MatchMeta): void {
+    const rule = c.rule;
+    if (!this.headerMatches(rule, meta)) return;
+    for (const g of c.groups) {
+      const buf = this.slotBuf[g.bufferId];
+      if (buf === null) return;
+      this.steps = 0;
+      if (!this.matchOps(g.ops, 0, g.bufferId, buf, this.slotStart[g.bufferId], this.slotEnd[g.bufferId], -1, meta)) {
+        if (this.steps >= this.stepBudget) this.stats.budgetExhausted++;
+        return;
+      }
+    }
+    // Flowbit conditions, then actions.
+    let noalert = false;
+    for (const fb of rule.flowbits) {
+      const bits = meta.flowbits;
+      if (fb.cmd === 'isset') {
+        if (!bits) return;
+        if (fb.any ? !fb.names.some((n) => bits.has(n)) : !fb.names.every((n) => bits.has(n))) return;
+      } else if (fb.cmd === 'isnotset') {
+        if (bits && fb.names.some((n) => bits.has(n))) return;
+      }
+    }
+    for (const fb of rule.flowbits) {
+      const bits = meta.flowbits;
+      if (fb.cmd === 'noalert') noalert = true;
+      else if (!bits) continue;
+      else if (fb.cmd === 'set') for (const n of fb.names) bits.add(n);
+      else if (fb.cmd === 'unset') for (const n of fb.names) bits.delete(n);
+      else if (fb.cmd === 'toggle') for (const n of fb.names) { if (bits.has(n)) bits.delete(n); else bits.add(n); }
+    }
+    this.stats.matched++;
+    if (noalert) return;
+    if (rule.threshold && !this.thresholdAllows(rule, meta)) { this.stats.suppressed++; return; }
+    this.hits.push({ rule, evidence: this.buildEvidence(c) });
+  }
+
+  private headerMatches(rule: Rule, meta: MatchMeta): boolean {
+    switch (rule.proto) {
+      case 'tcp': case 'tcp-pkt': case 'tcp-stream': case 'http': case 'tls':
+        if (meta.proto !== 6) return false;
+        break;
+      case 'udp': if (meta.proto !== 17) return false; break;
+      case 'icmp': if (meta.proto !== 1 && meta.proto !== 58) return false; break;
+      case 'dns': if (meta.proto !== 6 && meta.proto !== 17) return false; break;
+      default: break;
+    }
+    if (rule.context === 'packet' && (rule.proto === 'dns' || rule.proto === 'http' || rule.proto === 'tls')) {
+      if (meta.appProto !== '' ? meta.appProto !== rule.proto : !APP_PORTS[rule.proto].includes(meta.serverPort)) return false;
+    }
+    const f = rule.flow;
+    if (f.established && !meta.established) return false;
+    if (f.notEstablished && meta.established) return false;
+    if (f.dir >= 0 && f.dir !== meta.dir) return false;
+    const fwd = portMatches(rule.srcPorts, meta.srcPort) && portMatches(rule.dstPorts, meta.dstPort)
+      && addressMatches(rule.src, meta.srcIp) && addressMatches(rule.dst, meta.dstIp);
+    if (fwd) return true;
+    return rule.bidirectional && portMatches(rule.srcPorts, meta.dstPort) && portMatches(rule.dstPorts, meta.srcPort)
+      && addressMatches(rule.src, meta.dstIp) && addressMatches(rule.dst, meta.srcIp);
+  }
+
+  /** Recursive evaluation of a buffer's ops with Suricata-style backtracking of content matches. */
+  private matchOps(ops: CompiledOp[], i: number, bufId: number, buf: Uint8Array, start: number, end: number, prevEnd: number, meta: MatchMeta): boolean {
+    if (i === ops.length) return true;
+    if (++this.steps > this.stepBudget) return false;
+    const { op, index } = ops[i];
+    const len = end - start;
+    switch (op.kind) {
+      case 'content': {
+        const plen = op.bytes.length;
+        let lo: number;
+        let hiEnd: number; // exclusive limit for the match end
+        if (op.relative) {
+          const base = prevEnd < 0 ? 0 : prevEnd;
+          lo = base + op.distance;
+          hiEnd = op.within >= 0 ? lo + op.within : len;
+          if (lo < 0) lo = 0;
+        } else {
+          lo = op.offset;
+          hiEnd = op.depth >= 0 ? op.offset + op.depth : len;
+        }
+        if (hiEnd > len) hiEnd = len;
+        if (op.endswith) lo = Math.max(lo, len - plen);
+        const last = op.startswith ? Math.min(lo, hiEnd - plen) : hiEnd - plen;
+        if (op.negated) {
+          if (findBytes(buf, start, lo, last, op) >= 0) return false;
+          return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
+        }
+        let from = lo;
+        for (;;) {
+          const pos = findBytes(buf, start, from, last, op);
+          if (pos < 0) return false;
+          if (!op.endswith || pos + plen === len) {
+            this.posStart[index] = pos;
+            this.posEnd[index] = pos + plen;
+            this.posBuf[index] = bufId;
+            if (this.matchOps(ops, i + 1, bufId, buf, start, end, pos + plen, meta)) return true;
+            if (this.steps > this.stepBudget) return false;
+          }
+          from = pos + 1;
+        }
+      }
+      case 'pcre': {
+        const str = this.bufferString(bufId, buf, start, end);
+        const from = op.relative && prevEnd > 0 ? prevEnd : 0;
+        const m = op.regex.exec(from > 0 ? str.slice(from) : str);
+        if (op.negated) {
+          if (m) return false;
+          return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
+        }
+        if (!m) return false;
+        const s = from + m.index;
+        this.posStart[index] = s;
+        this.posEnd[index] = s + m[0].length;
+        this.posBuf[index] = bufId;
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, s + m[0].length, meta);
+      }
+      case 'bsize': case 'urilen':
+        if (!sizeMatches(op, len)) return false;
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
+      case 'dsize':
+        if (!sizeMatches(op, len)) return false;
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
+      case 'isdataat': {
+        const at = op.relative ? (prevEnd < 0 ? 0 : prevEnd) + op.n : op.n;
+        // Suricata: relative data exists when prevEnd + n <= length; absolute when n < length.
+        const has = op.relative ? at <= len : at < len;
+        if (has === op.negated) return false;
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
+      }
+    }
+  }
+
+  private bufferString(id: number, buf: Uint8Array, start: number, end: number): string {
+    let s = this.strCache[id];
+    if (s === null) {
+      s = Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+      this.strCache[id] = s;
+    }
+    return s;
+  }
+
+  private thresholdAllows(rule: Rule, meta: MatchMeta): boolean {
+    const t = rule.threshold!;
+    const who = t.track === 'by_src' ? meta.srcIp : t.track === 'by_dst' ? meta.dstIp : t.track === 'by_both' ? `${meta.srcIp}|${meta.dstIp}` : '';
+    const key = `${rule.gid}:${rule.sid}|${who}`;
+    const nowS = meta.tsUs / 1e6;
+    let st = this.thresholds.get(key);
+    if (!st || nowS - st.start >= t.seconds) {
+      if (!st && this.thresholds.size >= this.thresholdCapacity) {
+        const oldest = this.thresholds.keys().next().value;
+        if (oldest !== undefined) this.thresholds.delete(oldest);
+      }
+      st = { start: nowS, count: 0 };
+      this.thresholds.delete(key);
+      this.thresholds.set(key, st);
+    }
+    st.count++;
+    if (t.keyword === 'detection_filter') return st.count > t.count;
+    switch (t.type) {
+      case 'limit': return st.count <= t.count;
+      case 'threshold': return st.count % t.count === 0;
+      case 'both': return st.count === t.count;
+    }
+  }
+
+  private buildEvidence(c: CompiledRule): Record<string, unknown> {
+    const matches: { buffer: string; offset: number; length: number; text: string; hex: string }[] = [];
+    let primary = -1;
+    const fp = c.rule.fastPattern;
+    for (const g of c.groups) {
+      for (const { op, index } of g.ops) {
+        if ((op.kind !== 'content' && op.kind !== 'pcre') || op.negated) continue;
+        const id = this.posBuf[index];
+        const buf = this.slotBuf[id]!;
+        const s = this.posStart[index];
+        const e = this.posEnd[index];
+        const base = this.slotStart[id];
+        const shown = buf.subarray(base + s, base + Math.min(e, s + this.evidenceBytes));
+        if (op.kind === 'content' && fp && op.bytes === fp.bytes) primary = matches.length;
+        if (matches.length < 6) {
+          matches.push({ buffer: BUFFER_NAMES[id], offset: s, length: e - s, text: printable(shown), hex: Buffer.from(shown).toString('hex') });
+        }
+      }
+    }
+    const p = matches[primary >= 0 ? primary : 0];
+    const ev: Record<string, unknown> = {};
+    if (p) {
+      ev.buffer = p.buffer;
+      ev.offset = p.offset;
+      ev.matched = p.text;
+      ev.matched_hex = p.hex;
+    } else {
+      ev.buffer = c.groups[0] ? BUFFER_NAMES[c.groups[0].bufferId] : 'none';
+    }
+    ev.matches = matches;
+    ev.rule_sid = c.rule.sid;
+    return ev;
+  }
+}
+
+/** First position p in [from, last] (relative to start) where the content occurs, or -1. */
+function findBytes(buf: Uint8Array, start: number, from: number, last: number, op: ContentOp): number {
+  const p = op.bytes;
+  const n = p.length;
+  if (from < 0) from = 0;
+  if (op.nocase) {
+    const first = ASCII_LOWER[p[0]];
+    outer: for (let i = from; i <= last; i++) {
+      if (ASCII_LOWER[buf[start + i]] !== first) continue;
+      for (let j = 1; j < n; j++) if (ASCII_LOWER[buf[start + i + j]] !== ASCII_LOWER[p[j]]) continue outer;
+      return i;
+    }
+  } else {
+    const first = p[0];
+    outer2: for (let i = from; i <= last; i++) {
+      if (buf[start + i] !== first) continue;
+      for (let j = 1; j < n; j++) if (buf[start + i + j] !== p[j]) continue outer2;
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** Bytes as text with non-printables as '.', for evidence. */
+export function printable(bytes: Uint8Array): string {
+  let s = '';
+  for (const b of bytes) s += b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+  return s;
+}

@@ -1,0 +1,621 @@
+/**
+ * Suricata/Snort rule text → typed Rule, or a skip record naming the keyword that stopped
+ * it. The supported subset is what the ET Open coin-mining rules use (see docs in
+ * README of this folder); anything else is reported, never silently dropped.
+ * Never throws: every failure becomes a RuleSkip with a reason.
+ */
+import { classify } from './classification.js';
+import {
+  parseAddressGroup, parsePortGroup, RuleVariables, type AddressGroup, type PortGroup,
+} from './variables.js';
+
+/** Buffers the matcher can inspect. 'pkt' is the raw packet payload. */
+export const BUFFER_NAMES = [
+  'pkt', 'dns.query', 'tls.sni',
+  'http.uri', 'http.method', 'http.host', 'http.user_agent', 'http.cookie', 'http.request_body',
+  'http.header', 'http.header_names', 'http.start',
+  'http.stat_code', 'file.data',
+] as const;
+export type BufferName = (typeof BUFFER_NAMES)[number];
+export const BUFFER_ID: Readonly<Record<BufferName, number>> = Object.fromEntries(
+  BUFFER_NAMES.map((n, i) => [n, i]),
+) as Record<BufferName, number>;
+
+/** Sticky-buffer keywords (Suricata 5+ dotted names and their older underscore forms). */
+const STICKY: Record<string, BufferName> = {
+  pkt_data: 'pkt',
+  'dns.query': 'dns.query', dns_query: 'dns.query',
+  'tls.sni': 'tls.sni', tls_sni: 'tls.sni',
+  'http.uri': 'http.uri', 'http.uri.raw': 'http.uri',
+  'http.method': 'http.method',
+  'http.host': 'http.host', 'http.host.raw': 'http.host',
+  'http.user_agent': 'http.user_agent',
+  'http.cookie': 'http.cookie',
+  'http.request_body': 'http.request_body', 'http.client_body': 'http.request_body',
+  'http.header': 'http.header', 'http.header.raw': 'http.header',
+  'http.header_names': 'http.header_names',
+  'http.start': 'http.start',
+  'http.stat_code': 'http.stat_code',
+  'file.data': 'file.data', file_data: 'file.data', 'http.response_body': 'file.data', 'http.server_body': 'file.data',
+};
+
+/** Old-style content modifiers that move the previous content into a buffer. */
+const CONTENT_MODIFIER: Record<string, BufferName> = {
+  http_uri: 'http.uri', http_raw_uri: 'http.uri', http_method: 'http.method', http_host: 'http.host',
+  http_raw_host: 'http.host', http_user_agent: 'http.user_agent', http_cookie: 'http.cookie',
+  http_client_body: 'http.request_body', http_header: 'http.header', http_raw_header: 'http.header',
+  http_header_names: 'http.header_names', http_start: 'http.start', http_stat_code: 'http.stat_code',
+  http_server_body: 'file.data',
+};
+
+const REQUEST_ONLY = new Set<BufferName>(['http.uri', 'http.method', 'http.host', 'http.user_agent', 'http.cookie', 'http.request_body']);
+const RESPONSE_ONLY = new Set<BufferName>(['http.stat_code', 'file.data']);
+
+export interface ContentOp {
+  kind: 'content';
+  bytes: Uint8Array;
+  negated: boolean;
+  nocase: boolean;
+  offset: number;
+  depth: number; // -1 = none
+  distance: number;
+  within: number; // -1 = none
+  /** distance or within given: position relative to the previous match in this buffer. */
+  relative: boolean;
+  startswith: boolean;
+  endswith: boolean;
+  fastPattern: boolean;
+  /** Text as written in the rule, for reports. */
+  text: string;
+}
+export interface PcreOp {
+  kind: 'pcre';
+  regex: RegExp;
+  negated: boolean;
+  relative: boolean;
+  source: string;
+}
+export interface SizeOp {
+  kind: 'bsize' | 'dsize' | 'urilen';
+  op: '=' | '<' | '>' | '<>' | '!=';
+  a: number;
+  b: number;
+}
+export interface IsDataAtOp { kind: 'isdataat'; n: number; negated: boolean; relative: boolean }
+export type MatchOp = ContentOp | PcreOp | SizeOp | IsDataAtOp;
+
+export interface BufferOps { buffer: BufferName; ops: MatchOp[] }
+
+export interface FlowOptions {
+  established: boolean;
+  notEstablished: boolean;
+  /** 0 = to_server, 1 = to_client, -1 = either */
+  dir: -1 | 0 | 1;
+}
+
+export type FlowbitCmd = 'set' | 'unset' | 'toggle' | 'isset' | 'isnotset' | 'noalert';
+export interface FlowbitOp { cmd: FlowbitCmd; names: string[]; /** isset with '|' means any */ any: boolean }
+
+export interface ThresholdSpec {
+  keyword: 'threshold' | 'detection_filter';
+  type: 'limit' | 'threshold' | 'both';
+  track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both';
+  count: number;
+  seconds: number;
+}
+
+/** Which inspection point evaluates the rule. */
+export type RuleContext = 'packet' | 'dns' | 'tls' | 'http-request' | 'http-response';
+
+export interface Rule {
+  sid: number;
+  gid: number;
+  rev: number;
+  msg: string;
+  classtype: string;
+  category: string;
+  priority: 1 | 2 | 3 | 4;
+  action: string;
+  proto: string;
+  src: AddressGroup;
+  srcPorts: PortGroup;
+  bidirectional: boolean;
+  dst: AddressGroup;
+  dstPorts: PortGroup;
+  flow: FlowOptions;
+  buffers: BufferOps[];
+  flowbits: FlowbitOp[];
+  threshold: ThresholdSpec | null;
+  references: string[];
+  metadata: Record<string, string[]>;
+  context: RuleContext;
+  /** Prefilter pattern, or null when the rule has no positive content (evaluated always). */
+  fastPattern: { buffer: BufferName; bytes: Uint8Array; nocase: boolean } | null;
+  line: number;
+  text: string;
+}
+
+export interface RuleSkip {
+  sid?: number;
+  /** The keyword (or header part) that stopped the rule. */
+  keyword: string;
+  reason: string;
+  line: number;
+}
+
+export type ParseResult = { ok: true; rule: Rule } | { ok: false; skip: RuleSkip };
+
+const SUPPORTED_PROTOS = new Set(['tcp', 'udp', 'icmp', 'ip', 'tcp-pkt', 'tcp-stream', 'http', 'tls', 'dns']);
+const ACTIONS = new Set(['alert', 'drop', 'reject', 'rejectsrc', 'rejectdst', 'rejectboth', 'pass']);
+const IGNORED = new Set(['metadata', 'target', 'rawbytes', 'tag', 'noalert']);
+
+/** Content string: "text|41 42|more" with \" \; \\ \: escapes. */
+export function parseContentString(raw: string): Uint8Array | string {
+  const out: number[] = [];
+  let hex = false;
+  let hexDigits = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i];
+    if (hex) {
+      if (ch === '|') {
+        if (hexDigits.length % 2 !== 0) return 'odd number of hex digits';
+        for (let j = 0; j < hexDigits.length; j += 2) out.push(parseInt(hexDigits.slice(j, j + 2), 16));
+        hexDigits = '';
+        hex = false;
+      } else if (/[0-9a-fA-F]/.test(ch)) hexDigits += ch;
+      else if (ch !== ' ') return `bad hex character '${ch}'`;
+      continue;
+    }
+    if (ch === '|') { hex = true; continue; }
+    if (ch === '\\') {
+      const next = raw[i + 1];
+      if (next === undefined) return 'trailing backslash';
+      out.push(next.charCodeAt(0) & 0xff);
+      i++;
+      continue;
+    }
+    const code = ch.charCodeAt(0);
+    if (code > 0xff) {
+      for (const b of Buffer.from(ch, 'utf8')) out.push(b);
+    } else out.push(code);
+  }
+  if (hex) return 'unterminated hex section';
+  return Uint8Array.from(out);
+}
+
+/** Split the option body on ';' outside quotes; returns [keyword, value|null] pairs. */
+function splitOptions(body: string): [string, string | null][] | string {
+  const out: [string, string | null][] = [];
+  let cur = '';
+  let inQuote = false;
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\' && i + 1 < body.length) { cur += ch + body[i + 1]; i++; continue; }
+    if (ch === '"') inQuote = !inQuote;
+    if (ch === ';' && !inQuote) {
+      const t = cur.trim();
+      if (t) {
+        const colon = t.indexOf(':');
+        out.push(colon < 0 ? [t, null] : [t.slice(0, colon).trim(), t.slice(colon + 1).trim()]);
+      }
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (inQuote) return 'unterminated quoted string';
+  if (cur.trim() !== '') return `option list not terminated by ';' near "${cur.trim().slice(0, 40)}"`;
+  return out;
+}
+
+function unquote(v: string): string | null {
+  v = v.trim();
+  if (v.length < 2 || !v.startsWith('"') || !v.endsWith('"')) return null;
+  return v.slice(1, -1);
+}
+
+/** PCRE constructs with no faithful JS RegExp equivalent. */
+const UNSUPPORTED_PCRE_ESCAPES = new Set(['A', 'Z', 'z', 'G', 'K', 'R', 'X', 'h', 'H', 'v', 'V', 'Q', 'E', 'C', 'g']);
+
+/** Translate a PCRE body to JS RegExp source, or return a reason. */
+export function translatePcre(body: string): string {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\') {
+      const n = body[i + 1];
+      if (n === undefined) throw new Error('trailing backslash');
+      if (UNSUPPORTED_PCRE_ESCAPES.has(n)) throw new Error(`unsupported escape \\${n}`);
+      out += ch + n;
+      i++;
+      continue;
+    }
+    if (ch === '(' && body[i + 1] === '?') {
+      const rest = body.slice(i + 2, i + 40);
+      if (rest.startsWith('P<')) { out += '(?<'; i += 3; continue; }
+      if (rest.startsWith('P=')) {
+        const end = body.indexOf(')', i);
+        if (end < 0) throw new Error('unterminated (?P=');
+        out += `\\k<${body.slice(i + 4, end)}>`;
+        i = end;
+        continue;
+      }
+      if (rest.startsWith('>')) throw new Error('atomic group (?>');
+      if (rest.startsWith('P>') || rest.startsWith('R') || /^[0-9+-]/.test(rest)) throw new Error('recursion');
+      if (/^[a-zA-Z-]+[):]/.test(rest) && !rest.startsWith('<')) throw new Error('inline option group');
+      if (rest.startsWith('|')) throw new Error('branch reset group');
+    }
+    if ((ch === '+') && i > 0 && /[*+?}]/.test(body[i - 1]) && body[i - 2] !== '\\') throw new Error('possessive quantifier');
+    out += ch;
+  }
+  return out;
+}
+
+function parsePcre(value: string): PcreOp | string {
+  let v = value.trim();
+  let negated = false;
+  if (v.startsWith('!')) { negated = true; v = v.slice(1).trim(); }
+  const q = unquote(v);
+  if (q === null) return 'pcre value must be quoted';
+  if (!q.startsWith('/')) return 'pcre must start with /';
+  const last = q.lastIndexOf('/');
+  if (last <= 0) return 'pcre without closing /';
+  const body = q.slice(1, last);
+  const flags = q.slice(last + 1);
+  let js = '';
+  let relative = false;
+  for (const f of flags) {
+    if (f === 'i' || f === 's' || f === 'm') { if (!js.includes(f)) js += f; } else if (f === 'R') relative = true;
+    else if (f === 'O' || f === 'B') { /* performance / raw-bytes hints: no effect here */ } else return `pcre flag '${f}' unsupported`;
+  }
+  let source: string;
+  try {
+    source = translatePcre(body);
+  } catch (e) {
+    return `pcre: ${(e as Error).message}`;
+  }
+  try {
+    return { kind: 'pcre', regex: new RegExp(source, js), negated, relative, source: q };
+  } catch (e) {
+    return `pcre does not compile as JS RegExp: ${(e as Error).message}`;
+  }
+}
+
+function parseSize(kind: SizeOp['kind'], value: string): SizeOp | string {
+  const v = value.replace(/\s+/g, '');
+  let m = /^(\d+)<>(\d+)$/.exec(v);
+  if (m) return { kind, op: '<>', a: Number(m[1]), b: Number(m[2]) };
+  m = /^(<=|>=|<|>|!|=)?(\d+)$/.exec(v);
+  if (!m) return `bad ${kind} value ${value}`;
+  const n = Number(m[2]);
+  switch (m[1]) {
+    case '<': return { kind, op: '<', a: n, b: 0 };
+    case '>': return { kind, op: '>', a: n, b: 0 };
+    case '<=': return { kind, op: '<', a: n + 1, b: 0 };
+    case '>=': return { kind, op: '>', a: n - 1, b: 0 };
+    case '!': return { kind, op: '!=', a: n, b: 0 };
+    default: return { kind, op: '=', a: n, b: 0 };
+  }
+}
+
+export function sizeMatches(op: SizeOp, n: number): boolean {
+  switch (op.op) {
+    case '=': return n === op.a;
+    case '<': return n < op.a;
+    case '>': return n > op.a;
+    case '!=': return n !== op.a;
+    case '<>': return n > op.a && n < op.b;
+  }
+}
+
+function parseFlowbits(value: string): FlowbitOp | string {
+  const parts = value.split(',').map((s) => s.trim());
+  const cmd = parts[0] as FlowbitCmd;
+  if (!['set', 'unset', 'toggle', 'isset', 'isnotset', 'noalert'].includes(cmd)) return `flowbits command ${parts[0]} unsupported`;
+  if (cmd === 'noalert') return { cmd, names: [], any: false };
+  if (parts.length !== 2 || !parts[1]) return 'flowbits needs one name';
+  const any = parts[1].includes('|');
+  const names = parts[1].split(/[|&]/).map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) return 'flowbits needs a name';
+  return { cmd, names, any };
+}
+
+function parseThreshold(keyword: 'threshold' | 'detection_filter', value: string): ThresholdSpec | string {
+  const spec: Partial<ThresholdSpec> = { keyword, type: keyword === 'detection_filter' ? 'threshold' : undefined };
+  for (const part of value.split(',')) {
+    const [k, v] = part.trim().split(/\s+/);
+    if (k === 'type' && (v === 'limit' || v === 'threshold' || v === 'both')) spec.type = v;
+    else if (k === 'track' && (v === 'by_src' || v === 'by_dst' || v === 'by_rule' || v === 'by_both')) spec.track = v;
+    else if (k === 'count' && /^\d+$/.test(v ?? '')) spec.count = Number(v);
+    else if (k === 'seconds' && /^\d+$/.test(v ?? '')) spec.seconds = Number(v);
+    else return `${keyword} part '${part.trim()}' unsupported`;
+  }
+  if (!spec.type || !spec.track || spec.count === undefined || spec.seconds === undefined) return `${keyword} incomplete`;
+  return spec as ThresholdSpec;
+}
+
+const HEADER = /^\s*(\S+)\s+(\S+)\s+(\S+|\[[^\]]*(?:\[[^\]]*\][^\]]*)*\])\s+(\S+|\[[^\]]*\])\s+(->|<>)\s+(\S+|\[[^\]]*(?:\[[^\]]*\][^\]]*)*\])\s+(\S+|\[[^\]]*\])\s*\(([\s\S]*)\)\s*$/;
+
+/** Parse one rule line. `line` is the 1-based line number for reports. */
+export function parseRule(text: string, line = 0, vars: RuleVariables = new RuleVariables()): ParseResult {
+  try {
+    return parseRuleUnsafe(text, line, vars);
+  } catch (e) {
+    // Defensive: the parser is written not to throw; if it ever does, the rule is reported, not lost.
+    return { ok: false, skip: { keyword: 'parser', reason: `internal parser error: ${(e as Error).message}`, line } };
+  }
+}
+
+function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): ParseResult {
+  const sidMatch = /[(;]\s*sid\s*:\s*(\d+)\s*;/.exec(text);
+  const sid = sidMatch ? Number(sidMatch[1]) : undefined;
+  const skip = (keyword: string, reason: string): ParseResult => ({ ok: false, skip: { sid, keyword, reason, line } });
+
+  if (text.length > 65536) return skip('rule', 'rule text longer than 64 KiB');
+  const h = HEADER.exec(text);
+  if (!h) return skip('header', 'not a rule header: action proto src sport -> dst dport (options)');
+  const [, action, protoRaw, srcS, sportS, dirS, dstS, dportS, body] = h;
+  if (!ACTIONS.has(action)) return skip('action', `action '${action}' unknown`);
+  if (action === 'pass') return skip('action', 'pass rules are not evaluated (IDS alerting only)');
+  const proto = protoRaw.toLowerCase();
+  if (!SUPPORTED_PROTOS.has(proto)) return skip('proto', `protocol '${protoRaw}' not supported`);
+  const src = parseAddressGroup(srcS, vars);
+  if (typeof src === 'string') return skip('header', src);
+  const dst = parseAddressGroup(dstS, vars);
+  if (typeof dst === 'string') return skip('header', dst);
+  const srcPorts = parsePortGroup(sportS, vars);
+  if (typeof srcPorts === 'string') return skip('header', srcPorts);
+  const dstPorts = parsePortGroup(dportS, vars);
+  if (typeof dstPorts === 'string') return skip('header', dstPorts);
+
+  const opts = splitOptions(body);
+  if (typeof opts === 'string') return skip('options', opts);
+
+  let msg = '';
+  let gid = 1;
+  let rev = 1;
+  let classtype = '';
+  let priority: number | null = null;
+  let ruleSid: number | null = null;
+  const references: string[] = [];
+  const metadata: Record<string, string[]> = {};
+  const flow: FlowOptions = { established: false, notEstablished: false, dir: -1 };
+  const flowbits: FlowbitOp[] = [];
+  let threshold: ThresholdSpec | null = null;
+  /** Flat op list with buffer per op, grouped at the end (legacy modifiers move ops). */
+  const ops: { buffer: BufferName; op: MatchOp }[] = [];
+  let sticky: BufferName = 'pkt';
+  let lastContent: { buffer: BufferName; op: ContentOp } | null = null;
+  let lastPositional: { buffer: BufferName; op: MatchOp } | null = null;
+
+  for (const [kw, value] of opts) {
+    const need = (): string | null => (value === null || value === '' ? `${kw} needs a value` : null);
+    const requireContent = (): string | null => (lastContent ? null : `${kw} without a preceding content`);
+    if (kw in STICKY) {
+      if (value !== null) return skip(kw, `${kw} takes no value`);
+      sticky = STICKY[kw];
+      continue;
+    }
+    if (kw in CONTENT_MODIFIER) {
+      const e = requireContent();
+      if (e) return skip(kw, e);
+      lastContent!.buffer = CONTENT_MODIFIER[kw];
+      const entry = ops.find((o) => o.op === lastContent!.op);
+      if (entry) entry.buffer = CONTENT_MODIFIER[kw];
+      continue;
+    }
+    switch (kw) {
+      case 'msg': {
+        const q = value === null ? null : unquote(value);
+        if (q === null) return skip(kw, 'msg must be quoted');
+        msg = q.replace(/\\(.)/g, '$1');
+        break;
+      }
+      case 'sid': if (!/^\d+$/.test(value ?? '')) return skip(kw, 'sid must be a number'); ruleSid = Number(value); break;
+      case 'rev': if (!/^\d+$/.test(value ?? '')) return skip(kw, 'rev must be a number'); rev = Number(value); break;
+      case 'gid': if (!/^\d+$/.test(value ?? '')) return skip(kw, 'gid must be a number'); gid = Number(value); break;
+      case 'classtype': { const e = need(); if (e) return skip(kw, e); classtype = value!; break; }
+      case 'priority': if (!/^[1-4]$/.test(value ?? '')) return skip(kw, 'priority must be 1-4'); priority = Number(value); break;
+      case 'reference': { const e = need(); if (e) return skip(kw, e); references.push(value!); break; }
+      case 'metadata':
+        for (const item of (value ?? '').split(',')) {
+          const t = item.trim();
+          const sp = t.indexOf(' ');
+          if (sp > 0) (metadata[t.slice(0, sp)] ??= []).push(t.slice(sp + 1).trim());
+        }
+        break;
+      case 'flow': {
+        for (const f of (value ?? '').split(',').map((s) => s.trim())) {
+          if (f === 'established') flow.established = true;
+          else if (f === 'not_established') flow.notEstablished = true;
+          else if (f === 'stateless' || f === 'only_stream' || f === 'no_frag' || f === 'only_frag') { /* accepted: see README */ } else if (f === 'to_server' || f === 'from_client') flow.dir = 0;
+          else if (f === 'to_client' || f === 'from_server') flow.dir = 1;
+          else return skip('flow', `flow option '${f}' unsupported`);
+        }
+        break;
+      }
+      case 'flowbits': {
+        const fb = parseFlowbits(value ?? '');
+        if (typeof fb === 'string') return skip(kw, fb);
+        flowbits.push(fb);
+        break;
+      }
+      case 'threshold':
+      case 'detection_filter': {
+        const t = parseThreshold(kw, value ?? '');
+        if (typeof t === 'string') return skip(kw, t);
+        threshold = t;
+        break;
+      }
+      case 'content': {
+        let v = (value ?? '').trim();
+        let negated = false;
+        if (v.startsWith('!')) { negated = true; v = v.slice(1).trim(); }
+        const q = unquote(v);
+        if (q === null) return skip(kw, 'content must be quoted');
+        const bytes = parseContentString(q);
+        if (typeof bytes === 'string') return skip(kw, bytes);
+        if (bytes.length === 0) return skip(kw, 'empty content');
+        const op: ContentOp = {
+          kind: 'content', bytes, negated, nocase: false, offset: 0, depth: -1, distance: 0, within: -1,
+          relative: false, startswith: false, endswith: false, fastPattern: false, text: q,
+        };
+        lastContent = { buffer: sticky, op };
+        lastPositional = lastContent;
+        ops.push(lastContent);
+        break;
+      }
+      case 'nocase': case 'startswith': case 'endswith': case 'fast_pattern': {
+        const e = requireContent();
+        if (e) return skip(kw, e);
+        const c = lastContent!.op;
+        if (kw === 'nocase') c.nocase = true;
+        else if (kw === 'startswith') { c.startswith = true; c.offset = 0; c.depth = c.bytes.length; }
+        else if (kw === 'endswith') c.endswith = true;
+        else {
+          if (value !== null && value !== 'only' && !/^\d+,\d+$/.test(value)) return skip(kw, `fast_pattern:${value} unsupported`);
+          c.fastPattern = true;
+        }
+        break;
+      }
+      case 'offset': case 'depth': case 'distance': case 'within': {
+        const e = requireContent();
+        if (e) return skip(kw, e);
+        if (!/^-?\d+$/.test(value ?? '')) return skip(kw, `${kw} must be a number (byte_extract variables unsupported)`);
+        const n = Number(value);
+        const c = lastContent!.op;
+        if (kw === 'offset') c.offset = n;
+        else if (kw === 'depth') c.depth = n;
+        else if (kw === 'distance') { c.distance = n; c.relative = true; } else { c.within = n; c.relative = true; }
+        break;
+      }
+      case 'pcre': {
+        const p = parsePcre(value ?? '');
+        if (typeof p === 'string') return skip(kw, p);
+        const entry = { buffer: sticky, op: p as MatchOp };
+        ops.push(entry);
+        lastPositional = entry;
+        break;
+      }
+      case 'bsize': case 'dsize': case 'urilen': {
+        const s = parseSize(kw, value ?? '');
+        if (typeof s === 'string') return skip(kw, s);
+        ops.push({ buffer: kw === 'dsize' ? 'pkt' : kw === 'urilen' ? 'http.uri' : sticky, op: s });
+        break;
+      }
+      case 'isdataat': {
+        const m = /^(!)?\s*(\d+)\s*(,\s*relative)?$/.exec(value ?? '');
+        if (!m) return skip(kw, `isdataat:${value} unsupported`);
+        ops.push({ buffer: lastPositional?.buffer ?? sticky, op: { kind: 'isdataat', negated: !!m[1], n: Number(m[2]), relative: !!m[3] } });
+        break;
+      }
+      default:
+        if (IGNORED.has(kw)) break;
+        return skip(kw, `keyword '${kw}' is outside the supported subset`);
+    }
+  }
+
+  if (ruleSid === null) return skip('sid', 'rule has no sid');
+  if (!msg) return skip('msg', 'rule has no msg');
+
+  // Group ops per buffer, keeping rule order within each buffer.
+  const groups = new Map<BufferName, MatchOp[]>();
+  for (const { buffer, op } of ops) {
+    if (!groups.has(buffer)) groups.set(buffer, []);
+    groups.get(buffer)!.push(op);
+  }
+  const buffers: BufferOps[] = [...groups.entries()].map(([buffer, list]) => ({ buffer, ops: list }));
+
+  // Where is the rule evaluated?
+  const names = buffers.map((b) => b.buffer);
+  const appNames = names.filter((n) => n !== 'pkt');
+  let context: RuleContext;
+  if (appNames.length === 0) {
+    context = 'packet';
+  } else {
+    if (names.includes('pkt') && buffers.find((b) => b.buffer === 'pkt')!.ops.some((o) => o.kind !== 'dsize')) {
+      return skip('pkt_data', 'rule mixes raw packet content with app-layer sticky buffers (stream-level matching not implemented)');
+    }
+    const dns = appNames.every((n) => n === 'dns.query');
+    const tls = appNames.every((n) => n === 'tls.sni');
+    if (dns) context = 'dns';
+    else if (tls) context = 'tls';
+    else if (appNames.every((n) => n.startsWith('http.') || n === 'file.data')) {
+      const req = appNames.some((n) => REQUEST_ONLY.has(n));
+      const resp = appNames.some((n) => RESPONSE_ONLY.has(n));
+      if (req && resp) return skip(appNames.find((n) => RESPONSE_ONLY.has(n))!, 'rule mixes HTTP request and response buffers');
+      context = resp ? 'http-response' : req ? 'http-request' : flow.dir === 1 ? 'http-response' : 'http-request';
+    } else return skip(appNames.find((n) => n !== appNames[0]) ?? appNames[0], 'rule mixes buffers of different protocols');
+    const protoOk = proto === 'ip' || proto === 'tcp' || proto === 'udp'
+      || (context === 'dns' && proto === 'dns') || (context === 'tls' && proto === 'tls')
+      || (context.startsWith('http') && proto === 'http');
+    if (!protoOk) return skip('proto', `protocol '${proto}' cannot carry buffer ${appNames[0]}`);
+  }
+
+  // Fast pattern: explicit, else the longest positive content (Suricata's default choice).
+  let fast: Rule['fastPattern'] = null;
+  let best = -1;
+  for (const b of buffers) {
+    for (const op of b.ops) {
+      if (op.kind !== 'content' || op.negated) continue;
+      const score = (op.fastPattern ? 1e6 : 0) + op.bytes.length;
+      if (score > best) { best = score; fast = { buffer: b.buffer, bytes: op.bytes, nocase: op.nocase }; }
+    }
+  }
+
+  const cls = classify(classtype);
+  return {
+    ok: true,
+    rule: {
+      sid: ruleSid, gid, rev, msg, classtype, category: cls.description,
+      priority: (priority ?? cls.priority) as 1 | 2 | 3 | 4,
+      action, proto, src, srcPorts, bidirectional: dirS === '<>', dst, dstPorts, flow, buffers, flowbits, threshold,
+      references, metadata, context, fastPattern: fast, line, text,
+    },
+  };
+}
+
+export interface RuleFileResult {
+  rules: Rule[];
+  skipped: RuleSkip[];
+  /** Commented-out rules ("#alert …"): counted, not loaded, as Suricata does. */
+  disabled: number;
+  /** Skip counts by keyword. */
+  skippedByKeyword: Record<string, number>;
+  duplicates: number;
+}
+
+/** Parse a whole rules file (multi-line rules joined on trailing backslash). */
+export function parseRules(text: string, vars: RuleVariables = new RuleVariables()): RuleFileResult {
+  const rules: Rule[] = [];
+  const skipped: RuleSkip[] = [];
+  const seen = new Set<string>();
+  let disabled = 0;
+  let duplicates = 0;
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const start = i;
+    let l = lines[i];
+    while (l.endsWith('\\') && i + 1 < lines.length) l = l.slice(0, -1) + lines[++i];
+    const t = l.trim();
+    if (t === '') continue;
+    if (t.startsWith('#')) {
+      if (/^#+\s*(alert|drop|reject|pass)\s+\S+\s+\S+\s+\S+\s+(->|<>)/.test(t)) disabled++;
+      continue;
+    }
+    const r = parseRule(t, start + 1, vars);
+    if (r.ok) {
+      const key = `${r.rule.gid}:${r.rule.sid}`;
+      if (seen.has(key)) {
+        duplicates++;
+        skipped.push({ sid: r.rule.sid, keyword: 'sid', reason: `duplicate sid ${r.rule.sid}`, line: start + 1 });
+        continue;
+      }
+      seen.add(key);
+      rules.push(r.rule);
+    } else skipped.push(r.skip);
+  }
+  const skippedByKeyword: Record<string, number> = {};
+  for (const s of skipped) skippedByKeyword[s.keyword] = (skippedByKeyword[s.keyword] ?? 0) + 1;
+  return { rules, skipped, disabled, skippedByKeyword, duplicates };
+}
