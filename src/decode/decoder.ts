@@ -1,0 +1,188 @@
+/**
+ * The packet decoder: fills one reusable PacketView from a frame in a capture buffer,
+ * zero-copy (offsets into the buffer), layer by layer (linktype → ethernet/vlan/pppoe →
+ * arp/ipv4/ipv6 → tcp/udp/icmp/icmpv6). Problems never throw: the first one goes to
+ * pkt.malformed, all of them to `malformed`, named "<layer>.<problem>".
+ */
+import { ReasonCounter } from '../events/counters.js';
+import { IpProto, Layer, type PacketView } from '../events/packet.js';
+import { markMalformed, type DecodeContext } from './context.js';
+import { FragmentReassembler, type FragmentStats } from './fragments.js';
+import { icmpQuotedOffset } from './icmp.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodeLinkLayer } from './linktype.js';
+
+export interface PacketDecoderOptions {
+  /** Reassemble IPv4/IPv6 fragments (default true). When false, fragments stop at L3. */
+  reassembleFragments?: boolean;
+  /** Datagrams in progress at most (default 4096). */
+  maxFragmentBuffers?: number;
+  /** Reassembly buffer bytes at most (default 16 MiB). */
+  maxFragmentBytes?: number;
+  /** Drop a datagram this long after its first fragment, in packet time (default 30 s). */
+  fragmentTimeoutUs?: number;
+}
+
+/** Packets seen per layer; plain numbers so the pipeline can put them in `stats` events. */
+export interface DecodeStats {
+  packets: number;
+  /** Sum of wire lengths. */
+  bytes: number;
+  ipv4: number;
+  ipv6: number;
+  arp: number;
+  tcp: number;
+  udp: number;
+  icmp: number;
+  icmpv6: number;
+  /** IP packets whose transport has no decoder (GRE, ESP, IGMP …). */
+  otherIp: number;
+  /** Frames without IP or ARP (EAPOL, LLDP, unknown link types …). */
+  nonIp: number;
+  /** Fragments that did not (yet) complete a datagram. */
+  fragments: number;
+  /** Datagrams completed by reassembly (also counted under their transport). */
+  reassembled: number;
+  /** Packets with a non-empty malformed reason. */
+  malformed: number;
+}
+
+export class PacketDecoder implements DecodeContext {
+  readonly malformed = new ReasonCounter();
+  readonly fragments: FragmentReassembler | null;
+  readonly stats: DecodeStats = {
+    packets: 0, bytes: 0, ipv4: 0, ipv6: 0, arp: 0, tcp: 0, udp: 0, icmp: 0, icmpv6: 0,
+    otherIp: 0, nonIp: 0, fragments: 0, reassembled: 0, malformed: 0,
+  };
+  /** Problems inside ICMP-quoted packets (quotes are cut short by design, so kept apart). */
+  readonly quotedMalformed = new ReasonCounter();
+  private readonly quotedContext: DecodeContext = { malformed: this.quotedMalformed, fragments: null };
+
+  constructor(opts: PacketDecoderOptions = {}) {
+    this.fragments = opts.reassembleFragments === false ? null : new FragmentReassembler(opts);
+  }
+
+  /** Reassembly counters (all zero when reassembly is off). */
+  get fragmentStats(): FragmentStats {
+    return this.fragments?.stats ?? { fragments: 0, reassembled: 0, timedOut: 0, droppedOverLimit: 0, overlaps: 0, rejected: 0 };
+  }
+
+  decode(
+    pkt: PacketView, buf: Uint8Array, offset: number, capLen: number, wireLen: number,
+    tsUs: number, linkType: number, ifIndex: number,
+  ): void {
+    pkt.buf = buf;
+    pkt.frameOffset = offset;
+    pkt.capLength = capLen;
+    pkt.wireLength = wireLen;
+    pkt.tsUs = tsUs;
+    pkt.linkType = linkType;
+    pkt.ifIndex = ifIndex;
+    resetDecodedFields(pkt);
+    let end = offset + capLen;
+    if (offset < 0 || capLen < 0 || end > buf.length) {
+      // A reader bug or a corrupt record: never read outside the buffer.
+      if (offset < 0 || offset > buf.length) pkt.frameOffset = offset = buf.length;
+      end = Math.min(Math.max(end, offset), buf.length);
+      pkt.capLength = end - offset;
+      markMalformed(this, pkt, 'capture.bad-record-length');
+    }
+    decodeLinkLayer(this, pkt, linkType, offset, end);
+    this.count(pkt);
+  }
+
+  private count(pkt: PacketView): void {
+    const s = this.stats;
+    s.packets++;
+    s.bytes += pkt.wireLength;
+    if (pkt.malformed !== '') s.malformed++;
+    const layers = pkt.layers;
+    if ((layers & Layer.REASSEMBLED) !== 0) s.reassembled++;
+    if (pkt.ipVersion === 4) s.ipv4++;
+    else if (pkt.ipVersion === 6) s.ipv6++;
+    else if ((layers & Layer.ARP) !== 0) {
+      s.arp++;
+      return;
+    } else {
+      s.nonIp++;
+      return;
+    }
+    if (pkt.isFragment) {
+      s.fragments++;
+      return;
+    }
+    switch (pkt.proto) {
+      case IpProto.TCP: s.tcp++; break;
+      case IpProto.UDP: s.udp++; break;
+      case IpProto.ICMP: s.icmp++; break;
+      case IpProto.ICMPV6: s.icmpv6++; break;
+      default: s.otherIp++;
+    }
+  }
+
+  /**
+   * Decodes the packet quoted inside an ICMP/ICMPv6 error of `outer` into `inner` (IP
+   * header and, when quoted, ports). Returns false when outer is no such error. Quotes
+   * are normally cut short (RFC 792 quotes 8 bytes of L4), so inner.malformed will often
+   * say "…truncated"; those reasons go to quotedMalformed, not to `malformed`.
+   */
+  decodeIcmpQuoted(outer: PacketView, inner: PacketView): boolean {
+    const q = icmpQuotedOffset(outer);
+    if (q < 0) return false;
+    const end = outer.payloadOffset + outer.payloadLength;
+    inner.buf = outer.buf;
+    inner.frameOffset = q;
+    inner.capLength = end - q;
+    inner.wireLength = end - q;
+    inner.tsUs = outer.tsUs;
+    inner.linkType = outer.linkType;
+    inner.ifIndex = outer.ifIndex;
+    resetDecodedFields(inner);
+    if (outer.proto === IpProto.ICMP) decodeIpv4(this.quotedContext, inner, q, end);
+    else decodeIpv6(this.quotedContext, inner, q, end);
+    return true;
+  }
+
+  /** Drops fragments older than the timeout at packet time nowUs (call on idle input). */
+  expireFragments(nowUs: number): void {
+    this.fragments?.expire(nowUs);
+  }
+}
+
+/** Puts every decode-result field back to its "nothing decoded" value (see createPacketView). */
+export function resetDecodedFields(pkt: PacketView): void {
+  pkt.layers = 0;
+  pkt.malformed = '';
+  pkt.macSrcOffset = -1;
+  pkt.macDstOffset = -1;
+  pkt.vlan = 0;
+  pkt.vlanInner = 0;
+  pkt.etherType = 0;
+  pkt.ipVersion = 0;
+  pkt.l3Offset = -1;
+  pkt.src4 = 0;
+  pkt.dst4 = 0;
+  pkt.src6Offset = -1;
+  pkt.dst6Offset = -1;
+  pkt.proto = 0;
+  pkt.ttl = 0;
+  pkt.ipId = 0;
+  pkt.ipLength = 0;
+  pkt.isFragment = false;
+  pkt.dontFragment = false;
+  pkt.tos = 0;
+  pkt.l4Offset = -1;
+  pkt.srcPort = 0;
+  pkt.dstPort = 0;
+  pkt.tcpFlags = 0;
+  pkt.seq = 0;
+  pkt.ack = 0;
+  pkt.window = 0;
+  pkt.tcpOptionsOffset = -1;
+  pkt.tcpOptionsLength = 0;
+  pkt.icmpType = -1;
+  pkt.icmpCode = -1;
+  pkt.payloadOffset = 0;
+  pkt.payloadLength = 0;
+}

@@ -1,0 +1,79 @@
+/**
+ * Ethernet II and the EtherType dispatch shared with Linux cooked captures. VLAN tags
+ * (802.1Q 0x8100, 802.1ad 0x88a8, legacy QinQ 0x9100) are peeled: the outer id goes to
+ * pkt.vlan, the second to pkt.vlanInner; at most MAX_VLAN_TAGS are walked.
+ */
+import type { PacketView } from '../events/packet.js';
+import { Layer } from '../events/packet.js';
+import { decodeArp } from './arp.js';
+import { be16, markMalformed, type DecodeContext } from './context.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { decodePppoeSession } from './pppoe.js';
+
+export const EtherType = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  VLAN: 0x8100,
+  IPV6: 0x86dd,
+  PPPOE_SESSION: 0x8864,
+  QINQ: 0x88a8,
+  QINQ_LEGACY: 0x9100,
+} as const;
+
+const ETHERNET_HEADER = 14;
+export const MAX_VLAN_TAGS = 4;
+
+export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  if (end - off < ETHERNET_HEADER) {
+    pkt.payloadOffset = end;
+    markMalformed(ctx, pkt, 'ethernet.truncated');
+    return;
+  }
+  pkt.macDstOffset = off;
+  pkt.macSrcOffset = off + 6;
+  pkt.layers |= Layer.L2;
+  decodeEtherType(ctx, pkt, be16(pkt.buf, off + 12), off + ETHERNET_HEADER, end);
+}
+
+/** Decodes what follows an EtherType field (after Ethernet, Linux SLL/SLL2). */
+export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: number, off: number, end: number): void {
+  let type = etherType;
+  let p = off;
+  for (let tags = 0; type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_LEGACY; tags++) {
+    if (tags >= MAX_VLAN_TAGS) {
+      pkt.payloadOffset = end;
+      markMalformed(ctx, pkt, 'vlan.too-many-tags');
+      return;
+    }
+    if (end - p < 4) {
+      pkt.payloadOffset = end;
+      markMalformed(ctx, pkt, 'vlan.truncated');
+      return;
+    }
+    const id = be16(pkt.buf, p) & 0x0fff;
+    if (tags === 0) pkt.vlan = id;
+    else if (tags === 1) pkt.vlanInner = id;
+    type = be16(pkt.buf, p + 2);
+    p += 4;
+  }
+  pkt.etherType = type;
+  switch (type) {
+    case EtherType.IPV4:
+      decodeIpv4(ctx, pkt, p, end);
+      return;
+    case EtherType.IPV6:
+      decodeIpv6(ctx, pkt, p, end);
+      return;
+    case EtherType.ARP:
+      decodeArp(ctx, pkt, p, end);
+      return;
+    case EtherType.PPPOE_SESSION:
+      decodePppoeSession(ctx, pkt, p, end);
+      return;
+    default:
+      // Other EtherTypes (EAPOL, LLDP …) and 802.3 length frames (type < 0x600): no L3 here.
+      pkt.payloadOffset = p;
+      pkt.payloadLength = end - p;
+  }
+}

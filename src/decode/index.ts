@@ -1,0 +1,15 @@
+/** Public surface of the decode stage. */
+export { PacketDecoder, resetDecodedFields, type PacketDecoderOptions, type DecodeStats } from './decoder.js';
+export { FragmentReassembler, FragmentResult, MAX_PIECES, type FragmentOptions, type FragmentStats } from './fragments.js';
+export { decodeLinkLayer } from './linktype.js';
+export { decodeEthernet, decodeEtherType, EtherType, MAX_VLAN_TAGS } from './ethernet.js';
+export { decodeArp, arpOperation, arpSenderMacOffset, arpTargetMacOffset, ArpOp } from './arp.js';
+export { decodeIpv4, ipv4OptionsValid } from './ipv4.js';
+export { decodeIpv6, ip6Fold, MAX_IPV6_EXT_HEADERS } from './ipv6.js';
+export { decodeTcp, tcpOptionFind, tcpOptionKinds, tcpOptionMss, tcpOptionWindowScale, tcpOptionTimestamp, TcpOption } from './tcp.js';
+export { decodeUdp } from './udp.js';
+export { decodeIcmp, icmpIsError, icmpQuotedOffset } from './icmp.js';
+export { decodeIcmpv6, icmpv6IsError, icmpv6QuotedOffset } from './icmpv6.js';
+export { symmetricFlowHash } from './hash.js';
+export * from './address.js';
+export type { DecodeContext } from './context.js';

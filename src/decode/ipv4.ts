@@ -1,0 +1,111 @@
+/**
+ * IPv4 header (RFC 791). The datagram ends at min(total length, captured bytes): Ethernet
+ * padding is stripped, snaplen-cut packets are decoded as far as bytes exist.
+ */
+import { Layer, type PacketView } from '../events/packet.js';
+import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { FragmentResult } from './fragments.js';
+import { decodeIpPayload } from './ip-payload.js';
+
+const IPV4_MIN_HEADER = 20;
+
+export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const buf = pkt.buf;
+  pkt.l3Offset = off;
+  pkt.payloadOffset = end;
+  if (end - off < IPV4_MIN_HEADER) {
+    markMalformed(ctx, pkt, 'ipv4.truncated');
+    return;
+  }
+  const versionIhl = buf[off];
+  if (versionIhl >> 4 !== 4) {
+    markMalformed(ctx, pkt, 'ipv4.bad-version');
+    return;
+  }
+  const headerLen = (versionIhl & 0x0f) << 2;
+  if (headerLen < IPV4_MIN_HEADER) {
+    markMalformed(ctx, pkt, 'ipv4.bad-ihl');
+    return;
+  }
+  const totalLen = be16(buf, off + 2);
+  const fragWord = be16(buf, off + 6);
+  const proto = buf[off + 9];
+  pkt.ipVersion = 4;
+  pkt.tos = buf[off + 1];
+  pkt.ipLength = totalLen;
+  pkt.ipId = be16(buf, off + 4);
+  pkt.dontFragment = (fragWord & 0x4000) !== 0;
+  pkt.ttl = buf[off + 8];
+  pkt.proto = proto;
+  pkt.src4 = be32(buf, off + 12);
+  pkt.dst4 = be32(buf, off + 16);
+  pkt.layers |= Layer.IP;
+  if (totalLen < headerLen) {
+    markMalformed(ctx, pkt, 'ipv4.bad-total-length');
+    return;
+  }
+  if (off + headerLen > end) {
+    markMalformed(ctx, pkt, 'ipv4.truncated');
+    return;
+  }
+  let ipEnd = off + totalLen;
+  if (ipEnd > end) {
+    markMalformed(ctx, pkt, 'ipv4.truncated');
+    ipEnd = end;
+  }
+  if (headerLen > IPV4_MIN_HEADER && !ipv4OptionsValid(buf, off + IPV4_MIN_HEADER, off + headerLen)) {
+    markMalformed(ctx, pkt, 'ipv4.bad-option');
+  }
+  const moreFragments = (fragWord & 0x2000) !== 0;
+  const fragOffset = (fragWord & 0x1fff) << 3;
+  if (moreFragments || fragOffset !== 0) {
+    decodeIpv4Fragment(ctx, pkt, off, headerLen, ipEnd, fragOffset, moreFragments);
+    return;
+  }
+  decodeIpPayload(ctx, pkt, proto, off + headerLen, ipEnd);
+}
+
+function decodeIpv4Fragment(
+  ctx: DecodeContext, pkt: PacketView, off: number, headerLen: number, ipEnd: number,
+  fragOffset: number, moreFragments: boolean,
+): void {
+  pkt.isFragment = true;
+  pkt.layers |= Layer.FRAGMENT;
+  pkt.payloadOffset = off + headerLen;
+  pkt.payloadLength = ipEnd - off - headerLen;
+  if (fragOffset + pkt.payloadLength + headerLen > 65535) {
+    // The "ping of death": a datagram reassembling beyond the IPv4 maximum.
+    markMalformed(ctx, pkt, 'ipv4.fragment-too-large');
+    return;
+  }
+  if (ctx.fragments === null || (pkt.layers & Layer.REASSEMBLED) !== 0) return;
+  const result = ctx.fragments.addIpv4(pkt, headerLen, fragOffset, moreFragments);
+  if (result === FragmentResult.COMPLETE) {
+    // pkt now views the reassembled datagram (L2 prefix + header + payload) in the
+    // reassembler's output buffer; decode it from its IP header on.
+    decodeIpv4(ctx, pkt, pkt.l3Offset, pkt.frameOffset + pkt.capLength);
+  } else if (result === FragmentResult.REJECTED) {
+    markMalformed(ctx, pkt, ctx.fragments.lastRejectReason);
+  }
+}
+
+/**
+ * Walks IPv4 options (RFC 791 §3.1): EOL ends the list, NOP is one byte, every other option
+ * has a length byte ≥ 2 that must stay inside the header.
+ */
+export function ipv4OptionsValid(buf: Uint8Array, off: number, end: number): boolean {
+  let p = off;
+  while (p < end) {
+    const kind = buf[p];
+    if (kind === 0) return true;
+    if (kind === 1) {
+      p++;
+      continue;
+    }
+    if (p + 1 >= end) return false;
+    const len = buf[p + 1];
+    if (len < 2 || p + len > end) return false;
+    p += len;
+  }
+  return true;
+}

@@ -1,0 +1,140 @@
+/**
+ * IPv6 header (RFC 8200) and its extension-header chain: hop-by-hop, routing, destination
+ * options, mobility/HIP/shim6 (same length format), fragment, AH. The chain is bounded so
+ * that a hostile packet cannot make the walk long.
+ */
+import { Layer, type PacketView } from '../events/packet.js';
+import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { FragmentResult } from './fragments.js';
+import { decodeIpPayload } from './ip-payload.js';
+
+const IPV6_HEADER = 40;
+/** More than this many extension headers is not seen in legitimate traffic (RFC 8200 §4.1 orders at most ~8). */
+export const MAX_IPV6_EXT_HEADERS = 8;
+
+const NH_HOP_BY_HOP = 0;
+const NH_ROUTING = 43;
+const NH_FRAGMENT = 44;
+const NH_AH = 51;
+const NH_DEST_OPTS = 60;
+const NH_MOBILITY = 135;
+const NH_HIP = 139;
+const NH_SHIM6 = 140;
+
+/** XOR of the four 32-bit words: the 32-bit fold kept in src4/dst4 for IPv6. */
+export function ip6Fold(buf: Uint8Array, off: number): number {
+  return (be32(buf, off) ^ be32(buf, off + 4) ^ be32(buf, off + 8) ^ be32(buf, off + 12)) >>> 0;
+}
+
+export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const buf = pkt.buf;
+  pkt.l3Offset = off;
+  pkt.payloadOffset = end;
+  if (end - off < IPV6_HEADER) {
+    markMalformed(ctx, pkt, 'ipv6.truncated');
+    return;
+  }
+  if (buf[off] >> 4 !== 6) {
+    markMalformed(ctx, pkt, 'ipv6.bad-version');
+    return;
+  }
+  const payloadLen = be16(buf, off + 4);
+  let nextHeader = buf[off + 6];
+  pkt.ipVersion = 6;
+  pkt.tos = (be16(buf, off) >> 4) & 0xff;
+  pkt.ttl = buf[off + 7];
+  pkt.ipLength = payloadLen + IPV6_HEADER;
+  pkt.src6Offset = off + 8;
+  pkt.dst6Offset = off + 24;
+  pkt.src4 = ip6Fold(buf, off + 8);
+  pkt.dst4 = ip6Fold(buf, off + 24);
+  pkt.proto = nextHeader;
+  pkt.layers |= Layer.IP;
+  let ipEnd = off + IPV6_HEADER + payloadLen;
+  if (payloadLen === 0 && nextHeader === NH_HOP_BY_HOP) {
+    // Jumbogram (RFC 2675): the real length is in a hop-by-hop option; use what was captured.
+    ipEnd = end;
+  } else if (ipEnd > end) {
+    markMalformed(ctx, pkt, 'ipv6.truncated');
+    ipEnd = end;
+  }
+  let p = off + IPV6_HEADER;
+  for (let count = 0; ; count++) {
+    // -1: not even the header's length field was captured.
+    let headerLen = -1;
+    switch (nextHeader) {
+      case NH_HOP_BY_HOP:
+      case NH_ROUTING:
+      case NH_DEST_OPTS:
+      case NH_MOBILITY:
+      case NH_HIP:
+      case NH_SHIM6:
+        if (ipEnd - p < 2) break;
+        headerLen = (buf[p + 1] + 1) << 3;
+        break;
+      case NH_AH:
+        if (ipEnd - p < 2) break;
+        headerLen = (buf[p + 1] + 2) << 2;
+        break;
+      case NH_FRAGMENT:
+        if (ipEnd - p < 8) break;
+        headerLen = 8;
+        break;
+      default:
+        pkt.proto = nextHeader;
+        decodeIpPayload(ctx, pkt, nextHeader, p, ipEnd);
+        return;
+    }
+    pkt.proto = nextHeader;
+    pkt.payloadOffset = p;
+    pkt.payloadLength = ipEnd - p;
+    if (count >= MAX_IPV6_EXT_HEADERS) {
+      markMalformed(ctx, pkt, 'ipv6.too-many-ext-headers');
+      return;
+    }
+    if (headerLen < 0 || p + headerLen > ipEnd) {
+      markMalformed(ctx, pkt, 'ipv6.truncated-ext-header');
+      return;
+    }
+    if (nextHeader === NH_FRAGMENT) {
+      const fragWord = be16(buf, p + 2);
+      const fragOffset = fragWord & 0xfff8;
+      const moreFragments = (fragWord & 1) !== 0;
+      if (fragOffset !== 0 || moreFragments) {
+        decodeIpv6Fragment(ctx, pkt, p, ipEnd, fragOffset, moreFragments);
+        return;
+      }
+      // Atomic fragment (RFC 6946): not really fragmented, decode on.
+    }
+    nextHeader = buf[p];
+    p += headerLen;
+  }
+}
+
+function decodeIpv6Fragment(
+  ctx: DecodeContext, pkt: PacketView, fragHeaderOff: number, ipEnd: number, fragOffset: number, moreFragments: boolean,
+): void {
+  const buf = pkt.buf;
+  const id = be32(buf, fragHeaderOff + 4);
+  pkt.ipId = id & 0xffff;
+  pkt.proto = buf[fragHeaderOff]; // the fragmented payload's protocol
+  pkt.isFragment = true;
+  pkt.layers |= Layer.FRAGMENT;
+  pkt.payloadOffset = fragHeaderOff + 8;
+  pkt.payloadLength = ipEnd - fragHeaderOff - 8;
+  if (fragOffset + pkt.payloadLength > 65535) {
+    markMalformed(ctx, pkt, 'ipv6.fragment-too-large');
+    return;
+  }
+  if (ctx.fragments === null) return;
+  if ((pkt.layers & Layer.REASSEMBLED) !== 0) {
+    markMalformed(ctx, pkt, 'ipv6.nested-fragment');
+    return;
+  }
+  const result = ctx.fragments.addIpv6(pkt, buf[fragHeaderOff], id, fragOffset, moreFragments);
+  if (result === FragmentResult.COMPLETE) {
+    decodeIpv6(ctx, pkt, pkt.l3Offset, pkt.frameOffset + pkt.capLength);
+  } else if (result === FragmentResult.REJECTED) {
+    markMalformed(ctx, pkt, ctx.fragments.lastRejectReason);
+  }
+}
