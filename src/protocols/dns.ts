@@ -1,0 +1,378 @@
+/**
+ * DNS over UDP and TCP (RFC 1035): header, questions, resource records, name decompression.
+ *
+ * Bounds (hostile input): names ≤ 255 wire bytes and 128 labels; compression pointers must
+ * point strictly backwards and at most 32 are followed per name (so no loop can spin);
+ * at most 32 questions and 64 records per section are kept; TXT text ≤ 1024 characters.
+ * A TCP stream carries 2-byte length-prefixed messages, several per direction.
+ */
+import { ReasonCounter } from '../events/counters.js';
+import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
+import type { DirectionValue, FlowView } from '../events/flow.js';
+import { message, type DnsAnswer, type DnsFields, type MessageSink } from './types.js';
+import type { AppConsumer, ParseResult } from './registry-app.js';
+import { ByteQueue } from './tls.js';
+
+export const DNS_MAX_QUESTIONS = 32;
+export const DNS_MAX_RECORDS = 64;
+const MAX_NAME_WIRE = 255;
+const MAX_LABELS = 128;
+const MAX_POINTERS = 32;
+const MAX_TXT_CHARS = 1024;
+
+export const DnsType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
+
+/** A record as parsed; TXT records also keep their character-strings one by one. */
+export interface DnsRecord extends DnsAnswer {
+  /** TXT only: the character-strings (bounded). */
+  strings?: string[];
+}
+
+export interface ParsedDns extends DnsFields {
+  opcode: number;
+  /** Counts claimed by the header. */
+  qdcount: number;
+  ancount: number;
+  nscount: number;
+  arcount: number;
+  /** Authority and additional records, filled only with `allSections`. */
+  authorities: DnsRecord[];
+  additionals: DnsRecord[];
+}
+
+export interface DnsParseOptions {
+  /** Also parse authority and additional sections (mDNS puts SRV/TXT/A there). */
+  allSections?: boolean;
+}
+
+// Name decoding scratch: the parser is synchronous, so one module-level slot avoids
+// allocating a result object per name.
+let nameText = '';
+let nameError = '';
+const labelDecoder = new TextDecoder('utf-8', { fatal: false });
+
+/**
+ * Reads a (possibly compressed) name at `off` of `msg` (message bounds [base, end)).
+ * Returns the offset just after the name in its original position, or -1 (nameError set).
+ * Pointers are offsets from `base`.
+ */
+function readName(msg: Uint8Array, base: number, off: number, end: number): number {
+  let pos = off;
+  let after = -1;
+  let wire = 0;
+  let labels = 0;
+  let pointers = 0;
+  let lowest = off; // a pointer must go strictly below every position already visited
+  let text = '';
+  while (true) {
+    if (pos >= end) { nameError = 'name_truncated'; return -1; }
+    const len = msg[pos];
+    if (len === 0) {
+      if (after < 0) after = pos + 1;
+      break;
+    }
+    const top = len & 0xc0;
+    if (top === 0xc0) {
+      if (pos + 1 >= end) { nameError = 'name_truncated'; return -1; }
+      const target = base + (((len & 0x3f) << 8) | msg[pos + 1]);
+      if (++pointers > MAX_POINTERS) { nameError = 'name_pointer_loop'; return -1; }
+      if (target >= lowest) { nameError = 'name_pointer_forward'; return -1; }
+      if (after < 0) after = pos + 2;
+      lowest = target;
+      pos = target;
+      continue;
+    }
+    if (top !== 0) { nameError = 'name_bad_label_type'; return -1; }
+    if (pos + 1 + len > end) { nameError = 'name_truncated'; return -1; }
+    wire += len + 1;
+    if (wire > MAX_NAME_WIRE) { nameError = 'name_too_long'; return -1; }
+    if (++labels > MAX_LABELS) { nameError = 'name_too_many_labels'; return -1; }
+    if (text.length > 0) text += '.';
+    text += labelText(msg, pos + 1, pos + 1 + len);
+    pos += 1 + len;
+  }
+  nameText = text;
+  return after;
+}
+
+function labelText(b: Uint8Array, start: number, end: number): string {
+  let ascii = true;
+  for (let i = start; i < end; i++) if (b[i] >= 0x80) { ascii = false; break; }
+  if (!ascii) return labelDecoder.decode(b.subarray(start, end));
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]);
+  return s;
+}
+
+/** Dotted-quad text of 4 bytes at `off`. */
+export function ipv4Text(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+/** RFC 5952 text of 16 bytes at `off` (longest run of ≥2 zero groups becomes '::'). */
+export function ipv6Text(b: Uint8Array, off: number): string {
+  const groups = new Array<number>(8);
+  for (let i = 0; i < 8; i++) groups[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
+    i = j;
+  }
+  if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) return `::ffff:${ipv4Text(b, off + 12)}`;
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) { out += i === 0 ? '::' : ':'; i += bestLen - 1; continue; }
+    out += groups[i].toString(16);
+    if (i < 7) out += ':';
+  }
+  return out;
+}
+
+function readTxt(msg: Uint8Array, start: number, end: number, strings: string[]): string {
+  let out = '';
+  let pos = start;
+  while (pos < end && out.length < MAX_TXT_CHARS) {
+    const len = msg[pos];
+    const stop = Math.min(pos + 1 + len, end);
+    const s = labelText(msg, pos + 1, stop).slice(0, MAX_TXT_CHARS);
+    if (strings.length < DNS_MAX_RECORDS) strings.push(s);
+    out += out.length ? ' ' + s : s;
+    pos = pos + 1 + len;
+  }
+  return out.length > MAX_TXT_CHARS ? out.slice(0, MAX_TXT_CHARS) : out;
+}
+
+/** Renders RDATA to text; returns null (reason in nameError) when the RDATA is malformed. */
+function rdataText(msg: Uint8Array, base: number, type: number, start: number, rdEnd: number, end: number, rec: DnsRecord): string | null {
+  const len = rdEnd - start;
+  switch (type) {
+    case DnsType.A:
+      if (len !== 4) { nameError = 'rdata_bad_a'; return null; }
+      return ipv4Text(msg, start);
+    case DnsType.AAAA:
+      if (len !== 16) { nameError = 'rdata_bad_aaaa'; return null; }
+      return ipv6Text(msg, start);
+    case DnsType.CNAME:
+    case DnsType.PTR:
+    case DnsType.NS:
+      return readName(msg, base, start, end) < 0 ? null : nameText;
+    case DnsType.MX: {
+      if (len < 3) { nameError = 'rdata_bad_mx'; return null; }
+      const pref = (msg[start] << 8) | msg[start + 1];
+      return readName(msg, base, start + 2, end) < 0 ? null : `${pref} ${nameText}`;
+    }
+    case DnsType.SRV: {
+      if (len < 7) { nameError = 'rdata_bad_srv'; return null; }
+      const prio = (msg[start] << 8) | msg[start + 1];
+      const weight = (msg[start + 2] << 8) | msg[start + 3];
+      const port = (msg[start + 4] << 8) | msg[start + 5];
+      return readName(msg, base, start + 6, end) < 0 ? null : `${prio} ${weight} ${port} ${nameText}`;
+    }
+    case DnsType.SOA:
+      return readName(msg, base, start, end) < 0 ? null : nameText;
+    case DnsType.TXT: {
+      const strings: string[] = [];
+      const text = readTxt(msg, start, rdEnd, strings);
+      rec.strings = strings;
+      return text;
+    }
+    default:
+      return '';
+  }
+}
+
+/** Parses `count` records at `pos`; returns the new offset or -1 (nameError set). */
+function readRecords(msg: Uint8Array, base: number, pos: number, end: number, count: number, out: DnsRecord[]): number {
+  for (let i = 0; i < count; i++) {
+    const p = readName(msg, base, pos, end);
+    if (p < 0) return -1;
+    const name = nameText;
+    if (p + 10 > end) { nameError = 'record_truncated'; return -1; }
+    const type = (msg[p] << 8) | msg[p + 1];
+    const ttl = ((msg[p + 4] << 24) | (msg[p + 5] << 16) | (msg[p + 6] << 8) | msg[p + 7]) >>> 0;
+    const rdlen = (msg[p + 8] << 8) | msg[p + 9];
+    const rdStart = p + 10;
+    const rdEnd = rdStart + rdlen;
+    if (rdEnd > end) { nameError = 'rdata_truncated'; return -1; }
+    if (out.length < DNS_MAX_RECORDS && type !== DnsType.OPT) {
+      const rec: DnsRecord = { name, type, ttl, data: '' };
+      const data = rdataText(msg, base, type, rdStart, rdEnd, end, rec);
+      if (data === null) return -1;
+      rec.data = data;
+      out.push(rec);
+    }
+    pos = rdEnd;
+  }
+  return pos;
+}
+
+/**
+ * Parses one DNS message occupying msg[offset, offset+length). Never throws.
+ * `transport` is copied into the result ('udp' | 'tcp').
+ */
+export function parseDns(msg: Uint8Array, offset: number, length: number, transport: string, opts: DnsParseOptions = {}): ParseResult<ParsedDns> {
+  const base = offset;
+  const end = offset + length;
+  if (length < 12 || end > msg.length) return { ok: false, reason: 'short_header' };
+  const id = (msg[base] << 8) | msg[base + 1];
+  const flags = (msg[base + 2] << 8) | msg[base + 3];
+  const qdcount = (msg[base + 4] << 8) | msg[base + 5];
+  const ancount = (msg[base + 6] << 8) | msg[base + 7];
+  const nscount = (msg[base + 8] << 8) | msg[base + 9];
+  const arcount = (msg[base + 10] << 8) | msg[base + 11];
+  // Every question takes ≥5 bytes and every record ≥11: reject counts the size cannot hold
+  // before looping over them.
+  if (qdcount * 5 + (ancount + nscount + arcount) * 11 > length - 12) return { ok: false, reason: 'counts_exceed_length' };
+  const questions: { name: string; type: number }[] = [];
+  let pos = base + 12;
+  for (let i = 0; i < qdcount; i++) {
+    const p = readName(msg, base, pos, end);
+    if (p < 0) return { ok: false, reason: nameError };
+    if (p + 4 > end) return { ok: false, reason: 'question_truncated' };
+    if (questions.length < DNS_MAX_QUESTIONS) questions.push({ name: nameText, type: (msg[p] << 8) | msg[p + 1] });
+    pos = p + 4;
+  }
+  const answers: DnsRecord[] = [];
+  pos = readRecords(msg, base, pos, end, ancount, answers);
+  if (pos < 0) return { ok: false, reason: nameError };
+  const authorities: DnsRecord[] = [];
+  const additionals: DnsRecord[] = [];
+  if (opts.allSections) {
+    pos = readRecords(msg, base, pos, end, nscount, authorities);
+    if (pos >= 0) pos = readRecords(msg, base, pos, end, arcount, additionals);
+    if (pos < 0) return { ok: false, reason: nameError };
+  }
+  const q0 = questions[0];
+  return {
+    ok: true,
+    value: {
+      id,
+      response: (flags & 0x8000) !== 0,
+      opcode: (flags >> 11) & 0xf,
+      rcode: flags & 0xf,
+      qname: q0 ? q0.name : '',
+      qtype: q0 ? q0.type : 0,
+      questions,
+      answers,
+      transport,
+      qdcount,
+      ancount,
+      nscount,
+      arcount,
+      authorities,
+      additionals,
+    },
+  };
+}
+
+/**
+ * Cheap content check for DNS on a non-standard port: sane counts, standard opcode, and
+ * the whole message parses.
+ */
+export function looksLikeDns(data: Uint8Array): boolean {
+  if (data.length < 17) return false;
+  const qd = (data[4] << 8) | data[5];
+  const an = (data[6] << 8) | data[7];
+  const ns = (data[8] << 8) | data[9];
+  const ar = (data[10] << 8) | data[11];
+  const opcode = (data[2] >> 3) & 0xf;
+  if (qd < 1 || qd > 4 || an > 64 || ns > 64 || ar > 64 || (opcode !== 0 && opcode !== 4 && opcode !== 5)) return false;
+  return parseDns(data, 0, data.length, 'udp').ok;
+}
+
+export interface DnsConsumerOptions {
+  /** Also claim flows on other ports whose first payload parses as DNS (default true). */
+  contentDetection?: boolean;
+}
+
+const DNS_TCP_MAX = 65535 + 2;
+
+interface DnsTcpState {
+  queues: [ByteQueue | null, ByteQueue | null];
+}
+
+/** Shared by the DNS and mDNS consumers: one datagram or TCP frame → one message. */
+export class DnsMessageEmitter {
+  readonly malformed = new ReasonCounter();
+  readonly stats = new ReasonCounter();
+  constructor(
+    private readonly protocol: string,
+    private readonly sink: MessageSink,
+    private readonly opts: DnsParseOptions,
+    private readonly decorate?: (parsed: ParsedDns) => object,
+  ) {}
+
+  emit(flow: FlowView, dir: DirectionValue, msg: Uint8Array, off: number, len: number, transport: string, tsUs: number): void {
+    const r = parseDns(msg, off, len, transport, this.opts);
+    if (!r.ok) { this.malformed.add(r.reason); return; }
+    const kind = r.value.response ? 'response' : 'query';
+    this.stats.add(kind);
+    const fields = this.decorate ? this.decorate(r.value) : r.value;
+    this.sink(flow, message(this.protocol, kind, dir, tsUs, fields));
+  }
+}
+
+export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = {}): AppConsumer {
+  const emitter = new DnsMessageEmitter('dns', sink, {});
+  const contentDetection = opts.contentDetection ?? true;
+  const id = 'dns';
+
+  function tcpData(flow: FlowView, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
+    let st = flow.userData.get(id) as DnsTcpState | undefined;
+    if (!st) { st = { queues: [null, null] }; flow.userData.set(id, st); }
+    let q = st.queues[dir];
+    let input = data;
+    if (q && q.length > 0) {
+      if (!q.push(data)) { emitter.malformed.add('tcp_frame_overflow'); return ConsumerVerdict.DONE; }
+      input = q.view();
+    }
+    let pos = 0;
+    while (input.length - pos >= 2) {
+      const len = (input[pos] << 8) | input[pos + 1];
+      if (len < 12) { emitter.malformed.add('tcp_frame_too_short'); return ConsumerVerdict.DONE; }
+      if (input.length - pos - 2 < len) break;
+      emitter.emit(flow, dir, input, pos + 2, len, 'tcp', tsUs);
+      pos += 2 + len;
+    }
+    if (input === data) {
+      if (pos < data.length) {
+        if (!q) { q = new ByteQueue(DNS_TCP_MAX, 512); st.queues[dir] = q; }
+        q.push(data.subarray(pos));
+      }
+    } else q!.consume(pos);
+    return ConsumerVerdict.CONTINUE;
+  }
+
+  return {
+    id,
+    malformed: emitter.malformed,
+    stats: emitter.stats,
+    accepts(flow, _dir, data) {
+      if (flow.proto !== 6 && flow.proto !== 17) return false;
+      if (flow.serverPort === 53 || flow.clientPort === 53) return true;
+      if (!contentDetection || flow.proto !== 17) return false;
+      // mDNS/LLMNR have their own consumers; this catches DNS on odd UDP ports (tunnels, DoT-less resolvers).
+      if (flow.serverPort === 5353 || flow.clientPort === 5353) return false;
+      return looksLikeDns(data);
+    },
+    onData(flow, dir, data, tsUs) {
+      if (flow.proto === 6) return tcpData(flow, dir, data, tsUs);
+      emitter.emit(flow, dir, data, 0, data.length, 'udp', tsUs);
+      return ConsumerVerdict.CONTINUE;
+    },
+    onGap(flow) {
+      // A lost TCP segment breaks the length framing; nothing after it can be trusted.
+      if (flow.proto === 6) { emitter.malformed.add('tcp_gap'); return ConsumerVerdict.DONE; }
+      return ConsumerVerdict.CONTINUE;
+    },
+    onEnd(flow) {
+      const st = flow.userData.get(id) as DnsTcpState | undefined;
+      if (st && ((st.queues[0]?.length ?? 0) > 0 || (st.queues[1]?.length ?? 0) > 0)) emitter.malformed.add('tcp_incomplete_frame');
+      flow.userData.delete(id);
+    },
+  };
+}

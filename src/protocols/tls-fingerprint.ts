@@ -1,0 +1,110 @@
+/**
+ * TLS fingerprints: JA3 / JA3S (Salesforce: decimal values joined with '-', md5) and JA4
+ * (FoxIO JA4 spec: `t13d1516h2_<sha256(sorted ciphers)[:12]>_<sha256(sorted extensions
+ * without SNI/ALPN _ signature algorithms in wire order)[:12]>`). GREASE values (RFC 8701)
+ * are ignored everywhere. Computed once per hello, so clarity beats micro-optimisation.
+ */
+import { createHash } from 'node:crypto';
+
+/** RFC 8701 GREASE: 0x?a?a with both bytes equal. */
+export function isGrease(v: number): boolean {
+  return (v & 0x0f0f) === 0x0a0a && (v >> 8) === (v & 0xff);
+}
+
+function joinDecimal(values: readonly number[]): string {
+  let out = '';
+  for (const v of values) {
+    if (isGrease(v)) continue;
+    out += out.length ? '-' + v : String(v);
+  }
+  return out;
+}
+
+export function md5Hex(s: string): string {
+  return createHash('md5').update(s, 'latin1').digest('hex');
+}
+
+export interface Ja3Input {
+  version: number;
+  ciphers: readonly number[];
+  extensions: readonly number[];
+  groups: readonly number[];
+  ecPointFormats: readonly number[];
+}
+
+/** JA3 string `version,ciphers,extensions,groups,pointformats` and its md5. */
+export function ja3(h: Ja3Input): { text: string; hash: string } {
+  const text = `${h.version},${joinDecimal(h.ciphers)},${joinDecimal(h.extensions)},${joinDecimal(h.groups)},${joinDecimal(h.ecPointFormats)}`;
+  return { text, hash: md5Hex(text) };
+}
+
+/** JA3S string `version,cipher,extensions` and its md5. */
+export function ja3s(version: number, cipher: number, extensions: readonly number[]): { text: string; hash: string } {
+  const text = `${version},${cipher},${joinDecimal(extensions)}`;
+  return { text, hash: md5Hex(text) };
+}
+
+const JA4_VERSION: Record<number, string> = {
+  0x0304: '13', 0x0303: '12', 0x0302: '11', 0x0301: '10', 0x0300: 's3', 0x0002: 's2',
+  0xfeff: 'd1', 0xfefd: 'd2', 0xfefc: 'd3',
+};
+
+export interface Ja4Input {
+  /** 't' TLS over TCP, 'q' QUIC, 'd' DTLS. */
+  transport?: 't' | 'q' | 'd';
+  /** ClientHello legacy version (used when there is no supported_versions extension). */
+  version: number;
+  /** supported_versions values, empty when the extension is absent. */
+  supportedVersions: readonly number[];
+  /** True when the SNI extension (0x0000) is present. */
+  hasSni: boolean;
+  ciphers: readonly number[];
+  extensions: readonly number[];
+  /** Raw bytes of the first ALPN protocol, null when there is none. */
+  alpnFirst: Uint8Array | null;
+  signatureAlgorithms: readonly number[];
+}
+
+function hex4(v: number): string {
+  return v.toString(16).padStart(4, '0');
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** The two ALPN characters of JA4_a: first and last char, or hex nibbles when either is not alphanumeric. */
+export function ja4Alpn(first: Uint8Array | null): string {
+  if (!first || first.length === 0) return '00';
+  const a = first[0];
+  const z = first[first.length - 1];
+  if (isAlnum(a) && isAlnum(z)) return String.fromCharCode(a) + String.fromCharCode(z);
+  return (a >> 4).toString(16) + (z & 0xf).toString(16);
+}
+
+function hash12(s: string): string {
+  return createHash('sha256').update(s, 'latin1').digest('hex').slice(0, 12);
+}
+
+function twoDigits(n: number): string {
+  return n > 99 ? '99' : n < 10 ? '0' + n : String(n);
+}
+
+/** JA4 fingerprint and its raw (sorted) form JA4_r. */
+export function ja4(h: Ja4Input): { fingerprint: string; raw: string } {
+  let version = h.version;
+  let best = -1;
+  for (const v of h.supportedVersions) if (!isGrease(v) && v > best) best = v;
+  if (best >= 0) version = best;
+  const ciphers = h.ciphers.filter((c) => !isGrease(c));
+  const exts = h.extensions.filter((e) => !isGrease(e));
+  const sigs = h.signatureAlgorithms.filter((s) => !isGrease(s));
+  const a = `${h.transport ?? 't'}${JA4_VERSION[version] ?? '00'}${h.hasSni ? 'd' : 'i'}${twoDigits(ciphers.length)}${twoDigits(exts.length)}${ja4Alpn(h.alpnFirst)}`;
+  const b = [...ciphers].sort((x, y) => x - y).map(hex4).join(',');
+  const sortedExts = exts.filter((e) => e !== 0x0000 && e !== 0x0010).sort((x, y) => x - y).map(hex4).join(',');
+  const sigText = sigs.map(hex4).join(',');
+  const c = sigText ? `${sortedExts}_${sigText}` : sortedExts;
+  const bHash = b ? hash12(b) : '000000000000';
+  const cHash = sortedExts ? hash12(c) : '000000000000';
+  return { fingerprint: `${a}_${bHash}_${cHash}`, raw: `${a}_${b}_${c}` };
+}

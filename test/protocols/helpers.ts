@@ -1,0 +1,77 @@
+/**
+ * Test helpers for the protocol parsers: tshark as the reference dissector, a minimal
+ * FlowView, and a sink that records what a consumer emits.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { FlowView } from '../../src/events/flow.js';
+import type { ProtocolMessage } from '../../src/events/detector.js';
+import type { MessageSink } from '../../src/protocols/types.js';
+
+let tsharkPresent: boolean | null = null;
+
+/** The `skip` option for a test that needs tshark: loud when missing, a failure under CI=true. */
+export function needTshark(): false | string {
+  if (tsharkPresent === null) tsharkPresent = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (tsharkPresent) return false;
+  const msg = 'tshark not found (apt-get install -y tshark): reference comparison skipped';
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${msg}`);
+  console.error(`\n*** SKIPPING: ${msg} ***\n`);
+  return msg;
+}
+
+/** One row per matching frame, one string per field (multi-values joined by ','). */
+export function tsharkFields(file: string, filter: string, fields: string[], extraArgs: string[] = []): string[][] {
+  const args = ['-r', file, '-n', ...extraArgs, '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+  for (const f of fields) args.push('-e', f);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+}
+
+export function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex.replace(/:/g, ''), 'hex'));
+}
+
+/** Both directions of TCP stream `n` as tshark's follow,tcp,raw gives them, in order of appearance. */
+export function followTcp(file: string, n: number): { dir: 0 | 1; data: Uint8Array }[] {
+  const out = execFileSync('tshark', ['-r', file, '-n', '-qz', `follow,tcp,raw,${n}`], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
+  const chunks: { dir: 0 | 1; data: Uint8Array }[] = [];
+  let started = false;
+  for (const line of out.split('\n')) {
+    if (line.startsWith('Node 1:')) { started = true; continue; }
+    if (!started || line.startsWith('=') || line.trim() === '') continue;
+    const toClient = line.startsWith('\t');
+    chunks.push({ dir: toClient ? 1 : 0, data: hexBytes(line.trim()) });
+  }
+  return chunks;
+}
+
+export interface TestFlow extends FlowView {
+  userData: Map<string, unknown>;
+}
+
+export function fakeFlow(proto: number, clientPort: number, serverPort: number, id = 1): TestFlow {
+  return {
+    id, proto, ipVersion: 4, vlan: 0,
+    clientIp: '192.0.2.1', serverIp: '192.0.2.2', clientPort, serverPort, client4: 0xc0000201, server4: 0xc0000202,
+    clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 0, pktsToClient: 0,
+    bytesToServer: 0, bytesToClient: 0, handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false,
+    state: 'established', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map(),
+  };
+}
+
+export function recordingSink(): { sink: MessageSink; messages: ProtocolMessage[] } {
+  const messages: ProtocolMessage[] = [];
+  return { sink: (_flow, msg) => { messages.push(msg); }, messages };
+}
+
+/** Re-cuts a list of direction chunks into pieces of at most `size` bytes (same order). */
+export function resegment(chunks: { dir: 0 | 1; data: Uint8Array }[], size: number): { dir: 0 | 1; data: Uint8Array }[] {
+  const out: { dir: 0 | 1; data: Uint8Array }[] = [];
+  for (const c of chunks) for (let i = 0; i < c.data.length; i += size) out.push({ dir: c.dir, data: c.data.subarray(i, i + size) });
+  return out;
+}
+
+/** JSON-comparable view of messages (Uint8Array bodies become hex). */
+export function comparable(messages: ProtocolMessage[]): unknown {
+  return JSON.parse(JSON.stringify(messages, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+}
