@@ -23,7 +23,7 @@ const SPEC_CIPHERS = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0x
 const SPEC_EXTS = [0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017, 0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b, 0xff01, 0x000b, 0x000a, 0x0015];
 const SPEC_SIGS = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
 
-test('JA4 matches the FoxIO spec example, with GREASE ignored', () => {
+void test('JA4 matches the FoxIO spec example, with GREASE ignored', () => {
   const h2 = Uint8Array.from([0x68, 0x32]);
   const base = { version: 0x0303, supportedVersions: [0x0a0a, 0x0304, 0x0303], hasSni: true, alpnFirst: h2 };
   const r = ja4({ ...base, ciphers: [0x0a0a, ...SPEC_CIPHERS], extensions: [0x1a1a, ...SPEC_EXTS, 0xfafa], signatureAlgorithms: SPEC_SIGS });
@@ -35,7 +35,7 @@ test('JA4 matches the FoxIO spec example, with GREASE ignored', () => {
   assert.equal(ja4({ version: 0x0301, supportedVersions: [], hasSni: false, alpnFirst: null, ciphers: [], extensions: [0, 0x10], signatureAlgorithms: [] }).fingerprint, 't10i000200_000000000000_000000000000');
 });
 
-test('JA4 ALPN characters follow the non-alphanumeric hex rule', () => {
+void test('JA4 ALPN characters follow the non-alphanumeric hex rule', () => {
   assert.equal(ja4Alpn(Uint8Array.from(Buffer.from('http/1.1'))), 'h1');
   assert.equal(ja4Alpn(Uint8Array.from([0xab])), 'ab');
   assert.equal(ja4Alpn(Uint8Array.from([0xab, 0xcd])), 'ad');
@@ -47,7 +47,7 @@ test('JA4 ALPN characters follow the non-alphanumeric hex rule', () => {
   assert.equal(ja4Alpn(null), '00');
 });
 
-test('JA3 drops GREASE and hashes with md5', () => {
+void test('JA3 drops GREASE and hashes with md5', () => {
   const r = ja3({ version: 771, ciphers: [0x2a2a, 4865, 4866], extensions: [0, 0xeaea, 23], groups: [0x4a4a, 29, 23], ecPointFormats: [0] });
   assert.equal(r.text, '771,4865-4866,0-23,29-23,0');
   assert.equal(r.hash, createHash('md5').update(r.text).digest('hex'));
@@ -82,7 +82,7 @@ function clientHelloBody(sni: string): number[] {
   return [...u16(0x0303), ...new Array<number>(32).fill(7), 0, ...u16(6), ...u16(0x1a1a), ...u16(0x1301), ...u16(0xc02b), 1, 0, ...u16(exts.length), ...exts];
 }
 
-test('ClientHello fields from a hand-built hello', () => {
+void test('ClientHello fields from a hand-built hello', () => {
   const body = Uint8Array.from(clientHelloBody('pool.example.org'));
   const r = parseClientHello(body);
   assert.ok(r.ok);
@@ -105,7 +105,7 @@ test('ClientHello fields from a hand-built hello', () => {
   }
 });
 
-test('consumer: ClientHello split at every byte boundary gives the same message; DONE after both sides', () => {
+void test('consumer: ClientHello split at every byte boundary gives the same message; DONE after both sides', () => {
   const hello = record(22, handshake(1, clientHelloBody('split.example')));
   const sh = handshake(2, [...u16(0x0303), ...new Array<number>(32).fill(1), 0, ...u16(0x1301), 0, ...u16(6), ...ext(0x002b, u16(0x0304))]);
   const server = [...record(22, sh), ...record(20, [1]), ...record(23, [1, 2, 3])];
@@ -135,7 +135,7 @@ test('consumer: ClientHello split at every byte boundary gives the same message;
   assert.deepEqual(comparable(bytewise.messages), comparable(whole.messages));
 });
 
-test('ByteQueue never exceeds its capacity', () => {
+void test('ByteQueue never exceeds its capacity', () => {
   const q = new ByteQueue(10, 4);
   assert.ok(q.push(Uint8Array.of(1, 2, 3)));
   assert.ok(q.push(Uint8Array.of(4, 5, 6, 7, 8)));
@@ -169,7 +169,7 @@ function referenceJa4(row: { version: string; ciphers: string; exts: string; sig
   return `${a}_${b ? sha(b) : '000000000000'}_${e ? sha(c) : '000000000000'}`;
 }
 
-test('every ClientHello in the shared captures: SNI, JA3 hash and JA4 agree with tshark', { skip: needSharedData() || needTshark() }, () => {
+void test('every ClientHello in the shared captures: SNI, JA3 hash and JA4 agree with tshark', { skip: needSharedData() || needTshark() }, () => {
   let total = 0;
   for (const file of TLS_CAPTURES) {
     const rows = tsharkFields(sharedFile(file), 'tls.handshake.type == 1', [
@@ -195,7 +195,7 @@ test('every ClientHello in the shared captures: SNI, JA3 hash and JA4 agree with
   assert.ok(total >= 100, `compared ${total} ClientHellos`);
 });
 
-test('every ServerHello: JA3S agrees with tshark; first certificate CN/SANs agree with openssl and tshark', { skip: needSharedData() || needTshark() }, () => {
+void test('every ServerHello: JA3S agrees with tshark; first certificate CN/SANs agree with openssl and tshark', { skip: needSharedData() || needTshark() }, () => {
   let hellos = 0;
   let certs = 0;
   for (const file of TLS_CAPTURES) {
@@ -233,7 +233,7 @@ test('every ServerHello: JA3S agrees with tshark; first certificate CN/SANs agre
   assert.ok(hellos >= 40 && certs >= 20, `compared ${hellos} ServerHellos and ${certs} certificates`);
 });
 
-test('consumer on whole real TCP streams, delivered whole and in 1-byte and 7-byte pieces', { skip: needSharedData() || needTshark() }, () => {
+void test('consumer on whole real TCP streams, delivered whole and in 1-byte and 7-byte pieces', { skip: needSharedData() || needTshark() }, () => {
   const file = sharedFile('benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap');
   const streams = [...new Set(tsharkFields(file, 'tls.handshake.type == 11', ['tcp.stream']).map((r) => Number(r[0])))].slice(0, 3);
   assert.ok(streams.length > 0);
@@ -258,7 +258,7 @@ test('consumer on whole real TCP streams, delivered whole and in 1-byte and 7-by
   }
 });
 
-test('fast-check: random bytes and mutated hellos never throw, results stay bounded', () => {
+void test('fast-check: random bytes and mutated hellos never throw, results stay bounded', () => {
   const hello = record(22, handshake(1, clientHelloBody('fuzz.example')));
   fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
     parseClientHello(bytes);
@@ -282,7 +282,7 @@ test('fast-check: random bytes and mutated hellos never throw, results stay boun
   }), { numRuns: 3000 });
 });
 
-test('throughput: ClientHello parsing on repeated real hellos', { skip: needSharedData() || needTshark() }, () => {
+void test('throughput: ClientHello parsing on repeated real hellos', { skip: needSharedData() || needTshark() }, () => {
   const rows = tsharkFields(sharedFile('benign/android-alexa-app.pcapng'), 'tls.handshake.type == 1', ['tcp.payload']);
   const payloads = rows.map((r) => hexBytes(r[0]));
   let bytes = 0;
