@@ -1,0 +1,157 @@
+/**
+ * Test fixtures for parsers and detectors: a small mutable FlowView, a recording
+ * DetectorContext, and TCP streams extracted from the shared captures with tshark.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../../src/events/detector.js';
+import type { DirectionValue, FlowView } from '../../src/events/flow.js';
+import type { StreamConsumer } from '../../src/events/stream.js';
+
+export type MutableFlow = { -readonly [K in keyof FlowView]: FlowView[K] };
+
+let nextFlowId = 1;
+
+function ip4ToInt(ip: string): number {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((x) => !Number.isInteger(x))) return 0;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+export function fakeFlow(over: Partial<MutableFlow> = {}): MutableFlow {
+  const clientIp = over.clientIp ?? '192.168.1.10';
+  const serverIp = over.serverIp ?? '203.0.113.5';
+  return {
+    id: nextFlowId++, proto: 6, ipVersion: clientIp.includes(':') ? 6 : 4, vlan: 0,
+    clientIp, serverIp, clientPort: 40000, serverPort: 3333,
+    client4: ip4ToInt(clientIp), server4: ip4ToInt(serverIp),
+    clientMac: '02:00:00:00:00:01', serverMac: '02:00:00:00:00:02',
+    firstTsUs: 1_700_000_000_000_000, lastTsUs: 1_700_000_000_000_000,
+    pktsToServer: 0, pktsToClient: 0, bytesToServer: 0, bytesToClient: 0,
+    handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false, state: 'established',
+    tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map(),
+    ...over,
+  };
+}
+
+export interface RecordedAlert { flow: FlowView | null; alert: AlertInput }
+
+export function recordingContext(): DetectorContext & { alerts: RecordedAlert[]; events: Record<string, unknown>[] } {
+  const alerts: RecordedAlert[] = [];
+  const events: Record<string, unknown>[] = [];
+  return {
+    alerts,
+    events,
+    emit(flow, alert) { alerts.push({ flow, alert }); },
+    emitEvent(event) { events.push(event); },
+  };
+}
+
+export function msg(protocol: string, kind: string, fields: object, dir: DirectionValue = 0, tsUs = 1_700_000_000_000_000): ProtocolMessage {
+  return { protocol, kind, dir, tsUs, fields: fields as Record<string, unknown> };
+}
+
+// ---------------------------------------------------------------------------------------------
+// tshark
+
+let tsharkChecked: boolean | null = null;
+
+/** `skip` option for tests that need tshark: loud skip, but a failure under CI=true. */
+export function needTshark(): false | string {
+  if (tsharkChecked === null) tsharkChecked = spawnSync('tshark', ['-v'], { stdio: 'ignore' }).status === 0;
+  if (tsharkChecked) return false;
+  const m = 'tshark not installed (apt-get install tshark)';
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${m}`);
+  console.error(`\n*** SKIPPING: ${m} ***\n`);
+  return m;
+}
+
+export interface TcpStream {
+  index: number;
+  /** Node 0 of tshark's follow (the first packet's sender: the client when the SYN was captured). */
+  clientIp: string;
+  clientPort: number;
+  serverIp: string;
+  serverPort: number;
+  chunks: { dir: DirectionValue; data: Uint8Array }[];
+}
+
+function splitHostPort(s: string): [string, number] {
+  const i = s.lastIndexOf(':');
+  return [s.slice(0, i).replace(/^\[|\]$/g, ''), Number(s.slice(i + 1))];
+}
+
+/** Every TCP stream of a capture, as tshark's `follow,tcp,raw` reassembles it (one tshark run). */
+export function tcpStreams(file: string): TcpStream[] {
+  const ids = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  const streams = [...new Set(ids.split('\n').filter((x) => x !== '').map(Number))].sort((a, b) => a - b);
+  if (streams.length === 0) return [];
+  const args = ['-r', file, '-q'];
+  for (const s of streams) args.push('-z', `follow,tcp,raw,${s}`);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+  const result: TcpStream[] = [];
+  let cur: TcpStream | null = null;
+  for (const line of out.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^Filter: tcp\.stream eq (\d+)/.exec(line))) {
+      cur = { index: Number(m[1]), clientIp: '', clientPort: 0, serverIp: '', serverPort: 0, chunks: [] };
+      result.push(cur);
+    } else if (cur && (m = /^Node 0: (.*)$/.exec(line))) {
+      [cur.clientIp, cur.clientPort] = splitHostPort(m[1]);
+    } else if (cur && (m = /^Node 1: (.*)$/.exec(line))) {
+      [cur.serverIp, cur.serverPort] = splitHostPort(m[1]);
+    } else if (cur && /^\t?[0-9a-f]+$/.test(line)) {
+      const dir: DirectionValue = line.startsWith('\t') ? 1 : 0;
+      cur.chunks.push({ dir, data: Buffer.from(line.trim(), 'hex') });
+    }
+  }
+  return result;
+}
+
+/** Feed a stream into a consumer the way the flow layer does; returns the flow used. */
+export function replay(consumer: StreamConsumer, s: TcpStream, startUs = 1_700_000_000_000_000, stepUs = 1_000_000): MutableFlow {
+  const flow = fakeFlow({ clientIp: s.clientIp, serverIp: s.serverIp, clientPort: s.clientPort, serverPort: s.serverPort, firstTsUs: startUs });
+  const done: [boolean, boolean] = [false, false];
+  let accepted: boolean | null = null;
+  let ts = startUs;
+  for (const c of s.chunks) {
+    ts += stepUs;
+    flow.lastTsUs = ts;
+    if (c.dir === 0) { flow.pktsToServer++; flow.bytesToServer += c.data.length; } else { flow.pktsToClient++; flow.bytesToClient += c.data.length; }
+    if (accepted === null) accepted = consumer.accepts(flow, c.dir, c.data);
+    if (!accepted) break;
+    if (done[c.dir]) continue;
+    if (consumer.onData(flow, c.dir, c.data, ts) === 1) { done[0] = true; done[1] = true; }
+  }
+  consumer.onEnd?.(flow);
+  return flow;
+}
+
+/** Run detector message hooks for messages a parser produced. */
+export function feedMessages(det: Detector, ctx: DetectorContext, items: { flow: FlowView; msg: ProtocolMessage }[]): void {
+  for (const { flow, msg: m } of items) det.onMessage?.(m, flow, ctx);
+}
+
+/** Count `"method":"X"` occurrences in a text (independent of the parser under test). */
+export function countMethods(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of text.matchAll(/"method"\s*:\s*"([A-Za-z0-9_.]+)"/g)) out.set(m[1], (out.get(m[1]) ?? 0) + 1);
+  return out;
+}
+
+/**
+ * Method counts in retransmitted segments. SOURCES.md counted JSON-RPC methods per packet,
+ * so its numbers include retransmitted copies that a reassembled stream carries only once.
+ */
+export function retransmittedMethodCounts(file: string): Map<string, number> {
+  const hex = execFileSync('tshark', ['-r', file, '-Y', 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission', '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  return countMethods(hex.split('\n').map((h) => Buffer.from(h.replace(/:/g, ''), 'hex').toString('latin1')).join('\n'));
+}
+
+/** Method counts in the reassembled streams (what a correct parser must report). */
+export function streamMethodCounts(streams: TcpStream[]): Map<string, number> {
+  const parts: string[] = [];
+  for (const s of streams) {
+    for (const dir of [0, 1]) parts.push(Buffer.concat(s.chunks.filter((c) => c.dir === dir).map((c) => c.data)).toString('latin1'));
+  }
+  return countMethods(parts.join('\n'));
+}
