@@ -1,0 +1,104 @@
+/**
+ * FlowEngine: the flow stage's single entry point. Owns the flow table, TCP reassembly
+ * and consumer dispatch; the pipeline calls process() once per decoded packet.
+ *
+ * Order at a flow's end: remaining reassembly holes become gaps and buffered bytes are
+ * delivered, then consumers get onEnd, then the caller's onFlowEnd (where detectors and
+ * the EVE flow output run), then the record is recycled.
+ */
+import type { FlowEndReason } from '../events/flow.js';
+import { IpProto, Layer, type PacketView } from '../events/packet.js';
+import type { StreamConsumer } from '../events/stream.js';
+import { ReasonCounter } from '../events/counters.js';
+import { StreamDispatcher, type DispatchStats } from './dispatch.js';
+import type { FlowRecord } from './record.js';
+import { FlowTable, type FlowEndCallback, type FlowTableOptions, type FlowTableStats } from './table.js';
+import { TcpReassembler, type ReassemblyOptions, type ReassemblyStats } from './tcp-reassembly.js';
+
+export interface FlowEngineOptions extends FlowTableOptions, ReassemblyOptions {
+  /** Protocol parsers that receive TCP streams and UDP datagrams. */
+  consumers?: StreamConsumer[];
+}
+
+/** Everything the summary and `stats` events need from the flow stage (plain JSON). */
+export interface FlowEngineStats {
+  flow: FlowTableStats;
+  reassembly: ReassemblyStats;
+  dispatch: Omit<DispatchStats, 'consumers'> & { consumers: Record<string, number> };
+  /** Packets the flow stage could not use, by reason ("flow.payload-out-of-bounds"). */
+  malformed: Record<string, number>;
+}
+
+export class FlowEngine {
+  readonly table: FlowTable;
+  readonly reassembler: TcpReassembler;
+  readonly dispatcher: StreamDispatcher;
+  readonly malformed = new ReasonCounter();
+  private readonly userOnFlowEnd: FlowEndCallback | undefined;
+  private readonly hasConsumers: boolean;
+
+  constructor(opts: FlowEngineOptions = {}) {
+    this.dispatcher = new StreamDispatcher(opts.consumers ?? []);
+    this.hasConsumers = this.dispatcher.consumerCount > 0;
+    this.reassembler = new TcpReassembler(this.dispatcher, opts);
+    this.userOnFlowEnd = opts.onFlowEnd;
+    this.table = new FlowTable({ ...opts, onFlowEnd: (flow, reason) => this.flowEnded(flow, reason) });
+  }
+
+  /**
+   * Accounts one decoded packet to its flow and feeds its payload to the consumers.
+   * `hash` is the decoder's symmetric flow hash. Returns null for packets without IP.
+   */
+  process(pkt: PacketView, hash: number): FlowRecord | null {
+    const flow = this.table.lookup(pkt, hash);
+    if (flow === null || flow.streamOff || !this.hasConsumers || (pkt.layers & Layer.L4) === 0) return flow;
+    const proto = flow.proto;
+    if (proto !== IpProto.TCP && proto !== IpProto.UDP) return flow;
+    if (pkt.payloadOffset < 0 || pkt.payloadLength < 0 || pkt.payloadOffset + pkt.payloadLength > pkt.buf.length) {
+      this.malformed.add('flow.payload-out-of-bounds');
+      return flow;
+    }
+    if (proto === IpProto.TCP) {
+      this.reassembler.onPacket(flow, pkt);
+    } else if (pkt.payloadLength > 0) {
+      const datagram = pkt.buf.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
+      if (!this.dispatcher.data(flow, flow.lastDir, datagram, pkt.tsUs)) this.reassembler.stopFlow(flow);
+    }
+    return flow;
+  }
+
+  /** Ends flows idle past their timeout at packet time `nowUs` (process() also does this itself). */
+  expire(nowUs: number): void {
+    this.table.expire(nowUs);
+  }
+
+  /** End of input: every flow ends with reason 'shutdown', in first-seen order. */
+  finish(): void {
+    this.table.finish();
+  }
+
+  get size(): number {
+    return this.table.size;
+  }
+
+  stats(): FlowEngineStats {
+    const d = this.dispatcher.stats;
+    return {
+      flow: { ...this.table.stats, ended: { ...this.table.stats.ended } },
+      reassembly: { ...this.reassembler.stats },
+      dispatch: {
+        flowsOffered: d.flowsOffered, flowsUnwanted: d.flowsUnwanted, deliveries: d.deliveries, bytes: d.bytes,
+        gaps: d.gaps, consumers: d.consumers.toJSON(),
+      },
+      malformed: this.malformed.toJSON(),
+    };
+  }
+
+  private flowEnded(flow: FlowRecord, reason: FlowEndReason): void {
+    if (this.hasConsumers) {
+      this.reassembler.endFlow(flow, flow.lastTsUs);
+      if (flow.consumersAsked) this.dispatcher.end(flow);
+    }
+    this.userOnFlowEnd?.(flow, reason);
+  }
+}
