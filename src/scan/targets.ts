@@ -1,0 +1,190 @@
+/**
+ * Scan targets: addresses, CIDRs, ranges and hostnames → a list of addresses, and the
+ * safety policy (public addresses need --i-own-these-addresses; a hard cap on host count).
+ * IPv4 is expanded; IPv6 is accepted as single addresses (a /64 cannot be swept anyway).
+ * The scanner keeps this small parser of its own: src/decode/address.ts did not exist yet
+ * when it was written.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { lookup } from 'node:dns/promises';
+import { networkInterfaces } from 'node:os';
+import { UsageError } from '../cli/errors.js';
+
+/** More than this many hosts in one run is almost certainly a typo (a /8 instead of a /24). */
+export const DEFAULT_MAX_HOSTS = 4096;
+
+export function ipv4ToInt(ip: string): number {
+  const p = ip.split('.');
+  return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
+}
+
+export function intToIpv4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
+  ['0.0.0.0', 8], // "this" network
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10], // carrier-grade NAT: the subscriber side of an ISP
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.0.0.0', 24],
+  ['192.0.2.0', 24], // documentation
+  ['192.168.0.0', 16],
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24],
+  ['203.0.113.0', 24],
+  ['224.0.0.0', 4],
+  ['240.0.0.0', 4],
+];
+const PRIVATE_V4_RANGES = PRIVATE_V4.map(([base, bits]) => {
+  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+  return [ipv4ToInt(base) & mask, mask] as const;
+});
+
+/** True for loopback, RFC 1918, link-local, CGNAT, documentation, multicast and reserved space. */
+export function isPrivateOrReservedAddress(ip: string): boolean {
+  if (isIPv4(ip)) {
+    const n = ipv4ToInt(ip);
+    return PRIVATE_V4_RANGES.some(([net, mask]) => ((n & mask) >>> 0) === net);
+  }
+  if (isIPv6(ip)) {
+    const lower = ip.toLowerCase();
+    if (lower === '::1' || lower === '::') return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
+    if (mapped) return isPrivateOrReservedAddress(mapped[1]);
+    const first = parseInt(lower.split(':')[0] || '0', 16);
+    if ((first & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
+    if ((first & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
+    if ((first & 0xff00) === 0xff00) return true; // multicast
+    if (lower.startsWith('2001:db8:') || lower.startsWith('2001:0db8:')) return true; // documentation
+    return false;
+  }
+  return false;
+}
+
+export interface TargetOptions {
+  /** --i-own-these-addresses: allow public addresses. */
+  allowPublic: boolean;
+  maxHosts?: number;
+  /** Name resolution; injectable so tests need no DNS. */
+  resolve?: (name: string) => Promise<string[]>;
+}
+
+export interface ExpandedTarget {
+  address: string;
+  hostname?: string;
+}
+
+async function systemResolve(name: string): Promise<string[]> {
+  const all = await lookup(name, { all: true });
+  return all.map((a) => a.address);
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,62}[a-z0-9_])?)*\.?$/i;
+
+/** Parse and expand every target spec; throws UsageError naming the bad spec and the fix. */
+export async function expandTargets(specs: readonly string[], opts: TargetOptions): Promise<ExpandedTarget[]> {
+  const max = opts.maxHosts ?? DEFAULT_MAX_HOSTS;
+  const out: ExpandedTarget[] = [];
+  const seen = new Set<string>();
+  const add = (address: string, hostname?: string): void => {
+    if (seen.has(address)) return;
+    if (!opts.allowPublic && !isPrivateOrReservedAddress(address)) {
+      throw new UsageError(
+        `${hostname ? `${hostname} (${address})` : address} is a public address; scan only networks you own, and confirm with --i-own-these-addresses`,
+      );
+    }
+    seen.add(address);
+    out.push(hostname ? { address, hostname } : { address });
+    if (out.length > max) {
+      throw new UsageError(`more than ${max} hosts to scan; narrow the targets (or raise --max-hosts)`);
+    }
+  };
+
+  for (const raw of specs) {
+    const spec = raw.trim();
+    if (spec === '') continue;
+    const v4range = parseIpv4Range(spec);
+    if (v4range) {
+      const [first, last] = v4range;
+      if (last - first + 1 > max) throw new UsageError(`${spec} has ${last - first + 1} addresses, more than ${max}; narrow it (or raise --max-hosts)`);
+      for (let n = first; n <= last; n++) add(intToIpv4(n));
+      continue;
+    }
+    if (isIPv6(spec)) {
+      add(spec);
+      continue;
+    }
+    if (spec.includes('/') && isIPv6(spec.split('/')[0])) {
+      throw new UsageError(`${spec}: IPv6 prefixes are not swept (too large); give single IPv6 addresses`);
+    }
+    if (HOSTNAME.test(spec) && !/^[\d.]+$/.test(spec)) {
+      let addrs: string[];
+      try {
+        addrs = await (opts.resolve ?? systemResolve)(spec);
+      } catch {
+        throw new UsageError(`cannot resolve ${spec}; check the name or give an address`);
+      }
+      if (addrs.length === 0) throw new UsageError(`cannot resolve ${spec}; check the name or give an address`);
+      for (const a of addrs) add(a, spec);
+      continue;
+    }
+    throw new UsageError(`bad target "${spec}": give an address (192.168.1.1), a CIDR (192.168.1.0/24), a range (192.168.1.10-20) or a hostname`);
+  }
+  return out;
+}
+
+/** IPv4 address, CIDR or range → inclusive [first, last] as integers; null if not IPv4 syntax. */
+export function parseIpv4Range(spec: string): [number, number] | null {
+  const cidr = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(spec);
+  if (cidr) {
+    if (!isIPv4(cidr[1])) return null;
+    const bits = Number(cidr[2]);
+    if (bits > 32) return null;
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    const net = (ipv4ToInt(cidr[1]) & mask) >>> 0;
+    const last = (net | (~mask >>> 0)) >>> 0;
+    // Network and broadcast addresses are not hosts, except in /31 and /32.
+    return bits >= 31 ? [net, last] : [net + 1, last - 1];
+  }
+  const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+(?:\.\d+\.\d+\.\d+)?)$/.exec(spec);
+  if (range) {
+    if (!isIPv4(range[1])) return null;
+    const first = ipv4ToInt(range[1]);
+    let last: number;
+    if (range[2].includes('.')) {
+      if (!isIPv4(range[2])) return null;
+      last = ipv4ToInt(range[2]);
+    } else {
+      const octet = Number(range[2]);
+      if (octet > 255) return null;
+      last = ((first & 0xffffff00) | octet) >>> 0;
+    }
+    return last >= first ? [first, last] : null;
+  }
+  if (isIPv4(spec)) {
+    const n = ipv4ToInt(spec);
+    return [n, n];
+  }
+  return null;
+}
+
+/**
+ * The machine's own IPv4 subnets (what `minewatch scan` with no target sweeps). Subnets
+ * larger than a /24 are narrowed to the /24 around our own address, so a /16 office LAN
+ * does not turn into a 65 000-host scan by accident.
+ */
+export function localSubnets(): string[] {
+  const out = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.internal || a.family !== 'IPv4' || !a.cidr) continue;
+      const bits = Math.max(24, Number(a.cidr.split('/')[1]));
+      const mask = (0xffffffff << (32 - bits)) >>> 0;
+      out.add(`${intToIpv4((ipv4ToInt(a.address) & mask) >>> 0)}/${bits}`);
+    }
+  }
+  return [...out];
+}
