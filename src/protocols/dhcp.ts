@@ -1,0 +1,133 @@
+/**
+ * DHCP (BOOTP + options, RFC 2131/2132) over UDP 67/68. Kind = the DHCP message type name
+ * ('discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform', … or
+ * 'bootp' when option 53 is absent). Strings are bounded to 255 characters; the option walk
+ * stops at the end of the datagram, so a hostile length cannot run past it.
+ */
+import { ReasonCounter } from '../events/counters.js';
+import { ConsumerVerdict } from '../events/stream.js';
+import { message, type DhcpFields, type MessageSink } from './types.js';
+import type { AppConsumer, ParseResult } from './registry-app.js';
+import { ipv4Text } from './dns.js';
+
+export const DHCP_MESSAGE_TYPES: readonly string[] = [
+  'bootp', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform',
+  'forcerenew', 'leasequery', 'leaseunassigned', 'leaseunknown', 'leaseactive',
+];
+
+export interface ParsedDhcp extends DhcpFields {
+  /** 1 = BOOTREQUEST (client), 2 = BOOTREPLY (server). */
+  op: number;
+  xid: number;
+  /** ciaddr, the client's current address. */
+  clientIp: string;
+  /** Option 54. */
+  serverId: string;
+  /** Option 61 as hex (type byte first). */
+  clientId: string;
+  /** Option 51, seconds; -1 when absent. */
+  leaseTime: number;
+  /** Option codes in order of appearance. */
+  options: number[];
+}
+
+const MAGIC = 0x63825363;
+const MAX_TEXT = 255;
+
+function text(b: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end && s.length < MAX_TEXT; i++) {
+    const c = b[i];
+    if (c === 0) break; // some clients NUL-terminate option strings
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+function hex(b: Uint8Array, start: number, end: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + start, Math.min(end - start, 128)).toString('hex');
+}
+
+function mac(b: Uint8Array, off: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i++) s += (i ? ':' : '') + b[off + i].toString(16).padStart(2, '0');
+  return s;
+}
+
+/** Parses one DHCP datagram. Never throws. */
+export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
+  if (b.length < 240) return { ok: false, reason: 'short' };
+  const op = b[0];
+  if (op !== 1 && op !== 2) return { ok: false, reason: 'bad_op' };
+  const hlen = b[2];
+  if (hlen > 16) return { ok: false, reason: 'bad_hlen' };
+  if (((b[236] << 24) | (b[237] << 16) | (b[238] << 8) | b[239]) >>> 0 !== MAGIC) return { ok: false, reason: 'no_magic_cookie' };
+  const fields: ParsedDhcp = {
+    messageType: 0,
+    clientMac: b[1] === 1 && hlen === 6 ? mac(b, 28, 6) : mac(b, 28, hlen),
+    hostname: '',
+    vendorClass: '',
+    parameterList: [],
+    requestedIp: '',
+    yourIp: ipv4Text(b, 16),
+    op,
+    xid: ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0,
+    clientIp: ipv4Text(b, 12),
+    serverId: '',
+    clientId: '',
+    leaseTime: -1,
+    options: [],
+  };
+  let p = 240;
+  while (p < b.length) {
+    const code = b[p];
+    if (code === 255) break;
+    if (code === 0) { p++; continue; }
+    if (p + 1 >= b.length) return { ok: false, reason: 'option_truncated' };
+    const len = b[p + 1];
+    const d = p + 2;
+    const e = d + len;
+    if (e > b.length) return { ok: false, reason: 'option_truncated' };
+    if (fields.options.length < 255) fields.options.push(code);
+    switch (code) {
+      case 53: if (len >= 1) fields.messageType = b[d]; break;
+      case 12: fields.hostname = text(b, d, e); break;
+      case 60: fields.vendorClass = text(b, d, e); break;
+      case 55: for (let i = d; i < e; i++) fields.parameterList.push(b[i]); break;
+      case 50: if (len === 4) fields.requestedIp = ipv4Text(b, d); break;
+      case 54: if (len === 4) fields.serverId = ipv4Text(b, d); break;
+      case 61: fields.clientId = hex(b, d, e); break;
+      case 51: if (len === 4) fields.leaseTime = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0; break;
+    }
+    p = e;
+  }
+  return { ok: true, value: fields };
+}
+
+export function dhcpKind(messageType: number): string {
+  return DHCP_MESSAGE_TYPES[messageType] ?? `type_${messageType}`;
+}
+
+export function createDhcpConsumer(sink: MessageSink): AppConsumer {
+  const malformed = new ReasonCounter();
+  const stats = new ReasonCounter();
+  return {
+    id: 'dhcp',
+    malformed,
+    stats,
+    accepts(flow) {
+      if (flow.proto !== 17) return false;
+      const s = flow.serverPort;
+      const c = flow.clientPort;
+      return s === 67 || s === 68 || c === 67 || c === 68;
+    },
+    onData(flow, dir, data, tsUs) {
+      const r = parseDhcp(data);
+      if (!r.ok) { malformed.add(r.reason); return ConsumerVerdict.CONTINUE; }
+      const kind = dhcpKind(r.value.messageType);
+      stats.add(kind);
+      sink(flow, message('dhcp', kind, dir, tsUs, r.value));
+      return ConsumerVerdict.CONTINUE;
+    },
+  };
+}
