@@ -1,0 +1,154 @@
+/**
+ * The input every export format renders: names and addresses from the loaded lists (minus
+ * allow entries) plus what minewatch itself saw in mining sessions (EVE alerts).
+ */
+import { ReasonCounter } from '../../events/counters.js';
+import { normalizeDomain, isSubdomainOrSelf } from '../lists/domain-set.js';
+import { isNonPublicIp, parseCidr, parseIpv4 } from '../lists/ip.js';
+import type { ListIntel } from '../lists/intel.js';
+
+export interface Blocklist {
+  /** Normalised names, sorted. */
+  domains: string[];
+  /** Addresses / CIDRs, IPv4 then IPv6, sorted. */
+  ips: string[];
+  /** Names and addresses that came from --seen (subset of the above). */
+  seenDomains: number;
+  seenIps: number;
+  /** Why seen values were not used. */
+  skipped: Record<string, number>;
+  generatedAt: string;
+  sources: string[];
+}
+
+export interface SeenHosts {
+  domains: Set<string>;
+  ips: Set<string>;
+  skipped: ReasonCounter;
+}
+
+const MINING_DETECTORS = new Set(['stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining']);
+const NAME_FIELDS = ['pool', 'pool_host', 'host', 'sni', 'qname', 'rrname', 'domain', 'hostname'];
+const IP_FIELDS = ['pool_ip', 'server_ip'];
+
+function isMiningAlert(ev: Record<string, unknown>): boolean {
+  const mw = ev.minewatch as Record<string, unknown> | undefined;
+  const det = typeof mw?.detector === 'string' ? mw.detector : '';
+  const alert = ev.alert as Record<string, unknown> | undefined;
+  const category = typeof alert?.category === 'string' ? alert.category : '';
+  return MINING_DETECTORS.has(det) || /min(ing|er)/i.test(category);
+}
+
+/**
+ * Read EVE JSON lines; from alerts of mining sessions take pool names (evidence.pool, sni,
+ * qname …) and, for stratum sessions, the pool address (dest_ip of the client's flow).
+ * Private and loopback addresses are never exported.
+ */
+export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
+  const out: SeenHosts = { domains: new Set(), ips: new Set(), skipped: new ReasonCounter() };
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (++n > maxLines) { out.skipped.add('line-limit'); break; }
+    const t = line.trim();
+    if (!t) continue;
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(t) as Record<string, unknown>;
+    } catch {
+      out.skipped.add('bad-json');
+      continue;
+    }
+    if (ev === null || typeof ev !== 'object' || ev.event_type !== 'alert') continue;
+    if (!isMiningAlert(ev)) { out.skipped.add('not-a-mining-alert'); continue; }
+    const mw = ev.minewatch as Record<string, unknown>;
+    const evidence = (mw?.evidence ?? {}) as Record<string, unknown>;
+    for (const f of NAME_FIELDS) {
+      const v = evidence[f];
+      if (typeof v !== 'string' || !v) continue;
+      const host = v.replace(/^[a-z+]+:\/\//i, '').replace(/[:/].*$/, '');
+      if (parseIpv4(host) >= 0) {
+        if (isNonPublicIp(host)) out.skipped.add('non-public-ip');
+        else out.ips.add(host);
+        continue;
+      }
+      const d = normalizeDomain(host);
+      if (typeof d === 'string') out.domains.add(d);
+      else out.skipped.add(`seen-${d.reason}`);
+    }
+    const ips: unknown[] = IP_FIELDS.map((f) => evidence[f]);
+    if (mw?.detector === 'stratum') ips.push(ev.dest_ip);
+    for (const ip of ips) {
+      if (typeof ip !== 'string' || !ip) continue;
+      if (typeof parseCidr(ip) === 'string') { out.skipped.add('bad-ip'); continue; }
+      if (isNonPublicIp(ip)) { out.skipped.add('non-public-ip'); continue; }
+      out.ips.add(ip);
+    }
+  }
+  return out;
+}
+
+function ipSortKey(cidr: string): string {
+  const r = parseCidr(cidr);
+  if (typeof r === 'string') return `z${cidr}`;
+  if (r.v === 4) return `4${r.start.toString(16).padStart(8, '0')}${String(r.prefix).padStart(3, '0')}`;
+  return `6${[...r.start].map((w) => w.toString(16).padStart(8, '0')).join('')}${String(r.prefix).padStart(3, '0')}`;
+}
+
+export function buildBlocklist(intel: ListIntel, seen?: SeenHosts): Blocklist {
+  const domains = new Set<string>();
+  const sources = new Set<string>();
+  for (const d of intel.blockedDomains()) { domains.add(d.name); sources.add(d.list); }
+  const ips = new Set<string>();
+  for (const ip of intel.blockedIps()) { ips.add(ip.cidr); sources.add(ip.list); }
+  let seenDomains = 0;
+  let seenIps = 0;
+  const skipped = new ReasonCounter();
+  if (seen) {
+    skipped.merge(seen.skipped);
+    for (const d of seen.domains) {
+      // An allow entry wins over what we saw, too.
+      if (intel.isAllowedDomain(d)) { skipped.add('allow-listed'); continue; }
+      if (!domains.has(d)) { domains.add(d); seenDomains++; }
+    }
+    for (const ip of seen.ips) {
+      if (intel.isAllowedIp(ip)) { skipped.add('allow-listed'); continue; }
+      if (!ips.has(ip)) { ips.add(ip); seenIps++; }
+    }
+    if (seenDomains + seenIps > 0) sources.add('minewatch-seen');
+  }
+  return {
+    domains: [...domains].sort(),
+    ips: [...ips].sort((a, b) => (ipSortKey(a) < ipSortKey(b) ? -1 : 1)),
+    seenDomains, seenIps, skipped: skipped.toJSON(),
+    generatedAt: new Date().toISOString(),
+    sources: [...sources].sort(),
+  };
+}
+
+/** Drop names covered by a listed parent (for formats that match subdomains themselves). */
+export function compactDomains(domains: readonly string[]): string[] {
+  const set = new Set(domains);
+  return domains.filter((d) => {
+    for (let i = d.indexOf('.'); i >= 0; i = d.indexOf('.', i + 1)) {
+      const parent = d.slice(i + 1);
+      if (set.has(parent) && isSubdomainOrSelf(d, parent)) return false;
+    }
+    return true;
+  });
+}
+
+export function splitIps(ips: readonly string[]): { v4: string[]; v6: string[] } {
+  const v4: string[] = [];
+  const v6: string[] = [];
+  for (const ip of ips) (ip.includes(':') ? v6 : v4).push(ip);
+  return { v4, v6 };
+}
+
+export function headerLines(list: Blocklist, format: string, note: string): string[] {
+  return [
+    `minewatch blocklist (${format}) generated ${list.generatedAt}`,
+    `sources: ${list.sources.join(', ') || 'none'}`,
+    `${list.domains.length} names, ${list.ips.length} addresses; ${list.seenDomains} names and ${list.seenIps} addresses seen by minewatch`,
+    note,
+  ];
+}
