@@ -108,7 +108,8 @@ export class PcapReader extends RecordReader {
       }
       const capLen = rd32(b, p + 8, le);
       const wireLen = rd32(b, p + 12, le);
-      if (capLen > maxCap || capLen > wireLen || wireLen > MAX_WIRE_LEN) {
+      // No real frame has wire length 0: a zero-filled hole would otherwise read as records.
+      if (capLen > maxCap || capLen > wireLen || wireLen === 0 || wireLen > MAX_WIRE_LEN) {
         stop = STOP_DAMAGED;
         this.damage = 'pcap.bad-record-length';
         break;
@@ -153,8 +154,9 @@ export class PcapReader extends RecordReader {
     if (!this.plausibleHeader(b, q, this.lastSec)) return JUDGE_REJECT;
     const next = q + H + rd32(b, q + 8, this.le);
     if (end - next < H) {
-      if (eof) return next === end ? JUDGE_ACCEPT : JUDGE_REJECT;
-      return next + H - q;
+      if (!eof) return next + H - q;
+      // A last record is only believed on its own when its time fits the records before.
+      return next === end && this.lastSec >= 0 ? JUDGE_ACCEPT : JUDGE_REJECT;
     }
     return this.plausibleHeader(b, next, rd32(b, q, this.le)) ? JUDGE_ACCEPT : JUDGE_REJECT;
   }

@@ -79,6 +79,8 @@ export class PcapngReader extends RecordReader {
   private ifDivisor: number[] = [];
   /** Microseconds per tick when ifDivisor is 0. */
   private ifScale: number[] = [];
+  /** p when the resolution is 2^-p with p ≤ 32 (exact integer path); -1 otherwise. */
+  private ifBinaryExp: number[] = [];
   private ifOffsetUs: number[] = [];
   /** Timestamp of the previous packet: simple packet blocks have none of their own. */
   private lastTsUs = 0;
@@ -208,6 +210,7 @@ export class PcapngReader extends RecordReader {
     this.ifSnaplen.length = 0;
     this.ifDivisor.length = 0;
     this.ifScale.length = 0;
+    this.ifBinaryExp.length = 0;
     this.ifOffsetUs.length = 0;
   }
 
@@ -222,6 +225,7 @@ export class PcapngReader extends RecordReader {
     }
     let divisor = 1;
     let scale = 1;
+    let binaryExp = -1;
     let offsetUs = 0;
     // Options: u16 code, u16 length, value padded to 4 bytes, until opt_endofopt or block end.
     const optEnd = p + len - 4;
@@ -243,10 +247,13 @@ export class PcapngReader extends RecordReader {
           else {
             divisor = 0;
             scale = 1e6 / 2 ** exp;
+            if (exp <= 32) binaryExp = exp;
           }
         } else if (exp >= 6) {
           divisor = 10 ** (exp - 6);
+          binaryExp = -1;
         } else {
+          binaryExp = -1;
           divisor = 0;
           scale = 10 ** (6 - exp);
         }
@@ -262,6 +269,7 @@ export class PcapngReader extends RecordReader {
     this.ifSnaplen.push(rd32(b, p + 12, le));
     this.ifDivisor.push(divisor);
     this.ifScale.push(scale);
+    this.ifBinaryExp.push(binaryExp);
     this.ifOffsetUs.push(offsetUs);
   }
 
@@ -276,6 +284,12 @@ export class PcapngReader extends RecordReader {
       const qh = Math.floor(hi / d);
       const rh = hi - qh * d;
       us = qh * 4294967296 + Math.floor((rh * 4294967296 + lo) / d);
+    } else if (this.ifBinaryExp[id] >= 0) {
+      // Ticks of 2^-p s: whole seconds and the fraction separately, both exact.
+      const p = this.ifBinaryExp[id];
+      const unit = 2 ** p;
+      const fraction = lo % unit;
+      us = (hi * 2 ** (32 - p) + (lo - fraction) / unit) * 1e6 + Math.floor((fraction * 1e6) / unit);
     } else {
       us = Math.floor((hi * 4294967296 + lo) * this.ifScale[id]);
     }
