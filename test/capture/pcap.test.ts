@@ -19,7 +19,7 @@ function sampleRecords(nano: boolean): PcapRecord[] {
   }));
 }
 
-test('both byte orders × microsecond/nanosecond magic: timestamps, lengths, link type, bytes', async () => {
+void test('both byte orders × microsecond/nanosecond magic: timestamps, lengths, link type, bytes', async () => {
   const tmp = tempDir();
   try {
     for (const le of [true, false]) {
@@ -47,7 +47,7 @@ test('both byte orders × microsecond/nanosecond magic: timestamps, lengths, lin
   }
 });
 
-test('a record larger than the chunk grows it; tiny chunks carry partial records over', async () => {
+void test('a record larger than the chunk grows it; tiny chunks carry partial records over', async () => {
   const tmp = tempDir();
   try {
     const records = Array.from({ length: 40 }, (_, i) => ({ sec: BASE_SEC, sub: i, data: frameBytes(i, (i * 997) % 20000) , wireLen: 20000 }));
@@ -63,7 +63,7 @@ test('a record larger than the chunk grows it; tiny chunks carry partial records
   }
 });
 
-test('caplen bound is max(snaplen, 262144): beyond is a bad record length, within is read', async () => {
+void test('caplen bound is max(snaplen, 262144): beyond is a bad record length, within is read', async () => {
   const tmp = tempDir();
   try {
     const big = { sec: BASE_SEC, sub: 0, data: frameBytes(7, 300_000) };
@@ -79,7 +79,7 @@ test('caplen bound is max(snaplen, 262144): beyond is a bad record length, withi
   }
 });
 
-test('a 2^31 caplen allocates nothing big, is counted, and reading stops cleanly', async () => {
+void test('a 2^31 caplen allocates nothing big, is counted, and reading stops cleanly', async () => {
   const tmp = tempDir();
   try {
     const good = sampleRecords(false).slice(0, 2);
@@ -101,7 +101,7 @@ test('a 2^31 caplen allocates nothing big, is counted, and reading stops cleanly
   }
 });
 
-test('garbage inserted mid-file: resync on the next record, warning names the offset, nothing lost', { skip: needSharedData() }, async () => {
+void test('garbage inserted mid-file: resync on the next record, warning names the offset, nothing lost', { skip: needSharedData() }, async () => {
   const tmp = tempDir();
   try {
     const original = readFileSync(sharedFile('mining/monero-xmrstak-dwarfpool-9050.pcap'));
@@ -122,7 +122,7 @@ test('garbage inserted mid-file: resync on the next record, warning names the of
   }
 });
 
-test('every truncation point of a real pcap: no throw after open, complete records read, loss counted', { skip: needSharedData() }, async () => {
+void test('every truncation point of a real pcap: no throw after open, complete records read, loss counted', { skip: needSharedData() }, async () => {
   const tmp = tempDir();
   try {
     const original = readFileSync(sharedFile('benign/dhcp-discover-offer-nak-ack.pcap'));
@@ -148,7 +148,7 @@ test('every truncation point of a real pcap: no throw after open, complete recor
   }
 });
 
-test('zero-filled hole (e.g. a sparse file) is not read as empty records', async () => {
+void test('zero-filled hole (e.g. a sparse file) is not read as empty records', async () => {
   const tmp = tempDir();
   try {
     const records = sampleRecords(false);
@@ -162,7 +162,7 @@ test('zero-filled hole (e.g. a sparse file) is not read as empty records', async
   }
 });
 
-test('PcapWriter output reads back identically (the writer other stages use)', async () => {
+void test('PcapWriter output reads back identically (the writer other stages use)', async () => {
   const tmp = tempDir();
   try {
     const path = tmp.file('w.pcap');

@@ -32,7 +32,7 @@ function multiInterfaceFile(le: boolean): { bytes: Buffer; expect: { tsUs: numbe
   return { bytes: b.build(), expect };
 }
 
-test('several interfaces with different link types and resolutions, both byte orders', async () => {
+void test('several interfaces with different link types and resolutions, both byte orders', async () => {
   const tmp = tempDir();
   try {
     for (const le of [true, false]) {
@@ -57,7 +57,7 @@ test('several interfaces with different link types and resolutions, both byte or
   }
 });
 
-test('simple packet blocks: previous timestamp, caplen = min(origlen, snaplen, block space)', async () => {
+void test('simple packet blocks: previous timestamp, caplen = min(origlen, snaplen, block space)', async () => {
   const tmp = tempDir();
   try {
     const full = frameBytes(1, 100);
@@ -78,7 +78,7 @@ test('simple packet blocks: previous timestamp, caplen = min(origlen, snaplen, b
   }
 });
 
-test('a new section (other byte order) resets interfaces; unknown interface ids are counted', async () => {
+void test('a new section (other byte order) resets interfaces; unknown interface ids are counted', async () => {
   const tmp = tempDir();
   try {
     const d = frameBytes(3, 70);
@@ -94,7 +94,7 @@ test('a new section (other byte order) resets interfaces; unknown interface ids 
   }
 });
 
-test('obsolete packet blocks (type 2) are read like enhanced ones', async () => {
+void test('obsolete packet blocks (type 2) are read like enhanced ones', async () => {
   const tmp = tempDir();
   try {
     const d = frameBytes(4, 41);
@@ -113,7 +113,7 @@ test('obsolete packet blocks (type 2) are read like enhanced ones', async () => 
   }
 });
 
-test('garbage between blocks and a corrupted block length: counted, resynchronised with the offset', async () => {
+void test('garbage between blocks and a corrupted block length: counted, resynchronised with the offset', async () => {
   const tmp = tempDir();
   try {
     const head = new PcapngBuilder().shb().idb(1, 0);
@@ -140,7 +140,7 @@ test('garbage between blocks and a corrupted block length: counted, resynchronis
   }
 });
 
-test('every truncation point of a real pcapng: no throw after open, complete blocks read, loss counted', { skip: needSharedData() }, async () => {
+void test('every truncation point of a real pcapng: no throw after open, complete blocks read, loss counted', { skip: needSharedData() }, async () => {
   const tmp = tempDir();
   try {
     const original = readFileSync(sharedFile('mining/monero-login-job-nanopool-14444.pcapng'));
@@ -169,7 +169,7 @@ test('every truncation point of a real pcapng: no throw after open, complete blo
   }
 });
 
-test('a bad section header at the start is an open error naming the reason', async () => {
+void test('a bad section header at the start is an open error naming the reason', async () => {
   const tmp = tempDir();
   try {
     const bytes = new PcapngBuilder().shb().idb(1, 0).build();

@@ -37,7 +37,7 @@ async function summarise(inputs: string[], chunkBytes?: number): Promise<Summary
   return { ...s, source };
 }
 
-test('every shared capture matches capinfos/tshark: count, first/last µs, bytes, link type', { skip: needSharedData() }, async () => {
+void test('every shared capture matches capinfos/tshark: count, first/last µs, bytes, link type', { skip: needSharedData() }, async () => {
   for (const [rel, packets, firstUs, lastUs, capturedBytes] of SHARED_CAPTURES) {
     const s = await summarise([sharedFile(rel)]);
     assert.deepEqual(
@@ -52,7 +52,7 @@ test('every shared capture matches capinfos/tshark: count, first/last µs, bytes
   }
 });
 
-test('tiny chunks (records straddle every refill) give the same results', { skip: needSharedData() }, async () => {
+void test('tiny chunks (records straddle every refill) give the same results', { skip: needSharedData() }, async () => {
   for (const rel of ['mining/mixed-zcash-monero-eth-stratum.pcapng', 'mining/zcash-stratum-ewbf-flypool-3333.pcap']) {
     const expected = SHARED_CAPTURES.find((e) => e[0] === rel)!;
     const s = await summarise([sharedFile(rel)], 100);
@@ -60,7 +60,7 @@ test('tiny chunks (records straddle every refill) give the same results', { skip
   }
 });
 
-test('gzip of a shared capture (detected by magic, not name) gives the same counts', { skip: needSharedData() }, async () => {
+void test('gzip of a shared capture (detected by magic, not name) gives the same counts', { skip: needSharedData() }, async () => {
   const tmp = tempDir();
   try {
     for (const rel of ['darknet/spoofed-synflood-37k-sources.pcap', 'mining/cgminer-getwork-gbt-stratum-probe.pcapng']) {
@@ -79,7 +79,7 @@ test('gzip of a shared capture (detected by magic, not name) gives the same coun
   }
 });
 
-test('a directory input reads every capture, sorted, and the sum matches; non-captures skipped with a warning', { skip: needSharedData() }, async () => {
+void test('a directory input reads every capture, sorted, and the sum matches; non-captures skipped with a warning', { skip: needSharedData() }, async () => {
   const s = await summarise([SHARED_DATA]);
   const sorted = [...SHARED_CAPTURES].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(s.source.files.map((f) => f.path), sorted.map((e) => join(SHARED_DATA, e[0])));
