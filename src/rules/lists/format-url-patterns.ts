@@ -27,7 +27,10 @@ export function parseUrlPatternList(text: string, source: ListSourceInfo): Parse
       if (typeof n !== 'string') { out.skipped.add(n.reason); continue; }
       if (!names.has(n)) { names.add(n); out.domains.push({ name: n }); }
       ok = true;
-      const adblock = `${scheme === '*' ? '||' : `|${scheme}://${host.startsWith('*.') ? '*' : ''}`}${host.startsWith('*.') && scheme !== '*' ? host.slice(1) : scheme === '*' ? host.replace(/^\*\./, '') : host}${path}`;
+      // `*.x` in a match pattern also matches x itself: that is adblock's `||x` (scheme-agnostic).
+      const wildcardHost = host.startsWith('*.');
+      const hostPart = wildcardHost ? host.slice(2) : host;
+      const adblock = scheme === '*' || wildcardHost ? `||${hostPart}${path}` : `|${scheme}://${hostPart}${path}`;
       if (!patterns.has(adblock)) { patterns.add(adblock); out.urlPatterns.push(adblock); }
     }
     if (ok) out.acceptedLines++;
