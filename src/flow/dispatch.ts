@@ -57,6 +57,7 @@ export class StreamDispatcher implements StreamSink {
   /** Delivers in-order bytes (one UDP datagram, or a TCP chunk). Returns false when no consumer wants the flow. */
   data(flow: FlowRecord, dir: DirectionValue, bytes: Uint8Array, tsUs: number): boolean {
     if (!flow.consumersAsked) this.offer(flow, dir, bytes);
+    if ((dir === 0 ? flow.pendingGapToServer : flow.pendingGapToClient) > 0) this.flushPendingGap(flow, dir);
     let active = flow.consumersActive;
     if (active === 0) return false;
     this.stats.deliveries++;
@@ -80,9 +81,13 @@ export class StreamDispatcher implements StreamSink {
 
   /** Reports a hole of `length` bytes. Returns false when no consumer wants the flow. */
   gap(flow: FlowRecord, dir: DirectionValue, length: number): boolean {
+    if (!flow.consumersAsked) {
+      // A hole before any data: consumers are asked with the first bytes after it, then told.
+      if (dir === 0) flow.pendingGapToServer += length;
+      else flow.pendingGapToClient += length;
+      return true;
+    }
     let active = flow.consumersActive;
-    // A hole before any data: consumers are asked with the first bytes after it.
-    if (!flow.consumersAsked) return true;
     if (active === 0) return false;
     this.stats.gaps++;
     const consumers = this.consumers;
@@ -119,6 +124,13 @@ export class StreamDispatcher implements StreamSink {
         this.stats.consumers.add(this.exceptionKey[i]);
       }
     }
+  }
+
+  private flushPendingGap(flow: FlowRecord, dir: DirectionValue): void {
+    const length = dir === 0 ? flow.pendingGapToServer : flow.pendingGapToClient;
+    if (dir === 0) flow.pendingGapToServer = 0;
+    else flow.pendingGapToClient = 0;
+    this.gap(flow, dir, length);
   }
 
   private offer(flow: FlowRecord, dir: DirectionValue, bytes: Uint8Array): void {

@@ -67,6 +67,9 @@ export class FlowRecord implements FlowView {
   consumersAccepted = 0;
   /** Bit i: consumer i still receives data (accepted, not DONE, did not throw). */
   consumersActive = 0;
+  /** A hole before a direction's first delivered byte, held until consumers have been asked. */
+  pendingGapToServer = 0;
+  pendingGapToClient = 0;
 
   // --- table bookkeeping ---
   /** Creation order within the table (finish() ends flows in first-seen order). */
@@ -126,6 +129,7 @@ export class FlowRecord implements FlowView {
     this.isnToServer = 0; this.isnToClient = 0; this.isnKnown = 0;
     this.streamToServer = null; this.streamToClient = null; this.streamOff = false;
     this.consumersAsked = false; this.consumersAccepted = 0; this.consumersActive = 0;
+    this.pendingGapToServer = 0; this.pendingGapToClient = 0;
     this.createSeq = 0;
     this.userDataMap = null;
     this.clientIpText = null; this.serverIpText = null; this.clientMacText = null; this.serverMacText = null;

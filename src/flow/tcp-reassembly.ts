@@ -95,6 +95,8 @@ export class TcpStream {
   bufferedBytes = 0;
   /** Stream offset of the FIN (it consumes one sequence number), -1 until seen. */
   finOffset = -1;
+  /** End of the highest byte seen (also beyond the depth), so a hole before the depth is still reported. */
+  highestEnd = 0;
   depthReached = false;
 
   reset(): void {
@@ -104,6 +106,7 @@ export class TcpStream {
     this.segData.length = 0;
     this.bufferedBytes = 0;
     this.finOffset = -1;
+    this.highestEnd = 0;
     this.depthReached = false;
   }
 }
@@ -228,6 +231,7 @@ export class TcpReassembler {
     }
     let start = next + distance;
     let end = start + len;
+    if (end > s.highestEnd) s.highestEnd = end;
     if (s.depthReached) {
       if (end > next) stats.bytesBeyondDepth += end - Math.max(start, next);
       return;
@@ -243,8 +247,9 @@ export class TcpReassembler {
       start = next;
     }
     if (end > this.depth) {
-      stats.bytesBeyondDepth += end - this.depth;
+      stats.bytesBeyondDepth += end - Math.max(start, this.depth);
       end = this.depth;
+      if (end <= start) return;
     }
     if (s.segOffsets.length === 0) {
       if (overlapped) stats.overlaps++;
@@ -401,6 +406,8 @@ export class TcpReassembler {
       this.gapTo(flow, s, dir, s.segOffsets[0]);
       this.drain(flow, s, dir, tsUs);
     }
+    // Data seen only beyond the depth (never buffered) still proves the hole before it.
+    if (!flow.streamOff && !s.depthReached && s.highestEnd > this.depth) this.gapTo(flow, s, dir, this.depth);
   }
 
   /** The peer acknowledged up to `ack`: bytes below it that we never saw are a gap. */
