@@ -75,3 +75,27 @@ export function resegment(chunks: { dir: 0 | 1; data: Uint8Array }[], size: numb
 export function comparable(messages: ProtocolMessage[]): unknown {
   return JSON.parse(JSON.stringify(messages, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
 }
+
+/**
+ * Payload chunks of every TCP stream of a capture in one tshark pass (much faster than one
+ * `follow` per stream). Retransmitted segments are skipped; direction 0 is the side that sent
+ * the SYN (or the first payload when the handshake is not in the capture).
+ */
+export function tcpStreams(file: string, filter = 'tcp.len > 0', extraFields: string[] = [], extraRows?: string[][]): Map<number, { dir: 0 | 1; data: Uint8Array }[]> {
+  const rows = tsharkFields(file, `(${filter}) || (tcp.flags.syn == 1 && tcp.flags.ack == 0)`, ['tcp.stream', 'ip.src', 'ipv6.src', 'tcp.srcport', 'tcp.payload', 'tcp.analysis.retransmission', 'tcp.flags.syn', 'tcp.flags.ack', ...extraFields]);
+  const clients = new Map<number, string>();
+  const out = new Map<number, { dir: 0 | 1; data: Uint8Array }[]>();
+  for (const row of rows) {
+    const [stream, ip4, ip6, port, payload, retrans, syn, ack] = row;
+    const n = Number(stream);
+    const src = `${ip4 || ip6}:${port}`;
+    if (!clients.has(n)) clients.set(n, src);
+    if ((syn === '1' || syn === 'True') && (ack === '0' || ack === 'False')) continue;
+    if (extraRows && extraFields.length) extraRows.push([stream, ...row.slice(8)]);
+    if (!payload || retrans) continue;
+    let list = out.get(n);
+    if (!list) { list = []; out.set(n, list); }
+    list.push({ dir: clients.get(n) === src ? 0 : 1, data: hexBytes(payload) });
+  }
+  return out;
+}
