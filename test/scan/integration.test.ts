@@ -72,7 +72,7 @@ async function passiveScan(): Promise<ScanResult> {
   return passive;
 }
 
-test('redis without a password: redis-no-auth, with CONFIG SET state; with a password: no finding', async (t) => {
+void test('redis without a password: redis-no-auth, with CONFIG SET state; with a password: no finding', async (t) => {
   const open = up('redis');
   const auth = up('redisAuth');
   if (!open || !auth) return t.skip(String(servers.redis));
@@ -95,7 +95,7 @@ test('redis without a password: redis-no-auth, with CONFIG SET state; with a pas
   assert.equal(h.findings.filter((x) => x.port === auth.port).length, 0);
 });
 
-test('mosquitto with anonymous access: mqtt-anonymous, broker named from $SYS', async (t) => {
+void test('mosquitto with anonymous access: mqtt-anonymous, broker named from $SYS', async (t) => {
   const s = up('mqtt');
   if (!s) return t.skip(String(servers.mqtt));
   const h = hostOf(await passiveScan());
@@ -106,7 +106,7 @@ test('mosquitto with anonymous access: mqtt-anonymous, broker named from $SYS', 
   assert.deepEqual(h.findings.filter((x) => x.port === s.port).map((x) => x.id), ['mqtt-anonymous']);
 });
 
-test('telnet daemon: identified through IAC negotiation, telnet-exposed', async (t) => {
+void test('telnet daemon: identified through IAC negotiation, telnet-exposed', async (t) => {
   const s = up('telnet');
   if (!s) return t.skip(String(servers.telnet));
   const h = hostOf(await passiveScan());
@@ -118,7 +118,7 @@ test('telnet daemon: identified through IAC negotiation, telnet-exposed', async 
   assert.equal(f[0].severity, 'high');
 });
 
-test('nginx with a router admin page: WebFig fingerprint, admin-http-cleartext and vulnerable-firmware', async (t) => {
+void test('nginx with a router admin page: WebFig fingerprint, admin-http-cleartext and vulnerable-firmware', async (t) => {
   const s = up('nginx');
   if (!s) return t.skip(String(servers.nginx));
   const h = hostOf(await passiveScan());
@@ -138,7 +138,7 @@ test('nginx with a router admin page: WebFig fingerprint, admin-http-cleartext a
   assert.match(winboxFlaw.remediation, /Upgrade RouterOS/);
 });
 
-test('every finding has the output-contract fields; nothing but our servers is open', async (t) => {
+void test('every finding has the output-contract fields; nothing but our servers is open', async (t) => {
   if (Object.values(servers).every((s) => typeof s === 'string')) return t.skip('no servers');
   const r = await passiveScan();
   const h = hostOf(r);
@@ -152,7 +152,7 @@ test('every finding has the output-contract fields; nothing but our servers is o
   assert.equal(r.stats.credentialAttempts, 0, 'no credential attempts without --check-credentials');
 });
 
-test('--check-credentials: SSH throwaway user found after exactly its list position; strong Redis password not found', async (t) => {
+void test('--check-credentials: SSH throwaway user found after exactly its list position; strong Redis password not found', async (t) => {
   const ssh = up('ssh');
   const redisAuth = up('redisAuth');
   if (!ssh || !sshPair) return t.skip(String(servers.ssh));
