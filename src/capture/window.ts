@@ -41,16 +41,18 @@ export class ChunkWindow {
   async ensure(n: number): Promise<boolean> {
     if (this.end - this.pos >= n) return true;
     if (this.eof || n > this.maxBytes) return false;
-    if (n > this.buf.length) {
-      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(n, this.buf.length * 2)));
-      this.buf.copy(grown, 0, this.pos, this.end);
-      this.buf = grown;
-      this.shiftToFront();
-    } else if (this.pos > 0) {
+    if (this.pos > 0) {
       this.buf.copyWithin(0, this.pos, this.end);
       this.shiftToFront();
     }
-    while (this.end - this.pos < n) {
+    while (this.end < n) {
+      if (this.end === this.buf.length) {
+        // Grow by doubling only while real bytes keep arriving: a hostile length field
+        // in a small file never allocates more than about twice the bytes present.
+        const grown = Buffer.allocUnsafe(Math.min(n, this.buf.length * 2));
+        this.buf.copy(grown, 0, 0, this.end);
+        this.buf = grown;
+      }
       const got = await this.producer.read(this.buf, this.end, this.buf.length - this.end);
       if (got <= 0) {
         this.eof = true;
