@@ -4,7 +4,7 @@
  * address was asked for without another decoder. The operation and the hardware
  * addresses are read on demand with the helpers below.
  */
-import { Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, be32, markMalformed, type DecodeContext } from './context.js';
 
 const ARP_FIXED = 8;
@@ -20,7 +20,7 @@ export function decodeArp(ctx: DecodeContext, pkt: PacketView, off: number, end:
     markMalformed(ctx, pkt, 'arp.truncated');
     return;
   }
-  pkt.layers |= Layer.ARP;
+  pkt.layers |= 2 /* Layer.ARP */;
   const hwLen = buf[off + 4];
   const protoLen = buf[off + 5];
   const bodyEnd = off + ARP_FIXED + 2 * (hwLen + protoLen);
@@ -38,13 +38,13 @@ export function decodeArp(ctx: DecodeContext, pkt: PacketView, off: number, end:
 }
 
 function isEtherIpv4Arp(pkt: PacketView): boolean {
-  return (pkt.layers & Layer.ARP) !== 0 && pkt.payloadLength >= ARP_ETHER_IPV4 - ARP_FIXED
+  return (pkt.layers & 2 /* Layer.ARP */) !== 0 && pkt.payloadLength >= ARP_ETHER_IPV4 - ARP_FIXED
     && pkt.buf[pkt.l3Offset + 4] === 6 && pkt.buf[pkt.l3Offset + 5] === 4;
 }
 
 /** ARP operation (1 request, 2 reply …), or -1 when the packet is not ARP. */
 export function arpOperation(pkt: PacketView): number {
-  return (pkt.layers & Layer.ARP) !== 0 ? be16(pkt.buf, pkt.l3Offset + 6) : -1;
+  return (pkt.layers & 2 /* Layer.ARP */) !== 0 ? be16(pkt.buf, pkt.l3Offset + 6) : -1;
 }
 
 /** Offset of the sender hardware address of an Ethernet/IPv4 ARP packet, or -1. */

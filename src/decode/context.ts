@@ -2,6 +2,11 @@
  * What every layer decoder receives besides the packet: where to count problems and the
  * (optional) fragment reassembler. One object per PacketDecoder, passed down the call
  * chain so that no layer needs a closure or a global.
+ *
+ * Why the layer files write numbers like `pkt.layers |= 8` (commented "Layer.L4") and
+ * `case 0x0800: // EtherType.IPV4` instead of the named constants: a property of an
+ * imported const object is a load V8 cannot fold on the per-packet path (measured ~10 %
+ * of decode time); the comment keeps the name next to the value.
  */
 import type { ReasonCounter } from '../events/counters.js';
 import type { PacketView } from '../events/packet.js';

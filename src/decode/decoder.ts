@@ -5,7 +5,7 @@
  * pkt.malformed, all of them to `malformed`, named "<layer>.<problem>".
  */
 import { ReasonCounter } from '../events/counters.js';
-import { IpProto, Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { markMalformed, type DecodeContext } from './context.js';
 import { FragmentReassembler, type FragmentStats } from './fragments.js';
 import { icmpQuotedOffset } from './icmp.js';
@@ -98,10 +98,10 @@ export class PacketDecoder implements DecodeContext {
     s.bytes += pkt.wireLength;
     if (pkt.malformed !== '') s.malformed++;
     const layers = pkt.layers;
-    if ((layers & Layer.REASSEMBLED) !== 0) s.reassembled++;
+    if ((layers & 32 /* Layer.REASSEMBLED */) !== 0) s.reassembled++;
     if (pkt.ipVersion === 4) s.ipv4++;
     else if (pkt.ipVersion === 6) s.ipv6++;
-    else if ((layers & Layer.ARP) !== 0) {
+    else if ((layers & 2 /* Layer.ARP */) !== 0) {
       s.arp++;
       return;
     } else {
@@ -113,10 +113,10 @@ export class PacketDecoder implements DecodeContext {
       return;
     }
     switch (pkt.proto) {
-      case IpProto.TCP: s.tcp++; break;
-      case IpProto.UDP: s.udp++; break;
-      case IpProto.ICMP: s.icmp++; break;
-      case IpProto.ICMPV6: s.icmpv6++; break;
+      case 6 /* IpProto.TCP */: s.tcp++; break;
+      case 17 /* IpProto.UDP */: s.udp++; break;
+      case 1 /* IpProto.ICMP */: s.icmp++; break;
+      case 58 /* IpProto.ICMPV6 */: s.icmpv6++; break;
       default: s.otherIp++;
     }
   }
@@ -139,7 +139,7 @@ export class PacketDecoder implements DecodeContext {
     inner.linkType = outer.linkType;
     inner.ifIndex = outer.ifIndex;
     resetDecodedFields(inner);
-    if (outer.proto === IpProto.ICMP) decodeIpv4(this.quotedContext, inner, q, end);
+    if (outer.proto === 1 /* IpProto.ICMP */) decodeIpv4(this.quotedContext, inner, q, end);
     else decodeIpv6(this.quotedContext, inner, q, end);
     return true;
   }

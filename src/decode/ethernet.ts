@@ -4,7 +4,6 @@
  * pkt.vlan, the second to pkt.vlanInner; at most MAX_VLAN_TAGS are walked.
  */
 import type { PacketView } from '../events/packet.js';
-import { Layer } from '../events/packet.js';
 import { decodeArp } from './arp.js';
 import { be16, markMalformed, type DecodeContext } from './context.js';
 import { decodeIpv4 } from './ipv4.js';
@@ -32,7 +31,7 @@ export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number,
   }
   pkt.macDstOffset = off;
   pkt.macSrcOffset = off + 6;
-  pkt.layers |= Layer.L2;
+  pkt.layers |= 1 /* Layer.L2 */;
   decodeEtherType(ctx, pkt, be16(pkt.buf, off + 12), off + ETHERNET_HEADER, end);
 }
 
@@ -40,7 +39,7 @@ export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number,
 export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: number, off: number, end: number): void {
   let type = etherType;
   let p = off;
-  for (let tags = 0; type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_LEGACY; tags++) {
+  for (let tags = 0; type === 0x8100 /* EtherType.VLAN */ || type === 0x88a8 /* EtherType.QINQ */ || type === 0x9100 /* EtherType.QINQ_LEGACY */; tags++) {
     if (tags >= MAX_VLAN_TAGS) {
       pkt.payloadOffset = end;
       markMalformed(ctx, pkt, 'vlan.too-many-tags');
@@ -59,16 +58,16 @@ export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: 
   }
   pkt.etherType = type;
   switch (type) {
-    case EtherType.IPV4:
+    case 0x0800: // EtherType.IPV4
       decodeIpv4(ctx, pkt, p, end);
       return;
-    case EtherType.IPV6:
+    case 0x86dd: // EtherType.IPV6
       decodeIpv6(ctx, pkt, p, end);
       return;
-    case EtherType.ARP:
+    case 0x0806: // EtherType.ARP
       decodeArp(ctx, pkt, p, end);
       return;
-    case EtherType.PPPOE_SESSION:
+    case 0x8864: // EtherType.PPPOE_SESSION
       decodePppoeSession(ctx, pkt, p, end);
       return;
     default:

@@ -1,5 +1,5 @@
 /** ICMP for IPv4 (RFC 792): type and code; error messages quote the offending packet. */
-import { IpProto, Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { markMalformed, type DecodeContext } from './context.js';
 import { icmpv6QuotedOffset } from './icmpv6.js';
 
@@ -14,7 +14,7 @@ export function decodeIcmp(ctx: DecodeContext, pkt: PacketView, off: number, end
   }
   pkt.icmpType = pkt.buf[off];
   pkt.icmpCode = pkt.buf[off + 1];
-  pkt.layers |= Layer.L4;
+  pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < ICMP_HEADER) {
     markMalformed(ctx, pkt, 'icmp.truncated');
     return;
@@ -34,8 +34,8 @@ export function icmpIsError(type: number): boolean {
  * uses it to see which (often spoofed) packet provoked backscatter.
  */
 export function icmpQuotedOffset(pkt: PacketView): number {
-  if (pkt.proto === IpProto.ICMPV6) return icmpv6QuotedOffset(pkt);
-  if (pkt.proto !== IpProto.ICMP || (pkt.layers & Layer.L4) === 0 || !icmpIsError(pkt.icmpType)) return -1;
+  if (pkt.proto === 58 /* IpProto.ICMPV6 */) return icmpv6QuotedOffset(pkt);
+  if (pkt.proto !== 1 /* IpProto.ICMP */ || (pkt.layers & 8 /* Layer.L4 */) === 0 || !icmpIsError(pkt.icmpType)) return -1;
   const q = pkt.l4Offset + ICMP_HEADER;
   if (pkt.payloadOffset + pkt.payloadLength - q < 20 || pkt.buf[q] >> 4 !== 4) return -1;
   return q;

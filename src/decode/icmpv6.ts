@@ -1,5 +1,5 @@
 /** ICMPv6 (RFC 4443): type and code; error messages quote the offending IPv6 packet. */
-import { IpProto, Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { markMalformed, type DecodeContext } from './context.js';
 
 const ICMPV6_HEADER = 8;
@@ -13,7 +13,7 @@ export function decodeIcmpv6(ctx: DecodeContext, pkt: PacketView, off: number, e
   }
   pkt.icmpType = pkt.buf[off];
   pkt.icmpCode = pkt.buf[off + 1];
-  pkt.layers |= Layer.L4;
+  pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < ICMPV6_HEADER) {
     markMalformed(ctx, pkt, 'icmpv6.truncated');
     return;
@@ -32,7 +32,7 @@ export function icmpv6IsError(type: number): boolean {
  * ICMPv6 error or fewer than 40 quoted bytes (the fixed IPv6 header) were captured.
  */
 export function icmpv6QuotedOffset(pkt: PacketView): number {
-  if (pkt.proto !== IpProto.ICMPV6 || (pkt.layers & Layer.L4) === 0 || !icmpv6IsError(pkt.icmpType)) return -1;
+  if (pkt.proto !== 58 /* IpProto.ICMPV6 */ || (pkt.layers & 8 /* Layer.L4 */) === 0 || !icmpv6IsError(pkt.icmpType)) return -1;
   const q = pkt.l4Offset + ICMPV6_HEADER;
   if (pkt.payloadOffset + pkt.payloadLength - q < 40 || pkt.buf[q] >> 4 !== 6) return -1;
   return q;

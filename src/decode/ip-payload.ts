@@ -1,5 +1,5 @@
 /** Hands the IP payload to the transport decoder for its protocol number (IPv4 and IPv6 share it). */
-import { IpProto, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import type { DecodeContext } from './context.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIcmpv6 } from './icmpv6.js';
@@ -8,16 +8,16 @@ import { decodeUdp } from './udp.js';
 
 export function decodeIpPayload(ctx: DecodeContext, pkt: PacketView, proto: number, off: number, end: number): void {
   switch (proto) {
-    case IpProto.TCP:
+    case 6: // IpProto.TCP
       decodeTcp(ctx, pkt, off, end);
       return;
-    case IpProto.UDP:
+    case 17: // IpProto.UDP
       decodeUdp(ctx, pkt, off, end);
       return;
-    case IpProto.ICMP:
+    case 1: // IpProto.ICMP
       decodeIcmp(ctx, pkt, off, end);
       return;
-    case IpProto.ICMPV6:
+    case 58: // IpProto.ICMPV6
       decodeIcmpv6(ctx, pkt, off, end);
       return;
     default:

@@ -2,7 +2,7 @@
  * IPv4 header (RFC 791). The datagram ends at min(total length, captured bytes): Ethernet
  * padding is stripped, snaplen-cut packets are decoded as far as bytes exist.
  */
-import { Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, be32, markMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
@@ -27,7 +27,10 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
     markMalformed(ctx, pkt, 'ipv4.bad-ihl');
     return;
   }
-  const totalLen = be16(buf, off + 2);
+  let totalLen = be16(buf, off + 2);
+  // Total length 0 is what a sender's own capture shows for TCP segmentation offload
+  // (the NIC fills it in later): like Wireshark, take the captured length instead.
+  if (totalLen === 0) totalLen = Math.min(end - off, 65535);
   const fragWord = be16(buf, off + 6);
   const proto = buf[off + 9];
   pkt.ipVersion = 4;
@@ -39,7 +42,7 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
   pkt.proto = proto;
   pkt.src4 = be32(buf, off + 12);
   pkt.dst4 = be32(buf, off + 16);
-  pkt.layers |= Layer.IP;
+  pkt.layers |= 4 /* Layer.IP */;
   if (totalLen < headerLen) {
     markMalformed(ctx, pkt, 'ipv4.bad-total-length');
     return;
@@ -70,7 +73,7 @@ function decodeIpv4Fragment(
   fragOffset: number, moreFragments: boolean,
 ): void {
   pkt.isFragment = true;
-  pkt.layers |= Layer.FRAGMENT;
+  pkt.layers |= 16 /* Layer.FRAGMENT */;
   pkt.payloadOffset = off + headerLen;
   pkt.payloadLength = ipEnd - off - headerLen;
   if (fragOffset + pkt.payloadLength + headerLen > 65535) {
@@ -78,7 +81,7 @@ function decodeIpv4Fragment(
     markMalformed(ctx, pkt, 'ipv4.fragment-too-large');
     return;
   }
-  if (ctx.fragments === null || (pkt.layers & Layer.REASSEMBLED) !== 0) return;
+  if (ctx.fragments === null || (pkt.layers & 32 /* Layer.REASSEMBLED */) !== 0) return;
   const result = ctx.fragments.addIpv4(pkt, headerLen, fragOffset, moreFragments);
   if (result === FragmentResult.COMPLETE) {
     // pkt now views the reassembled datagram (L2 prefix + header + payload) in the

@@ -3,7 +3,7 @@
  * options, mobility/HIP/shim6 (same length format), fragment, AH. The chain is bounded so
  * that a hostile packet cannot make the walk long.
  */
-import { Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, be32, markMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
@@ -49,7 +49,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
   pkt.src4 = ip6Fold(buf, off + 8);
   pkt.dst4 = ip6Fold(buf, off + 24);
   pkt.proto = nextHeader;
-  pkt.layers |= Layer.IP;
+  pkt.layers |= 4 /* Layer.IP */;
   let ipEnd = off + IPV6_HEADER + payloadLen;
   if (payloadLen === 0 && nextHeader === NH_HOP_BY_HOP) {
     // Jumbogram (RFC 2675): the real length is in a hop-by-hop option; use what was captured.
@@ -119,7 +119,7 @@ function decodeIpv6Fragment(
   pkt.ipId = id & 0xffff;
   pkt.proto = buf[fragHeaderOff]; // the fragmented payload's protocol
   pkt.isFragment = true;
-  pkt.layers |= Layer.FRAGMENT;
+  pkt.layers |= 16 /* Layer.FRAGMENT */;
   pkt.payloadOffset = fragHeaderOff + 8;
   pkt.payloadLength = ipEnd - fragHeaderOff - 8;
   if (fragOffset + pkt.payloadLength > 65535) {
@@ -127,7 +127,7 @@ function decodeIpv6Fragment(
     return;
   }
   if (ctx.fragments === null) return;
-  if ((pkt.layers & Layer.REASSEMBLED) !== 0) {
+  if ((pkt.layers & 32 /* Layer.REASSEMBLED */) !== 0) {
     markMalformed(ctx, pkt, 'ipv6.nested-fragment');
     return;
   }

@@ -2,10 +2,9 @@
  * Link-layer dispatch by pcap LINKTYPE: Ethernet, BSD NULL (host byte order), OpenBSD
  * LOOP (network order), RAW/IPV4/IPV6 and Linux cooked captures v1 and v2.
  */
-import { LinkType, type PacketView } from '../events/packet.js';
-import { Layer } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, be32, markMalformed, type DecodeContext } from './context.js';
-import { decodeEtherType, decodeEthernet, EtherType } from './ethernet.js';
+import { decodeEtherType, decodeEthernet } from './ethernet.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 
@@ -26,30 +25,30 @@ const AF_INET6_LINUX = 10;
 
 export function decodeLinkLayer(ctx: DecodeContext, pkt: PacketView, linkType: number, off: number, end: number): void {
   switch (linkType) {
-    case LinkType.ETHERNET:
+    case 1: // LinkType.ETHERNET
       decodeEthernet(ctx, pkt, off, end);
       return;
-    case LinkType.RAW:
+    case 101: // LinkType.RAW
     case LINKTYPE_RAW_OLD:
     case LINKTYPE_RAW_OPENBSD:
       decodeRaw(ctx, pkt, off, end);
       return;
-    case LinkType.IPV4:
-      pkt.etherType = EtherType.IPV4;
+    case 228: // LinkType.IPV4
+      pkt.etherType = 0x0800 /* EtherType.IPV4 */;
       decodeIpv4(ctx, pkt, off, end);
       return;
-    case LinkType.IPV6:
-      pkt.etherType = EtherType.IPV6;
+    case 229: // LinkType.IPV6
+      pkt.etherType = 0x86dd /* EtherType.IPV6 */;
       decodeIpv6(ctx, pkt, off, end);
       return;
-    case LinkType.NULL:
-    case LinkType.LOOP:
+    case 0: // LinkType.NULL
+    case 108: // LinkType.LOOP
       decodeLoopback(ctx, pkt, linkType, off, end);
       return;
-    case LinkType.LINUX_SLL:
+    case 113: // LinkType.LINUX_SLL
       decodeSll(ctx, pkt, off, end);
       return;
-    case LinkType.LINUX_SLL2:
+    case 276: // LinkType.LINUX_SLL2
       decodeSll2(ctx, pkt, off, end);
       return;
     default:
@@ -67,10 +66,10 @@ function decodeRaw(ctx: DecodeContext, pkt: PacketView, off: number, end: number
   }
   const version = pkt.buf[off] >> 4;
   if (version === 4) {
-    pkt.etherType = EtherType.IPV4;
+    pkt.etherType = 0x0800 /* EtherType.IPV4 */;
     decodeIpv4(ctx, pkt, off, end);
   } else if (version === 6) {
-    pkt.etherType = EtherType.IPV6;
+    pkt.etherType = 0x86dd /* EtherType.IPV6 */;
     decodeIpv6(ctx, pkt, off, end);
   } else {
     pkt.payloadOffset = off;
@@ -91,16 +90,16 @@ function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, o
   }
   const buf = pkt.buf;
   let family = be32(buf, off);
-  if (linkType === LinkType.NULL && family > 0xffff) {
+  if (linkType === 0 /* LinkType.NULL */ && family > 0xffff) {
     family = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
   }
-  pkt.layers |= Layer.L2;
+  pkt.layers |= 1 /* Layer.L2 */;
   const p = off + 4;
   if (family === AF_INET) {
-    pkt.etherType = EtherType.IPV4;
+    pkt.etherType = 0x0800 /* EtherType.IPV4 */;
     decodeIpv4(ctx, pkt, p, end);
   } else if (family === AF_INET6_BSD || family === AF_INET6_FREEBSD || family === AF_INET6_DARWIN || family === AF_INET6_LINUX) {
-    pkt.etherType = EtherType.IPV6;
+    pkt.etherType = 0x86dd /* EtherType.IPV6 */;
     decodeIpv6(ctx, pkt, p, end);
   } else {
     pkt.payloadOffset = p;
@@ -117,7 +116,7 @@ function decodeSll(ctx: DecodeContext, pkt: PacketView, off: number, end: number
     return;
   }
   const buf = pkt.buf;
-  pkt.layers |= Layer.L2;
+  pkt.layers |= 1 /* Layer.L2 */;
   if (be16(buf, off + 2) === ARPHRD_ETHER && be16(buf, off + 4) === 6) pkt.macSrcOffset = off + 6;
   decodeEtherType(ctx, pkt, be16(buf, off + 14), off + SLL_HEADER, end);
 }
@@ -130,7 +129,7 @@ function decodeSll2(ctx: DecodeContext, pkt: PacketView, off: number, end: numbe
     return;
   }
   const buf = pkt.buf;
-  pkt.layers |= Layer.L2;
+  pkt.layers |= 1 /* Layer.L2 */;
   if (be16(buf, off + 8) === ARPHRD_ETHER && buf[off + 11] === 6) pkt.macSrcOffset = off + 12;
   decodeEtherType(ctx, pkt, be16(buf, off), off + SLL2_HEADER, end);
 }

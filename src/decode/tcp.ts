@@ -2,7 +2,7 @@
  * TCP header (RFC 9293). Ports are filled as soon as 4 bytes exist, so that snaplen-cut
  * captures still count per port; the rest of the header only when all of it was captured.
  */
-import { Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, be32, markMalformed, type DecodeContext } from './context.js';
 
 const TCP_MIN_HEADER = 20;
@@ -18,7 +18,7 @@ export function decodeTcp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   }
   pkt.srcPort = be16(buf, off);
   pkt.dstPort = be16(buf, off + 2);
-  pkt.layers |= Layer.L4;
+  pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < TCP_MIN_HEADER) {
     markMalformed(ctx, pkt, 'tcp.truncated');
     return;

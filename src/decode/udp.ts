@@ -1,5 +1,5 @@
 /** UDP header (RFC 768). */
-import { Layer, type PacketView } from '../events/packet.js';
+import type { PacketView } from '../events/packet.js';
 import { be16, markMalformed, type DecodeContext } from './context.js';
 
 const UDP_HEADER = 8;
@@ -15,7 +15,7 @@ export function decodeUdp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   }
   pkt.srcPort = be16(buf, off);
   pkt.dstPort = be16(buf, off + 2);
-  pkt.layers |= Layer.L4;
+  pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < UDP_HEADER) {
     markMalformed(ctx, pkt, 'udp.truncated');
     return;
