@@ -20,8 +20,8 @@ export function needTshark(): false | string {
 }
 
 /** One row per matching frame, one string per field (multi-values joined by ','). */
-export function tsharkFields(file: string, filter: string, fields: string[], extraArgs: string[] = []): string[][] {
-  const args = ['-r', file, '-n', ...extraArgs, '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+export function tsharkFields(file: string, filter: string, fields: string[], extraArgs: string[] = [], aggregator = ','): string[][] {
+  const args = ['-r', file, '-n', ...extraArgs, '-Y', filter, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', `aggregator=${aggregator}`];
   for (const f of fields) args.push('-e', f);
   const out = execFileSync('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'ignore'] });
   return out.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
