@@ -133,28 +133,59 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   return s;
 }
 
-/** mosquitto with allow_anonymous true (or a password file). Env: MINEWATCH_TEST_MQTT_URL. */
-export async function startMosquitto(): Promise<TestServer | string> {
-  const env = fromEnv('MINEWATCH_TEST_MQTT_URL');
+/**
+ * mosquitto with allow_anonymous true, or with a password file when `users` are given.
+ * Env: MINEWATCH_TEST_MQTT_URL / MINEWATCH_TEST_MQTT_AUTH_URL.
+ */
+export async function startMosquitto(opts: { users?: Array<{ username: string; password: string }> } = {}): Promise<TestServer | string> {
+  const withUsers = (opts.users?.length ?? 0) > 0;
+  const env = fromEnv(withUsers ? 'MINEWATCH_TEST_MQTT_AUTH_URL' : 'MINEWATCH_TEST_MQTT_URL');
   if (env) return env;
   const bin = findBinary('mosquitto');
   if (!bin) return missing('mosquitto (Debian package mosquitto)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mw-mqtt-'));
+  chmodSync(dir, 0o755);
   const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest none\n`);
+  const lines = [`listener ${port} 127.0.0.1`, 'persistence false', 'log_dest none'];
+  if (withUsers) {
+    const passwd = findBinary('mosquitto_passwd');
+    if (!passwd) return missing('mosquitto_passwd (Debian package mosquitto)');
+    const file = join(dir, 'passwd');
+    for (const [i, u] of opts.users!.entries()) spawnSync(passwd, [...(i === 0 ? ['-c'] : []), '-b', file, u.username, u.password]);
+    chmodSync(file, 0o644);
+    lines.push('allow_anonymous false', `password_file ${file}`);
+  } else {
+    lines.push('allow_anonymous true');
+  }
+  writeFileSync(conf, `${lines.join('\n')}\n`);
   return startDaemon(bin, ['-c', conf], port, dir, 'mosquitto');
 }
 
-/** nginx serving `html` at / (a router-like admin page). Env: MINEWATCH_TEST_HTTP_URL. */
-export async function startNginx(html: string): Promise<TestServer | string> {
-  const env = fromEnv('MINEWATCH_TEST_HTTP_URL');
+/**
+ * nginx serving `html` at / (a router-like admin page), optionally behind HTTP Basic auth.
+ * Env: MINEWATCH_TEST_HTTP_URL / MINEWATCH_TEST_HTTP_AUTH_URL.
+ */
+export async function startNginx(html: string, opts: { basicAuth?: { username: string; password: string } } = {}): Promise<TestServer | string> {
+  const env = fromEnv(opts.basicAuth ? 'MINEWATCH_TEST_HTTP_AUTH_URL' : 'MINEWATCH_TEST_HTTP_URL');
   if (env) return env;
   const bin = findBinary('nginx');
   if (!bin) return missing('nginx (Debian package nginx)');
-  const port = await freePort();
+  let auth = '';
   const dir = mkdtempSync(join(tmpdir(), 'mw-nginx-'));
   chmodSync(dir, 0o755);
+  if (opts.basicAuth) {
+    const openssl = findBinary('openssl');
+    if (!openssl) {
+      rmSync(dir, { recursive: true, force: true });
+      return missing('openssl (to hash the nginx Basic-auth password)');
+    }
+    const hash = spawnSync(openssl, ['passwd', '-apr1', '-stdin'], { input: `${opts.basicAuth.password}\n` }).stdout.toString().trim();
+    writeFileSync(join(dir, 'htpasswd'), `${opts.basicAuth.username}:${hash}\n`);
+    chmodSync(join(dir, 'htpasswd'), 0o644);
+    auth = ` auth_basic "admin"; auth_basic_user_file ${join(dir, 'htpasswd')};`;
+  }
+  const port = await freePort();
   writeFileSync(join(dir, 'index.html'), html);
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
@@ -170,7 +201,7 @@ export async function startNginx(html: string): Promise<TestServer | string> {
       '  access_log off;',
       `  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
       '  default_type text/html;',
-      `  server { listen 127.0.0.1:${port}; root ${dir}; index index.html; }`,
+      `  server { listen 127.0.0.1:${port}; root ${dir}; index index.html;${auth} }`,
       '}',
       '',
     ].join('\n'),
