@@ -59,10 +59,22 @@ function rpcId(v: unknown): string | number | null {
   if (typeof v === 'string') return str(v, 64);
   return null;
 }
-/** "wallet.worker" / "wallet+diff" / "user.rig" → worker part ('' when none). */
+/**
+ * Worker (rig) name inside a pool login: "wallet.rig", "wallet.paymentid.rig",
+ * "wallet.rig+difficulty" → "rig"; nanopool's "wallet/rig/email" → "rig"; '' when none.
+ */
 export function workerOf(login: string): string {
-  const dot = login.lastIndexOf('.');
-  if (dot > 0 && dot < login.length - 1) return login.slice(dot + 1);
+  let l = login;
+  const slash = l.indexOf('/');
+  if (slash >= 0) {
+    const parts = l.split('/');
+    if (parts.length >= 2 && parts[1] !== '' && !parts[1].includes('@')) return parts[1].slice(0, MAX_STR);
+    l = parts[0];
+  }
+  const plus = l.indexOf('+');
+  if (plus >= 0) l = l.slice(0, plus);
+  const dot = l.lastIndexOf('.');
+  if (dot > 0 && dot < l.length - 1) return l.slice(dot + 1);
   return '';
 }
 
@@ -125,7 +137,8 @@ function classifyCall(v: JsonObject, method: string, rpc: StratumFields['rpc'], 
     if (method === 'eth_submitLogin' || method === 'eth_login') {
       f.login = str(p[0]);
       f.password = str(p[1], 64);
-      f.worker = str(v.worker) || workerOf(f.login);
+      // The rig suffix of the login is what pools display; eth-proxy's "worker" field is a fallback.
+      f.worker = workerOf(f.login) || str(v.worker);
     } else if (method === 'eth_submitWork') {
       f.jobId = str(p[1], 80);
     }

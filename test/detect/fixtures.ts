@@ -81,7 +81,14 @@ function splitHostPort(s: string): [string, number] {
 }
 
 /** Every TCP stream of a capture, as tshark's `follow,tcp,raw` reassembles it (one tshark run). */
+const streamCache = new Map<string, TcpStream[]>();
 export function tcpStreams(file: string): TcpStream[] {
+  let r = streamCache.get(file);
+  if (!r) streamCache.set(file, (r = tcpStreamsUncached(file)));
+  return r;
+}
+
+function tcpStreamsUncached(file: string): TcpStream[] {
   const ids = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
   const streams = [...new Set(ids.split('\n').filter((x) => x !== '').map(Number))].sort((a, b) => a - b);
   if (streams.length === 0) return [];
