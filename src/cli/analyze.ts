@@ -1,0 +1,64 @@
+/**
+ * `minewatch analyze <capture|dir>...` / `--interface IF`: run the sensor pipeline and print
+ * a summary (and alerts). Thin: parses options, calls analyze(), prints.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { analyze, type AnalyzeOptions } from '../pipeline/analyze.js';
+import { formatSummary, formatAlerts } from '../pipeline/report-text.js';
+import { UsageError } from './errors.js';
+
+export function parseIntOption(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
+    return n;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('analyze')
+    .description('analyse captures (pcap, pcapng, gzip, directories) or a live interface: flows, protocols, miners, attacks')
+    .argument('[captures...]', 'capture files or directories')
+    .option('-i, --interface <name>', 'capture live from a network interface (libpcap) until interrupted')
+    .option('-f, --filter <bpf>', 'BPF filter for live capture')
+    .option('--eve <file>', "write EVE JSON events (flow, alert …) to FILE, or '-' for stdout")
+    .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
+    .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', 'auto')
+    .option('--no-detect', 'run only the packet spine (decode, flows, reassembly): no parsers or detectors')
+    .option('--max-flows <n>', 'flow table bound (oldest idle flows are evicted beyond it)', parseIntOption('--max-flows', 1000, 50_000_000))
+    .option('--stream-depth <bytes>', 'bytes reassembled per direction of a TCP flow (0 = unlimited)', parseIntOption('--stream-depth', 0, 1 << 30))
+    .option('--sensor <name>', 'sensor name recorded in events')
+    .option('--no-progress', 'never draw a progress bar')
+    .option('-q, --quiet', 'print nothing but errors (use with --json/--eve)')
+    .action(async (captures: string[], o: Record<string, unknown>) => {
+      if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch analyze --help)');
+      if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both');
+      const workers = o.workers === 'auto' ? 'auto' : parseIntOption('--workers', 1, 64)(String(o.workers));
+      const opts: AnalyzeOptions = {
+        inputs: captures,
+        interface: o.interface as string | undefined,
+        filter: o.filter as string | undefined,
+        workers,
+        eve: o.eve as string | undefined,
+        progress: o.progress !== false && !o.quiet,
+        analyzers: { detect: o.detect !== false },
+        flow: {
+          ...(o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : {}),
+          ...(o.streamDepth !== undefined ? { streamDepth: o.streamDepth as number } : {}),
+        },
+        sensor: o.sensor as string | undefined,
+      };
+      const { summary, alerts } = await analyze(opts);
+      if (o.json) {
+        const text = JSON.stringify(summary, null, 2) + '\n';
+        if (o.json === '-') process.stdout.write(text);
+        else writeFileSync(o.json as string, text);
+      }
+      if (!o.quiet && o.json !== '-' && o.eve !== '-') {
+        process.stdout.write(formatSummary(summary));
+        if (alerts.length > 0) process.stdout.write(formatAlerts(alerts));
+      }
+    });
+}

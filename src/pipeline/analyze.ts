@@ -1,0 +1,279 @@
+/**
+ * `analyze`: run the pipeline over captures (or a live interface) and produce a summary,
+ * EVE events and alerts. Single-threaded, or N worker threads that each read the input and
+ * own the flows hashed to them; their events are merged by packet time (ties: worker index).
+ */
+import { Worker } from 'node:worker_threads';
+import { openCapture } from '../capture/open.js';
+import { openLive } from '../capture/live.js';
+import type { CaptureSource } from '../capture/source.js';
+import { createProgress } from './progress.js';
+import { PacketPipeline } from './packet-pipeline.js';
+import { buildAnalyzers, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
+import { emptySummary, mergeSummary, sortedCounts, type AnalysisSummary } from './summary.js';
+import { EveWriter, type EventSink } from './eve-writer.js';
+import { linkTypeName } from './link-names.js';
+import type { FlowEngineOptions } from '../flow/index.js';
+
+export interface AnalyzeOptions {
+  inputs: string[];
+  /** Live capture instead of files. */
+  interface?: string;
+  filter?: string;
+  /** Worker threads: 1 = single-threaded; 'auto' = 2 on inputs over 64 MB when cores allow. */
+  workers?: number | 'auto';
+  /** EVE output path or '-' (stdout). */
+  eve?: string;
+  /** Extra sink for events (tests, demo). */
+  sink?: EventSink;
+  progress?: boolean;
+  analyzers?: AnalyzerConfig;
+  flow?: FlowEngineOptions;
+  sensor?: string;
+  /** Keep alert events in the result (for printing). Bounded. */
+  keepAlerts?: number;
+  /** Live capture: stop after this signal (default: SIGINT/SIGTERM). */
+  stopSignal?: AbortSignal;
+}
+
+export interface AnalyzeResult {
+  summary: AnalysisSummary;
+  alerts: Record<string, unknown>[];
+}
+
+/** Message protocol between workers and the main thread. */
+export type WorkerMessage =
+  | { type: 'events'; watermark: number; items: [number, string, string][] }
+  | { type: 'progress'; bytes: number; packets: number }
+  | { type: 'done'; summary: AnalysisSummary }
+  | { type: 'error'; message: string; name: string; file?: string; byteOffset?: number; reason?: string };
+
+export interface WorkerInput {
+  inputs: string[];
+  index: number;
+  count: number;
+  flowEvents: boolean;
+  analyzers: AnalyzerConfig;
+  flow?: FlowEngineOptions;
+  sensor?: string;
+}
+
+const AUTO_WORKER_MIN_BYTES = 64 << 20;
+
+export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const started = process.hrtime.bigint();
+  const keep = opts.keepAlerts ?? 1000;
+  const alerts: Record<string, unknown>[] = [];
+  const eve = opts.eve ? new EveWriter(opts.eve) : null;
+  const outputs: EventSink[] = [eve, opts.sink].filter((s): s is EventSink => s != null);
+  const wantEvents = outputs.length > 0;
+  const onEvent = (event: Record<string, unknown>) => {
+    if (event.event_type === 'alert' && alerts.length < keep) alerts.push(event);
+    for (const o of outputs) o.write(event);
+  };
+
+  let summary: AnalysisSummary;
+  try {
+    if (opts.interface) {
+      summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), opts, wantEvents, onEvent, true);
+    } else {
+      const source = await openCapture(opts.inputs);
+      const workers = chooseWorkers(opts.workers, source.totalBytes ?? 0);
+      if (workers <= 1) {
+        summary = await runSingle(source, opts, wantEvents, onEvent, false);
+      } else {
+        await source.close();
+        summary = await runWorkers(opts, workers, source.totalBytes ?? 0, wantEvents, onEvent);
+      }
+    }
+  } finally {
+    eve?.close();
+  }
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
+  summary.inputs = opts.interface ? [opts.interface] : opts.inputs;
+  summary.elapsed_s = round(elapsed, 3);
+  summary.packets_per_s = Math.round(summary.packets / Math.max(elapsed, 1e-9));
+  summary.mb_per_s = round(summary.bytes / 1e6 / Math.max(elapsed, 1e-9), 1);
+  summary.peak_rss_mb = round(process.resourceUsage().maxRSS / 1024, 1);
+  for (const k of ['malformed', 'link_types', 'alerts', 'events', 'flows_by_end', 'stream', 'protocols'] as const) {
+    summary[k] = sortedCounts(summary[k]);
+  }
+  return { summary, alerts };
+}
+
+function chooseWorkers(w: AnalyzeOptions['workers'], totalBytes: number): number {
+  if (typeof w === 'number') return Math.max(1, Math.floor(w));
+  if (totalBytes < AUTO_WORKER_MIN_BYTES) return 1;
+  return 2;
+}
+
+async function runSingle(
+  source: CaptureSource, opts: AnalyzeOptions, wantEvents: boolean,
+  onEvent: (e: Record<string, unknown>) => void, live: boolean,
+): Promise<AnalysisSummary> {
+  const pipeline = new PacketPipeline({
+    flowEvents: wantEvents,
+    sink: (_ts, event) => onEvent(event),
+    analyzers: (onMessage, ctx) => buildAnalyzers(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, onMessage, ctx),
+    flow: opts.flow,
+    sensor: opts.sensor,
+  });
+  const progress = createProgress(live ? null : source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
+  let stop: (() => void) | null = null;
+  if (live) {
+    // Live capture runs until interrupted; the summary is printed for what was seen.
+    stop = () => void source.close();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    opts.stopSignal?.addEventListener('abort', stop, { once: true });
+  }
+  try {
+    for await (const batch of source.batches()) {
+      pipeline.processBatch(batch);
+      progress.update(source.bytesConsumed(), pipeline.packets);
+    }
+  } finally {
+    progress.stop();
+    if (stop) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    await source.close();
+  }
+  pipeline.finish();
+  const summary = pipeline.summary();
+  addSourceCounts(summary, source);
+  return summary;
+}
+
+/** Capture-level counts (read once, by the single pipeline or by worker 0). */
+export function addSourceCounts(summary: AnalysisSummary, source: CaptureSource): void {
+  for (const [lt, n] of source.linkTypeCounts) summary.link_types[linkTypeName(lt)] = (summary.link_types[linkTypeName(lt)] ?? 0) + n;
+  for (const [k, v] of Object.entries(source.malformed.toJSON())) summary.malformed[`capture.${k}`] = (summary.malformed[`capture.${k}`] ?? 0) + v;
+  for (const w of source.warnings) summary.warnings.push(w);
+}
+
+async function runWorkers(
+  opts: AnalyzeOptions, count: number, totalBytes: number, wantEvents: boolean,
+  onEvent: (e: Record<string, unknown>) => void,
+): Promise<AnalysisSummary> {
+  const progress = createProgress(totalBytes, opts.progress ?? process.stderr.isTTY === true);
+  const merger = new EventMerger(count, (line, type) => {
+    onEvent(type === 'alert' || wantEvents ? (JSON.parse(line) as Record<string, unknown>) : {});
+  });
+  const summaries: AnalysisSummary[] = [];
+  const workerUrl = new URL('./worker.js', import.meta.url);
+  const progressBytes = new Array<number>(count).fill(0);
+  const progressPackets = new Array<number>(count).fill(0);
+  const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
+    const input: WorkerInput = {
+      inputs: opts.inputs, index, count, flowEvents: wantEvents,
+      analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
+    };
+    const worker = new Worker(workerUrl, { workerData: input });
+    let failed = false;
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.type) {
+        case 'events':
+          merger.push(index, m.items, m.watermark);
+          break;
+        case 'progress':
+          progressBytes[index] = m.bytes;
+          progressPackets[index] = m.packets;
+          progress.update(Math.min(...progressBytes), progressPackets.reduce((a, b) => a + b, 0));
+          break;
+        case 'done':
+          summaries[index] = m.summary;
+          merger.finish(index);
+          break;
+        case 'error':
+          failed = true;
+          reject(Object.assign(new Error(m.message), { name: m.name }));
+          break;
+      }
+    });
+    worker.on('error', (err) => { failed = true; reject(err); });
+    worker.on('exit', (code) => {
+      if (failed) return;
+      if (code !== 0 || !summaries[index]) reject(new Error(`worker ${index} exited with code ${code}`));
+      else resolve();
+    });
+  }));
+  try {
+    await Promise.all(runs);
+  } finally {
+    progress.stop();
+  }
+  merger.drain();
+  const total = emptySummary(opts.inputs);
+  for (const s of summaries) mergeSummary(total, s);
+  total.workers = count;
+  return total;
+}
+
+/**
+ * K-way merge of per-worker event queues by emission time. An event may be released once
+ * no other worker can still produce an earlier one: that worker has a queued head, has
+ * finished, or has reported a later watermark (its packet clock only moves forward).
+ */
+export class EventMerger {
+  private readonly queues: [number, string, string][][];
+  private readonly heads: number[];
+  private readonly watermarks: number[];
+  private readonly done: boolean[];
+
+  constructor(private readonly n: number, private readonly out: (line: string, type: string) => void) {
+    this.queues = Array.from({ length: n }, () => []);
+    this.heads = new Array<number>(n).fill(0);
+    this.watermarks = new Array<number>(n).fill(-Infinity);
+    this.done = new Array<boolean>(n).fill(false);
+  }
+
+  push(worker: number, items: [number, string, string][], watermark: number): void {
+    const q = this.queues[worker];
+    for (const it of items) q.push(it);
+    this.watermarks[worker] = watermark;
+    this.release();
+  }
+
+  finish(worker: number): void {
+    this.done[worker] = true;
+    this.release();
+  }
+
+  drain(): void {
+    this.done.fill(true);
+    this.release();
+  }
+
+  private release(): void {
+    for (;;) {
+      let best = -1;
+      let bestTs = Infinity;
+      for (let w = 0; w < this.n; w++) {
+        const q = this.queues[w];
+        if (this.heads[w] < q.length && q[this.heads[w]][0] < bestTs) {
+          best = w;
+          bestTs = q[this.heads[w]][0];
+        }
+      }
+      if (best < 0) return;
+      for (let w = 0; w < this.n; w++) {
+        if (w === best || this.done[w] || this.heads[w] < this.queues[w].length) continue;
+        const wm = this.watermarks[w];
+        if (wm < bestTs || (wm === bestTs && w < best)) return; // worker w may still emit earlier
+      }
+      const item = this.queues[best][this.heads[best]++];
+      this.out(item[2], item[1]);
+      if (this.heads[best] > 4096) {
+        this.queues[best] = this.queues[best].slice(this.heads[best]);
+        this.heads[best] = 0;
+      }
+    }
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,209 @@
+/**
+ * One pipeline instance: decode → flow/reassembly → protocol parsers → detectors → events.
+ * The same class runs in the main thread (single-threaded mode) and inside each worker;
+ * a worker owns the flows whose symmetric hash maps to its index (see docs/architecture.md).
+ */
+import type { FrameBatch } from '../capture/source.js';
+import type { Detector, DetectorContext, ProtocolMessage, AlertInput } from '../events/detector.js';
+import type { FlowEndReason, FlowView } from '../events/flow.js';
+import { Layer, createPacketView, type PacketView } from '../events/packet.js';
+import type { StreamConsumer } from '../events/stream.js';
+import { ReasonCounter } from '../events/counters.js';
+import { PacketDecoder, symmetricFlowHash } from '../decode/index.js';
+import { FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
+import { AlertBuilder } from './alerts.js';
+import { emptySummary, type AnalysisSummary } from './summary.js';
+
+/** Where events go: `emitTsUs` is the packet time at which the event was produced (merge key). */
+export type TimedSink = (emitTsUs: number, event: Record<string, unknown>) => void;
+
+export interface Analyzers {
+  consumers: StreamConsumer[];
+  detectors: Detector[];
+  /** Counters from parsers/detectors to fold into the summary (malformed, per-protocol stats). */
+  collect(summary: AnalysisSummary): void;
+}
+
+export interface PacketPipelineOptions {
+  workerIndex?: number;
+  workerCount?: number;
+  /** Write EVE `flow` events (costly on floods of tiny flows; off unless an EVE output exists). */
+  flowEvents?: boolean;
+  /** Extra event types to pass to the sink besides alerts (flow events are governed above). */
+  sink: TimedSink;
+  /** Factory, called with this pipeline's message sink, that builds parsers and detectors. */
+  analyzers?: (onMessage: (flow: FlowView, msg: ProtocolMessage) => void, ctx: DetectorContext) => Analyzers;
+  flow?: FlowEngineOptions;
+  sensor?: string;
+  /** Reassemble IP fragments (default true). */
+  reassembleFragments?: boolean;
+}
+
+export class PacketPipeline {
+  private readonly pkt: PacketView = createPacketView();
+  private readonly decoder: PacketDecoder;
+  private readonly flows: FlowEngine;
+  private readonly alerts: AlertBuilder;
+  private readonly analyzers: Analyzers;
+  private readonly packetDetectors: Detector[];
+  private readonly messageDetectors: Detector[];
+  private readonly flowEndDetectors: Detector[];
+  private readonly me: number;
+  private readonly n: number;
+  private readonly flowEvents: boolean;
+  private readonly sink: TimedSink;
+  private readonly detectorErrors = new ReasonCounter();
+  private readonly alertCounts = new ReasonCounter();
+  private readonly eventCounts = new ReasonCounter();
+  private readonly alertedFlows = new Set<number>();
+  private nowUs = 0;
+  packets = 0;
+  bytes = 0;
+
+  constructor(opts: PacketPipelineOptions) {
+    this.me = opts.workerIndex ?? 0;
+    this.n = opts.workerCount ?? 1;
+    this.flowEvents = opts.flowEvents ?? false;
+    this.sink = opts.sink;
+    this.decoder = new PacketDecoder({ reassembleFragments: opts.reassembleFragments ?? true });
+    this.alerts = new AlertBuilder({ sensor: opts.sensor });
+    const ctx: DetectorContext = {
+      emit: (flow, alert) => this.emitAlert(flow, alert),
+      emitEvent: (event) => this.emitEvent(event),
+    };
+    this.ctx = ctx;
+    this.analyzers = opts.analyzers
+      ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), ctx)
+      : { consumers: [], detectors: [], collect() {} };
+    const ds = this.analyzers.detectors;
+    this.packetDetectors = ds.filter((d) => d.onPacket);
+    this.messageDetectors = ds.filter((d) => d.onMessage);
+    this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
+    this.flows = new FlowEngine({
+      ...opts.flow,
+      consumers: this.analyzers.consumers,
+      onFlowEnd: (flow, reason) => this.onFlowEnd(flow, reason),
+    });
+  }
+
+  private readonly ctx: DetectorContext;
+
+  /** Processes every frame of a batch that this pipeline owns. */
+  processBatch(batch: FrameBatch): void {
+    const pkt = this.pkt;
+    const decoder = this.decoder;
+    const { offsets, capLens, wireLens, tsUs, linkTypes, ifIndexes, buf } = batch;
+    const n = this.n;
+    const me = this.me;
+    const detectors = this.packetDetectors;
+    const nd = detectors.length;
+    for (let i = 0; i < batch.count; i++) {
+      decoder.decode(pkt, buf, offsets[i], capLens[i], wireLens[i], tsUs[i], linkTypes[i], ifIndexes[i]);
+      // The packet clock advances on every packet, owned or not, so every worker's event
+      // times are comparable and never run behind the watermark it reports.
+      if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
+      let hash = 0;
+      // Packets without a usable IP header (ARP, non-IP, pending fragments) belong to worker 0.
+      const hasIp = (pkt.layers & Layer.IP) !== 0 && !pkt.isFragment;
+      if (hasIp) hash = symmetricFlowHash(pkt);
+      if (n > 1 && (hasIp ? hash % n : 0) !== me) continue;
+      this.packets++;
+      this.bytes += pkt.wireLength;
+      const flow = hasIp ? this.flows.process(pkt, hash) : null;
+      for (let d = 0; d < nd; d++) {
+        try {
+          detectors[d].onPacket!(pkt, flow, this.ctx);
+        } catch (err) {
+          this.detectorFailed(detectors[d].id, err);
+        }
+      }
+    }
+  }
+
+  /** End of input: flush flows (their end events and detectors) and host-level detectors. */
+  finish(): void {
+    this.flows.finish();
+    for (const d of this.analyzers.detectors) {
+      try {
+        d.onFinish?.(this.ctx);
+      } catch (err) {
+        this.detectorFailed(d.id, err);
+      }
+    }
+  }
+
+  summary(): AnalysisSummary {
+    const s = emptySummary();
+    s.packets = this.packets;
+    s.bytes = this.bytes;
+    const fs = this.flows.stats();
+    s.flows = fs.flow.created;
+    s.flows_by_end = { ...fs.flow.ended } as Record<string, number>;
+    const malformed = new ReasonCounter();
+    malformed.merge(this.decoder.malformed);
+    malformed.merge(fs.malformed);
+    malformed.merge(this.detectorErrors);
+    s.malformed = malformed.toJSON();
+    s.stream = flattenNumbers({ reassembly: fs.reassembly, dispatch: fs.dispatch, fragments: this.decoder.fragmentStats });
+    s.alerts = this.alertCounts.toJSON();
+    s.events = this.eventCounts.toJSON();
+    this.analyzers.collect(s);
+    return s;
+  }
+
+  private onMessage(flow: FlowView, msg: ProtocolMessage): void {
+    const ds = this.messageDetectors;
+    for (let d = 0; d < ds.length; d++) {
+      try {
+        ds[d].onMessage!(msg, flow, this.ctx);
+      } catch (err) {
+        this.detectorFailed(ds[d].id, err);
+      }
+    }
+  }
+
+  private onFlowEnd(flow: FlowView, reason: FlowEndReason): void {
+    for (const d of this.flowEndDetectors) {
+      try {
+        d.onFlowEnd!(flow, reason, this.ctx);
+      } catch (err) {
+        this.detectorFailed(d.id, err);
+      }
+    }
+    const alerted = this.alertedFlows.delete(flow.id);
+    if (this.flowEvents) {
+      this.eventCounts.add('flow');
+      this.sink(this.nowUs, flowToEve(flow, reason, alerted) as unknown as Record<string, unknown>);
+    }
+  }
+
+  private emitAlert(flow: FlowView | null, alert: AlertInput): void {
+    const event = this.alerts.build(flow, alert, this.nowUs);
+    if (!event) return;
+    if (flow) this.alertedFlows.add(flow.id);
+    this.alertCounts.add(alert.detector);
+    this.eventCounts.add('alert');
+    this.sink(this.nowUs, event as unknown as Record<string, unknown>);
+  }
+
+  private emitEvent(event: Record<string, unknown>): void {
+    this.eventCounts.add(String(event.event_type ?? 'unknown'));
+    this.sink(this.nowUs, event);
+  }
+
+  private detectorFailed(id: string, err: unknown): void {
+    // A detector bug must not stop the pipeline; it is counted and visible in the summary.
+    this.detectorErrors.add(`detector.${id}.exception`);
+    if (process.env.MINEWATCH_DEBUG) console.error(err);
+  }
+}
+
+/** {a: {b: 1, c: {d: 2}}} → {"a.b": 1, "a.c.d": 2}, numbers only. */
+function flattenNumbers(obj: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (typeof v === 'number') out[key] = v;
+    else if (v && typeof v === 'object') flattenNumbers(v as Record<string, unknown>, key, out);
+  }
+  return out;
+}
