@@ -40,7 +40,7 @@ const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
 ];
 const PRIVATE_V4_RANGES = PRIVATE_V4.map(([base, bits]) => {
   const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return [ipv4ToInt(base) & mask, mask] as const;
+  return [(ipv4ToInt(base) & mask) >>> 0, mask] as const;
 });
 
 /** True for loopback, RFC 1918, link-local, CGNAT, documentation, multicast and reserved space. */
