@@ -137,6 +137,8 @@ export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): 
   const sha256 = createHash('sha256').update(body).digest('hex');
   if (src.sha256 && src.sha256.toLowerCase() !== sha256) return fail(`sha256 mismatch: expected ${src.sha256.toLowerCase()}, got ${sha256}`);
   const text = Buffer.from(body).toString('utf8');
+  // Captive portals and moved pages answer 200 with HTML; no list format starts like that.
+  if (/^\s*(<!doctype html|<html|<\?xml)/i.test(text)) return fail(`got an HTML/XML page, not a ${src.format} list`);
   const parsed = parseList(src.format, text, { name: src.name, kind: src.kind ?? 'unknown' });
   const entries = entryCount(parsed);
   const structural = parsed.skipped.get('comment') + parsed.skipped.get('blank') + parsed.skipped.get('header');
@@ -144,6 +146,10 @@ export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): 
   if (entries === 0) return fail(`no entries parse as ${src.format}`);
   if (candidates > 0 && parsed.acceptedLines < candidates * 0.5) {
     return fail(`does not look like ${src.format}: only ${parsed.acceptedLines} of ${candidates} lines parsed`);
+  }
+  // Adblock syntax accepts almost any line as a URL pattern: require its header or host rules.
+  if (src.format === 'adblock' && !text.startsWith('[Adblock') && parsed.domains.length + parsed.ips.length + parsed.allowDomains.length === 0) {
+    return fail('does not look like adblock: no [Adblock] header and no ||host^ rules');
   }
   if (src.minEntries !== undefined && entries < src.minEntries) return fail(`${entries} entries, fewer than the minimum ${src.minEntries}`);
   if (result.entriesBefore !== null && entries < result.entriesBefore * 0.5 && !opts.force) {
