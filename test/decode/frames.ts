@@ -3,6 +3,8 @@
  * exactly the fields a test wants to vary. Checksums are left zero (the decoder ignores them).
  */
 import { isIP } from 'node:net';
+import { createPacketView, type PacketView } from '../../src/events/packet.js';
+import { PacketDecoder } from '../../src/decode/decoder.js';
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
   let n = 0;
@@ -174,3 +176,16 @@ export function icmp(type: number, code: number, body: Uint8Array, rest: Uint8Ar
 
 /** A typical SYN's options: MSS 1460, SACK permitted, timestamps, NOP, window scale 7. */
 export const SYN_OPTIONS = bytes(2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7);
+
+
+/** Decodes one frame placed at a non-zero offset of a larger buffer (offsets must be absolute). */
+export function decodeFrame(
+  frame: Uint8Array, linkType = 1, decoder = new PacketDecoder(), opts: { capLen?: number; wireLen?: number; tsUs?: number; pkt?: PacketView } = {},
+): { pkt: PacketView; decoder: PacketDecoder; base: number } {
+  const base = 7;
+  const buf = new Uint8Array(base + frame.length + 5);
+  buf.set(frame, base);
+  const pkt = opts.pkt ?? createPacketView();
+  decoder.decode(pkt, buf, base, opts.capLen ?? frame.length, opts.wireLen ?? frame.length, opts.tsUs ?? 1_700_000_000_000_000, linkType, 0);
+  return { pkt, decoder, base };
+}
