@@ -35,7 +35,10 @@ function addUnique(list: string[], v: string): void {
   if (v && list.length < MAX_HINTS && !list.includes(v)) list.push(v);
 }
 
+const SERVICES_META = '_services._dns-sd._udp.local';
+
 function addName(h: MdnsHints, name: string): void {
+  if (name.length === SERVICES_META.length && name.toLowerCase() === SERVICES_META) return;
   const m = SERVICE_RE.exec(name);
   if (!m) return;
   addUnique(h.serviceTypes, m[1]);
