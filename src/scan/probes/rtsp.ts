@@ -8,10 +8,10 @@ export function parseRtspResponse(buf: Buffer): ServiceIdentity | null {
   if (!m) return null;
   const server = /\r\nserver:\s*([^\r\n]+)/i.exec(text)?.[1]?.trim() ?? '';
   const methods = /\r\npublic:\s*([^\r\n]+)/i.exec(text)?.[1]?.trim() ?? '';
-  const sm = /^([^/\s]+)(?:\/([\w.-]+))?/.exec(server);
+  const sm = /^(.+?)\/([\w.-]+)/.exec(server);
   return {
     service: 'rtsp',
-    product: sm?.[1] ?? '',
+    product: sm ? sm[1] : server,
     version: sm?.[2] ?? '',
     banner: `${m[0]}${server ? ` | Server: ${server}` : ''}`,
     details: { status: Number(m[1]), server, methods, authRequired: m[1] === '401' },
