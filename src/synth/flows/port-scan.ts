@@ -38,6 +38,7 @@ export function* portScan(w: World, scanner: number, d: Device, t: number, openP
       const trst = yield* after(tr, w.rng.range(30_000, 120_000));
       f = w.fb.tcp(out, sport, dport, (seq + 1) >>> 0, 0, RST, 0, null, 0, 0);
       w.sink.emit(trst, f);
+      t = trst;
     } else {
       f = w.fb.tcp(back, dport, sport, 0, (seq + 1) >>> 0, RST | ACK, 0, null, 0, 0);
       w.sink.emit(tr, f);
