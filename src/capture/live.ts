@@ -5,6 +5,10 @@
  * most one slot while libpcap fills the other; when that one is full, packets are dropped
  * and counted rather than buffered without bound.
  *
+ * cap keeps only a raw pointer to the packet buffer given to open(); the source holds a
+ * reference to it for its whole life (if it were collected, libpcap would write into freed
+ * memory).
+ *
  * What cap does not expose: the libpcap timestamp (we stamp arrival time in Node, so
  * timestamps carry event-loop latency), the wire length (wireLens = captured length), and
  * promiscuous mode off (cap always enables it).
@@ -25,7 +29,12 @@ interface CapModule {
 
 const FLUSH_MS = 50;
 const DEFAULT_SNAPLEN = 65535;
-const DEFAULT_BUFFER_BYTES = 16 << 20;
+/**
+ * cap fixes libpcap's snaplen at 65535, so each kernel ring frame takes 64–128 KiB and the
+ * ring holds only bufferBytes / frame packets (128 at 16 MiB on lo): bursts beyond that are
+ * dropped by the kernel before Node sees them. A larger default ring absorbs bursts.
+ */
+const DEFAULT_BUFFER_BYTES = 64 << 20;
 const SLOT_CHUNK_BYTES = 4 << 20;
 const SLOT_FRAMES = 8192;
 
@@ -49,7 +58,7 @@ export interface OpenLiveOptions {
   filter?: string;
   /** Bytes kept per packet (default 65535; libpcap itself captures at most 65535 through cap). */
   snaplen?: number;
-  /** libpcap kernel buffer size (default 16 MiB). */
+  /** libpcap kernel ring size (default 64 MiB; see DEFAULT_BUFFER_BYTES for why it is large). */
   bufferBytes?: number;
   /** cap always opens in promiscuous mode; false is recorded as a warning. */
   promiscuous?: boolean;
