@@ -15,6 +15,10 @@ import type { FlowRecord } from './record.js';
 import { FlowTable, type FlowEndCallback, type FlowTableOptions, type FlowTableStats } from './table.js';
 import { TcpReassembler, type ReassemblyOptions, type ReassemblyStats } from './tcp-reassembly.js';
 
+// Hot-path constants as plain bindings (no property load per packet).
+const { TCP: PROTO_TCP, UDP: PROTO_UDP } = IpProto;
+const { L4: LAYER_L4 } = Layer;
+
 export interface FlowEngineOptions extends FlowTableOptions, ReassemblyOptions {
   /** Protocol parsers that receive TCP streams and UDP datagrams. */
   consumers?: StreamConsumer[];
@@ -51,14 +55,14 @@ export class FlowEngine {
    */
   process(pkt: PacketView, hash: number): FlowRecord | null {
     const flow = this.table.lookup(pkt, hash);
-    if (flow === null || flow.streamOff || !this.hasConsumers || (pkt.layers & Layer.L4) === 0) return flow;
+    if (flow === null || flow.streamOff || !this.hasConsumers || (pkt.layers & LAYER_L4) === 0) return flow;
     const proto = flow.proto;
-    if (proto !== IpProto.TCP && proto !== IpProto.UDP) return flow;
+    if (proto !== PROTO_TCP && proto !== PROTO_UDP) return flow;
     if (pkt.payloadOffset < 0 || pkt.payloadLength < 0 || pkt.payloadOffset + pkt.payloadLength > pkt.buf.length) {
       this.malformed.add('flow.payload-out-of-bounds');
       return flow;
     }
-    if (proto === IpProto.TCP) {
+    if (proto === PROTO_TCP) {
       this.reassembler.onPacket(flow, pkt);
     } else if (pkt.payloadLength > 0) {
       const datagram = pkt.buf.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);

@@ -24,6 +24,11 @@ import { IpProto, Layer, TcpFlag, type PacketView } from '../events/packet.js';
 import { flowIdFromSequence } from './flow-id.js';
 import { FlowRecord, type FlowAddressStore } from './record.js';
 
+// Hot-path constants as plain bindings (no property load per packet).
+const { SYN, ACK, FIN, RST } = TcpFlag;
+const { TCP: PROTO_TCP, UDP: PROTO_UDP, ICMP: PROTO_ICMP, ICMPV6: PROTO_ICMPV6 } = IpProto;
+const { IP: LAYER_IP } = Layer;
+
 /** Idle timeouts in seconds, by protocol and state (Suricata's spirit). */
 export interface FlowTimeouts {
   tcpNew: number;
@@ -94,17 +99,17 @@ const C_OTHER_NEW = 6;
 const C_OTHER_EST = 7;
 const NUM_CLASSES = 8;
 
-const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+const SYN_ACK = SYN | ACK;
 
 function timeoutClass(rec: FlowRecord): number {
   const state = rec.state;
   switch (rec.proto) {
-    case IpProto.TCP:
+    case PROTO_TCP:
       return state === 'new' ? C_TCP_NEW : state === 'established' ? C_TCP_EST : C_TCP_CLOSED;
-    case IpProto.UDP:
+    case PROTO_UDP:
       return state === 'new' ? C_UDP_NEW : C_UDP_EST;
-    case IpProto.ICMP:
-    case IpProto.ICMPV6:
+    case PROTO_ICMP:
+    case PROTO_ICMPV6:
       return C_ICMP;
     default:
       return state === 'new' ? C_OTHER_NEW : C_OTHER_EST;
@@ -211,7 +216,7 @@ export class FlowTable {
    * Returns null for packets without an IP layer.
    */
   lookup(pkt: PacketView, hash: number): FlowRecord | null {
-    if ((pkt.layers & Layer.IP) === 0 || pkt.ipVersion === 0) {
+    if ((pkt.layers & LAYER_IP) === 0 || pkt.ipVersion === 0) {
       this.stats.noIp++;
       return null;
     }
@@ -277,7 +282,7 @@ export class FlowTable {
 
   /** The first packet's sender is the client, except a first-seen SYN-ACK, which the server sends. */
   private static senderIsServer(pkt: PacketView): boolean {
-    return pkt.proto === IpProto.TCP && (pkt.tcpFlags & SYN_ACK) === SYN_ACK;
+    return pkt.proto === PROTO_TCP && (pkt.tcpFlags & SYN_ACK) === SYN_ACK;
   }
 
   private hit(slot: number, pkt: PacketView, h: number, dir: DirectionValue): FlowRecord {
@@ -294,7 +299,7 @@ export class FlowTable {
       this.end(slot, 'active-timeout');
       return this.create(pkt, h, dir === 0, established);
     }
-    if (rec.state === 'closed' && rec.proto === IpProto.TCP && (pkt.tcpFlags & SYN_ACK) === TcpFlag.SYN) {
+    if (rec.state === 'closed' && rec.proto === PROTO_TCP && (pkt.tcpFlags & SYN_ACK) === SYN) {
       // Port reuse: a fresh SYN on a finished connection is a new connection.
       this.stats.tcpReused++;
       this.end(slot, 'tcp-closed');
@@ -364,7 +369,7 @@ export class FlowTable {
     rec.createSeq = this.sequence;
     rec.firstTsUs = pkt.tsUs;
     rec.lastTsUs = pkt.tsUs;
-    rec.startedWithHandshake = pkt.proto === IpProto.TCP && (pkt.tcpFlags & TcpFlag.SYN) !== 0;
+    rec.startedWithHandshake = pkt.proto === PROTO_TCP && (pkt.tcpFlags & SYN) !== 0;
     if (continuesEstablished) rec.state = 'established';
     this.account(rec, pkt, senderIsClient ? 0 : 1);
     this.lruAppend(slot, timeoutClass(rec));
@@ -389,26 +394,26 @@ export class FlowTable {
       rec.pktsToClient++;
       rec.bytesToClient += bytes;
     }
-    if (rec.proto === IpProto.TCP) {
+    if (rec.proto === PROTO_TCP) {
       const f = pkt.tcpFlags;
       if (dir === 0) rec.tcpFlagsToServer |= f;
       else rec.tcpFlagsToClient |= f;
-      if ((f & TcpFlag.SYN) !== 0) {
+      if ((f & SYN) !== 0) {
         rec.synSeen = true;
-        if ((f & TcpFlag.ACK) !== 0 && dir === 1) rec.synAckSeen = true;
-      } else if ((f & TcpFlag.ACK) !== 0 && dir === 0 && rec.synAckSeen && (rec.tcpFlagsToServer & TcpFlag.SYN) !== 0) {
+        if ((f & ACK) !== 0 && dir === 1) rec.synAckSeen = true;
+      } else if ((f & ACK) !== 0 && dir === 0 && rec.synAckSeen && (rec.tcpFlagsToServer & SYN) !== 0) {
         rec.handshakeSeen = true;
       }
-      if ((f & TcpFlag.FIN) !== 0) rec.finSeen = true;
-      if ((f & TcpFlag.RST) !== 0) rec.rstSeen = true;
+      if ((f & FIN) !== 0) rec.finSeen = true;
+      if ((f & RST) !== 0) rec.rstSeen = true;
       if (rec.state !== 'closed') {
-        if (rec.rstSeen || (rec.tcpFlagsToServer & rec.tcpFlagsToClient & TcpFlag.FIN) !== 0) {
+        if (rec.rstSeen || (rec.tcpFlagsToServer & rec.tcpFlagsToClient & FIN) !== 0) {
           rec.state = 'closed';
         } else if (
           rec.state === 'new' &&
           (rec.handshakeSeen ||
             // Picked up mid-stream (no client SYN): established once both sides talked.
-            ((rec.tcpFlagsToServer & TcpFlag.SYN) === 0 && rec.pktsToServer > 0 && rec.pktsToClient > 0))
+            ((rec.tcpFlagsToServer & SYN) === 0 && rec.pktsToServer > 0 && rec.pktsToClient > 0))
         ) {
           rec.state = 'established';
         }

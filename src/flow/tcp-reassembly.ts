@@ -26,6 +26,9 @@ import type { DirectionValue } from '../events/flow.js';
 import { TcpFlag, type PacketView } from '../events/packet.js';
 import type { FlowRecord } from './record.js';
 
+// Hot-path constants as plain bindings (no property load per packet).
+const { SYN, ACK, FIN, RST } = TcpFlag;
+
 /** Where in-order data and gaps go (the StreamDispatcher). */
 export interface StreamSink {
   /** In-order bytes, valid during the call only. Return false when no one wants this flow any more. */
@@ -152,19 +155,19 @@ export class TcpReassembler {
     const dir = flow.lastDir;
     const flags = pkt.tcpFlags;
     const bit = 1 << dir;
-    if ((flags & TcpFlag.SYN) !== 0 && (flow.isnKnown & bit) === 0) {
+    if ((flags & SYN) !== 0 && (flow.isnKnown & bit) === 0) {
       if (dir === 0) flow.isnToServer = pkt.seq >>> 0;
       else flow.isnToClient = pkt.seq >>> 0;
       flow.isnKnown |= bit;
     }
-    if ((flags & TcpFlag.ACK) !== 0) {
+    if ((flags & ACK) !== 0) {
       const peer = dir === 0 ? flow.streamToClient : flow.streamToServer;
       if (peer !== null && !peer.depthReached) {
         this.checkAck(flow, peer, dir === 0 ? 1 : 0, pkt.ack, pkt.tsUs);
         if (flow.streamOff) return;
       }
     }
-    const dataSeq = (flags & TcpFlag.SYN) !== 0 ? (pkt.seq + 1) >>> 0 : pkt.seq >>> 0;
+    const dataSeq = (flags & SYN) !== 0 ? (pkt.seq + 1) >>> 0 : pkt.seq >>> 0;
     const len = pkt.payloadLength;
     let stream = dir === 0 ? flow.streamToServer : flow.streamToClient;
     if (len > 0) {
@@ -178,13 +181,13 @@ export class TcpReassembler {
       this.segment(flow, stream, dir, dataSeq, pkt.buf, pkt.payloadOffset, len, pkt.tsUs);
       if (flow.streamOff) return;
     }
-    if ((flags & TcpFlag.FIN) !== 0 && stream !== null) {
+    if ((flags & FIN) !== 0 && stream !== null) {
       const finDistance = ((dataSeq + len) - ((stream.base + stream.nextOffset) >>> 0)) | 0;
       if (finDistance >= -MAX_SEQ_DISTANCE && finDistance <= MAX_SEQ_DISTANCE) stream.finOffset = stream.nextOffset + finDistance;
       this.flushHoles(flow, stream, dir, pkt.tsUs);
       if (flow.streamOff) return;
     }
-    if ((flags & TcpFlag.RST) !== 0) {
+    if ((flags & RST) !== 0) {
       if (flow.streamToServer !== null) this.flushHoles(flow, flow.streamToServer, 0, pkt.tsUs);
       if (!flow.streamOff && flow.streamToClient !== null) this.flushHoles(flow, flow.streamToClient, 1, pkt.tsUs);
     }
