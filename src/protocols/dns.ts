@@ -290,6 +290,8 @@ export interface DnsConsumerOptions {
 }
 
 const DNS_TCP_MAX = 65535 + 2;
+/** mDNS, DHCP, SSDP: parsed by their own consumers. */
+const OTHER_UDP_PORTS = new Set([67, 68, 1900, 5353]);
 
 interface DnsTcpState {
   queues: [ByteQueue | null, ByteQueue | null];
@@ -355,8 +357,9 @@ export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = 
       if (flow.proto !== 6 && flow.proto !== 17) return false;
       if (flow.serverPort === 53 || flow.clientPort === 53) return true;
       if (!contentDetection || flow.proto !== 17) return false;
-      // mDNS/LLMNR have their own consumers; this catches DNS on odd UDP ports (tunnels, DoT-less resolvers).
-      if (flow.serverPort === 5353 || flow.clientPort === 5353) return false;
+      // Ports owned by other consumers never go through the content heuristic; this catches
+      // DNS on odd UDP ports (tunnels, alternative resolvers).
+      if (OTHER_UDP_PORTS.has(flow.serverPort) || OTHER_UDP_PORTS.has(flow.clientPort)) return false;
       return looksLikeDns(data);
     },
     onData(flow, dir, data, tsUs) {
