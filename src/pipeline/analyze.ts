@@ -162,7 +162,10 @@ async function runWorkers(
     onEvent(type === 'alert' || wantEvents ? (JSON.parse(line) as Record<string, unknown>) : {});
   });
   const summaries: AnalysisSummary[] = [];
-  const workerUrl = new URL('./worker.js', import.meta.url);
+  // Under tsx (tests run from source) this module is .ts and so is its worker.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+
   const progressBytes = new Array<number>(count).fill(0);
   const progressPackets = new Array<number>(count).fill(0);
   const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
@@ -170,7 +173,10 @@ async function runWorkers(
       inputs: opts.inputs, index, count, flowEvents: wantEvents,
       analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
     };
-    const worker = new Worker(workerUrl, { workerData: input });
+    // From source (tests under tsx) the worker must register tsx's loader before importing.
+    const worker = fromSource
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`, { eval: true, workerData: input })
+      : new Worker(workerUrl, { workerData: input });
     let failed = false;
     worker.on('message', (m: WorkerMessage) => {
       switch (m.type) {

@@ -14,6 +14,9 @@ import { FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js'
 import { AlertBuilder } from './alerts.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
+/** Must equal the flow table's expireIntervalUs (its default), see processBatch. */
+const EXPIRY_INTERVAL_US = 1e6;
+
 /** Where events go: `emitTsUs` is the packet time at which the event was produced (merge key). */
 export type TimedSink = (emitTsUs: number, event: Record<string, unknown>) => void;
 
@@ -57,6 +60,7 @@ export class PacketPipeline {
   private readonly eventCounts = new ReasonCounter();
   private readonly alertedFlows = new Set<number>();
   private nowUs = 0;
+  private nextExpiryUs = -Infinity;
   packets = 0;
   bytes = 0;
 
@@ -79,8 +83,14 @@ export class PacketPipeline {
     this.packetDetectors = ds.filter((d) => d.onPacket);
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
+    // The flow bound is for the whole process: each worker gets its share.
+    const maxFlows = opts.flow?.maxFlows !== undefined ? Math.max(1, Math.ceil(opts.flow.maxFlows / this.n)) : undefined;
     this.flows = new FlowEngine({
       ...opts.flow,
+      expireIntervalUs: EXPIRY_INTERVAL_US,
+      ...(maxFlows !== undefined ? { maxFlows } : {}),
+      workerIndex: this.me,
+      workerCount: this.n,
       consumers: this.analyzers.consumers,
       onFlowEnd: (flow, reason) => this.onFlowEnd(flow, reason),
     });
@@ -106,7 +116,15 @@ export class PacketPipeline {
       // Packets without a usable IP header (ARP, non-IP, pending fragments) belong to worker 0.
       const hasIp = (pkt.layers & Layer.IP) !== 0 && !pkt.isFragment;
       if (hasIp) hash = symmetricFlowHash(pkt);
-      if (n > 1 && (hasIp ? hash % n : 0) !== me) continue;
+      if (n > 1) {
+        // Expiry runs on the packet clock of ALL IP packets (as the flow table does for the
+        // packets it sees), so a worker ends flows at the same moments a single thread would.
+        if (hasIp && pkt.tsUs >= this.nextExpiryUs) {
+          this.nextExpiryUs = pkt.tsUs + EXPIRY_INTERVAL_US;
+          if (hash % n !== me) this.flows.expire(pkt.tsUs);
+        }
+        if ((hasIp ? hash % n : 0) !== me) continue;
+      }
       this.packets++;
       this.bytes += pkt.wireLength;
       const flow = hasIp ? this.flows.process(pkt, hash) : null;
