@@ -3,6 +3,7 @@
  * DetectorContext, and TCP streams extracted from the shared captures with tshark.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue, FlowView } from '../../src/events/flow.js';
 import type { StreamConsumer } from '../../src/events/stream.js';
@@ -161,4 +162,43 @@ export function streamMethodCounts(streams: TcpStream[]): Map<string, number> {
     for (const dir of [0, 1]) parts.push(Buffer.concat(s.chunks.filter((c) => c.dir === dir).map((c) => c.data)).toString('latin1'));
   }
   return countMethods(parts.join('\n'));
+}
+
+/**
+ * A HostIntel built from the shared lists (test stand-in for rules/' list loader):
+ * NoCoin hosts → browser-miner, sMaSheD pool servers (names and addresses) → pool,
+ * CoinBlocker mining-server IPs → pool.
+ */
+export function sharedListIntel(sharedFile: (rel: string) => string): import('../../src/events/intel.js').HostIntel {
+  const domains = new Map<string, import('../../src/events/intel.js').HostMatch>();
+  const ips = new Map<string, import('../../src/events/intel.js').HostMatch>();
+  for (const line of readFileSync(sharedFile('lists/nocoin-hosts.txt'), 'utf8').split('\n')) {
+    const m = /^0\.0\.0\.0\s+(\S+)/.exec(line);
+    if (m) domains.set(m[1].toLowerCase(), { entry: m[1], list: 'nocoin-hosts.txt', kind: 'browser-miner' });
+  }
+  for (const line of readFileSync(sharedFile('lists/mining-pool-servers-smashed-2018-05.csv'), 'utf8').split('\n').slice(1)) {
+    const c = line.split(',');
+    if (c.length < 7) continue;
+    const hit = { entry: c[0], list: 'mining-pool-servers-smashed-2018-05.csv', kind: 'pool', pool: c[1], coin: c[4] };
+    domains.set(c[0].toLowerCase(), hit);
+    for (const ip of c[6].split(' ')) if (ip) ips.set(ip, { ...hit, entry: ip });
+  }
+  for (const line of readFileSync(sharedFile('lists/coinblocker-mining-server-ips.txt'), 'utf8').split('\n')) {
+    const ip = line.trim();
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(ip) && !ips.has(ip)) ips.set(ip, { entry: ip, list: 'coinblocker-mining-server-ips.txt', kind: 'pool' });
+  }
+  return {
+    matchDomain(name: string) {
+      let n = name.toLowerCase();
+      for (let i = 0; i < 16; i++) {
+        const hit = domains.get(n);
+        if (hit) return hit;
+        const dot = n.indexOf('.');
+        if (dot < 0) return null;
+        n = n.slice(dot + 1);
+      }
+      return null;
+    },
+    matchIp: (ip: string) => ips.get(ip) ?? null,
+  };
 }

@@ -29,7 +29,7 @@ function detectFileUncached(file: string, intel: HostIntel, pairs: MiningHostPai
 const CASES: { file: string; pools: string[]; dialect: string; agent?: RegExp; worker?: string; algorithm: RegExp; miner: string }[] = [
   { file: 'mining/monero-xmrstak-dwarfpool-9050.pcap', pools: ['178.32.196.217:9050'], dialect: 'cryptonote', agent: /^xmr-stak-cpu\/1\.3\.0/, worker: 'ryzen', algorithm: /cryptonight/, miner: '192.168.2.92' },
   { file: 'mining/monero-login-job-nanopool-14444.pcapng', pools: ['185.71.66.20:14444'], dialect: 'cryptonote', agent: /^xmr\/1\.0$/, algorithm: /cryptonight/, miner: '147.229.13.222' },
-  { file: 'mining/monero-login-submit-suprnova-5222.pcapng', pools: ['37.59.21.58:5222'], dialect: 'cryptonote', agent: /^xmr\/1\.0$/, worker: 'kvetak.worker1', algorithm: /cryptonight/, miner: '' },
+  { file: 'mining/monero-login-submit-suprnova-5222.pcapng', pools: ['37.59.21.58:5222'], dialect: 'cryptonote', agent: /^xmr\/1\.0$/, worker: 'worker1', algorithm: /cryptonight/, miner: '' },
   { file: 'mining/zcash-stratum-ewbf-flypool-3333.pcap', pools: ['94.23.199.191:3333', '116.211.167.195:3333'], dialect: 'stratum-v1', agent: /^EWBF 0\.3\.4b/, algorithm: /equihash/, miner: '192.168.2.148' },
   { file: 'mining/zcash-stratum-suprnova-2142.pcapng', pools: ['37.187.149.70:2142'], dialect: 'stratum-v1', agent: /equihashminer/, algorithm: /equihash/, miner: '' },
   { file: 'mining/zcash-stratum-nanopool-6666.pcapng', pools: ['185.71.66.20:6666'], dialect: 'stratum-v1', agent: /equihashminer/, algorithm: /equihash/, miner: '' },

@@ -1,0 +1,98 @@
+/**
+ * Detector `pool-dns`: a device resolving a known mining-pool or miner-distribution name.
+ * The name lists come from HostIntel (injected); the matching list goes into the evidence.
+ * Also fills the DnsAnswerCache (address → name) from every A/AAAA answer, so detectors
+ * that only see an address (stratum, mining-encrypted) can name the pool.
+ *
+ * Signatures (9100100+): 0 pool name, 1 browser-miner name, 2 miner download host,
+ * 3 other listed name. Repeats of the same (device, name) are reported once an hour.
+ */
+import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { FlowView } from '../events/flow.js';
+import type { HostIntel, HostMatch } from '../events/intel.js';
+import type { DnsFields } from '../protocols/types.js';
+import { Category, RepeatGate, SidBase, deviceOf, firstInFlow } from './common.js';
+import type { DnsAnswerCache } from './dns-answer-cache.js';
+
+export const POOL_DNS_DETECTOR = 'pool-dns';
+const SID = SidBase['pool-dns'];
+const HOUR_US = 3600e6;
+const TYPE_A = 1;
+const TYPE_AAAA = 28;
+const TYPE_CNAME = 5;
+
+export interface PoolDnsOptions {
+  intel: HostIntel;
+  dnsCache?: DnsAnswerCache;
+}
+
+export function sidOffsetForKind(kind: string): number {
+  switch (kind) {
+    case 'pool': return 0;
+    case 'browser-miner': return 1;
+    case 'miner-download': return 2;
+    default: return 3;
+  }
+}
+
+export function describeKind(kind: string): string {
+  switch (kind) {
+    case 'pool': return 'mining pool';
+    case 'browser-miner': return 'in-browser miner';
+    case 'miner-download': return 'miner download host';
+    default: return 'listed coin-mining host';
+  }
+}
+
+export function matchEvidence(m: HostMatch): Record<string, unknown> {
+  return { entry: m.entry, list: m.list, kind: m.kind, ...(m.pool ? { pool: m.pool } : {}), ...(m.coin ? { coin: m.coin } : {}) };
+}
+
+export function createPoolDnsDetector(opts: PoolDnsOptions): Detector {
+  const { intel, dnsCache } = opts;
+  const gate = new RepeatGate(HOUR_US);
+
+  function check(flow: FlowView, name: string, f: DnsFields, msg: ProtocolMessage, ctx: DetectorContext): void {
+    const m = intel.matchDomain(name);
+    if (!m) return;
+    if (!firstInFlow(flow, POOL_DNS_DETECTOR, name)) return;
+    // The asking device is the DNS client (the flow's client side for both query and answer).
+    const device = deviceOf(flow, 0);
+    if (!gate.pass(`${device.id}|${name}`, msg.tsUs)) return;
+    const offset = sidOffsetForKind(m.kind);
+    const addresses = f.answers.filter((a) => a.type === TYPE_A || a.type === TYPE_AAAA).slice(0, 8).map((a) => a.data);
+    ctx.emit(flow, {
+      detector: POOL_DNS_DETECTOR,
+      signatureId: SID + offset,
+      signature: `MINEWATCH COINMINER DNS lookup of ${describeKind(m.kind)} ${name}`,
+      category: Category.MINING,
+      severity: m.kind === 'pool' || m.kind === 'browser-miner' ? 2 : 3,
+      evidence: { qname: name, qtype: f.qtype, response: f.response, ...(addresses.length ? { answers: addresses } : {}), listed: matchEvidence(m) },
+      device,
+      appProto: 'dns',
+      dedupKey: `${POOL_DNS_DETECTOR}:${name}`,
+    });
+  }
+
+  return {
+    id: POOL_DNS_DETECTOR,
+    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+      if (msg.protocol !== 'dns') return;
+      const f = msg.fields as unknown as DnsFields;
+      const qname = (f.qname ?? '').toLowerCase().replace(/\.$/, '');
+      if (f.response && dnsCache && Array.isArray(f.answers)) {
+        // Follow the CNAME chain so the address is remembered under the asked name.
+        let target = qname;
+        for (const a of f.answers) {
+          if (a.type === TYPE_CNAME) target = a.data.toLowerCase();
+          else if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.remember(a.data, qname, msg.tsUs, a.name.toLowerCase() !== qname ? a.name.toLowerCase() : target !== qname ? target : '');
+        }
+      }
+      if (qname) check(flow, qname, f, msg, ctx);
+      // A listed CNAME target behind an innocent-looking name (pool behind a vanity domain).
+      if (f.response && Array.isArray(f.answers)) {
+        for (const a of f.answers) if (a.type === TYPE_CNAME) check(flow, a.data.toLowerCase().replace(/\.$/, ''), f, msg, ctx);
+      }
+    },
+  };
+}
