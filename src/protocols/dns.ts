@@ -29,6 +29,7 @@ export interface DnsRecord extends DnsAnswer {
 }
 
 export interface ParsedDns extends DnsFields {
+  answers: DnsRecord[];
   opcode: number;
   /** Counts claimed by the header. */
   qdcount: number;
