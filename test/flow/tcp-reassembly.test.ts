@@ -459,3 +459,39 @@ void test('property: random segment soup never throws and keeps buffers within t
     { numRuns: 200 },
   );
 });
+
+void test('accepts() that throws counts as an exception and a rejection; onGap DONE stops that consumer', () => {
+  const picky: StreamConsumer = {
+    id: 'picky',
+    accepts: () => {
+      throw new Error('bad accepts');
+    },
+    onData: () => ConsumerVerdict.CONTINUE,
+  };
+  let afterGap = 0;
+  const gapQuitter: StreamConsumer = {
+    id: 'quitter',
+    accepts: () => true,
+    onData: () => {
+      afterGap++;
+      return ConsumerVerdict.CONTINUE;
+    },
+    onGap: () => ConsumerVerdict.DONE,
+  };
+  const rec = new Recorder('r');
+  const { engine, clientData, handshake } = conversation({}, [picky, gapQuitter, rec]);
+  handshake(0, 0);
+  clientData(0, 0, bytesOf(10, 1));
+  clientData(0, 20, bytesOf(10, 2), { flags: FIN | ACK });
+  clientData(0, 30, bytesOf(10, 3));
+  const c = engine.stats().dispatch.consumers;
+  assert.deepEqual(c, {
+    'consumer.picky.exception': 1,
+    'consumer.quitter.accepted': 1,
+    'consumer.quitter.done': 1,
+    'consumer.r.accepted': 1,
+  });
+  assert.equal(afterGap, 1); // only the bytes before the gap
+  assert.deepEqual(rec.gaps(0), [10]);
+  assert.equal(rec.stream(0).length, 40);
+});
