@@ -103,8 +103,8 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   }
 
   // 2. TCP connect scan and service identification, host by host.
+  // Not gated on abort: probes already in flight finish, so an interrupted port is still named.
   const openConn = async (host: string, port: number, tls?: boolean): Promise<Conversation | null> => {
-    if (aborted()) return null;
     await limiter.take();
     const o = await Conversation.open(host, port, timeoutMs, { tls });
     return o.state === 'open' ? o.conversation : null;
