@@ -1,5 +1,9 @@
 /** The command registry: one line per command file (each exports `register(program)`). */
 import type { Command } from 'commander';
 import { register as analyze } from './analyze.js';
+import { register as demo } from './demo.js';
+import { register as synth } from './synth.js';
+import { register as scan } from './scan.js';
+import { register as lists } from './lists.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, demo, synth, scan, lists];
