@@ -121,16 +121,18 @@ export class PcapngReader extends RecordReader {
         break;
       }
       const type = rd32(b, p, le);
+      // A section header carries its own byte order; it applies once the block checks out.
+      let blockLe = le;
       if (type === BT_SHB) {
         const order = sectionByteOrder(b, p);
-        if (order === null) {
+        if (order === null || rd32(b, p + 4, order) < SHB_MIN_BYTES) {
           stop = STOP_DAMAGED;
           this.damage = 'pcapng.bad-section-header';
           break;
         }
-        le = order;
+        blockLe = order;
       }
-      const len = rd32(b, p + 4, le);
+      const len = rd32(b, p + 4, blockLe);
       if (!plausibleLength(len)) {
         stop = STOP_DAMAGED;
         this.damage = 'pcapng.bad-block-length';
@@ -141,16 +143,16 @@ export class PcapngReader extends RecordReader {
         this.need = len;
         break;
       }
-      if (rd32(b, p + len - 4, le) !== len) {
+      if (rd32(b, p + len - 4, blockLe) !== len) {
         stop = STOP_DAMAGED;
         this.damage = 'pcapng.block-length-mismatch';
         break;
       }
       if (type === BT_EPB || type === BT_OPB) {
         // EPB: u32 interface id; OPB (obsolete): u16 interface id + u16 drop count.
-        const id = type === BT_EPB ? rd32(b, p + 8, le) : rd16(b, p + 8, le);
-        const capLen = rd32(b, p + 20, le);
-        if (len < 32) {
+        const id = len < 32 ? -1 : type === BT_EPB ? rd32(b, p + 8, le) : rd16(b, p + 8, le);
+        const capLen = len < 32 ? 0 : rd32(b, p + 20, le);
+        if (id < 0) {
           this.ctx.malformed.add('pcapng.bad-packet-block');
         } else if (id >= this.ifLinkType.length) {
           this.ctx.malformed.add('pcapng.unknown-interface');
@@ -190,6 +192,7 @@ export class PcapngReader extends RecordReader {
       } else if (type === BT_IDB) {
         this.addInterface(b, p, len, le);
       } else if (type === BT_SHB) {
+        le = blockLe;
         this.startSection(b, p, le);
       } else {
         this.ctx.skipped.add(SKIPPED_NAMES[type] ?? 'pcapng.other-block');

@@ -29,8 +29,6 @@ export abstract class RecordReader {
   need = 0;
   /** With STOP_DAMAGED: the malformed reason. */
   damage = '';
-  /** Frames yielded so far. */
-  frames = 0;
 
   constructor(
     protected readonly win: ChunkWindow,
@@ -53,7 +51,6 @@ export abstract class RecordReader {
     for (;;) {
       const n = this.parse(a);
       if (n > 0) {
-        this.frames += n;
         yield a.batch(win.buf, n, sourceIndex);
       }
       if (this.stop === STOP_FULL) continue;
