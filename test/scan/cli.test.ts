@@ -75,7 +75,8 @@ void test('--json/--html/--eve follow the output contract', async (t) => {
     assert.equal(e.event_type, 'scan');
     assert.ok(EveEvent.safeParse(e).success, JSON.stringify(e));
   }
-  assert.ok(lines.some((e) => (e.minewatch as { detector: string }).detector === 'scan:redis-no-auth' && e.dest_port === redis.port));
+  const redisPort = redis.port;
+  assert.ok(lines.some((e) => (e.minewatch as { detector: string }).detector === 'scan:redis-no-auth' && e.dest_port === redisPort));
 });
 
 void test('usage errors: public address without consent, bad port list, bad numbers', async () => {
