@@ -30,7 +30,8 @@ export class AhoCorasick {
   readonly stateCount: number;
   private readonly classOf: Uint8Array;
   private readonly classCount: number;
-  private readonly delta: Int32Array;
+  /** Row-offset transition table (see scan). */
+  private readonly next: Int32Array;
   /** First state (self or via failure links) with an output, or -1. */
   private readonly outHead: Int32Array;
   /** Next state with output along the failure chain, or -1. */
@@ -110,7 +111,6 @@ export class AhoCorasick {
         else { fail[t] = delta[f * classes + c]; queue[qt++] = t; }
       }
     }
-    this.delta = delta.slice();
 
     const outStart = new Int32Array(nStates + 1);
     let total = 0;
@@ -132,26 +132,42 @@ export class AhoCorasick {
     }
     this.outHead = outHead;
     this.outNext = outNext;
+
+    const next = new Int32Array(nStates * classes);
+    for (let i = 0; i < next.length; i++) {
+      const t = delta[i];
+      next[i] = outHead[t] >= 0 && t !== 0 ? ~(t * classes) : t * classes;
+    }
+    this.next = next;
   }
 
   /** Scan buf[start, end); reports every (pattern, end) occurrence, overlapping included. */
   scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
-    const delta = this.delta;
+    // Transitions hold the next state's row offset (state * classCount), bit-inverted when
+    // that state has outputs: the common no-output case costs one load and one sign test.
+    const next = this.next;
     const classOf = this.classOf;
     const k = this.classCount;
-    const outHead = this.outHead;
-    let s = 0;
+    let row = 0;
     for (let i = start; i < end; i++) {
-      s = delta[s * k + classOf[buf[i]]];
-      let o = outHead[s];
-      while (o >= 0) {
-        for (let j = this.outStart[o], je = this.outStart[o + 1]; j < je; j++) {
-          const id = this.outIds[j];
-          if (this.verify(id, buf, i + 1, start) && !sink.onMatch(id, i + 1)) return;
-        }
-        o = this.outNext[o];
+      row = next[row + classOf[buf[i]]];
+      if (row < 0) {
+        row = ~row;
+        if (!this.report(row / k, buf, i + 1, start, sink)) return;
       }
     }
+  }
+
+  private report(state: number, buf: Uint8Array, end: number, start: number, sink: AcSink): boolean {
+    let o = this.outHead[state];
+    while (o >= 0) {
+      for (let j = this.outStart[o], je = this.outStart[o + 1]; j < je; j++) {
+        const id = this.outIds[j];
+        if (this.verify(id, buf, end, start) && !sink.onMatch(id, end)) return false;
+      }
+      o = this.outNext[o];
+    }
+    return true;
   }
 
   /** Exact check of pattern id ending at `end` (class folding may merge bytes). */
@@ -176,6 +192,6 @@ export class AhoCorasick {
 
   /** Approximate memory of the tables, bytes. */
   get memoryBytes(): number {
-    return this.delta.byteLength + this.outHead.byteLength * 2 + this.outStart.byteLength + this.outIds.byteLength;
+    return this.next.byteLength + this.outHead.byteLength * 2 + this.outStart.byteLength + this.outIds.byteLength;
   }
 }

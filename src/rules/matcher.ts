@@ -166,6 +166,12 @@ export class RuleEngine implements AcSink {
     return [...(this.tables.get(ctx)?.used ?? [])].map((id) => BUFFER_NAMES[id]);
   }
 
+  /** Size of one prefilter automaton (for benchmarks and stats). */
+  automatonStats(ctx: RuleContext, buffer: BufferName): { states: number; bytes: number } {
+    const ac = this.tables.get(ctx)?.ac[BUFFER_ID[buffer]];
+    return ac ? { states: ac.stateCount, bytes: ac.memoryBytes } : { states: 0, bytes: 0 };
+  }
+
   hasRules(ctx: RuleContext): boolean {
     const t = this.tables.get(ctx)!;
     return t.used.size > 0 || t.always.length > 0;
