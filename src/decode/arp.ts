@@ -16,6 +16,7 @@ export function decodeArp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   const buf = pkt.buf;
   pkt.l3Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < ARP_FIXED) {
     markMalformed(ctx, pkt, 'arp.truncated');
     return;

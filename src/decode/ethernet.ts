@@ -26,6 +26,7 @@ export const MAX_VLAN_TAGS = 4;
 export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   if (end - off < ETHERNET_HEADER) {
     pkt.payloadOffset = end;
+    pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'ethernet.truncated');
     return;
   }
@@ -42,11 +43,13 @@ export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: 
   for (let tags = 0; type === 0x8100 /* EtherType.VLAN */ || type === 0x88a8 /* EtherType.QINQ */ || type === 0x9100 /* EtherType.QINQ_LEGACY */; tags++) {
     if (tags >= MAX_VLAN_TAGS) {
       pkt.payloadOffset = end;
+      pkt.payloadLength = 0;
       markMalformed(ctx, pkt, 'vlan.too-many-tags');
       return;
     }
     if (end - p < 4) {
       pkt.payloadOffset = end;
+      pkt.payloadLength = 0;
       markMalformed(ctx, pkt, 'vlan.truncated');
       return;
     }

@@ -58,7 +58,6 @@ const MAX_L2_PREFIX = 64;
 const MAX_IP_HEADER = 60;
 const MIN_BUFFER = 2048;
 const FREE_LIST_MAX = 64;
-const FREE_KEEP_BUFFER_MAX = 4096;
 const EMPTY = new Uint8Array(0);
 
 class Datagram {
@@ -337,7 +336,6 @@ export class FragmentReassembler {
     else this.oldest = d;
     this.newest = d;
     this.count++;
-    this.bytes += d.data.length;
     return d;
   }
 
@@ -360,9 +358,8 @@ export class FragmentReassembler {
     this.count--;
     this.bytes -= d.data.length;
     d.bucketNext = d.older = d.newer = null;
-    if (this.free.length < FREE_LIST_MAX) {
-      if (d.data.length > FREE_KEEP_BUFFER_MAX) d.data = EMPTY;
-      this.free.push(d);
-    }
+    // Buffers are not kept with free datagrams: they would escape the byte bound.
+    d.data = EMPTY;
+    if (this.free.length < FREE_LIST_MAX) this.free.push(d);
   }
 }

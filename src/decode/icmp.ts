@@ -8,6 +8,7 @@ const ICMP_HEADER = 8;
 export function decodeIcmp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   pkt.l4Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < 4) {
     markMalformed(ctx, pkt, 'icmp.truncated');
     return;

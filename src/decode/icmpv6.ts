@@ -7,6 +7,7 @@ const ICMPV6_HEADER = 8;
 export function decodeIcmpv6(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   pkt.l4Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < 4) {
     markMalformed(ctx, pkt, 'icmpv6.truncated');
     return;

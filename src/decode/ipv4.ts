@@ -13,6 +13,7 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
   const buf = pkt.buf;
   pkt.l3Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < IPV4_MIN_HEADER) {
     markMalformed(ctx, pkt, 'ipv4.truncated');
     return;

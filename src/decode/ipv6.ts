@@ -30,6 +30,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
   const buf = pkt.buf;
   pkt.l3Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < IPV6_HEADER) {
     markMalformed(ctx, pkt, 'ipv6.truncated');
     return;

@@ -61,6 +61,7 @@ export function decodeLinkLayer(ctx: DecodeContext, pkt: PacketView, linkType: n
 function decodeRaw(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   if (end - off < 1) {
     pkt.payloadOffset = end;
+    pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'raw.truncated');
     return;
   }
@@ -85,6 +86,7 @@ function decodeRaw(ctx: DecodeContext, pkt: PacketView, off: number, end: number
 function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, off: number, end: number): void {
   if (end - off < 4) {
     pkt.payloadOffset = end;
+    pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'loopback.truncated');
     return;
   }
@@ -112,6 +114,7 @@ function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, o
 function decodeSll(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   if (end - off < SLL_HEADER) {
     pkt.payloadOffset = end;
+    pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'sll.truncated');
     return;
   }
@@ -125,6 +128,7 @@ function decodeSll(ctx: DecodeContext, pkt: PacketView, off: number, end: number
 function decodeSll2(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   if (end - off < SLL2_HEADER) {
     pkt.payloadOffset = end;
+    pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'sll2.truncated');
     return;
   }

@@ -13,6 +13,7 @@ const PPP_IPV6 = 0x0057;
 
 export function decodePppoeSession(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < PPPOE_HEADER + 2) {
     markMalformed(ctx, pkt, 'pppoe.truncated');
     return;

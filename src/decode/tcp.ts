@@ -12,6 +12,7 @@ export function decodeTcp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   const buf = pkt.buf;
   pkt.l4Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < 4) {
     markMalformed(ctx, pkt, 'tcp.truncated');
     return;

@@ -9,6 +9,7 @@ export function decodeUdp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   const buf = pkt.buf;
   pkt.l4Offset = off;
   pkt.payloadOffset = end;
+  pkt.payloadLength = 0;
   if (end - off < 4) {
     markMalformed(ctx, pkt, 'udp.truncated');
     return;
