@@ -50,7 +50,7 @@ export interface FlowSetTruth {
 type Kind = 'web-tls' | 'web-http' | 'video' | 'chat' | 'push' | 'stratum' | 'xmrig' | 'mining-tls' | 'browser-miner';
 const KINDS: Kind[] = ['web-tls', 'web-http', 'video', 'chat', 'push', 'stratum', 'xmrig', 'mining-tls', 'browser-miner'];
 /** Spawn weights by flow count (a browser-miner visit makes three mining flows). */
-const WEIGHTS = [0.70, 0.12, 0.035, 0.04, 0.035, 0.004, 0.005, 0.005, 0.002];
+const WEIGHTS = [0.70, 0.12, 0.035, 0.04, 0.035, 0.003, 0.003, 0.003, 0.001];
 const WEIGHT_TOTAL = WEIGHTS.reduce((a, b) => a + b, 0);
 
 interface Budget { unit: 'bytes' | 'packets'; target: number; inflight: number }
