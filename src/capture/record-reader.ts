@@ -97,7 +97,8 @@ export abstract class RecordReader {
       if (q >= end && win.eof) break;
       if (skipped > RESYNC_SCAN_LIMIT) break;
       // Need more bytes to decide at q; at end of stream the judge decides with eof=true.
-      await win.ensure(verdict > 0 ? verdict : 1);
+      // A candidate needing more than the window may hold is no candidate.
+      if (!(await win.ensure(verdict > 0 ? verdict : 1)) && !win.eof) win.pos = q + 1;
     }
     // After a plain truncation there is nothing more to say; after damage mid-file the
     // user should know the rest of the input was not read.

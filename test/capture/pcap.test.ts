@@ -186,3 +186,43 @@ void test('PcapWriter output reads back identically (the writer other stages use
     tmp.cleanup();
   }
 });
+
+void test('a caplen corrupted to a smaller value: the misaligned next header is caught and reading resyncs', { skip: needSharedData() }, async () => {
+  const tmp = tempDir();
+  try {
+    const original = readFileSync(sharedFile('mining/monero-xmrstak-dwarfpool-9050.pcap'));
+    const bounds: number[] = [];
+    for (let p = 24; p < original.length; p += 16 + original.readUInt32LE(p + 8)) bounds.push(p);
+    const damaged = Buffer.from(original);
+    const at = bounds[70];
+    const trueLen = damaged.readUInt32LE(at + 8);
+    damaged.writeUInt32LE(trueLen - 10, at + 8);
+    const { frames, source } = await readAll([tmp.file('c.pcap', damaged)]);
+    // the damaged record is read 10 bytes short; nothing after it is lost
+    assert.equal(frames.length, 145);
+    assert.equal(frames[70].capLen, trueLen - 10);
+    assert.equal(source.malformed.get('pcap.bad-record-length'), 1);
+    assert.match(source.warnings[0], new RegExp(`resynchronised after 10 garbage bytes at offset ${at + 16 + trueLen - 10}$`));
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+void test('warnings stay bounded however much damage a file has', async () => {
+  const tmp = tempDir();
+  try {
+    const parts: Buffer[] = [pcapHeader(true, false)];
+    for (let i = 0; i < 500; i++) {
+      parts.push(pcapRecord({ sec: BASE_SEC + i, sub: 0, data: frameBytes(i, 60) }, true));
+      // garbage after every second record (resync wants two good records in a row)
+      if (i % 2 === 1 && i < 499) parts.push(Buffer.alloc(20, 0xff));
+    }
+    const { frames, source } = await readAll([tmp.file('many.pcap', Buffer.concat(parts))]);
+    assert.equal(frames.length, 500);
+    assert.equal(source.malformed.get('pcap.bad-record-length'), 249);
+    assert.equal(source.warnings.length, 101);
+    assert.equal(source.warnings[100], 'further warnings suppressed');
+  } finally {
+    tmp.cleanup();
+  }
+});
