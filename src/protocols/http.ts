@@ -85,9 +85,12 @@ function startsWithPrefix(data: Uint8Array, word: Uint8Array): boolean {
   return n > 0;
 }
 
-/** Could `data` be the start of an HTTP request (or, from the server, a response)? */
-export function looksLikeHttp(data: Uint8Array, dir: DirectionValue): boolean {
-  if (dir === 1) return startsWithPrefix(data, HTTP_SLASH);
+/**
+ * Could `data` be the start of an HTTP request or response? Either direction: when a capture
+ * starts mid-connection the flow layer may take the server for the initiator.
+ */
+export function looksLikeHttp(data: Uint8Array): boolean {
+  if (startsWithPrefix(data, HTTP_SLASH)) return true;
   for (const m of METHOD_BYTES) if (startsWithPrefix(data, m)) return true;
   return false;
 }
@@ -180,6 +183,8 @@ interface PendingRequest {
 interface HttpFlowState {
   dirs: [DirState, DirState];
   pending: PendingRequest[];
+  /** Direction the requests come from (0 unless the capture started mid-connection). */
+  clientDir: DirectionValue;
 }
 
 function newDir(): DirState {
@@ -309,7 +314,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
       if (status === 101) {
         emitMessage(flow, st, dir, d);
         if (req?.upgrade && headerValue(head.headers, 'upgrade').toLowerCase() === 'websocket') startWebSocket(flow, st, dir, req, d.tsUs);
-        else { stop(st.dirs[0], ''); stop(d, ''); } // some other protocol: not ours
+        else { stop(st.dirs[dir ^ 1], ''); stop(d, ''); } // some other protocol: not ours
         return;
       }
       if ((status >= 100 && status < 200) || status === 204 || status === 304 || req?.method === 'HEAD') {
@@ -320,7 +325,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
       if (req?.method === 'CONNECT' && status >= 200 && status < 300) {
         emitMessage(flow, st, dir, d);
         stop(d, '');
-        stop(st.dirs[0], '');
+        stop(st.dirs[dir ^ 1], '');
         return;
       }
       if (te.includes('chunked')) d.state = S_CHUNKED;
@@ -356,7 +361,10 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
           if (e - p > maxHeaderBytes) { stop(d, 'headers_too_large'); return data.length; }
           const head = parseHttpHead(data, p, e, maxHeaders);
           if (typeof head === 'string') { stop(d, head); return data.length; }
-          if (head.request !== (dir === 0)) { stop(d, 'wrong_direction'); return data.length; }
+          // Requests and responses are told apart by their start line, not by direction, so a
+          // flow whose initiator was guessed wrong (capture began mid-connection) still parses.
+          if (head.request) st.clientDir = dir;
+          else if (dir === st.clientDir && st.pending.length > 0) { stop(d, 'response_from_client'); return data.length; }
           d.current = head;
           p = e;
           beginBody(flow, st, dir, d);
@@ -421,12 +429,12 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
 
   /** The server refused an upgrade: what the client sent meanwhile is HTTP again. */
   function cancelUpgrade(flow: FlowView, st: HttpFlowState): void {
-    const c = st.dirs[0];
+    const c = st.dirs[st.clientDir];
     if (c.state !== S_WS_PENDING) return;
     c.state = S_HEAD;
     const held = c.held;
     c.held = null;
-    if (held && held.length > 0) deliver(flow, st, 0, held.view().slice(), c.tsUs);
+    if (held && held.length > 0) deliver(flow, st, st.clientDir, held.view().slice(), c.tsUs);
   }
 
   function finished(st: HttpFlowState): boolean {
@@ -438,12 +446,12 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
     id,
     malformed,
     stats,
-    accepts(flow, dir, data) {
-      return flow.proto === 6 && looksLikeHttp(data, dir);
+    accepts(flow, _dir, data) {
+      return flow.proto === 6 && looksLikeHttp(data);
     },
     onData(flow, dir, data, tsUs): ConsumerVerdictValue {
       let st = flow.userData.get(id) as HttpFlowState | undefined;
-      if (!st) { st = { dirs: [newDir(), newDir()], pending: [] }; flow.userData.set(id, st); }
+      if (!st) { st = { dirs: [newDir(), newDir()], pending: [], clientDir: 0 }; flow.userData.set(id, st); }
       deliver(flow, st, dir, data, tsUs);
       return finished(st) ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
     },

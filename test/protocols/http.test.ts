@@ -289,3 +289,35 @@ void test('getwork mining over HTTP: every JSON-RPC POST body is available; thro
   const sec = Number(process.hrtime.bigint() - t0) / 1e9;
   console.log(`HTTP: ${((bytes * rounds) / 1e6 / sec).toFixed(1)} MB/s, ${Math.round((164 * rounds) / sec)} messages/s on the getwork stream (${bytes} bytes, 164 messages)`);
 });
+
+void test('gaps: a hole inside a sized body keeps framing; a hole in headers stops the direction', () => {
+  const s = recordingSink();
+  const c = createHttpConsumer(s.sink);
+  const f = fakeFlow(6, 50000, 80);
+  c.onData(f, 0, enc('GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n'), 1);
+  c.onData(f, 1, enc('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'), 2);
+  assert.equal(c.onGap?.(f, 1, 4), ConsumerVerdict.CONTINUE);
+  c.onData(f, 1, enc('xyz'), 3);
+  c.onData(f, 1, enc('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'), 4);
+  const resps = s.messages.filter((m) => m.kind === 'response').map(res);
+  assert.deepEqual(resps.map((r) => [r.requestUri, Buffer.from(r.body).toString(), r.bodyTruncated]), [['/a', 'abcxyz', true], ['/b', 'ok', false]]);
+  c.onData(f, 0, enc('GET /c HTTP/1.1\r\nHo'), 5);
+  c.onGap?.(f, 0, 100);
+  assert.equal(c.malformed.get('gap'), 1);
+  c.onData(f, 0, enc('st: x\r\n\r\n'), 6);
+  assert.equal(s.messages.filter((m) => m.kind === 'request').length, 2);
+});
+
+void test('capture started mid-connection: the server is taken for the initiator, messages still parse', () => {
+  const s = recordingSink();
+  const c = createHttpConsumer(s.sink);
+  const f = fakeFlow(6, 80, 50000);
+  const resp = enc('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi');
+  assert.ok(c.accepts(f, 0, resp));
+  c.onData(f, 0, resp, 1);
+  c.onData(f, 1, enc('GET /next HTTP/1.1\r\n\r\n'), 2);
+  c.onData(f, 0, resp, 3);
+  assert.deepEqual(s.messages.map((m) => [m.kind, m.dir]), [['response', 0], ['request', 1], ['response', 0]]);
+  assert.equal(res(s.messages[2]).requestUri, '/next');
+  assert.equal(c.malformed.total(), 0);
+});

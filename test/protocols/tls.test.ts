@@ -299,3 +299,14 @@ void test('throughput: ClientHello parsing on repeated real hellos', { skip: nee
   assert.equal(n, payloads.length * 100);
   console.log(`TLS ClientHello: ${n} hellos, ${(bytes / 1e6 / sec).toFixed(1)} MB/s, ${Math.round(n / sec)} hellos/s (incl. JA3 md5 + JA4 sha256)`);
 });
+
+void test('gap before the handshake completes: that side stops, counted', () => {
+  const c = createTlsConsumer(() => {});
+  const f = fakeFlow(6, 40000, 443);
+  const hello = record(22, handshake(1, clientHelloBody('gap.example')));
+  c.onData(f, 0, Uint8Array.from(hello.slice(0, 20)), 1);
+  assert.equal(c.onGap?.(f, 0, 50), ConsumerVerdict.CONTINUE);
+  assert.equal(c.onGap?.(f, 1, 50), ConsumerVerdict.DONE);
+  assert.equal(c.malformed.get('gap'), 2);
+  assert.equal(c.stats.total(), 0);
+});
