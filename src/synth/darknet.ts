@@ -12,7 +12,7 @@ import { PcapEmitter } from './emitter.js';
 import { Rng } from './rng.js';
 import { inCidr4, ip4Text, ip6, ip6Text, parseCidr, publicIp4, type Cidr4, type Cidr6 } from './net.js';
 import { isoUs } from './world.js';
-import { dnsResponse, QTYPE_A } from './content/dns.js';
+import { dnsQuery, dnsResponse, QTYPE_A } from './content/dns.js';
 
 export interface DarknetOptions {
   seed: number;
@@ -94,7 +94,7 @@ const WIN_PORTS = [445, 1433, 3389, 139, 135, 445, 445, 1433];
 const LINUX_PORTS = [22, 80, 8080, 443, 5555, 7547, 81, 8443, 37215, 2375, 9200, 8088, 5900, 21, 25, 22, 22, 80];
 const SCAN_PORTS = [22, 23, 80, 443, 445, 1433, 3389, 8080, 5900, 6379, 3306, 21, 25, 53, 110, 8443, 9200, 27017, 11211, 5060];
 const NMAP_TOP = [80, 23, 443, 21, 22, 25, 3389, 110, 445, 139, 143, 53, 135, 3306, 8080, 1723, 111, 995, 993, 5900, 1025, 587, 8888, 199, 1720];
-const UDP_PORTS = [53, 123, 161, 1900, 5060, 11211, 137, 389, 5353, 3702];
+const UDP_PORTS = [53, 123, 161, 1900, 5060, 11211, 137, 389, 5353, 623];
 const LINUX_SYN_OPTS = Uint8Array.of(2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 3, 7);
 const WIN_SYN_OPTS = Uint8Array.of(2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2);
 const MSS_OPT = Uint8Array.of(2, 4, 5, 0xb4);
@@ -107,7 +107,13 @@ function udpProbe(port: number): Buffer {
     case 1900: return Buffer.from('M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: "ssdp:discover"\r\nMX: 1\r\nST: ssdp:all\r\n\r\n');
     case 5060: return Buffer.from('OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/UDP nm;branch=foo\r\nFrom: <sip:nm@nm>;tag=root\r\nTo: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n');
     case 11211: return Buffer.from('\0\x01\0\0\0\x01\0\0stats\r\n', 'latin1');
-    default: return Buffer.from('00000000000000000000', 'hex');
+    // NetBIOS node status query for "*"
+    case 137: return Buffer.from(`e5d80000000100000000000020${Buffer.from('CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').toString('hex')}0000210001`, 'hex');
+    // CLDAP rootDSE search (the amplification probe)
+    case 389: return Buffer.from('3025020101632004000a01000a0100020100020100010100870b6f626a656374636c6173733000', 'hex');
+    case 5353: return dnsQuery(0, '_services._dns-sd._udp.local', 12);
+    // RMCP/ASF presence ping (IPMI discovery)
+    default: return Buffer.from('0600ff06000011be80000000', 'hex');
   }
 }
 
@@ -354,7 +360,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
             const probe = udpProbes.get(dport) as Buffer;
             src.path.dst4 = dst;
             src.path.ipId = rng.int(65536);
-            frame = fb.udp(src.path, rng.range(1024, 65535), dport, probe, 0, probe.length);
+            frame = fb.udp(src.path, rng.range(32768, 60999), dport, probe, 0, probe.length);
             udpPorts[dport]++;
             break;
           }

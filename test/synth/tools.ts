@@ -46,13 +46,13 @@ export interface Row {
   src: string; dst: string; sport: number; dport: number; udpSport: number; flags: number; tcpLen: number; payload: Buffer;
   win: number; mss: number; dnsResponse: boolean | null; qname: string; dnsA: string[]; tlsTypes: number[]; sni: string;
   httpRequest: boolean; httpHost: string; httpCode: number; contentEncoding: string; transferEncoding: string; fileData: string;
-  icmp: boolean; src6: string; dst6: string; tsUs: number; ipId: number; seqRaw: number;
+  tcp: boolean; icmp: boolean; src6: string; dst6: string; tsUs: number; ipId: number; seqRaw: number; ttl: number;
 }
 
 const ROW_FIELDS = ['ip.src', 'ip.dst', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'tcp.flags', 'tcp.len', 'tcp.payload', 'tcp.window_size_value',
   'tcp.options.mss_val', 'dns.flags.response', 'dns.qry.name', 'dns.a', 'tls.handshake.type', 'tls.handshake.extensions_server_name', 'http.request',
   'http.host', 'http.response.code', 'http.content_encoding', 'http.transfer_encoding', 'http.file_data', 'icmp.type', 'ipv6.src', 'ipv6.dst',
-  'frame.time_epoch', 'ip.id', 'tcp.seq_raw', 'udp.dstport'];
+  'frame.time_epoch', 'ip.id', 'tcp.seq_raw', 'udp.dstport', 'ip.ttl'];
 
 const first = (s: string | undefined): string => (s ?? '').split(',')[0];
 
@@ -62,12 +62,15 @@ export function tsharkRows(file: string): Row[] {
     flags: Number(f[5] || 0), tcpLen: Number(f[6] || 0), payload: Buffer.from(f[7] ?? '', 'hex'), win: Number(f[8] || 0), mss: Number(f[9] || 0),
     dnsResponse: f[10] ? f[10] === '1' || f[10] === 'True' : null, qname: f[11] ?? '', dnsA: f[12] ? f[12].split(',') : [],
     tlsTypes: f[13] ? f[13].split(',').map(Number) : [], sni: f[14] ?? '', httpRequest: !!f[15], httpHost: f[16] ?? '', httpCode: Number(f[17] || 0),
-    contentEncoding: f[18] ?? '', transferEncoding: f[19] ?? '', fileData: f[20] ?? '', icmp: !!f[21], src6: first(f[22]), dst6: first(f[23]),
-    tsUs: Math.round(Number(f[24]) * 1e6), ipId: Number(first(f[25]) || 0), seqRaw: Number(first(f[26]) || 0),
+    contentEncoding: f[18] ?? '', transferEncoding: f[19] ?? '', fileData: f[20] ?? '', tcp: !!f[5], icmp: !!f[21], src6: first(f[22]), dst6: first(f[23]),
+    tsUs: Math.round(Number(f[24]) * 1e6), ipId: Number(first(f[25]) || 0), seqRaw: Number(first(f[26]) || 0), ttl: Number(first(f[28]) || 0),
   }));
 }
 
-/** Frames with bad checksums, TCP analysis flags or malformed dissection (tshark display lines). */
-export function tsharkProblems(file: string): string[] {
-  return tshark(['-r', file, ...CHECKSUM_ARGS, '-Y', `${BAD_CHECKSUM_FILTER} || tcp.analysis.flags || _ws.malformed`]);
+/**
+ * Frames with bad checksums or malformed dissection, and (for captures of whole
+ * conversations) TCP analysis flags — as tshark display lines.
+ */
+export function tsharkProblems(file: string, tcpAnalysis = true): string[] {
+  return tshark(['-r', file, ...CHECKSUM_ARGS, '-Y', `${BAD_CHECKSUM_FILTER} || _ws.malformed${tcpAnalysis ? ' || tcp.analysis.flags' : ''}`]);
 }
