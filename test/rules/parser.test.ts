@@ -113,3 +113,14 @@ test('rules files load without the shared data too (skip is loud)', { skip: need
   const r = parseRules(readFileSync(sharedFile('lists/et-open-emerging-coinminer.rules'), 'utf8'));
   assert.ok(r.rules.length > 0);
 });
+
+test('loadRuleFiles merges files, reports duplicates across files and every skip', { skip: needSharedData() }, async () => {
+  const { loadRuleFiles, formatRuleLoadReport } = await import('../../src/rules/load.js');
+  const r = loadRuleFiles([sharedFile('lists/et-open-emerging-coinminer.rules'), sharedFile('lists/et-open-coinmining-rules-all-categories.rules')]);
+  // 23 from the first file; the second adds 42 - 23 shared sids = 19 new ones.
+  assert.equal(r.rules.length, 42);
+  assert.deepEqual(r.files.map((f) => [f.loaded, f.skipped, f.disabled]), [[23, 3, 3], [19, 28, 0]]);
+  const text = formatRuleLoadReport(r);
+  assert.match(text, /sid 2024786: tls\.cert_serial/);
+  assert.match(text, /et-open-emerging-coinminer\.rules: 23 rules loaded, 3 skipped \(tls\.cert_subject 3\), 3 commented out/);
+});
