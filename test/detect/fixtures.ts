@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createPacketView as createPacketViewForTest } from '../../src/events/packet.js';
 import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue, FlowView } from '../../src/events/flow.js';
 import type { StreamConsumer } from '../../src/events/stream.js';
@@ -201,4 +202,50 @@ export function sharedListIntel(sharedFile: (rel: string) => string): import('..
     },
     matchIp: (ip: string) => ips.get(ip) ?? null,
   };
+}
+
+/**
+ * PacketViews of a capture's IP packets built from tshark's dissection (test stand-in for
+ * decode/): addresses, ports, flags, seq, window, IP ID, ICMP type, payload length.
+ */
+export function tsharkPackets(file: string): import('../../src/events/packet.js').PacketView[] {
+  const fields = ['frame.time_epoch', 'ip.src', 'ip.dst', 'ip.proto', 'ip.id', 'tcp.flags', 'tcp.seq_raw', 'tcp.window_size_value', 'tcp.srcport', 'tcp.dstport', 'udp.srcport', 'udp.dstport', 'icmp.type', 'tcp.len', 'udp.length', 'eth.src'];
+  const args = ['-r', file, '-Y', 'ip && !icmp.resp_to && !(icmp.type==3) && !(icmp.type==11)', '-T', 'fields', '-E', 'separator=|', '-E', 'occurrence=f'];
+  for (const f of fields) args.push('-e', f);
+  const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+  const ip = (s: string) => s.split('.').reduce((a, b) => ((a << 8) | Number(b)) >>> 0, 0);
+  const res: import('../../src/events/packet.js').PacketView[] = [];
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const c = line.split('|');
+    const p = createPacketViewForTest();
+    p.tsUs = Math.round(Number(c[0]) * 1e6);
+    p.ipVersion = 4;
+    p.layers = 12;
+    p.src4 = ip(c[1]);
+    p.dst4 = ip(c[2]);
+    p.proto = Number(c[3]);
+    p.ipId = Number(c[4]);
+    const mac = c[15] ?? '';
+    if (mac) {
+      p.buf = Uint8Array.from(mac.split(':').map((h) => parseInt(h, 16)));
+      p.macSrcOffset = 0;
+    }
+    if (p.proto === 6) {
+      p.tcpFlags = Number(c[5]);
+      p.seq = Number(c[6]) >>> 0;
+      p.window = Number(c[7]);
+      p.srcPort = Number(c[8]);
+      p.dstPort = Number(c[9]);
+      p.payloadLength = Number(c[13] || 0);
+    } else if (p.proto === 17) {
+      p.srcPort = Number(c[10]);
+      p.dstPort = Number(c[11]);
+      p.payloadLength = Math.max(0, Number(c[14] || 8) - 8);
+    } else if (p.proto === 1) {
+      p.icmpType = Number(c[12]);
+    }
+    res.push(p);
+  }
+  return res;
 }

@@ -1,0 +1,239 @@
+/**
+ * Detector `scan`: a host probing many addresses (horizontal) or many ports of one host
+ * (vertical) within a time window, with the scanner family when its packets carry a known
+ * fingerprint:
+ * - Mirai: TCP sequence number == destination IPv4 address (32 bits).
+ * - masscan: IP ID == low16(dst ^ dport ^ seq) (its SYN-cookie), corroborated by window 1024.
+ * - ZMap (older releases): IP ID 54321, corroborated by window 65535.
+ * A family is named only when a majority (≥ 80 %, at least 10 probes) of that source's SYN
+ * probes match, and never on one 16-bit field alone.
+ *
+ * Probes: TCP SYN without ACK, UDP datagrams, ICMP echo requests. State is per source,
+ * bounded (LRU of sources; capped address/port sets per source), reset per window.
+ *
+ * Horizontal scans need most targets to stay silent (no SYN-ACK): a P2P node contacting
+ * many peers that answer is not a scanner.
+ *
+ * Signatures (9100600+): 0 horizontal scan, 1 vertical scan, 2 Mirai-family scan,
+ * 3 masscan scan, 4 ZMap scan, 5 ping sweep.
+ */
+import type { Detector, DetectorContext } from '../events/detector.js';
+import type { FlowView } from '../events/flow.js';
+import { IpProto, TcpFlag, type PacketView } from '../events/packet.js';
+import { Category, LruMap, SidBase } from './common.js';
+
+export const SCAN_DETECTOR = 'scan';
+const SID = SidBase.scan;
+
+export interface ScanOptions {
+  windowUs?: number;
+  /** Distinct destination addresses in a window for a horizontal scan. */
+  hostThreshold?: number;
+  /** Distinct destination ports on one destination in a window for a vertical scan. */
+  portThreshold?: number;
+  maxSources?: number;
+  /** Re-report the same source after this long. */
+  repeatUs?: number;
+}
+
+const MAX_SET = 512;
+const MIN_FAMILY_PROBES = 10;
+const FAMILY_MAJORITY = 0.8;
+const ANSWER_GRACE_US = 3_000_000;
+
+interface SourceState {
+  windowStart: number;
+  /** destination key (IPv4 int or IPv6 fold) → count */
+  dsts: Set<number>;
+  /** (dst, port) pairs folded: distinct ports per busiest destination is approximated by ports on the first dst */
+  ports: Set<number>;
+  portDst: number;
+  icmpDsts: Set<number>;
+  /** Destinations that answered a SYN with SYN-ACK (a service was reached). */
+  answered: Set<number>;
+  /** When a horizontal threshold was crossed: answers (SYN-ACKs) get a moment to arrive. */
+  pendingSinceUs: number;
+  syn: number;
+  mirai: number;
+  masscan: number;
+  zmap: number;
+  probes: number;
+  topPorts: Map<number, number>;
+  lastAlertUs: number;
+  srcIp: string;
+  srcMac: string;
+  firstDsts: string[];
+}
+
+function ip4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function ip6Text(buf: Uint8Array, off: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < 16; i += 2) parts.push(((buf[off + i] << 8) | buf[off + i + 1]).toString(16));
+  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
+}
+
+function macText(buf: Uint8Array, off: number): string {
+  if (off < 0 || off + 6 > buf.length) return '';
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + buf[off + i].toString(16).padStart(2, '0');
+  return s;
+}
+
+export function createScanDetector(opts: ScanOptions = {}): Detector {
+  const windowUs = opts.windowUs ?? 60_000_000;
+  const hostThreshold = opts.hostThreshold ?? 20;
+  const portThreshold = opts.portThreshold ?? 30;
+  const repeatUs = opts.repeatUs ?? 3600_000_000;
+  const sources = new LruMap<string, SourceState>(opts.maxSources ?? 10000);
+  // Source key for IPv4 without string building per packet: the integer itself.
+  const v4Keys = new LruMap<number, SourceState>(opts.maxSources ?? 10000);
+
+  /** Stand-in packet for end-of-input decisions (only tsUs and proto are read). */
+  const lastPkt = { tsUs: 0, proto: IpProto.TCP } as PacketView;
+
+  function stateFor(pkt: PacketView): SourceState {
+    let st: SourceState | undefined;
+    if (pkt.ipVersion === 4) st = v4Keys.get(pkt.src4);
+    else st = sources.get(ip6Text(pkt.buf, pkt.src6Offset));
+    if (st === undefined) {
+      const srcIp = pkt.ipVersion === 4 ? ip4(pkt.src4) : ip6Text(pkt.buf, pkt.src6Offset);
+      st = {
+        windowStart: pkt.tsUs, dsts: new Set(), ports: new Set(), portDst: -1, icmpDsts: new Set(), answered: new Set(), pendingSinceUs: -1, syn: 0, mirai: 0, masscan: 0, zmap: 0,
+        probes: 0, topPorts: new Map(), lastAlertUs: -Infinity, srcIp, srcMac: macText(pkt.buf, pkt.macSrcOffset), firstDsts: [],
+      };
+      if (pkt.ipVersion === 4) v4Keys.set(pkt.src4, st);
+      else sources.set(srcIp, st);
+    }
+    return st;
+  }
+
+  function reset(st: SourceState, tsUs: number): void {
+    st.windowStart = tsUs;
+    st.dsts.clear();
+    st.ports.clear();
+    st.portDst = -1;
+    st.icmpDsts.clear();
+    st.answered.clear();
+    st.pendingSinceUs = -1;
+    st.syn = st.mirai = st.masscan = st.zmap = st.probes = 0;
+    st.topPorts.clear();
+    st.firstDsts.length = 0;
+  }
+
+  function family(st: SourceState): { name: string; offset: number; detail: string } | null {
+    if (st.syn < MIN_FAMILY_PROBES) return null;
+    const frac = (n: number) => n / st.syn;
+    if (frac(st.mirai) >= FAMILY_MAJORITY) return { name: 'Mirai', offset: 2, detail: `${st.mirai}/${st.syn} SYNs with TCP seq == destination address` };
+    if (frac(st.masscan) >= FAMILY_MAJORITY) return { name: 'masscan', offset: 3, detail: `${st.masscan}/${st.syn} SYNs with IP ID == low16(dst ^ dport ^ seq) and window 1024` };
+    if (frac(st.zmap) >= FAMILY_MAJORITY) return { name: 'ZMap', offset: 4, detail: `${st.zmap}/${st.syn} SYNs with IP ID 54321 and window 65535` };
+    return null;
+  }
+
+  function maybeAlert(st: SourceState, pkt: PacketView, ctx: DetectorContext, final = false): void {
+    if (pkt.tsUs - st.lastAlertUs < repeatUs) return;
+    const horizontal = st.dsts.size >= hostThreshold;
+    const vertical = st.ports.size >= portThreshold;
+    const sweep = st.icmpDsts.size >= hostThreshold;
+    if (!horizontal && !vertical && !sweep) return;
+    // A peer-to-peer node also contacts many hosts, but most of them answer; a scanner's
+    // targets mostly do not (darknet: none do). Vertical scans are answered by RSTs, which
+    // do not count as answers here.
+    if (horizontal && !vertical && !sweep) {
+      if (st.pendingSinceUs < 0) st.pendingSinceUs = pkt.tsUs;
+      if (!final && pkt.tsUs - st.pendingSinceUs < ANSWER_GRACE_US) return;
+      if (st.answered.size >= st.dsts.size * 0.5) return;
+    }
+    // Judge the family on enough SYNs: wait until there are MIN_FAMILY_PROBES of them.
+    if (st.syn > 0 && st.syn < MIN_FAMILY_PROBES && !sweep) return;
+    const fam = family(st);
+    st.lastAlertUs = pkt.tsUs;
+    const ports = [...st.topPorts.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([p, n]) => ({ port: p, probes: n }));
+    const kind = horizontal ? 'horizontal' : vertical ? 'vertical' : 'ping sweep';
+    const offset = fam ? fam.offset : horizontal ? 0 : vertical ? 1 : 5;
+    const windowS = Math.round(windowUs / 1e6);
+    ctx.emit(null, {
+      detector: SCAN_DETECTOR,
+      signatureId: SID + offset,
+      signature: fam ? `MINEWATCH SCAN ${fam.name}-family ${kind} scan from ${st.srcIp}` : `MINEWATCH SCAN ${kind} scan from ${st.srcIp}`,
+      category: Category.RECON,
+      severity: fam?.name === 'Mirai' ? 1 : 2,
+      evidence: {
+        kind, windowS, distinctHosts: st.dsts.size, distinctPorts: st.ports.size, icmpTargets: st.icmpDsts.size, probes: st.probes,
+        synProbes: st.syn, topPorts: ports, sampleTargets: st.firstDsts.slice(0, 8),
+        ...(fam ? { family: fam.name, fingerprint: fam.detail } : { fingerprintVotes: { mirai: st.mirai, masscan: st.masscan, zmap: st.zmap } }),
+      },
+      device: st.srcMac ? { mac: st.srcMac, ip: st.srcIp, id: st.srcMac } : { ip: st.srcIp, id: st.srcIp },
+      srcIp: st.srcIp,
+      proto: pkt.proto === IpProto.TCP ? 'TCP' : pkt.proto === IpProto.UDP ? 'UDP' : 'ICMP',
+      tsUs: pkt.tsUs,
+      dedupKey: `${SCAN_DETECTOR}:${st.srcIp}`,
+    });
+  }
+
+  return {
+    id: SCAN_DETECTOR,
+    onPacket(pkt: PacketView, _flow: FlowView | null, ctx: DetectorContext): void {
+      if (pkt.ipVersion === 0 || pkt.malformed !== '') return;
+      if (pkt.proto === IpProto.TCP && pkt.ipVersion === 4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {
+        const prober = v4Keys.peek(pkt.dst4);
+        if (prober && prober.answered.size < MAX_SET) prober.answered.add(pkt.src4);
+        return;
+      }
+      let isProbe = false;
+      let isSyn = false;
+      let isIcmp = false;
+      if (pkt.proto === IpProto.TCP) {
+        isSyn = (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
+        isProbe = isSyn;
+      } else if (pkt.proto === IpProto.UDP) {
+        isProbe = true;
+      } else if ((pkt.proto === IpProto.ICMP && pkt.icmpType === 8) || (pkt.proto === IpProto.ICMPV6 && pkt.icmpType === 128)) {
+        isProbe = true;
+        isIcmp = true;
+      }
+      if (!isProbe) return;
+      // Multicast/broadcast discovery (mDNS, SSDP, DHCP) is not scanning.
+      if (pkt.ipVersion === 4 && ((pkt.dst4 >>> 28) === 14 || pkt.dst4 === 0xffffffff || (pkt.dst4 & 0xff) === 0xff)) return;
+      if (pkt.ipVersion === 6 && pkt.dst6Offset >= 0 && pkt.buf[pkt.dst6Offset] === 0xff) return;
+      const st = stateFor(pkt);
+      if (pkt.tsUs - st.windowStart > windowUs) reset(st, pkt.tsUs);
+      st.probes++;
+      // dst4 is the IPv4 address, or a 32-bit fold of the IPv6 address (see PacketView).
+      const dst = pkt.dst4;
+      if (isIcmp) {
+        if (st.icmpDsts.size < MAX_SET) st.icmpDsts.add(dst);
+      } else {
+        if (st.dsts.size < MAX_SET) {
+          const before = st.dsts.size;
+          st.dsts.add(dst);
+          if (st.dsts.size > before && st.firstDsts.length < 8) st.firstDsts.push(pkt.ipVersion === 4 ? ip4(dst) : ip6Text(pkt.buf, pkt.dst6Offset));
+        }
+        if (st.portDst === -1) st.portDst = dst;
+        if (dst === st.portDst && st.ports.size < MAX_SET * 4) st.ports.add(pkt.dstPort);
+        if (st.topPorts.size < 256 || st.topPorts.has(pkt.dstPort)) st.topPorts.set(pkt.dstPort, (st.topPorts.get(pkt.dstPort) ?? 0) + 1);
+      }
+      if (isSyn && pkt.ipVersion === 4) {
+        st.syn++;
+        if (pkt.seq >>> 0 === pkt.dst4 >>> 0) st.mirai++;
+        if (pkt.window === 1024 && pkt.ipId === ((pkt.dst4 ^ pkt.dstPort ^ pkt.seq) & 0xffff)) st.masscan++;
+        if (pkt.ipId === 54321 && pkt.window === 65535) st.zmap++;
+      }
+      lastPkt.tsUs = pkt.tsUs;
+      maybeAlert(st, pkt, ctx);
+    },
+    onFinish(ctx: DetectorContext): void {
+      // End of input: decide the horizontal scans still waiting for answers.
+      for (const map of [v4Keys, sources] as LruMap<unknown, SourceState>[]) {
+        for (const [, st] of map.entries()) {
+          if (st.pendingSinceUs >= 0 && st.lastAlertUs < st.windowStart) {
+            lastPkt.proto = IpProto.TCP;
+            maybeAlert(st, lastPkt, ctx, true);
+          }
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createScanDetector } from '../../src/detect/scan.js';
+import { createPacketView, type PacketView } from '../../src/events/packet.js';
+import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { needTshark, recordingContext, tsharkPackets } from './fixtures.js';
+
+function run(pkts: PacketView[], opts = {}) {
+  const det = createScanDetector(opts);
+  const ctx = recordingContext();
+  for (const p of pkts) det.onPacket!(p, null, ctx);
+  det.onFinish!(ctx);
+  return ctx.alerts;
+}
+
+void test('scan: masscan capture → masscan-family vertical scan (IP ID cookie + window 1024 on every SYN)', { skip: needSharedData() || needTshark() }, () => {
+  const alerts = run(tsharkPackets(sharedFile('darknet/masscan-tcp-ports-0-1000.pcap')));
+  assert.equal(alerts.length, 1);
+  const a = alerts[0].alert;
+  assert.equal(a.signatureId, 9100603);
+  assert.equal(a.srcIp, '172.31.15.102');
+  assert.equal(a.evidence.family, 'masscan');
+  assert.equal(a.evidence.kind, 'vertical');
+});
+
+void test('scan: nmap SYN scan → vertical scan, no family (nmap is none of the three)', { skip: needSharedData() || needTshark() }, () => {
+  const alerts = run(tsharkPackets(sharedFile('darknet/nmap-syn-scan-1000-ports.pcap')));
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].alert.signatureId, 9100601);
+  assert.equal(alerts[0].alert.srcIp, '172.16.0.8');
+  assert.equal(alerts[0].alert.evidence.family, undefined);
+});
+
+void test('scan: Hide-and-Seek telnet scanning from the Raspberry Pi is a horizontal scan of 23/8080/2323', { skip: needSharedData() || needTshark() }, () => {
+  const alerts = run(tsharkPackets(sharedFile('iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap')));
+  const pi = alerts.filter((a) => a.alert.srcIp === '192.168.2.16');
+  assert.ok(pi.length >= 1);
+  assert.equal(pi[0].alert.evidence.kind, 'horizontal');
+  assert.equal(pi[0].alert.device?.mac?.slice(0, 8), 'b8:27:eb');
+  const ports = (pi[0].alert.evidence.topPorts as { port: number }[]).map((p) => p.port);
+  assert.ok(ports.includes(23), ports.join(','));
+  // Only the infected Pi scans.
+  assert.deepEqual([...new Set(alerts.map((a) => a.alert.srcIp))], ['192.168.2.16']);
+});
+
+void test('scan: ICMP ping sweep', { skip: needSharedData() || needTshark() }, () => {
+  const alerts = run(tsharkPackets(sharedFile('darknet/icmp-ping-sweep-lan.pcap')), { hostThreshold: 10 });
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].alert.signatureId, 9100605);
+  assert.equal(alerts[0].alert.srcIp, '192.168.1.109');
+});
+
+void test('scan: no alerts for an Ethereum P2P node, spoofed SYN floods (one SYN per source) or a phone', { skip: needSharedData() || needTshark() }, () => {
+  for (const f of ['benign/crypto-p2p-ethereum-devp2p-30303.pcap', 'darknet/syn-ecn-cwr-flood-random-sources.pcap', 'benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap']) {
+    assert.deepEqual(run(tsharkPackets(sharedFile(f)), { maxSources: 1000 }).map((a) => a.alert.signature), [], f);
+  }
+});
+
+function syn(src: number, dst: number, dport: number, seq: number, ipId: number, window: number, tsUs: number): PacketView {
+  const p = createPacketView();
+  Object.assign(p, { ipVersion: 4, proto: 6, src4: src, dst4: dst, dstPort: dport, srcPort: 40000, seq, ipId, window, tcpFlags: 0x02, tsUs, layers: 12 });
+  return p;
+}
+
+void test('scan: Mirai (seq == dst) and ZMap (IP ID 54321 + window 65535) families; one 16-bit field alone is not enough', () => {
+  const mirai: PacketView[] = [];
+  const zmap: PacketView[] = [];
+  const idOnly: PacketView[] = [];
+  for (let i = 0; i < 40; i++) {
+    const dst = (0x0a000000 + i * 7919) >>> 0;
+    mirai.push(syn(0xc0a80002, dst, i % 10 === 0 ? 2323 : 23, dst, i * 13, 14600, 1e15 + i * 1000));
+    zmap.push(syn(0xc0a80003, dst, 22, (i * 2654435761) >>> 0, 54321, 65535, 1e15 + i * 1000));
+    idOnly.push(syn(0xc0a80004, dst, 22, (i * 2654435761) >>> 0, 54321, 29200, 1e15 + i * 1000));
+  }
+  const a = run([...mirai, ...zmap, ...idOnly]);
+  const bySrc = new Map(a.map((x) => [x.alert.srcIp, x.alert]));
+  assert.equal(bySrc.get('192.168.0.2')?.evidence.family, 'Mirai');
+  assert.equal(bySrc.get('192.168.0.2')?.severity, 1);
+  assert.equal(bySrc.get('192.168.0.3')?.evidence.family, 'ZMap');
+  assert.equal(bySrc.get('192.168.0.4')?.evidence.family, undefined);
+  assert.equal(bySrc.get('192.168.0.4')?.signatureId, 9100600);
+});
+
+void test('scan: state stays bounded under a flood of distinct sources', () => {
+  const det = createScanDetector({ maxSources: 500 });
+  const ctx = recordingContext();
+  const p = syn(0, 0x0a0a0a0a, 80, 1, 1, 512, 0);
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < 200_000; i++) { p.src4 = (0x01000000 + i) >>> 0; p.tsUs = 1e15 + i; det.onPacket!(p, null, ctx); }
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.equal(ctx.alerts.length, 0);
+  assert.ok(grown < 64 * 1024 * 1024, `heap grew ${grown}`);
+});
