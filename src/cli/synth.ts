@@ -21,7 +21,7 @@ export function parseCount(flag: string, text: string, min = 1): number {
   const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKmMgG]?)\s*$/.exec(text);
   if (!m) throw new UsageError(`${flag}: "${text}" is not a number`);
   const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2].toLowerCase()] ?? 1;
-  const v = Math.round(Number(m[1]) * mult);
+  const v = Number(m[1]) * mult;
   if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`${flag}: "${text}" must be an integer ≥ ${min}`);
   return v;
 }
