@@ -25,6 +25,9 @@ const MAX_RECORD_WINDOW = Math.max(PCAP_HARD_MAX_CAPLEN, PCAPNG_MAX_BLOCK_BYTES)
 /** Bytes read to recognise a file (compressed bytes for gzip). */
 const PROBE_BYTES = 16 << 10;
 const MAX_DIRECTORY_DEPTH = 32;
+/** Frames per batch: enough to amortise per-batch work, small enough to stay in cache. */
+const BATCH_FRAMES = 8192;
+const MIN_BATCH_FRAMES = 64;
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
@@ -170,7 +173,7 @@ class FileSource implements FileCaptureSource {
   readonly skipped = new ReasonCounter();
   readonly packetCounts: number[];
   private readonly ctx: ReaderContext;
-  private readonly arrays = new BatchArrays();
+  private readonly arrays: BatchArrays;
   private current: ByteProducer | null = null;
   private finishedBytes = 0;
   private closed = false;
@@ -183,6 +186,10 @@ class FileSource implements FileCaptureSource {
     readonly warnings: string[],
   ) {
     this.totalBytes = files.reduce((sum, f) => sum + f.size, 0);
+    // A plain file cannot hold more frames than bytes / 16 (smallest pcap record): small
+    // inputs get small batch arrays instead of the full 8192-frame set.
+    const mostFrames = files.some((f) => f.gzip) ? BATCH_FRAMES : Math.ceil(this.totalBytes / 16);
+    this.arrays = new BatchArrays(Math.max(MIN_BATCH_FRAMES, Math.min(BATCH_FRAMES, mostFrames)));
     this.packetCounts = files.map(() => 0);
     this.ctx = new ReaderContext(this.malformed, this.skipped, warnings);
   }
