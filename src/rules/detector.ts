@@ -57,10 +57,14 @@ export class RuleDetector implements Detector {
   readonly engine: RuleEngine;
   private readonly meta: MatchMeta = createMatchMeta();
   private readonly packetRules: boolean;
+  /** Per context, whether any rule reads the reconstructed header buffers (costly to build). */
+  private readonly needHeaders: Record<'http-request' | 'http-response', boolean>;
 
   constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
     this.packetRules = this.engine.hasRules('packet');
+    const headerish = (ctx: RuleContext): boolean => this.engine.buffersUsed(ctx).some((b) => b === 'http.header' || b === 'http.header_names' || b === 'http.start');
+    this.needHeaders = { 'http-request': headerish('http-request'), 'http-response': headerish('http-response') };
   }
 
   private fillMeta(flow: FlowView | null, dir: 0 | 1, tsUs: number, pkt: PacketView | null): void {
@@ -120,18 +124,19 @@ export class RuleDetector implements Detector {
     const f = msg.fields;
     e.clearSlots();
     if (msg.protocol === 'dns') {
-      if (f.response === true) return null;
+      if (f.response === true || !this.engine.hasRules('dns')) return null;
       e.setSlot('dns.query', text(f.qname));
       return 'dns';
     }
     if (msg.protocol === 'tls' && msg.kind === 'client_hello') {
+      if (!this.engine.hasRules('tls')) return null;
       e.setSlot('tls.sni', text(f.sni));
       return 'tls';
     }
     if (msg.protocol === 'http' && msg.kind === 'request') {
+      if (!this.engine.hasRules('http-request')) return null;
       const r = f as unknown as HttpRequestFields;
       const headers = Array.isArray(r.headers) ? r.headers : [];
-      const h = headerBuffers(headers, `${r.method} ${r.uri} ${httpVersion(r.version)}`);
       const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
       e.setSlot('http.uri', text(r.uri));
       e.setSlot('http.method', text(r.method));
@@ -139,20 +144,26 @@ export class RuleDetector implements Detector {
       e.setSlot('http.user_agent', text(r.userAgent));
       e.setSlot('http.cookie', cookie ? text(cookie[1]) : null);
       e.setSlot('http.request_body', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
-      e.setSlot('http.header', h.header);
-      e.setSlot('http.header_names', h.names);
-      e.setSlot('http.start', h.start);
+      if (this.needHeaders['http-request']) {
+        const h = headerBuffers(headers, `${r.method} ${r.uri} ${httpVersion(r.version)}`);
+        e.setSlot('http.header', h.header);
+        e.setSlot('http.header_names', h.names);
+        e.setSlot('http.start', h.start);
+      }
       return 'http-request';
     }
     if (msg.protocol === 'http' && msg.kind === 'response') {
+      if (!this.engine.hasRules('http-response')) return null;
       const r = f as unknown as HttpResponseFields;
       const headers = Array.isArray(r.headers) ? r.headers : [];
-      const h = headerBuffers(headers, `${httpVersion(r.version)} ${r.status}`);
       e.setSlot('http.stat_code', text(String(r.status)));
       e.setSlot('file.data', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
-      e.setSlot('http.header', h.header);
-      e.setSlot('http.header_names', h.names);
-      e.setSlot('http.start', h.start);
+      if (this.needHeaders['http-response']) {
+        const h = headerBuffers(headers, `${httpVersion(r.version)} ${r.status}`);
+        e.setSlot('http.header', h.header);
+        e.setSlot('http.header_names', h.names);
+        e.setSlot('http.start', h.start);
+      }
       return 'http-response';
     }
     return null;

@@ -127,3 +127,17 @@ test('default intel ships pools and browser miners; pool ports', () => {
   const ports = loadPoolPorts();
   assert.ok(ports.has(3333) && ports.has(14444));
 });
+
+test('property: list parsers never throw and account for every line', async () => {
+  const fc = (await import('fast-check')).default;
+  const { LIST_FORMATS } = await import('../../src/rules/lists/types.js');
+  const pieces = fc.constantFrom('||', '^', '$third-party', '@@', '0.0.0.0 ', '*.', '#', '!', '/', '.', 'pool', 'ex', 'ample', ':', '::1', '1.2.3.4', '/24', ',', '\n', '\r\n', ' ', 'ü', 'xn--', '-', '[Adblock]', '*://', 'wss://', 'fqdn,pool,pool_url,port,coin,coin_name,ip_addresses,a,b\n');
+  const text = fc.oneof(fc.string({ maxLength: 400 }), fc.array(pieces, { maxLength: 80 }).map((a) => a.join('')));
+  fc.assert(fc.property(fc.constantFrom(...LIST_FORMATS), text, (format, t) => {
+    const l = parseList(format, t, { name: 'fuzz', kind: 'x' });
+    assert.equal(l.acceptedLines + l.skipped.total(), l.lines);
+    const intel = new ListIntel();
+    intel.addList(l);
+    for (const d of l.domains) assert.ok(intel.matchDomain(d.name) || intel.isAllowedDomain(d.name));
+  }), { numRuns: 1500 });
+});

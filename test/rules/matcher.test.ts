@@ -124,3 +124,24 @@ test('prefilter: only rules whose fast pattern occurs are evaluated', () => {
   assert.equal(hits[0].evidence.matched, 'pattern-17-end');
   assert.equal(hits[0].evidence.offset, 3);
 });
+
+test('property: random and mutated payloads through the ET rules never throw', async () => {
+  const { HAVE_SHARED_DATA, sharedFile } = await import('../helpers/shared-data.js');
+  const { readFileSync } = await import('node:fs');
+  const { parseRules } = await import('../../src/rules/parser.js');
+  const fc = (await import('fast-check')).default;
+  const text = HAVE_SHARED_DATA ? readFileSync(sharedFile('lists/et-open-coinmining-rules-all-categories.rules'), 'utf8') : 'alert tcp any any -> any any (msg:"x"; content:"a"; pcre:"/a.b/R"; sid:1;)';
+  const e = new RuleEngine(parseRules(text).rules);
+  const seed = Buffer.from('{"id": 1, "method": "mining.subscribe", "params": ["x"]}{"method":"login","params":{"login":"w","agent":"x"}}');
+  const payload = fc.oneof(
+    fc.uint8Array({ maxLength: 1500 }),
+    fc.tuple(fc.nat(), fc.uint8Array({ maxLength: 20 })).map(([at, ins]) => { const i = at % seed.length; return Buffer.concat([seed.subarray(0, i), ins, seed.subarray(i)]); }),
+  );
+  fc.assert(fc.property(payload, fc.constantFrom<0 | 1>(0, 1), (p, dir) => {
+    for (const ctx of ['packet', 'dns', 'tls', 'http-request', 'http-response'] as const) {
+      e.clearSlots();
+      for (const b of e.buffersUsed(ctx)) e.setSlot(b, p);
+      e.evaluate(ctx, meta({ dir, proto: ctx === 'dns' ? 17 : 6, flowbits: new Set() }));
+    }
+  }), { numRuns: 1500 });
+});
