@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
-import { comparable, fakeFlow, followTcp, hexBytes, needTshark, recordingSink, resegment, tsharkFields } from './helpers.js';
+import { comparable, fakeFlow, hexBytes, needTshark, recordingSink, resegment, tcpStreams, tsharkFields } from './helpers.js';
 import { createTlsConsumer, parseCertificate, parseClientHello, parseServerHello, ByteQueue, type ParsedClientHello } from '../../src/protocols/tls.js';
 import { isGrease, ja3, ja4, ja4Alpn } from '../../src/protocols/tls-fingerprint.js';
 import { ConsumerVerdict } from '../../src/events/stream.js';
@@ -169,26 +169,52 @@ function referenceJa4(row: { version: string; ciphers: string; exts: string; sig
   return `${a}_${b ? sha(b) : '000000000000'}_${e ? sha(c) : '000000000000'}`;
 }
 
+// One tshark pass per capture, shared by the tests below (tshark runs dominate their time).
+const FIELDS = [
+  'tls.handshake.type', 'tcp.stream', 'tcp.payload', 'tls.handshake.extensions_server_name', 'tls.handshake.ja3', 'tls.handshake.ja3_full',
+  'tls.handshake.version', 'tls.handshake.ciphersuite', 'tls.handshake.extension.type', 'tls.handshake.sig_hash_alg',
+  'tls.handshake.extensions.supported_version', 'tls.handshake.extensions_alpn_str', 'tls.handshake.ja3s_full', 'tls.handshake.ja3s',
+  'tls.handshake.certificate', 'x509ce.dNSName',
+] as const;
+type Row = Record<(typeof FIELDS)[number], string>;
+const extracted = new Map<string, Row[]>();
+function tlsRows(file: string): Row[] {
+  let rows = extracted.get(file);
+  if (!rows) {
+    rows = tsharkFields(sharedFile(file), 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11', [...FIELDS]).map((r) => {
+      const row = {} as Row;
+      FIELDS.forEach((f, i) => { row[f] = r[i] ?? ''; });
+      return row;
+    });
+    extracted.set(file, rows);
+  }
+  return rows;
+}
+const types = (r: Row) => r['tls.handshake.type'].split(',');
+
 void test('every ClientHello in the shared captures: SNI, JA3 hash and JA4 agree with tshark', { skip: needSharedData() || needTshark() }, () => {
   let total = 0;
   for (const file of TLS_CAPTURES) {
-    const rows = tsharkFields(sharedFile(file), 'tls.handshake.type == 1', [
-      'tcp.payload', 'tls.handshake.extensions_server_name', 'tls.handshake.ja3', 'tls.handshake.ja3_full', 'tls.handshake.version',
-      'tls.handshake.ciphersuite', 'tls.handshake.extension.type', 'tls.handshake.sig_hash_alg', 'tls.handshake.extensions.supported_version',
-      'tls.handshake.extensions_alpn_str',
-    ]);
+    const rows = tlsRows(file).filter((r) => types(r).every((t) => t === '1'));
     assert.ok(rows.length > 0, `${file}: tshark found no ClientHello`);
-    for (const [payload, sni, ja3Hash, ja3Full, version, ciphers, exts, sigs, versions, alpn] of rows) {
+    for (const row of rows) {
       const s = recordingSink();
       const c = createTlsConsumer(s.sink);
-      c.onData(fakeFlow(6, 50000, 443), 0, hexBytes(payload), 0);
-      assert.equal(s.messages.length, 1, `${file}: one client_hello from ${payload.slice(0, 40)}`);
+      c.onData(fakeFlow(6, 50000, 443), 0, hexBytes(row['tcp.payload']), 0);
+      assert.equal(s.messages.length, 1, `${file}: one client_hello from ${row['tcp.payload'].slice(0, 40)}`);
       const h = s.messages[0].fields as unknown as ParsedClientHello;
+      const sni = row['tls.handshake.extensions_server_name'];
       assert.equal(h.sni, sni, file);
-      assert.equal(h.ja3, ja3Full, file);
-      assert.equal(h.ja3Hash, ja3Hash, file);
+      assert.equal(h.ja3, row['tls.handshake.ja3_full'], file);
+      assert.equal(h.ja3Hash, row['tls.handshake.ja3'], file);
       // signature_algorithms_cert (50) would mix into tshark's sig_hash_alg column
-      if (!h.extensions.includes(50)) assert.equal(h.ja4, referenceJa4({ version, ciphers, exts, sigs, versions, alpn, sni }), `${file} ${sni}`);
+      if (!h.extensions.includes(50)) {
+        const expected = referenceJa4({
+          version: row['tls.handshake.version'], ciphers: row['tls.handshake.ciphersuite'], exts: row['tls.handshake.extension.type'],
+          sigs: row['tls.handshake.sig_hash_alg'], versions: row['tls.handshake.extensions.supported_version'], alpn: row['tls.handshake.extensions_alpn_str'], sni,
+        });
+        assert.equal(h.ja4, expected, `${file} ${sni}`);
+      }
       total++;
     }
   }
@@ -198,47 +224,54 @@ void test('every ClientHello in the shared captures: SNI, JA3 hash and JA4 agree
 void test('every ServerHello: JA3S agrees with tshark; first certificate CN/SANs agree with openssl and tshark', { skip: needSharedData() || needTshark() }, () => {
   let hellos = 0;
   let certs = 0;
+  let opensslChecked = 0;
   for (const file of TLS_CAPTURES) {
-    for (const [ja3sFull, ja3sHash, payload] of tsharkFields(sharedFile(file), 'tls.handshake.type == 2', ['tls.handshake.ja3s_full', 'tls.handshake.ja3s', 'tcp.payload'])) {
-      const body = hexBytes(payload);
+    for (const row of tlsRows(file).filter((r) => types(r).includes('2'))) {
+      const body = hexBytes(row['tcp.payload']);
       // frames whose payload starts with the ServerHello record (not a continuation segment)
       if (body[0] !== 22 || body[5] !== 2) continue;
       const r = parseServerHello(body, 9, 9 + ((body[6] << 16) | (body[7] << 8) | body[8]));
       assert.ok(r.ok, file);
-      assert.equal(r.value.ja3s, ja3sFull, file);
-      assert.equal(r.value.ja3sHash, ja3sHash, file);
+      assert.equal(r.value.ja3s, row['tls.handshake.ja3s_full'], file);
+      assert.equal(r.value.ja3sHash, row['tls.handshake.ja3s'], file);
       hellos++;
     }
     const seen = new Set<string>();
-    for (const [certHex, dnsNames] of tsharkFields(sharedFile(file), 'tls.handshake.type == 11', ['tls.handshake.certificate', 'x509ce.dNSName'])) {
-      const first = certHex.split(',')[0];
+    for (const row of tlsRows(file).filter((r) => types(r).includes('11') && r['tls.handshake.certificate'])) {
+      const first = row['tls.handshake.certificate'].split(',')[0];
       if (seen.has(first)) continue;
       seen.add(first);
       const der = hexBytes(first);
       const r = parseCertificate(der);
       assert.ok(r.ok, file);
       const cert: TlsCertificateFields = r.value;
-      const subject = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-subject', '-issuer', '-nameopt', 'sep_multiline,utf8,-esc_msb'], { input: der, encoding: 'utf8' });
-      const [subj, iss] = subject.split(/^issuer=/m);
-      const cn = (block: string) => /^\s+CN=(.*)$/m.exec(block)?.[1] ?? '';
-      assert.equal(cert.subjectCn, cn(subj), file);
-      assert.equal(cert.issuerCn, cn(iss ?? ''), file);
+      const dnsNames = row['x509ce.dNSName'];
       const all = dnsNames ? dnsNames.split(',') : [];
       assert.deepEqual(cert.sans, all.slice(0, cert.sans.length), file);
       if (all.length > 0) assert.ok(cert.sans.length > 0, `${file}: SANs found`);
+      // openssl as the reference for names; a few per capture keep process spawns (slow on a loaded machine) bounded
+      if (seen.size <= 4) {
+        const subject = execFileSync('openssl', ['x509', '-inform', 'DER', '-noout', '-subject', '-issuer', '-nameopt', 'sep_multiline,utf8,-esc_msb'], { input: der, encoding: 'utf8' });
+        const [subj, iss] = subject.split(/^issuer=/m);
+        const cn = (block: string) => /^\s+CN=(.*)$/m.exec(block)?.[1] ?? '';
+        assert.equal(cert.subjectCn, cn(subj), file);
+        assert.equal(cert.issuerCn, cn(iss ?? ''), file);
+        opensslChecked++;
+      }
       certs++;
     }
   }
-  console.log(`compared ${hellos} ServerHellos, ${certs} distinct certificates`);
-  assert.ok(hellos >= 40 && certs >= 20, `compared ${hellos} ServerHellos and ${certs} certificates`);
+  console.log(`compared ${hellos} ServerHellos, ${certs} distinct certificates (${opensslChecked} names checked with openssl)`);
+  assert.ok(hellos >= 40 && certs >= 20 && opensslChecked >= 10, `compared ${hellos} ServerHellos and ${certs} certificates`);
 });
 
 void test('consumer on whole real TCP streams, delivered whole and in 1-byte and 7-byte pieces', { skip: needSharedData() || needTshark() }, () => {
-  const file = sharedFile('benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap');
-  const streams = [...new Set(tsharkFields(file, 'tls.handshake.type == 11', ['tcp.stream']).map((r) => Number(r[0])))].slice(0, 3);
+  const file = 'benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap';
+  const streams = [...new Set(tlsRows(file).filter((r) => types(r).includes('11')).map((r) => Number(r['tcp.stream'])))].slice(0, 3);
   assert.ok(streams.length > 0);
+  const all = tcpStreams(sharedFile(file), `tcp.len > 0 && tcp.stream in {${streams.join(',')}}`);
   for (const n of streams) {
-    const chunks = followTcp(file, n);
+    const chunks = all.get(n) ?? [];
     const run = (pieces: typeof chunks) => {
       const s = recordingSink();
       const c = createTlsConsumer(s.sink);
@@ -283,8 +316,7 @@ void test('fast-check: random bytes and mutated hellos never throw, results stay
 });
 
 void test('throughput: ClientHello parsing on repeated real hellos', { skip: needSharedData() || needTshark() }, () => {
-  const rows = tsharkFields(sharedFile('benign/android-alexa-app.pcapng'), 'tls.handshake.type == 1', ['tcp.payload']);
-  const payloads = rows.map((r) => hexBytes(r[0]));
+  const payloads = tlsRows('benign/android-alexa-app.pcapng').filter((r) => types(r).every((t) => t === '1')).map((r) => hexBytes(r['tcp.payload']));
   let bytes = 0;
   let n = 0;
   const c = createTlsConsumer(() => { n++; });
