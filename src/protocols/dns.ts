@@ -357,7 +357,13 @@ export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = 
     accepts(flow, _dir, data) {
       if (flow.proto !== 6 && flow.proto !== 17) return false;
       if (flow.serverPort === 53 || flow.clientPort === 53) return true;
-      if (!contentDetection || flow.proto !== 17) return false;
+      if (!contentDetection) return false;
+      if (flow.proto === 6) {
+        // DNS over TCP on another port: a length prefix that frames a whole DNS message
+        if (data.length < 14) return false;
+        const len = (data[0] << 8) | data[1];
+        return len <= data.length - 2 && looksLikeDns(data.subarray(2, 2 + len));
+      }
       // Ports owned by other consumers never go through the content heuristic; this catches
       // DNS on odd UDP ports (tunnels, alternative resolvers).
       if (OTHER_UDP_PORTS.has(flow.serverPort) || OTHER_UDP_PORTS.has(flow.clientPort)) return false;

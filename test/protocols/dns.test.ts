@@ -130,6 +130,8 @@ void test('accepts: port 53 always, other UDP ports only by content', () => {
   assert.ok(!c.accepts(fakeFlow(17, 5000, 5300), 0, Uint8Array.from(Buffer.from('M-SEARCH * HTTP/1.1\r\n\r\n'))));
   assert.ok(!c.accepts(fakeFlow(17, 5353, 5353), 0, resp));
   assert.ok(looksLikeDns(resp));
+  assert.ok(c.accepts(fakeFlow(6, 5000, 8053), 1, Uint8Array.from([resp.length >> 8, resp.length & 0xff, ...resp])));
+  assert.ok(!c.accepts(fakeFlow(6, 5000, 8053), 0, Uint8Array.from(Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))));
 });
 
 void test('fast-check: random and mutated messages never throw; bounded output', () => {
