@@ -1,0 +1,177 @@
+/**
+ * Redis client commands: RESP arrays of bulk strings (`*3\r\n$3\r\nSET\r\n…`) and inline
+ * commands (`CONFIG SET dir /var/spool/cron\r\n`), from the client direction. Server replies
+ * are checked only for their first byte (+OK / -ERR) so a detector can tell whether the
+ * previous command was accepted.
+ *
+ * Messages (protocol 'redis'): 'command' {command (upper-case), args (at most 16, each at
+ * most 1024 bytes as latin1 text), argCount, truncated}, 'reply' {ok}.
+ *
+ * Bounded: a command larger than 64 KiB (or a bulk longer than that) is skipped without
+ * buffering (counted as 'redis.command-too-long'); never throws.
+ */
+import { ReasonCounter } from '../events/counters.js';
+import type { DirectionValue, FlowView } from '../events/flow.js';
+import { ConsumerVerdict, type ConsumerVerdictValue, type StreamConsumer } from '../events/stream.js';
+import { message, type MessageSink } from './types.js';
+
+export const REDIS_ID = 'redis';
+const MAX_BUFFER = 64 * 1024;
+const MAX_ARGS = 16;
+const MAX_ARG = 1024;
+const MAX_ARRAY = 1024 * 1024;
+
+export interface RedisCommandFields {
+  command: string;
+  args: string[];
+  argCount: number;
+  truncated: boolean;
+}
+
+/** Commands a client sends first (inline form detection without a port). */
+const INLINE_START = /^(?:PING|INFO|AUTH|CONFIG|SET|GET|KEYS|FLUSHALL|FLUSHDB|SLAVEOF|REPLICAOF|MODULE|SAVE|BGSAVE|EVAL|DEL|SCAN|CLIENT|HELLO|SELECT|DBSIZE|SYSTEM\.EXEC|COMMAND)\b/i;
+
+export type RedisParse = { fields: RedisCommandFields; used: number } | { need: true } | { malformed: string };
+
+const latin1 = (b: Uint8Array, s: number, e: number) => Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
+
+function findCrlf(b: Uint8Array, from: number, to: number): number {
+  for (let i = from; i + 1 < to; i++) if (b[i] === 13 && b[i + 1] === 10) return i;
+  return -1;
+}
+
+function readInt(b: Uint8Array, s: number, e: number): number {
+  if (s >= e || e - s > 12) return NaN;
+  let n = 0;
+  let neg = false;
+  let i = s;
+  if (b[i] === 0x2d) { neg = true; i++; }
+  if (i >= e) return NaN;
+  for (; i < e; i++) {
+    const c = b[i] - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return neg ? -n : n;
+}
+
+/** Parse one command at b[0..len). */
+export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
+  if (len === 0) return { need: true };
+  if (b[0] === 0x2a /* * */) {
+    const e = findCrlf(b, 1, len);
+    if (e < 0) return len > 32 ? { malformed: 'redis.bad-array-header' } : { need: true };
+    const n = readInt(b, 1, e);
+    if (!Number.isFinite(n) || n < 0 || n > MAX_ARRAY) return { malformed: 'redis.bad-array-length' };
+    let p = e + 2;
+    const args: string[] = [];
+    let truncated = false;
+    for (let i = 0; i < n; i++) {
+      if (p >= len) return { need: true };
+      if (b[p] !== 0x24 /* $ */) return { malformed: 'redis.expected-bulk' };
+      const he = findCrlf(b, p + 1, len);
+      if (he < 0) return (len - p) > 32 ? { malformed: 'redis.bad-bulk-header' } : { need: true };
+      const bl = readInt(b, p + 1, he);
+      if (!Number.isFinite(bl) || bl < 0) return { malformed: 'redis.bad-bulk-length' };
+      const start = he + 2;
+      if (start + bl + 2 > MAX_BUFFER) return { malformed: 'redis.command-too-long' };
+      if (start + bl + 2 > len) return { need: true };
+      if (args.length < MAX_ARGS + 1) {
+        const end = Math.min(start + bl, start + MAX_ARG);
+        if (bl > MAX_ARG) truncated = true;
+        args.push(latin1(b, start, end));
+      } else truncated = true;
+      p = start + bl + 2;
+    }
+    if (args.length === 0) return { malformed: 'redis.empty-command' };
+    return { fields: { command: args[0].toUpperCase(), args: args.slice(1, MAX_ARGS + 1), argCount: n - 1, truncated }, used: p };
+  }
+  // Inline command: one line, words split on spaces (quotes kept simple: "a b" is one word).
+  let e = -1;
+  for (let i = 0; i < len; i++) if (b[i] === 10) { e = i; break; }
+  if (e < 0) return len >= MAX_BUFFER ? { malformed: 'redis.command-too-long' } : { need: true };
+  const line = latin1(b, 0, e > 0 && b[e - 1] === 13 ? e - 1 : e);
+  const words: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  for (let m = re.exec(line); m && words.length <= MAX_ARGS; m = re.exec(line)) words.push((m[1] ?? m[2] ?? m[3]).slice(0, MAX_ARG));
+  if (words.length === 0) return { fields: { command: '', args: [], argCount: 0, truncated: false }, used: e + 1 };
+  return { fields: { command: words[0].toUpperCase(), args: words.slice(1), argCount: words.length - 1, truncated: words.length > MAX_ARGS }, used: e + 1 };
+}
+
+interface RedisState {
+  buf: Uint8Array;
+  len: number;
+  commands: number;
+  bad: number;
+}
+
+export interface RedisConsumer extends StreamConsumer {
+  readonly malformed: ReasonCounter;
+}
+
+export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[]; malformed?: ReasonCounter } = {}): RedisConsumer {
+  const ports = new Set(opts.ports ?? [6379, 6380, 16379]);
+  const malformed = opts.malformed ?? new ReasonCounter();
+
+  return {
+    id: REDIS_ID,
+    malformed,
+    accepts(flow: FlowView, dir: DirectionValue, data: Uint8Array): boolean {
+      if (flow.proto !== 6) return false;
+      if (ports.has(flow.serverPort)) return true;
+      if (dir !== 0 || data.length < 4) return false;
+      if (data[0] === 0x2a && data[1] >= 0x31 && data[1] <= 0x39) return findCrlf(data, 1, Math.min(data.length, 16)) > 0 && data[findCrlf(data, 1, 16) + 2] === 0x24;
+      return INLINE_START.test(latin1(data, 0, Math.min(data.length, 24)));
+    },
+    onData(flow: FlowView, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
+      let st = flow.userData.get(REDIS_ID) as RedisState | undefined;
+      if (!st) {
+        st = { buf: new Uint8Array(0), len: 0, commands: 0, bad: 0 };
+        flow.userData.set(REDIS_ID, st);
+      }
+      if (dir === 1) {
+        const c = data[0];
+        if (c === 0x2b || c === 0x2d) sink(flow, message(REDIS_ID, 'reply', 1, tsUs, { ok: c === 0x2b, text: latin1(data, 1, Math.min(data.length, 80)).split('\r', 1)[0] }));
+        return ConsumerVerdict.CONTINUE;
+      }
+      // Append (bounded), then parse as many complete commands as there are.
+      if (st.len + data.length > MAX_BUFFER) {
+        malformed.add('redis.command-too-long');
+        st.len = 0;
+        return ++st.bad > 8 ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
+      }
+      if (st.buf.length < st.len + data.length) {
+        const nb = new Uint8Array(Math.min(MAX_BUFFER, Math.max(1024, (st.len + data.length) * 2)));
+        nb.set(st.buf.subarray(0, st.len));
+        st.buf = nb;
+      }
+      st.buf.set(data, st.len);
+      st.len += data.length;
+      for (let guard = 0; guard < 1024 && st.len > 0; guard++) {
+        const r = parseRedisCommand(st.buf, st.len);
+        if ('need' in r) break;
+        if ('malformed' in r) {
+          malformed.add(r.malformed);
+          st.len = 0;
+          return ++st.bad > 8 ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
+        }
+        if (r.fields.command !== '') {
+          st.commands++;
+          sink(flow, message(REDIS_ID, 'command', 0, tsUs, r.fields));
+        }
+        st.buf.copyWithin(0, r.used, st.len);
+        st.len -= r.used;
+      }
+      return ConsumerVerdict.CONTINUE;
+    },
+    onGap(flow: FlowView): ConsumerVerdictValue {
+      const st = flow.userData.get(REDIS_ID) as RedisState | undefined;
+      if (st) st.len = 0;
+      malformed.add('redis.gap');
+      return ConsumerVerdict.CONTINUE;
+    },
+    onEnd(flow: FlowView): void {
+      flow.userData.delete(REDIS_ID);
+    },
+  };
+}
