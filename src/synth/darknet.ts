@@ -425,11 +425,14 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
             erraticPackets++;
             if (rng.chance(0.15)) {
               // land attack: source equals destination, a fresh darknet "source" each time
+              // (bounded tries: a tiny darknet runs out of fresh addresses)
               let key = randomDark();
-              while (taken.has(key)) key = randomDark();
-              src = newSource(key, 'other', undefined, { campaign: 'erratic:src-equals-dst', ttl: 64 - rng.range(6, 24) });
-              ensure(sources.length);
-              dst = key;
+              for (let k = 0; k < 8 && taken.has(key); k++) key = randomDark();
+              if (!taken.has(key)) {
+                src = newSource(key, 'other', undefined, { campaign: 'erratic:src-equals-dst', ttl: 64 - rng.range(6, 24) });
+                ensure(sources.length);
+                dst = key;
+              }
             }
             src.path.dst4 = dst;
             src.path.ipId = rng.int(65536);

@@ -19,6 +19,8 @@ export class Scheduler {
   private seqs: number[] = [];
   private tasks: FlowTask[] = [];
   private seq = 0;
+  /** tasks that have run at least one step; the others are dropped, not started, once stopping */
+  private readonly started = new WeakSet<FlowTask>();
   /** once true, every flow is resumed immediately with STOPPING so that it closes */
   stopping = false;
   steps = 0;
@@ -86,6 +88,11 @@ export class Scheduler {
     while (this.tasks.length > 0 && this.steps < maxSteps) {
       const [want, task] = this.pop();
       this.steps++;
+      if (this.stopping && !this.started.has(task)) {
+        task.return();
+        continue;
+      }
+      this.started.add(task);
       const r = task.next(this.stopping ? STOPPING : want);
       if (!r.done) this.push(r.value, task);
       if (!this.stopping && this.shouldStop()) this.stopping = true;

@@ -41,7 +41,10 @@ export function* xmrigMiner(w: World, d: Device, pool: XmrPool, t: number, lifet
   const end = t + lifetimeUs;
   let lastSent = t;
   let nextJob = t + w.rng.exp(45_000_000);
-  let nextShare = t + w.rng.range(10_000_000, 60_000_000);
+  // low-hashrate devices find shares rarely; XMRig sends keepalived after 60 s of silence
+  const shareGap = (): number => Math.min(180_000_000, 10_000_000 + w.rng.exp(40_000_000));
+  // RandomX needs its dataset first: the first share comes late, so a keepalived precedes it
+  let nextShare = t + 65_000_000 + shareGap();
   while (!w.stopped) {
     const keepalive = lastSent + 60_000_000;
     const next = Math.min(nextJob, nextShare, keepalive);
@@ -57,7 +60,7 @@ export function* xmrigMiner(w: World, d: Device, pool: XmrPool, t: number, lifet
       t = yield* after(t, rtt);
       t = say(SERVER, m.submitResult(sub.id), t, true);
       lastSent = t;
-      nextShare = t + w.rng.range(10_000_000, 60_000_000);
+      nextShare = t + shareGap();
     } else {
       const ka = m.keepalived();
       t = say(CLIENT, ka.msg, t, false);
