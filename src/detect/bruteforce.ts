@@ -1,0 +1,166 @@
+/**
+ * Detector `bruteforce`: one source repeatedly trying to log in to one service — telnet,
+ * SSH, FTP or HTTP basic auth — within a time window. Counts TCP connection attempts to the
+ * login ports (onPacket SYNs) and clear-text login attempts (telnet login_attempt messages,
+ * FTP USER/PASS, HTTP Authorization: Basic), and quotes the credentials when visible.
+ * Credentials from Mirai's public default list are flagged (data/mirai-credentials.ts).
+ *
+ * Device: the source (an infected device brute-forcing others is what we want to find).
+ * Signatures (9100700+): 0 telnet, 1 SSH, 2 FTP, 3 HTTP basic auth, 4 successful telnet
+ * login with a Mirai default credential.
+ */
+import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { FlowView } from '../events/flow.js';
+import { IpProto, TcpFlag, type PacketView } from '../events/packet.js';
+import type { HttpRequestFields } from '../protocols/types.js';
+import type { TelnetLoginAttemptFields } from '../protocols/telnet.js';
+import { Category, LruMap, SidBase, clip, deviceOf } from './common.js';
+import { isMiraiCredential } from './data/mirai-credentials.js';
+
+export const BRUTEFORCE_DETECTOR = 'bruteforce';
+const SID = SidBase.bruteforce;
+
+type Service = 'telnet' | 'ssh' | 'ftp' | 'http';
+const SERVICE_OFFSET: Record<Service, number> = { telnet: 0, ssh: 1, ftp: 2, http: 3 };
+const PORT_SERVICE = new Map<number, Service>([[23, 'telnet'], [2323, 'telnet'], [22, 'ssh'], [2222, 'ssh'], [21, 'ftp']]);
+const MAX_CREDS = 10;
+
+export interface BruteforceOptions {
+  windowUs?: number;
+  /** Connection attempts to one login service of one host within the window. */
+  connectionThreshold?: number;
+  /** Clear-text login attempts within the window. */
+  attemptThreshold?: number;
+  maxPairs?: number;
+}
+
+interface PairState {
+  service: Service;
+  srcIp: string;
+  srcMac: string;
+  dstIp: string;
+  dstPort: number;
+  windowStart: number;
+  connections: number;
+  attempts: number;
+  failures: number;
+  creds: string[];
+  mirai: number;
+  success: string;
+  lastAlertUs: number;
+  ftpUser: string;
+}
+
+function ip4(n: number): string {
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector {
+  const windowUs = opts.windowUs ?? 300_000_000;
+  const connThreshold = opts.connectionThreshold ?? 10;
+  const attemptThreshold = opts.attemptThreshold ?? 5;
+  const pairs = new LruMap<string, PairState>(opts.maxPairs ?? 20000);
+
+  function pairFor(service: Service, srcIp: string, srcMac: string, dstIp: string, dstPort: number, tsUs: number): PairState {
+    const key = `${service}|${srcIp}|${dstIp}|${dstPort}`;
+    let p = pairs.get(key);
+    if (!p) {
+      p = { service, srcIp, srcMac, dstIp, dstPort, windowStart: tsUs, connections: 0, attempts: 0, failures: 0, creds: [], mirai: 0, success: '', lastAlertUs: -Infinity, ftpUser: '' };
+      pairs.set(key, p);
+    }
+    if (tsUs - p.windowStart > windowUs && tsUs - p.lastAlertUs > windowUs) {
+      p.windowStart = tsUs;
+      p.connections = p.attempts = p.failures = p.mirai = 0;
+      p.creds = [];
+    }
+    return p;
+  }
+
+  function note(p: PairState, user: string, pass: string): void {
+    p.attempts++;
+    const c = `${clip(user, 40)}:${clip(pass, 40)}`;
+    if (p.creds.length < MAX_CREDS && !p.creds.includes(c)) p.creds.push(c);
+    if (p.service === 'telnet' && isMiraiCredential(user, pass)) p.mirai++;
+  }
+
+  function check(p: PairState, flow: FlowView | null, tsUs: number, ctx: DetectorContext): void {
+    if (tsUs - p.lastAlertUs < windowUs) return;
+    if (p.connections < connThreshold && p.attempts < attemptThreshold) return;
+    p.lastAlertUs = tsUs;
+    const what = { telnet: 'telnet', ssh: 'SSH', ftp: 'FTP', http: 'HTTP basic-auth' }[p.service];
+    const evidence: Record<string, unknown> = {
+      service: p.service, target: `${p.dstIp}:${p.dstPort}`, windowS: Math.round(windowUs / 1e6), connections: p.connections, loginAttempts: p.attempts,
+      ...(p.failures ? { failedLogins: p.failures } : {}), ...(p.creds.length ? { credentials: p.creds } : {}),
+      ...(p.mirai ? { miraiDefaultCredentials: p.mirai, note: "credentials match Mirai's public default list" } : {}),
+      ...(p.success ? { successfulLogin: p.success } : {}),
+    };
+    const a: AlertInput = {
+      detector: BRUTEFORCE_DETECTOR, signatureId: SID + SERVICE_OFFSET[p.service],
+      signature: `MINEWATCH BRUTEFORCE ${what} login brute force from ${p.srcIp} to ${p.dstIp}:${p.dstPort}${p.mirai ? ' (Mirai default credentials)' : ''}`,
+      category: Category.ADMIN_GAIN, severity: p.mirai || p.success ? 1 : 2, evidence,
+      device: p.srcMac ? { mac: p.srcMac, ip: p.srcIp, id: p.srcMac } : { ip: p.srcIp, id: p.srcIp },
+      srcIp: p.srcIp, destIp: p.dstIp, destPort: p.dstPort, proto: 'TCP', tsUs,
+      dedupKey: `${BRUTEFORCE_DETECTOR}:${p.service}:${p.srcIp}:${p.dstIp}`,
+    };
+    ctx.emit(flow, a);
+  }
+
+  return {
+    id: BRUTEFORCE_DETECTOR,
+    onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
+      if (pkt.proto !== IpProto.TCP) return;
+      const service = PORT_SERVICE.get(pkt.dstPort);
+      if (service === undefined) return;
+      const isSyn = (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
+      const ftpCmd = service === 'ftp' && pkt.payloadLength > 5 && pkt.payloadLength < 256;
+      if (!isSyn && !ftpCmd) return;
+      const srcIp = flow ? flow.clientIp : pkt.ipVersion === 4 ? ip4(pkt.src4) : '';
+      const dstIp = flow ? flow.serverIp : pkt.ipVersion === 4 ? ip4(pkt.dst4) : '';
+      if (!srcIp || !dstIp) return;
+      const p = pairFor(service, srcIp, flow?.clientMac ?? '', dstIp, pkt.dstPort, pkt.tsUs);
+      if (isSyn) p.connections++;
+      else {
+        const o = pkt.payloadOffset;
+        const b = pkt.buf;
+        if (o + pkt.payloadLength > b.length) return;
+        const head = String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]).toUpperCase();
+        if (head !== 'USER ' && head !== 'PASS ') return;
+        const arg = Buffer.from(b.buffer, b.byteOffset + o + 5, pkt.payloadLength - 5).toString('latin1').replace(/\r?\n$/, '');
+        if (head === 'USER ') p.ftpUser = arg;
+        else note(p, p.ftpUser, arg);
+      }
+      check(p, flow, pkt.tsUs, ctx);
+    },
+    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+      if (msg.protocol === 'telnet' && msg.kind === 'login_attempt') {
+        const f = msg.fields as unknown as TelnetLoginAttemptFields;
+        const p = pairFor('telnet', flow.clientIp, flow.clientMac, flow.serverIp, flow.serverPort, msg.tsUs);
+        note(p, f.username, f.password);
+        if (f.success === false) p.failures++;
+        if (f.success === true && isMiraiCredential(f.username, f.password)) {
+          p.success = `${clip(f.username, 40)}:${clip(f.password, 40)}`;
+          ctx.emit(flow, {
+            detector: BRUTEFORCE_DETECTOR, signatureId: SID + 4,
+            signature: `MINEWATCH BRUTEFORCE successful telnet login to ${flow.serverIp} with Mirai default credential ${p.success}`,
+            category: Category.ADMIN_GAIN, severity: 1,
+            evidence: { username: f.username, password: f.password, attemptsBefore: p.attempts - 1, target: `${flow.serverIp}:${flow.serverPort}`, note: "credential is on Mirai's public default list: the target device is likely compromised" },
+            // The device that now needs cleaning is the one logged into.
+            device: deviceOf(flow, 1), appProto: 'telnet', dedupKey: `${BRUTEFORCE_DETECTOR}:mirai-success`,
+          });
+        } else if (f.success === true) p.success = `${clip(f.username, 40)}:${clip(f.password, 40)}`;
+        check(p, flow, msg.tsUs, ctx);
+        return;
+      }
+      if (msg.protocol === 'http' && msg.kind === 'request') {
+        const h = msg.fields as unknown as HttpRequestFields;
+        const auth = Array.isArray(h.headers) ? h.headers.find(([k]) => k.toLowerCase() === 'authorization') : undefined;
+        if (!auth || !/^basic\s+/i.test(auth[1])) return;
+        const decoded = Buffer.from(auth[1].replace(/^basic\s+/i, '').trim().slice(0, 512), 'base64').toString('latin1');
+        const colon = decoded.indexOf(':');
+        const p = pairFor('http', flow.clientIp, flow.clientMac, flow.serverIp, flow.serverPort, msg.tsUs);
+        note(p, colon >= 0 ? decoded.slice(0, colon) : decoded, colon >= 0 ? decoded.slice(colon + 1) : '');
+        check(p, flow, msg.tsUs, ctx);
+      }
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createBruteforceDetector } from '../../src/detect/bruteforce.js';
+import { isMiraiCredential, MIRAI_CREDENTIALS } from '../../src/detect/data/mirai-credentials.js';
+import { createPacketView } from '../../src/events/packet.js';
+import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { fakeFlow, msg, needTshark, recordingContext, tsharkPackets } from './fixtures.js';
+
+void test('bruteforce: telnet attempts with Mirai credentials, then a success on the victim', () => {
+  const det = createBruteforceDetector();
+  const ctx = recordingContext();
+  const creds: [string, string, boolean][] = [['root', 'xc3511', false], ['root', 'vizxv', false], ['admin', 'admin', false], ['root', '888888', false], ['support', 'support', false], ['root', 'default', true]];
+  let t = 1_700_000_000_000_000;
+  for (const [u, p, ok] of creds) {
+    const flow = fakeFlow({ clientIp: '192.168.1.50', serverIp: '192.168.1.77', serverPort: 23, serverMac: '02:00:00:00:00:77' });
+    det.onMessage!(msg('telnet', 'login_attempt', { username: u, password: p, success: ok }, 0, (t += 2e6)), flow, ctx);
+  }
+  const brute = ctx.alerts.filter((a) => a.alert.signatureId === 9100700);
+  assert.equal(brute.length, 1);
+  assert.equal(brute[0].alert.severity, 1);
+  assert.equal(brute[0].alert.evidence.miraiDefaultCredentials, 5);
+  assert.deepEqual((brute[0].alert.evidence.credentials as string[]).slice(0, 2), ['root:xc3511', 'root:vizxv']);
+  assert.equal(brute[0].alert.device?.ip, '192.168.1.50');
+  const success = ctx.alerts.filter((a) => a.alert.signatureId === 9100704);
+  assert.equal(success.length, 1);
+  assert.equal(success[0].alert.device?.ip, '192.168.1.77');
+});
+
+void test('bruteforce: SSH connection storm from one source; a few connections are fine', () => {
+  const det = createBruteforceDetector();
+  const ctx = recordingContext();
+  const p = createPacketView();
+  Object.assign(p, { ipVersion: 4, proto: 6, tcpFlags: 0x02, dstPort: 22, src4: 0xc0a8010a, dst4: 0xc0a80105 });
+  for (let i = 0; i < 4; i++) { p.tsUs = 1e15 + i * 1e6; det.onPacket!(p, null, ctx); }
+  assert.equal(ctx.alerts.length, 0);
+  for (let i = 4; i < 30; i++) { p.tsUs = 1e15 + i * 1e6; det.onPacket!(p, null, ctx); }
+  assert.equal(ctx.alerts.length, 1);
+  assert.equal(ctx.alerts[0].alert.signatureId, 9100701);
+  assert.equal(ctx.alerts[0].alert.srcIp, '192.168.1.10');
+  assert.equal(ctx.alerts[0].alert.evidence.connections, 10);
+});
+
+void test('bruteforce: HTTP basic auth guessing and FTP USER/PASS', () => {
+  const det = createBruteforceDetector();
+  const ctx = recordingContext();
+  const flow = fakeFlow({ serverPort: 80 });
+  for (const pw of ['admin', '1234', 'password', 'admin123', 'root']) {
+    det.onMessage!(msg('http', 'request', { method: 'GET', uri: '/', host: 'cam', userAgent: 'x', version: 'HTTP/1.1', headers: [['Authorization', `Basic ${Buffer.from(`admin:${pw}`).toString('base64')}`]], body: new Uint8Array(0), websocketUpgrade: false }), flow, ctx);
+  }
+  assert.equal(ctx.alerts.length, 1);
+  assert.equal(ctx.alerts[0].alert.signatureId, 9100703);
+  assert.ok((ctx.alerts[0].alert.evidence.credentials as string[]).includes('admin:password'));
+  const ftp = createBruteforceDetector();
+  const c2 = recordingContext();
+  const f2 = fakeFlow({ serverPort: 21 });
+  const pkt = createPacketView();
+  Object.assign(pkt, { ipVersion: 4, proto: 6, tcpFlags: 0x18, dstPort: 21, payloadOffset: 0 });
+  for (let i = 0; i < 5; i++) {
+    for (const line of ['USER anonymous\r\n', `PASS guess${i}\r\n`]) {
+      pkt.buf = new TextEncoder().encode(line);
+      pkt.payloadLength = pkt.buf.length;
+      pkt.tsUs = 1e15 + i * 1e6;
+      ftp.onPacket!(pkt, f2, c2);
+    }
+  }
+  assert.equal(c2.alerts.length, 1);
+  assert.equal(c2.alerts[0].alert.signatureId, 9100702);
+  assert.ok((c2.alerts[0].alert.evidence.credentials as string[]).includes('anonymous:guess4'));
+});
+
+void test('bruteforce: Hide-and-Seek telnet scanning hits each host once: scanning, not brute force', { skip: needSharedData() || needTshark() }, () => {
+  const det = createBruteforceDetector();
+  const ctx = recordingContext();
+  for (const p of tsharkPackets(sharedFile('iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap'))) det.onPacket!(p, null, ctx);
+  assert.equal(ctx.alerts.length, 0);
+});
+
+void test('bruteforce: Mirai credential list', () => {
+  assert.ok(MIRAI_CREDENTIALS.length >= 60);
+  assert.ok(isMiraiCredential('root', 'xc3511'));
+  assert.ok(isMiraiCredential('admin', ''));
+  assert.ok(!isMiraiCredential('root', 'correct horse battery staple'));
+});
