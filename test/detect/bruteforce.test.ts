@@ -76,7 +76,8 @@ void test('bruteforce: Hide-and-Seek telnet scanning hits each host once: scanni
 });
 
 void test('bruteforce: Mirai credential list', () => {
-  assert.ok(MIRAI_CREDENTIALS.length >= 60);
+  assert.equal(MIRAI_CREDENTIALS.length, 61);
+  assert.ok(isMiraiCredential('admin', '4321'));
   assert.ok(isMiraiCredential('root', 'xc3511'));
   assert.ok(isMiraiCredential('admin', ''));
   assert.ok(!isMiraiCredential('root', 'correct horse battery staple'));

@@ -1,7 +1,9 @@
 /**
- * Mirai's default-credential dictionary: the 62 user/password pairs its scanner tries,
- * from the public source release (jgamblin/Mirai-Source-Code, mirai/bot/scanner.c,
- * `add_auth_entry` calls; the file stores them XOR-obfuscated, listed here in clear).
+ * Mirai's default-credential dictionary: the user/password pairs its scanner tries, from
+ * the public source release (jgamblin/Mirai-Source-Code, mirai/bot/scanner.c,
+ * `add_auth_entry` calls, stored there XOR-obfuscated with 0x22; listed here decoded). The
+ * source has 62 entries; guest:12345 appears twice, so 61 distinct pairs. Note its comments
+ * say admin/1234 twice, but the second entry's bytes decode to admin/4321.
  * Used to flag telnet brute force that matches Mirai's list.
  */
 export const MIRAI_CREDENTIALS: readonly (readonly [string, string])[] = [
@@ -16,7 +18,7 @@ export const MIRAI_CREDENTIALS: readonly (readonly [string, string])[] = [
   ['root', 'hi3518'], ['root', 'jvbzd'], ['root', 'anko'], ['root', 'zlxx.'], ['root', '7ujMko0vizxv'],
   ['root', '7ujMko0admin'], ['root', 'system'], ['root', 'ikwb'], ['root', 'dreambox'], ['root', 'user'],
   ['root', 'realtek'], ['root', '00000000'], ['admin', '1111111'], ['admin', '1234'], ['admin', '12345'],
-  ['admin', '54321'], ['admin', '123456'], ['admin', '7ujMko0admin'], ['admin', 'pass'], ['admin', 'meinsm'],
+  ['admin', '54321'], ['admin', '123456'], ['admin', '7ujMko0admin'], ['admin', '4321'], ['admin', 'pass'], ['admin', 'meinsm'],
   ['tech', 'tech'], ['mother', 'fucker'],
 ];
 
