@@ -76,7 +76,7 @@ export async function generateMixed(opts: MixedOptions, outFile: string): Promis
     : { unit: 'bytes', target: opts.sizeBytes ?? 50e6, inflight: 0 };
   const used = (): number => (budget.unit === 'bytes' ? sink.bytes : sink.packets);
   const scheduler = new Scheduler(() => used() >= budget.target);
-  const w = new World({ rng, sink, scheduler, deviceCount: opts.devices ?? rng.range(20, 50), startUs: opts.startUs });
+  const w = new World({ rng, sink, scheduler, deviceCount: opts.devices ?? rng.range(20, 50) });
   const browsing = browsers(w);
   // the infected devices: IoT and always-on boxes are the usual victims
   const minerCandidates = w.devices.filter((d) => d.kind === 'camera' || d.kind === 'nas' || d.kind === 'iot' || d.kind === 'pc');

@@ -36,7 +36,7 @@ export async function generateSample(opts: SampleOptions, outFile: string): Prom
   const rng = new Rng(opts.seed);
   const sink = new PcapEmitter(outFile);
   const scheduler = new Scheduler();
-  const w = new World({ rng, sink, scheduler, deviceCount: 0, startUs: opts.startUs });
+  const w = new World({ rng, sink, scheduler, deviceCount: 0 });
   const used = new Set<number>();
   const laptop = w.addDevice('pc', used);
   const phone = w.addDevice('phone', used);

@@ -3,7 +3,7 @@
  * gateway that is also their DNS resolver, Internet services with stable addresses, and the
  * ground-truth flow records every flow writes.
  */
-import { FrameBuilder, Path, TcpSession, type FrameSink } from './packet-builder.js';
+import { FrameBuilder, Path, TcpSession, udpExchange, type FrameSink } from './packet-builder.js';
 import { dnsQuery, dnsResponse, QTYPE_A, QTYPE_AAAA, QTYPE_CNAME, type DnsRecord } from './content/dns.js';
 import type { TlsClientProfile } from './content/tls.js';
 import { USER_AGENTS } from './content/http.js';
@@ -77,7 +77,7 @@ export interface WorldOptions {
   sink: FrameSink;
   scheduler: Scheduler;
   deviceCount: number;
-  startUs: number;
+  /** the /24 the devices live in (default 192.168.1.0) */
   subnet?: string;
 }
 
@@ -182,13 +182,7 @@ export class World {
       const c2s = new Path(d.mac, this.gatewayMac, d.ip, this.gatewayIp, 64);
       const s2c = c2s.reverse(64);
       const truth = this.record('udp', d, sport, this.gatewayIp, 53, t, 'dns', { host: name });
-      const f1 = this.fb.udp(c2s, sport, 53, q, 0, q.length);
-      this.sink.emit(t, f1);
-      truth.packets++; truth.bytes += f1.length;
-      const tr = t + resolverRtt;
-      const f2 = this.fb.udp(s2c, 53, sport, r, 0, r.length);
-      this.sink.emit(tr, f2);
-      truth.packets++; truth.bytes += f2.length;
+      const tr = udpExchange(this.sink, this.fb, c2s, s2c, sport, 53, q, r, t, resolverRtt, truth);
       truth.endUs = tr;
       if (tr > tEnd) tEnd = tr;
       t += this.rng.range(50, 400);
