@@ -52,6 +52,7 @@ export interface MatcherBenchResult {
   packetsPerSec: number;
   runs: number;
   buildMs: number;
+  /** Aho-Corasick states (0 when all patterns went to Wu-Manber) and prefilter table bytes. */
   automatonStates: number;
   automatonBytes: number;
   candidatesPerRun: number;
@@ -133,5 +134,5 @@ export function benchMatcher(ruleCount: number, options: { totalBytes?: number; 
 }
 
 export function formatBenchRow(r: MatcherBenchResult): string {
-  return `rules=${r.rules} packets=${r.packets} MB=${(r.bytes / 1e6).toFixed(1)} → ${r.mbPerSec.toFixed(0)} MB/s, ${(r.packetsPerSec / 1e3).toFixed(0)}k pkt/s (build ${r.buildMs.toFixed(0)} ms, ${r.automatonStates} states, ${(r.automatonBytes / 1e6).toFixed(1)} MB tables, ${r.candidatesPerRun.toFixed(0)} candidates, ${r.hitsPerRun} hits per run)`;
+  return `rules=${r.rules} packets=${r.packets} MB=${(r.bytes / 1e6).toFixed(1)} → ${r.mbPerSec.toFixed(0)} MB/s, ${(r.packetsPerSec / 1e3).toFixed(0)}k pkt/s (build ${r.buildMs.toFixed(0)} ms, ${r.automatonStates} AC states, ${(r.automatonBytes / 1e6).toFixed(1)} MB tables, ${r.candidatesPerRun.toFixed(0)} candidates, ${r.hitsPerRun} hits per run)`;
 }

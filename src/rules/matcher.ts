@@ -1,5 +1,6 @@
 /**
- * Rule evaluation: a per-context, per-buffer Aho-Corasick prefilter over each rule's fast
+ * Rule evaluation: a per-context, per-buffer multi-pattern prefilter (Wu-Manber for long,
+ * Aho-Corasick for short patterns) over each rule's fast
  * pattern, then full evaluation of the candidates only (header, flow, content with
  * offset/depth/distance/within and backtracking, pcre, sizes, flowbits, thresholds).
  *
@@ -7,7 +8,8 @@
  * engine is its own prefilter sink (no closures per call), candidate marking uses a
  * generation stamp instead of clearing arrays. Objects are created only for matches.
  */
-import { AhoCorasick, ASCII_LOWER, type AcSink } from './aho-corasick.js';
+import { ASCII_LOWER, type AcSink } from './aho-corasick.js';
+import { MultiPatternMatcher } from './multi-pattern.js';
 import {
   BUFFER_ID, BUFFER_NAMES, sizeMatches,
   type BufferName, type ContentOp, type MatchOp, type Rule, type RuleContext,
@@ -59,7 +61,7 @@ const APP_PORTS: Record<string, number[]> = {
 
 interface ContextTable {
   /** Per buffer id: automaton over fast patterns and, per pattern id, rule indices. */
-  ac: (AhoCorasick | null)[];
+  ac: (MultiPatternMatcher | null)[];
   patternRules: (Int32Array[] | null)[];
   /** Rules without a usable fast pattern: always candidates in this context. */
   always: Int32Array;
@@ -154,7 +156,7 @@ export class RuleEngine implements AcSink {
         used,
       };
       for (const [id, pb] of perBuffer) {
-        table.ac[id] = new AhoCorasick(pb.patterns);
+        table.ac[id] = new MultiPatternMatcher(pb.patterns);
         table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
       }
       this.tables.set(ctx, table);

@@ -18,7 +18,7 @@ test('benchMatcher runs prefilter + match and finds the planted contents', () =>
   assert.equal(res.rules, 300);
   assert.ok(res.bytes > 1_900_000);
   assert.ok(res.hitsPerRun > 0, 'planted rule contents are found');
-  assert.ok(res.automatonStates > 300);
+  assert.ok(res.automatonBytes > 0, 'a prefilter was built');
   assert.ok(res.mbPerSec > 0);
   const none = benchMatcher(0, { totalBytes: 500_000, runs: 1, warmup: 0 });
   assert.equal(none.hitsPerRun, 0);

@@ -1,0 +1,87 @@
+/**
+ * Wu-Manber multi-pattern search with 3-byte blocks: a shift table lets the scan jump up to
+ * m-2 bytes at a time (m = shortest pattern length, capped at 16) over bytes that cannot end
+ * the m-byte prefix of any pattern — most of encrypted or unrelated traffic. Case-folded
+ * tables, byte-exact verification (nocase honoured), so results equal a naive search.
+ */
+import { ASCII_LOWER, type AcPattern, type AcSink } from './aho-corasick.js';
+
+const BLOCK = 3;
+const TABLE_BITS = 16;
+const MASK = (1 << TABLE_BITS) - 1;
+
+function hash3(a: number, b: number, c: number): number {
+  return ((a << 10) ^ (b << 5) ^ c ^ (a >>> 3) * 131) & MASK;
+}
+
+export class WuManber {
+  readonly patternCount: number;
+  /** Window length: the shortest pattern, at most 16. */
+  readonly m: number;
+  private readonly shift: Uint8Array;
+  /** CSR buckets of pattern ids whose m-prefix ends with a block hashing here. */
+  private readonly bucketStart: Int32Array;
+  private readonly bucketIds: Int32Array;
+  private readonly patterns: AcPattern[];
+
+  constructor(patterns: readonly AcPattern[]) {
+    this.patterns = patterns.map((p) => ({ bytes: p.bytes, nocase: p.nocase }));
+    this.patternCount = patterns.length;
+    let m = 16;
+    for (const p of patterns) m = Math.min(m, p.bytes.length);
+    if (m < BLOCK) throw new RangeError(`Wu-Manber needs patterns of at least ${BLOCK} bytes`);
+    this.m = m;
+    const maxShift = m - BLOCK + 1;
+    const shift = new Uint8Array(MASK + 1).fill(maxShift);
+    const counts = new Int32Array(MASK + 2);
+    const lastHash = new Int32Array(patterns.length);
+    patterns.forEach((p, id) => {
+      const b = p.bytes;
+      for (let j = BLOCK - 1; j < m; j++) {
+        const h = hash3(ASCII_LOWER[b[j - 2]], ASCII_LOWER[b[j - 1]], ASCII_LOWER[b[j]]);
+        const s = m - 1 - j;
+        if (s < shift[h]) shift[h] = s;
+        if (s === 0) { lastHash[id] = h; counts[h + 1]++; }
+      }
+    });
+    for (let h = 0; h <= MASK; h++) counts[h + 1] += counts[h];
+    const ids = new Int32Array(patterns.length);
+    const fill = counts.slice(0, MASK + 1);
+    for (let id = 0; id < patterns.length; id++) ids[fill[lastHash[id]]++] = id;
+    this.shift = shift;
+    this.bucketStart = counts;
+    this.bucketIds = ids;
+  }
+
+  scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
+    const shift = this.shift;
+    const m = this.m;
+    let i = start + m - 1;
+    while (i < end) {
+      const h = hash3(ASCII_LOWER[buf[i - 2]], ASCII_LOWER[buf[i - 1]], ASCII_LOWER[buf[i]]);
+      const s = shift[h];
+      if (s !== 0) { i += s; continue; }
+      const from = i - m + 1;
+      for (let k = this.bucketStart[h], ke = this.bucketStart[h + 1]; k < ke; k++) {
+        const id = this.bucketIds[k];
+        const len = this.patterns[id].bytes.length;
+        if (from + len <= end && this.verify(id, buf, from) && !sink.onMatch(id, from + len)) return;
+      }
+      i++;
+    }
+  }
+
+  private verify(id: number, buf: Uint8Array, from: number): boolean {
+    const p = this.patterns[id].bytes;
+    if (this.patterns[id].nocase) {
+      for (let i = 0; i < p.length; i++) if (ASCII_LOWER[buf[from + i]] !== ASCII_LOWER[p[i]]) return false;
+    } else {
+      for (let i = 0; i < p.length; i++) if (buf[from + i] !== p[i]) return false;
+    }
+    return true;
+  }
+
+  get memoryBytes(): number {
+    return this.shift.byteLength + this.bucketStart.byteLength + this.bucketIds.byteLength;
+  }
+}

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { ASCII_LOWER } from '../../src/rules/aho-corasick.js';
+import { WuManber } from '../../src/rules/wu-manber.js';
+import { MultiPatternMatcher } from '../../src/rules/multi-pattern.js';
+
+type P = { bytes: Uint8Array; nocase: boolean };
+function naive(patterns: P[], hay: Uint8Array): string[] {
+  const out: string[] = [];
+  patterns.forEach((p, id) => {
+    for (let i = 0; i + p.bytes.length <= hay.length; i++) {
+      let ok = true;
+      for (let j = 0; j < p.bytes.length && ok; j++) ok = p.nocase ? ASCII_LOWER[hay[i + j]] === ASCII_LOWER[p.bytes[j]] : hay[i + j] === p.bytes[j];
+      if (ok) out.push(`${id}@${i + p.bytes.length}`);
+    }
+  });
+  return out.sort();
+}
+const ALPHA = [0x41, 0x61, 0x42, 0x62, 0x00, 0xff, 0x2e];
+const bytesArb = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((a) => a.map((x) => ALPHA[x % ALPHA.length]));
+
+test('property: Wu-Manber equals naive search (overlaps, nocase, binary)', () => {
+  fc.assert(fc.property(
+    fc.array(fc.record({ bytes: bytesArb(3, 9), nocase: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+    bytesArb(0, 300),
+    (patterns, hay) => {
+      const wm = new WuManber(patterns);
+      const got: string[] = [];
+      wm.scan(hay, 0, hay.length, { onMatch: (id, end) => { got.push(`${id}@${end}`); return true; } });
+      assert.deepEqual(got.sort(), naive(patterns, hay));
+    },
+  ), { numRuns: 500 });
+});
+
+test('property: hybrid matcher (Wu-Manber + Aho-Corasick) equals naive search with the callers ids', () => {
+  fc.assert(fc.property(
+    fc.array(fc.record({ bytes: bytesArb(1, 10), nocase: fc.boolean() }), { minLength: 1, maxLength: 25 }),
+    bytesArb(0, 300),
+    fc.integer({ min: 3, max: 8 }),
+    (patterns, hay, minLongLength) => {
+      const m = new MultiPatternMatcher(patterns, { minLongLength });
+      assert.deepEqual(m.findAll(hay).map(([id, end]) => `${id}@${end}`).sort(), naive(patterns, hay));
+    },
+  ), { numRuns: 500 });
+});
+
+test('scan bounds: matches never extend past end or before start', () => {
+  const wm = new WuManber([{ bytes: Buffer.from('abcdef'), nocase: false }]);
+  const hay = Buffer.from('abcdefabcdef');
+  const got: number[] = [];
+  wm.scan(hay, 1, 11, { onMatch: (_id, end) => { got.push(end); return true; } });
+  assert.deepEqual(got, []);
+  wm.scan(hay, 0, 12, { onMatch: (_id, end) => { got.push(end); return true; } });
+  assert.deepEqual(got, [6, 12]);
+  assert.throws(() => new WuManber([{ bytes: Buffer.from('ab'), nocase: false }]), RangeError);
+});
