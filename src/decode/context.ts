@@ -28,6 +28,16 @@ export function markMalformed(ctx: DecodeContext, pkt: PacketView, reason: strin
   ctx.malformed.add(reason);
 }
 
+/**
+ * Ends decoding at offset `at` with an empty payload and records the reason. Layers set
+ * the payload only when they stop (not up front) to keep stores off the common path.
+ */
+export function stopMalformed(ctx: DecodeContext, pkt: PacketView, at: number, reason: string): void {
+  pkt.payloadOffset = at;
+  pkt.payloadLength = 0;
+  markMalformed(ctx, pkt, reason);
+}
+
 /** Big-endian 16-bit read. Callers guarantee off + 1 < end. */
 export function be16(buf: Uint8Array, off: number): number {
   return (buf[off] << 8) | buf[off + 1];

@@ -33,7 +33,14 @@ export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number,
   pkt.macDstOffset = off;
   pkt.macSrcOffset = off + 6;
   pkt.layers |= 1 /* Layer.L2 */;
-  decodeEtherType(ctx, pkt, be16(pkt.buf, off + 12), off + ETHERNET_HEADER, end);
+  const type = be16(pkt.buf, off + 12);
+  if (type === 0x0800) {
+    // Untagged IPv4, by far the most common frame: skip the generic dispatch.
+    pkt.etherType = type;
+    decodeIpv4(ctx, pkt, off + ETHERNET_HEADER, end);
+    return;
+  }
+  decodeEtherType(ctx, pkt, type, off + ETHERNET_HEADER, end);
 }
 
 /** Decodes what follows an EtherType field (after Ethernet, Linux SLL/SLL2). */

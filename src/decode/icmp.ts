@@ -1,23 +1,21 @@
 /** ICMP for IPv4 (RFC 792): type and code; error messages quote the offending packet. */
 import type { PacketView } from '../events/packet.js';
-import { markMalformed, type DecodeContext } from './context.js';
+import { stopMalformed, type DecodeContext } from './context.js';
 import { icmpv6QuotedOffset } from './icmpv6.js';
 
 const ICMP_HEADER = 8;
 
 export function decodeIcmp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   pkt.l4Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < 4) {
-    markMalformed(ctx, pkt, 'icmp.truncated');
+    stopMalformed(ctx, pkt, end, 'icmp.truncated');
     return;
   }
   pkt.icmpType = pkt.buf[off];
   pkt.icmpCode = pkt.buf[off + 1];
   pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < ICMP_HEADER) {
-    markMalformed(ctx, pkt, 'icmp.truncated');
+    stopMalformed(ctx, pkt, end, 'icmp.truncated');
     return;
   }
   pkt.payloadOffset = off + ICMP_HEADER;

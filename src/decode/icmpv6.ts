@@ -1,22 +1,20 @@
 /** ICMPv6 (RFC 4443): type and code; error messages quote the offending IPv6 packet. */
 import type { PacketView } from '../events/packet.js';
-import { markMalformed, type DecodeContext } from './context.js';
+import { stopMalformed, type DecodeContext } from './context.js';
 
 const ICMPV6_HEADER = 8;
 
 export function decodeIcmpv6(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   pkt.l4Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < 4) {
-    markMalformed(ctx, pkt, 'icmpv6.truncated');
+    stopMalformed(ctx, pkt, end, 'icmpv6.truncated');
     return;
   }
   pkt.icmpType = pkt.buf[off];
   pkt.icmpCode = pkt.buf[off + 1];
   pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < ICMPV6_HEADER) {
-    markMalformed(ctx, pkt, 'icmpv6.truncated');
+    stopMalformed(ctx, pkt, end, 'icmpv6.truncated');
     return;
   }
   pkt.payloadOffset = off + ICMPV6_HEADER;

@@ -3,29 +3,28 @@
  * padding is stripped, snaplen-cut packets are decoded as far as bytes exist.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { be16, be32, markMalformed, stopMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
+import { decodeTcp } from './tcp.js';
 
 const IPV4_MIN_HEADER = 20;
 
 export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   const buf = pkt.buf;
   pkt.l3Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < IPV4_MIN_HEADER) {
-    markMalformed(ctx, pkt, 'ipv4.truncated');
+    stopMalformed(ctx, pkt, end, 'ipv4.truncated');
     return;
   }
   const versionIhl = buf[off];
   if (versionIhl >> 4 !== 4) {
-    markMalformed(ctx, pkt, 'ipv4.bad-version');
+    stopMalformed(ctx, pkt, end, 'ipv4.bad-version');
     return;
   }
   const headerLen = (versionIhl & 0x0f) << 2;
   if (headerLen < IPV4_MIN_HEADER) {
-    markMalformed(ctx, pkt, 'ipv4.bad-ihl');
+    stopMalformed(ctx, pkt, end, 'ipv4.bad-ihl');
     return;
   }
   let totalLen = be16(buf, off + 2);
@@ -45,11 +44,11 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
   pkt.dst4 = be32(buf, off + 16);
   pkt.layers |= 4 /* Layer.IP */;
   if (totalLen < headerLen) {
-    markMalformed(ctx, pkt, 'ipv4.bad-total-length');
+    stopMalformed(ctx, pkt, end, 'ipv4.bad-total-length');
     return;
   }
   if (off + headerLen > end) {
-    markMalformed(ctx, pkt, 'ipv4.truncated');
+    stopMalformed(ctx, pkt, end, 'ipv4.truncated');
     return;
   }
   let ipEnd = off + totalLen;
@@ -66,7 +65,8 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
     decodeIpv4Fragment(ctx, pkt, off, headerLen, ipEnd, fragOffset, moreFragments);
     return;
   }
-  decodeIpPayload(ctx, pkt, proto, off + headerLen, ipEnd);
+  if (proto === 6) decodeTcp(ctx, pkt, off + headerLen, ipEnd); // the common case without the dispatch
+  else decodeIpPayload(ctx, pkt, proto, off + headerLen, ipEnd);
 }
 
 function decodeIpv4Fragment(

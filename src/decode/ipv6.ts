@@ -4,7 +4,7 @@
  * that a hostile packet cannot make the walk long.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { be16, be32, markMalformed, stopMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
 
@@ -29,14 +29,12 @@ export function ip6Fold(buf: Uint8Array, off: number): number {
 export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   const buf = pkt.buf;
   pkt.l3Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < IPV6_HEADER) {
-    markMalformed(ctx, pkt, 'ipv6.truncated');
+    stopMalformed(ctx, pkt, end, 'ipv6.truncated');
     return;
   }
   if (buf[off] >> 4 !== 6) {
-    markMalformed(ctx, pkt, 'ipv6.bad-version');
+    stopMalformed(ctx, pkt, end, 'ipv6.bad-version');
     return;
   }
   const payloadLen = be16(buf, off + 4);

@@ -3,7 +3,7 @@
  * captures still count per port; the rest of the header only when all of it was captured.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { be16, be32, stopMalformed, type DecodeContext } from './context.js';
 
 const TCP_MIN_HEADER = 20;
 
@@ -11,17 +11,15 @@ const TCP_MIN_HEADER = 20;
 export function decodeTcp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   const buf = pkt.buf;
   pkt.l4Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < 4) {
-    markMalformed(ctx, pkt, 'tcp.truncated');
+    stopMalformed(ctx, pkt, end, 'tcp.truncated');
     return;
   }
   pkt.srcPort = be16(buf, off);
   pkt.dstPort = be16(buf, off + 2);
   pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < TCP_MIN_HEADER) {
-    markMalformed(ctx, pkt, 'tcp.truncated');
+    stopMalformed(ctx, pkt, end, 'tcp.truncated');
     return;
   }
   pkt.seq = be32(buf, off + 4);
@@ -30,14 +28,14 @@ export function decodeTcp(ctx: DecodeContext, pkt: PacketView, off: number, end:
   pkt.window = be16(buf, off + 14);
   const headerLen = (buf[off + 12] >> 4) << 2;
   if (headerLen < TCP_MIN_HEADER) {
-    markMalformed(ctx, pkt, 'tcp.bad-data-offset');
+    stopMalformed(ctx, pkt, end, 'tcp.bad-data-offset');
     return;
   }
   if (off + headerLen > end) {
     // Options cut short: expose what exists so fingerprinting can still read the start.
     pkt.tcpOptionsOffset = off + TCP_MIN_HEADER;
     pkt.tcpOptionsLength = end - off - TCP_MIN_HEADER;
-    markMalformed(ctx, pkt, 'tcp.truncated');
+    stopMalformed(ctx, pkt, end, 'tcp.truncated');
     return;
   }
   if (headerLen > TCP_MIN_HEADER) {

@@ -1,6 +1,6 @@
 /** UDP header (RFC 768). */
 import type { PacketView } from '../events/packet.js';
-import { be16, markMalformed, type DecodeContext } from './context.js';
+import { be16, markMalformed, stopMalformed, type DecodeContext } from './context.js';
 
 const UDP_HEADER = 8;
 
@@ -8,17 +8,15 @@ const UDP_HEADER = 8;
 export function decodeUdp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
   const buf = pkt.buf;
   pkt.l4Offset = off;
-  pkt.payloadOffset = end;
-  pkt.payloadLength = 0;
   if (end - off < 4) {
-    markMalformed(ctx, pkt, 'udp.truncated');
+    stopMalformed(ctx, pkt, end, 'udp.truncated');
     return;
   }
   pkt.srcPort = be16(buf, off);
   pkt.dstPort = be16(buf, off + 2);
   pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < UDP_HEADER) {
-    markMalformed(ctx, pkt, 'udp.truncated');
+    stopMalformed(ctx, pkt, end, 'udp.truncated');
     return;
   }
   const udpLen = be16(buf, off + 4);
