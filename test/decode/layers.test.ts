@@ -378,3 +378,32 @@ void test('record lengths that point outside the buffer are clamped, not read', 
   assert.equal(pkt.capLength, 0);
   assert.ok(pkt.payloadOffset <= buf.length);
 });
+
+void test('IPv4 total length 0 (TCP segmentation offload on the capturing host) uses the captured length', () => {
+  const ip = ipv4({ proto: 6, totalLength: 0 }, tcp({ sport: 1, dport: 443, flags: TcpFlag.ACK }, new Uint8Array(3000)));
+  const { pkt } = decodeFrame(ethernet(0x0800, ip));
+  assert.equal(pkt.malformed, '');
+  assert.equal(pkt.ipLength, ip.length);
+  assert.equal(pkt.payloadLength, 3000);
+});
+
+void test('decoder stats count every kind once', () => {
+  const decoder = new PacketDecoder();
+  const frames = [
+    ethernet(0x0800, ipv4({ proto: 6 }, SYN)),
+    ethernet(0x0800, ipv4({ proto: 17 }, udp(1, 2, HELLO))),
+    ethernet(0x0800, ipv4({ proto: 1 }, icmp(8, 0, HELLO))),
+    ethernet(0x86dd, ipv6({ nextHeader: 58 }, icmp(128, 0, HELLO))),
+    ethernet(0x86dd, ipv6({ nextHeader: 47 }, new Uint8Array(8))),
+    ethernet(0x0806, concat(u16(1), u16(0x0800), bytes(6, 4), u16(2), new Uint8Array(20))),
+    ethernet(0x88cc, new Uint8Array(30)),
+    ethernet(0x0800, ipv4({ proto: 17, mf: true }, new Uint8Array(16))),
+    new Uint8Array(5),
+  ];
+  for (const f of frames) decodeFrame(f, 1, decoder);
+  assert.deepEqual(decoder.stats, {
+    packets: 9, bytes: frames.reduce((n, f) => n + f.length, 0), ipv4: 4, ipv6: 2, arp: 1, tcp: 1, udp: 1, icmp: 1, icmpv6: 1,
+    otherIp: 1, nonIp: 2, fragments: 1, reassembled: 0, malformed: 1,
+  });
+  assert.deepEqual(decoder.malformed.toJSON(), { 'ethernet.truncated': 1 });
+});
