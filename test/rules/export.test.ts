@@ -23,7 +23,8 @@ function tool(name: string): string | null {
 }
 
 const SEEN = [
-  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', src_ip: '192.168.1.20', dest_ip: '198.51.100.77', dest_port: 3333, alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: 'xmr.seenpool.example:3333', agent: 'XMRig/6.0' } } },
+  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', src_ip: '192.168.1.20', dest_ip: '198.51.100.77', dest_port: 3333, alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '198.51.100.77:3333', poolName: 'xmr.seenpool.example', agent: 'XMRig/6.0' } } },
+  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '192.168.1.20', alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '[2001:db8:5::7]:3333' } } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '10.0.0.5', alert: { signature_id: 2, signature: 'Stratum LAN proxy', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: {} } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', alert: { signature_id: 3, signature: 'pool dns', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'pool-dns', evidence: { qname: 'Mine.Other-Pool.Example.' } } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '203.0.113.250', alert: { signature_id: 4, signature: 'ssh brute force', category: 'Attempted Administrator Privilege Gain', severity: 1 }, minewatch: { detector: 'ssh-bruteforce', evidence: { host: 'not-mining.example' } } },
@@ -41,12 +42,12 @@ function sampleIntel(): ListIntel {
 test('seen hosts: names from mining alerts, pool IPs of stratum sessions, never private addresses', () => {
   const seen = readSeenHosts(SEEN);
   assert.deepEqual([...seen.domains].sort(), ['mine.other-pool.example', 'xmr.seenpool.example']);
-  assert.deepEqual([...seen.ips], ['198.51.100.77']);
+  assert.deepEqual([...seen.ips].sort(), ['198.51.100.77', '2001:db8:5::7'], 'pool side from evidence, not the miner in dest_ip');
   assert.deepEqual(seen.skipped.toJSON(), { 'bad-json': 1, 'non-public-ip': 1, 'not-a-mining-alert': 1 });
   const list = buildBlocklist(sampleIntel(), seen);
   assert.equal(list.seenDomains, 2);
   // Exact entries are kept; the nftables export merges the address into the listed /24.
-  assert.equal(list.seenIps, 1);
+  assert.equal(list.seenIps, 2);
 });
 
 test('every format renders the names and addresses it can express', () => {

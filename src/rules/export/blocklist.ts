@@ -4,7 +4,7 @@
  */
 import { ReasonCounter } from '../../events/counters.js';
 import { normalizeDomain, isSubdomainOrSelf } from '../lists/domain-set.js';
-import { isNonPublicIp, parseCidr, parseIpv4 } from '../lists/ip.js';
+import { isNonPublicIp, parseCidr } from '../lists/ip.js';
 import type { ListIntel } from '../lists/intel.js';
 
 export interface Blocklist {
@@ -27,9 +27,19 @@ export interface SeenHosts {
   skipped: ReasonCounter;
 }
 
-const MINING_DETECTORS = new Set(['stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining']);
-const NAME_FIELDS = ['pool', 'pool_host', 'host', 'sni', 'qname', 'rrname', 'domain', 'hostname'];
+const MINING_DETECTORS = new Set(['stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted']);
+/** Evidence fields of the detect/ detectors that name the pool side (stratum: pool "ip:port", poolName). */
+const NAME_FIELDS = ['pool', 'poolName', 'pool_host', 'host', 'sni', 'qname', 'rrname', 'certificateName', 'domain', 'hostname'];
 const IP_FIELDS = ['pool_ip', 'server_ip'];
+
+/** "host", "host:port", "[v6]:port", "scheme://host/…" → host. */
+function hostOf(v: string): string {
+  const s = v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+  const v6 = /^\[([0-9a-fA-F:.]+)\]/.exec(s);
+  if (v6) return v6[1];
+  if (typeof parseCidr(s) !== 'string') return s;
+  return s.replace(/[:/?#].*$/, '').replace(/^\*\./, '');
+}
 
 function isMiningAlert(ev: Record<string, unknown>): boolean {
   const mw = ev.minewatch as Record<string, unknown> | undefined;
@@ -65,8 +75,8 @@ export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
     for (const f of NAME_FIELDS) {
       const v = evidence[f];
       if (typeof v !== 'string' || !v) continue;
-      const host = v.replace(/^[a-z+]+:\/\//i, '').replace(/[:/].*$/, '');
-      if (parseIpv4(host) >= 0) {
+      const host = hostOf(v);
+      if (typeof parseCidr(host) !== 'string' && !host.includes('/')) {
         if (isNonPublicIp(host)) out.skipped.add('non-public-ip');
         else out.ips.add(host);
         continue;
@@ -76,7 +86,9 @@ export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
       else out.skipped.add(`seen-${d.reason}`);
     }
     const ips: unknown[] = IP_FIELDS.map((f) => evidence[f]);
-    if (mw?.detector === 'stratum') ips.push(ev.dest_ip);
+    // Stratum evidence names the pool side as "ip:port"; dest_ip is only a fallback (a capture
+    // taken at a pool-side proxy can make the miner the destination).
+    if (mw?.detector === 'stratum' && typeof evidence.pool !== 'string') ips.push(ev.dest_ip);
     for (const ip of ips) {
       if (typeof ip !== 'string' || !ip) continue;
       if (typeof parseCidr(ip) === 'string') { out.skipped.add('bad-ip'); continue; }
