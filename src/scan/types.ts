@@ -15,6 +15,7 @@ export const FINDING_IDS = [
   'mqtt-anonymous',
   'winbox-exposed',
   'mssql-exposed',
+  'adb-exposed',
 ] as const;
 export type FindingId = (typeof FINDING_IDS)[number];
 

@@ -12,6 +12,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { scan } from '../../src/scan/scanner.js';
 import { decodeWords, encodeWord } from '../../src/scan/probes/routeros-api.js';
 import { WINBOX_LIST_REQUEST } from '../../src/scan/probes/winbox.js';
+import { RDP_CONNECTION_REQUEST } from '../../src/scan/probes/rdp.js';
 import type { HostResult, ScanResult } from '../../src/scan/types.js';
 
 const closers: Array<() => void> = [];
@@ -107,6 +108,26 @@ before(async () => {
       resolve();
     });
   });
+  await tcp('adb', (sock, buf) => {
+    // A real adbd checks the header magic; answer CNXN only to a well-formed CNXN.
+    if (buf.length >= 24 && buf.readUInt32LE(0) === 0x4e584e43 && buf.readUInt32LE(20) === (0x4e584e43 ^ 0xffffffff) >>> 0) {
+      const banner = Buffer.from('device::ro.product.name=p212;ro.product.model=X96mini;ro.product.device=p212;\0', 'latin1');
+      const h = Buffer.alloc(24);
+      h.writeUInt32LE(0x4e584e43, 0);
+      h.writeUInt32LE(0x01000000, 4);
+      h.writeUInt32LE(4096, 8);
+      h.writeUInt32LE(banner.length, 12);
+      h.writeUInt32LE((0x4e584e43 ^ 0xffffffff) >>> 0, 20);
+      sock.write(Buffer.concat([h, banner]));
+    } else if (buf.length >= 24) sock.destroy();
+  });
+  await tcp('rdp', (sock, buf) => {
+    if (buf.equals(RDP_CONNECTION_REQUEST)) sock.write(Buffer.from('030000130ed000001234000200080002000000', 'hex')); // CC + RDP_NEG_RSP: CredSSP
+    else if (buf.length >= RDP_CONNECTION_REQUEST.length) sock.destroy();
+  });
+  await tcp('vnc', () => {}, (sock) => {
+    sock.write('RFB 003.008\n');
+  });
   // Hostile: floods 1 MiB on connect; another accepts and never says anything.
   await tcp('flood', () => {}, (sock) => {
     sock.write(Buffer.alloc(1 << 20, 0x41));
@@ -126,7 +147,7 @@ before(async () => {
   const started = Date.now();
   result = await scan({
     targets: ['127.0.0.1'],
-    ports: ['smb', 'mssql', 'winbox', 'api', 'rtsp', 'upnp', 'flood', 'silent'].map((n) => ports[n]),
+    ports: ['smb', 'mssql', 'winbox', 'api', 'rtsp', 'upnp', 'adb', 'rdp', 'vnc', 'flood', 'silent'].map((n) => ports[n]),
     timeoutMs: 400,
     ssdpPort: ports.ssdp,
     concurrency: 8,
@@ -191,6 +212,19 @@ void test('UPnP: TCP description read after the UPnP Server header; unicast SSDP
   const f = host().findings.filter((x) => x.id === 'upnp-exposed');
   assert.equal(f.length, 2);
   assert.ok(f.every((x) => x.severity === 'medium'));
+});
+
+void test('ADB without authorisation: device model named, adb-exposed critical', () => {
+  const p = port('adb');
+  assert.deepEqual([p.service, p.product, p.details?.authRequired], ['adb', 'Android (X96mini)', false]);
+  assert.equal(host().findings.find((x) => x.id === 'adb-exposed')?.severity, 'critical');
+});
+
+void test('RDP connection confirm and VNC banner', () => {
+  const r = port('rdp');
+  assert.deepEqual([r.service, r.details?.security], ['ms-wbt-server', 'CredSSP (NLA)']);
+  const v = port('vnc');
+  assert.deepEqual([v.service, v.version], ['vnc', '3.8']);
 });
 
 void test('hostile services: flood and silence stay bounded and unidentified', () => {

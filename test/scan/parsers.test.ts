@@ -19,6 +19,9 @@ import { processTelnet } from '../../src/scan/probes/telnet.js';
 import { parseWinboxReply } from '../../src/scan/probes/winbox.js';
 import { mdnsHostname, mdnsServicesQuery, parseProcArp, readDnsName } from '../../src/scan/discovery.js';
 import { printableBanner } from '../../src/scan/conversation.js';
+import { buildAdbConnect, parseAdbReply } from '../../src/scan/probes/adb.js';
+import { parseRdpConfirm } from '../../src/scan/probes/rdp.js';
+import { parseRfbBanner } from '../../src/scan/probes/vnc.js';
 
 const b = (s: string): Buffer => Buffer.from(s, 'latin1');
 
@@ -122,6 +125,15 @@ void test('RTSP, SMB, TDS, Winbox, RouterOS API, SSDP, UPnP known answers', () =
   assert.deepEqual([desc.friendlyName, desc.portMapping, desc.tr064], ['Home Router', true, false]);
 });
 
+void test('ADB handshake bytes round-trip; RDP and VNC answers', () => {
+  const cnxn = buildAdbConnect();
+  assert.equal(cnxn.subarray(0, 4).toString('latin1'), 'CNXN');
+  assert.deepEqual(parseAdbReply(cnxn)?.state, 'open');
+  assert.equal(parseAdbReply(Buffer.from('CNXN' + '\0'.repeat(20), 'latin1')), null, 'bad magic');
+  assert.deepEqual(parseRdpConfirm(Buffer.from('030000130ed000001234000200080001000000', 'hex')), { protocol: 1 });
+  assert.equal(parseRfbBanner(Buffer.from('RFB 003.008\n'))?.version, '3.8');
+});
+
 void test('mDNS name reading with compression, ARP table parsing', () => {
   const q = mdnsServicesQuery();
   assert.equal(readDnsName(q, 12)?.name, '_services._dns-sd._udp.local');
@@ -161,6 +173,9 @@ const PARSERS: Array<[string, (buf: Buffer) => unknown]> = [
   ['upnp', (x) => parseUpnpDescription(x.toString('latin1'))],
   ['mdns', mdnsHostname],
   ['arp', (x) => parseProcArp(x.toString('latin1'))],
+  ['adb', parseAdbReply],
+  ['rdp', parseRdpConfirm],
+  ['vnc', parseRfbBanner],
 ];
 
 const SEEDS = [

@@ -1,4 +1,5 @@
 /** The passive checks, one line each. */
+import { adbExposed } from './adb-exposed.js';
 import { adminHttpCleartext } from './admin-http-cleartext.js';
 import type { HostCheck } from './check.js';
 import { mssqlExposed } from './mssql-exposed.js';
@@ -20,4 +21,5 @@ export const CHECKS: readonly HostCheck[] = [
   smbExposed,
   winboxExposed,
   mssqlExposed,
+  adbExposed,
 ];

@@ -2,6 +2,7 @@
  * The probe registry: one line per protocol file. Order matters only among probes that
  * share no port hint: the most common client-speaks-first services go first.
  */
+import { adbProbe } from './adb.js';
 import { ftpProbe } from './ftp.js';
 import { httpProbe, httpsProbe } from './http.js';
 import { mssqlProbe } from './mssql.js';
@@ -14,12 +15,15 @@ import { smbProbe } from './smb.js';
 import { upnpProbe } from './ssdp-upnp.js';
 import { sshProbe } from './ssh.js';
 import { telnetProbe } from './telnet.js';
+import { vncProbe } from './vnc.js';
+import { rdpProbe } from './rdp.js';
 import { winboxProbe } from './winbox.js';
 
 export const PROBES: readonly ServiceProbe[] = [
   sshProbe,
   telnetProbe,
   ftpProbe,
+  vncProbe,
   upnpProbe,
   httpProbe,
   redisProbe,
@@ -30,6 +34,8 @@ export const PROBES: readonly ServiceProbe[] = [
   mssqlProbe,
   routerosApiProbe,
   winboxProbe,
+  adbProbe,
+  rdpProbe,
   mqttsProbe,
   routerosApiSslProbe,
 ];
