@@ -217,7 +217,7 @@ export interface MiningEncryptedOptions {
   weights?: IndicatorWeights;
   threshold?: number;
   /** Called for flows scoring at least `suspectAt` but below threshold (active probing hook). */
-  onSuspect?: (flow: FlowView, score: number) => void;
+  onSuspect?: (flow: FlowView, score: number, ctx: DetectorContext) => void;
   suspectAt?: number;
 }
 
@@ -275,7 +275,7 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     const r = score(flow);
     if (!r) return;
     if (r.score < threshold) {
-      if (r.score >= suspectAt && opts.onSuspect && (s.lastUs - s.firstUs) >= MIN_DURATION_US) opts.onSuspect(flow, r.score);
+      if (r.score >= suspectAt && opts.onSuspect && (s.lastUs - s.firstUs) >= MIN_DURATION_US) opts.onSuspect(flow, r.score, ctx);
       return;
     }
     s.alerted = true;
