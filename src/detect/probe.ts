@@ -15,6 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { parseStratumJson } from '../protocols/stratum.js';
+import type { StratumDialect } from '../protocols/types.js';
 import { Category, LruMap, SidBase, clip } from './common.js';
 
 export const PROBE_ID = 'probe';
@@ -41,7 +42,7 @@ export interface ProbeResult {
   address: string;
   port: number;
   isPool: boolean;
-  dialect: 'stratum-v1' | 'cryptonote' | 'ethereum' | null;
+  dialect: Exclude<StratumDialect, 'getwork-http'> | null;
   tls: boolean;
   /** First reply line (bounded) that decided it. */
   reply: string;
