@@ -2,13 +2,13 @@
  * `minewatch lists …`: update configured list sources, export blocklists, show what loads.
  * Thin: parse arguments, call src/rules/lists and src/rules/export, print.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
 import { ListsConfigError, intelConfigFrom, readListsConfig, type ListsConfig } from '../rules/lists/config.js';
 import { loadIntel } from '../rules/lists/default.js';
 import { defaultCacheDir, formatUpdateReport, updateLists, type ListSourceConfig } from '../rules/lists/update.js';
-import { EXPORT_FORMATS, buildBlocklist, isExportFormat, readSeenHosts, renderBlocklist } from '../rules/export/index.js';
+import { EXPORT_FORMATS, buildBlocklist, isExportFormat, readSeenHostsFile, renderBlocklist } from '../rules/export/index.js';
 
 function loadConfig(path: string | undefined): ListsConfig {
   if (!path) return {};
@@ -61,12 +61,12 @@ export function register(program: Command): void {
     .option('--seen <file>', 'EVE JSON lines: add pool names/addresses from mining alerts')
     .option('--cache-dir <dir>', 'cache directory of `lists update`')
     .option('-o, --output <file>', 'output file (default stdout; written atomically)')
-    .action((opts: ExportOpts) => {
+    .action(async (opts: ExportOpts) => {
       if (!isExportFormat(opts.format)) throw new UsageError(`unknown --format ${opts.format}: use one of ${EXPORT_FORMATS.join(', ')}`);
       for (const f of [...(opts.lists ?? []), ...(opts.seen ? [opts.seen] : [])]) if (!existsSync(f)) throw new UsageError(`file not found: ${f}`);
       const cfg = loadConfig(opts.config);
       const intel = loadIntel(intelConfigFrom(cfg, { cacheDir: opts.cacheDir, includeDefault: opts.default ? undefined : false, extraLists: opts.lists }));
-      const seen = opts.seen ? readSeenHosts(readFileSync(opts.seen, 'utf8')) : undefined;
+      const seen = opts.seen ? await readSeenHostsFile(opts.seen) : undefined;
       const list = buildBlocklist(intel, seen);
       writeOutput(opts.output, renderBlocklist(opts.format, list));
       if (opts.output && opts.output !== '-') {

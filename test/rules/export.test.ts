@@ -179,3 +179,26 @@ test('CLI: lists export writes the file; bad format is a usage error', async () 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CLI: lists show reports entries and skipped lines per list', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-show-'));
+  try {
+    const f = join(dir, 'mixed.txt');
+    writeFileSync(f, '# comment\npool.example\nbad..name\n\n');
+    const out: string[] = [];
+    const orig = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => { out.push(String(s)); return true; }) as typeof process.stdout.write;
+    try {
+      const program = new Command().exitOverride();
+      register(program);
+      await program.parseAsync(['node', 'minewatch', 'lists', 'show', '--lists', f]);
+    } finally {
+      process.stdout.write = orig;
+    }
+    const text = out.join('');
+    assert.match(text, /^minewatch:minewatch-pools\.txt \[domains, pool, block\]: \d+ entries/m);
+    assert.match(text, /^mixed\.txt \[domains, unknown, block\]: 1 entries \(1 names, 0 addresses, 0 URL patterns, 0 allow\) from 4 lines; skipped: blank 1, comment 1, invalid-domain 1$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

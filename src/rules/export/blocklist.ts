@@ -49,27 +49,26 @@ function isMiningAlert(ev: Record<string, unknown>): boolean {
   return MINING_DETECTORS.has(det) || /min(ing|er)/i.test(category);
 }
 
-/**
- * Read EVE JSON lines; from alerts of mining sessions take pool names (evidence.pool, sni,
- * qname …) and, for stratum sessions, the pool address (dest_ip of the client's flow).
- * Private and loopback addresses are never exported.
- */
-export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
-  const out: SeenHosts = { domains: new Set(), ips: new Set(), skipped: new ReasonCounter() };
-  let n = 0;
-  for (const line of text.split('\n')) {
-    if (++n > maxLines) { out.skipped.add('line-limit'); break; }
+/** Distinct names/addresses kept from --seen (a flood of junk alerts cannot exhaust memory). */
+export const SEEN_LIMIT = 1_000_000;
+
+/** Incremental reader of EVE JSON lines (feed line by line; files of any size stream through). */
+export class SeenHostsReader {
+  readonly seen: SeenHosts = { domains: new Set(), ips: new Set(), skipped: new ReasonCounter() };
+
+  addLine(line: string): void {
+    const out = this.seen;
     const t = line.trim();
-    if (!t) continue;
+    if (!t) return;
     let ev: Record<string, unknown>;
     try {
       ev = JSON.parse(t) as Record<string, unknown>;
     } catch {
       out.skipped.add('bad-json');
-      continue;
+      return;
     }
-    if (ev === null || typeof ev !== 'object' || ev.event_type !== 'alert') continue;
-    if (!isMiningAlert(ev)) { out.skipped.add('not-a-mining-alert'); continue; }
+    if (ev === null || typeof ev !== 'object' || ev.event_type !== 'alert') return;
+    if (!isMiningAlert(ev)) { out.skipped.add('not-a-mining-alert'); return; }
     const mw = ev.minewatch as Record<string, unknown>;
     const evidence = (mw?.evidence ?? {}) as Record<string, unknown>;
     for (const f of NAME_FIELDS) {
@@ -78,11 +77,11 @@ export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
       const host = hostOf(v);
       if (typeof parseCidr(host) !== 'string' && !host.includes('/')) {
         if (isNonPublicIp(host)) out.skipped.add('non-public-ip');
-        else out.ips.add(host);
+        else this.addIp(host);
         continue;
       }
       const d = normalizeDomain(host);
-      if (typeof d === 'string') out.domains.add(d);
+      if (typeof d === 'string') this.addDomain(d);
       else out.skipped.add(`seen-${d.reason}`);
     }
     const ips: unknown[] = IP_FIELDS.map((f) => evidence[f]);
@@ -93,10 +92,39 @@ export function readSeenHosts(text: string, maxLines = 5_000_000): SeenHosts {
       if (typeof ip !== 'string' || !ip) continue;
       if (typeof parseCidr(ip) === 'string') { out.skipped.add('bad-ip'); continue; }
       if (isNonPublicIp(ip)) { out.skipped.add('non-public-ip'); continue; }
-      out.ips.add(ip);
+      this.addIp(ip);
     }
   }
-  return out;
+
+  private addDomain(d: string): void {
+    if (this.seen.domains.size >= SEEN_LIMIT && !this.seen.domains.has(d)) { this.seen.skipped.add('seen-limit'); return; }
+    this.seen.domains.add(d);
+  }
+
+  private addIp(ip: string): void {
+    if (this.seen.ips.size >= SEEN_LIMIT && !this.seen.ips.has(ip)) { this.seen.skipped.add('seen-limit'); return; }
+    this.seen.ips.add(ip);
+  }
+}
+
+/**
+ * Read EVE JSON lines; from alerts of mining sessions take pool names (evidence pool,
+ * poolName, sni, qname …) and pool addresses. Private and loopback addresses are never exported.
+ */
+export function readSeenHosts(text: string): SeenHosts {
+  const r = new SeenHostsReader();
+  for (const line of text.split('\n')) r.addLine(line);
+  return r.seen;
+}
+
+/** Stream a (possibly huge) EVE file line by line. */
+export async function readSeenHostsFile(path: string): Promise<SeenHosts> {
+  const { createReadStream } = await import('node:fs');
+  const { createInterface } = await import('node:readline');
+  const r = new SeenHostsReader();
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of rl) r.addLine(line);
+  return r.seen;
 }
 
 function ipSortKey(cidr: string): string {
