@@ -5,7 +5,7 @@
  * addresses are read on demand with the helpers below.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { be16, markMalformed, type DecodeContext } from './context.js';
 
 const ARP_FIXED = 8;
 const ARP_ETHER_IPV4 = 28;
@@ -13,6 +13,7 @@ const ARP_ETHER_IPV4 = 28;
 export const ArpOp = { REQUEST: 1, REPLY: 2 } as const;
 
 export function decodeArp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   const buf = pkt.buf;
   pkt.l3Offset = off;
   pkt.payloadOffset = end;
@@ -32,9 +33,9 @@ export function decodeArp(ctx: DecodeContext, pkt: PacketView, off: number, end:
     return;
   }
   pkt.payloadLength = bodyEnd - off - ARP_FIXED;
-  if (hwLen === 6 && protoLen === 4 && be16(buf, off + 2) === 0x0800) {
-    pkt.src4 = be32(buf, off + 14);
-    pkt.dst4 = be32(buf, off + 24);
+  if (hwLen === 6 && protoLen === 4 && dv.getUint16(off + 2) === 0x0800) {
+    pkt.src4 = dv.getUint32(off + 14);
+    pkt.dst4 = dv.getUint32(off + 24);
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { ReasonCounter } from '../events/counters.js';
 import type { PacketView } from '../events/packet.js';
-import { markMalformed, type DecodeContext } from './context.js';
+import { DecodeContext, markMalformed } from './context.js';
 import { FragmentReassembler, type FragmentStats } from './fragments.js';
 import { icmpQuotedOffset } from './icmp.js';
 import { decodeIpv4 } from './ipv4.js';
@@ -72,7 +72,7 @@ PROTO_COUNTER[17] = C_UDP;
 PROTO_COUNTER[1] = C_ICMP;
 PROTO_COUNTER[58] = C_ICMPV6;
 
-export class PacketDecoder implements DecodeContext {
+export class PacketDecoder {
   readonly malformed = new ReasonCounter();
   readonly fragments: FragmentReassembler | null;
   /**
@@ -82,10 +82,12 @@ export class PacketDecoder implements DecodeContext {
   private readonly counts = new Float64Array(C_SIZE);
   /** Problems inside ICMP-quoted packets (quotes are cut short by design, so kept apart). */
   readonly quotedMalformed = new ReasonCounter();
-  private readonly quotedContext: DecodeContext = { malformed: this.quotedMalformed, fragments: null };
+  private readonly ctx: DecodeContext;
+  private readonly quotedContext = new DecodeContext(this.quotedMalformed, null);
 
   constructor(opts: PacketDecoderOptions = {}) {
     this.fragments = opts.reassembleFragments === false ? null : new FragmentReassembler(opts);
+    this.ctx = new DecodeContext(this.malformed, this.fragments);
   }
 
   /** Reassembly counters (all zero when reassembly is off). */
@@ -120,9 +122,10 @@ export class PacketDecoder implements DecodeContext {
       if (offset < 0 || offset > buf.length) pkt.frameOffset = offset = buf.length;
       end = Math.min(Math.max(end, offset), buf.length);
       pkt.capLength = end - offset;
-      markMalformed(this, pkt, 'capture.bad-record-length');
+      markMalformed(this.ctx, pkt, 'capture.bad-record-length');
     }
-    decodeLinkLayer(this, pkt, linkType, offset, end);
+    this.ctx.setBuffer(buf);
+    decodeLinkLayer(this.ctx, pkt, linkType, offset, end);
     this.count(pkt);
   }
 
@@ -160,6 +163,7 @@ export class PacketDecoder implements DecodeContext {
     inner.linkType = outer.linkType;
     inner.ifIndex = outer.ifIndex;
     resetDecodedFields(inner);
+    this.quotedContext.setBuffer(outer.buf);
     if (outer.proto === 1 /* IpProto.ICMP */) decodeIpv4(this.quotedContext, inner, q, end);
     else decodeIpv6(this.quotedContext, inner, q, end);
     return true;

@@ -5,7 +5,7 @@
  */
 import type { PacketView } from '../events/packet.js';
 import { decodeArp } from './arp.js';
-import { be16, markMalformed, type DecodeContext } from './context.js';
+import { markMalformed, type DecodeContext } from './context.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
 import { decodePppoeSession } from './pppoe.js';
@@ -24,6 +24,7 @@ const ETHERNET_HEADER = 14;
 export const MAX_VLAN_TAGS = 4;
 
 export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   if (end - off < ETHERNET_HEADER) {
     pkt.payloadOffset = end;
     pkt.payloadLength = 0;
@@ -33,7 +34,7 @@ export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number,
   pkt.macDstOffset = off;
   pkt.macSrcOffset = off + 6;
   pkt.layers |= 1 /* Layer.L2 */;
-  const type = be16(pkt.buf, off + 12);
+  const type = dv.getUint16(off + 12);
   if (type === 0x0800) {
     // Untagged IPv4, by far the most common frame: skip the generic dispatch.
     pkt.etherType = type;
@@ -45,6 +46,7 @@ export function decodeEthernet(ctx: DecodeContext, pkt: PacketView, off: number,
 
 /** Decodes what follows an EtherType field (after Ethernet, Linux SLL/SLL2). */
 export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: number, off: number, end: number): void {
+  const dv = ctx.dv;
   let type = etherType;
   let p = off;
   for (let tags = 0; type === 0x8100 /* EtherType.VLAN */ || type === 0x88a8 /* EtherType.QINQ */ || type === 0x9100 /* EtherType.QINQ_LEGACY */; tags++) {
@@ -60,10 +62,10 @@ export function decodeEtherType(ctx: DecodeContext, pkt: PacketView, etherType: 
       markMalformed(ctx, pkt, 'vlan.truncated');
       return;
     }
-    const id = be16(pkt.buf, p) & 0x0fff;
+    const id = dv.getUint16(p) & 0x0fff;
     if (tags === 0) pkt.vlan = id;
     else if (tags === 1) pkt.vlanInner = id;
-    type = be16(pkt.buf, p + 2);
+    type = dv.getUint16(p + 2);
     p += 4;
   }
   pkt.etherType = type;

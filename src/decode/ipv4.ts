@@ -3,7 +3,7 @@
  * padding is stripped, snaplen-cut packets are decoded as far as bytes exist.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, stopMalformed, type DecodeContext } from './context.js';
+import { markMalformed, stopMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
 import { decodeTcp } from './tcp.js';
@@ -11,6 +11,7 @@ import { decodeTcp } from './tcp.js';
 const IPV4_MIN_HEADER = 20;
 
 export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   const buf = pkt.buf;
   pkt.l3Offset = off;
   if (end - off < IPV4_MIN_HEADER) {
@@ -27,21 +28,21 @@ export function decodeIpv4(ctx: DecodeContext, pkt: PacketView, off: number, end
     stopMalformed(ctx, pkt, end, 'ipv4.bad-ihl');
     return;
   }
-  let totalLen = be16(buf, off + 2);
+  let totalLen = dv.getUint16(off + 2);
   // Total length 0 is what a sender's own capture shows for TCP segmentation offload
   // (the NIC fills it in later): like Wireshark, take the captured length instead.
   if (totalLen === 0) totalLen = Math.min(end - off, 65535);
-  const fragWord = be16(buf, off + 6);
+  const fragWord = dv.getUint16(off + 6);
   const proto = buf[off + 9];
   pkt.ipVersion = 4;
   pkt.tos = buf[off + 1];
   pkt.ipLength = totalLen;
-  pkt.ipId = be16(buf, off + 4);
+  pkt.ipId = dv.getUint16(off + 4);
   pkt.dontFragment = (fragWord & 0x4000) !== 0;
   pkt.ttl = buf[off + 8];
   pkt.proto = proto;
-  pkt.src4 = be32(buf, off + 12);
-  pkt.dst4 = be32(buf, off + 16);
+  pkt.src4 = dv.getUint32(off + 12);
+  pkt.dst4 = dv.getUint32(off + 16);
   pkt.layers |= 4 /* Layer.IP */;
   if (totalLen < headerLen) {
     stopMalformed(ctx, pkt, end, 'ipv4.bad-total-length');
@@ -87,6 +88,7 @@ function decodeIpv4Fragment(
   if (result === FragmentResult.COMPLETE) {
     // pkt now views the reassembled datagram (L2 prefix + header + payload) in the
     // reassembler's output buffer; decode it from its IP header on.
+    ctx.setBuffer(pkt.buf);
     decodeIpv4(ctx, pkt, pkt.l3Offset, pkt.frameOffset + pkt.capLength);
   } else if (result === FragmentResult.REJECTED) {
     markMalformed(ctx, pkt, ctx.fragments.lastRejectReason);

@@ -4,7 +4,7 @@
  * that a hostile packet cannot make the walk long.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, stopMalformed, type DecodeContext } from './context.js';
+import { be32, markMalformed, stopMalformed, type DecodeContext } from './context.js';
 import { FragmentResult } from './fragments.js';
 import { decodeIpPayload } from './ip-payload.js';
 
@@ -27,6 +27,7 @@ export function ip6Fold(buf: Uint8Array, off: number): number {
 }
 
 export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   const buf = pkt.buf;
   pkt.l3Offset = off;
   if (end - off < IPV6_HEADER) {
@@ -37,16 +38,16 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
     stopMalformed(ctx, pkt, end, 'ipv6.bad-version');
     return;
   }
-  const payloadLen = be16(buf, off + 4);
+  const payloadLen = dv.getUint16(off + 4);
   let nextHeader = buf[off + 6];
   pkt.ipVersion = 6;
-  pkt.tos = (be16(buf, off) >> 4) & 0xff;
+  pkt.tos = (dv.getUint16(off) >> 4) & 0xff;
   pkt.ttl = buf[off + 7];
   pkt.ipLength = payloadLen + IPV6_HEADER;
   pkt.src6Offset = off + 8;
   pkt.dst6Offset = off + 24;
-  pkt.src4 = ip6Fold(buf, off + 8);
-  pkt.dst4 = ip6Fold(buf, off + 24);
+  pkt.src4 = (dv.getUint32(off + 8) ^ dv.getUint32(off + 12) ^ dv.getUint32(off + 16) ^ dv.getUint32(off + 20)) >>> 0;
+  pkt.dst4 = (dv.getUint32(off + 24) ^ dv.getUint32(off + 28) ^ dv.getUint32(off + 32) ^ dv.getUint32(off + 36)) >>> 0;
   pkt.proto = nextHeader;
   pkt.layers |= 4 /* Layer.IP */;
   let ipEnd = off + IPV6_HEADER + payloadLen;
@@ -96,7 +97,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
       return;
     }
     if (nextHeader === NH_FRAGMENT) {
-      const fragWord = be16(buf, p + 2);
+      const fragWord = dv.getUint16(p + 2);
       const fragOffset = fragWord & 0xfff8;
       const moreFragments = (fragWord & 1) !== 0;
       if (fragOffset !== 0 || moreFragments) {
@@ -113,8 +114,9 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
 function decodeIpv6Fragment(
   ctx: DecodeContext, pkt: PacketView, fragHeaderOff: number, ipEnd: number, fragOffset: number, moreFragments: boolean,
 ): void {
+  const dv = ctx.dv;
   const buf = pkt.buf;
-  const id = be32(buf, fragHeaderOff + 4);
+  const id = dv.getUint32(fragHeaderOff + 4);
   pkt.ipId = id & 0xffff;
   pkt.proto = buf[fragHeaderOff]; // the fragmented payload's protocol
   pkt.isFragment = true;
@@ -132,6 +134,7 @@ function decodeIpv6Fragment(
   }
   const result = ctx.fragments.addIpv6(pkt, buf[fragHeaderOff], id, fragOffset, moreFragments);
   if (result === FragmentResult.COMPLETE) {
+    ctx.setBuffer(pkt.buf);
     decodeIpv6(ctx, pkt, pkt.l3Offset, pkt.frameOffset + pkt.capLength);
   } else if (result === FragmentResult.REJECTED) {
     markMalformed(ctx, pkt, ctx.fragments.lastRejectReason);

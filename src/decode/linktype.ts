@@ -3,7 +3,7 @@
  * LOOP (network order), RAW/IPV4/IPV6 and Linux cooked captures v1 and v2.
  */
 import type { PacketView } from '../events/packet.js';
-import { be16, be32, markMalformed, type DecodeContext } from './context.js';
+import { markMalformed, type DecodeContext } from './context.js';
 import { decodeEtherType, decodeEthernet } from './ethernet.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
@@ -84,6 +84,7 @@ function decodeRaw(ctx: DecodeContext, pkt: PacketView, off: number, end: number
  * not tell us: families are small numbers, so a value above 0xffff means the other order.
  */
 function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, off: number, end: number): void {
+  const dv = ctx.dv;
   if (end - off < 4) {
     pkt.payloadOffset = end;
     pkt.payloadLength = 0;
@@ -91,7 +92,7 @@ function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, o
     return;
   }
   const buf = pkt.buf;
-  let family = be32(buf, off);
+  let family = dv.getUint32(off);
   if (linkType === 0 /* LinkType.NULL */ && family > 0xffff) {
     family = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
   }
@@ -112,20 +113,21 @@ function decodeLoopback(ctx: DecodeContext, pkt: PacketView, linkType: number, o
 
 /** Linux cooked v1: type(2) ARPHRD(2) addr-len(2) addr(8) protocol(2). The address is the sender's. */
 function decodeSll(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   if (end - off < SLL_HEADER) {
     pkt.payloadOffset = end;
     pkt.payloadLength = 0;
     markMalformed(ctx, pkt, 'sll.truncated');
     return;
   }
-  const buf = pkt.buf;
   pkt.layers |= 1 /* Layer.L2 */;
-  if (be16(buf, off + 2) === ARPHRD_ETHER && be16(buf, off + 4) === 6) pkt.macSrcOffset = off + 6;
-  decodeEtherType(ctx, pkt, be16(buf, off + 14), off + SLL_HEADER, end);
+  if (dv.getUint16(off + 2) === ARPHRD_ETHER && dv.getUint16(off + 4) === 6) pkt.macSrcOffset = off + 6;
+  decodeEtherType(ctx, pkt, dv.getUint16(off + 14), off + SLL_HEADER, end);
 }
 
 /** Linux cooked v2: protocol(2) reserved(2) ifindex(4) ARPHRD(2) type(1) addr-len(1) addr(8). */
 function decodeSll2(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   if (end - off < SLL2_HEADER) {
     pkt.payloadOffset = end;
     pkt.payloadLength = 0;
@@ -134,6 +136,6 @@ function decodeSll2(ctx: DecodeContext, pkt: PacketView, off: number, end: numbe
   }
   const buf = pkt.buf;
   pkt.layers |= 1 /* Layer.L2 */;
-  if (be16(buf, off + 8) === ARPHRD_ETHER && buf[off + 11] === 6) pkt.macSrcOffset = off + 12;
-  decodeEtherType(ctx, pkt, be16(buf, off), off + SLL2_HEADER, end);
+  if (dv.getUint16(off + 8) === ARPHRD_ETHER && buf[off + 11] === 6) pkt.macSrcOffset = off + 12;
+  decodeEtherType(ctx, pkt, dv.getUint16(off), off + SLL2_HEADER, end);
 }

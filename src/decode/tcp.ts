@@ -9,23 +9,24 @@ const TCP_MIN_HEADER = 20;
 
 /** Decodes the TCP header at off; end is the end of the IP payload (padding already stripped). */
 export function decodeTcp(ctx: DecodeContext, pkt: PacketView, off: number, end: number): void {
+  const dv = ctx.dv;
   const buf = pkt.buf;
   pkt.l4Offset = off;
   if (end - off < 4) {
     stopMalformed(ctx, pkt, end, 'tcp.truncated');
     return;
   }
-  pkt.srcPort = be16(buf, off);
-  pkt.dstPort = be16(buf, off + 2);
+  pkt.srcPort = dv.getUint16(off);
+  pkt.dstPort = dv.getUint16(off + 2);
   pkt.layers |= 8 /* Layer.L4 */;
   if (end - off < TCP_MIN_HEADER) {
     stopMalformed(ctx, pkt, end, 'tcp.truncated');
     return;
   }
-  pkt.seq = be32(buf, off + 4);
-  pkt.ack = be32(buf, off + 8);
+  pkt.seq = dv.getUint32(off + 4);
+  pkt.ack = dv.getUint32(off + 8);
   pkt.tcpFlags = buf[off + 13];
-  pkt.window = be16(buf, off + 14);
+  pkt.window = dv.getUint16(off + 14);
   const headerLen = (buf[off + 12] >> 4) << 2;
   if (headerLen < TCP_MIN_HEADER) {
     stopMalformed(ctx, pkt, end, 'tcp.bad-data-offset');
