@@ -183,6 +183,7 @@ export class RuleDetector implements Detector {
         metadata: Object.keys(rule.metadata).length > 0 ? rule.metadata : undefined,
         appProto: rule.context === 'packet' ? undefined : rule.context.startsWith('http') ? 'http' : rule.context,
         dedupKey: `rule:${rule.gid}:${rule.sid}`,
+        ...(rule.target ? { device: { ip: rule.target === 'src_ip' ? m.srcIp : m.dstIp } } : {}),
         ...(flow ? {} : { srcIp: m.srcIp, destIp: m.dstIp, srcPort: m.srcPort, destPort: m.dstPort, tsUs }),
       });
     }

@@ -128,6 +128,8 @@ export interface Rule {
   threshold: ThresholdSpec | null;
   references: string[];
   metadata: Record<string, string[]>;
+  /** `target:src_ip|dest_ip`: which side of the match is the affected host (the device). */
+  target: 'src_ip' | 'dest_ip' | null;
   context: RuleContext;
   /** Prefilter pattern, or null when the rule has no positive content (evaluated always). */
   fastPattern: { buffer: BufferName; bytes: Uint8Array; nocase: boolean } | null;
@@ -147,7 +149,7 @@ export type ParseResult = { ok: true; rule: Rule } | { ok: false; skip: RuleSkip
 
 const SUPPORTED_PROTOS = new Set(['tcp', 'udp', 'icmp', 'ip', 'tcp-pkt', 'tcp-stream', 'http', 'tls', 'dns']);
 const ACTIONS = new Set(['alert', 'drop', 'reject', 'rejectsrc', 'rejectdst', 'rejectboth', 'pass']);
-const IGNORED = new Set(['metadata', 'target', 'rawbytes', 'tag', 'noalert']);
+const IGNORED = new Set(['metadata', 'rawbytes', 'tag', 'noalert']);
 
 /** Content string: "text|41 42|more" with \" \; \\ \: escapes. */
 export function parseContentString(raw: string): Uint8Array | string {
@@ -382,6 +384,7 @@ function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): Parse
   const flow: FlowOptions = { established: false, notEstablished: false, dir: -1 };
   const flowbits: FlowbitOp[] = [];
   let threshold: ThresholdSpec | null = null;
+  let target: Rule['target'] = null;
   /** Flat op list with buffer per op, grouped at the end (legacy modifiers move ops). */
   const ops: { buffer: BufferName; op: MatchOp }[] = [];
   let sticky: BufferName = 'pkt';
@@ -423,6 +426,10 @@ function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): Parse
           const sp = t.indexOf(' ');
           if (sp > 0) (metadata[t.slice(0, sp)] ??= []).push(t.slice(sp + 1).trim());
         }
+        break;
+      case 'target':
+        if (value !== 'src_ip' && value !== 'dest_ip') return skip(kw, 'target must be src_ip or dest_ip');
+        target = value;
         break;
       case 'flow': {
         for (const f of (value ?? '').split(',').map((s) => s.trim())) {
@@ -570,7 +577,7 @@ function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): Parse
       sid: ruleSid, gid, rev, msg, classtype, category: cls.description,
       priority: (priority ?? cls.priority) as 1 | 2 | 3 | 4,
       action, proto, src, srcPorts, bidirectional: dirS === '<>', dst, dstPorts, flow, buffers, flowbits, threshold,
-      references, metadata, context, fastPattern: fast, line, text,
+      references, metadata, target, context, fastPattern: fast, line, text,
     },
   };
 }

@@ -115,3 +115,20 @@ test('header constraints: direction, addresses and ports gate a matching payload
   assert.equal(runInput(new RuleDetector([pascal]), pascal, { ...inputFor(pascal)!, serverPort: 80 }).length, 0);
   assert.equal(runInput(new RuleDetector([pascal]), pascal, { ...inputFor(pascal)!, serverPort: 3333 }).length, 1);
 });
+
+test('rule alerts become valid EVE alert events (pipeline AlertBuilder + zod schema); target: marks the device', { skip: needSharedData() }, async () => {
+  const { AlertBuilder } = await import('../../src/pipeline/alerts.js');
+  const { AlertEvent } = await import('../../src/events/eve.js');
+  const { rules } = parseRules(readFileSync(sharedFile(COINMINER), 'utf8'));
+  const rule = rules.find((r) => r.sid === 2048922)!; // monerohash DNS rule with target:src_ip
+  assert.equal(rule.target, 'src_ip');
+  const alerts = runInput(new RuleDetector(rules), rule, inputFor(rule)!);
+  assert.equal(alerts.length, 1);
+  assert.deepEqual(alerts[0].device, { ip: '192.168.1.10' });
+  const ev = new AlertBuilder().build(null, { ...alerts[0], srcIp: '192.168.1.10', destIp: '203.0.113.5' }, 1e15);
+  const parsed = AlertEvent.safeParse(ev);
+  assert.ok(parsed.success, JSON.stringify(parsed.error?.issues));
+  assert.equal(ev!.alert.signature_id, 2048922);
+  assert.equal(ev!.minewatch.detector, 'rule');
+  assert.equal((ev!.minewatch.evidence as { matched: string }).matched, 'monerohash.com');
+});
