@@ -166,8 +166,8 @@ export async function startMosquitto(opts: { users?: Array<{ username: string; p
  * nginx serving `html` at / (a router-like admin page), optionally behind HTTP Basic auth.
  * Env: MINEWATCH_TEST_HTTP_URL / MINEWATCH_TEST_HTTP_AUTH_URL.
  */
-export async function startNginx(html: string, opts: { basicAuth?: { username: string; password: string } } = {}): Promise<TestServer | string> {
-  const env = fromEnv(opts.basicAuth ? 'MINEWATCH_TEST_HTTP_AUTH_URL' : 'MINEWATCH_TEST_HTTP_URL');
+export async function startNginx(html: string, opts: { basicAuth?: { username: string; password: string }; tls?: boolean } = {}): Promise<TestServer | string> {
+  const env = fromEnv(opts.tls ? 'MINEWATCH_TEST_HTTPS_URL' : opts.basicAuth ? 'MINEWATCH_TEST_HTTP_AUTH_URL' : 'MINEWATCH_TEST_HTTP_URL');
   if (env) return env;
   const bin = findBinary('nginx');
   if (!bin) return missing('nginx (Debian package nginx)');
@@ -185,6 +185,20 @@ export async function startNginx(html: string, opts: { basicAuth?: { username: s
     chmodSync(join(dir, 'htpasswd'), 0o644);
     auth = ` auth_basic "admin"; auth_basic_user_file ${join(dir, 'htpasswd')};`;
   }
+  let ssl = '';
+  if (opts.tls) {
+    const openssl = findBinary('openssl');
+    if (!openssl) {
+      rmSync(dir, { recursive: true, force: true });
+      return missing('openssl (to make a self-signed certificate for nginx)');
+    }
+    const made = spawnSync(openssl, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=localhost', '-days', '2', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+    if (made.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      return missing(`a self-signed certificate (openssl: ${made.stderr.toString().trim().slice(0, 200)})`);
+    }
+    ssl = ` ssl_certificate ${join(dir, 'cert.pem')}; ssl_certificate_key ${join(dir, 'key.pem')};`;
+  }
   const port = await freePort();
   writeFileSync(join(dir, 'index.html'), html);
   const conf = join(dir, 'nginx.conf');
@@ -201,7 +215,7 @@ export async function startNginx(html: string, opts: { basicAuth?: { username: s
       '  access_log off;',
       `  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fastcgi; uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;`,
       '  default_type text/html;',
-      `  server { listen 127.0.0.1:${port}; root ${dir}; index index.html;${auth} }`,
+      `  server { listen 127.0.0.1:${port}${opts.tls ? ' ssl' : ''}; root ${dir}; index index.html;${auth}${ssl} }`,
       '}',
       '',
     ].join('\n'),

@@ -50,10 +50,11 @@ before(async () => {
     startRedis({ password: redisPassword }),
     startMosquitto(),
     startNginx(ROUTER_PAGE),
+    startNginx(ROUTER_PAGE, { tls: true }),
     startTelnetd(),
     sshPair ? startSshd(sshPair) : Promise.resolve('no free throwaway user name from the default list'),
   ]);
-  [servers.redis, servers.redisAuth, servers.mqtt, servers.nginx, servers.telnet, servers.ssh] = started;
+  [servers.redis, servers.redisAuth, servers.mqtt, servers.nginx, servers.nginxTls, servers.telnet, servers.ssh] = started;
 });
 
 after(async () => {
@@ -136,6 +137,16 @@ void test('nginx with a router admin page: WebFig fingerprint, admin-http-cleart
   const winboxFlaw = h.findings.find((x) => (x.details?.cve as string[] | undefined)?.includes('CVE-2018-14847'))!;
   assert.equal(winboxFlaw.severity, 'critical');
   assert.match(winboxFlaw.remediation, /Upgrade RouterOS/);
+});
+
+void test('nginx over TLS: named https (not the plain-HTTP 400), no cleartext finding, version still read', async (t) => {
+  const s = up('nginxTls');
+  if (!s) return t.skip(String(servers.nginxTls));
+  const h = hostOf(await passiveScan());
+  const p = h.ports.find((x) => x.port === s.port)!;
+  assert.deepEqual([p.service, p.tls, p.product, p.version], ['https', true, 'MikroTik RouterOS', '6.40.4']);
+  const ids = h.findings.filter((x) => x.port === s.port).map((x) => x.id);
+  assert.ok(!ids.includes('admin-http-cleartext'));
 });
 
 void test('every finding has the output-contract fields; nothing but our servers is open', async (t) => {

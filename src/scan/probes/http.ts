@@ -129,6 +129,8 @@ async function probeHttp(io: ProbeIo, tls: boolean): Promise<ServiceIdentity | n
       if (conv.received.length > 0 && tls) io.malformed('https:not-http');
       return null;
     }
+    // "The plain HTTP request was sent to HTTPS port": leave the port to the HTTPS probe.
+    if (!tls && resp.status === 400 && /plain http request|https port|use https|ssl|tls/i.test(resp.body)) return null;
     return identifyHttp(resp, tls);
   });
 }
