@@ -11,6 +11,7 @@ import { FragmentReassembler, type FragmentStats } from './fragments.js';
 import { icmpQuotedOffset } from './icmp.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
+import { decodeEthernet } from './ethernet.js';
 import { decodeLinkLayer } from './linktype.js';
 
 export interface PacketDecoderOptions {
@@ -125,7 +126,8 @@ export class PacketDecoder {
       markMalformed(this.ctx, pkt, 'capture.bad-record-length');
     }
     this.ctx.setBuffer(buf);
-    decodeLinkLayer(this.ctx, pkt, linkType, offset, end);
+    if (linkType === 1) decodeEthernet(this.ctx, pkt, offset, end); // LinkType.ETHERNET, the common case
+    else decodeLinkLayer(this.ctx, pkt, linkType, offset, end);
     this.count(pkt);
   }
 

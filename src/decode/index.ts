@@ -12,4 +12,4 @@ export { decodeIcmp, icmpIsError, icmpQuotedOffset } from './icmp.js';
 export { decodeIcmpv6, icmpv6IsError, icmpv6QuotedOffset } from './icmpv6.js';
 export { symmetricFlowHash } from './hash.js';
 export * from './address.js';
-export type { DecodeContext } from './context.js';
+export { DecodeContext } from './context.js';
