@@ -249,3 +249,26 @@ export function tsharkPackets(file: string): import('../../src/events/packet.js'
   }
   return res;
 }
+
+/** Group tshark packets into TCP/UDP flows (client = first sender) and run a detector's packet and flow-end hooks. */
+export function runPacketDetector(det: Detector, ctx: DetectorContext, pkts: import('../../src/events/packet.js').PacketView[]): MutableFlow[] {
+  const flows = new Map<string, { flow: MutableFlow; client: string }>();
+  const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  for (const p of pkts) {
+    if (p.proto !== 6 && p.proto !== 17) { det.onPacket?.(p, null, ctx); continue; }
+    const a = `${p.src4}:${p.srcPort}`;
+    const b = `${p.dst4}:${p.dstPort}`;
+    const key = `${p.proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
+    let e = flows.get(key);
+    if (!e) {
+      e = { flow: fakeFlow({ proto: p.proto, clientIp: ip(p.src4), serverIp: ip(p.dst4), clientPort: p.srcPort, serverPort: p.dstPort, firstTsUs: p.tsUs }), client: a };
+      flows.set(key, e);
+    }
+    e.flow.lastDir = a === e.client ? 0 : 1;
+    e.flow.lastTsUs = p.tsUs;
+    det.onPacket?.(p, e.flow, ctx);
+  }
+  for (const { flow } of flows.values()) det.onFlowEnd?.(flow, 'shutdown', ctx);
+  det.onFinish?.(ctx);
+  return [...flows.values()].map((e) => e.flow);
+}
