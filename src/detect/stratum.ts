@@ -176,6 +176,10 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
         return;
       }
       if (msg.protocol === 'http' && msg.kind === 'request') {
+        // The stratum parser takes POST flows too; when it already recognised this one, its
+        // messages are the ones counted.
+        const parsed = flow.userData.get('stratum') as { dialect?: unknown } | undefined;
+        if (parsed && parsed.dialect) return;
         const h = msg.fields as unknown as HttpRequestFields;
         if (h.method !== 'POST' || !(h.body instanceof Uint8Array) || h.body.length === 0) return;
         const c = h.body[0];
