@@ -143,7 +143,8 @@ export class FragmentReassembler {
       d.id = pkt.ipId;
       d.proto = pkt.proto;
     }
-    if (fragOffset === 0) {
+    if (fragOffset === 0 && d.headerLen === 0) {
+      // First wins for the header too: a later duplicate first fragment changes nothing.
       d.header.set(pkt.buf.subarray(pkt.l3Offset, pkt.l3Offset + headerLen));
       d.headerLen = headerLen;
     }
@@ -168,7 +169,7 @@ export class FragmentReassembler {
       d.addr6.set(buf.subarray(pkt.src6Offset, pkt.src6Offset + 16), 0);
       d.addr6.set(buf.subarray(pkt.dst6Offset, pkt.dst6Offset + 16), 16);
     }
-    if (fragOffset === 0) {
+    if (fragOffset === 0 && d.headerLen === 0) {
       d.header.set(buf.subarray(pkt.l3Offset, pkt.l3Offset + 40));
       d.headerLen = 40;
       d.innerProto = innerProto;

@@ -1,4 +1,17 @@
-/** Public surface of the decode stage. */
+/**
+ * Public surface of the decode stage: capture frame → PacketView (src/events/packet.ts).
+ *
+ * Usage (one decoder and one view per pipeline / worker):
+ *   const decoder = new PacketDecoder();  const pkt = createPacketView();
+ *   for (let i = 0; i < batch.count; i++) {
+ *     decoder.decode(pkt, batch.buf, batch.offsets[i], batch.capLens[i], batch.wireLens[i],
+ *                    batch.tsUs[i], batch.linkTypes[i], batch.ifIndexes[i]);
+ *     // pkt.malformed: first problem ('' when clean); decoder.malformed counts all of them.
+ *   }
+ * After a reassembled fragment, pkt.buf is the reassembler's buffer (valid until the
+ * next decode). decoder.stats / decoder.fragmentStats / decoder.malformed.toJSON() feed
+ * the summary and `stats` events.
+ */
 export { PacketDecoder, resetDecodedFields, type PacketDecoderOptions, type DecodeStats } from './decoder.js';
 export { FragmentReassembler, FragmentResult, MAX_PIECES, type FragmentOptions, type FragmentStats } from './fragments.js';
 export { decodeLinkLayer } from './linktype.js';
