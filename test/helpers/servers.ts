@@ -259,6 +259,20 @@ export async function startTelnetd(): Promise<TestServer | string> {
 }
 
 /**
+ * A throwaway local user (useradd, as root) with the given password and shell; returns the
+ * function that removes it, or a skip reason. Never touches an existing user.
+ */
+export function createThrowawayUser(username: string, password: string, shell: string): (() => void) | string {
+  const useradd = findBinary('useradd');
+  if (!useradd || process.getuid?.() !== 0) return missing('root and useradd (to create a throwaway user)');
+  if (spawnSync('id', [username]).status === 0) return missing(`a free user name (${username} already exists)`);
+  const add = spawnSync(useradd, ['--no-create-home', '--home-dir', '/nonexistent', '--shell', shell, '--comment', 'minewatch test (temporary)', username]);
+  if (add.status !== 0) return missing(`useradd ${username}: ${add.stderr.toString().trim()}`);
+  spawnSync('chpasswd', [], { input: `${username}:${password}\n` });
+  return () => void spawnSync('userdel', [username]);
+}
+
+/**
  * OpenSSH sshd with password authentication and a throwaway user (created with useradd,
  * removed by stop()). Needs root. Env: MINEWATCH_TEST_SSH_URL (ssh://user:pass@host:port).
  */
@@ -267,23 +281,15 @@ export async function startSshd(user: { username: string; password: string }): P
   if (env) return env;
   const bin = findBinary('sshd');
   const keygen = findBinary('ssh-keygen');
-  const useradd = findBinary('useradd');
   if (!bin || !keygen) return missing('sshd (Debian package openssh-server)');
-  if (!useradd || process.getuid?.() !== 0) return missing('root and useradd (to create a throwaway SSH user)');
-  if (spawnSync('id', [user.username]).status === 0) return missing(`a free user name (${user.username} already exists)`);
+  const removeUser = createThrowawayUser(user.username, user.password, '/usr/sbin/nologin');
+  if (typeof removeUser === 'string') return removeUser;
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'mw-sshd-'));
   chmodSync(dir, 0o755);
   const key = join(dir, 'host_ed25519');
   spawnSync(keygen, ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   spawnSync('mkdir', ['-p', '/run/sshd']);
-  const add = spawnSync(useradd, ['--no-create-home', '--shell', '/usr/sbin/nologin', '--comment', 'minewatch test (temporary)', user.username]);
-  if (add.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return missing(`useradd ${user.username}: ${add.stderr.toString().trim()}`);
-  }
-  spawnSync('chpasswd', [], { input: `${user.username}:${user.password}\n` });
-  const removeUser = (): void => void spawnSync('userdel', [user.username]);
   const conf = join(dir, 'sshd_config');
   writeFileSync(
     conf,

@@ -10,7 +10,8 @@ import { Conversation } from '../../src/scan/conversation.js';
 import { defaultCredentials, type CredentialPair } from '../../src/scan/knowledge.js';
 import { scan } from '../../src/scan/scanner.js';
 import type { PortResult } from '../../src/scan/types.js';
-import { startMosquitto, startNginx, startTelnetd, type TestServer } from '../helpers/servers.js';
+import { spawnSync } from 'node:child_process';
+import { createThrowawayUser, startMosquitto, startNginx, startTelnetd, type TestServer } from '../helpers/servers.js';
 
 function context(host: string, timeoutMs = 1500): CredentialContext & { attempts: number } {
   const ctx = {
@@ -61,6 +62,29 @@ void test('telnet: a refused login is a failure, attempts never exceed the cap',
   assert.equal(ctx.attempts, 1);
   assert.equal(r.found, null);
   assert.equal(r.errors, 0, 'the login prompt was reached and the password refused (not a connection error)');
+});
+
+void test('telnet: a listed pair that works on the real login(1) is found (shell prompt), after a refused one', async (t) => {
+  const s = servers.telnet;
+  if (typeof s === 'string') return t.skip(s);
+  // From the end of the telnet list, so it never collides with the SSH test's user (taken from the front).
+  const pair = defaultCredentials()
+    .filter((c) => c.services.includes('telnet') && c.username !== 'root' && c.username !== 'admin' && c.password !== '' && /^[a-z][a-z0-9_-]*$/.test(c.username))
+    .reverse()
+    .find((c) => spawnSync('id', [c.username]).status !== 0);
+  if (!pair) return t.skip('no free user name on the list');
+  const remove = createThrowawayUser(pair.username, pair.password, '/bin/sh');
+  if (typeof remove === 'string') return t.skip(remove);
+  try {
+    const wrong: CredentialPair = { ...pair, password: `${pair.password}-not-it` };
+    const ctx = context(s.host);
+    const r = await checkPortCredentials(ctx, portResult(s.port, 'telnet'), [wrong, pair], 5);
+    assert.ok(r);
+    assert.equal(r.attempts, 2);
+    assert.equal(r.found, pair);
+  } finally {
+    remove();
+  }
 });
 
 void test('HTTP Basic on nginx: identified as basic-auth, listed pair found at its position, finding raised', async (t) => {
