@@ -4,14 +4,15 @@
  * exact matches with the caller's pattern ids, so the split is invisible to users.
  */
 import { AhoCorasick, type AcPattern, type AcSink } from './aho-corasick.js';
-import { WuManber } from './wu-manber.js';
+import { WuManber, wuManberTableBits } from './wu-manber.js';
 
 /** Shortest pattern length routed to Wu-Manber: shorter windows would skip too little. */
 export const WU_MANBER_MIN_LENGTH = 6;
 /**
  * Above this share of shift-table slots taken by pattern blocks, most windows stop (shift 0)
- * and Wu-Manber loses to Aho-Corasick's steady one step per byte (measured: 1,000 patterns of
- * 8+ bytes fill ~9 % and win; 10,000 fill ~90 % and lose badly).
+ * and Wu-Manber loses to Aho-Corasick's steady one step per byte (measured on the 2^16 table:
+ * 1,000 patterns of 8+ bytes, ~9 % load, won; 10,000, ~90 %, lost badly). So: Wu-Manber up
+ * to roughly 1,600 long patterns, Aho-Corasick beyond.
  */
 export const WU_MANBER_MAX_LOAD = 0.15;
 
@@ -37,7 +38,7 @@ export class MultiPatternMatcher {
     const shortIds: number[] = [];
     patterns.forEach((p, id) => (p.bytes.length >= minLong ? longIds : shortIds).push(id));
     const window = Math.min(16, ...longIds.map((i) => patterns[i].bytes.length));
-    if (longIds.length * (window - 2) > WU_MANBER_MAX_LOAD * 65536) {
+    if (longIds.length * (window - 2) > WU_MANBER_MAX_LOAD * 2 ** wuManberTableBits(longIds.length, window)) {
       shortIds.push(...longIds.splice(0));
       shortIds.sort((a, b) => a - b);
     }
