@@ -1,0 +1,216 @@
+/**
+ * The `--json` output: totals, intervals, ports, countries, AS, classes, families, trends and
+ * surges derived from a (merged) TelescopeState, with the state itself embedded so that
+ * `telescope merge` can combine files exactly.
+ */
+import { eveTimestamp } from '../events/eve.js';
+import { ASN_ATTRIBUTION } from './geo.js';
+import {
+  BIG_LIMIT, BIG_P, portKeyProto, SCANNER_FAMILIES, SMALL_LIMIT, SMALL_P, SOURCE_CLASSES, TelescopeState,
+  type BurstRow, type ScannerFamily, type SerializedState, type SourceClass, type SourceRow, type VictimRow,
+} from './state.js';
+import { sketchError } from './unique.js';
+import type { AlertEvent } from '../events/eve.js';
+
+export interface IntervalRow {
+  start: string;
+  start_us: number;
+  packets: number;
+  bytes: number;
+  sources: number;
+  networks_24: number;
+  destinations: number;
+  /** sources left after the spoofing/noise filters and burst removal */
+  sources_filtered: number;
+  protocols: Record<string, number>;
+}
+
+export interface PortRow { proto: 'tcp' | 'udp'; port: number; packets: number; sources: number }
+export interface TrendRow { key: string; previous: number; current: number; change: number | null }
+export interface SurgeRow { kind: 'port' | 'country'; key: string; interval: string; packets: number; baseline: number; ratio: number }
+
+export interface TelescopeReport {
+  kind: 'minewatch-telescope';
+  version: 1;
+  darknets: string[];
+  interval_s: number;
+  start: string | null;
+  end: string | null;
+  totals: { packets: number; bytes: number; sources: number; networks_24: number; destinations: number; sources_filtered: number };
+  /** relative standard error of each unique count (0 = exact) */
+  unique_error: { sources: number; networks_24: number; destinations: number; per_port_sources: number };
+  ignored_packets: number;
+  ignored: Record<string, number>;
+  malformed: Record<string, number>;
+  hygiene: Record<string, number>;
+  spilled_packets: number;
+  protocols: Record<string, number>;
+  intervals: IntervalRow[];
+  ports: PortRow[];
+  ports_omitted: number;
+  countries: { country: string; packets: number; sources: number }[];
+  asns: { asn: number; org: string; packets: number; sources: number }[];
+  classes: Record<SourceClass, number>;
+  class_packets: Record<SourceClass, number>;
+  scanner_families: Record<ScannerFamily, number>;
+  family_packets: Record<ScannerFamily, number>;
+  tags: Record<string, number>;
+  top_talkers: SourceRow[];
+  victims: VictimRow[];
+  dos_attacks: number;
+  bursts: BurstRow[];
+  trends: { ports: TrendRow[]; countries: TrendRow[] };
+  surges: SurgeRow[];
+  alerts: AlertEvent[];
+  sketch: { p: number; exact_limit: number; error: number; small_p: number; small_exact_limit: number; small_error: number };
+  attribution: string;
+  state: SerializedState;
+}
+
+const MAX_PORT_ROWS = 5000;
+/** A surge: at least this many packets, ≥ SURGE_RATIO × the median of the previous intervals, and far outside their spread. */
+const SURGE_MIN_PACKETS = 50;
+const SURGE_RATIO = 4;
+const SURGE_BASELINE = 6;
+
+const iso = (us: number): string => eveTimestamp(us);
+const err = (exact: boolean, p: number): number => (exact ? 0 : Math.round(sketchError(p) * 10000) / 10000);
+
+export function buildReport(state: TelescopeState): TelescopeReport {
+  const intervals = [...state.intervals.values()].sort((a, b) => a.start - b.start);
+  const intervalRows: IntervalRow[] = intervals.map((s) => ({
+    start: iso(s.start), start_us: s.start, packets: s.packets, bytes: s.bytes, sources: s.sources.count(), networks_24: s.src24.count(),
+    destinations: s.destinations.count(), sources_filtered: Math.max(0, s.filteredSources.count() - s.burstSources), protocols: s.protocols,
+  }));
+  const allPorts: PortRow[] = [...state.ports].map(([k, v]) => ({ proto: portKeyProto(k), port: k & 0xffff, packets: v.packets, sources: v.sources.count() }));
+  allPorts.sort((a, b) => b.packets - a.packets || a.port - b.port || (a.proto < b.proto ? -1 : 1));
+  const countries = [...state.countries].map(([country, v]) => ({ country, packets: v.packets, sources: v.sources.count() }))
+    .sort((a, b) => b.packets - a.packets || (a.country < b.country ? -1 : 1));
+  const asns = [...state.asns].map(([asn, v]) => ({ asn, org: v.org, packets: v.packets, sources: v.sources.count() }))
+    .sort((a, b) => b.packets - a.packets || a.asn - b.asn).slice(0, 1000);
+  const classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, state.classes[c].sources.count()])) as Record<SourceClass, number>;
+  const classPackets = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, state.classes[c].packets])) as Record<SourceClass, number>;
+  const families = Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, state.families[c].sources.count()])) as Record<ScannerFamily, number>;
+  const familyPackets = Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, state.families[c].packets])) as Record<ScannerFamily, number>;
+  const tags = Object.fromEntries([...state.tags].map(([k, v]) => [k, v.count()] as const).sort((a, b) => b[1] - a[1]));
+
+  // series per port (top ports only: surges on ports with a handful of packets are noise) and per country
+  const topPortKeys = [...state.ports].sort((a, b) => b[1].packets - a[1].packets).slice(0, 200).map(([k]) => k);
+  const portSeries = new Map<string, number[]>(topPortKeys.map((k) => [`${portKeyProto(k)}/${k & 0xffff}`, intervals.map((s) => s.ports.get(k) ?? 0)]));
+  const countrySeries = new Map<string, number[]>(countries.map((c) => [c.country, intervals.map((s) => s.countries.get(c.country) ?? 0)]));
+  const trends = { ports: trendRows(portSeries), countries: trendRows(countrySeries) };
+  const surges = [...findSurges('port', portSeries, intervals.map((s) => s.start)), ...findSurges('country', countrySeries, intervals.map((s) => s.start))]
+    .sort((a, b) => b.ratio - a.ratio || b.packets - a.packets);
+
+  const ignored = state.ignored;
+  return {
+    kind: 'minewatch-telescope',
+    version: 1,
+    darknets: state.darknets,
+    interval_s: state.intervalUs / 1e6,
+    start: Number.isFinite(state.firstUs) ? iso(state.firstUs) : null,
+    end: Number.isFinite(state.lastUs) ? iso(state.lastUs) : null,
+    totals: {
+      packets: state.packets, bytes: state.bytes, sources: state.sources.count(), networks_24: state.src24.count(),
+      destinations: state.destinations.count(), sources_filtered: state.filteredSources.count(),
+    },
+    unique_error: {
+      sources: err(state.sources.isExact, BIG_P), networks_24: err(state.src24.isExact, BIG_P), destinations: err(state.destinations.isExact, BIG_P),
+      per_port_sources: err([...state.ports.values()].every((p) => p.sources.isExact), SMALL_P),
+    },
+    ignored_packets: Object.values(ignored).reduce((a, b) => a + b, 0),
+    ignored,
+    malformed: sortedRecord(state.malformed),
+    hygiene: sortedRecord(state.hygiene),
+    spilled_packets: state.spilledPackets,
+    protocols: sortedRecord(state.protocols),
+    intervals: intervalRows,
+    ports: allPorts.slice(0, MAX_PORT_ROWS),
+    ports_omitted: Math.max(0, allPorts.length - MAX_PORT_ROWS),
+    countries,
+    asns,
+    classes,
+    class_packets: classPackets,
+    scanner_families: families,
+    family_packets: familyPackets,
+    tags,
+    top_talkers: state.sourceRows.slice(0, 100),
+    victims: state.victims.slice(0, 100),
+    dos_attacks: state.victims.filter((v) => v.attack).length,
+    bursts: mergeBursts(state.bursts),
+    trends,
+    surges,
+    alerts: state.alerts,
+    sketch: { p: BIG_P, exact_limit: BIG_LIMIT, error: err(false, BIG_P), small_p: SMALL_P, small_exact_limit: SMALL_LIMIT, small_error: err(false, SMALL_P) },
+    attribution: ASN_ATTRIBUTION,
+    state: state.toJSON(),
+  };
+}
+
+/** Rebuilds the state from one or more `--json` outputs and merges them. */
+export function mergeReports(docs: unknown[]): TelescopeState {
+  if (docs.length === 0) throw new Error('nothing to merge');
+  let total: TelescopeState | null = null;
+  docs.forEach((d, i) => {
+    const st = (d as { state?: SerializedState } | null)?.state;
+    if (!st) throw new Error(`input ${i + 1} is not a minewatch telescope JSON (no "state")`);
+    const s = TelescopeState.fromJSON(st);
+    if (total === null) total = s; else total.merge(s);
+  });
+  return total!;
+}
+
+function sortedRecord(r: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(r).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+}
+
+function mergeBursts(rows: BurstRow[]): BurstRow[] {
+  const m = new Map<string, BurstRow>();
+  for (const r of rows) {
+    const k = `${r.fingerprint}@${Math.floor(r.start / 600e6)}`;
+    const a = m.get(k);
+    if (!a) m.set(k, { ...r });
+    else { a.sources += r.sources; a.start = Math.min(a.start, r.start); a.end = Math.max(a.end, r.end); }
+  }
+  return [...m.values()].sort((a, b) => b.sources - a.sources);
+}
+
+/** Last interval versus the one before, for each series. */
+function trendRows(series: Map<string, number[]>): TrendRow[] {
+  const rows: TrendRow[] = [];
+  for (const [key, x] of series) {
+    const current = x.length > 0 ? x[x.length - 1] : 0;
+    const previous = x.length > 1 ? x[x.length - 2] : 0;
+    rows.push({ key, previous, current, change: previous > 0 ? Math.round(((current - previous) / previous) * 1000) / 1000 : null });
+  }
+  return rows.sort((a, b) => b.current - a.current);
+}
+
+/**
+ * Surge detector: an interval whose count is at least SURGE_MIN_PACKETS, at least
+ * SURGE_RATIO × the median of up to SURGE_BASELINE previous intervals, and more than six
+ * robust deviations (MAD) above it. The first such interval of each series is reported.
+ */
+export function findSurges(kind: 'port' | 'country', series: Map<string, number[]>, starts: number[]): SurgeRow[] {
+  const out: SurgeRow[] = [];
+  for (const [key, x] of series) {
+    for (let t = 1; t < x.length; t++) {
+      const prev = x.slice(Math.max(0, t - SURGE_BASELINE), t);
+      const med = median(prev);
+      const mad = median(prev.map((v) => Math.abs(v - med))) * 1.4826;
+      const cur = x[t];
+      if (cur >= SURGE_MIN_PACKETS && cur >= SURGE_RATIO * Math.max(med, 1) && cur - med > 6 * Math.max(mad, 1)) {
+        out.push({ kind, key, interval: eveTimestamp(starts[t]), packets: cur, baseline: med, ratio: Math.round((cur / Math.max(med, 1)) * 100) / 100 });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function median(a: number[]): number {
+  if (a.length === 0) return 0;
+  const s = [...a].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

@@ -1,0 +1,176 @@
+/**
+ * Runs the telescope over captures or a live interface: single-threaded, or N worker
+ * threads that each read the whole input and own the sources hashed to them (so per-source
+ * classification stays in one worker), their states merged exactly at the end.
+ */
+import { Worker } from 'node:worker_threads';
+import { openCapture } from '../capture/open.js';
+import { openLive } from '../capture/live.js';
+import type { CaptureSource } from '../capture/source.js';
+import { parseCidr, type Cidr } from '../decode/address.js';
+import { TelescopeAggregator } from './aggregator.js';
+import { openGeo, type GeoLookup } from './geo.js';
+import { loadWatchList, type WatchList } from './watch.js';
+import { TelescopeState, type SerializedState } from './state.js';
+
+export interface TelescopeOptions {
+  inputs: string[];
+  interface?: string;
+  filter?: string;
+  /** Darknet ranges (CIDR texts). */
+  darknets: string[];
+  /** Interval length in seconds (default 3600). */
+  intervalS?: number;
+  /** Worker threads; 'auto' = 2 on inputs over 64 MB. */
+  workers?: number | 'auto';
+  geoipDb?: string;
+  asnDb?: string;
+  /** Skip country/AS attribution. */
+  noGeo?: boolean;
+  watchFile?: string;
+  internal?: boolean;
+  maxSources?: number;
+  maxSourceRows?: number;
+  sensor?: string;
+  /** Live capture: stop on this signal (default SIGINT/SIGTERM). */
+  stopSignal?: AbortSignal;
+}
+
+export interface TelescopeRun {
+  state: TelescopeState;
+  workers: number;
+  elapsedS: number;
+  /** CPU seconds of the whole process (all threads). */
+  cpuS: number;
+  peakRssMb: number;
+  framesRead: number;
+}
+
+/** Serialisable subset handed to workers. */
+export interface TelescopeWorkerInput {
+  opts: Omit<TelescopeOptions, 'stopSignal'>;
+  index: number;
+  count: number;
+}
+
+export type TelescopeWorkerMessage =
+  | { type: 'done'; state: SerializedState; frames: number }
+  | { type: 'error'; message: string; name: string };
+
+const AUTO_WORKER_MIN_BYTES = 64 << 20;
+
+/** Parses and checks the darknet list; throws an Error naming the bad entry. */
+export function parseDarknets(list: string[]): Cidr[] {
+  if (list.length === 0) throw new Error('--darknet needs at least one CIDR');
+  return list.map((t) => {
+    const c = parseCidr(t.trim());
+    if (!c) throw new Error(`--darknet: "${t}" is not a CIDR (e.g. 198.18.0.0/16)`);
+    if (c.version === 4 && c.prefix < 8) throw new Error(`--darknet: ${t} is larger than a /8; split it into /8s`);
+    return c;
+  });
+}
+
+export function buildAggregator(opts: Omit<TelescopeOptions, 'stopSignal'>, index: number, count: number): TelescopeAggregator {
+  const darknets = parseDarknets(opts.darknets);
+  const geo: GeoLookup | null = opts.noGeo ? null : openGeo({ geoipDb: opts.geoipDb, asnDb: opts.asnDb });
+  const watch: WatchList | null = opts.watchFile ? loadWatchList(opts.watchFile) : null;
+  return new TelescopeAggregator({
+    darknets, darknetText: opts.darknets.map((d) => d.trim()), intervalUs: (opts.intervalS ?? 3600) * 1e6,
+    workerIndex: index, workerCount: count, geo, watch, internal: opts.internal, maxSources: opts.maxSources,
+    maxSourceRows: opts.maxSourceRows, sensor: opts.sensor,
+  });
+}
+
+export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun> {
+  const started = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  let state: TelescopeState;
+  let workers = 1;
+  let frames = 0;
+  if (opts.interface) {
+    const agg = buildAggregator(opts, 0, 1);
+    const source = await openLive(opts.interface, { filter: opts.filter });
+    state = await runSource(agg, source, opts.stopSignal, true);
+    frames = agg.framesSeen;
+  } else {
+    // check arguments before opening anything (bad --darknet / --watch fail fast in the main thread)
+    const agg = buildAggregator(opts, 0, 1);
+    const source = await openCapture(opts.inputs);
+    const w = opts.workers ?? 'auto';
+    workers = typeof w === 'number' ? Math.max(1, Math.floor(w)) : (source.totalBytes ?? 0) >= AUTO_WORKER_MIN_BYTES ? 2 : 1;
+    if (workers === 1) {
+      state = await runSource(agg, source, undefined, false);
+      frames = agg.framesSeen;
+    } else {
+      await source.close();
+      const r = await runWorkers(opts, workers);
+      state = r.state;
+      frames = r.frames;
+    }
+  }
+  const elapsedS = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    state, workers, elapsedS, cpuS: (cpu.user + cpu.system) / 1e6, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), framesRead: frames,
+  };
+}
+
+async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSignal: AbortSignal | undefined, live: boolean): Promise<TelescopeState> {
+  let stop: (() => void) | null = null;
+  if (live) {
+    stop = () => void source.close();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    stopSignal?.addEventListener('abort', stop, { once: true });
+  }
+  try {
+    for await (const batch of source.batches()) agg.processBatch(batch);
+  } finally {
+    if (stop) {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+    await source.close();
+  }
+  const state = agg.finish();
+  addCaptureCounts(state, source);
+  return state;
+}
+
+/** Capture-level losses (counted once: by the single run or worker 0). */
+export function addCaptureCounts(state: TelescopeState, source: CaptureSource): void {
+  for (const [k, v] of Object.entries(source.malformed.toJSON())) state.malformed[`capture.${k}`] = (state.malformed[`capture.${k}`] ?? 0) + v;
+}
+
+async function runWorkers(opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+  const { stopSignal: _ignored, ...plain } = opts;
+  const states: SerializedState[] = [];
+  let frames = 0;
+  await Promise.all(Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
+    const input: TelescopeWorkerInput = { opts: plain, index, count };
+    const worker = fromSource
+      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`, { eval: true, workerData: input })
+      : new Worker(workerUrl, { workerData: input });
+    let failed = false;
+    worker.on('message', (m: TelescopeWorkerMessage) => {
+      if (m.type === 'done') {
+        states[index] = m.state;
+        if (index === 0) frames = m.frames;
+      } else {
+        failed = true;
+        reject(Object.assign(new Error(m.message), { name: m.name }));
+      }
+    });
+    worker.on('error', (err) => { failed = true; reject(err); });
+    worker.on('exit', (code) => {
+      if (failed) return;
+      if (code !== 0 || !states[index]) reject(new Error(`telescope worker ${index} exited with code ${code}`));
+      else resolve();
+    });
+  })));
+  const total = TelescopeState.fromJSON(states[0]);
+  for (let i = 1; i < states.length; i++) total.merge(TelescopeState.fromJSON(states[i]), opts.maxSourceRows ?? 100_000);
+  return { state: total, frames };
+}

@@ -1,0 +1,358 @@
+/**
+ * The telescope's mergeable state: everything a run aggregates, in a form that workers,
+ * files, intervals and separate sensors merge exactly (sums, maxima, and UniqueCounter
+ * unions). `--json` embeds it under `state`, so `telescope merge` rebuilds the same totals
+ * a single run over all inputs would produce.
+ */
+import { UniqueCounter, type UniqueCounterJson } from './unique.js';
+import type { AlertEvent } from '../events/eve.js';
+
+export const SOURCE_CLASSES = ['scanner', 'backscatter', 'other'] as const;
+export type SourceClass = (typeof SOURCE_CLASSES)[number];
+export const SCANNER_FAMILIES = ['mirai', 'zmap', 'masscan', 'nmap', 'unknown'] as const;
+export type ScannerFamily = (typeof SCANNER_FAMILIES)[number];
+
+/** Precision and exact limits: large counters (totals, intervals) and small ones (per port/country/AS/tag). */
+export const BIG_P = 14;
+export const BIG_LIMIT = 1 << 17;
+export const SMALL_P = 12;
+export const SMALL_LIMIT = 2048;
+export const bigCounter = (): UniqueCounter => new UniqueCounter(BIG_P, BIG_LIMIT);
+export const smallCounter = (): UniqueCounter => new UniqueCounter(SMALL_P, SMALL_LIMIT);
+
+/** Protocol counter names, index = position (ICMP types are `icmp_<type>`, stored from PROTO_ICMP_BASE). */
+export const PROTO_NAMES = ['tcp_syn', 'tcp_synack', 'tcp_rst', 'tcp_other', 'udp', 'icmpv6', 'other', 'fragment'] as const;
+export const PROTO_ICMP_BASE = 16;
+export const PROTO_SLOTS = PROTO_ICMP_BASE + 256;
+
+export function protocolsToRecord(a: Float64Array): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < PROTO_NAMES.length; i++) if (a[i] > 0) out[PROTO_NAMES[i]] = a[i];
+  for (let t = 0; t < 256; t++) if (a[PROTO_ICMP_BASE + t] > 0) out[`icmp_${t}`] = a[PROTO_ICMP_BASE + t];
+  return out;
+}
+
+/** Port key: proto slot (0 TCP, 1 UDP) × 65536 + port. */
+export const portKey = (proto: 'tcp' | 'udp', port: number): number => (proto === 'tcp' ? 0 : 65536) + port;
+export const portKeyProto = (key: number): 'tcp' | 'udp' => (key >= 65536 ? 'udp' : 'tcp');
+
+export interface IntervalState {
+  start: number;
+  packets: number;
+  bytes: number;
+  sources: UniqueCounter;
+  src24: UniqueCounter;
+  destinations: UniqueCounter;
+  /** sources with at least one packet passing the spoofing/noise filters */
+  filteredSources: UniqueCounter;
+  /** burst ("spoofed") sources that passed the per-packet filters: subtracted from filteredSources */
+  burstSources: number;
+  protocols: Record<string, number>;
+  /** port key → packets */
+  ports: Map<number, number>;
+  /** country → packets */
+  countries: Map<string, number>;
+}
+
+export interface SourceRow {
+  ip: string;
+  packets: number;
+  bytes: number;
+  first: number;
+  last: number;
+  class: SourceClass;
+  family?: ScannerFamily;
+  tag: string;
+  spoofed: boolean;
+  country: string;
+  asn: number;
+  /** most frequent destination port (-1 none); `ports`: destination-port changes in the source's packets (≥ distinct ports, = when the scan is ordered) */
+  top_port: number;
+  ports: number;
+}
+
+export interface VictimRow {
+  ip: string;
+  packets: number;
+  first: number;
+  last: number;
+  /** likely attacked port (majority of backscatter source ports / quoted destination ports) */
+  port: number;
+  kinds: string[];
+  /** highest packets in one minute */
+  max_ppm: number;
+  /** darknet sources (spoofed addresses) that received backscatter about this victim, exact below 2048 */
+  attack: boolean;
+}
+
+export interface BurstRow {
+  fingerprint: string;
+  sources: number;
+  start: number;
+  end: number;
+}
+
+export class TelescopeState {
+  packets = 0;
+  bytes = 0;
+  firstUs = Infinity;
+  lastUs = -Infinity;
+  ignored: Record<string, number> = {};
+  malformed: Record<string, number> = {};
+  hygiene: Record<string, number> = {};
+  /** sources not tracked individually because the source table was full */
+  spilledPackets = 0;
+  sources = bigCounter();
+  src24 = bigCounter();
+  destinations = bigCounter();
+  filteredSources = bigCounter();
+  protocols: Record<string, number> = {};
+  intervals = new Map<number, IntervalState>();
+  ports = new Map<number, { packets: number; sources: UniqueCounter }>();
+  countries = new Map<string, { packets: number; sources: UniqueCounter }>();
+  asns = new Map<number, { org: string; packets: number; sources: UniqueCounter }>();
+  classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, { packets: 0, sources: smallCounter() }])) as Record<SourceClass, { packets: number; sources: UniqueCounter }>;
+  families = Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, { packets: 0, sources: smallCounter() }])) as Record<ScannerFamily, { packets: number; sources: UniqueCounter }>;
+  tags = new Map<string, UniqueCounter>();
+  /** per-source rows, largest first, bounded */
+  sourceRows: SourceRow[] = [];
+  sourceRowsDropped = 0;
+  victims: VictimRow[] = [];
+  bursts: BurstRow[] = [];
+  alerts: AlertEvent[] = [];
+
+  constructor(readonly intervalUs: number, readonly darknets: string[]) {}
+
+  interval(start: number): IntervalState {
+    let s = this.intervals.get(start);
+    if (!s) {
+      s = {
+        start, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(), filteredSources: bigCounter(),
+        burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
+      };
+      this.intervals.set(start, s);
+    }
+    return s;
+  }
+
+  merge(o: TelescopeState, maxRows = 100_000): void {
+    if (o.intervalUs !== this.intervalUs) throw new Error(`cannot merge runs with intervals of ${o.intervalUs / 1e6} s and ${this.intervalUs / 1e6} s`);
+    for (const d of o.darknets) if (!this.darknets.includes(d)) this.darknets.push(d);
+    this.packets += o.packets;
+    this.bytes += o.bytes;
+    this.firstUs = Math.min(this.firstUs, o.firstUs);
+    this.lastUs = Math.max(this.lastUs, o.lastUs);
+    addRecord(this.ignored, o.ignored);
+    addRecord(this.malformed, o.malformed);
+    addRecord(this.hygiene, o.hygiene);
+    addRecord(this.protocols, o.protocols);
+    this.spilledPackets += o.spilledPackets;
+    this.sources.merge(o.sources);
+    this.src24.merge(o.src24);
+    this.destinations.merge(o.destinations);
+    this.filteredSources.merge(o.filteredSources);
+    for (const [start, b] of o.intervals) {
+      const a = this.interval(start);
+      a.packets += b.packets;
+      a.bytes += b.bytes;
+      a.sources.merge(b.sources);
+      a.src24.merge(b.src24);
+      a.destinations.merge(b.destinations);
+      a.filteredSources.merge(b.filteredSources);
+      a.burstSources += b.burstSources;
+      addRecord(a.protocols, b.protocols);
+      for (const [k, v] of b.ports) a.ports.set(k, (a.ports.get(k) ?? 0) + v);
+      for (const [k, v] of b.countries) a.countries.set(k, (a.countries.get(k) ?? 0) + v);
+    }
+    mergeKeyed(this.ports, o.ports, smallCounter);
+    mergeKeyed(this.countries, o.countries, smallCounter);
+    for (const [k, v] of o.asns) {
+      const a = this.asns.get(k);
+      if (a) { a.packets += v.packets; a.sources.merge(v.sources); } else this.asns.set(k, { org: v.org, packets: v.packets, sources: cloneCounter(v.sources) });
+    }
+    for (const c of SOURCE_CLASSES) { this.classes[c].packets += o.classes[c].packets; this.classes[c].sources.merge(o.classes[c].sources); }
+    for (const f of SCANNER_FAMILIES) { this.families[f].packets += o.families[f].packets; this.families[f].sources.merge(o.families[f].sources); }
+    for (const [k, v] of o.tags) {
+      const a = this.tags.get(k);
+      if (a) a.merge(v); else this.tags.set(k, cloneCounter(v));
+    }
+    this.mergeSourceRows(o.sourceRows, maxRows);
+    this.sourceRowsDropped += o.sourceRowsDropped;
+    this.mergeVictims(o.victims);
+    this.bursts.push(...o.bursts);
+    this.alerts.push(...o.alerts);
+  }
+
+  private mergeSourceRows(rows: SourceRow[], maxRows: number): void {
+    const byIp = new Map(this.sourceRows.map((r) => [r.ip, r]));
+    for (const r of rows) {
+      const a = byIp.get(r.ip);
+      if (!a) { byIp.set(r.ip, { ...r }); continue; }
+      // the same source seen by two sensors: sum, keep the classification of the larger share
+      if (r.packets > a.packets) { a.class = r.class; a.family = r.family; a.tag = r.tag; a.top_port = r.top_port; }
+      a.packets += r.packets;
+      a.bytes += r.bytes;
+      a.first = Math.min(a.first, r.first);
+      a.last = Math.max(a.last, r.last);
+      a.spoofed = a.spoofed || r.spoofed;
+      a.ports = Math.max(a.ports, r.ports);
+    }
+    const all = [...byIp.values()].sort((x, y) => y.packets - x.packets || (x.ip < y.ip ? -1 : 1));
+    if (all.length > maxRows) this.sourceRowsDropped += all.length - maxRows;
+    this.sourceRows = all.slice(0, maxRows);
+  }
+
+  private mergeVictims(rows: VictimRow[]): void {
+    const byIp = new Map(this.victims.map((r) => [r.ip, r]));
+    for (const r of rows) {
+      const a = byIp.get(r.ip);
+      if (!a) { byIp.set(r.ip, { ...r, kinds: [...r.kinds] }); continue; }
+      if (r.packets > a.packets) a.port = r.port;
+      a.packets += r.packets;
+      a.first = Math.min(a.first, r.first);
+      a.last = Math.max(a.last, r.last);
+      a.max_ppm = Math.max(a.max_ppm, r.max_ppm);
+      for (const k of r.kinds) if (!a.kinds.includes(k)) a.kinds.push(k);
+      a.attack = isDosAttack(a);
+    }
+    this.victims = [...byIp.values()].sort((x, y) => y.packets - x.packets || (x.ip < y.ip ? -1 : 1)).slice(0, 10_000);
+  }
+
+  toJSON(): SerializedState {
+    return {
+      version: 1,
+      interval_us: this.intervalUs,
+      darknets: this.darknets,
+      packets: this.packets,
+      bytes: this.bytes,
+      first_us: Number.isFinite(this.firstUs) ? this.firstUs : null,
+      last_us: Number.isFinite(this.lastUs) ? this.lastUs : null,
+      ignored: this.ignored,
+      malformed: this.malformed,
+      hygiene: this.hygiene,
+      spilled_packets: this.spilledPackets,
+      sources: this.sources.toJSON(),
+      src24: this.src24.toJSON(),
+      destinations: this.destinations.toJSON(),
+      filtered_sources: this.filteredSources.toJSON(),
+      protocols: this.protocols,
+      intervals: [...this.intervals.values()].sort((a, b) => a.start - b.start).map((s) => ({
+        start: s.start, packets: s.packets, bytes: s.bytes, sources: s.sources.toJSON(), src24: s.src24.toJSON(),
+        destinations: s.destinations.toJSON(), filtered_sources: s.filteredSources.toJSON(), burst_sources: s.burstSources,
+        protocols: s.protocols, ports: [...s.ports], countries: [...s.countries],
+      })),
+      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
+      countries: [...this.countries].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
+      asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, v.sources.toJSON()]),
+      classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, this.classes[c].sources.toJSON()]])) as SerializedState['classes'],
+      families: Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, [this.families[c].packets, this.families[c].sources.toJSON()]])) as SerializedState['families'],
+      tags: [...this.tags].map(([k, v]) => [k, v.toJSON()]),
+      source_rows: this.sourceRows,
+      source_rows_dropped: this.sourceRowsDropped,
+      victims: this.victims,
+      bursts: this.bursts,
+      alerts: this.alerts,
+    };
+  }
+
+  static fromJSON(j: SerializedState): TelescopeState {
+    if (j === null || typeof j !== 'object' || j.version !== 1) throw new Error('not a minewatch telescope state (missing "state" with version 1)');
+    const s = new TelescopeState(j.interval_us, [...j.darknets]);
+    s.packets = j.packets;
+    s.bytes = j.bytes;
+    s.firstUs = j.first_us ?? Infinity;
+    s.lastUs = j.last_us ?? -Infinity;
+    s.ignored = { ...j.ignored };
+    s.malformed = { ...j.malformed };
+    s.hygiene = { ...j.hygiene };
+    s.spilledPackets = j.spilled_packets;
+    s.sources = UniqueCounter.fromJSON(j.sources);
+    s.src24 = UniqueCounter.fromJSON(j.src24);
+    s.destinations = UniqueCounter.fromJSON(j.destinations);
+    s.filteredSources = UniqueCounter.fromJSON(j.filtered_sources);
+    s.protocols = { ...j.protocols };
+    for (const i of j.intervals) {
+      s.intervals.set(i.start, {
+        start: i.start, packets: i.packets, bytes: i.bytes, sources: UniqueCounter.fromJSON(i.sources), src24: UniqueCounter.fromJSON(i.src24),
+        destinations: UniqueCounter.fromJSON(i.destinations), filteredSources: UniqueCounter.fromJSON(i.filtered_sources),
+        burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), countries: new Map(i.countries),
+      });
+    }
+    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
+    for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
+    for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: UniqueCounter.fromJSON(u) });
+    for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: UniqueCounter.fromJSON(j.classes[c][1]) };
+    for (const c of SCANNER_FAMILIES) s.families[c] = { packets: j.families[c][0], sources: UniqueCounter.fromJSON(j.families[c][1]) };
+    for (const [k, u] of j.tags) s.tags.set(k, UniqueCounter.fromJSON(u));
+    s.sourceRows = j.source_rows.map((r) => ({ ...r }));
+    s.sourceRowsDropped = j.source_rows_dropped;
+    s.victims = j.victims.map((r) => ({ ...r, kinds: [...r.kinds] }));
+    s.bursts = j.bursts.map((b) => ({ ...b }));
+    s.alerts = j.alerts.map((a) => ({ ...a }));
+    return s;
+  }
+}
+
+export interface SerializedState {
+  version: 1;
+  interval_us: number;
+  darknets: string[];
+  packets: number;
+  bytes: number;
+  first_us: number | null;
+  last_us: number | null;
+  ignored: Record<string, number>;
+  malformed: Record<string, number>;
+  hygiene: Record<string, number>;
+  spilled_packets: number;
+  sources: UniqueCounterJson;
+  src24: UniqueCounterJson;
+  destinations: UniqueCounterJson;
+  filtered_sources: UniqueCounterJson;
+  protocols: Record<string, number>;
+  intervals: {
+    start: number; packets: number; bytes: number; sources: UniqueCounterJson; src24: UniqueCounterJson; destinations: UniqueCounterJson;
+    filtered_sources: UniqueCounterJson; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
+  }[];
+  ports: [number, number, UniqueCounterJson][];
+  countries: [string, number, UniqueCounterJson][];
+  asns: [number, string, number, UniqueCounterJson][];
+  classes: Record<SourceClass, [number, UniqueCounterJson]>;
+  families: Record<ScannerFamily, [number, UniqueCounterJson]>;
+  tags: [string, UniqueCounterJson][];
+  source_rows: SourceRow[];
+  source_rows_dropped: number;
+  victims: VictimRow[];
+  bursts: BurstRow[];
+  alerts: AlertEvent[];
+}
+
+/**
+ * CAIDA corsaro dos plugin's thresholds for calling backscatter an attack: at least 25
+ * packets, lasting at least 60 s, and a peak of at least 30 packets in one minute.
+ */
+export const DOS_MIN_PACKETS = 25;
+export const DOS_MIN_DURATION_US = 60e6;
+export const DOS_MIN_PPM = 30;
+export function isDosAttack(v: { packets: number; first: number; last: number; max_ppm: number }): boolean {
+  return v.packets >= DOS_MIN_PACKETS && v.last - v.first >= DOS_MIN_DURATION_US && v.max_ppm >= DOS_MIN_PPM;
+}
+
+function addRecord(a: Record<string, number>, b: Record<string, number>): void {
+  for (const [k, v] of Object.entries(b)) a[k] = (a[k] ?? 0) + v;
+}
+
+function cloneCounter(u: UniqueCounter): UniqueCounter {
+  const c = new UniqueCounter(u.p, u.limit);
+  c.merge(u);
+  return c;
+}
+
+function mergeKeyed<K>(a: Map<K, { packets: number; sources: UniqueCounter }>, b: Map<K, { packets: number; sources: UniqueCounter }>, make: () => UniqueCounter): void {
+  for (const [k, v] of b) {
+    let x = a.get(k);
+    if (!x) { x = { packets: 0, sources: make() }; a.set(k, x); }
+    x.packets += v.packets;
+    x.sources.merge(v.sources);
+  }
+}
