@@ -1,8 +1,8 @@
 /**
- * Decodes every packet of the shared darknet and mining captures and compares per-file
+ * Decodes every packet of the shared captures (darknet, mining, benign, IoT, browser miner) and compares per-file
  * TCP/UDP/ICMP/ARP counts with tshark's. Expected values were produced once with
  *   tshark -r FILE -qz io,stat,0,tcp,udp,icmp,arp
- * tshark counts an ICMP error that quotes a TCP (UDP) header under "tcp" ("udp") too, and
+ * tshark counts an ICMP/ICMPv6 error that quotes a TCP (UDP) header under "tcp" ("udp") too, and
  * reassembles IP fragments; the counting below does the same through icmpQuotedOffset /
  * decodeIcmpQuoted and the reassembler.
  */
@@ -39,10 +39,30 @@ const TSHARK: Record<string, [number, number, number, number, number]> = {
   'mining/monero-login-submit-suprnova-5222.pcapng': [43, 43, 0, 0, 0],
   'mining/zcash-stratum-nanopool-6666.pcapng': [87, 87, 0, 0, 0],
   'mining/zcash-stratum-suprnova-2142.pcapng': [72, 72, 0, 0, 0],
+  'benign/android-alexa-app.pcapng': [3103, 2995, 65, 2, 24],
+  'benign/android-wifi-join-dhcp-mdns-ssdp-dns.pcap': [500, 398, 70, 0, 19],
+  'benign/crypto-p2p-bitcoin-node-8333.pcap': [529, 529, 0, 0, 0],
+  'benign/crypto-p2p-ethereum-devp2p-30303.pcap': [2000, 1949, 51, 0, 0],
+  'benign/crypto-p2p-monero-node-18080.pcap': [60, 60, 0, 0, 0],
+  'benign/dhcp-discover-offer-nak-ack.pcap': [9, 0, 9, 0, 0],
+  'benign/ethereum-jsonrpc-geth-http.pcap': [10, 10, 0, 0, 0],
+  'benign/google-nest-log-sink.pcap': [1000, 759, 15, 0, 226],
+  'benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap': [500, 403, 77, 5, 10],
+  'benign/mdns-ipp-queries.pcap': [24, 0, 18, 0, 0],
+  'benign/plex-gdm-m-search-32412.pcap': [19, 0, 19, 0, 0],
+  'benign/sonos-speaker.pcapng': [61, 44, 17, 0, 0],
+  'benign/ssdp-dial-m-search-chrome-1900.pcap': [4, 0, 4, 0, 0],
+  'benign/tplink-smarthome-udp-9999.pcap': [251, 0, 251, 0, 0],
+  'benign/tuya-local-discovery-udp.pcap': [98, 0, 98, 0, 0],
+  'benign/ws-discovery-probe-3702.pcapng': [14, 0, 14, 0, 0],
+  'iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap': [2000, 1412, 532, 10, 31],
+  'browser-miner/authedmine-browser-tls-websocket.pcap': [1912, 1758, 154, 0, 0],
+  'browser-miner/coinhive-stratum-proxy-supportxmr.pcap': [320, 302, 18, 0, 0],
 };
+const DIRS = ['darknet', 'mining', 'benign', 'iot-malware', 'browser-miner'];
 
-void test('every darknet/ and mining/ capture is covered by the expected table', { skip: needSharedData() }, () => {
-  const files = ['darknet', 'mining'].flatMap((d) => readdirSync(sharedFile(d)).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => `${d}/${f}`));
+void test('every capture in the shared data is covered by the expected table', { skip: needSharedData() }, () => {
+  const files = DIRS.flatMap((d) => readdirSync(sharedFile(d)).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => `${d}/${f}`));
   assert.deepEqual(files.sort(), Object.keys(TSHARK).sort());
 });
 
@@ -61,8 +81,8 @@ for (const [rel, [packets, tcp, udp, icmp, arp]] of Object.entries(TSHARK)) {
       if (pkt.isFragment || (pkt.layers & Layer.IP) === 0) continue;
       if (pkt.proto === IpProto.TCP) got.tcp++;
       else if (pkt.proto === IpProto.UDP) got.udp++;
-      else if (pkt.proto === IpProto.ICMP) {
-        got.icmp++;
+      else if (pkt.proto === IpProto.ICMP || pkt.proto === IpProto.ICMPV6) {
+        if (pkt.proto === IpProto.ICMP) got.icmp++;
         if (decoder.decodeIcmpQuoted(pkt, inner) && (inner.layers & Layer.L4) !== 0) {
           if (inner.proto === IpProto.TCP) got.tcp++;
           else if (inner.proto === IpProto.UDP) got.udp++;
