@@ -57,12 +57,14 @@ export class RuleDetector implements Detector {
   readonly engine: RuleEngine;
   private readonly meta: MatchMeta = createMatchMeta();
   private readonly packetRules: boolean;
+  private readonly usesFlowbits: boolean;
   /** Per context, whether any rule reads the reconstructed header buffers (costly to build). */
   private readonly needHeaders: Record<'http-request' | 'http-response', boolean>;
 
   constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
     this.packetRules = this.engine.hasRules('packet');
+    this.usesFlowbits = this.engine.rules.some((r) => r.flowbits.length > 0);
     const headerish = (ctx: RuleContext): boolean => this.engine.buffersUsed(ctx).some((b) => b === 'http.header' || b === 'http.header_names' || b === 'http.start');
     this.needHeaders = { 'http-request': headerish('http-request'), 'http-response': headerish('http-response') };
   }
@@ -82,9 +84,11 @@ export class RuleDetector implements Detector {
       m.established = flow.proto === 6
         ? flow.state === 'established' || flow.handshakeSeen
         : flow.pktsToServer > 0 && flow.pktsToClient > 0;
-      const st = flowState(flow);
-      m.flowbits = st.bits;
-      m.appProto = st.app;
+      // Per-flow state only when a rule needs flowbits or a message identified the protocol:
+      // plain packet matching allocates nothing per flow.
+      const st = this.usesFlowbits ? flowState(flow) : (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined);
+      m.flowbits = st ? st.bits : null;
+      m.appProto = st ? st.app : '';
     } else if (pkt) {
       m.srcIp = pkt.ipVersion === 4 ? formatIpv4(pkt.src4 >>> 0) : '';
       m.dstIp = pkt.ipVersion === 4 ? formatIpv4(pkt.dst4 >>> 0) : '';

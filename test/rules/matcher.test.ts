@@ -145,3 +145,33 @@ test('property: random and mutated payloads through the ET rules never throw', a
     }
   }), { numRuns: 1500 });
 });
+
+test('RuleDetector: flowbits carried per flow across packets', async () => {
+  const { RuleDetector } = await import('../../src/rules/detector.js');
+  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
+  const setter = rule('flow:to_server; content:"login"; flowbits:set,mw.login; flowbits:noalert;');
+  const checker = rule('flow:to_client; content:"job"; flowbits:isset,mw.login;');
+  const det = new RuleDetector([setter, checker]);
+  const mkFlow = (): import('../../src/events/flow.js').FlowView => ({
+    id: 1, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.2', serverIp: '203.0.113.1', clientPort: 40000, serverPort: 3333,
+    client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 1, pktsToClient: 1,
+    bytesToServer: 0, bytesToClient: 0, handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false, state: 'established',
+    tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map(),
+  });
+  const send = (flow: ReturnType<typeof mkFlow>, dir: 0 | 1, text: string, ctx: InstanceType<typeof CollectingContext>): void => {
+    (flow as { lastDir: 0 | 1 }).lastDir = dir;
+    const p = packetOf(Buffer.from(text));
+    p.proto = 6;
+    det.onPacket(p, flow, ctx);
+  };
+  const a = mkFlow();
+  const b = mkFlow();
+  const ctx = new CollectingContext();
+  send(a, 1, 'job', ctx);
+  assert.equal(ctx.alerts.length, 0);
+  send(a, 0, '{"login"}', ctx);
+  send(a, 1, '{"job"}', ctx);
+  assert.deepEqual(ctx.alerts.map((x) => x.signatureId), [checker.sid]);
+  send(b, 1, '{"job"}', ctx);
+  assert.equal(ctx.alerts.length, 1, 'another flow has its own bits');
+});
