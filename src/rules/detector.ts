@@ -32,6 +32,12 @@ function text(s: unknown): Uint8Array | null {
   return typeof s === 'string' && s.length > 0 ? Buffer.from(s, 'utf8') : null;
 }
 
+/** Parser output is trusted in shape but checked anyway: a malformed entry is skipped, never thrown on. */
+function headerList(h: unknown): [string, string][] {
+  if (!Array.isArray(h)) return [];
+  return h.filter((e): e is [string, string] => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'string');
+}
+
 function headerBuffers(headers: readonly [string, string][], firstLine: string): { header: Uint8Array; names: Uint8Array; start: Uint8Array } {
   let header = '';
   let names = '\r\n';
@@ -140,7 +146,7 @@ export class RuleDetector implements Detector {
     if (msg.protocol === 'http' && msg.kind === 'request') {
       if (!this.engine.hasRules('http-request')) return null;
       const r = f as unknown as HttpRequestFields;
-      const headers = Array.isArray(r.headers) ? r.headers : [];
+      const headers = headerList(r.headers);
       const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
       e.setSlot('http.uri', text(r.uri));
       e.setSlot('http.method', text(r.method));
@@ -159,7 +165,7 @@ export class RuleDetector implements Detector {
     if (msg.protocol === 'http' && msg.kind === 'response') {
       if (!this.engine.hasRules('http-response')) return null;
       const r = f as unknown as HttpResponseFields;
-      const headers = Array.isArray(r.headers) ? r.headers : [];
+      const headers = headerList(r.headers);
       e.setSlot('http.stat_code', text(String(r.status)));
       e.setSlot('file.data', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
       if (this.needHeaders['http-response']) {

@@ -132,3 +132,21 @@ test('rule alerts become valid EVE alert events (pipeline AlertBuilder + zod sch
   assert.equal(ev!.minewatch.detector, 'rule');
   assert.equal((ev!.minewatch.evidence as { matched: string }).matched, 'monerohash.com');
 });
+
+test('property: malformed message fields never throw out of RuleDetector', { skip: needSharedData() }, async () => {
+  const fc = (await import('fast-check')).default;
+  const { rules } = parseRules(readFileSync(sharedFile(ALL), 'utf8'));
+  const det = new RuleDetector(rules);
+  const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant(undefined), fc.uint8Array({ maxLength: 64 }),
+    fc.array(fc.oneof(fc.tuple(fc.string(), fc.string()), fc.string(), fc.constant(null)), { maxLength: 5 }));
+  const fields = fc.dictionary(fc.constantFrom('qname', 'response', 'sni', 'method', 'uri', 'host', 'userAgent', 'headers', 'body', 'status', 'version'), value);
+  fc.assert(fc.property(fc.constantFrom('dns', 'tls', 'http'), fc.constantFrom('query', 'client_hello', 'request', 'response'), fields, fc.constantFrom<0 | 1>(0, 1), (protocol, kind, f, dir) => {
+    const flow = {
+      id: 1, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.2', serverIp: '203.0.113.1', clientPort: 40000, serverPort: 80,
+      client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 1, pktsToClient: 1,
+      bytesToServer: 0, bytesToClient: 0, handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false, state: 'established' as const,
+      tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: dir, userData: new Map(),
+    };
+    det.onMessage({ protocol, kind, dir, tsUs: 1e15, fields: f }, flow, { emit: () => {}, emitEvent: () => {} });
+  }), { numRuns: 1500 });
+});
