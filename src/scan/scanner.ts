@@ -6,7 +6,7 @@
  * (Ctrl-C) stops new work and returns what was found so far.
  */
 import { CHECKS } from './checks/index.js';
-import { Conversation } from './conversation.js';
+import { Conversation, printableBanner } from './conversation.js';
 import { checkHostCredentials } from './credentials.js';
 import { discoverLink } from './discovery.js';
 import { identifyService } from './identify.js';
@@ -16,7 +16,6 @@ import { RateLimiter } from './rate-limit.js';
 import { expandTargets, localSubnets } from './targets.js';
 import type { Finding, HostResult, PortResult, ScanResult, Severity } from './types.js';
 import { ReasonCounter } from '../events/counters.js';
-import { printableBanner } from './conversation.js';
 
 /** IoT, admin and miner-relevant ports (issue 6), plus a few their neighbours use. */
 export const DEFAULT_PORTS: readonly number[] = [
@@ -207,8 +206,8 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       }
     }
     h.findings.sort(compareFindings);
-    findingsCount = [...hosts.values()].reduce((n, x) => n + x.findings.length, 0);
   }
+  findingsCount = [...hosts.values()].reduce((n, x) => n + x.findings.length, 0);
   progress('done', 1, 1);
 
   const finished = Date.now();
