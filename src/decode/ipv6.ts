@@ -12,14 +12,9 @@ const IPV6_HEADER = 40;
 /** More than this many extension headers is not seen in legitimate traffic (RFC 8200 §4.1 orders at most ~8). */
 export const MAX_IPV6_EXT_HEADERS = 8;
 
-const NH_HOP_BY_HOP = 0;
-const NH_ROUTING = 43;
-const NH_FRAGMENT = 44;
-const NH_AH = 51;
-const NH_DEST_OPTS = 60;
-const NH_MOBILITY = 135;
-const NH_HIP = 139;
-const NH_SHIM6 = 140;
+// Next-header values walked below (written as literals on the per-packet path, see
+// context.ts): NH_HOP_BY_HOP 0, NH_ROUTING 43, NH_FRAGMENT 44, NH_AH 51,
+// NH_DEST_OPTS 60, NH_MOBILITY 135, NH_HIP 139, NH_SHIM6 140.
 
 /** XOR of the four 32-bit words: the 32-bit fold kept in src4/dst4 for IPv6. */
 export function ip6Fold(buf: Uint8Array, off: number): number {
@@ -51,7 +46,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
   pkt.proto = nextHeader;
   pkt.layers |= 4 /* Layer.IP */;
   let ipEnd = off + IPV6_HEADER + payloadLen;
-  if (payloadLen === 0 && nextHeader === NH_HOP_BY_HOP) {
+  if (payloadLen === 0 && nextHeader === 0 /* NH_HOP_BY_HOP */) {
     // Jumbogram (RFC 2675): the real length is in a hop-by-hop option; use what was captured.
     ipEnd = end;
   } else if (ipEnd > end) {
@@ -63,20 +58,20 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
     // -1: not even the header's length field was captured.
     let headerLen = -1;
     switch (nextHeader) {
-      case NH_HOP_BY_HOP:
-      case NH_ROUTING:
-      case NH_DEST_OPTS:
-      case NH_MOBILITY:
-      case NH_HIP:
-      case NH_SHIM6:
+      case 0: // NH_HOP_BY_HOP
+      case 43: // NH_ROUTING
+      case 60: // NH_DEST_OPTS
+      case 135: // NH_MOBILITY
+      case 139: // NH_HIP
+      case 140: // NH_SHIM6
         if (ipEnd - p < 2) break;
         headerLen = (buf[p + 1] + 1) << 3;
         break;
-      case NH_AH:
+      case 51: // NH_AH
         if (ipEnd - p < 2) break;
         headerLen = (buf[p + 1] + 2) << 2;
         break;
-      case NH_FRAGMENT:
+      case 44: // NH_FRAGMENT
         if (ipEnd - p < 8) break;
         headerLen = 8;
         break;
@@ -96,7 +91,7 @@ export function decodeIpv6(ctx: DecodeContext, pkt: PacketView, off: number, end
       markMalformed(ctx, pkt, 'ipv6.truncated-ext-header');
       return;
     }
-    if (nextHeader === NH_FRAGMENT) {
+    if (nextHeader === 44 /* NH_FRAGMENT */) {
       const fragWord = dv.getUint16(p + 2);
       const fragOffset = fragWord & 0xfff8;
       const moreFragments = (fragWord & 1) !== 0;
