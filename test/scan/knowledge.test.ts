@@ -14,7 +14,7 @@ void test('shipped knowledge base files validate and carry sources', () => {
   const creds = defaultCredentials();
   for (const c of creds) assert.ok(c.source.length > 10, `${c.username}:${c.password} has no source`);
   const mirai = creds.filter((c) => c.source.startsWith('Mirai'));
-  assert.ok(mirai.length >= 55, `only ${mirai.length} Mirai pairs`);
+  assert.equal(mirai.length, 61, "Mirai's scanner.c has 61 distinct pairs");
   assert.deepEqual([mirai[0].username, mirai[0].password], ['root', 'xc3511'], 'Mirai order kept');
   assert.ok(creds.some((c) => c.username === 'admin' && c.password === '' && /MikroTik/.test(c.source)));
   for (const f of adminUiFingerprints()) assert.doesNotThrow(() => new RegExp(f.match, 'i'));
