@@ -77,7 +77,7 @@ export class PacketDecoder {
   readonly malformed = new ReasonCounter();
   readonly fragments: FragmentReassembler | null;
   /**
-   * Counters live in a typed array (indexes below): incrementing object properties on
+   * Counters live in a typed array (indexes C_* above): incrementing object properties on
    * every packet cost ~15 % of decode time. `stats` builds the plain object on demand.
    */
   private readonly counts = new Float64Array(C_SIZE);
@@ -128,13 +128,13 @@ export class PacketDecoder {
     this.ctx.setBuffer(buf);
     if (linkType === 1) decodeEthernet(this.ctx, pkt, offset, end); // LinkType.ETHERNET, the common case
     else decodeLinkLayer(this.ctx, pkt, linkType, offset, end);
-    this.count(pkt);
+    this.count(pkt, wireLen);
   }
 
-  private count(pkt: PacketView): void {
+  private count(pkt: PacketView, wireLen: number): void {
     const c = this.counts;
     c[C_PACKETS]++;
-    c[C_BYTES] += pkt.wireLength;
+    c[C_BYTES] += wireLen; // the frame's, not a reassembled datagram's (no double counting)
     if (pkt.malformed !== '') c[C_MALFORMED]++;
     const layers = pkt.layers;
     if ((layers & 32 /* Layer.REASSEMBLED */) !== 0) c[C_REASSEMBLED]++;

@@ -15,7 +15,9 @@
  *
  * A completed datagram is written to one reusable output buffer as
  * [link-layer prefix of the completing fragment][IP header of the first fragment, with
- * fragmentation fields cleared][payload], and the PacketView is rebased onto it.
+ * fragmentation fields cleared][payload], and the PacketView is rebased onto it:
+ * buf = that buffer, frameOffset 0, capLength = wireLength = the reassembled length, MAC
+ * offsets moved along, layers gain REASSEMBLED and lose FRAGMENT, tsUs of the last fragment.
  */
 import { Layer, type PacketView } from '../events/packet.js';
 

@@ -255,3 +255,20 @@ void test('property: any split, order and duplication of a datagram reassembles 
     { numRuns: 150 },
   );
 });
+
+void test('a second first fragment changes neither header nor bytes; byte stats count frames, not datagrams', () => {
+  const datagram = udpDatagram(1000);
+  const decoder = new PacketDecoder();
+  const pkt = createPacketView();
+  const [a, b] = split(datagram.length, 512);
+  const first = v4Fragment(datagram, a);
+  const forgedFirst = first.slice();
+  forgedFirst[14 + 8] = 1; // TTL 1 in the duplicate
+  forgedFirst[14 + 20 + 2] = 0; // destination port rewritten
+  forgedFirst[14 + 20 + 3] = 23;
+  const second = v4Fragment(datagram, b);
+  for (const f of [first, forgedFirst, second]) feed(decoder, pkt, f);
+  assertReassembledUdp(pkt, datagram);
+  assert.equal(pkt.ttl, 64);
+  assert.equal(decoder.stats.bytes, first.length + forgedFirst.length + second.length);
+});
