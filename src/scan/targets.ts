@@ -2,13 +2,13 @@
  * Scan targets: addresses, CIDRs, ranges and hostnames → a list of addresses, and the
  * safety policy (public addresses need --i-own-these-addresses; a hard cap on host count).
  * IPv4 is expanded; IPv6 is accepted as single addresses (a /64 cannot be swept anyway).
- * The scanner keeps this small parser of its own: src/decode/address.ts did not exist yet
- * when it was written.
+ * Which addresses count as private/reserved is decided once, in src/decode/address.ts.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import { UsageError } from '../cli/errors.js';
+import { isPrivateOrReservedIp } from '../decode/address.js';
 
 /** More than this many hosts in one run is almost certainly a typo (a /8 instead of a /24). */
 export const DEFAULT_MAX_HOSTS = 4096;
@@ -22,46 +22,12 @@ export function intToIpv4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-const PRIVATE_V4: ReadonlyArray<readonly [string, number]> = [
-  ['0.0.0.0', 8], // "this" network
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10], // carrier-grade NAT: the subscriber side of an ISP
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24], // documentation
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15], // benchmarking
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-];
-const PRIVATE_V4_RANGES = PRIVATE_V4.map(([base, bits]) => {
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  return [(ipv4ToInt(base) & mask) >>> 0, mask] as const;
-});
-
-/** True for loopback, RFC 1918, link-local, CGNAT, documentation, multicast and reserved space. */
+/**
+ * True for loopback, RFC 1918, link-local, CGNAT, ULA, documentation, multicast and reserved
+ * space: the addresses a home user may scan without --i-own-these-addresses.
+ */
 export function isPrivateOrReservedAddress(ip: string): boolean {
-  if (isIPv4(ip)) {
-    const n = ipv4ToInt(ip);
-    return PRIVATE_V4_RANGES.some(([net, mask]) => ((n & mask) >>> 0) === net);
-  }
-  if (isIPv6(ip)) {
-    const lower = ip.toLowerCase();
-    if (lower === '::1' || lower === '::') return true;
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-    if (mapped) return isPrivateOrReservedAddress(mapped[1]);
-    const first = parseInt(lower.split(':')[0] || '0', 16);
-    if ((first & 0xfe00) === 0xfc00) return true; // unique local fc00::/7
-    if ((first & 0xffc0) === 0xfe80) return true; // link-local fe80::/10
-    if ((first & 0xff00) === 0xff00) return true; // multicast
-    if (lower.startsWith('2001:db8:') || lower.startsWith('2001:0db8:')) return true; // documentation
-    return false;
-  }
-  return false;
+  return isPrivateOrReservedIp(ip);
 }
 
 export interface TargetOptions {
