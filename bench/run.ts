@@ -1,0 +1,159 @@
+/**
+ * `npm run bench`: whole-process throughput of every hot path on deterministic generated
+ * captures (and the shared ones), next to the reference tools in the same invocation so
+ * ratios are meaningful on a noisy machine. Prints a markdown table (median of N runs) and
+ * writes .bench/results.json.
+ *
+ *   npm run bench                      # all cases, 3 runs each
+ *   npm run bench -- --runs 5 --only spine,telescope
+ *   npm run bench -- --quick           # smaller inputs (for a smoke run)
+ *   npm run bench -- --with-tshark     # also tshark -z endpoints (minutes, ~13 GB RAM)
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { cpus, totalmem } from 'node:os';
+import { generate } from '../src/synth/index.js';
+
+interface Case {
+  group: string;
+  name: string;
+  input: string;
+  cmd: string[];
+  /** packets in the input (for packets/s of tools that do not report it) */
+  packets: () => number;
+  timeoutS?: number;
+}
+
+interface Result {
+  group: string;
+  name: string;
+  runs: number;
+  wall_s: number;
+  packets_per_s: number;
+  mb_per_s: number;
+  peak_rss_mb: number;
+  note?: string;
+}
+
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(name);
+const value = (name: string, dflt: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
+};
+const RUNS = Number(value('--runs', '3'));
+const QUICK = flag('--quick');
+const ONLY = value('--only', '').split(',').filter(Boolean);
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BENCH_DIR = join(ROOT, '.bench');
+const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function have(tool: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+}
+
+async function ensureInput(name: string, make: (path: string) => Promise<unknown>): Promise<string> {
+  const path = join(BENCH_DIR, name);
+  if (!existsSync(path)) {
+    process.stderr.write(`bench: generating ${name} …\n`);
+    const t = Date.now();
+    await make(path);
+    process.stderr.write(`bench: ${name} ready in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  }
+  return path;
+}
+
+/** Runs a command under /usr/bin/time; returns wall seconds (measured here) and peak RSS. */
+function runOnce(cmd: string[], timeoutS: number): { wall: number; rssMb: number; stdout: string; ok: boolean } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync('/usr/bin/time', ['-f', 'MWTIME %e %M', ...cmd], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 28 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const m = /MWTIME ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  return { wall, rssMb: m ? Number(m[2]) / 1024 : NaN, stdout: r.stdout ?? '', ok: r.status === 0 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function packetCountOf(path: string): number {
+  // our own summary is the packet count (checked against capinfos in the capture tests)
+  const r = spawnSync(process.execPath, [CLI, 'analyze', path, '--no-detect', '-w', '1', '--json', '-', '-q'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return (JSON.parse(r.stdout) as { packets: number }).packets;
+}
+
+async function main(): Promise<void> {
+  mkdirSync(BENCH_DIR, { recursive: true });
+  const mixed = await ensureInput(QUICK ? 'mixed-100m.pcap' : 'mixed-1g.pcap', (p) => generate('mixed', { seed: 1, sizeBytes: QUICK ? 100e6 : 1e9 }, p));
+  const small = await ensureInput(QUICK ? 'small-1m.pcap' : 'small-10m.pcap', (p) => generate('small', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));
+  const darknet = await ensureInput(QUICK ? 'darknet-1m.pcap' : 'darknet-10m.pcap', (p) => generate('darknet', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));
+
+  const counts = new Map<string, number>();
+  const packets = (p: string) => () => {
+    if (!counts.has(p)) counts.set(p, packetCountOf(p));
+    return counts.get(p)!;
+  };
+  const mw = (...a: string[]) => [process.execPath, CLI, ...a];
+  const cases: Case[] = [
+    { group: 'spine', name: 'minewatch analyze --no-detect, mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '--no-detect', '-w', '1', '-q'), packets: packets(mixed) },
+    { group: 'spine', name: 'minewatch analyze --no-detect, mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '--no-detect', '-w', '2', '-q'), packets: packets(mixed) },
+    { group: 'spine', name: 'minewatch analyze --no-detect, small, 1 thread', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '1', '-q'), packets: packets(small) },
+    { group: 'spine', name: 'minewatch analyze --no-detect, small, 2 workers', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '2', '-q'), packets: packets(small) },
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '-w', '1', '-q'), packets: packets(mixed) },
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '-w', '2', '-q'), packets: packets(mixed) },
+  ];
+  if (have('ndpiReader')) {
+    cases.push({ group: 'spine', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
+    cases.push({ group: 'detect', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
+    cases.push({ group: 'spine', name: 'ndpiReader -i FILE -q, small (reference, 1 run, 180 s cap)', input: small, cmd: ['ndpiReader', '-i', small, '-q'], packets: packets(small), timeoutS: 180 });
+  }
+  const extra = await import('./cases.js').then((m) => m.extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR })).catch(() => [] as Case[]);
+  cases.push(...extra);
+
+  const results: Result[] = [];
+  for (const c of cases) {
+    if (ONLY.length > 0 && !ONLY.includes(c.group)) continue;
+    const runs = c.timeoutS ? 1 : RUNS;
+    const walls: number[] = [];
+    const rss: number[] = [];
+    let note: string | undefined;
+    for (let i = 0; i < runs; i++) {
+      const r = runOnce(c.cmd, c.timeoutS ?? 900);
+      if (!r.ok) {
+        note = c.timeoutS && r.wall >= c.timeoutS ? `did not finish in ${c.timeoutS} s` : 'failed';
+        walls.push(r.wall);
+        break;
+      }
+      walls.push(r.wall);
+      rss.push(r.rssMb);
+    }
+    const wall = median(walls);
+    const size = statSync(c.input).size;
+    const res: Result = {
+      group: c.group, name: c.name, runs: walls.length, wall_s: round(wall, 2),
+      packets_per_s: Math.round(c.packets() / wall), mb_per_s: round(size / 1e6 / wall, 1),
+      peak_rss_mb: round(rss.length ? median(rss) : NaN, 0), ...(note ? { note } : {}),
+    };
+    results.push(res);
+    process.stderr.write(`bench: ${c.name}: ${res.wall_s} s, ${res.packets_per_s.toLocaleString('en-US')} pkts/s, ${res.mb_per_s} MB/s, ${res.peak_rss_mb} MB${note ? ` (${note})` : ''}\n`);
+  }
+
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+  const inputs = [mixed, small, darknet].map((p) => `${p.split('/').pop()} (${(statSync(p).size / 1e6).toFixed(0)} MB, ${counts.get(p)?.toLocaleString('en-US') ?? '?'} packets)`);
+  let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs, whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
+  md += '| group | case | runs | wall s | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|\n';
+  for (const r of results) md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
+  process.stdout.write(md);
+  const prev = existsSync(join(BENCH_DIR, 'results.json')) ? (JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as object) : {};
+  writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ ...prev, [new Date().toISOString()]: { machine, results } }, null, 2));
+}
+
+function round(x: number, d: number): number {
+  const f = 10 ** d;
+  return Math.round(x * f) / f;
+}
+
+await main();
