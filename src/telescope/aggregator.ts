@@ -157,6 +157,7 @@ export class TelescopeAggregator {
   private sFirstDport = new Int32Array(0);
   private sFirstFlags = new Uint8Array(0);
   private sFirstProto = new Uint8Array(0);
+  private sFirstReply = new Uint8Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
 
@@ -252,7 +253,7 @@ export class TelescopeAggregator {
     const kind = packetKind(pkt);
     const proto = pkt.proto;
     let pslot: number;
-    if (pkt.isFragment) pslot = 7; // P_FRAGMENT
+    if (pkt.isFragment) pslot = P_FRAGMENT;
     else if (proto === 1 && pkt.icmpType >= 0) pslot = PROTO_ICMP_BASE + pkt.icmpType;
     else if (proto === 58) pslot = P_ICMPV6;
     else pslot = KIND_PROTO[kind] >= 0 ? KIND_PROTO[kind] : P_OTHER;
@@ -405,6 +406,7 @@ export class TelescopeAggregator {
     this.sFirstDport[slot] = pkt.proto === 6 || pkt.proto === 17 ? pkt.dstPort : pkt.icmpType;
     this.sFirstFlags[slot] = pkt.tcpFlags;
     this.sFirstProto[slot] = kind === K_OTHER ? 0 : pkt.proto;
+    this.sFirstReply[slot] = isResponseKind(kind) ? 1 : 0;
     let flags = v6 ? F_V6 : 0;
     const bogon = v6 ? isPrivateOrReservedIpv6(pkt.buf, pkt.src6Offset) : isPrivateOrReservedIpv4(key);
     // inside a network, the sources of an internal darknet are private addresses by design
@@ -495,6 +497,7 @@ export class TelescopeAggregator {
     this.sFirstDport = growArray(this.sFirstDport, n);
     this.sFirstFlags = growArray(this.sFirstFlags, n);
     this.sFirstProto = growArray(this.sFirstProto, n);
+    this.sFirstReply = growArray(this.sFirstReply, n);
     this.cap = n;
   }
 
@@ -521,7 +524,8 @@ export class TelescopeAggregator {
   private findBursts(state: TelescopeState): void {
     const groups = new Map<string, number[]>();
     for (let s = 0; s < this.nSources; s++) {
-      if (this.sPackets[s] > 2 || this.sHard[s] > 0) continue;
+      // replies come one per source by nature (backscatter); a burst is of probes
+      if (this.sPackets[s] > 2 || this.sHard[s] > 0 || this.sFirstReply[s] !== 0) continue;
       const key = `${this.sFirstProto[s]}/${this.sFirstTtl[s]}/${this.sFirstWin[s]}/${this.sFirstDport[s]}/${this.sFirstFlags[s]}@${Math.floor(this.sFirst[s] / BURST_BUCKET_US)}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, g = []);
@@ -599,7 +603,7 @@ export class TelescopeAggregator {
       state.classes[c.cls].sources.add(key);
       if (c.family) { state.families[c.family].packets += packets; state.families[c.family].sources.add(key); }
       let tagCounter = state.tags.get(c.tag);
-      if (!tagCounter) state.tags.set(c.tag, tagCounter = smallCounter());
+      if (!tagCounter) state.tags.set(c.tag, tagCounter = bigCounter());
       tagCounter.add(key);
       if (this.sClean[s] > 0 && !ev.burst) filtered.add(key);
       const country = this.countryNames[this.sCountry[s]];

@@ -165,14 +165,17 @@ function sortedRecord(r: Record<string, number>): Record<string, number> {
 }
 
 function mergeBursts(rows: BurstRow[]): BurstRow[] {
-  const m = new Map<string, BurstRow>();
-  for (const r of rows) {
-    const k = `${r.fingerprint}@${Math.floor(r.start / 600e6)}`;
-    const a = m.get(k);
-    if (!a) m.set(k, { ...r });
-    else { a.sources += r.sources; a.start = Math.min(a.start, r.start); a.end = Math.max(a.end, r.end); }
+  // workers and 10-minute buckets split one burst: join rows of one fingerprint that touch in time
+  const sorted = [...rows].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : a.start - b.start));
+  const out: BurstRow[] = [];
+  for (const r of sorted) {
+    const a = out.length > 0 ? out[out.length - 1] : null;
+    if (a && a.fingerprint === r.fingerprint && r.start - a.end <= 600e6) {
+      a.sources += r.sources;
+      a.end = Math.max(a.end, r.end);
+    } else out.push({ ...r });
   }
-  return [...m.values()].sort((a, b) => b.sources - a.sources);
+  return out.sort((a, b) => b.sources - a.sources);
 }
 
 /** Last interval versus the one before, for each series. */

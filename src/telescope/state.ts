@@ -111,8 +111,9 @@ export class TelescopeState {
   ports = new Map<number, { packets: number; sources: UniqueCounter }>();
   countries = new Map<string, { packets: number; sources: UniqueCounter }>();
   asns = new Map<number, { org: string; packets: number; sources: UniqueCounter }>();
-  classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, { packets: 0, sources: smallCounter() }])) as Record<SourceClass, { packets: number; sources: UniqueCounter }>;
-  families = Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, { packets: 0, sources: smallCounter() }])) as Record<ScannerFamily, { packets: number; sources: UniqueCounter }>;
+  // class, family and tag counts are few and headline numbers: large counters (exact up to BIG_LIMIT)
+  classes = Object.fromEntries(SOURCE_CLASSES.map((c) => [c, { packets: 0, sources: bigCounter() }])) as Record<SourceClass, { packets: number; sources: UniqueCounter }>;
+  families = Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, { packets: 0, sources: bigCounter() }])) as Record<ScannerFamily, { packets: number; sources: UniqueCounter }>;
   tags = new Map<string, UniqueCounter>();
   /** per-source rows, largest first, bounded */
   sourceRows: SourceRow[] = [];
