@@ -88,7 +88,7 @@ const x = D.intervals.map((i) => i.start);
 const charts = [
   chart('c-packets', { title: { text: 'Packets per interval', textStyle: { fontSize: 13 } }, xAxis: { type: 'category', data: x }, yAxis: { type: 'value' },
     series: [{ type: 'line', name: 'packets', data: D.intervals.map((i) => i.packets), areaStyle: {} }] }),
-  chart('c-hosts', { title: { text: 'Unique hosts per interval', textStyle: { fontSize: 13 } }, legend: { top: 20 }, xAxis: { type: 'category', data: x }, yAxis: { type: 'value' },
+  chart('c-hosts', { title: { text: 'Unique hosts per interval', textStyle: { fontSize: 13 } }, legend: { top: 24 }, grid: { left: 60, right: 20, top: 64, bottom: 50 }, xAxis: { type: 'category', data: x }, yAxis: { type: 'value' },
     series: [{ type: 'line', name: 'all sources', data: D.intervals.map((i) => i.sources) },
              { type: 'line', name: 'after spoofing/noise filters', data: D.intervals.map((i) => i.filtered) },
              { type: 'line', name: 'source /24s', data: D.intervals.map((i) => i.nets) }] }),
