@@ -90,9 +90,29 @@ export function tcpStreams(file: string): TcpStream[] {
   return r;
 }
 
+interface PacketIndex { streams: number[]; retransmittedText: string }
+const indexCache = new Map<string, PacketIndex>();
+
+/** One tshark pass: the TCP stream ids, and the payload text of retransmitted segments. */
+function packetIndex(file: string): PacketIndex {
+  let r = indexCache.get(file);
+  if (r) return r;
+  const out = execFileSync('tshark', ['-r', file, '-Y', 'tcp', '-T', 'fields', '-E', 'separator=|', '-e', 'tcp.stream', '-e', 'tcp.analysis.retransmission', '-e', 'tcp.analysis.fast_retransmission', '-e', 'tcp.analysis.spurious_retransmission', '-e', 'tcp.payload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 256 << 20 });
+  const ids = new Set<number>();
+  const retrans: string[] = [];
+  for (const line of out.split('\n')) {
+    if (!line) continue;
+    const c = line.split('|');
+    ids.add(Number(c[0]));
+    if ((c[1] || c[2] || c[3]) && c[4]) retrans.push(Buffer.from(c[4].replace(/:/g, ''), 'hex').toString('latin1'));
+  }
+  r = { streams: [...ids].sort((a, b) => a - b), retransmittedText: retrans.join('\n') };
+  indexCache.set(file, r);
+  return r;
+}
+
 function tcpStreamsUncached(file: string): TcpStream[] {
-  const ids = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream', '-Y', 'tcp'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  const streams = [...new Set(ids.split('\n').filter((x) => x !== '').map(Number))].sort((a, b) => a - b);
+  const streams = packetIndex(file).streams;
   if (streams.length === 0) return [];
   const args = ['-r', file, '-q'];
   for (const s of streams) args.push('-z', `follow,tcp,raw,${s}`);
@@ -152,8 +172,7 @@ export function countMethods(text: string): Map<string, number> {
  * so its numbers include retransmitted copies that a reassembled stream carries only once.
  */
 export function retransmittedMethodCounts(file: string): Map<string, number> {
-  const hex = execFileSync('tshark', ['-r', file, '-Y', 'tcp.analysis.retransmission || tcp.analysis.fast_retransmission || tcp.analysis.spurious_retransmission', '-T', 'fields', '-e', 'tcp.payload'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
-  return countMethods(hex.split('\n').map((h) => Buffer.from(h.replace(/:/g, ''), 'hex').toString('latin1')).join('\n'));
+  return countMethods(packetIndex(file).retransmittedText);
 }
 
 /** Method counts in the reassembled streams (what a correct parser must report). */

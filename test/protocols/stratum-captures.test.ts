@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createStratumConsumer } from '../../src/protocols/stratum.js';
+import type { ProtocolMessage } from '../../src/events/detector.js';
+import type { FlowView } from '../../src/events/flow.js';
+import type { StratumFields } from '../../src/protocols/types.js';
+import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { needTshark, replay, retransmittedMethodCounts, streamMethodCounts, tcpStreams } from '../detect/fixtures.js';
+
+interface Got { flow: FlowView; msg: ProtocolMessage }
+
+const runCache = new Map<string, ReturnType<typeof runFileUncached>>();
+const retransCache = new Map<string, Map<string, number>>();
+function runFile(file: string): ReturnType<typeof runFileUncached> {
+  let r = runCache.get(file);
+  if (!r) runCache.set(file, (r = runFileUncached(file)));
+  return r;
+}
+function retransmitted(file: string): Map<string, number> {
+  let r = retransCache.get(file);
+  if (!r) retransCache.set(file, (r = retransmittedMethodCounts(sharedFile(file))));
+  return r;
+}
+
+function runFileUncached(file: string): { got: Got[]; methods: Map<string, number>; dialects: Set<string>; inStreams: Map<string, number> } {
+  const got: Got[] = [];
+  const consumer = createStratumConsumer((flow, msg) => got.push({ flow, msg }));
+  const streams = tcpStreams(sharedFile(file));
+  for (const s of streams) replay(consumer, s);
+  const methods = new Map<string, number>();
+  const dialects = new Set<string>();
+  for (const { msg } of got) {
+    const f = msg.fields as unknown as StratumFields;
+    dialects.add(f.dialect);
+    if (f.method) methods.set(f.method, (methods.get(f.method) ?? 0) + 1);
+  }
+  return { got, methods, dialects, inStreams: streamMethodCounts(streams) };
+}
+
+/**
+ * SOURCES.md counted methods per packet (retransmitted copies included); a reassembled
+ * stream carries each message once, and a per-packet count misses a message split across
+ * two segments (one 18 KB mining.notify in the cgminer probe). So: parsed == occurrences in
+ * the reassembled bytes (independent regex count), and SOURCES − retransmitted ≤ parsed ≤ SOURCES + 1.
+ */
+function assertCount(file: string, r: ReturnType<typeof runFile>, method: string, sources: number): void {
+  const parsed = r.methods.get(method) ?? 0;
+  const retrans = retransmitted(file).get(method) ?? 0;
+  assert.equal(parsed, r.inStreams.get(method) ?? 0, `${method}: parsed vs occurrences in reassembled stream`);
+  assert.ok(parsed <= sources + 1 && parsed >= sources - retrans, `${method}: parsed ${parsed}, SOURCES ${sources}, retransmitted ${retrans}`);
+}
+
+// Counts as stated in /work/shared/data/SOURCES.md (verified there with tshark).
+const EXPECTED: { file: string; dialect: string; methods: Record<string, number> }[] = [
+  { file: 'mining/monero-xmrstak-dwarfpool-9050.pcap', dialect: 'cryptonote', methods: { login: 1, job: 10, submit: 33 } },
+  { file: 'mining/monero-login-job-nanopool-14444.pcapng', dialect: 'cryptonote', methods: { login: 1, job: 3 } },
+  { file: 'mining/monero-login-submit-suprnova-5222.pcapng', dialect: 'cryptonote', methods: { login: 1, job: 2, submit: 5 } },
+  { file: 'mining/zcash-stratum-suprnova-2142.pcapng', dialect: 'stratum-v1', methods: { 'mining.subscribe': 1, 'mining.authorize': 1, 'mining.extranonce.subscribe': 1, 'mining.set_target': 2, 'mining.notify': 2, 'mining.submit': 11 } },
+  { file: 'mining/zcash-stratum-nanopool-6666.pcapng', dialect: 'stratum-v1', methods: { 'mining.subscribe': 1, 'mining.authorize': 1, 'mining.extranonce.subscribe': 1, 'mining.set_target': 1, 'mining.notify': 6, 'mining.submit': 6 } },
+  { file: 'mining/zcash-stratum-ewbf-flypool-3333.pcap', dialect: 'stratum-v1', methods: { 'mining.subscribe': 2, 'mining.authorize': 2, 'mining.set_target': 2, 'mining.notify': 28, 'mining.submit': 47 } },
+  { file: 'mining/eth-stratum-nanopool-9999.pcapng', dialect: 'ethereum', methods: { eth_submitLogin: 1, eth_getWork: 30, eth_submitHashrate: 14, eth_submitWork: 1 } },
+  { file: 'mining/eth-stratum-proxy-ethermine-4444.pcap', dialect: 'ethereum', methods: { eth_submitLogin: 2, eth_getWork: 131, eth_submitHashrate: 62, eth_submitWork: 10 } },
+  { file: 'mining/eth-getwork-over-http-80.pcapng', dialect: 'getwork-http', methods: { eth_getWork: 41, eth_submitHashrate: 41 } },
+  { file: 'mining/bitcoin-stratum-midstream-notify.pcap', dialect: 'stratum-v1', methods: { 'mining.notify': 3, 'mining.get_transactions': 3 } },
+  { file: 'browser-miner/coinhive-stratum-proxy-supportxmr.pcap', dialect: 'cryptonote', methods: { login: 4, job: 6 } },
+];
+
+for (const e of EXPECTED) {
+  void test(`stratum parser: ${e.file} method counts match SOURCES.md`, { skip: needSharedData() || needTshark() }, () => {
+    const r = runFile(e.file);
+    for (const [m, n] of Object.entries(e.methods)) assertCount(e.file, r, m, n);
+    const dialects = r.dialects;
+    assert.ok(dialects.has(e.dialect), `dialects ${[...dialects].join(',')}`);
+  });
+}
+
