@@ -26,6 +26,13 @@ export function register(program: Command): void {
     .option('--eve <file>', "write EVE JSON events (flow, alert …) to FILE, or '-' for stdout")
     .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', 'auto')
+    .option('--rules <files...>', 'Suricata-subset rule files to load (e.g. ET Open emerging-coinminer.rules)')
+    .option('--lists <files...>', 'extra pool/miner lists (domains, hosts, adblock, CIDRs; format detected)')
+    .option('--lists-config <file>', 'lists configuration (JSON; see minewatch lists --help)')
+    .option('--no-default-lists', 'do not load the shipped pool and browser-miner lists')
+    .option('--suppress <file>', 'suppression rules (JSON {"rules":[…]}): my own miner, not-a-pool exceptions')
+    .option('--home-net <cidrs...>', 'home networks: alerts say whether the device is inside them')
+    .option('--probe', 'actively confirm suspected pools by speaking Stratum to them (contacts remote hosts; off by default)')
     .option('--no-detect', 'run only the packet spine (decode, flows, reassembly): no parsers or detectors')
     .option('--max-flows <n>', 'flow table bound (oldest idle flows are evicted beyond it)', parseIntOption('--max-flows', 1000, 50_000_000))
     .option('--stream-depth <bytes>', 'bytes reassembled per direction of a TCP flow (0 = unlimited)', parseIntOption('--stream-depth', 0, 1 << 30))
@@ -43,7 +50,16 @@ export function register(program: Command): void {
         workers,
         eve: o.eve as string | undefined,
         progress: o.progress !== false && !o.quiet,
-        analyzers: { detect: o.detect !== false },
+        analyzers: {
+          detect: o.detect !== false,
+          rules: o.rules as string[] | undefined,
+          lists: o.lists as string[] | undefined,
+          listsConfig: o.listsConfig as string | undefined,
+          defaultLists: o.defaultLists !== false,
+          suppress: o.suppress as string | undefined,
+          homeNets: o.homeNet as string[] | undefined,
+          probe: o.probe === true,
+        },
         flow: {
           ...(o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : {}),
           ...(o.streamDepth !== undefined ? { streamDepth: o.streamDepth as number } : {}),

@@ -52,6 +52,14 @@ export interface DetectorContext {
 
 export interface Detector {
   readonly id: string;
+  /**
+   * How work is split across worker threads (every worker decodes every packet):
+   * 'flow' (default) — onPacket for the packets of flows this worker owns (all flows between
+   * the same two hosts land on one worker); 'source' — onPacket for every packet whose SOURCE
+   * address hashes to this worker (host-level detectors such as scan detection), with
+   * `flow` null when another worker owns that flow.
+   */
+  readonly partition?: 'flow' | 'source';
   onPacket?(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void;
   onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, ctx: DetectorContext): void;

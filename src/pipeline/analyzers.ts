@@ -1,19 +1,45 @@
 /**
  * Which parsers and detectors run: the one place where protocols/, detect/ and rules/ are
- * wired together. The config is plain data so worker threads can rebuild the same set.
+ * wired together. The config is plain data so every worker thread rebuilds the same set.
  */
-import type { DetectorContext, ProtocolMessage } from '../events/detector.js';
+import { readFileSync } from 'node:fs';
+import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
+import type { HostIntel } from '../events/intel.js';
 import { createAppConsumers } from '../protocols/registry-app.js';
+import { createDetectorSet, createMinerConsumers, parseSuppressionConfig } from '../detect/index.js';
+import { RuleDetector, loadRuleFiles, loadIntel, readListsConfig, intelConfigFrom } from '../rules/index.js';
 import type { AnalysisSummary } from './summary.js';
 import type { Analyzers } from './packet-pipeline.js';
 
 export interface AnalyzerConfig {
   /** Run protocol parsers and detectors at all (false = the bare packet spine). */
   detect: boolean;
+  /** Suricata-subset rule files (detector `rule`). */
+  rules?: string[];
+  /** Lists config file (JSON: lists, sources, includeDefault …). */
+  listsConfig?: string;
+  /** Extra list files (domains, hosts, adblock, CIDRs), format detected. */
+  lists?: string[];
+  /** Use the shipped default pool/miner list (default true). */
+  defaultLists?: boolean;
+  /** Suppression rules file (JSON {rules: [...]}). */
+  suppress?: string;
+  /** Home networks (CIDRs): alerts say whether the device is inside them. */
+  homeNets?: string[];
+  /** Active confirmation of suspected pools (contacts them; off by default). */
+  probe?: boolean;
 }
 
 export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = { detect: true };
+
+/** Detectors whose state is per source host: in worker mode they partition by source address. */
+const SOURCE_PARTITIONED = new Set(['scan']);
+
+export function loadHostIntel(config: AnalyzerConfig): HostIntel {
+  const base = config.listsConfig ? readListsConfig(config.listsConfig) : {};
+  return loadIntel(intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
+}
 
 export function buildAnalyzers(
   config: AnalyzerConfig,
@@ -21,15 +47,39 @@ export function buildAnalyzers(
   _ctx: DetectorContext,
 ): Analyzers {
   if (!config.detect) return { consumers: [], detectors: [], collect() {} };
-  const consumers = createAppConsumers(onMessage);
+  const appConsumers = createAppConsumers(onMessage);
+  const minerConsumers = createMinerConsumers(onMessage);
+  const intel = loadHostIntel(config);
+  const set = createDetectorSet({
+    intel,
+    homeNets: config.homeNets,
+    suppress: config.suppress ? parseSuppressionConfig(JSON.parse(readFileSync(config.suppress, 'utf8'))) : undefined,
+    probe: config.probe ? {} : undefined,
+  });
+  const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
+  let rules: RuleDetector | null = null;
+  if (config.rules && config.rules.length > 0) {
+    const report = loadRuleFiles(config.rules);
+    rules = new RuleDetector(report.rules);
+    detectors.push(rules);
+  }
+  const counted = [...appConsumers, ...minerConsumers] as { id: string; malformed?: { toJSON(): Record<string, number> }; stats?: { toJSON(): Record<string, number> } }[];
   return {
-    consumers,
-    detectors: [],
+    consumers: [...appConsumers, ...minerConsumers],
+    detectors,
     collect(summary: AnalysisSummary) {
-      for (const c of consumers) {
-        for (const [k, v] of Object.entries(c.malformed.toJSON())) summary.malformed[`${c.id}.${k}`] = (summary.malformed[`${c.id}.${k}`] ?? 0) + v;
-        for (const [k, v] of Object.entries(c.stats.toJSON())) summary.protocols[`${c.id}.${k}`] = (summary.protocols[`${c.id}.${k}`] ?? 0) + v;
+      for (const c of counted) {
+        for (const [k, v] of Object.entries(c.malformed?.toJSON() ?? {})) add(summary.malformed, `${c.id}.${k}`, v);
+        for (const [k, v] of Object.entries(c.stats?.toJSON() ?? {})) add(summary.protocols, `${c.id}.${k}`, v);
+      }
+      for (const s of set.suppressed()) add(summary.alerts_suppressed, `rule ${s.rule}: ${s.reason}`, s.suppressed);
+      if (rules) for (const [k, v] of Object.entries(rules.engine.stats as unknown as Record<string, unknown>)) {
+        if (typeof v === 'number') add(summary.stream, `rules.${k}`, v);
       }
     },
   };
+}
+
+function add(r: Record<string, number>, k: string, v: number): void {
+  r[k] = (r[k] ?? 0) + v;
 }

@@ -49,6 +49,7 @@ export class PacketPipeline {
   private readonly alerts: AlertBuilder;
   private readonly analyzers: Analyzers;
   private readonly packetDetectors: Detector[];
+  private readonly sourceDetectors: Detector[];
   private readonly messageDetectors: Detector[];
   private readonly flowEndDetectors: Detector[];
   private readonly me: number;
@@ -80,7 +81,8 @@ export class PacketPipeline {
       ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), ctx)
       : { consumers: [], detectors: [], collect() {} };
     const ds = this.analyzers.detectors;
-    this.packetDetectors = ds.filter((d) => d.onPacket);
+    this.packetDetectors = ds.filter((d) => d.onPacket && d.partition !== 'source');
+    this.sourceDetectors = ds.filter((d) => d.onPacket && d.partition === 'source');
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
     // The flow bound is for the whole process: each worker gets its share.
@@ -105,34 +107,51 @@ export class PacketPipeline {
     const { offsets, capLens, wireLens, tsUs, linkTypes, ifIndexes, buf } = batch;
     const n = this.n;
     const me = this.me;
-    const detectors = this.packetDetectors;
-    const nd = detectors.length;
+    const flowDetectors = this.packetDetectors;
+    const nf = flowDetectors.length;
+    const sourceDetectors = this.sourceDetectors;
+    const ns = sourceDetectors.length;
     for (let i = 0; i < batch.count; i++) {
       decoder.decode(pkt, buf, offsets[i], capLens[i], wireLens[i], tsUs[i], linkTypes[i], ifIndexes[i]);
       // The packet clock advances on every packet, owned or not, so every worker's event
       // times are comparable and never run behind the watermark it reports.
       if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
-      let hash = 0;
       // Packets without a usable IP header (ARP, non-IP, pending fragments) belong to worker 0.
       const hasIp = (pkt.layers & Layer.IP) !== 0 && !pkt.isFragment;
-      if (hasIp) hash = symmetricFlowHash(pkt);
+      const hash = hasIp ? symmetricFlowHash(pkt) : 0;
+      let ownsFlow = true;
+      let ownsSource = true;
       if (n > 1) {
+        ownsFlow = (hasIp ? hostPairHash(pkt.src4, pkt.dst4) % n : 0) === me;
+        ownsSource = (hasIp ? hostHash(pkt.src4) % n : 0) === me;
         // Expiry runs on the packet clock of ALL IP packets (as the flow table does for the
         // packets it sees), so a worker ends flows at the same moments a single thread would.
         if (hasIp && pkt.tsUs >= this.nextExpiryUs) {
           this.nextExpiryUs = pkt.tsUs + EXPIRY_INTERVAL_US;
-          if (hash % n !== me) this.flows.expire(pkt.tsUs);
+          if (!ownsFlow) this.flows.expire(pkt.tsUs);
         }
-        if ((hasIp ? hash % n : 0) !== me) continue;
+        if (!ownsFlow && !(ownsSource && ns > 0)) continue;
       }
-      this.packets++;
-      this.bytes += pkt.wireLength;
-      const flow = hasIp ? this.flows.process(pkt, hash) : null;
-      for (let d = 0; d < nd; d++) {
-        try {
-          detectors[d].onPacket!(pkt, flow, this.ctx);
-        } catch (err) {
-          this.detectorFailed(detectors[d].id, err);
+      let flow: FlowView | null = null;
+      if (ownsFlow) {
+        this.packets++;
+        this.bytes += pkt.wireLength;
+        flow = hasIp ? this.flows.process(pkt, hash) : null;
+        for (let d = 0; d < nf; d++) {
+          try {
+            flowDetectors[d].onPacket!(pkt, flow, this.ctx);
+          } catch (err) {
+            this.detectorFailed(flowDetectors[d].id, err);
+          }
+        }
+      }
+      if (ownsSource) {
+        for (let d = 0; d < ns; d++) {
+          try {
+            sourceDetectors[d].onPacket!(pkt, flow, this.ctx);
+          } catch (err) {
+            this.detectorFailed(sourceDetectors[d].id, err);
+          }
         }
       }
     }
@@ -140,6 +159,8 @@ export class PacketPipeline {
 
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */
   finish(): void {
+    // Unfinished IP datagrams are dropped (and counted) at end of input.
+    this.decoder.fragments?.flush();
     this.flows.finish();
     for (const d of this.analyzers.detectors) {
       try {
@@ -214,6 +235,30 @@ export class PacketPipeline {
     this.detectorErrors.add(`detector.${id}.exception`);
     if (process.env.MINEWATCH_DEBUG) console.error(err);
   }
+}
+
+/**
+ * Worker ownership: all flows between the same two hosts go to one worker (host-level
+ * detectors such as brute force and the encrypted-mining host pairs then see them all).
+ * For IPv6, src4/dst4 hold the decoder's 32-bit fold of the address.
+ */
+function hostPairHash(a: number, b: number): number {
+  const lo = a >>> 0 < b >>> 0 ? a : b;
+  const hi = lo === a ? b : a;
+  return mix32(Math.imul(lo, 0x9e3779b1) ^ hi);
+}
+
+function hostHash(a: number): number {
+  return mix32(a ^ 0x5bd1e995);
+}
+
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 /** {a: {b: 1, c: {d: 2}}} → {"a.b": 1, "a.c.d": 2}, numbers only. */
