@@ -5,7 +5,7 @@ import type { ProtocolMessage } from '../../src/events/detector.js';
 import type { FlowView } from '../../src/events/flow.js';
 import type { StratumFields } from '../../src/protocols/types.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
-import { needTshark, replay, retransmittedMethodCounts, streamMethodCounts, tcpStreams } from '../detect/fixtures.js';
+import { fakeFlow, needTshark, replay, retransmittedMethodCounts, streamMethodCounts, tcpStreams } from '../detect/fixtures.js';
 
 interface Got { flow: FlowView; msg: ProtocolMessage }
 
@@ -74,3 +74,19 @@ for (const e of EXPECTED) {
   });
 }
 
+
+void test('stratum parser: mutated real sessions never throw and never exceed the line bound', { skip: needSharedData() || needTshark() }, async () => {
+  const { default: fc } = await import('fast-check');
+  const streams = tcpStreams(sharedFile('mining/monero-xmrstak-dwarfpool-9050.pcap'));
+  const chunks = streams[0].chunks.slice(0, 40);
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat({ max: chunks.length - 1 }), fc.nat({ max: 4000 }), fc.integer({ min: 0, max: 255 })), { maxLength: 30 }), (muts) => {
+    const copy = chunks.map((c) => ({ dir: c.dir, data: Uint8Array.from(c.data) }));
+    for (const [ci, off, v] of muts) { const d = copy[ci].data; if (d.length) d[off % d.length] = v; }
+    const consumer = createStratumConsumer(() => {}, { maxLine: 2048 });
+    const flow = fakeFlow();
+    if (!consumer.accepts(flow, copy[0].dir, copy[0].data)) return;
+    for (const c of copy) if (consumer.onData(flow, c.dir, c.data, 1) === 1) break;
+    const st = flow.userData.get('stratum') as { pending: ({ buf: Uint8Array; len: number } | null)[] };
+    for (const p of st.pending) assert.ok(p === null || (p.len <= 2048 && p.buf.length <= 2049), `pending ${p?.len}/${p?.buf.length}`);
+  }), { numRuns: 200 });
+});
