@@ -1,137 +1,268 @@
 /**
- * FlowRecord: the flow table's pooled record behind the FlowView contract.
+ * FlowRecord: the FlowView of one flow-table slot.
  *
- * One record per table slot, created the first time the slot is used and reset when the
- * slot is reused, so a flood of short flows allocates nothing once the pool is warm.
- * Address and MAC text is computed lazily (most flows are never printed).
- * A record is only valid until its flow ends: after onFlowEnd returns it is reused.
+ * A thin view: the flow's state lives in the table's slot store (slot-store.ts) and the
+ * getters read it there, so the record itself is a few pointers, created the first time
+ * its slot is used and kept for every later flow in that slot. Strings (address and MAC
+ * text) and userData are created only when someone asks, in a side object dropped when
+ * the flow ends.
+ * The same record object stands for the flow from its first packet to its end, so
+ * consumers and detectors may hold it for the flow's lifetime; after onFlowEnd returns
+ * the slot (and this record) is reused for another flow.
  */
 import type { DirectionValue, FlowStateName, FlowView } from '../events/flow.js';
 import { ipv4Text, ipv6Text, macText } from './ip-text.js';
+import {
+  B_CONSUMERS_ASKED, B_FIN, B_HANDSHAKE, B_HAS_MAC, B_PENDING_GAP, B_RST, B_STARTED_WITH_HANDSHAKE, B_STREAM_OFF,
+  B_SYN, B_SYN_ACK, DIR_SHIFT, F_BYTES, F_FIRST_TS, F_LAST_TS, F_PKTS, F_SEQ, I_BITS, I_CLIENT, I_CONSUMERS_ACCEPTED,
+  I_CONSUMERS_ACTIVE, I_ISN_TC, I_ISN_TS, I_META, I_PORTS, I_SERVER, I_TCP_FLAGS_TC, I_TCP_FLAGS_TS, I_VLAN,
+  ISN_KNOWN_MASK, ISN_KNOWN_SHIFT, SLOT_F64_SHIFT, SLOT_I32_SHIFT, STATE_MASK, type FlowSlotStore,
+} from './slot-store.js';
 import type { TcpStream } from './tcp-reassembly.js';
 
-/** Raw address bytes owned by the table, indexed by slot. */
-export interface FlowAddressStore {
-  /** 32 bytes per slot: client IPv6 address, then server IPv6 address. */
-  readonly addr6: Uint8Array;
-  /** 12 bytes per slot: client MAC, then server MAC. */
-  readonly macs: Uint8Array;
+const STATE_NAMES: readonly FlowStateName[] = ['new', 'established', 'closed', 'closed'];
+
+/** What only some flows need; allocated on first use, dropped at the flow's end. */
+class FlowExtras {
+  userData: Map<string, unknown> | null = null;
+  clientIpText: string | null = null;
+  serverIpText: string | null = null;
+  clientMacText: string | null = null;
+  serverMacText: string | null = null;
 }
 
 export class FlowRecord implements FlowView {
-  id = 0;
-  proto = 0;
-  ipVersion = 0;
-  /** Outer VLAN id (the FlowView field); the inner id is part of the key too. */
-  vlan = 0;
-  vlanInner = 0;
-  clientPort = 0;
-  serverPort = 0;
-  client4 = 0;
-  server4 = 0;
-  firstTsUs = 0;
-  lastTsUs = 0;
-  pktsToServer = 0;
-  pktsToClient = 0;
-  /** Frame bytes on the wire (pcap "orig len"), as Suricata's bytes_toserver/toclient. */
-  bytesToServer = 0;
-  bytesToClient = 0;
-  synSeen = false;
-  synAckSeen = false;
-  handshakeSeen = false;
-  finSeen = false;
-  rstSeen = false;
-  state: FlowStateName = 'new';
-  tcpFlagsToServer = 0;
-  tcpFlagsToClient = 0;
-  lastDir: DirectionValue = 0;
-  /** True when the first packet was a SYN or SYN-ACK (not picked up mid-stream). */
-  startedWithHandshake = false;
-  /** Whether the link layer gave MAC addresses for this flow. */
-  hasMac = false;
-
   // --- TCP reassembly state (owned by tcp-reassembly.ts) ---
-  /** ISN of each direction from its SYN / SYN-ACK; valid when the bit (1 << dir) is set in isnKnown. */
-  isnToServer = 0;
-  isnToClient = 0;
-  isnKnown = 0;
   streamToServer: TcpStream | null = null;
   streamToClient: TcpStream | null = null;
-  /** Set when no consumer wants this flow any more: no reassembly, no buffering. */
-  streamOff = false;
-
-  // --- dispatch state (owned by dispatch.ts) ---
-  /** Consumers were asked accepts() for this flow. */
-  consumersAsked = false;
-  /** Bit i: consumer i accepted this flow. */
-  consumersAccepted = 0;
-  /** Bit i: consumer i still receives data (accepted, not DONE, did not throw). */
-  consumersActive = 0;
-  /** A hole before a direction's first delivered byte, held until consumers have been asked. */
-  pendingGapToServer = 0;
-  pendingGapToClient = 0;
-
-  // --- table bookkeeping ---
-  /** Creation order within the table (finish() ends flows in first-seen order). */
-  createSeq = 0;
-
-  private userDataMap: Map<string, unknown> | null = null;
-  private clientIpText: string | null = null;
-  private serverIpText: string | null = null;
-  private clientMacText: string | null = null;
-  private serverMacText: string | null = null;
+  private extras: FlowExtras | null = null;
+  private readonly i32Base: number;
+  private readonly f64Base: number;
 
   constructor(
     readonly slot: number,
-    private readonly addrs: FlowAddressStore,
-  ) {}
+    private readonly store: FlowSlotStore,
+  ) {
+    this.i32Base = slot << SLOT_I32_SHIFT;
+    this.f64Base = slot << SLOT_F64_SHIFT;
+  }
+
+  get id(): number {
+    return this.store.flowId(this.slot);
+  }
+  get proto(): number {
+    return this.store.i32[this.i32Base + I_META] & 0xff;
+  }
+  get ipVersion(): number {
+    return this.store.i32[this.i32Base + I_META] >>> 8;
+  }
+  /** Outer VLAN id (the FlowView field); the inner id is part of the key too. */
+  get vlan(): number {
+    return this.store.i32[this.i32Base + I_VLAN] >>> 12;
+  }
+  get vlanInner(): number {
+    return this.store.i32[this.i32Base + I_VLAN] & 0xfff;
+  }
+  get clientPort(): number {
+    return this.store.i32[this.i32Base + I_PORTS] >>> 16;
+  }
+  get serverPort(): number {
+    return this.store.i32[this.i32Base + I_PORTS] & 0xffff;
+  }
+  get client4(): number {
+    return this.ipVersion === 4 ? this.store.i32[this.i32Base + I_CLIENT] >>> 0 : 0;
+  }
+  get server4(): number {
+    return this.ipVersion === 4 ? this.store.i32[this.i32Base + I_SERVER] >>> 0 : 0;
+  }
+  get firstTsUs(): number {
+    return this.store.f64[this.f64Base + F_FIRST_TS];
+  }
+  get lastTsUs(): number {
+    return this.store.f64[this.f64Base + F_LAST_TS];
+  }
+  get pktsToServer(): number {
+    return this.store.f64[this.f64Base + F_PKTS];
+  }
+  get pktsToClient(): number {
+    return this.store.f64[this.f64Base + F_PKTS + 1];
+  }
+  /** Frame bytes on the wire (pcap "orig len"), as Suricata's bytes_toserver/toclient. */
+  get bytesToServer(): number {
+    return this.store.f64[this.f64Base + F_BYTES];
+  }
+  get bytesToClient(): number {
+    return this.store.f64[this.f64Base + F_BYTES + 1];
+  }
+  get synSeen(): boolean {
+    return (this.bits & B_SYN) !== 0;
+  }
+  get synAckSeen(): boolean {
+    return (this.bits & B_SYN_ACK) !== 0;
+  }
+  get handshakeSeen(): boolean {
+    return (this.bits & B_HANDSHAKE) !== 0;
+  }
+  get finSeen(): boolean {
+    return (this.bits & B_FIN) !== 0;
+  }
+  get rstSeen(): boolean {
+    return (this.bits & B_RST) !== 0;
+  }
+  get state(): FlowStateName {
+    return STATE_NAMES[this.bits & STATE_MASK];
+  }
+  get tcpFlagsToServer(): number {
+    return this.store.i32[this.i32Base + I_TCP_FLAGS_TS];
+  }
+  get tcpFlagsToClient(): number {
+    return this.store.i32[this.i32Base + I_TCP_FLAGS_TC];
+  }
+  get lastDir(): DirectionValue {
+    return ((this.bits >>> DIR_SHIFT) & 1) as DirectionValue;
+  }
+  /** True when the first packet was a SYN or SYN-ACK (not picked up mid-stream). */
+  get startedWithHandshake(): boolean {
+    return (this.bits & B_STARTED_WITH_HANDSHAKE) !== 0;
+  }
+  /** Whether the link layer gave MAC addresses for this flow. */
+  get hasMac(): boolean {
+    return (this.bits & B_HAS_MAC) !== 0;
+  }
+  /** Creation order within the table (finish() ends flows in first-seen order). */
+  get createSeq(): number {
+    return this.store.f64[this.f64Base + F_SEQ];
+  }
+
+  // --- TCP reassembly state (owned by tcp-reassembly.ts) ---
+  /** ISN of each direction from its SYN / SYN-ACK; valid when the bit (1 << dir) is set in isnKnown. */
+  get isnToServer(): number {
+    return this.store.i32[this.i32Base + I_ISN_TS] >>> 0;
+  }
+  set isnToServer(v: number) {
+    this.store.i32[this.i32Base + I_ISN_TS] = v;
+  }
+  get isnToClient(): number {
+    return this.store.i32[this.i32Base + I_ISN_TC] >>> 0;
+  }
+  set isnToClient(v: number) {
+    this.store.i32[this.i32Base + I_ISN_TC] = v;
+  }
+  get isnKnown(): number {
+    return (this.bits & ISN_KNOWN_MASK) >>> ISN_KNOWN_SHIFT;
+  }
+  set isnKnown(v: number) {
+    this.bits = (this.bits & ~ISN_KNOWN_MASK) | ((v & 3) << ISN_KNOWN_SHIFT);
+  }
+  /** Set when no consumer wants this flow any more: no reassembly, no buffering. */
+  get streamOff(): boolean {
+    return (this.bits & B_STREAM_OFF) !== 0;
+  }
+  set streamOff(v: boolean) {
+    this.setBit(B_STREAM_OFF, v);
+  }
+
+  // --- dispatch state (owned by dispatch.ts) ---
+  /** Consumers were asked accepts() for this flow. */
+  get consumersAsked(): boolean {
+    return (this.bits & B_CONSUMERS_ASKED) !== 0;
+  }
+  set consumersAsked(v: boolean) {
+    this.setBit(B_CONSUMERS_ASKED, v);
+  }
+  /** Bit i: consumer i accepted this flow. */
+  get consumersAccepted(): number {
+    return this.store.i32[this.i32Base + I_CONSUMERS_ACCEPTED];
+  }
+  set consumersAccepted(v: number) {
+    this.store.i32[this.i32Base + I_CONSUMERS_ACCEPTED] = v;
+  }
+  /** Bit i: consumer i still receives data (accepted, not DONE, did not throw). */
+  get consumersActive(): number {
+    return this.store.i32[this.i32Base + I_CONSUMERS_ACTIVE];
+  }
+  set consumersActive(v: number) {
+    this.store.i32[this.i32Base + I_CONSUMERS_ACTIVE] = v;
+  }
+  /** A hole before a direction's first delivered byte, held until consumers have been asked. */
+  get pendingGapToServer(): number {
+    return this.pendingGap(0);
+  }
+  set pendingGapToServer(v: number) {
+    this.setPendingGap(0, v);
+  }
+  get pendingGapToClient(): number {
+    return this.pendingGap(1);
+  }
+  set pendingGapToClient(v: number) {
+    this.setPendingGap(1, v);
+  }
 
   get userData(): Map<string, unknown> {
-    if (this.userDataMap === null) this.userDataMap = new Map();
-    return this.userDataMap;
+    const x = this.extrasNow();
+    if (x.userData === null) x.userData = new Map();
+    return x.userData;
   }
 
   get clientIp(): string {
-    if (this.clientIpText === null) {
-      this.clientIpText = this.ipVersion === 6 ? ipv6Text(this.addrs.addr6, this.slot * 32) : ipv4Text(this.client4);
+    const x = this.extrasNow();
+    if (x.clientIpText === null) {
+      x.clientIpText = this.ipVersion === 6 ? ipv6Text(this.store.addr6, this.slot * 32) : ipv4Text(this.client4);
     }
-    return this.clientIpText;
+    return x.clientIpText;
   }
 
   get serverIp(): string {
-    if (this.serverIpText === null) {
-      this.serverIpText = this.ipVersion === 6 ? ipv6Text(this.addrs.addr6, this.slot * 32 + 16) : ipv4Text(this.server4);
+    const x = this.extrasNow();
+    if (x.serverIpText === null) {
+      x.serverIpText = this.ipVersion === 6 ? ipv6Text(this.store.addr6, this.slot * 32 + 16) : ipv4Text(this.server4);
     }
-    return this.serverIpText;
+    return x.serverIpText;
   }
 
   get clientMac(): string {
     if (!this.hasMac) return '';
-    if (this.clientMacText === null) this.clientMacText = macText(this.addrs.macs, this.slot * 12);
-    return this.clientMacText;
+    const x = this.extrasNow();
+    if (x.clientMacText === null) x.clientMacText = macText(this.store.macs, this.slot * 12);
+    return x.clientMacText;
   }
 
   get serverMac(): string {
     if (!this.hasMac) return '';
-    if (this.serverMacText === null) this.serverMacText = macText(this.addrs.macs, this.slot * 12 + 6);
-    return this.serverMacText;
+    const x = this.extrasNow();
+    if (x.serverMacText === null) x.serverMacText = macText(this.store.macs, this.slot * 12 + 6);
+    return x.serverMacText;
   }
 
-  /** Back to the just-allocated state, ready for the next flow in this slot. */
-  reset(): void {
-    this.id = 0; this.proto = 0; this.ipVersion = 0; this.vlan = 0; this.vlanInner = 0;
-    this.clientPort = 0; this.serverPort = 0; this.client4 = 0; this.server4 = 0;
-    this.firstTsUs = 0; this.lastTsUs = 0;
-    this.pktsToServer = 0; this.pktsToClient = 0; this.bytesToServer = 0; this.bytesToClient = 0;
-    this.synSeen = false; this.synAckSeen = false; this.handshakeSeen = false; this.finSeen = false; this.rstSeen = false;
-    this.state = 'new'; this.tcpFlagsToServer = 0; this.tcpFlagsToClient = 0; this.lastDir = 0;
-    this.startedWithHandshake = false; this.hasMac = false;
-    this.isnToServer = 0; this.isnToClient = 0; this.isnKnown = 0;
-    this.streamToServer = null; this.streamToClient = null; this.streamOff = false;
-    this.consumersAsked = false; this.consumersAccepted = 0; this.consumersActive = 0;
-    this.pendingGapToServer = 0; this.pendingGapToClient = 0;
-    this.createSeq = 0;
-    this.userDataMap = null;
-    this.clientIpText = null; this.serverIpText = null; this.clientMacText = null; this.serverMacText = null;
+  /** Called by the table when the flow has ended: drops what belonged to that flow. */
+  release(): void {
+    if (this.extras !== null) this.extras = null;
+    if (this.streamToServer !== null) this.streamToServer = null;
+    if (this.streamToClient !== null) this.streamToClient = null;
+  }
+
+  private get bits(): number {
+    return this.store.i32[this.i32Base + I_BITS];
+  }
+  private set bits(v: number) {
+    this.store.i32[this.i32Base + I_BITS] = v;
+  }
+
+  private setBit(bit: number, on: boolean): void {
+    this.bits = on ? this.bits | bit : this.bits & ~bit;
+  }
+
+  private pendingGap(dir: DirectionValue): number {
+    return (this.bits & (B_PENDING_GAP << dir)) !== 0 ? this.store.pendingGap[this.slot * 2 + dir] : 0;
+  }
+
+  private setPendingGap(dir: DirectionValue, v: number): void {
+    this.store.pendingGap[this.slot * 2 + dir] = v;
+    this.bits |= B_PENDING_GAP << dir;
+  }
+
+  private extrasNow(): FlowExtras {
+    if (this.extras === null) this.extras = new FlowExtras();
+    return this.extras;
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The bidirectional flow table.
  *
- * Layout: a fixed pool of `maxFlows` slots. Keys live in parallel typed arrays indexed by
- * slot (no object per lookup, cache-friendly compares); each slot owns one pooled
- * FlowRecord. A power-of-two bucket array chains slots by the caller's symmetric flow hash.
+ * Layout: a fixed pool of `maxFlows` slots. Each slot's key, links, flags and counters sit
+ * in one 128-byte block of a single typed-array store (slot-store.ts), so a flood of
+ * one-packet flows touches two cache lines per flow and allocates nothing once a slot's
+ * thin FlowRecord view exists. An open-addressing index (slot-index.ts) maps the caller's
+ * symmetric flow hash to slots.
  *
  * Timeouts: every slot sits in exactly one of eight doubly-linked LRU lists, one per
  * timeout class (TCP new/established/closed, UDP new/established, ICMP, other
@@ -15,14 +17,21 @@
  * Time is packet time throughout (pcaps replay at any speed); a packet older than the
  * flow's last one does not move time backwards.
  *
- * Memory: fixed at construction (about 100 bytes per slot of typed arrays, records created
- * on first use of a slot). When every slot is busy, the flow idle the longest (the oldest
- * of the eight list heads) is evicted through the normal end path.
+ * Memory: fixed at construction (about 200 bytes per slot of typed arrays, plus a small
+ * view object per slot on its first use). When every slot is busy, the flow idle the
+ * longest (the oldest of the eight list heads) is evicted through the normal end path.
  */
 import type { DirectionValue, FlowEndReason } from '../events/flow.js';
 import { IpProto, Layer, TcpFlag, type PacketView } from '../events/packet.js';
-import { flowIdFromSequence } from './flow-id.js';
-import { FlowRecord, type FlowAddressStore } from './record.js';
+import { FlowRecord } from './record.js';
+import { FlowSlotIndex } from './slot-index.js';
+import {
+  B_DIR_TO_CLIENT, B_FIN, B_HAS_MAC, B_HANDSHAKE, B_RST, B_STARTED_WITH_HANDSHAKE, B_SYN, B_SYN_ACK, CLASS_MASK,
+  CLASS_SHIFT, F_BYTES, F_FIRST_TS, F_LAST_TS, F_PKTS, F_SEQ, FlowSlotStore, I_BITS, I_CLIENT,
+  I_CONSUMERS_ACCEPTED, I_CONSUMERS_ACTIVE, I_HASH, I_LRU_NEXT, I_LRU_PREV, I_META, I_PORTS, I_SERVER,
+  I_TCP_FLAGS_TC, I_TCP_FLAGS_TS, I_VLAN, SLOT_F64_SHIFT, SLOT_I32_SHIFT, STATE_CLOSED, STATE_ESTABLISHED,
+  STATE_MASK, STATE_NEW,
+} from './slot-store.js';
 
 // Hot-path constants as plain bindings (no property load per packet).
 const { SYN, ACK, FIN, RST } = TcpFlag;
@@ -101,18 +110,17 @@ const NUM_CLASSES = 8;
 
 const SYN_ACK = SYN | ACK;
 
-function timeoutClass(rec: FlowRecord): number {
-  const state = rec.state;
-  switch (rec.proto) {
+function timeoutClass(proto: number, state: number): number {
+  switch (proto) {
     case PROTO_TCP:
-      return state === 'new' ? C_TCP_NEW : state === 'established' ? C_TCP_EST : C_TCP_CLOSED;
+      return state === STATE_NEW ? C_TCP_NEW : state === STATE_ESTABLISHED ? C_TCP_EST : C_TCP_CLOSED;
     case PROTO_UDP:
-      return state === 'new' ? C_UDP_NEW : C_UDP_EST;
+      return state === STATE_NEW ? C_UDP_NEW : C_UDP_EST;
     case PROTO_ICMP:
     case PROTO_ICMPV6:
       return C_ICMP;
     default:
-      return state === 'new' ? C_OTHER_NEW : C_OTHER_EST;
+      return state === STATE_NEW ? C_OTHER_NEW : C_OTHER_EST;
   }
 }
 
@@ -139,34 +147,19 @@ export class FlowTable {
   private readonly expireIntervalUs: number;
   private nextExpireUs = -Infinity;
   private readonly onFlowEnd: FlowEndCallback | undefined;
-  private readonly workerIndex: number;
-  private readonly workerCount: number;
   private sequence = 0;
 
-  // Hash buckets → first slot of the chain, -1 = empty.
-  private readonly buckets: Int32Array;
-  private readonly bucketMask: number;
-  // Per-slot key and links.
-  private readonly kHash: Int32Array;
-  /** proto | ipVersion << 8 */
-  private readonly kMeta: Int32Array;
-  /** vlan << 12 | vlanInner */
-  private readonly kVlan: Int32Array;
-  /** client / server IPv4 (the decoder's 32-bit fold for IPv6; the full bytes are compared too) */
-  private readonly kClient: Int32Array;
-  private readonly kServer: Int32Array;
-  /** clientPort << 16 | serverPort */
-  private readonly kPorts: Int32Array;
-  private readonly chainNext: Int32Array;
-  private readonly lruPrev: Int32Array;
-  private readonly lruNext: Int32Array;
-  private readonly slotClass: Uint8Array;
+  private readonly index: FlowSlotIndex;
+  private readonly store: FlowSlotStore;
+  // The store's views, held directly (one property load less per access).
+  private readonly i32: Int32Array;
+  private readonly f64: Float64Array;
   private readonly listHead = new Int32Array(NUM_CLASSES).fill(-1);
   private readonly listTail = new Int32Array(NUM_CLASSES).fill(-1);
   private readonly freeSlots: Int32Array;
   private freeTop: number;
+  /** One view per slot, created on the slot's first use. */
   private readonly records: (FlowRecord | undefined)[];
-  private readonly addrs: FlowAddressStore;
 
   constructor(opts: FlowTableOptions = {}) {
     const maxFlows = Math.floor(opts.maxFlows ?? DEFAULT_MAX_FLOWS);
@@ -179,30 +172,19 @@ export class FlowTable {
     this.activeUs = positive('activeTimeout', opts.activeTimeout ?? DEFAULT_ACTIVE_TIMEOUT_S) * 1e6;
     this.expireIntervalUs = positive('expireIntervalUs', opts.expireIntervalUs ?? 1e6);
     this.onFlowEnd = opts.onFlowEnd;
-    this.workerCount = Math.max(1, Math.floor(opts.workerCount ?? 1));
-    this.workerIndex = Math.floor(opts.workerIndex ?? 0);
-    if (this.workerIndex < 0 || this.workerIndex >= this.workerCount) throw new RangeError('flow table: workerIndex must be in [0, workerCount)');
+    const workerCount = Math.max(1, Math.floor(opts.workerCount ?? 1));
+    const workerIndex = Math.floor(opts.workerIndex ?? 0);
+    if (workerIndex < 0 || workerIndex >= workerCount) throw new RangeError('flow table: workerIndex must be in [0, workerCount)');
 
-    let nBuckets = 1;
-    while (nBuckets < maxFlows) nBuckets <<= 1;
-    this.buckets = new Int32Array(nBuckets).fill(-1);
-    this.bucketMask = nBuckets - 1;
-    this.kHash = new Int32Array(maxFlows);
-    this.kMeta = new Int32Array(maxFlows);
-    this.kVlan = new Int32Array(maxFlows);
-    this.kClient = new Int32Array(maxFlows);
-    this.kServer = new Int32Array(maxFlows);
-    this.kPorts = new Int32Array(maxFlows);
-    this.chainNext = new Int32Array(maxFlows);
-    this.lruPrev = new Int32Array(maxFlows);
-    this.lruNext = new Int32Array(maxFlows);
-    this.slotClass = new Uint8Array(maxFlows);
+    this.index = new FlowSlotIndex(maxFlows);
+    this.store = new FlowSlotStore(maxFlows, workerIndex, workerCount);
+    this.i32 = this.store.i32;
+    this.f64 = this.store.f64;
     this.freeSlots = new Int32Array(maxFlows);
     // Pop order 0, 1, 2 … keeps the slots in use dense while the table is small.
     for (let i = 0; i < maxFlows; i++) this.freeSlots[i] = maxFlows - 1 - i;
     this.freeTop = maxFlows;
     this.records = new Array<FlowRecord | undefined>(maxFlows);
-    this.addrs = { addr6: new Uint8Array(maxFlows * 32), macs: new Uint8Array(maxFlows * 12) };
   }
 
   /** Flows in the table now. */
@@ -233,13 +215,21 @@ export class FlowTable {
     const dst = pkt.dst4 | 0;
     const fwdPorts = (pkt.srcPort << 16) | pkt.dstPort;
     const revPorts = (pkt.dstPort << 16) | pkt.srcPort;
-    const kHash = this.kHash;
-    for (let slot = this.buckets[h & this.bucketMask]; slot !== -1; slot = this.chainNext[slot]) {
-      if (kHash[slot] !== h || this.kMeta[slot] !== meta || this.kVlan[slot] !== vlanKey) continue;
+    const i32 = this.i32;
+    const entries = this.index.entries;
+    const mask = this.index.mask;
+    for (let e = h & mask; entries[2 * e + 1] !== 0; e = (e + 1) & mask) {
+      if (entries[2 * e] !== h) continue;
+      const slot = entries[2 * e + 1] - 1;
+      const b = slot << SLOT_I32_SHIFT;
+      if (i32[b + I_META] !== meta || i32[b + I_VLAN] !== vlanKey) continue;
       let dir: DirectionValue;
-      if (this.kClient[slot] === src && this.kServer[slot] === dst && this.kPorts[slot] === fwdPorts && this.sameAddr6(slot, pkt, false)) {
+      const client = i32[b + I_CLIENT];
+      const server = i32[b + I_SERVER];
+      const ports = i32[b + I_PORTS];
+      if (client === src && server === dst && ports === fwdPorts && this.sameAddr6(slot, pkt, false)) {
         dir = 0;
-      } else if (this.kClient[slot] === dst && this.kServer[slot] === src && this.kPorts[slot] === revPorts && this.sameAddr6(slot, pkt, true)) {
+      } else if (client === dst && server === src && ports === revPorts && this.sameAddr6(slot, pkt, true)) {
         dir = 1;
       } else {
         continue;
@@ -252,31 +242,31 @@ export class FlowTable {
   /** Ends every flow whose idle timeout has passed at packet time `nowUs`. */
   expire(nowUs: number): void {
     this.nextExpireUs = nowUs + this.expireIntervalUs;
+    const f64 = this.f64;
     for (let c = 0; c < NUM_CLASSES; c++) {
       const tmo = this.timeoutUs[c];
       const reason: FlowEndReason = c === C_TCP_CLOSED ? 'tcp-closed' : 'idle-timeout';
       for (let slot = this.listHead[c]; slot !== -1; slot = this.listHead[c]) {
-        if (nowUs - this.records[slot]!.lastTsUs <= tmo) break;
+        if (nowUs - f64[(slot << SLOT_F64_SHIFT) + F_LAST_TS] <= tmo) break;
         this.end(slot, reason);
       }
     }
   }
 
-  /** Ends every flow with reason 'shutdown', in first-seen order. */
+  /**
+   * Ends every flow with reason 'shutdown', in first-seen order. O(n): the LRU lists are
+   * merged by creation sequence when each is already in that order (always so for flows
+   * of one packet, the flood case); otherwise the slots are sorted by it.
+   */
   finish(): void {
-    const slots: number[] = [];
-    for (let c = 0; c < NUM_CLASSES; c++) {
-      for (let slot = this.listHead[c]; slot !== -1; slot = this.lruNext[slot]) slots.push(slot);
-    }
-    const recs = this.records;
-    slots.sort((a, b) => recs[a]!.createSeq - recs[b]!.createSeq);
-    for (const slot of slots) this.end(slot, 'shutdown');
+    const order = this.slotsInCreationOrder();
+    for (let i = 0; i < order.length; i++) this.end(order[i], 'shutdown');
   }
 
   /** Visits every flow in the table (for stats and debugging; not for the hot path). */
   forEach(fn: (flow: FlowRecord) => void): void {
     for (let c = 0; c < NUM_CLASSES; c++) {
-      for (let slot = this.listHead[c]; slot !== -1; slot = this.lruNext[slot]) fn(this.records[slot]!);
+      for (let slot = this.listHead[c]; slot !== -1; slot = this.i32[(slot << SLOT_I32_SHIFT) + I_LRU_NEXT]) fn(this.records[slot]!);
     }
   }
 
@@ -285,33 +275,91 @@ export class FlowTable {
     return pkt.proto === PROTO_TCP && (pkt.tcpFlags & SYN_ACK) === SYN_ACK;
   }
 
+  private slotsInCreationOrder(): Int32Array {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const order = new Int32Array(this.stats.active);
+    // Is every list already sorted by creation sequence?
+    let sorted = true;
+    for (let c = 0; c < NUM_CLASSES && sorted; c++) {
+      let prevSeq = -1;
+      for (let slot = this.listHead[c]; slot !== -1; slot = i32[(slot << SLOT_I32_SHIFT) + I_LRU_NEXT]) {
+        const seq = f64[(slot << SLOT_F64_SHIFT) + F_SEQ];
+        if (seq < prevSeq) {
+          sorted = false;
+          break;
+        }
+        prevSeq = seq;
+      }
+    }
+    if (sorted) {
+      // k-way merge of the (at most eight) list heads.
+      const cursor = Int32Array.from(this.listHead);
+      for (let n = 0; n < order.length; n++) {
+        let best = -1;
+        let bestSeq = Infinity;
+        for (let c = 0; c < NUM_CLASSES; c++) {
+          const slot = cursor[c];
+          if (slot !== -1 && f64[(slot << SLOT_F64_SHIFT) + F_SEQ] < bestSeq) {
+            bestSeq = f64[(slot << SLOT_F64_SHIFT) + F_SEQ];
+            best = c;
+          }
+        }
+        order[n] = cursor[best];
+        cursor[best] = i32[(cursor[best] << SLOT_I32_SHIFT) + I_LRU_NEXT];
+      }
+      return order;
+    }
+    let n = 0;
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      for (let slot = this.listHead[c]; slot !== -1; slot = i32[(slot << SLOT_I32_SHIFT) + I_LRU_NEXT]) order[n++] = slot;
+    }
+    // Sequence numbers are unique; packing (seq, slot) into one double lets the native
+    // numeric sort do the work when the product stays exact.
+    const slotBits = Math.max(1, Math.ceil(Math.log2(this.maxFlows)));
+    const slotScale = 2 ** slotBits;
+    if (this.sequence * slotScale < Number.MAX_SAFE_INTEGER) {
+      const keys = new Float64Array(n);
+      for (let i = 0; i < n; i++) keys[i] = f64[(order[i] << SLOT_F64_SHIFT) + F_SEQ] * slotScale + order[i];
+      keys.sort();
+      for (let i = 0; i < n; i++) order[i] = keys[i] % slotScale;
+    } else {
+      order.sort((a, b) => f64[(a << SLOT_F64_SHIFT) + F_SEQ] - f64[(b << SLOT_F64_SHIFT) + F_SEQ]);
+    }
+    return order;
+  }
+
   private hit(slot: number, pkt: PacketView, h: number, dir: DirectionValue): FlowRecord {
-    const rec = this.records[slot]!;
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const ib = slot << SLOT_I32_SHIFT;
+    const fb = slot << SLOT_F64_SHIFT;
     const ts = pkt.tsUs;
-    if (ts - rec.lastTsUs > this.timeoutUs[this.slotClass[slot]]) {
+    const bits = i32[ib + I_BITS];
+    const cls = (bits & CLASS_MASK) >>> CLASS_SHIFT;
+    if (ts - f64[fb + F_LAST_TS] > this.timeoutUs[cls]) {
       // Expiry has not run yet, but this flow is over: the packet starts a new one.
-      this.end(slot, this.slotClass[slot] === C_TCP_CLOSED ? 'tcp-closed' : 'idle-timeout');
+      this.end(slot, cls === C_TCP_CLOSED ? 'tcp-closed' : 'idle-timeout');
       return this.create(pkt, h, !FlowTable.senderIsServer(pkt), false);
     }
-    if (this.activeUs > 0 && ts - rec.firstTsUs >= this.activeUs) {
+    if (this.activeUs > 0 && ts - f64[fb + F_FIRST_TS] >= this.activeUs) {
       // Long-lived flow: report it and continue in a fresh record with the same roles.
-      const established = rec.state === 'established';
+      const established = (bits & STATE_MASK) === STATE_ESTABLISHED;
       this.end(slot, 'active-timeout');
       return this.create(pkt, h, dir === 0, established);
     }
-    if (rec.state === 'closed' && rec.proto === PROTO_TCP && (pkt.tcpFlags & SYN_ACK) === SYN) {
+    if ((bits & STATE_MASK) === STATE_CLOSED && (i32[ib + I_META] & 0xff) === PROTO_TCP && (pkt.tcpFlags & SYN_ACK) === SYN) {
       // Port reuse: a fresh SYN on a finished connection is a new connection.
       this.stats.tcpReused++;
       this.end(slot, 'tcp-closed');
       return this.create(pkt, h, true, false);
     }
-    this.account(rec, pkt, dir);
-    const cls = timeoutClass(rec);
-    if (cls !== this.slotClass[slot] || this.listTail[cls] !== slot) {
+    const newCls = this.account(slot, pkt, dir);
+    if (newCls !== cls || this.listTail[newCls] !== slot) {
       this.lruUnlink(slot);
-      this.lruAppend(slot, cls);
+      this.lruAppend(slot, newCls);
     }
-    return rec;
+    return this.records[slot]!;
   }
 
   private create(pkt: PacketView, h: number, senderIsClient: boolean, continuesEstablished: boolean): FlowRecord {
@@ -319,32 +367,30 @@ export class FlowTable {
     const slot = this.freeSlots[--this.freeTop];
     let rec = this.records[slot];
     if (rec === undefined) {
-      rec = new FlowRecord(slot, this.addrs);
+      rec = new FlowRecord(slot, this.store);
       this.records[slot] = rec;
     }
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const ib = slot << SLOT_I32_SHIFT;
+    const fb = slot << SLOT_F64_SHIFT;
     const src = pkt.src4 | 0;
     const dst = pkt.dst4 | 0;
-    this.kHash[slot] = h;
-    this.kMeta[slot] = pkt.proto | (pkt.ipVersion << 8);
-    this.kVlan[slot] = (pkt.vlan << 12) | pkt.vlanInner;
-    this.kClient[slot] = senderIsClient ? src : dst;
-    this.kServer[slot] = senderIsClient ? dst : src;
-    this.kPorts[slot] = senderIsClient ? (pkt.srcPort << 16) | pkt.dstPort : (pkt.dstPort << 16) | pkt.srcPort;
-    const bucket = h & this.bucketMask;
-    this.chainNext[slot] = this.buckets[bucket];
-    this.buckets[bucket] = slot;
+    const proto = pkt.proto;
+    const ipVersion = pkt.ipVersion;
+    i32[ib + I_HASH] = h;
+    i32[ib + I_META] = proto | (ipVersion << 8);
+    i32[ib + I_VLAN] = (pkt.vlan << 12) | pkt.vlanInner;
+    i32[ib + I_CLIENT] = senderIsClient ? src : dst;
+    i32[ib + I_SERVER] = senderIsClient ? dst : src;
+    i32[ib + I_PORTS] = senderIsClient ? (pkt.srcPort << 16) | pkt.dstPort : (pkt.dstPort << 16) | pkt.srcPort;
+    this.index.insert(h, slot);
 
-    rec.proto = pkt.proto;
-    rec.ipVersion = pkt.ipVersion;
-    rec.vlan = pkt.vlan;
-    rec.vlanInner = pkt.vlanInner;
-    rec.client4 = pkt.ipVersion === 4 ? (senderIsClient ? pkt.src4 : pkt.dst4) >>> 0 : 0;
-    rec.server4 = pkt.ipVersion === 4 ? (senderIsClient ? pkt.dst4 : pkt.src4) >>> 0 : 0;
-    rec.clientPort = senderIsClient ? pkt.srcPort : pkt.dstPort;
-    rec.serverPort = senderIsClient ? pkt.dstPort : pkt.srcPort;
+    let bits = continuesEstablished ? STATE_ESTABLISHED : STATE_NEW;
+    if (proto === PROTO_TCP && (pkt.tcpFlags & SYN) !== 0) bits |= B_STARTED_WITH_HANDSHAKE;
     const buf = pkt.buf;
-    if (pkt.ipVersion === 6) {
-      const addr6 = this.addrs.addr6;
+    if (ipVersion === 6) {
+      const addr6 = this.store.addr6;
       const clientOff = senderIsClient ? pkt.src6Offset : pkt.dst6Offset;
       const serverOff = senderIsClient ? pkt.dst6Offset : pkt.src6Offset;
       const base = slot * 32;
@@ -354,7 +400,7 @@ export class FlowTable {
       }
     }
     if (pkt.macSrcOffset >= 0 && pkt.macDstOffset >= 0) {
-      const macs = this.addrs.macs;
+      const macs = this.store.macs;
       const clientOff = senderIsClient ? pkt.macSrcOffset : pkt.macDstOffset;
       const serverOff = senderIsClient ? pkt.macDstOffset : pkt.macSrcOffset;
       const base = slot * 12;
@@ -362,17 +408,23 @@ export class FlowTable {
         macs[base + i] = buf[clientOff + i];
         macs[base + 6 + i] = buf[serverOff + i];
       }
-      rec.hasMac = true;
+      bits |= B_HAS_MAC;
     }
-    this.sequence++;
-    rec.id = flowIdFromSequence(this.sequence * this.workerCount + this.workerIndex);
-    rec.createSeq = this.sequence;
-    rec.firstTsUs = pkt.tsUs;
-    rec.lastTsUs = pkt.tsUs;
-    rec.startedWithHandshake = pkt.proto === PROTO_TCP && (pkt.tcpFlags & SYN) !== 0;
-    if (continuesEstablished) rec.state = 'established';
-    this.account(rec, pkt, senderIsClient ? 0 : 1);
-    this.lruAppend(slot, timeoutClass(rec));
+    // Every field of the block is (re)initialised here, so ending a flow need not clear it.
+    i32[ib + I_BITS] = bits;
+    i32[ib + I_TCP_FLAGS_TS] = 0;
+    i32[ib + I_TCP_FLAGS_TC] = 0;
+    // I_ISN_*: meaningful only once their isnKnown bit (cleared above) is set.
+    i32[ib + I_CONSUMERS_ACCEPTED] = 0;
+    i32[ib + I_CONSUMERS_ACTIVE] = 0;
+    f64[fb + F_FIRST_TS] = pkt.tsUs;
+    f64[fb + F_LAST_TS] = pkt.tsUs;
+    f64[fb + F_PKTS] = 0;
+    f64[fb + F_PKTS + 1] = 0;
+    f64[fb + F_BYTES] = 0;
+    f64[fb + F_BYTES + 1] = 0;
+    f64[fb + F_SEQ] = ++this.sequence;
+    this.lruAppend(slot, this.account(slot, pkt, senderIsClient ? 0 : 1));
 
     const stats = this.stats;
     stats.created++;
@@ -380,52 +432,56 @@ export class FlowTable {
     return rec;
   }
 
-  /** Per-packet accounting: counters, flags, handshake and state. */
-  private account(rec: FlowRecord, pkt: PacketView, dir: DirectionValue): void {
-    rec.lastDir = dir;
-    if (pkt.tsUs > rec.lastTsUs) rec.lastTsUs = pkt.tsUs;
+  /** Per-packet accounting: counters, flags, handshake and state. Returns the flow's timeout class. */
+  private account(slot: number, pkt: PacketView, dir: DirectionValue): number {
+    const i32 = this.i32;
+    const f64 = this.f64;
+    const ib = slot << SLOT_I32_SHIFT;
+    const fb = slot << SLOT_F64_SHIFT;
+    let bits = dir === 0 ? i32[ib + I_BITS] & ~B_DIR_TO_CLIENT : i32[ib + I_BITS] | B_DIR_TO_CLIENT;
+    if (pkt.tsUs > f64[fb + F_LAST_TS]) f64[fb + F_LAST_TS] = pkt.tsUs;
     // Frame bytes on the wire (Suricata counts the whole packet); capLength when the
     // source did not give the original length.
-    const bytes = pkt.wireLength > 0 ? pkt.wireLength : pkt.capLength;
-    if (dir === 0) {
-      rec.pktsToServer++;
-      rec.bytesToServer += bytes;
-    } else {
-      rec.pktsToClient++;
-      rec.bytesToClient += bytes;
-    }
-    if (rec.proto === PROTO_TCP) {
+    f64[fb + F_PKTS + dir]++;
+    f64[fb + F_BYTES + dir] += pkt.wireLength > 0 ? pkt.wireLength : pkt.capLength;
+    const proto = i32[ib + I_META] & 0xff;
+    let state = bits & STATE_MASK;
+    if (proto === PROTO_TCP) {
       const f = pkt.tcpFlags;
-      if (dir === 0) rec.tcpFlagsToServer |= f;
-      else rec.tcpFlagsToClient |= f;
+      let toServer = i32[ib + I_TCP_FLAGS_TS];
+      let toClient = i32[ib + I_TCP_FLAGS_TC];
+      if (dir === 0) i32[ib + I_TCP_FLAGS_TS] = toServer |= f;
+      else i32[ib + I_TCP_FLAGS_TC] = toClient |= f;
       if ((f & SYN) !== 0) {
-        rec.synSeen = true;
-        if ((f & ACK) !== 0 && dir === 1) rec.synAckSeen = true;
-      } else if ((f & ACK) !== 0 && dir === 0 && rec.synAckSeen && (rec.tcpFlagsToServer & SYN) !== 0) {
-        rec.handshakeSeen = true;
+        bits |= B_SYN;
+        if ((f & ACK) !== 0 && dir === 1) bits |= B_SYN_ACK;
+      } else if ((f & ACK) !== 0 && dir === 0 && (bits & B_SYN_ACK) !== 0 && (toServer & SYN) !== 0) {
+        bits |= B_HANDSHAKE;
       }
-      if ((f & FIN) !== 0) rec.finSeen = true;
-      if ((f & RST) !== 0) rec.rstSeen = true;
-      if (rec.state !== 'closed') {
-        if (rec.rstSeen || (rec.tcpFlagsToServer & rec.tcpFlagsToClient & FIN) !== 0) {
-          rec.state = 'closed';
+      if ((f & FIN) !== 0) bits |= B_FIN;
+      if ((f & RST) !== 0) bits |= B_RST;
+      if (state !== STATE_CLOSED) {
+        if ((bits & B_RST) !== 0 || (toServer & toClient & FIN) !== 0) {
+          state = STATE_CLOSED;
         } else if (
-          rec.state === 'new' &&
-          (rec.handshakeSeen ||
+          state === STATE_NEW &&
+          ((bits & B_HANDSHAKE) !== 0 ||
             // Picked up mid-stream (no client SYN): established once both sides talked.
-            ((rec.tcpFlagsToServer & SYN) === 0 && rec.pktsToServer > 0 && rec.pktsToClient > 0))
+            ((toServer & SYN) === 0 && f64[fb + F_PKTS] > 0 && f64[fb + F_PKTS + 1] > 0))
         ) {
-          rec.state = 'established';
+          state = STATE_ESTABLISHED;
         }
       }
-    } else if (rec.state === 'new' && rec.pktsToServer > 0 && rec.pktsToClient > 0) {
-      rec.state = 'established';
+    } else if (state === STATE_NEW && f64[fb + F_PKTS] > 0 && f64[fb + F_PKTS + 1] > 0) {
+      state = STATE_ESTABLISHED;
     }
+    i32[ib + I_BITS] = (bits & ~STATE_MASK) | state;
+    return timeoutClass(proto, state);
   }
 
   private sameAddr6(slot: number, pkt: PacketView, reversed: boolean): boolean {
     if (pkt.ipVersion !== 6) return true;
-    const addr6 = this.addrs.addr6;
+    const addr6 = this.store.addr6;
     const buf = pkt.buf;
     const clientOff = reversed ? pkt.dst6Offset : pkt.src6Offset;
     const serverOff = reversed ? pkt.src6Offset : pkt.dst6Offset;
@@ -437,12 +493,13 @@ export class FlowTable {
   }
 
   private evictOldestIdle(): void {
+    const f64 = this.f64;
     let oldest = -1;
     let oldestTs = Infinity;
     for (let c = 0; c < NUM_CLASSES; c++) {
       const head = this.listHead[c];
-      if (head !== -1 && this.records[head]!.lastTsUs < oldestTs) {
-        oldestTs = this.records[head]!.lastTsUs;
+      if (head !== -1 && f64[(head << SLOT_F64_SHIFT) + F_LAST_TS] < oldestTs) {
+        oldestTs = f64[(head << SLOT_F64_SHIFT) + F_LAST_TS];
         oldest = head;
       }
     }
@@ -452,45 +509,41 @@ export class FlowTable {
 
   private end(slot: number, reason: FlowEndReason): void {
     // Unlink first so the table is consistent even if the callback throws.
-    const bucket = this.kHash[slot] & this.bucketMask;
-    let prev = -1;
-    for (let s = this.buckets[bucket]; s !== -1; s = this.chainNext[s]) {
-      if (s === slot) {
-        if (prev === -1) this.buckets[bucket] = this.chainNext[s];
-        else this.chainNext[prev] = this.chainNext[s];
-        break;
-      }
-      prev = s;
-    }
+    this.index.remove(this.i32[(slot << SLOT_I32_SHIFT) + I_HASH], slot);
     this.lruUnlink(slot);
-    this.stats.active--;
-    this.stats.ended[reason]++;
+    const stats = this.stats;
+    stats.active--;
+    stats.ended[reason]++;
     const rec = this.records[slot]!;
     try {
-      this.onFlowEnd?.(rec, reason);
+      if (this.onFlowEnd !== undefined) this.onFlowEnd(rec, reason);
     } finally {
-      rec.reset();
+      rec.release();
       this.freeSlots[this.freeTop++] = slot;
     }
   }
 
   private lruAppend(slot: number, cls: number): void {
-    this.slotClass[slot] = cls;
+    const i32 = this.i32;
+    const ib = slot << SLOT_I32_SHIFT;
+    i32[ib + I_BITS] = (i32[ib + I_BITS] & ~CLASS_MASK) | (cls << CLASS_SHIFT);
     const tail = this.listTail[cls];
-    this.lruPrev[slot] = tail;
-    this.lruNext[slot] = -1;
+    i32[ib + I_LRU_PREV] = tail;
+    i32[ib + I_LRU_NEXT] = -1;
     if (tail === -1) this.listHead[cls] = slot;
-    else this.lruNext[tail] = slot;
+    else i32[(tail << SLOT_I32_SHIFT) + I_LRU_NEXT] = slot;
     this.listTail[cls] = slot;
   }
 
   private lruUnlink(slot: number): void {
-    const cls = this.slotClass[slot];
-    const prev = this.lruPrev[slot];
-    const next = this.lruNext[slot];
+    const i32 = this.i32;
+    const ib = slot << SLOT_I32_SHIFT;
+    const cls = (i32[ib + I_BITS] & CLASS_MASK) >>> CLASS_SHIFT;
+    const prev = i32[ib + I_LRU_PREV];
+    const next = i32[ib + I_LRU_NEXT];
     if (prev === -1) this.listHead[cls] = next;
-    else this.lruNext[prev] = next;
+    else i32[(prev << SLOT_I32_SHIFT) + I_LRU_NEXT] = next;
     if (next === -1) this.listTail[cls] = prev;
-    else this.lruPrev[next] = prev;
+    else i32[(next << SLOT_I32_SHIFT) + I_LRU_PREV] = prev;
   }
 }

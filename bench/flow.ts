@@ -1,13 +1,13 @@
 /**
- * Flow-stage benchmark (not a test): `node --import tsx test/flow/bench-flow.ts`.
+ * Flow-stage benchmark (not a test): `node --import tsx bench/flow.ts`.
  * Deterministic generated traffic; prints lookups/s, reassembly MB/s (per CPU second of this
- * process) and peak RSS.
+ * process) and peak RSS. BENCH_RUNS=n (default 3), BENCH_ONLY=oneShot,engineOneShot,longFlows,reassembly.
  */
-import { createPacketView, IpProto, Layer, TcpFlag, type PacketView } from '../../src/events/packet.js';
-import { ConsumerVerdict, type StreamConsumer } from '../../src/events/stream.js';
-import { FlowTable } from '../../src/flow/table.js';
-import { FlowEngine } from '../../src/flow/engine.js';
-import { symmetricHash } from './packets.js';
+import { createPacketView, IpProto, Layer, TcpFlag, type PacketView } from '../src/events/packet.js';
+import { ConsumerVerdict, type StreamConsumer } from '../src/events/stream.js';
+import { FlowTable } from '../src/flow/table.js';
+import { FlowEngine } from '../src/flow/engine.js';
+import { symmetricHash } from '../test/flow/packets.js';
 
 function basePacket(): PacketView {
   const pkt = createPacketView();
@@ -50,6 +50,33 @@ function oneShotFlows(n: number): number {
   }
   const s = cpuSeconds(t0);
   if (table.stats.created !== n) throw new Error('bench: unexpected flow count');
+  return n / s;
+}
+
+/**
+ * The pipeline's case: a FlowEngine with an end callback that reads the flow id (as the
+ * pipeline does for every ended flow), n one-packet flows, then finish() of the rest.
+ */
+function engineOneShotFlows(n: number, maxFlows: number): number {
+  let idSum = 0;
+  const engine = new FlowEngine({ maxFlows, onFlowEnd: (flow) => { idSum += flow.id & 1; } });
+  const pkt = basePacket();
+  pkt.tcpFlags = TcpFlag.SYN;
+  pkt.dst4 = 0x0a0a0a0a;
+  pkt.dstPort = 80;
+  let x = 0x2545f491;
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    pkt.src4 = x >>> 0;
+    pkt.srcPort = 1024 + (i & 0x7fff);
+    pkt.tsUs = 1.7e15 + i;
+    engine.process(pkt, symmetricHash(pkt));
+  }
+  engine.finish();
+  const s = cpuSeconds(t0);
+  const st = engine.stats().flow;
+  if (st.created !== n || st.ended.evicted + st.ended.shutdown !== n || idSum < 0) throw new Error('bench: unexpected flow count');
   return n / s;
 }
 
@@ -125,14 +152,23 @@ function reassemblyMBps(flowCount: number, bytesPerFlow: number): number {
 }
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const results: Record<string, number[]> = { oneShot: [], longFlows: [], reassembly: [] };
+const only = new Set((process.env.BENCH_ONLY ?? 'oneShot,engineOneShot,longFlows,reassembly').split(','));
+const cases: Record<string, { label: string; unit: string; scale: number; run: () => number }> = {
+  oneShot: { label: 'flow lookups, 10 M one-packet flows (maxFlows 500k)', unit: 'M pkt/s', scale: 1e6, run: () => oneShotFlows(10_000_000) },
+  engineOneShot: {
+    label: 'engine, 5 M one-packet flows (250k slots) + end callback + finish', unit: 'M flows/s', scale: 1e6,
+    run: () => engineOneShotFlows(5_000_000, 250_000),
+  },
+  longFlows: { label: 'flow lookups, 10 M packets over 10 k long flows', unit: 'M pkt/s', scale: 1e6, run: () => longFlows(10_000_000, 10_000) },
+  reassembly: { label: 'tcp reassembly in order (1000 flows × 1 MB, 1460 B)', unit: 'MB/s', scale: 1, run: () => reassemblyMBps(1000, 1_000_000) },
+};
+const results: Record<string, number[]> = {};
 for (let r = 0; r < runs; r++) {
-  results.oneShot.push(oneShotFlows(10_000_000));
-  results.longFlows.push(longFlows(10_000_000, 10_000));
-  results.reassembly.push(reassemblyMBps(1000, 1_000_000));
+  for (const [name, c] of Object.entries(cases)) if (only.has(name)) (results[name] ??= []).push(c.run());
+}
+for (const [name, xs] of Object.entries(results)) {
+  const c = cases[name];
+  console.log(`${c.label.padEnd(68)} ${(median(xs) / c.scale).toFixed(2)} ${c.unit}`);
 }
 const mrss = process.resourceUsage().maxRSS / 1024;
-console.log(`flow lookups, 10 M one-packet flows (maxFlows 500k): ${(median(results.oneShot) / 1e6).toFixed(2)} M pkt/s`);
-console.log(`flow lookups, 10 M packets over 10 k long flows:     ${(median(results.longFlows) / 1e6).toFixed(2)} M pkt/s`);
-console.log(`tcp reassembly in order (1000 flows × 1 MB, 1460 B): ${median(results.reassembly).toFixed(0)} MB/s`);
 console.log(`peak RSS: ${mrss.toFixed(0)} MiB (median of ${runs} runs; rates per CPU second of this process)`);
