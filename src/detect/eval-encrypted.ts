@@ -13,8 +13,10 @@
  * a clear-text host-pair sighting; ordinary: ordinary SNI, with 3 % of them on a listed
  * address as list noise), half carry none: behaviour alone.
  *
- * Honesty: thresholds and weights were tuned on seed 1; `evaluateEncrypted()` defaults to
- * seed 2, which the tuning never saw.
+ * Honesty: thresholds and weights were tuned on seed 1. Seed 2 was the first held-out set;
+ * its errors were looked at once (chat flows whose incoming messages passed as job pushes),
+ * which led to requiring ≥ 8 pushes of 150–1500 B. So `evaluateEncrypted()` now defaults to
+ * seed 9, generated only after that last change and never inspected for tuning.
  *
  * Run: node --import tsx src/detect/eval-encrypted.ts [seed] [flowsPerClass]
  */
@@ -204,7 +206,7 @@ const POOL_IP = '198.51.100.77';
 
 /** Run the detector on generated flows and score it. */
 export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number; weights?: IndicatorWeights; threshold?: number } = {}): EvalResult {
-  const seed = opts.seed ?? 2;
+  const seed = opts.seed ?? 9;
   const flows = generateFlows(seed, opts.flowsPerClass ?? 300);
   const intel: HostIntel = {
     matchDomain: (n) => (n === POOL_SNI ? { entry: 'moneroocean.stream', list: 'eval-pools', kind: 'pool' } : null),
@@ -259,7 +261,7 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
 
 // CLI: print the figures.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  const seed = Number(process.argv[2] ?? 2);
+  const seed = Number(process.argv[2] ?? 9);
   const per = Number(process.argv[3] ?? 300);
   const started = Date.now();
   const r = evaluateEncrypted({ seed, flowsPerClass: per });

@@ -141,7 +141,7 @@ export class FlowShape {
         if (this.unsolicited < SAMPLES) this.pushSizes[this.unsolicited] = bytes;
         else this.pushSizes[this.unsolicited % SAMPLES] = bytes;
         this.unsolicited++;
-        if (bytes >= 150 && bytes <= 3000) this.unsolicitedInRange++;
+        if (bytes >= 150 && bytes <= 1500) this.unsolicitedInRange++;
       }
       this.awaitingAnswer = false;
     }
@@ -204,7 +204,7 @@ export function behaviourIndicators(f: ShapeFeatures, w: IndicatorWeights = DEFA
   if (f.upBursts >= 8 && perMin >= 0.3 && perMin <= 30) out.push({ name: 'submitRate', weight: w.submitRate, detail: `${f.upBursts} upstream messages, ${perMin.toFixed(2)}/min` });
   if (f.upModeFrac >= 0.6 && f.upInRangeFrac >= 0.85) out.push({ name: 'fixedSizeSubmits', weight: w.fixedSizeSubmits, detail: `${Math.round(f.upModeFrac * 100)} % of upstream messages share one size (90–1000 B)` });
   if (f.upBursts >= 8 && f.submitIntervalCv >= 0.45 && f.submitIntervalCv <= 3) out.push({ name: 'poissonSubmits', weight: w.poissonSubmits, detail: `inter-submit CV ${f.submitIntervalCv} (random share finds, not a timer)` });
-  if (f.unsolicited >= 5 && f.pushRatePerMin >= 0.1 && f.pushRatePerMin <= 10 && f.pushInRangeFrac >= 0.8 && f.pushModeFrac >= 0.6) out.push({ name: 'jobPushes', weight: w.jobPushes, detail: `${f.unsolicited} unsolicited fixed-size server pushes, ${f.pushRatePerMin}/min` });
+  if (f.unsolicited >= 8 && f.pushRatePerMin >= 0.1 && f.pushRatePerMin <= 10 && f.pushInRangeFrac >= 0.8 && f.pushModeFrac >= 0.6) out.push({ name: 'jobPushes', weight: w.jobPushes, detail: `${f.unsolicited} unsolicited fixed-size server pushes (150–1500 B), ${f.pushRatePerMin}/min` });
   if (f.upBursts >= 8 && f.answeredFrac >= 0.6) out.push({ name: 'sharesAcked', weight: w.sharesAcked, detail: `${Math.round(f.answeredFrac * 100)} % of upstream messages answered within 1.5 s` });
   if (f.bytesPerS < 2000 && f.maxBurst < 20000) out.push({ name: 'lowVolume', weight: w.lowVolume, detail: `${f.bytesPerS} B/s, largest burst ${f.maxBurst} B` });
   return out;

@@ -8,9 +8,9 @@ import type { HostIntel } from '../../src/events/intel.js';
 import { NO_INTEL } from '../../src/events/intel.js';
 import { fakeFlow, msg, recordingContext } from './fixtures.js';
 
-void test('mining-encrypted: held-out evaluation (seed 2, never used for tuning) reaches P/R/F1 ≥ 0.95', () => {
-  const r = evaluateEncrypted({ seed: 2, flowsPerClass: 200 });
-  console.log(`mining-encrypted eval seed 2: P ${r.precision} R ${r.recall} F1 ${r.f1} (tp ${r.tp} fp ${r.fp} fn ${r.fn} tn ${r.tn}); behaviour only: P ${r.behaviourOnly.precision} R ${r.behaviourOnly.recall} F1 ${r.behaviourOnly.f1}; FP by model ${JSON.stringify(r.falsePositivesByModel)}`);
+void test('mining-encrypted: held-out evaluation (seed 9, never used for tuning) reaches P/R/F1 ≥ 0.95', () => {
+  const r = evaluateEncrypted({ seed: 9, flowsPerClass: 200 });
+  console.log(`mining-encrypted eval seed 9: P ${r.precision} R ${r.recall} F1 ${r.f1} (tp ${r.tp} fp ${r.fp} fn ${r.fn} tn ${r.tn}); behaviour only: P ${r.behaviourOnly.precision} R ${r.behaviourOnly.recall} F1 ${r.behaviourOnly.f1}; FP by model ${JSON.stringify(r.falsePositivesByModel)}`);
   assert.ok(r.precision >= 0.95, `precision ${r.precision}`);
   assert.ok(r.recall >= 0.95, `recall ${r.recall}`);
   assert.ok(r.f1 >= 0.95, `F1 ${r.f1}`);
@@ -21,7 +21,7 @@ void test('mining-encrypted: held-out evaluation (seed 2, never used for tuning)
 void test('mining-encrypted: the evaluation can fail — a detector that ignores behaviour scores badly', () => {
   // Knowledge-only weights: behaviour indicators count for nothing.
   const zero = { longLived: 0, submitRate: 0, fixedSizeSubmits: 0, poissonSubmits: 0, jobPushes: 0, sharesAcked: 0, lowVolume: 0, poolName: 1, poolAddress: 1, hostPair: 1, poolServerSeen: 1, minerFingerprint: 1, miningPort: 0 };
-  const r = evaluateEncrypted({ seed: 2, flowsPerClass: 60, weights: zero });
+  const r = evaluateEncrypted({ seed: 9, flowsPerClass: 60, weights: zero });
   assert.ok(r.recall < 0.7, `recall ${r.recall}`);
 });
 
