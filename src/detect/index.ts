@@ -16,6 +16,7 @@
  * Order matters in one place: stratum runs before mining-encrypted, so a flow already
  * identified in clear text is not scored again as "encrypted".
  */
+import type { ReasonCounter } from '../events/counters.js';
 import type { AlertInput, Detector, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
@@ -133,7 +134,12 @@ export function createDetectors(opts: DetectorOptions): Detector[] {
   return createDetectorSet(opts).detectors;
 }
 
-/** The stream consumers this module owns: Stratum (any port), telnet, Redis. */
-export function createMinerConsumers(sink: MessageSink): StreamConsumer[] {
-  return [createStratumConsumer(sink), createTelnetConsumer(sink), createRedisConsumer(sink)];
+/**
+ * The stream consumers this module owns: Stratum (any port), telnet, Redis. Pass a shared
+ * ReasonCounter to collect their malformed-input counts ('stratum.*', 'telnet.*', 'redis.*');
+ * each consumer also exposes its counter as `.malformed`.
+ */
+export function createMinerConsumers(sink: MessageSink, opts: { malformed?: ReasonCounter } = {}): StreamConsumer[] {
+  const malformed = opts.malformed;
+  return [createStratumConsumer(sink, { malformed }), createTelnetConsumer(sink, { malformed }), createRedisConsumer(sink, { malformed })];
 }
