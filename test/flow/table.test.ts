@@ -302,3 +302,51 @@ void test('SYN flood: 3 M one-packet flows into 100 000 slots keep the heap boun
   assert.equal(ends, 2_900_000);
   assert.ok(growth < 8 * 1024 * 1024, `heap grew by ${(growth / 1048576).toFixed(1)} MiB`);
 });
+
+void test('a reused slot starts clean: no counters, flags, ISNs, consumer masks or pending gaps of the previous flow', () => {
+  const { table, send } = harness({ maxFlows: 1 });
+  const first = send({ src: A, dst: B, sport: 1000, dport: 80, flags: SYN, seq: 77, ts: 1 })!;
+  send({ src: B, dst: A, sport: 80, dport: 1000, flags: SYN | ACK, ts: 1.1 });
+  first.isnToServer = 0xfffffff0;
+  first.isnKnown = 3;
+  first.consumersAsked = true;
+  first.consumersAccepted = 5;
+  first.consumersActive = 4;
+  first.pendingGapToServer = 1e10;
+  first.streamOff = true;
+  first.userData.set('x', 1);
+  assert.equal(first.isnToServer, 0xfffffff0);
+  assert.equal(first.pendingGapToServer, 1e10);
+  assert.equal(first.clientIp, '10.0.0.1');
+  // The table is full: this UDP flow evicts the TCP one and takes its slot (and view object).
+  const second = send({ src: B, dst: A, sport: 53, dport: 5353, proto: IpProto.UDP, ts: 2, wireLength: 90 })!;
+  assert.equal(second, first);
+  assert.equal(table.stats.evicted, 1);
+  assert.deepEqual(
+    [second.proto, second.clientIp, second.clientPort, second.serverIp, second.serverPort, second.pktsToServer, second.pktsToClient, second.bytesToServer],
+    [IpProto.UDP, '192.168.1.2', 53, '10.0.0.1', 5353, 1, 0, 90],
+  );
+  assert.deepEqual(
+    [second.synSeen, second.synAckSeen, second.tcpFlagsToServer, second.tcpFlagsToClient, second.startedWithHandshake, second.state],
+    [false, false, 0, 0, false, 'new'],
+  );
+  assert.deepEqual(
+    [second.isnKnown, second.consumersAsked, second.consumersAccepted, second.consumersActive, second.pendingGapToServer, second.pendingGapToClient, second.streamOff],
+    [0, false, 0, 0, 0, 0, false],
+  );
+  assert.equal(second.userData.size, 0);
+  assert.equal(second.firstTsUs, 2e6);
+});
+
+void test('finish() keeps first-seen order when the LRU lists are not in creation order (the sorting path)', () => {
+  const { table, ended, send } = harness();
+  const ports = [1, 2, 3, 4, 5, 6, 7, 8];
+  for (const p of ports) send({ src: A, dst: B, sport: 1000 + p, dport: 80, proto: IpProto.UDP, ts: p });
+  // Touch them in reverse order: the UDP list is now in reverse creation order.
+  const idByPort = new Map<number, number>();
+  for (const p of [...ports].reverse()) idByPort.set(p, send({ src: A, dst: B, sport: 1000 + p, dport: 80, proto: IpProto.UDP, ts: 10 + (9 - p) })!.id);
+  table.finish();
+  assert.deepEqual(ended.map((e) => e.id), ports.map((p) => idByPort.get(p)));
+  assert.ok(ended.every((e) => e.reason === 'shutdown' && e.pkts[0] === 2));
+  assert.equal(table.size, 0);
+});
