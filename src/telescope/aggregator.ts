@@ -7,6 +7,7 @@
  */
 import type { FrameBatch } from '../capture/source.js';
 import { PacketDecoder } from '../decode/decoder.js';
+import { ReasonCounter } from '../events/counters.js';
 import {
   cidrContainsIpv6, ip4ToString, ip6ToString, isPrivateOrReservedIpv4, isPrivateOrReservedIpv6, type Cidr,
 } from '../decode/address.js';
@@ -45,6 +46,39 @@ export interface AggregatorOptions {
   sensor?: string;
 }
 
+// per-source record layout (Int32 fields; uint32 values such as the key and AS are read with >>> 0)
+const S_FLAGS = 0;
+const S_KEY = 1;
+const S_CLEAN = 2;
+const S_HARD = 3;
+const S_HIGH_TTL = 4;
+const S_FIRST_SPORT = 5;
+const S_LAST_PORT = 6;
+const S_PORT_CHANGES = 7;
+const S_PORT_CAND = 8;
+const S_PORT_VOTES = 9;
+const S_COUNTRY = 10;
+const S_ASN = 11;
+const S_WATCH = 12;
+const S_FIRST_TTL = 13;
+const S_FIRST_WIN = 14;
+const S_FIRST_DPORT = 15;
+const S_FIRST_FLAGS = 16;
+const S_FIRST_PROTO = 17;
+const S_FIRST_REPLY = 18;
+const S_PACKETS = 19;
+const S_KINDS = 20;
+const S_MATCHES = S_KINDS + KIND_COUNT;
+/** Int32 fields per source: one record of two cache lines, so a packet touches few lines. */
+const SI = S_MATCHES + MATCH_COUNT;
+const SF_BYTES = 0;
+const SF_FIRST = 1;
+const SF_LAST = 2;
+const SF_LAST_IV = 3;
+const SF_LAST_CLEAN_IV = 4;
+/** Float64 fields per source (one cache line). */
+const SF = 8;
+
 // per-source flag bits
 const F_V6 = 1;
 const F_BOGON = 2;
@@ -75,10 +109,15 @@ interface IntervalAcc {
   state: IntervalState;
   protocols: Float64Array;
   countries: Float64Array;
+  /** darknet addresses hit in this interval, one bit per address (small darknets), else null */
+  dstBits: Uint8Array | null;
 }
 
 export class TelescopeAggregator {
+  /** Decodes frames every worker reads (reported by worker 0). Fragments are counted, not reassembled: they are noise here. */
   readonly decoder = new PacketDecoder({ reassembleFragments: false });
+  /** Decodes the frames this worker owns before decoding (reported by every worker: disjoint). */
+  readonly ownedDecoder = new PacketDecoder({ reassembleFragments: false });
   /** Frames read (all, for progress). */
   framesSeen = 0;
   private readonly pkt: PacketView = createPacketView();
@@ -96,7 +135,8 @@ export class TelescopeAggregator {
   private readonly dnMask: Uint32Array;
   private readonly dnOffset: Float64Array;
   private readonly dark6: Cidr[];
-  private readonly dstSeen: Float64Array | null;
+  /** darknet addresses ever hit, one bit per address, when the darknets hold ≤ DST_BITMAP_MAX addresses */
+  private readonly dstBits: Uint8Array | null;
 
   // totals
   private packets = 0;
@@ -131,33 +171,10 @@ export class TelescopeAggregator {
   private readonly idx6 = new U32Index(16);
   private nSources = 0;
   private cap = 0;
-  private sKey = new Uint32Array(0);
-  private sFlags = new Uint8Array(0);
-  private sPackets = new Float64Array(0);
-  private sBytes = new Float64Array(0);
-  private sFirst = new Float64Array(0);
-  private sLast = new Float64Array(0);
-  private sLastIv = new Float64Array(0);
-  private sLastCleanIv = new Float64Array(0);
-  private sClean = new Uint32Array(0);
-  private sHard = new Uint32Array(0);
-  private sHighTtl = new Uint32Array(0);
-  private sKinds = new Uint32Array(0);
-  private sMatches = new Uint32Array(0);
-  private sFirstSport = new Int32Array(0);
-  private sLastPort = new Int32Array(0);
-  private sPortChanges = new Uint32Array(0);
-  private sPortCand = new Int32Array(0);
-  private sPortVotes = new Int32Array(0);
-  private sCountry = new Uint16Array(0);
-  private sAsn = new Uint32Array(0);
-  private sWatch = new Int16Array(0);
-  private sFirstTtl = new Uint8Array(0);
-  private sFirstWin = new Uint16Array(0);
-  private sFirstDport = new Int32Array(0);
-  private sFirstFlags = new Uint8Array(0);
-  private sFirstProto = new Uint8Array(0);
-  private sFirstReply = new Uint8Array(0);
+  /** per-source Int32 records, SI fields each */
+  private si = new Int32Array(0);
+  /** per-source Float64 records, SF fields each */
+  private sf = new Float64Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
 
@@ -193,7 +210,7 @@ export class TelescopeAggregator {
     this.dnOffset = new Float64Array(v4.length + 1);
     for (let i = 0; i < v4.length; i++) this.dnOffset[i + 1] = this.dnOffset[i] + 2 ** (32 - v4[i].prefix);
     const total = this.dnOffset[v4.length];
-    this.dstSeen = total <= DST_BITMAP_MAX ? new Float64Array(total).fill(-1) : null;
+    this.dstBits = total <= DST_BITMAP_MAX ? new Uint8Array((total + 7) >>> 3) : null;
     this.growSources(1 << 14);
   }
 
@@ -204,15 +221,28 @@ export class TelescopeAggregator {
 
   processBatch(b: FrameBatch): void {
     const pkt = this.pkt;
-    const dec = this.decoder;
     const n = b.count;
     const wc = this.workerCount;
     const wi = this.workerIndex;
     const nDark4 = this.dnBase.length;
     const base = this.dnBase;
     const mask = this.dnMask;
+    const buf = b.buf;
     for (let i = 0; i < n; i++) {
-      dec.decode(pkt, b.buf, b.offsets[i], b.capLens[i], b.wireLens[i], b.tsUs[i], b.linkTypes[i], b.ifIndexes[i]);
+      // With several workers, a plain Ethernet/IPv4 frame is owned by the worker its source
+      // hashes to, read straight from the header: the others skip it without decoding.
+      // Every other frame is decoded by all workers and owned after decode.
+      let owned = false;
+      if (wc > 1) {
+        const off = b.offsets[i];
+        if (b.linkTypes[i] === 1 && b.capLens[i] >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
+          const src = ((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29]) >>> 0;
+          if (mix32(src) % wc !== wi) continue;
+          owned = true;
+        }
+      }
+      const dec = owned ? this.ownedDecoder : this.decoder;
+      dec.decode(pkt, buf, b.offsets[i], b.capLens[i], b.wireLens[i], b.tsUs[i], b.linkTypes[i], b.ifIndexes[i]);
       const v = pkt.ipVersion;
       let dstIdx = -1;
       if (v === 4) {
@@ -224,13 +254,13 @@ export class TelescopeAggregator {
         for (let k = 0; k < this.dark6.length; k++) if (cidrContainsIpv6(this.dark6[k], pkt.buf, pkt.dst6Offset)) { dstIdx = -2; break; }
       }
       if (dstIdx === -1) {
-        if (wi === 0) {
+        if (owned || wi === 0) {
           if (v === 0) this.ignoredNonIp++;
           else this.ignoredNotDarknet++;
         }
         continue;
       }
-      if (wc > 1 && mix32(pkt.src4) % wc !== wi) continue;
+      if (!owned && wc > 1 && mix32(pkt.src4) % wc !== wi) continue;
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
@@ -267,18 +297,16 @@ export class TelescopeAggregator {
       if (this.ivPortAcc[pkey]++ === 0) this.ivPortTouched[this.ivPortN++] = pkey;
     }
 
-    const dst = pkt.dst4;
-    const seen = this.dstSeen;
-    if (dstIdx >= 0 && seen !== null) {
-      const s = seen[dstIdx];
-      if (s !== iv) {
-        if (s === -1) this.destinations.add(dst);
-        seen[dstIdx] = iv;
-        ivs.destinations.add(dst);
-      }
+    // destinations: a bit per darknet address (set-union exact, converted to counters at finish)
+    const ivBits = cur.dstBits;
+    if (dstIdx >= 0 && ivBits !== null) {
+      const byte = dstIdx >>> 3;
+      const bit = 1 << (dstIdx & 7);
+      ivBits[byte] |= bit;
+      this.dstBits![byte] |= bit;
     } else {
-      this.destinations.add(dst);
-      ivs.destinations.add(dst);
+      this.destinations.add(pkt.dst4);
+      ivs.destinations.add(pkt.dst4);
     }
 
     const fp = kind === K_SYN ? synFingerprint(pkt) : 0;
@@ -286,7 +314,7 @@ export class TelescopeAggregator {
     const v6 = pkt.ipVersion === 6;
     let slot = v6 ? this.idx6.get(src) : this.idx4.get(src);
     if (slot < 0) slot = this.addSource(pkt, kind);
-    const hyg = hygieneReason(pkt, kind, fp, slot >= 0 ? (this.sFlags[slot] & F_BOGON) !== 0 : false);
+    const hyg = hygieneReason(pkt, kind, fp, slot >= 0 ? (this.si[slot * SI + S_FLAGS] & F_BOGON) !== 0 : false);
     this.hygiene[hyg]++;
     if (slot < 0) {
       // source table full: the source still counts in every sketch, but is not classified
@@ -297,53 +325,57 @@ export class TelescopeAggregator {
       if (hyg === 0) ivs.filteredSources.add(src);
       return;
     }
-    if (this.sLastIv[slot] !== iv) {
-      this.sLastIv[slot] = iv;
+    const si = this.si;
+    const sf = this.sf;
+    const r = slot * SI;
+    const fr = slot * SF;
+    if (sf[fr + SF_LAST_IV] !== iv) {
+      sf[fr + SF_LAST_IV] = iv;
       ivs.sources.add(src);
       if (!v6) ivs.src24.add(src >>> 8);
     }
     if (hyg === 0) {
-      this.sClean[slot]++;
-      if (this.sLastCleanIv[slot] !== iv) {
-        this.sLastCleanIv[slot] = iv;
+      si[r + S_CLEAN]++;
+      if (sf[fr + SF_LAST_CLEAN_IV] !== iv) {
+        sf[fr + SF_LAST_CLEAN_IV] = iv;
         ivs.filteredSources.add(src);
       }
-    } else if (hyg === H_SRC_NET_BCAST || hyg === H_SRC_EQ_DST || hyg === H_PORT_ZERO || hyg === H_FRAGMENT || hyg === H_BAD_FLAGS) this.sHard[slot]++;
+    } else if (hyg === H_SRC_NET_BCAST || hyg === H_SRC_EQ_DST || hyg === H_PORT_ZERO || hyg === H_FRAGMENT || hyg === H_BAD_FLAGS) si[r + S_HARD]++;
     // probes sent with TTL near 255 (counted even when a fingerprint exempts them from the filter;
     // the classifier decides whether the fingerprint is corroborated)
-    if (pkt.ttl >= 200 && !isResponseKind(kind)) this.sHighTtl[slot]++;
-    this.sPackets[slot]++;
-    this.sBytes[slot] += wire;
-    if (ts > this.sLast[slot]) this.sLast[slot] = ts;
-    if (ts < this.sFirst[slot]) this.sFirst[slot] = ts;
-    this.sKinds[slot * KIND_COUNT + kind]++;
-    cur.countries[this.sCountry[slot]]++;
+    if (pkt.ttl >= 200 && !isResponseKind(kind)) si[r + S_HIGH_TTL]++;
+    si[r + S_PACKETS]++;
+    sf[fr + SF_BYTES] += wire;
+    if (ts > sf[fr + SF_LAST]) sf[fr + SF_LAST] = ts;
+    if (ts < sf[fr + SF_FIRST]) sf[fr + SF_FIRST] = ts;
+    si[r + S_KINDS + kind]++;
+    cur.countries[si[r + S_COUNTRY]]++;
     if (kind === K_SYN) {
       if (fp !== 0) {
-        const mb = slot * MATCH_COUNT;
-        if ((fp & FP_MIRAI) !== 0) this.sMatches[mb + M_MIRAI]++;
-        if ((fp & FP_MASSCAN) !== 0) this.sMatches[mb + M_MASSCAN]++;
-        if ((fp & FP_MASSCAN_SHAPE) !== 0) this.sMatches[mb + M_MASSCAN_SHAPE]++;
-        if ((fp & FP_ZMAP) !== 0) this.sMatches[mb + M_ZMAP]++;
-        if ((fp & FP_NMAP) !== 0) this.sMatches[mb + M_NMAP]++;
+        const mb = r + S_MATCHES;
+        if ((fp & FP_MIRAI) !== 0) si[mb + M_MIRAI]++;
+        if ((fp & FP_MASSCAN) !== 0) si[mb + M_MASSCAN]++;
+        if ((fp & FP_MASSCAN_SHAPE) !== 0) si[mb + M_MASSCAN_SHAPE]++;
+        if ((fp & FP_ZMAP) !== 0) si[mb + M_ZMAP]++;
+        if ((fp & FP_NMAP) !== 0) si[mb + M_NMAP]++;
       }
-      const sp = this.sFirstSport[slot];
-      if (sp === -1) this.sFirstSport[slot] = pkt.srcPort;
-      else if (sp !== pkt.srcPort) this.sFlags[slot] |= F_SPORT_VARIES;
+      const sp = si[r + S_FIRST_SPORT];
+      if (sp === -1) si[r + S_FIRST_SPORT] = pkt.srcPort;
+      else if (sp !== pkt.srcPort) si[r + S_FLAGS] |= F_SPORT_VARIES;
     }
     if (pkey >= 0) {
       const dport = pkt.dstPort;
-      if (this.sLastPort[slot] !== pkey) {
-        this.sLastPort[slot] = pkey;
-        this.sPortChanges[slot]++;
+      if (si[r + S_LAST_PORT] !== pkey) {
+        si[r + S_LAST_PORT] = pkey;
+        si[r + S_PORT_CHANGES]++;
         let u = this.portSources[pkey];
         if (u === undefined) this.portSources[pkey] = u = smallCounter();
         u.add(src);
       }
-      if (this.sPortCand[slot] === dport) this.sPortVotes[slot]++;
-      else if (this.sPortVotes[slot] === 0) { this.sPortCand[slot] = dport; this.sPortVotes[slot] = 1; }
-      else this.sPortVotes[slot]--;
-      if (this.sWatch[slot] >= 0) {
+      if (si[r + S_PORT_CAND] === dport) si[r + S_PORT_VOTES]++;
+      else if (si[r + S_PORT_VOTES] === 0) { si[r + S_PORT_CAND] = dport; si[r + S_PORT_VOTES] = 1; }
+      else si[r + S_PORT_VOTES]--;
+      if (si[r + S_WATCH] >= 0) {
         const set = this.watchedPorts.get(slot);
         if (set !== undefined && set.size < MAX_WATCHED_PORTS) set.add(dport);
       }
@@ -397,36 +429,43 @@ export class TelescopeAggregator {
     const key = pkt.src4;
     const v6 = pkt.ipVersion === 6;
     if (v6) this.idx6.insert(key, slot); else this.idx4.insert(key, slot);
-    this.sKey[slot] = key;
+    // a fresh record (grown arrays are zeroed): set the fields whose "unset" is not 0
+    const r = slot * SI;
+    this.si[r + S_KEY] = key;
+    this.si[r + S_FIRST_SPORT] = -1;
+    this.si[r + S_LAST_PORT] = -1;
+    this.si[r + S_PORT_CAND] = -1;
+    this.sf[slot * SF + SF_LAST_IV] = NaN;
+    this.sf[slot * SF + SF_LAST_CLEAN_IV] = NaN;
     const ts = pkt.tsUs;
-    this.sFirst[slot] = ts;
-    this.sLast[slot] = ts;
-    this.sFirstTtl[slot] = pkt.ttl;
-    this.sFirstWin[slot] = pkt.window;
-    this.sFirstDport[slot] = pkt.proto === 6 || pkt.proto === 17 ? pkt.dstPort : pkt.icmpType;
-    this.sFirstFlags[slot] = pkt.tcpFlags;
-    this.sFirstProto[slot] = kind === K_OTHER ? 0 : pkt.proto;
-    this.sFirstReply[slot] = isResponseKind(kind) ? 1 : 0;
+    this.sf[slot * SF + SF_FIRST] = ts;
+    this.sf[slot * SF + SF_LAST] = ts;
+    this.si[slot * SI + S_FIRST_TTL] = pkt.ttl;
+    this.si[slot * SI + S_FIRST_WIN] = pkt.window;
+    this.si[slot * SI + S_FIRST_DPORT] = pkt.proto === 6 || pkt.proto === 17 ? pkt.dstPort : pkt.icmpType;
+    this.si[slot * SI + S_FIRST_FLAGS] = pkt.tcpFlags;
+    this.si[slot * SI + S_FIRST_PROTO] = kind === K_OTHER ? 0 : pkt.proto;
+    this.si[slot * SI + S_FIRST_REPLY] = isResponseKind(kind) ? 1 : 0;
     let flags = v6 ? F_V6 : 0;
     const bogon = v6 ? isPrivateOrReservedIpv6(pkt.buf, pkt.src6Offset) : isPrivateOrReservedIpv4(key);
     // inside a network, the sources of an internal darknet are private addresses by design
     if (bogon && !this.internal) flags |= F_BOGON;
-    this.sFlags[slot] = flags;
+    this.si[slot * SI + S_FLAGS] = flags;
     this.sources.add(key);
     if (!v6) this.src24.add(key >>> 8);
     const text = v6 ? ip6ToString(pkt.buf, pkt.src6Offset) : null;
     if (text !== null) this.v6Text.set(slot, text);
     if (this.geo !== null) {
       const ipText = text ?? ip4ToString(key);
-      this.sCountry[slot] = this.countryIdx(this.geo.country(ipText));
-      this.sAsn[slot] = !v6 && this.geo.asn !== null ? this.geo.asn.lookup(key) : 0;
+      this.si[slot * SI + S_COUNTRY] = this.countryIdx(this.geo.country(ipText));
+      this.si[slot * SI + S_ASN] = !v6 && this.geo.asn !== null ? this.geo.asn.lookup(key) : 0;
     } else {
-      this.sCountry[slot] = this.countryIdx('??');
+      this.si[slot * SI + S_COUNTRY] = this.countryIdx('??');
     }
     let w = -1;
     if (this.internal) w = 0;
     else if (this.watch !== null) w = v6 ? this.watch.matchIpv6(pkt.buf, pkt.src6Offset) : this.watch.matchIpv4(key);
-    this.sWatch[slot] = w;
+    this.si[slot * SI + S_WATCH] = w;
     if (w >= 0) this.watchedPorts.set(slot, new Set());
     return slot;
   }
@@ -451,7 +490,10 @@ export class TelescopeAggregator {
         start: iv * this.intervalUs, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(),
         filteredSources: bigCounter(), burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
       };
-      acc = { state, protocols: new Float64Array(PROTO_SLOTS), countries: new Float64Array(MAX_COUNTRIES) };
+      acc = {
+        state, protocols: new Float64Array(PROTO_SLOTS), countries: new Float64Array(MAX_COUNTRIES),
+        dstBits: this.dstBits === null ? null : new Uint8Array(this.dstBits.length),
+      };
       this.intervals.set(iv, acc);
     }
     this.cur = acc;
@@ -471,33 +513,8 @@ export class TelescopeAggregator {
   }
 
   private growSources(n: number): void {
-    this.sKey = growArray(this.sKey, n);
-    this.sFlags = growArray(this.sFlags, n);
-    this.sPackets = growArray(this.sPackets, n);
-    this.sBytes = growArray(this.sBytes, n);
-    this.sFirst = growArray(this.sFirst, n);
-    this.sLast = growArray(this.sLast, n);
-    this.sLastIv = growArray(this.sLastIv, n, NaN);
-    this.sLastCleanIv = growArray(this.sLastCleanIv, n, NaN);
-    this.sClean = growArray(this.sClean, n);
-    this.sHard = growArray(this.sHard, n);
-    this.sHighTtl = growArray(this.sHighTtl, n);
-    this.sKinds = growArray(this.sKinds, n * KIND_COUNT);
-    this.sMatches = growArray(this.sMatches, n * MATCH_COUNT);
-    this.sFirstSport = growArray(this.sFirstSport, n, -1);
-    this.sLastPort = growArray(this.sLastPort, n, -1);
-    this.sPortChanges = growArray(this.sPortChanges, n);
-    this.sPortCand = growArray(this.sPortCand, n, -1);
-    this.sPortVotes = growArray(this.sPortVotes, n);
-    this.sCountry = growArray(this.sCountry, n);
-    this.sAsn = growArray(this.sAsn, n);
-    this.sWatch = growArray(this.sWatch, n, -1);
-    this.sFirstTtl = growArray(this.sFirstTtl, n);
-    this.sFirstWin = growArray(this.sFirstWin, n);
-    this.sFirstDport = growArray(this.sFirstDport, n);
-    this.sFirstFlags = growArray(this.sFirstFlags, n);
-    this.sFirstProto = growArray(this.sFirstProto, n);
-    this.sFirstReply = growArray(this.sFirstReply, n);
+    this.si = growArray(this.si, n * SI);
+    this.sf = growArray(this.sf, n * SF);
     this.cap = n;
   }
 
@@ -516,8 +533,19 @@ export class TelescopeAggregator {
     this.vCap = n;
   }
 
+  /** Adds the darknet address of every set bit to a counter. */
+  private addBitsTo(bits: Uint8Array, out: UniqueCounter): void {
+    for (let k = 0; k < this.dnBase.length; k++) {
+      const from = this.dnOffset[k];
+      const to = this.dnOffset[k + 1];
+      for (let i = from; i < to; i++) {
+        if ((bits[i >>> 3] & (1 << (i & 7))) !== 0) out.add((this.dnBase[k] + (i - from)) >>> 0);
+      }
+    }
+  }
+
   private sourceText(slot: number): string {
-    return (this.sFlags[slot] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : ip4ToString(this.sKey[slot]);
+    return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : ip4ToString(this.si[slot * SI + S_KEY] >>> 0);
   }
 
   /** Marks one-packet sources that share a header fingerprint with many others in a short window. */
@@ -525,8 +553,8 @@ export class TelescopeAggregator {
     const groups = new Map<string, number[]>();
     for (let s = 0; s < this.nSources; s++) {
       // replies come one per source by nature (backscatter); a burst is of probes
-      if (this.sPackets[s] > 2 || this.sHard[s] > 0 || this.sFirstReply[s] !== 0) continue;
-      const key = `${this.sFirstProto[s]}/${this.sFirstTtl[s]}/${this.sFirstWin[s]}/${this.sFirstDport[s]}/${this.sFirstFlags[s]}@${Math.floor(this.sFirst[s] / BURST_BUCKET_US)}`;
+      if (this.si[s * SI + S_PACKETS] > 2 || this.si[s * SI + S_HARD] > 0 || this.si[s * SI + S_FIRST_REPLY] !== 0) continue;
+      const key = `${this.si[s * SI + S_FIRST_PROTO]}/${this.si[s * SI + S_FIRST_TTL]}/${this.si[s * SI + S_FIRST_WIN]}/${this.si[s * SI + S_FIRST_DPORT]}/${this.si[s * SI + S_FIRST_FLAGS]}@${Math.floor(this.sf[s * SF + SF_FIRST] / BURST_BUCKET_US)}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, g = []);
       g.push(s);
@@ -538,10 +566,10 @@ export class TelescopeAggregator {
       let start = Infinity;
       let end = -Infinity;
       for (const s of slots) {
-        this.sFlags[s] |= F_BURST;
-        start = Math.min(start, this.sFirst[s]);
-        end = Math.max(end, this.sLast[s]);
-        if (this.sClean[s] > 0) state.interval(Math.floor(this.sFirst[s] / this.intervalUs) * this.intervalUs).burstSources++;
+        this.si[s * SI + S_FLAGS] |= F_BURST;
+        start = Math.min(start, this.sf[s * SF + SF_FIRST]);
+        end = Math.max(end, this.sf[s * SF + SF_LAST]);
+        if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.sf[s * SF + SF_FIRST] / this.intervalUs) * this.intervalUs).burstSources++;
       }
       const [proto, ttl, win, port, flags] = key.split('@')[0].split('/').map(Number);
       state.bursts.push({ fingerprint: `${protoName(proto)} ttl=${ttl}${proto === 6 ? ` window=${win} flags=0x${flags.toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${port}`, sources: slots.length, start, end });
@@ -557,19 +585,22 @@ export class TelescopeAggregator {
     state.bytes = this.bytes;
     state.firstUs = this.firstUs;
     state.lastUs = this.lastUs;
-    if (this.workerIndex === 0) {
-      if (this.ignoredNotDarknet > 0) state.ignored['not-darknet'] = this.ignoredNotDarknet;
-      if (this.ignoredNonIp > 0) state.ignored['non-ip'] = this.ignoredNonIp;
-      state.malformed = Object.fromEntries(Object.entries(this.decoder.malformed.toJSON()).map(([k, v]) => [`decode.${k}`, v]));
-    }
+    if (this.ignoredNotDarknet > 0) state.ignored['not-darknet'] = this.ignoredNotDarknet;
+    if (this.ignoredNonIp > 0) state.ignored['non-ip'] = this.ignoredNonIp;
+    const malformed = new ReasonCounter();
+    if (this.workerIndex === 0) malformed.merge(this.decoder.malformed);
+    malformed.merge(this.ownedDecoder.malformed);
+    state.malformed = Object.fromEntries(Object.entries(malformed.toJSON()).map(([k, v]) => [`decode.${k}`, v]));
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     state.sources = this.sources;
     state.src24 = this.src24;
+    if (this.dstBits !== null) this.addBitsTo(this.dstBits, this.destinations);
     state.destinations = this.destinations;
     state.protocols = protocolsToRecord(this.protocols);
     for (const acc of this.intervals.values()) {
       const s = acc.state;
+      if (acc.dstBits !== null) this.addBitsTo(acc.dstBits, s.destinations);
       s.protocols = protocolsToRecord(acc.protocols);
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
@@ -583,21 +614,21 @@ export class TelescopeAggregator {
     const filtered = bigCounter();
     const rows: SourceRow[] = [];
     const ev: SourceEvidence = {
-      packets: 0, kinds: this.sKinds, kindBase: 0, matches: this.sMatches, matchBase: 0, hardFailures: 0, highTtlProbes: 0,
+      packets: 0, kinds: this.si, kindBase: 0, matches: this.si, matchBase: 0, hardFailures: 0, highTtlProbes: 0,
       fixedSourcePort: false, burst: false, topPort: -1,
     };
     const countryAgg = new Map<string, { packets: number; sources: UniqueCounter }>();
     for (let s = 0; s < this.nSources; s++) {
-      const key = this.sKey[s];
-      const packets = this.sPackets[s];
+      const key = this.si[s * SI + S_KEY] >>> 0;
+      const packets = this.si[s * SI + S_PACKETS];
       ev.packets = packets;
-      ev.kindBase = s * KIND_COUNT;
-      ev.matchBase = s * MATCH_COUNT;
-      ev.hardFailures = this.sHard[s];
-      ev.highTtlProbes = this.sHighTtl[s];
-      ev.fixedSourcePort = (this.sFlags[s] & F_SPORT_VARIES) === 0 && this.sFirstSport[s] >= 0;
-      ev.burst = (this.sFlags[s] & F_BURST) !== 0;
-      ev.topPort = this.sPortCand[s];
+      ev.kindBase = s * SI + S_KINDS;
+      ev.matchBase = s * SI + S_MATCHES;
+      ev.hardFailures = this.si[s * SI + S_HARD];
+      ev.highTtlProbes = this.si[s * SI + S_HIGH_TTL];
+      ev.fixedSourcePort = (this.si[s * SI + S_FLAGS] & F_SPORT_VARIES) === 0 && this.si[s * SI + S_FIRST_SPORT] >= 0;
+      ev.burst = (this.si[s * SI + S_FLAGS] & F_BURST) !== 0;
+      ev.topPort = this.si[s * SI + S_PORT_CAND];
       const c = classifySource(ev);
       state.classes[c.cls].packets += packets;
       state.classes[c.cls].sources.add(key);
@@ -605,13 +636,13 @@ export class TelescopeAggregator {
       let tagCounter = state.tags.get(c.tag);
       if (!tagCounter) state.tags.set(c.tag, tagCounter = bigCounter());
       tagCounter.add(key);
-      if (this.sClean[s] > 0 && !ev.burst) filtered.add(key);
-      const country = this.countryNames[this.sCountry[s]];
+      if (this.si[s * SI + S_CLEAN] > 0 && !ev.burst) filtered.add(key);
+      const country = this.countryNames[this.si[s * SI + S_COUNTRY]];
       let ca = countryAgg.get(country);
       if (!ca) countryAgg.set(country, ca = { packets: 0, sources: smallCounter() });
       ca.packets += packets;
       ca.sources.add(key);
-      const asn = this.sAsn[s];
+      const asn = this.si[s * SI + S_ASN] >>> 0;
       if (asn !== 0) {
         let aa = state.asns.get(asn);
         if (!aa) state.asns.set(asn, aa = { org: this.geo?.asn?.org(asn) ?? '', packets: 0, sources: smallCounter() });
@@ -620,12 +651,12 @@ export class TelescopeAggregator {
       }
       const ip = this.sourceText(s);
       const row: SourceRow = {
-        ip, packets, bytes: this.sBytes[s], first: this.sFirst[s], last: this.sLast[s], class: c.cls,
+        ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.sf[s * SF + SF_FIRST], last: this.sf[s * SF + SF_LAST], class: c.cls,
         ...(c.family ? { family: c.family } : {}), tag: c.tag, spoofed: c.spoofed, country, asn,
-        top_port: this.sPortCand[s], ports: this.sPortChanges[s],
+        top_port: this.si[s * SI + S_PORT_CAND], ports: this.si[s * SI + S_PORT_CHANGES],
       };
       rows.push(row);
-      if (this.sWatch[s] >= 0) state.alerts.push(this.alertFor(s, row));
+      if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
     }
     if (this.spilledPackets > 0) {
       const ca = countryAgg.get('??') ?? { packets: 0, sources: smallCounter() };
@@ -657,7 +688,7 @@ export class TelescopeAggregator {
 
   private alertFor(slot: number, row: SourceRow): AlertEvent {
     const internal = this.internal;
-    const org = !internal && this.watch ? this.watch.entries[this.sWatch[slot]] : null;
+    const org = !internal && this.watch ? this.watch.entries[this.si[slot * SI + S_WATCH]] : null;
     const ports = [...(this.watchedPorts.get(slot) ?? [])].sort((a, b) => a - b);
     const family = row.family && row.family !== 'unknown' ? row.family : null;
     const signature = internal

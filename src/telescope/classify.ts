@@ -21,10 +21,10 @@ export const MASSCAN_SHAPE_MIN_SYNS = 8;
 export interface SourceEvidence {
   packets: number;
   /** kind counters (K_*) at kinds[kindBase + K] */
-  kinds: Uint32Array;
+  kinds: Int32Array | Uint32Array;
   kindBase: number;
   /** fingerprint matches (M_*) at matches[matchBase + M] */
-  matches: Uint32Array;
+  matches: Int32Array | Uint32Array;
   matchBase: number;
   /** packets failing a hard noise filter (src .0/.255, src = dst, port 0, fragment, impossible flags) */
   hardFailures: number;
