@@ -9,7 +9,10 @@
 
 const HALF = 67108864; // 2^26
 const MASK26 = HALF - 1;
-const ROUND_KEYS = [0x1b873593, 0x2c1b3c6d, 0x297a2d39, 0x0e6546b6];
+const K0 = 0x1b873593;
+const K1 = 0x2c1b3c6d;
+const K2 = 0x297a2d39;
+const K3 = 0x0e6546b6;
 
 function round(x: number, key: number): number {
   let h = Math.imul(x ^ key, 0x85ebca6b);
@@ -18,14 +21,17 @@ function round(x: number, key: number): number {
   return (h ^ (h >>> 16)) & MASK26;
 }
 
-/** Maps a sequence number in [0, 2^52) to a unique 52-bit id. */
+/**
+ * Maps a sequence number in [0, 2^52) to a unique 52-bit id. Called once per ended flow
+ * on floods, so the rounds are unrolled and the split avoids `%` on doubles (fmod).
+ */
 export function flowIdFromSequence(seq: number): number {
-  let left = Math.floor(seq / HALF) & MASK26;
-  let right = seq % HALF;
-  for (let i = 0; i < 4; i++) {
-    const next = (left ^ round(right, ROUND_KEYS[i])) & MASK26;
-    left = right;
-    right = next;
-  }
+  const high = Math.floor(seq / HALF);
+  let left = high & MASK26;
+  let right = (seq - high * HALF) | 0;
+  left = (left ^ round(right, K0)) & MASK26;
+  right = (right ^ round(left, K1)) & MASK26;
+  left = (left ^ round(right, K2)) & MASK26;
+  right = (right ^ round(left, K3)) & MASK26;
   return left * HALF + right;
 }

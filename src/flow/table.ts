@@ -156,6 +156,8 @@ export class FlowTable {
   private readonly f64: Float64Array;
   private readonly listHead = new Int32Array(NUM_CLASSES).fill(-1);
   private readonly listTail = new Int32Array(NUM_CLASSES).fill(-1);
+  /** Bit c set: list c is not empty (eviction looks only at those heads). */
+  private nonEmptyLists = 0;
   private readonly freeSlots: Int32Array;
   private freeTop: number;
   /** One view per slot, created on the slot's first use. */
@@ -496,9 +498,10 @@ export class FlowTable {
     const f64 = this.f64;
     let oldest = -1;
     let oldestTs = Infinity;
-    for (let c = 0; c < NUM_CLASSES; c++) {
+    for (let c = 0, m = this.nonEmptyLists; m !== 0; c++, m >>>= 1) {
+      if ((m & 1) === 0) continue;
       const head = this.listHead[c];
-      if (head !== -1 && f64[(head << SLOT_F64_SHIFT) + F_LAST_TS] < oldestTs) {
+      if (f64[(head << SLOT_F64_SHIFT) + F_LAST_TS] < oldestTs) {
         oldestTs = f64[(head << SLOT_F64_SHIFT) + F_LAST_TS];
         oldest = head;
       }
@@ -513,7 +516,15 @@ export class FlowTable {
     this.lruUnlink(slot);
     const stats = this.stats;
     stats.active--;
-    stats.ended[reason]++;
+    // A named property per reason: a keyed increment with a varying string key is slow on floods.
+    const ended = stats.ended;
+    switch (reason) {
+      case 'evicted': ended.evicted++; break;
+      case 'idle-timeout': ended['idle-timeout']++; break;
+      case 'shutdown': ended.shutdown++; break;
+      case 'tcp-closed': ended['tcp-closed']++; break;
+      case 'active-timeout': ended['active-timeout']++; break;
+    }
     const rec = this.records[slot]!;
     try {
       if (this.onFlowEnd !== undefined) this.onFlowEnd(rec, reason);
@@ -530,8 +541,12 @@ export class FlowTable {
     const tail = this.listTail[cls];
     i32[ib + I_LRU_PREV] = tail;
     i32[ib + I_LRU_NEXT] = -1;
-    if (tail === -1) this.listHead[cls] = slot;
-    else i32[(tail << SLOT_I32_SHIFT) + I_LRU_NEXT] = slot;
+    if (tail === -1) {
+      this.listHead[cls] = slot;
+      this.nonEmptyLists |= 1 << cls;
+    } else {
+      i32[(tail << SLOT_I32_SHIFT) + I_LRU_NEXT] = slot;
+    }
     this.listTail[cls] = slot;
   }
 
@@ -543,7 +558,11 @@ export class FlowTable {
     const next = i32[ib + I_LRU_NEXT];
     if (prev === -1) this.listHead[cls] = next;
     else i32[(prev << SLOT_I32_SHIFT) + I_LRU_NEXT] = next;
-    if (next === -1) this.listTail[cls] = prev;
-    else i32[(next << SLOT_I32_SHIFT) + I_LRU_PREV] = prev;
+    if (next === -1) {
+      this.listTail[cls] = prev;
+      if (prev === -1) this.nonEmptyLists &= ~(1 << cls);
+    } else {
+      i32[(next << SLOT_I32_SHIFT) + I_LRU_PREV] = prev;
+    }
   }
 }
