@@ -294,7 +294,9 @@ export class TelescopeAggregator {
     if ((proto === 6 || proto === 17) && !pkt.isFragment && (pkt.layers & 8) !== 0) {
       pkey = (proto === 17 ? 65536 : 0) + pkt.dstPort;
       this.portPackets[pkey]++;
-      if (this.ivPortAcc[pkey]++ === 0) this.ivPortTouched[this.ivPortN++] = pkey;
+      // Replies (backscatter) arrive at the darknet's random ephemeral ports: they count in
+      // the port packets, but per-interval trends and per-port sources are about probes.
+      if (!isResponseKind(kind) && this.ivPortAcc[pkey]++ === 0) this.ivPortTouched[this.ivPortN++] = pkey;
     }
 
     // destinations: a bit per darknet address (set-union exact, converted to counters at finish)
@@ -363,7 +365,7 @@ export class TelescopeAggregator {
       if (sp === -1) si[r + S_FIRST_SPORT] = pkt.srcPort;
       else if (sp !== pkt.srcPort) si[r + S_FLAGS] |= F_SPORT_VARIES;
     }
-    if (pkey >= 0) {
+    if (pkey >= 0 && !isResponseKind(kind)) {
       const dport = pkt.dstPort;
       if (si[r + S_LAST_PORT] !== pkey) {
         si[r + S_LAST_PORT] = pkey;
@@ -607,7 +609,7 @@ export class TelescopeAggregator {
     }
     for (let k = 0; k < 131072; k++) {
       const u = this.portSources[k];
-      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? smallCounter() });
+      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? null });
     }
     this.findBursts(state);
 

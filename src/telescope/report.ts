@@ -25,6 +25,7 @@ export interface IntervalRow {
   protocols: Record<string, number>;
 }
 
+/** packets: all packets to the port; sources: unique sources that sent probes (not replies) to it */
 export interface PortRow { proto: 'tcp' | 'udp'; port: number; packets: number; sources: number }
 export interface TrendRow { key: string; previous: number; current: number; change: number | null }
 export interface SurgeRow { kind: 'port' | 'country'; key: string; interval: string; packets: number; baseline: number; ratio: number }
@@ -82,7 +83,7 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     start: iso(s.start), start_us: s.start, packets: s.packets, bytes: s.bytes, sources: s.sources.count(), networks_24: s.src24.count(),
     destinations: s.destinations.count(), sources_filtered: Math.max(0, s.filteredSources.count() - s.burstSources), protocols: s.protocols,
   }));
-  const allPorts: PortRow[] = [...state.ports].map(([k, v]) => ({ proto: portKeyProto(k), port: k & 0xffff, packets: v.packets, sources: v.sources.count() }));
+  const allPorts: PortRow[] = [...state.ports].map(([k, v]) => ({ proto: portKeyProto(k), port: k & 0xffff, packets: v.packets, sources: v.sources ? v.sources.count() : 0 }));
   allPorts.sort((a, b) => b.packets - a.packets || a.port - b.port || (a.proto < b.proto ? -1 : 1));
   const countries = [...state.countries].map(([country, v]) => ({ country, packets: v.packets, sources: v.sources.count() }))
     .sort((a, b) => b.packets - a.packets || (a.country < b.country ? -1 : 1));
@@ -116,7 +117,7 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     },
     unique_error: {
       sources: err(state.sources.isExact, BIG_P), networks_24: err(state.src24.isExact, BIG_P), destinations: err(state.destinations.isExact, BIG_P),
-      per_port_sources: err([...state.ports.values()].every((p) => p.sources.isExact), SMALL_P),
+      per_port_sources: err([...state.ports.values()].every((p) => p.sources === null || p.sources.isExact), SMALL_P),
     },
     ignored_packets: Object.values(ignored).reduce((a, b) => a + b, 0),
     ignored,

@@ -48,7 +48,7 @@ export interface IntervalState {
   /** burst ("spoofed") sources that passed the per-packet filters: subtracted from filteredSources */
   burstSources: number;
   protocols: Record<string, number>;
-  /** port key → packets */
+  /** port key → probe packets (replies excluded: they hit random ephemeral ports) */
   ports: Map<number, number>;
   /** country → packets */
   countries: Map<string, number>;
@@ -108,7 +108,8 @@ export class TelescopeState {
   filteredSources = bigCounter();
   protocols: Record<string, number> = {};
   intervals = new Map<number, IntervalState>();
-  ports = new Map<number, { packets: number; sources: UniqueCounter }>();
+  /** per port: packets (all), sources that sent probes (null: replies only) */
+  ports = new Map<number, { packets: number; sources: UniqueCounter | null }>();
   countries = new Map<string, { packets: number; sources: UniqueCounter }>();
   asns = new Map<number, { org: string; packets: number; sources: UniqueCounter }>();
   // class, family and tag counts are few and headline numbers: large counters (exact up to BIG_LIMIT)
@@ -165,7 +166,14 @@ export class TelescopeState {
       for (const [k, v] of b.ports) a.ports.set(k, (a.ports.get(k) ?? 0) + v);
       for (const [k, v] of b.countries) a.countries.set(k, (a.countries.get(k) ?? 0) + v);
     }
-    mergeKeyed(this.ports, o.ports, smallCounter);
+    for (const [k, v] of o.ports) {
+      const a = this.ports.get(k);
+      if (!a) this.ports.set(k, { packets: v.packets, sources: v.sources ? cloneCounter(v.sources) : null });
+      else {
+        a.packets += v.packets;
+        if (v.sources) { if (a.sources) a.sources.merge(v.sources); else a.sources = cloneCounter(v.sources); }
+      }
+    }
     mergeKeyed(this.countries, o.countries, smallCounter);
     for (const [k, v] of o.asns) {
       const a = this.asns.get(k);
@@ -242,7 +250,7 @@ export class TelescopeState {
         destinations: s.destinations.toJSON(), filtered_sources: s.filteredSources.toJSON(), burst_sources: s.burstSources,
         protocols: s.protocols, ports: [...s.ports], countries: [...s.countries],
       })),
-      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
+      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? v.sources.toJSON() : null]),
       countries: [...this.countries].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
       asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, v.sources.toJSON()]),
       classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, this.classes[c].sources.toJSON()]])) as SerializedState['classes'],
@@ -279,7 +287,7 @@ export class TelescopeState {
         burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), countries: new Map(i.countries),
       });
     }
-    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
+    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? UniqueCounter.fromJSON(u) : null });
     for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
     for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: UniqueCounter.fromJSON(u) });
     for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: UniqueCounter.fromJSON(j.classes[c][1]) };
@@ -315,7 +323,7 @@ export interface SerializedState {
     start: number; packets: number; bytes: number; sources: UniqueCounterJson; src24: UniqueCounterJson; destinations: UniqueCounterJson;
     filtered_sources: UniqueCounterJson; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
   }[];
-  ports: [number, number, UniqueCounterJson][];
+  ports: [number, number, UniqueCounterJson | null][];
   countries: [string, number, UniqueCounterJson][];
   asns: [number, string, number, UniqueCounterJson][];
   classes: Record<SourceClass, [number, UniqueCounterJson]>;

@@ -45,15 +45,14 @@ test('HTML report is self-contained and renders all charts in headless Chromium'
       // the report is a local file: refuse any network request it might try
       await page.route(/^(?!file:)/, (route) => route.abort());
       await page.goto(pathToFileURL(file).href);
-      await page.waitForFunction(() => (window as unknown as { __chartsReady?: number }).__chartsReady === 6, null, { timeout: 20_000 });
-      const inked = await page.evaluate(() => [...document.querySelectorAll('.chart canvas')].map((c) => {
-        const cv = c as HTMLCanvasElement;
-        const ctx = cv.getContext('2d')!;
-        const d = ctx.getImageData(0, 0, cv.width, cv.height).data;
+      // page code as strings: the test is compiled without DOM typings
+      await page.waitForFunction('window.__chartsReady === 6', null, { timeout: 20_000 });
+      const inked = await page.evaluate(`[...document.querySelectorAll('.chart canvas')].map((cv) => {
+        const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
         let n = 0;
         for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) n++;
         return n / (cv.width * cv.height);
-      }));
+      })`) as number[];
       assert.deepEqual(errors, []);
       assert.equal(inked.length, 6, 'six chart canvases');
       for (const f of inked) assert.ok(f > 0.01, `a chart canvas is blank (${f})`);
