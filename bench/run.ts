@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'no
 import { join, resolve } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { generate } from '../src/synth/index.js';
+import { extraCases } from './cases.js';
 
 interface Case {
   group: string;
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
     cases.push({ group: 'detect', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
     cases.push({ group: 'spine', name: 'ndpiReader -i FILE -q, small (reference, 1 run, 180 s cap)', input: small, cmd: ['ndpiReader', '-i', small, '-q'], packets: packets(small), timeoutS: 180 });
   }
-  const extra = await import('./cases.js').then((m) => m.extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR })).catch(() => [] as Case[]);
+  const extra = extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR });
   cases.push(...extra);
 
   const results: Result[] = [];

@@ -9,7 +9,14 @@ import { UsageError, exitCodeFor, formatError } from './errors.js';
 import { COMMANDS } from './commands.js';
 
 const require = createRequire(import.meta.url);
-const pkg = require('../../../package.json') as { version: string };
+// dist/src/cli → ../../../package.json; src/cli (run from source) → ../../package.json
+const pkg = (() => {
+  try {
+    return require('../../../package.json') as { version: string };
+  } catch {
+    return require('../../package.json') as { version: string };
+  }
+})();
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();

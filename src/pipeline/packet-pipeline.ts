@@ -9,7 +9,7 @@ import type { FlowEndReason, FlowView } from '../events/flow.js';
 import { Layer, createPacketView, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
-import { PacketDecoder, symmetricFlowHash } from '../decode/index.js';
+import { PacketDecoder, ip6Fold, parseIp, symmetricFlowHash } from '../decode/index.js';
 import { FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
@@ -77,6 +77,12 @@ export class PacketPipeline {
       emitEvent: (event) => this.emitEvent(event),
     };
     this.ctx = ctx;
+    this.sourceCtx = {
+      emit: (flow, alert) => {
+        if (this.n === 1 || this.ownsHostText(alert.srcIp ?? flow?.clientIp)) this.emitAlert(flow, alert);
+      },
+      emitEvent: (event) => this.emitEvent(event),
+    };
     this.analyzers = opts.analyzers
       ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), ctx)
       : { consumers: [], detectors: [], collect() {} };
@@ -99,6 +105,15 @@ export class PacketPipeline {
   }
 
   private readonly ctx: DetectorContext;
+  /** Context of source-partitioned detectors: drops alerts about hosts another worker owns. */
+  private readonly sourceCtx: DetectorContext;
+
+  private ownsHostText(ip: string | undefined): boolean {
+    const parsed = ip ? parseIp(ip) : null;
+    if (!parsed) return this.me === 0;
+    const key = parsed.version === 4 ? parsed.v4 : ip6Fold(parsed.bytes, 0);
+    return hostHash(key) % this.n === this.me;
+  }
 
   /** Processes every frame of a batch that this pipeline owns. */
   processBatch(batch: FrameBatch): void {
@@ -123,7 +138,9 @@ export class PacketPipeline {
       let ownsSource = true;
       if (n > 1) {
         ownsFlow = (hasIp ? hostPairHash(pkt.src4, pkt.dst4) % n : 0) === me;
-        ownsSource = (hasIp ? hostHash(pkt.src4) % n : 0) === me;
+        // A host-level detector sees the packets from AND to the hosts this worker owns
+        // (a scan is judged by the replies it gets too); it alerts only on owned hosts.
+        ownsSource = hasIp ? hostHash(pkt.src4) % n === me || hostHash(pkt.dst4) % n === me : me === 0;
         // Expiry runs on the packet clock of ALL IP packets (as the flow table does for the
         // packets it sees), so a worker ends flows at the same moments a single thread would.
         if (hasIp && pkt.tsUs >= this.nextExpiryUs) {
@@ -148,7 +165,7 @@ export class PacketPipeline {
       if (ownsSource) {
         for (let d = 0; d < ns; d++) {
           try {
-            sourceDetectors[d].onPacket!(pkt, flow, this.ctx);
+            sourceDetectors[d].onPacket!(pkt, flow, this.sourceCtx);
           } catch (err) {
             this.detectorFailed(sourceDetectors[d].id, err);
           }
@@ -164,7 +181,7 @@ export class PacketPipeline {
     this.flows.finish();
     for (const d of this.analyzers.detectors) {
       try {
-        d.onFinish?.(this.ctx);
+        d.onFinish?.(d.partition === 'source' ? this.sourceCtx : this.ctx);
       } catch (err) {
         this.detectorFailed(d.id, err);
       }
