@@ -104,6 +104,7 @@ const MAX_COUNTRIES = 512;
 const MAX_WATCHED_PORTS = 64;
 const DST_BITMAP_MAX = 1 << 21;
 const MAX_VICTIMS = 1 << 20;
+const MAX_VICTIM_ROWS = 10_000;
 
 interface IntervalAcc {
   state: IntervalState;
@@ -671,8 +672,13 @@ export class TelescopeAggregator {
     if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
+    // rows only for the largest victims (ICMP errors name a fresh victim each: there can be
+    // hundreds of thousands with one packet); order by packets, then address
+    const order = Uint32Array.from({ length: this.nVictims }, (_, v) => v)
+      .sort((a, b) => this.vPackets[b] - this.vPackets[a] || this.vKey[a] - this.vKey[b])
+      .subarray(0, MAX_VICTIM_ROWS);
     const victims: VictimRow[] = [];
-    for (let v = 0; v < this.nVictims; v++) {
+    for (const v of order) {
       const kinds: string[] = [];
       for (let k = 0; k < KIND_COUNT; k++) if ((this.vKinds[v] & (1 << k)) !== 0) kinds.push(KIND_NAMES[k]);
       const row: VictimRow = {
@@ -682,8 +688,7 @@ export class TelescopeAggregator {
       row.attack = isDosAttack(row);
       victims.push(row);
     }
-    victims.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
-    state.victims = victims.slice(0, 10_000);
+    state.victims = victims;
     if (this.victimsDropped > 0) state.malformed['telescope.victim-table-full'] = this.victimsDropped;
     return state;
   }
