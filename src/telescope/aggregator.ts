@@ -202,7 +202,7 @@ export class TelescopeAggregator {
     this.geo = opts.geo ?? null;
     this.watch = opts.watch ?? null;
     this.internal = opts.internal === true;
-    this.maxSources = opts.maxSources ?? 4_000_000;
+    this.maxSources = opts.maxSources ?? 2_000_000;
     this.maxSourceRows = opts.maxSourceRows ?? 100_000;
     const v4 = opts.darknets.filter((c) => c.version === 4);
     this.dark6 = opts.darknets.filter((c) => c.version === 6);
