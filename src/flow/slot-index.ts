@@ -32,6 +32,11 @@ export class FlowSlotIndex {
     entries[2 * e + 1] = slot + 1;
   }
 
+  /** Empties the index (when every flow ends at once). */
+  clear(): void {
+    this.entries.fill(0);
+  }
+
   /** Removes the entry of `slot` (which must be present under hash `h`). */
   remove(h: number, slot: number): void {
     const entries = this.entries;

@@ -350,3 +350,28 @@ void test('finish() keeps first-seen order when the LRU lists are not in creatio
   assert.ok(ended.every((e) => e.reason === 'shutdown' && e.pkts[0] === 2));
   assert.equal(table.size, 0);
 });
+
+void test('finish(): when an end callback throws, the flows not yet ended stay in the table and are still found', () => {
+  let calls = 0;
+  const endedPorts: number[] = [];
+  const table = new FlowTable({
+    onFlowEnd: (f) => {
+      if (++calls === 3) throw new Error('detector bug');
+      endedPorts.push(f.clientPort);
+    },
+  });
+  const send = (sport: number, ts: number) => {
+    const pkt = packet({ src: A, dst: B, sport, dport: 80, proto: IpProto.UDP, ts });
+    return table.lookup(pkt, symmetricHash(pkt));
+  };
+  for (let p = 1; p <= 6; p++) send(p, p);
+  assert.throws(() => table.finish(), /detector bug/);
+  assert.deepEqual(endedPorts, [1, 2]);
+  assert.equal(table.size, 3);
+  // Flows 4..6 are found again (a hit, not a new flow).
+  for (let p = 4; p <= 6; p++) assert.equal(send(p, 10 + p)!.pktsToServer, 2);
+  assert.equal(table.stats.created, 6);
+  table.finish();
+  assert.deepEqual(endedPorts, [1, 2, 4, 5, 6]);
+  assert.equal(table.size, 0);
+});
