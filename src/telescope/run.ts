@@ -94,11 +94,13 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
     frames = agg.framesSeen;
   } else {
     // check arguments before opening anything (bad --darknet / --watch fail fast in the main thread)
-    const agg = buildAggregator(opts, 0, 1);
+    parseDarknets(opts.darknets);
+    if (opts.watchFile) loadWatchList(opts.watchFile);
     const source = await openCapture(opts.inputs);
     const w = opts.workers ?? 'auto';
     workers = typeof w === 'number' ? Math.max(1, Math.floor(w)) : (source.totalBytes ?? 0) >= AUTO_WORKER_MIN_BYTES ? 2 : 1;
     if (workers === 1) {
+      const agg = buildAggregator(opts, 0, 1);
       state = await runSource(agg, source, undefined, false);
       frames = agg.framesSeen;
     } else {
