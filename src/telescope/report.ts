@@ -73,6 +73,7 @@ const MAX_PORT_ROWS = 5000;
 const SURGE_MIN_PACKETS = 50;
 const SURGE_RATIO = 4;
 const SURGE_BASELINE = 6;
+const SURGE_MIN_SHARE = 0.002;
 
 const iso = (us: number): string => eveTimestamp(us);
 const err = (exact: boolean, p: number): number => (exact ? 0 : Math.round(sketchError(p) * 10000) / 10000);
@@ -100,8 +101,11 @@ export function buildReport(state: TelescopeState): TelescopeReport {
   const portSeries = new Map<string, number[]>(topPortKeys.map((k) => [`${portKeyProto(k)}/${k & 0xffff}`, intervals.map((s) => s.ports.get(k) ?? 0)]));
   const countrySeries = new Map<string, number[]>(countries.map((c) => [c.country, intervals.map((s) => s.countries.get(c.country) ?? 0)]));
   const trends = { ports: trendRows(portSeries), countries: trendRows(countrySeries) };
-  const surges = [...findSurges('port', portSeries, intervals.map((s) => s.start)), ...findSurges('country', countrySeries, intervals.map((s) => s.start))]
-    .sort((a, b) => b.ratio - a.ratio || b.packets - a.packets);
+  const starts = intervals.map((s) => s.start);
+  const totalsPerInterval = intervals.map((s) => s.packets);
+  // strongest first by packets above the baseline: a small country going from 0 to 70 packets is less news than a port tripling
+  const surges = [...findSurges('port', portSeries, starts, totalsPerInterval), ...findSurges('country', countrySeries, starts, totalsPerInterval)]
+    .sort((a, b) => (b.packets - b.baseline) - (a.packets - a.baseline) || b.ratio - a.ratio);
 
   const ignored = state.ignored;
   return {
@@ -191,11 +195,12 @@ function trendRows(series: Map<string, number[]>): TrendRow[] {
 }
 
 /**
- * Surge detector: an interval whose count is at least SURGE_MIN_PACKETS, at least
+ * Surge detector: an interval whose count is at least SURGE_MIN_PACKETS (and SURGE_MIN_SHARE
+ * of all packets in that interval), at least
  * SURGE_RATIO × the median of up to SURGE_BASELINE previous intervals, and more than six
  * robust deviations (MAD) above it. The first such interval of each series is reported.
  */
-export function findSurges(kind: 'port' | 'country', series: Map<string, number[]>, starts: number[]): SurgeRow[] {
+export function findSurges(kind: 'port' | 'country', series: Map<string, number[]>, starts: number[], intervalPackets?: number[]): SurgeRow[] {
   const out: SurgeRow[] = [];
   for (const [key, x] of series) {
     for (let t = 1; t < x.length; t++) {
@@ -203,7 +208,8 @@ export function findSurges(kind: 'port' | 'country', series: Map<string, number[
       const med = median(prev);
       const mad = median(prev.map((v) => Math.abs(v - med))) * 1.4826;
       const cur = x[t];
-      if (cur >= SURGE_MIN_PACKETS && cur >= SURGE_RATIO * Math.max(med, 1) && cur - med > 6 * Math.max(mad, 1)) {
+      const min = Math.max(SURGE_MIN_PACKETS, SURGE_MIN_SHARE * (intervalPackets?.[t] ?? 0));
+      if (cur >= min && cur >= SURGE_RATIO * Math.max(med, 1) && cur - med > 6 * Math.max(mad, 1)) {
         out.push({ kind, key, interval: eveTimestamp(starts[t]), packets: cur, baseline: med, ratio: Math.round((cur / Math.max(med, 1)) * 100) / 100 });
         break;
       }
