@@ -2,7 +2,7 @@
  * The cryptojacking detectors and the parsers they need, assembled in one place.
  *
  * Detector ids and signature-id ranges (one block of 100 each; see common.ts SidBase):
- *   stratum           9100000  0 session, 1 attempt without work, 2 getwork over HTTP, 3 Stratum V2
+ *   stratum           9100000  0 session, 1 attempt without work, 2 getwork over HTTP, 3 Stratum V2, 4 reconnect to a pool endpoint seen mining
  *   pool-dns          9100100  0 pool name, 1 browser-miner name, 2 miner download host, 3 other listed
  *   pool-tls          9100200  0 pool SNI, 1 browser-miner SNI, 2 certificate name, 3 miner TLS fingerprint, 4 other listed SNI
  *   pool-http         9100300  0 pool host, 1 browser-miner host, 2 miner download, 3 miner UA / getwork header, 4 other listed, 5 miner-download host

@@ -162,6 +162,36 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
     ctx.emit(flow, a);
   }
 
+  /**
+   * A connection with no Stratum in it between a device and the exact pool endpoint it was
+   * seen mining on (reconnects, keep-alive probes, sessions cut before the first line) —
+   * what nDPI's host-pair cache labels Mining. Weak on its own, so low severity; the
+   * evidence names the earlier session.
+   */
+  function reconnect(flow: FlowView, ctx: DetectorContext): void {
+    if (!hostPairs || flow.proto !== 6) return;
+    const hit = hostPairs.lookup(flow.clientIp, flow.serverIp, flow.serverPort);
+    if (!hit || hit.match !== 'pair') return;
+    const poolName = dnsCache?.lookup(flow.serverIp)?.name ?? '';
+    ctx.emit(flow, {
+      detector: STRATUM_DETECTOR,
+      signatureId: SID + 4,
+      signature: `MINEWATCH COINMINER connection to pool endpoint ${poolName || flow.serverIp}:${flow.serverPort} already seen mining from this device`,
+      category: Category.MINING,
+      severity: 3,
+      evidence: {
+        pool: `${flow.serverIp.includes(':') ? `[${flow.serverIp}]` : flow.serverIp}:${flow.serverPort}`,
+        dialect: hit.dialect,
+        seenMiningAt: new Date(hit.tsUs / 1000).toISOString(),
+        packets: flow.pktsToServer + flow.pktsToClient,
+        bytes: flow.bytesToServer + flow.bytesToClient,
+        ...(poolName ? { poolName } : {}),
+      },
+      device: deviceOf(flow, 0),
+      dedupKey: `${STRATUM_DETECTOR}:${SID + 4}`,
+    });
+  }
+
   function onStratum(flow: FlowView, f: StratumFields, dir: 0 | 1, ctx: DetectorContext): void {
     const s = session(flow, f, dir);
     absorb(s, f);
@@ -198,6 +228,7 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
     onFlowEnd(flow: FlowView, _reason, ctx: DetectorContext): void {
       const s = flow.userData.get(SESSION_KEY) as Session | undefined;
       if (s && !s.alerted) alert(flow, s, ctx, true);
+      else if (!s) reconnect(flow, ctx);
     },
   };
 }
