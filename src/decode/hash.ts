@@ -19,7 +19,8 @@ function mix(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finalMix(h: number): number {
+/** MurmurHash3's 32-bit finaliser: a well-mixed uint32 from any int (also for other keys). */
+export function finalMix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -9,7 +9,7 @@ import type { FlowEndReason, FlowView } from '../events/flow.js';
 import { Layer, createPacketView, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
-import { PacketDecoder, ip6Fold, parseIp, symmetricFlowHash } from '../decode/index.js';
+import { PacketDecoder, finalMix, ip6Fold, parseIp, symmetricFlowHash } from '../decode/index.js';
 import { FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
@@ -262,21 +262,13 @@ export class PacketPipeline {
 function hostPairHash(a: number, b: number): number {
   const lo = a >>> 0 < b >>> 0 ? a : b;
   const hi = lo === a ? b : a;
-  return mix32(Math.imul(lo, 0x9e3779b1) ^ hi);
+  return finalMix(Math.imul(lo, 0x9e3779b1) ^ hi);
 }
 
 function hostHash(a: number): number {
-  return mix32(a ^ 0x5bd1e995);
+  return finalMix(a ^ 0x5bd1e995);
 }
 
-function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /** {a: {b: 1, c: {d: 2}}} → {"a.b": 1, "a.c.d": 2}, numbers only. */
 function flattenNumbers(obj: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
