@@ -12,6 +12,7 @@ import {
   cidrContainsIpv6, ip4ToString, ip6ToString, isPrivateOrReservedIpv4, isPrivateOrReservedIpv6, type Cidr,
 } from '../decode/address.js';
 import { icmpQuotedOffset } from '../decode/icmp.js';
+import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
 import { eveTimestamp, protoName, type AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
@@ -105,6 +106,10 @@ const MAX_WATCHED_PORTS = 64;
 const DST_BITMAP_MAX = 1 << 21;
 const MAX_VICTIMS = 1 << 20;
 const MAX_VICTIM_ROWS = 10_000;
+const MAX_ARP_SENDERS = 65_536;
+const MAX_ARP_TARGETS = 4096;
+/** Distinct unused addresses an ARP sender must ask for before it is alerted. */
+const MIN_ARP_TARGETS = 4;
 
 interface IntervalAcc {
   state: IntervalState;
@@ -178,6 +183,8 @@ export class TelescopeAggregator {
   private sf = new Float64Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
+  /** internal mode: ARP requests for darknet addresses, by sender */
+  private readonly arpSenders = new Map<number, { requests: number; targets: Set<number>; first: number; last: number }>();
 
   // backscatter victims
   private readonly vIndex = new U32Index(1 << 10);
@@ -256,8 +263,10 @@ export class TelescopeAggregator {
       }
       if (dstIdx === -1) {
         if (owned || wi === 0) {
-          if (v === 0) this.ignoredNonIp++;
-          else this.ignoredNotDarknet++;
+          if (v === 0) {
+            this.ignoredNonIp++;
+            if (this.internal && (pkt.layers & 2 /* Layer.ARP */) !== 0) this.onArp(pkt);
+          } else this.ignoredNotDarknet++;
         }
         continue;
       }
@@ -386,6 +395,29 @@ export class TelescopeAggregator {
     if (isResponseKind(kind) && !v6) this.onBackscatter(pkt, kind, ts);
   }
 
+  /**
+   * Internal darknet: an ARP request for an unused internal address is a host touching it
+   * (sweeps of the local segment show up here before any IP packet is sent). Bounded map:
+   * ARP is rare next to IP traffic.
+   */
+  private onArp(pkt: PacketView): void {
+    if (arpOperation(pkt) !== 1 /* ArpOp.REQUEST */) return;
+    const target = pkt.dst4;
+    let inside = false;
+    for (let k = 0; k < this.dnBase.length; k++) if (((target & this.dnMask[k]) >>> 0) === this.dnBase[k]) { inside = true; break; }
+    if (!inside) return;
+    let a = this.arpSenders.get(pkt.src4);
+    if (a === undefined) {
+      if (this.arpSenders.size >= MAX_ARP_SENDERS) return;
+      a = { requests: 0, targets: new Set(), first: pkt.tsUs, last: pkt.tsUs };
+      this.arpSenders.set(pkt.src4, a);
+    }
+    a.requests++;
+    if (a.targets.size < MAX_ARP_TARGETS) a.targets.add(target);
+    if (pkt.tsUs > a.last) a.last = pkt.tsUs;
+    if (pkt.tsUs < a.first) a.first = pkt.tsUs;
+  }
+
   private onBackscatter(pkt: PacketView, kind: number, ts: number): void {
     let victim = pkt.src4;
     let port = pkt.proto === 6 || pkt.proto === 17 ? pkt.srcPort : 0;
@@ -466,7 +498,8 @@ export class TelescopeAggregator {
       this.si[slot * SI + S_COUNTRY] = this.countryIdx('??');
     }
     let w = -1;
-    if (this.internal) w = 0;
+    // internal mode: only internal (private) hosts are alerted; replies from outside reaching the range are not infections
+    if (this.internal) w = bogon ? 0 : -1;
     else if (this.watch !== null) w = v6 ? this.watch.matchIpv6(pkt.buf, pkt.src6Offset) : this.watch.matchIpv4(key);
     this.si[slot * SI + S_WATCH] = w;
     if (w >= 0) this.watchedPorts.set(slot, new Set());
@@ -660,6 +693,24 @@ export class TelescopeAggregator {
       };
       rows.push(row);
       if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
+    }
+    for (const [sender, a] of this.arpSenders) {
+      // one or two requests for a gone address are stale ARP caches; a sweep asks for many
+      if (a.targets.size < MIN_ARP_TARGETS) continue;
+      const ip = ip4ToString(sender);
+      state.alerts.push({
+        timestamp: eveTimestamp(a.first), event_type: 'alert', src_ip: ip,
+        alert: {
+          action: 'allowed', gid: 1, signature_id: 9_500_003, rev: 1,
+          signature: 'MINEWATCH internal host ARP-requested unused internal addresses (likely infected, sweeping the segment)',
+          category: 'A Network Trojan was detected', severity: 1,
+        },
+        minewatch: {
+          detector: 'internal-darknet',
+          ...(this.opts.sensor ? { sensor: this.opts.sensor } : {}),
+          evidence: { first_seen: eveTimestamp(a.first), last_seen: eveTimestamp(a.last), arp_requests: a.requests, unused_addresses_requested: a.targets.size },
+        },
+      });
     }
     if (this.spilledPackets > 0) {
       const ca = countryAgg.get('??') ?? { packets: 0, sources: smallCounter() };

@@ -111,3 +111,18 @@ test('internal darknet: a LAN host sweeping unused internal addresses is alerted
   for (const x of r.alerts) assert.equal(x.minewatch.detector, 'internal-darknet');
   assert.equal(r.alerts.find((x) => x.src_ip === '192.168.1.109')!.minewatch.evidence!.class, 'scanner');
 });
+
+test('internal darknet: an ARP sweep of unused internal addresses is alerted', { skip: needSharedData() }, async () => {
+  const out = join(dir, 'internal-arp.json');
+  // 192.168.1.247 ARP-requests all of 192.168.1.0/24; treat 192.168.1.128/25 as unused
+  await cli(sharedFile('darknet/arp-sweep-lan-256.pcap'), '--darknet', '192.168.1.128/25', '--internal', '--json', out, '-q', '--no-geo');
+  const r = readJson(out);
+  const arp = r.alerts.filter((x) => x.alert.signature_id === 9_500_003);
+  assert.equal(arp.length, 1, JSON.stringify(r.alerts.map((x) => x.src_ip)));
+  assert.equal(arp[0].src_ip, '192.168.1.247');
+  const ev = arp[0].minewatch.evidence as { unused_addresses_requested: number; arp_requests: number };
+  assert.ok(ev.unused_addresses_requested >= 100 && ev.unused_addresses_requested <= 128, String(ev.unused_addresses_requested));
+  // only the 7 IP packets to the range (tshark: ip.dst==192.168.1.128/25) count as darknet packets, not the ARP frames
+  assert.equal(r.totals.packets, 7);
+  assert.ok(!r.alerts.some((x) => x.src_ip === '173.194.76.189'), 'outside hosts are not alerted in internal mode');
+});
