@@ -1,17 +1,17 @@
 /**
- * The flow table's per-flow state, struct-of-arrays style: one fixed 128-byte block per
- * slot in a single ArrayBuffer, read through an Int32Array and a Float64Array view.
+ * The flow table's per-flow state: one fixed 128-byte block per slot in a single
+ * ArrayBuffer, read through an Int32Array and a Float64Array view of it.
  *
- * Why one block instead of one typed array per field: a flood of one-packet flows touches
- * a different random slot for every packet, so what costs is cache misses, not
- * instructions. With every hot field of a slot in two adjacent cache lines, creating,
- * accounting and ending a flow touches two lines instead of one per field, and no object
- * is allocated per flow (the GC had a quarter of the time when each slot owned a
- * 300-byte record). FlowRecord is a thin view (slot number + this store) over a block.
+ * Why one block instead of one object (or one typed array per field): a flood of
+ * one-packet flows touches a different slot for every packet, so what costs is cache
+ * misses and garbage collection, not instructions. A slot's hot fields sit in two adjacent
+ * cache lines, and nothing is allocated per flow (when each slot owned a 300-byte record
+ * the GC took a quarter of the time). FlowRecord is a thin view (slot number + this store).
  *
  * Block layout (Int32 index slot*32 + I_*, Float64 index slot*16 + F_*):
- *   line 0 (bytes 0–63): key, hash-chain and LRU links, bit flags, TCP flags, ISNs, consumer masks
- *   line 1 (bytes 64–127): first/last timestamp, packet and byte counters, creation sequence
+ *   line 0 (bytes 0–63): key, LRU links, bit flags, TCP flags, last timestamp, creation
+ *     sequence: everything that finding, evicting and ending a flow reads
+ *   line 1 (bytes 64–127): first timestamp, packet and byte counters, ISNs, consumer masks
  * Rarely used state lives outside the blocks: pending-gap lengths (valid only while their
  * bit is set, so creating a flow never has to clear them), IPv6 addresses and MACs.
  */
@@ -20,7 +20,7 @@ import { flowIdFromSequence } from './flow-id.js';
 export const SLOT_I32_SHIFT = 5; // 32 Int32 per slot
 export const SLOT_F64_SHIFT = 4; // 16 Float64 per slot
 
-// Cache line 0: everything that finding, evicting and ending a flow reads.
+// Cache line 0.
 /** The table's spread hash of the key. */
 export const I_HASH = 0;
 /** proto | ipVersion << 8 */
@@ -39,17 +39,18 @@ export const I_BITS = 8;
 export const I_TCP_FLAGS_TS = 9;
 export const I_TCP_FLAGS_TC = 10;
 
-// Cache line 1: counters and the state only consumers use.
+// Cache line 1 (Int32 part): state only TCP reassembly and consumer dispatch use.
 export const I_ISN_TS = 26;
 export const I_ISN_TC = 27;
 export const I_CONSUMERS_ACCEPTED = 28;
 export const I_CONSUMERS_ACTIVE = 29;
 
+// Cache line 0 (Float64 part, bytes 48–63).
 export const F_LAST_TS = 6;
 /** Creation order within the table (1, 2, 3 …); the flow id derives from it. */
 export const F_SEQ = 7;
 
-// Float64 fields (cache line 1).
+// Cache line 1 (Float64 part, bytes 64–103).
 export const F_FIRST_TS = 8;
 /** + dir (0 to server, 1 to client) */
 export const F_PKTS = 9;
