@@ -5,16 +5,16 @@
 import { mix32 } from './unique.js';
 
 export class U32Index {
-  private keys: Uint32Array;
-  /** slot + 1; 0 = empty */
-  private vals: Int32Array;
+  /** [key, slot + 1] pairs side by side (0 = empty): a lookup touches one cache line */
+  private entries: Uint32Array;
+  private mask: number;
   private n = 0;
 
   constructor(capacity = 1 << 16) {
     let c = 16;
     while (c < capacity * 2) c <<= 1;
-    this.keys = new Uint32Array(c);
-    this.vals = new Int32Array(c);
+    this.entries = new Uint32Array(c * 2);
+    this.mask = c - 1;
   }
 
   get size(): number {
@@ -23,41 +23,39 @@ export class U32Index {
 
   /** Slot of key, -1 when absent. */
   get(key: number): number {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = keys.length - 1;
+    const e = this.entries;
+    const mask = this.mask;
+    key >>>= 0;
     let i = mix32(key) & mask;
     for (;;) {
-      const v = vals[i];
+      const v = e[2 * i + 1];
       if (v === 0) return -1;
-      if (keys[i] === key >>> 0) return v - 1;
+      if (e[2 * i] === key) return v - 1;
       i = (i + 1) & mask;
     }
   }
 
   /** Inserts a key known to be absent. */
   insert(key: number, slot: number): void {
-    if ((this.n + 1) * 2 > this.keys.length) this.grow();
+    if ((this.n + 1) * 2 > this.mask + 1) this.grow();
     this.place(key >>> 0, slot + 1);
     this.n++;
   }
 
   private place(key: number, val: number): void {
-    const keys = this.keys;
-    const vals = this.vals;
-    const mask = keys.length - 1;
+    const e = this.entries;
+    const mask = this.mask;
     let i = mix32(key) & mask;
-    while (vals[i] !== 0) i = (i + 1) & mask;
-    keys[i] = key;
-    vals[i] = val;
+    while (e[2 * i + 1] !== 0) i = (i + 1) & mask;
+    e[2 * i] = key;
+    e[2 * i + 1] = val;
   }
 
   private grow(): void {
-    const oldK = this.keys;
-    const oldV = this.vals;
-    this.keys = new Uint32Array(oldK.length * 2);
-    this.vals = new Int32Array(oldV.length * 2);
-    for (let i = 0; i < oldK.length; i++) if (oldV[i] !== 0) this.place(oldK[i], oldV[i]);
+    const old = this.entries;
+    this.entries = new Uint32Array(old.length * 2);
+    this.mask = (this.mask << 1) | 1;
+    for (let i = 0; i < old.length; i += 2) if (old[i + 1] !== 0) this.place(old[i], old[i + 1]);
   }
 }
 
