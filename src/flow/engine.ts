@@ -55,7 +55,7 @@ export class FlowEngine {
    */
   process(pkt: PacketView, hash: number): FlowRecord | null {
     const flow = this.table.lookup(pkt, hash);
-    if (flow === null || flow.streamOff || !this.hasConsumers || (pkt.layers & LAYER_L4) === 0) return flow;
+    if (flow === null || !this.hasConsumers || flow.streamOff || (pkt.layers & LAYER_L4) === 0) return flow;
     const proto = flow.proto;
     if (proto !== PROTO_TCP && proto !== PROTO_UDP) return flow;
     if (pkt.payloadOffset < 0 || pkt.payloadLength < 0 || pkt.payloadOffset + pkt.payloadLength > pkt.buf.length) {
