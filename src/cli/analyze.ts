@@ -4,8 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { analyze, type AnalyzeOptions } from '../pipeline/analyze.js';
-import { formatSummary, formatAlerts } from '../pipeline/report-text.js';
+import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import { UsageError } from './errors.js';
 
 export function parseIntOption(name: string, min: number, max: number) {
@@ -66,6 +65,9 @@ export function register(program: Command): void {
         },
         sensor: o.sensor as string | undefined,
       };
+      // loaded here, not at startup, so other commands and --help stay fast
+      const { analyze } = await import('../pipeline/analyze.js');
+      const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
       const { summary, alerts } = await analyze(opts);
       if (o.json) {
         const text = JSON.stringify(summary, null, 2) + '\n';

@@ -8,9 +8,6 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { generate } from '../synth/index.js';
-import { analyze } from '../pipeline/analyze.js';
-import { formatAlerts, formatSummary } from '../pipeline/report-text.js';
 
 export function register(program: Command): void {
   program
@@ -21,6 +18,9 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed of the generated sample', '1')
     .option('--eve <file>', "also write EVE JSON events to FILE ('-' for stdout)")
     .action(async (capture: string | undefined, o: { dir: string; seed: string; eve?: string }) => {
+      const { generate } = await import('../synth/index.js');
+      const { analyze } = await import('../pipeline/analyze.js');
+      const { formatAlerts, formatSummary } = await import('../pipeline/report-text.js');
       let input = capture;
       if (!input) {
         mkdirSync(o.dir, { recursive: true });

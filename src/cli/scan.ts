@@ -6,10 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
-import { renderHtmlReport } from '../scan/report-html.js';
-import { scanEveEvents } from '../scan/report-eve.js';
-import { renderTextReport } from '../scan/report-text.js';
-import { DEFAULT_PORTS, scan, type ScanProgress } from '../scan/scanner.js';
+import { DEFAULT_PORTS } from '../scan/ports.js';
+import type { ScanProgress } from '../scan/scanner.js';
 
 /** "22,80,8000-8010" → sorted unique ports; UsageError on anything else. */
 export function parsePortList(spec: string): number[] {
@@ -101,6 +99,7 @@ export function register(program: Command): void {
         bar.update(p.done, { open: p.openPorts, findings: p.findings });
       };
       try {
+        const { scan } = await import('../scan/scanner.js');
         const result = await scan({
           targets,
           ports: flags.ports,
@@ -118,6 +117,9 @@ export function register(program: Command): void {
           onProgress,
         });
         bar?.stop();
+        const [{ renderTextReport }, { renderHtmlReport }, { scanEveEvents }] = await Promise.all([
+          import('../scan/report-text.js'), import('../scan/report-html.js'), import('../scan/report-eve.js'),
+        ]);
         process.stdout.write(renderTextReport(result));
         const { stats, hosts } = result;
         if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ hosts, stats }, null, 2)}\n`);

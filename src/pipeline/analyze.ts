@@ -9,7 +9,7 @@ import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
 import { createProgress } from './progress.js';
 import { PacketPipeline } from './packet-pipeline.js';
-import { buildAnalyzers, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
+import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { emptySummary, mergeSummary, sortedCounts, type AnalysisSummary } from './summary.js';
 import { EveWriter, type EventSink } from './eve-writer.js';
 import { linkTypeName } from './link-names.js';
@@ -114,7 +114,7 @@ async function runSingle(
   const pipeline = new PacketPipeline({
     flowEvents: wantEvents,
     sink: (_ts, event) => onEvent(event),
-    analyzers: (onMessage, ctx) => buildAnalyzers(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, onMessage, ctx),
+    analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
     flow: opts.flow,
     sensor: opts.sensor,
   });

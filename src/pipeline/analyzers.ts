@@ -6,11 +6,34 @@ import { readFileSync } from 'node:fs';
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import { createAppConsumers } from '../protocols/registry-app.js';
-import { createDetectorSet, createMinerConsumers, parseSuppressionConfig } from '../detect/index.js';
-import { RuleDetector, loadRuleFiles, loadIntel, readListsConfig, intelConfigFrom } from '../rules/index.js';
 import type { AnalysisSummary } from './summary.js';
 import type { Analyzers } from './packet-pipeline.js';
+
+type OnMessage = (flow: FlowView, msg: ProtocolMessage) => void;
+/** Builds one pipeline's parsers and detectors (synchronously, once the modules are loaded). */
+export type AnalyzerFactory = (onMessage: OnMessage, ctx: DetectorContext) => Analyzers;
+
+const NONE: Analyzers = { consumers: [], detectors: [], collect() {} };
+
+/**
+ * Loads the parser, detector and rule modules only when detection is on: `--no-detect`
+ * runs (and every other command) start without paying for them.
+ */
+export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerFactory> {
+  if (!config.detect) return () => NONE;
+  const [protocols, detect, rules] = await Promise.all([
+    import('../protocols/registry-app.js'),
+    import('../detect/index.js'),
+    import('../rules/index.js'),
+  ]);
+  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, rules }, onMessage, ctx);
+}
+
+interface Modules {
+  protocols: typeof import('../protocols/registry-app.js');
+  detect: typeof import('../detect/index.js');
+  rules: typeof import('../rules/index.js');
+}
 
 export interface AnalyzerConfig {
   /** Run protocol parsers and detectors at all (false = the bare packet spine). */
@@ -36,20 +59,18 @@ export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = { detect: true };
 /** Detectors whose state is per source host: in worker mode they partition by source address. */
 const SOURCE_PARTITIONED = new Set(['scan']);
 
-export function loadHostIntel(config: AnalyzerConfig): HostIntel {
-  const base = config.listsConfig ? readListsConfig(config.listsConfig) : {};
-  return loadIntel(intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
+function loadHostIntel(config: AnalyzerConfig, rules: Modules['rules']): HostIntel {
+  const base = config.listsConfig ? rules.readListsConfig(config.listsConfig) : {};
+  return rules.loadIntel(rules.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
 }
 
-export function buildAnalyzers(
-  config: AnalyzerConfig,
-  onMessage: (flow: FlowView, msg: ProtocolMessage) => void,
-  _ctx: DetectorContext,
-): Analyzers {
-  if (!config.detect) return { consumers: [], detectors: [], collect() {} };
+function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
+  const { createAppConsumers } = m.protocols;
+  const { createDetectorSet, createMinerConsumers, parseSuppressionConfig } = m.detect;
+  const { RuleDetector, loadRuleFiles } = m.rules;
   const appConsumers = createAppConsumers(onMessage);
   const minerConsumers = createMinerConsumers(onMessage);
-  const intel = loadHostIntel(config);
+  const intel = loadHostIntel(config, m.rules);
   const set = createDetectorSet({
     intel,
     homeNets: config.homeNets,
@@ -57,7 +78,7 @@ export function buildAnalyzers(
     probe: config.probe ? {} : undefined,
   });
   const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
-  let rules: RuleDetector | null = null;
+  let rules: InstanceType<typeof RuleDetector> | null = null;
   if (config.rules && config.rules.length > 0) {
     const report = loadRuleFiles(config.rules);
     rules = new RuleDetector(report.rules);

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openCapture } from '../capture/open.js';
 import { CaptureError } from '../capture/source.js';
 import { PacketPipeline } from './packet-pipeline.js';
-import { buildAnalyzers } from './analyzers.js';
+import { analyzerFactory } from './analyzers.js';
 import { addSourceCounts, type WorkerInput, type WorkerMessage } from './analyze.js';
 
 const input = workerData as WorkerInput;
@@ -22,7 +22,7 @@ async function run(): Promise<void> {
     sink: (ts, event) => {
       pending.push([ts, String(event.event_type), JSON.stringify(event)]);
     },
-    analyzers: (onMessage, ctx) => buildAnalyzers(input.analyzers, onMessage, ctx),
+    analyzers: await analyzerFactory(input.analyzers),
     flow: input.flow,
     sensor: input.sensor,
   });

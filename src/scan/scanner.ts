@@ -16,12 +16,9 @@ import { RateLimiter } from './rate-limit.js';
 import { expandTargets, localSubnets } from './targets.js';
 import type { Finding, HostResult, PortResult, ScanResult, Severity } from './types.js';
 import { ReasonCounter } from '../events/counters.js';
+import { DEFAULT_PORTS } from './ports.js';
 
-/** IoT, admin and miner-relevant ports (issue 6), plus a few their neighbours use. */
-export const DEFAULT_PORTS: readonly number[] = [
-  21, 22, 23, 80, 139, 443, 445, 554, 1433, 1883, 2323, 2375, 3389, 5000, 5555, 5900, 6379, 7547, 8000, 8080, 8081, 8291,
-  8443, 8728, 8729, 8883, 8888, 9000, 37215, 49000, 49152,
-];
+export { DEFAULT_PORTS };
 
 export interface ScanProgress {
   phase: 'discovery' | 'ports' | 'credentials' | 'checks' | 'done';
