@@ -8,15 +8,10 @@
  * The exact set is open addressing over a Uint32Array (0 = empty, key 0 kept in a flag).
  */
 
-/** Murmur3's 32-bit finaliser: a fast, well-mixed hash of a 32-bit key. */
-export function mix32(k: number): number {
-  k ^= k >>> 16;
-  k = Math.imul(k, 0x85ebca6b);
-  k ^= k >>> 13;
-  k = Math.imul(k, 0xc2b2ae35);
-  k ^= k >>> 16;
-  return k >>> 0;
-}
+import { finalMix as mix32 } from '../decode/hash.js';
+
+/** Murmur3's 32-bit finaliser (the decoder's): hashes uint32 keys for tables, sketches and worker ownership. */
+export { mix32 };
 
 export interface UniqueCounterJson {
   /** Precision of the sketch (register count 2^p). */
