@@ -43,7 +43,9 @@ export function extraCases(c: CaseContext): BenchCase[] {
     cases.push({ group: 'rules', name: `minewatch analyze --rules (${n.toLocaleString('en-US')} rules), mixed, 2 workers`, input: c.mixed, cmd: c.mw('analyze', c.mixed, '--rules', rules, '-w', '2', '-q'), packets: c.packets(c.mixed) });
   }
   cases.push({ group: 'rules', name: 'minewatch analyze (no rules, all detectors), mixed, 2 workers', input: c.mixed, cmd: c.mw('analyze', c.mixed, '-w', '2', '-q'), packets: c.packets(c.mixed) });
-  cases.push({ group: 'telescope', name: 'minewatch telescope, darknet, 2 workers', input: c.darknet, cmd: c.mw('telescope', c.darknet, '--darknet', '198.18.0.0/16', '--json', '/dev/null', '-q'), packets: c.packets(c.darknet) });
+  for (const w of ['1', '2']) {
+    cases.push({ group: 'telescope', name: `minewatch telescope, darknet, ${w === '1' ? '1 thread' : '2 workers'}`, input: c.darknet, cmd: c.mw('telescope', c.darknet, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', '/dev/null', '-q', '-w', w), packets: c.packets(c.darknet) });
+  }
   if (c.withTshark && c.have('tshark')) {
     cases.push({ group: 'telescope', name: 'tshark -q -z endpoints,ip (reference, 1 run)', input: c.darknet, cmd: ['tshark', '-q', '-z', 'endpoints,ip', '-r', c.darknet], packets: c.packets(c.darknet), timeoutS: 900 });
   }

@@ -5,5 +5,6 @@ import { register as demo } from './demo.js';
 import { register as synth } from './synth.js';
 import { register as scan } from './scan.js';
 import { register as lists } from './lists.js';
+import { register as telescope } from './telescope.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, demo, synth, scan, lists];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo];
