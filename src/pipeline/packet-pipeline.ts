@@ -10,7 +10,7 @@ import { Layer, createPacketView, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
 import { PacketDecoder, finalMix, ip6Fold, parseIp, symmetricFlowHash } from '../decode/index.js';
-import { FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
+import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
@@ -62,6 +62,7 @@ export class PacketPipeline {
   private readonly alertedFlows = new Set<number>();
   private nowUs = 0;
   private nextExpiryUs = -Infinity;
+  private readonly unownedMalformed = new ReasonCounter();
   packets = 0;
   bytes = 0;
 
@@ -92,11 +93,11 @@ export class PacketPipeline {
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
     // The flow bound is for the whole process: each worker gets its share.
-    const maxFlows = opts.flow?.maxFlows !== undefined ? Math.max(1, Math.ceil(opts.flow.maxFlows / this.n)) : undefined;
+    const maxFlows = Math.max(1, Math.ceil((opts.flow?.maxFlows ?? DEFAULT_MAX_FLOWS) / this.n));
     this.flows = new FlowEngine({
       ...opts.flow,
       expireIntervalUs: EXPIRY_INTERVAL_US,
-      ...(maxFlows !== undefined ? { maxFlows } : {}),
+      maxFlows,
       workerIndex: this.me,
       workerCount: this.n,
       consumers: this.analyzers.consumers,
@@ -127,13 +128,30 @@ export class PacketPipeline {
     const sourceDetectors = this.sourceDetectors;
     const ns = sourceDetectors.length;
     for (let i = 0; i < batch.count; i++) {
-      decoder.decode(pkt, buf, offsets[i], capLens[i], wireLens[i], tsUs[i], linkTypes[i], ifIndexes[i]);
+      const ts = tsUs[i];
       // The packet clock advances on every packet, owned or not, so every worker's event
       // times are comparable and never run behind the watermark it reports.
-      if (pkt.tsUs > this.nowUs) this.nowUs = pkt.tsUs;
+      if (ts > this.nowUs) this.nowUs = ts;
+      if (n > 1) {
+        // Fast skip: a plain, unfragmented Ethernet/IPv4 frame another worker owns is
+        // recognised from four header bytes and two addresses, without decoding it. The
+        // conditions are exactly those under which the decoder sets Layer.IP (version 4,
+        // IHL ≥ 5, 20 header bytes captured, not a fragment), so both paths agree on owners.
+        const o = offsets[i];
+        if (linkTypes[i] === 1 && capLens[i] >= 34 && buf[o + 12] === 0x08 && buf[o + 13] === 0x00 &&
+            (buf[o + 14] & 0xf0) === 0x40 && (buf[o + 14] & 0x0f) >= 5 && (buf[o + 20] & 0x3f) === 0 && buf[o + 21] === 0) {
+          const src = (buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29];
+          const dst = (buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33];
+          if (hostPairHash(src, dst) % n !== me &&
+              (ns === 0 || (hostHash(src) % n !== me && hostHash(dst) % n !== me))) {
+            this.tickExpiry(ts);
+            continue;
+          }
+        }
+      }
+      decoder.decode(pkt, buf, offsets[i], capLens[i], wireLens[i], ts, linkTypes[i], ifIndexes[i]);
       // Packets without a usable IP header (ARP, non-IP, pending fragments) belong to worker 0.
       const hasIp = (pkt.layers & Layer.IP) !== 0 && !pkt.isFragment;
-      const hash = hasIp ? symmetricFlowHash(pkt) : 0;
       let ownsFlow = true;
       let ownsSource = true;
       if (n > 1) {
@@ -141,19 +159,16 @@ export class PacketPipeline {
         // A host-level detector sees the packets from AND to the hosts this worker owns
         // (a scan is judged by the replies it gets too); it alerts only on owned hosts.
         ownsSource = hasIp ? hostHash(pkt.src4) % n === me || hostHash(pkt.dst4) % n === me : me === 0;
-        // Expiry runs on the packet clock of ALL IP packets (as the flow table does for the
-        // packets it sees), so a worker ends flows at the same moments a single thread would.
-        if (hasIp && pkt.tsUs >= this.nextExpiryUs) {
-          this.nextExpiryUs = pkt.tsUs + EXPIRY_INTERVAL_US;
-          if (!ownsFlow) this.flows.expire(pkt.tsUs);
-        }
+        if (hasIp) this.tickExpiry(ts);
+        // Decode problems are counted by the worker that owns the packet only.
+        if (!ownsFlow && pkt.malformed !== '') this.unownedMalformed.add(pkt.malformed);
         if (!ownsFlow && !(ownsSource && ns > 0)) continue;
       }
       let flow: FlowView | null = null;
       if (ownsFlow) {
         this.packets++;
         this.bytes += pkt.wireLength;
-        flow = hasIp ? this.flows.process(pkt, hash) : null;
+        flow = hasIp ? this.flows.process(pkt, symmetricFlowHash(pkt)) : null;
         for (let d = 0; d < nf; d++) {
           try {
             flowDetectors[d].onPacket!(pkt, flow, this.ctx);
@@ -171,6 +186,18 @@ export class PacketPipeline {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Expiry runs on the packet clock of ALL IP packets (as the flow table does for the packets
+   * it sees), so a worker ends flows at the same moments a single thread would. The flow
+   * table checks by itself on the packets it processes; this covers the ones it does not.
+   */
+  private tickExpiry(ts: number): void {
+    if (ts >= this.nextExpiryUs) {
+      this.nextExpiryUs = ts + EXPIRY_INTERVAL_US;
+      this.flows.expire(ts);
     }
   }
 
@@ -197,10 +224,12 @@ export class PacketPipeline {
     s.flows_by_end = { ...fs.flow.ended } as Record<string, number>;
     const malformed = new ReasonCounter();
     malformed.merge(this.decoder.malformed);
+    for (const [k, v] of Object.entries(this.unownedMalformed.toJSON())) malformed.add(k, -v);
     malformed.merge(fs.malformed);
     malformed.merge(this.detectorErrors);
-    s.malformed = malformed.toJSON();
-    s.stream = flattenNumbers({ reassembly: fs.reassembly, dispatch: fs.dispatch, fragments: this.decoder.fragmentStats });
+    s.malformed = Object.fromEntries(Object.entries(malformed.toJSON()).filter(([, v]) => v > 0));
+    // every worker reassembles every fragment (they decode all fragmented packets): count once
+    s.stream = flattenNumbers({ reassembly: fs.reassembly, dispatch: fs.dispatch, ...(this.me === 0 ? { fragments: this.decoder.fragmentStats } : {}) });
     s.alerts = this.alertCounts.toJSON();
     s.events = this.eventCounts.toJSON();
     this.analyzers.collect(s);

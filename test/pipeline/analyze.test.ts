@@ -76,3 +76,32 @@ test('event merger releases in time order and never ahead of a silent worker', (
   m.finish(1);
   assert.deepEqual(out, ['a10', 'b20', 'a30', 'b40']);
 });
+
+test('decode problems are counted once whatever the number of workers', async () => {
+  const { PcapWriter } = await import('../../src/capture/pcap-writer.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mw-pipe-'));
+  try {
+    const path = join(dir, 'bad.pcap');
+    const w = new PcapWriter(path);
+    for (let i = 0; i < 400; i++) {
+      const f = new Uint8Array(60);
+      f.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00], 0);
+      // IPv4 header; every third packet has a broken IHL, every fifth a truncated TCP header
+      f[14] = i % 3 === 0 ? 0x42 : 0x45;
+      f[16] = 0; f[17] = i % 5 === 0 ? 24 : 46;
+      f[22] = 64; f[23] = 6;
+      f.set([10, 0, (i >> 8) & 255, i & 255, 192, 0, 2, (i * 7) & 255], 26);
+      f[34] = 0x30; f[35] = 0x39; f[36] = 0x00; f[37] = 80; f[46] = 0x50; f[47] = 0x02;
+      w.write(1_700_000_000_000_000 + i * 1000, f);
+    }
+    w.close();
+    const one = await analyze({ inputs: [path], workers: 1, progress: false });
+    const two = await analyze({ inputs: [path], workers: 2, progress: false });
+    assert.ok(Object.values(one.summary.malformed).reduce((a, b) => a + b, 0) > 100, JSON.stringify(one.summary.malformed));
+    assert.deepEqual(two.summary.malformed, one.summary.malformed);
+    assert.equal(two.summary.packets, one.summary.packets);
+    assert.equal(two.summary.flows, one.summary.flows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
