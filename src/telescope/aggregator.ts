@@ -16,6 +16,7 @@ import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
 import { eveTimestamp, protoName, type AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
+import { decodePlainIpv4 } from './fast-decode.js';
 import { growArray, U32Index } from './index-table.js';
 import {
   FP_MASSCAN, FP_MASSCAN_SHAPE, FP_MIRAI, FP_NMAP, FP_ZMAP, H_BAD_FLAGS, H_FRAGMENT, H_PORT_ZERO, H_SRC_EQ_DST, H_SRC_NET_BCAST,
@@ -117,6 +118,14 @@ interface IntervalAcc {
   countries: Float64Array;
   /** darknet addresses hit in this interval, one bit per address (small darknets), else null */
   dstBits: Uint8Array | null;
+}
+
+/**
+ * The worker that owns a source address. The high 16 bits of the hash keep the modulo on
+ * small integers (a uint32 above 2^31 is a double in V8, and double % is a libm call).
+ */
+function ownerOf(src: number, workerCount: number): number {
+  return (mix32(src) >>> 16) % workerCount;
 }
 
 export class TelescopeAggregator {
@@ -236,21 +245,25 @@ export class TelescopeAggregator {
     const base = this.dnBase;
     const mask = this.dnMask;
     const buf = b.buf;
+    const offsets = b.offsets;
+    const capLens = b.capLens;
+    const linkTypes = b.linkTypes;
     for (let i = 0; i < n; i++) {
       // With several workers, a plain Ethernet/IPv4 frame is owned by the worker its source
       // hashes to, read straight from the header: the others skip it without decoding.
       // Every other frame is decoded by all workers and owned after decode.
+      const off = offsets[i];
+      const capLen = capLens[i];
       let owned = false;
-      if (wc > 1) {
-        const off = b.offsets[i];
-        if (b.linkTypes[i] === 1 && b.capLens[i] >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
-          const src = ((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29]) >>> 0;
-          if (mix32(src) % wc !== wi) continue;
+      let decoded = false;
+      if (linkTypes[i] === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
+        if (wc > 1) {
+          if (ownerOf((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29], wc) !== wi) continue;
           owned = true;
         }
+        decoded = decodePlainIpv4(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], b.ifIndexes[i]);
       }
-      const dec = owned ? this.ownedDecoder : this.decoder;
-      dec.decode(pkt, buf, b.offsets[i], b.capLens[i], b.wireLens[i], b.tsUs[i], b.linkTypes[i], b.ifIndexes[i]);
+      if (!decoded) (owned ? this.ownedDecoder : this.decoder).decode(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], linkTypes[i], b.ifIndexes[i]);
       const v = pkt.ipVersion;
       let dstIdx = -1;
       if (v === 4) {
@@ -270,7 +283,7 @@ export class TelescopeAggregator {
         }
         continue;
       }
-      if (!owned && wc > 1 && mix32(pkt.src4) % wc !== wi) continue;
+      if (!owned && wc > 1 && ownerOf(pkt.src4, wc) !== wi) continue;
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
