@@ -48,38 +48,51 @@ export interface AggregatorOptions {
   sensor?: string;
 }
 
-// per-source record layout (Int32 fields; uint32 values such as the key and AS are read with >>> 0)
+// Per-source state in typed-array records. The hot record holds everything a typical packet
+// reads or updates, 128 bytes (two adjacent cache lines) per source: Int32 and Float64 views
+// over one buffer, Int32 fields at int index, Float64 fields at float index (float f = ints
+// 2f and 2f + 1). The cold record holds what is written once or rarely (key, AS, the first
+// packet's header, filter failures), and the first-seen time has its own array: it is read
+// only for a packet older than the source's last one. So a packet touches one index entry
+// and one hot record.
 const S_FLAGS = 0;
-const S_KEY = 1;
-const S_CLEAN = 2;
-const S_HARD = 3;
-const S_HIGH_TTL = 4;
-const S_FIRST_SPORT = 5;
-const S_LAST_PORT = 6;
-const S_PORT_CHANGES = 7;
-const S_PORT_CAND = 8;
-const S_PORT_VOTES = 9;
-const S_COUNTRY = 10;
-const S_ASN = 11;
-const S_WATCH = 12;
-const S_FIRST_TTL = 13;
-const S_FIRST_WIN = 14;
-const S_FIRST_DPORT = 15;
-const S_FIRST_FLAGS = 16;
-const S_FIRST_PROTO = 17;
-const S_FIRST_REPLY = 18;
-const S_PACKETS = 19;
-const S_KINDS = 20;
+const S_CLEAN = 1;
+const S_FIRST_SPORT = 2;
+const S_LAST_PORT = 3;
+const S_PORT_CHANGES = 4;
+const S_PORT_CAND = 5;
+const S_PORT_VOTES = 6;
+const S_COUNTRY = 7;
+const S_WATCH = 8;
+const S_PACKETS = 9;
+/** ordinal (1-based, 0 = none) of the last interval the source was counted in, and the last with a clean packet */
+const S_LAST_IV = 10;
+const S_LAST_CLEAN_IV = 11;
+// Float64 fields (float index 6 and 7 = ints 12–15)
+const SF_BYTES = 6;
+const SF_LAST = 7;
+/** kind counters: ints 16–25, fingerprint matches: ints 26–30 */
+const S_KINDS = 16;
 const S_MATCHES = S_KINDS + KIND_COUNT;
-/** Int32 fields per source: one record of two cache lines, so a packet touches few lines. */
-const SI = S_MATCHES + MATCH_COUNT;
-const SF_BYTES = 0;
-const SF_FIRST = 1;
-const SF_LAST = 2;
-const SF_LAST_IV = 3;
-const SF_LAST_CLEAN_IV = 4;
-/** Float64 fields per source (one cache line). */
-const SF = 8;
+/** Int32 fields per hot record (128 bytes). */
+const SI = 32;
+/** Float64 fields per hot record. */
+const SF = SI / 2;
+// cold record (Int32; uint32 values such as the key and AS are read with >>> 0)
+const C_KEY = 0;
+const C_ASN = 1;
+const C_FIRST_TTL = 2;
+const C_FIRST_WIN = 3;
+const C_FIRST_DPORT = 4;
+const C_FIRST_FLAGS = 5;
+const C_FIRST_PROTO = 6;
+const C_FIRST_REPLY = 7;
+/** packets failing a hard noise filter, and probes with TTL ≥ 200 */
+const C_HARD = 8;
+const C_HIGH_TTL = 9;
+/** Int32 fields per cold record. */
+const SC = 10;
+if (S_MATCHES + MATCH_COUNT > SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
 const F_V6 = 1;
@@ -118,6 +131,8 @@ interface IntervalAcc {
   countries: Float64Array;
   /** darknet addresses hit in this interval, one bit per address (small darknets), else null */
   dstBits: Uint8Array | null;
+  /** 1-based number of this interval in order of first appearance (per-source "counted in" marks) */
+  ordinal: number;
 }
 
 /**
@@ -173,6 +188,8 @@ export class TelescopeAggregator {
   private readonly intervals = new Map<number, IntervalAcc>();
   private cur: IntervalAcc | null = null;
   private curIv = NaN;
+  /** ordinal of the current interval (1-based), stored per source to count it once per interval */
+  private curOrd = 0;
   private readonly ivPortAcc = new Float64Array(131072);
   private readonly ivPortTouched = new Int32Array(131072);
   private ivPortN = 0;
@@ -186,10 +203,14 @@ export class TelescopeAggregator {
   private readonly idx6 = new U32Index(16);
   private nSources = 0;
   private cap = 0;
-  /** per-source Int32 records, SI fields each */
+  /** hot per-source records as Int32 (SI fields each) … */
   private si = new Int32Array(0);
-  /** per-source Float64 records, SF fields each */
+  /** … and as Float64 (SF fields each), over the same buffer */
   private sf = new Float64Array(0);
+  /** cold per-source records, SC Int32 fields each */
+  private sc = new Int32Array(0);
+  /** first-seen time per source */
+  private firstSeen = new Float64Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
   /** internal mode: ARP requests for darknet addresses, by sender */
@@ -298,6 +319,7 @@ export class TelescopeAggregator {
     if (ts > this.lastUs) this.lastUs = ts;
     const iv = Math.floor(ts / this.intervalUs);
     if (iv !== this.curIv) this.switchInterval(iv);
+    const ord = this.curOrd;
     const cur = this.cur!;
     const ivs = cur.state;
     ivs.packets++;
@@ -354,25 +376,26 @@ export class TelescopeAggregator {
     const sf = this.sf;
     const r = slot * SI;
     const fr = slot * SF;
-    if (sf[fr + SF_LAST_IV] !== iv) {
-      sf[fr + SF_LAST_IV] = iv;
+    if (si[r + S_LAST_IV] !== ord) {
+      si[r + S_LAST_IV] = ord;
       ivs.sources.add(src);
       if (!v6) ivs.src24.add(src >>> 8);
     }
     if (hyg === 0) {
       si[r + S_CLEAN]++;
-      if (sf[fr + SF_LAST_CLEAN_IV] !== iv) {
-        sf[fr + SF_LAST_CLEAN_IV] = iv;
+      if (si[r + S_LAST_CLEAN_IV] !== ord) {
+        si[r + S_LAST_CLEAN_IV] = ord;
         ivs.filteredSources.add(src);
       }
-    } else if (hyg === H_SRC_NET_BCAST || hyg === H_SRC_EQ_DST || hyg === H_PORT_ZERO || hyg === H_FRAGMENT || hyg === H_BAD_FLAGS) si[r + S_HARD]++;
+    } else if (hyg === H_SRC_NET_BCAST || hyg === H_SRC_EQ_DST || hyg === H_PORT_ZERO || hyg === H_FRAGMENT || hyg === H_BAD_FLAGS) this.sc[slot * SC + C_HARD]++;
     // probes sent with TTL near 255 (counted even when a fingerprint exempts them from the filter;
     // the classifier decides whether the fingerprint is corroborated)
-    if (pkt.ttl >= 200 && !isResponseKind(kind)) si[r + S_HIGH_TTL]++;
+    if (pkt.ttl >= 200 && !isResponseKind(kind)) this.sc[slot * SC + C_HIGH_TTL]++;
     si[r + S_PACKETS]++;
     sf[fr + SF_BYTES] += wire;
+    // first ≤ last, so only a packet not after the last one can be older than the first
     if (ts > sf[fr + SF_LAST]) sf[fr + SF_LAST] = ts;
-    if (ts < sf[fr + SF_FIRST]) sf[fr + SF_FIRST] = ts;
+    else if (ts < this.firstSeen[slot]) this.firstSeen[slot] = ts;
     si[r + S_KINDS + kind]++;
     cur.countries[si[r + S_COUNTRY]]++;
     if (kind === K_SYN) {
@@ -479,21 +502,19 @@ export class TelescopeAggregator {
     if (v6) this.idx6.insert(key, slot); else this.idx4.insert(key, slot);
     // a fresh record (grown arrays are zeroed): set the fields whose "unset" is not 0
     const r = slot * SI;
-    this.si[r + S_KEY] = key;
+    this.sc[slot * SC + C_KEY] = key;
     this.si[r + S_FIRST_SPORT] = -1;
     this.si[r + S_LAST_PORT] = -1;
     this.si[r + S_PORT_CAND] = -1;
-    this.sf[slot * SF + SF_LAST_IV] = NaN;
-    this.sf[slot * SF + SF_LAST_CLEAN_IV] = NaN;
     const ts = pkt.tsUs;
-    this.sf[slot * SF + SF_FIRST] = ts;
+    this.firstSeen[slot] = ts;
     this.sf[slot * SF + SF_LAST] = ts;
-    this.si[slot * SI + S_FIRST_TTL] = pkt.ttl;
-    this.si[slot * SI + S_FIRST_WIN] = pkt.window;
-    this.si[slot * SI + S_FIRST_DPORT] = pkt.proto === 6 || pkt.proto === 17 ? pkt.dstPort : pkt.icmpType;
-    this.si[slot * SI + S_FIRST_FLAGS] = pkt.tcpFlags;
-    this.si[slot * SI + S_FIRST_PROTO] = kind === K_OTHER ? 0 : pkt.proto;
-    this.si[slot * SI + S_FIRST_REPLY] = isResponseKind(kind) ? 1 : 0;
+    this.sc[slot * SC + C_FIRST_TTL] = pkt.ttl;
+    this.sc[slot * SC + C_FIRST_WIN] = pkt.window;
+    this.sc[slot * SC + C_FIRST_DPORT] = pkt.proto === 6 || pkt.proto === 17 ? pkt.dstPort : pkt.icmpType;
+    this.sc[slot * SC + C_FIRST_FLAGS] = pkt.tcpFlags;
+    this.sc[slot * SC + C_FIRST_PROTO] = kind === K_OTHER ? 0 : pkt.proto;
+    this.sc[slot * SC + C_FIRST_REPLY] = isResponseKind(kind) ? 1 : 0;
     let flags = v6 ? F_V6 : 0;
     const bogon = v6 ? isPrivateOrReservedIpv6(pkt.buf, pkt.src6Offset) : isPrivateOrReservedIpv4(key);
     // inside a network, the sources of an internal darknet are private addresses by design
@@ -506,7 +527,7 @@ export class TelescopeAggregator {
     if (this.geo !== null) {
       const ipText = text ?? ip4ToString(key);
       this.si[slot * SI + S_COUNTRY] = this.countryIdx(this.geo.country(ipText));
-      this.si[slot * SI + S_ASN] = !v6 && this.geo.asn !== null ? this.geo.asn.lookup(key) : 0;
+      this.sc[slot * SC + C_ASN] = !v6 && this.geo.asn !== null ? this.geo.asn.lookup(key) : 0;
     } else {
       this.si[slot * SI + S_COUNTRY] = this.countryIdx('??');
     }
@@ -541,12 +562,13 @@ export class TelescopeAggregator {
       };
       acc = {
         state, protocols: new Float64Array(PROTO_SLOTS), countries: new Float64Array(MAX_COUNTRIES),
-        dstBits: this.dstBits === null ? null : new Uint8Array(this.dstBits.length),
+        dstBits: this.dstBits === null ? null : new Uint8Array(this.dstBits.length), ordinal: this.intervals.size + 1,
       };
       this.intervals.set(iv, acc);
     }
     this.cur = acc;
     this.curIv = iv;
+    this.curOrd = acc.ordinal;
   }
 
   private flushIntervalPorts(): void {
@@ -562,8 +584,12 @@ export class TelescopeAggregator {
   }
 
   private growSources(n: number): void {
-    this.si = growArray(this.si, n * SI);
-    this.sf = growArray(this.sf, n * SF);
+    const hot = new Int32Array(n * SI);
+    hot.set(this.si);
+    this.si = hot;
+    this.sf = new Float64Array(hot.buffer);
+    this.sc = growArray(this.sc, n * SC);
+    this.firstSeen = growArray(this.firstSeen, n);
     this.cap = n;
   }
 
@@ -594,7 +620,7 @@ export class TelescopeAggregator {
   }
 
   private sourceText(slot: number): string {
-    return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : ip4ToString(this.si[slot * SI + S_KEY] >>> 0);
+    return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : ip4ToString(this.sc[slot * SC + C_KEY] >>> 0);
   }
 
   /** Marks one-packet sources that share a header fingerprint with many others in a short window. */
@@ -602,8 +628,8 @@ export class TelescopeAggregator {
     const groups = new Map<string, number[]>();
     for (let s = 0; s < this.nSources; s++) {
       // replies come one per source by nature (backscatter); a burst is of probes
-      if (this.si[s * SI + S_PACKETS] > 2 || this.si[s * SI + S_HARD] > 0 || this.si[s * SI + S_FIRST_REPLY] !== 0) continue;
-      const key = `${this.si[s * SI + S_FIRST_PROTO]}/${this.si[s * SI + S_FIRST_TTL]}/${this.si[s * SI + S_FIRST_WIN]}/${this.si[s * SI + S_FIRST_DPORT]}/${this.si[s * SI + S_FIRST_FLAGS]}@${Math.floor(this.sf[s * SF + SF_FIRST] / BURST_BUCKET_US)}`;
+      if (this.si[s * SI + S_PACKETS] > 2 || this.sc[s * SC + C_HARD] > 0 || this.sc[s * SC + C_FIRST_REPLY] !== 0) continue;
+      const key = `${this.sc[s * SC + C_FIRST_PROTO]}/${this.sc[s * SC + C_FIRST_TTL]}/${this.sc[s * SC + C_FIRST_WIN]}/${this.sc[s * SC + C_FIRST_DPORT]}/${this.sc[s * SC + C_FIRST_FLAGS]}@${Math.floor(this.firstSeen[s] / BURST_BUCKET_US)}`;
       let g = groups.get(key);
       if (g === undefined) groups.set(key, g = []);
       g.push(s);
@@ -616,9 +642,9 @@ export class TelescopeAggregator {
       let end = -Infinity;
       for (const s of slots) {
         this.si[s * SI + S_FLAGS] |= F_BURST;
-        start = Math.min(start, this.sf[s * SF + SF_FIRST]);
+        start = Math.min(start, this.firstSeen[s]);
         end = Math.max(end, this.sf[s * SF + SF_LAST]);
-        if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.sf[s * SF + SF_FIRST] / this.intervalUs) * this.intervalUs).burstSources++;
+        if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.firstSeen[s] / this.intervalUs) * this.intervalUs).burstSources++;
       }
       const [proto, ttl, win, port, flags] = key.split('@')[0].split('/').map(Number);
       state.bursts.push({ fingerprint: `${protoName(proto)} ttl=${ttl}${proto === 6 ? ` window=${win} flags=0x${flags.toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${port}`, sources: slots.length, start, end });
@@ -668,13 +694,13 @@ export class TelescopeAggregator {
     };
     const countryAgg = new Map<string, { packets: number; sources: UniqueCounter }>();
     for (let s = 0; s < this.nSources; s++) {
-      const key = this.si[s * SI + S_KEY] >>> 0;
+      const key = this.sc[s * SC + C_KEY] >>> 0;
       const packets = this.si[s * SI + S_PACKETS];
       ev.packets = packets;
       ev.kindBase = s * SI + S_KINDS;
       ev.matchBase = s * SI + S_MATCHES;
-      ev.hardFailures = this.si[s * SI + S_HARD];
-      ev.highTtlProbes = this.si[s * SI + S_HIGH_TTL];
+      ev.hardFailures = this.sc[s * SC + C_HARD];
+      ev.highTtlProbes = this.sc[s * SC + C_HIGH_TTL];
       ev.fixedSourcePort = (this.si[s * SI + S_FLAGS] & F_SPORT_VARIES) === 0 && this.si[s * SI + S_FIRST_SPORT] >= 0;
       ev.burst = (this.si[s * SI + S_FLAGS] & F_BURST) !== 0;
       ev.topPort = this.si[s * SI + S_PORT_CAND];
@@ -691,7 +717,7 @@ export class TelescopeAggregator {
       if (!ca) countryAgg.set(country, ca = { packets: 0, sources: smallCounter() });
       ca.packets += packets;
       ca.sources.add(key);
-      const asn = this.si[s * SI + S_ASN] >>> 0;
+      const asn = this.sc[s * SC + C_ASN] >>> 0;
       if (asn !== 0) {
         let aa = state.asns.get(asn);
         if (!aa) state.asns.set(asn, aa = { org: this.geo?.asn?.org(asn) ?? '', packets: 0, sources: smallCounter() });
@@ -700,7 +726,7 @@ export class TelescopeAggregator {
       }
       const ip = this.sourceText(s);
       const row: SourceRow = {
-        ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.sf[s * SF + SF_FIRST], last: this.sf[s * SF + SF_LAST], class: c.cls,
+        ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.firstSeen[s], last: this.sf[s * SF + SF_LAST], class: c.cls,
         ...(c.family ? { family: c.family } : {}), tag: c.tag, spoofed: c.spoofed, country, asn,
         top_port: this.si[s * SI + S_PORT_CAND], ports: this.si[s * SI + S_PORT_CHANGES],
       };
