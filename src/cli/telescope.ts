@@ -5,13 +5,13 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { buildReport, mergeReports, type TelescopeReport } from '../telescope/report.js';
-import { runTelescope, parseDarknets, type TelescopeOptions } from '../telescope/run.js';
-import { renderHtmlReport } from '../telescope/html.js';
-import { writeCsvTables } from '../telescope/csv.js';
-import { formatTelescopeSummary } from '../telescope/summary-text.js';
-import { loadWatchList } from '../telescope/watch.js';
+import type { TelescopeReport } from '../telescope/report.js';
+import type { TelescopeOptions } from '../telescope/run.js';
+import type { TelescopeState } from '../telescope/state.js';
 import { UsageError } from './errors.js';
+
+// The telescope library (and the report, HTML, CSV and geo code under it) is loaded only when
+// a telescope command runs: every other command, --help and --version start without it.
 
 /** "1h", "30m", "90s", "1d" or plain seconds → seconds. */
 export function parseInterval(text: string): number {
@@ -23,13 +23,19 @@ export function parseInterval(text: string): number {
   return s;
 }
 
-function writeOutputs(report: TelescopeReport, o: Record<string, unknown>, state: Parameters<typeof writeCsvTables>[1]): void {
+async function writeOutputs(report: TelescopeReport, o: Record<string, unknown>, state: TelescopeState): Promise<void> {
   if (o.json) {
     const text = JSON.stringify(report) + '\n';
     if (o.json === '-') process.stdout.write(text); else writeFileSync(o.json as string, text);
   }
-  if (o.report) writeFileSync(o.report as string, renderHtmlReport(report));
-  if (o.csv) writeCsvTables(report, state, o.csv as string);
+  if (o.report) {
+    const { renderHtmlReport } = await import('../telescope/html.js');
+    writeFileSync(o.report as string, renderHtmlReport(report));
+  }
+  if (o.csv) {
+    const { writeCsvTables } = await import('../telescope/csv.js');
+    writeCsvTables(report, state, o.csv as string);
+  }
   if (o.eve) {
     const text = report.alerts.map((a) => JSON.stringify(a)).join('\n') + (report.alerts.length > 0 ? '\n' : '');
     if (o.eve === '-') process.stdout.write(text); else writeFileSync(o.eve as string, text);
@@ -63,12 +69,14 @@ export function register(program: Command): void {
       if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch telescope --help)');
       if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both');
       const darknets = String(o.darknet).split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const { runTelescope, parseDarknets } = await import('../telescope/run.js');
       try {
         parseDarknets(darknets);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
       if (o.watch) {
+        const { loadWatchList } = await import('../telescope/watch.js');
         try {
           loadWatchList(o.watch as string);
         } catch (err) {
@@ -98,9 +106,13 @@ export function register(program: Command): void {
         if (/^cannot read country database|^AS database|--darknet/.test(m)) throw new UsageError(m);
         throw err;
       }
+      const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
-      writeOutputs(report, o, run.state);
-      if (!o.quiet && o.json !== '-' && o.eve !== '-') process.stdout.write(formatTelescopeSummary(report, run));
+      await writeOutputs(report, o, run.state);
+      if (!o.quiet && o.json !== '-' && o.eve !== '-') {
+        const { formatTelescopeSummary } = await import('../telescope/summary-text.js');
+        process.stdout.write(formatTelescopeSummary(report, run));
+      }
     });
 
   cmd
@@ -110,7 +122,7 @@ export function register(program: Command): void {
     .option('-o, --output <file>', "merged JSON output (default '-' = stdout)", '-')
     .option('--report <file>', 'also write the HTML report')
     .option('--csv <dir>', 'also write the CSV tables')
-    .action((files: string[], o: Record<string, unknown>) => {
+    .action(async (files: string[], o: Record<string, unknown>) => {
       const docs = files.map((f) => {
         let text: string;
         try {
@@ -124,6 +136,7 @@ export function register(program: Command): void {
           throw new UsageError(`${f} is not JSON`);
         }
       });
+      const { buildReport, mergeReports } = await import('../telescope/report.js');
       let state;
       try {
         state = mergeReports(docs);
@@ -131,6 +144,6 @@ export function register(program: Command): void {
         throw new UsageError((err as Error).message);
       }
       const report = buildReport(state);
-      writeOutputs(report, { json: o.output, report: o.report, csv: o.csv }, state);
+      await writeOutputs(report, { json: o.output, report: o.report, csv: o.csv }, state);
     });
 }
