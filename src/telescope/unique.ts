@@ -81,6 +81,7 @@ export class UniqueCounter {
   merge(other: UniqueCounter): void {
     if (other.p !== this.p) throw new Error(`cannot merge sketches of precision ${other.p} and ${this.p}`);
     if (other.registers === null) {
+      this.reserve(other.size);
       other.forEachKey((k) => this.add(k));
       return;
     }
@@ -117,6 +118,7 @@ export class UniqueCounter {
     }
     const raw = Buffer.from(j.exact ?? '', 'base64');
     const keys = new Uint32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + (raw.length & ~3)));
+    c.reserve(keys.length);
     for (let i = 0; i < keys.length; i++) c.add(keys[i]);
     return c;
   }
@@ -132,9 +134,25 @@ export class UniqueCounter {
     if (rank > r[idx]) r[idx] = rank;
   }
 
+  /**
+   * Makes room for up to `extra` more keys in one rehash instead of a doubling at each power
+   * of two (bulk loads: bitmaps, merges, deserialisation). No effect on a sketch.
+   */
+  reserve(extra: number): void {
+    if (this.table === null) return;
+    const want = Math.min(this.size + extra, this.limit + 1) * 2;
+    let len = this.table.length;
+    while (len < want) len *= 2;
+    if (len > this.table.length) this.rehash(len);
+  }
+
   private grow(): void {
+    this.rehash(this.table!.length * 2);
+  }
+
+  private rehash(length: number): void {
     const old = this.table!;
-    const t = new Uint32Array(old.length * 2);
+    const t = new Uint32Array(length);
     const mask = t.length - 1;
     for (let j = 0; j < old.length; j++) {
       const k = old[j];

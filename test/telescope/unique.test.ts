@@ -59,3 +59,16 @@ test('precision mismatch and bad sketches are refused with an error, not a crash
   assert.throws(() => new UniqueCounter(14).merge(new UniqueCounter(12)), /precision/);
   assert.throws(() => UniqueCounter.fromJSON({ p: 14, limit: 10, hll: 'AAAA' }), /registers/);
 });
+
+test('property: reserving room first changes nothing but the table size (same count, same serialised set or sketch)', () => {
+  fc.assert(fc.property(fc.array(fc.nat(5000), { maxLength: 600 }), fc.nat(5000), (keys, extra) => {
+    const plain = new UniqueCounter(12, 300);
+    const reserved = new UniqueCounter(12, 300);
+    reserved.reserve(extra);
+    for (const k of keys) { plain.add(k); reserved.add(k); }
+    assert.equal(reserved.count(), plain.count());
+    assert.equal(reserved.isExact, plain.isExact);
+    if (plain.isExact) assert.equal(plain.count(), new Set(keys).size);
+    assert.deepEqual(reserved.toJSON(), plain.toJSON());
+  }), { numRuns: 200 });
+});
