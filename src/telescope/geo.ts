@@ -26,12 +26,40 @@ export interface GeoOptions {
   cacheDir?: string;
 }
 
+/**
+ * AS organisation names kept as one UTF-8 blob with sorted AS numbers and offsets: the cached
+ * table loads without decoding ~100k names, and a name is decoded only when a report asks.
+ */
+export class OrgNames {
+  constructor(readonly asns: Uint32Array, readonly offsets: Uint32Array, readonly blob: Buffer) {}
+
+  static fromMap(orgs: Map<number, string>): OrgNames {
+    const entries = [...orgs].sort((a, b) => a[0] - b[0]);
+    const parts = entries.map(([, name]) => Buffer.from(name, 'utf8'));
+    const offsets = new Uint32Array(entries.length + 1);
+    for (let i = 0; i < parts.length; i++) offsets[i + 1] = offsets[i] + parts[i].length;
+    return new OrgNames(Uint32Array.from(entries, (e) => e[0]), offsets, Buffer.concat(parts));
+  }
+
+  get(asn: number): string | undefined {
+    const a = this.asns;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (a[mid] === asn) return this.blob.toString('utf8', this.offsets[mid], this.offsets[mid + 1]);
+      if (a[mid] < asn) lo = mid + 1; else hi = mid - 1;
+    }
+    return undefined;
+  }
+}
+
 export class AsnTable {
   constructor(
     readonly starts: Uint32Array,
     readonly ends: Uint32Array,
     readonly asns: Uint32Array,
-    readonly orgs: Map<number, string>,
+    readonly orgs: Map<number, string> | OrgNames,
   ) {}
 
   /** AS number of an IPv4 address (uint32), 0 when unrouted. Binary search, no allocation. */
@@ -125,7 +153,8 @@ function loadBundledAsn(cacheDir?: string): AsnTable {
   const csvPath = require.resolve('@ip-location-db/asn/asn-ipv4-num.csv');
   const version = (JSON.parse(readFileSync(join(dirname(csvPath), 'package.json'), 'utf8')) as { version: string }).version;
   const dir = cacheDirectory(cacheDir);
-  const file = join(dir, `asn-ipv4-${version}.bin`);
+  // v2: organisation names as a blob (v1 files, with a JSON name list, are left alone)
+  const file = join(dir, `asn-ipv4-${version}.v2.bin`);
   if (existsSync(file)) {
     try {
       return decodeAsnCache(readFileSync(file));
@@ -146,26 +175,36 @@ function loadBundledAsn(cacheDir?: string): AsnTable {
   return table;
 }
 
-function encodeAsnCache(t: AsnTable): Buffer {
-  const orgs = Buffer.from(JSON.stringify([...t.orgs]));
+// Cache layout (little-endian uint32 unless noted): range count n, named AS count m, name
+// bytes; starts[n], ends[n], asns[n]; named ASNs[m] (sorted), name offsets[m + 1]; UTF-8 names.
+export function encodeAsnCache(t: AsnTable): Buffer {
+  const names = t.orgs instanceof OrgNames ? t.orgs : OrgNames.fromMap(t.orgs);
   const n = t.starts.length;
-  const out = Buffer.alloc(8 + n * 12 + orgs.length);
+  const m = names.asns.length;
+  const out = Buffer.alloc(12 + n * 12 + m * 8 + 4 + names.blob.length);
   out.writeUInt32LE(n, 0);
-  out.writeUInt32LE(orgs.length, 4);
-  Buffer.from(t.starts.buffer, t.starts.byteOffset, n * 4).copy(out, 8);
-  Buffer.from(t.ends.buffer, t.ends.byteOffset, n * 4).copy(out, 8 + n * 4);
-  Buffer.from(t.asns.buffer, t.asns.byteOffset, n * 4).copy(out, 8 + n * 8);
-  orgs.copy(out, 8 + n * 12);
+  out.writeUInt32LE(m, 4);
+  out.writeUInt32LE(names.blob.length, 8);
+  let off = 12;
+  for (const a of [t.starts, t.ends, t.asns, names.asns, names.offsets]) {
+    Buffer.from(a.buffer, a.byteOffset, a.byteLength).copy(out, off);
+    off += a.byteLength;
+  }
+  names.blob.copy(out, off);
   return out;
 }
 
-function decodeAsnCache(b: Buffer): AsnTable {
+export function decodeAsnCache(b: Buffer): AsnTable {
   const n = b.readUInt32LE(0);
-  const orgLen = b.readUInt32LE(4);
-  if (b.length !== 8 + n * 12 + orgLen) throw new Error('bad AS cache');
-  const arr = (off: number) => new Uint32Array(b.buffer.slice(b.byteOffset + off, b.byteOffset + off + n * 4));
-  const orgs = new Map<number, string>(JSON.parse(b.subarray(8 + n * 12).toString('utf8')) as [number, string][]);
-  return new AsnTable(arr(8), arr(8 + n * 4), arr(8 + n * 8), orgs);
+  const m = b.readUInt32LE(4);
+  const blobLen = b.readUInt32LE(8);
+  if (b.length !== 12 + n * 12 + m * 8 + 4 + blobLen) throw new Error('bad AS cache');
+  // one copy into an aligned buffer; the arrays are views into it
+  const body = new Uint8Array(b.length - 12);
+  body.set(b.subarray(12));
+  const u32 = (at: number, count: number) => new Uint32Array(body.buffer, at, count);
+  const names = new OrgNames(u32(n * 12, m), u32(n * 12 + m * 4, m + 1), Buffer.from(body.buffer, n * 12 + m * 8 + 4, blobLen));
+  return new AsnTable(u32(0, n), u32(n * 4, n), u32(n * 8, n), names);
 }
 
 export interface CountryDb {

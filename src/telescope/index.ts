@@ -6,6 +6,6 @@ export { buildReport, mergeReports, findSurges, type TelescopeReport } from './r
 export { renderHtmlReport } from './html.js';
 export { writeCsvTables } from './csv.js';
 export { UniqueCounter, sketchError } from './unique.js';
-export { openGeo, parseAsnCsv, GeoLookup, AsnTable, ASN_ATTRIBUTION } from './geo.js';
+export { openGeo, parseAsnCsv, GeoLookup, AsnTable, OrgNames, ASN_ATTRIBUTION } from './geo.js';
 export { parseWatchList, loadWatchList, WatchList } from './watch.js';
 export { formatTelescopeSummary } from './summary-text.js';
