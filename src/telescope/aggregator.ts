@@ -74,6 +74,8 @@ const SF_LAST = 7;
 /** kind counters: ints 16–25, fingerprint matches: ints 26–30 */
 const S_KINDS = 16;
 const S_MATCHES = S_KINDS + KIND_COUNT;
+/** the port key before the last one (its source counter already holds this source) */
+const S_PREV_PORT = S_MATCHES + MATCH_COUNT;
 /** Int32 fields per hot record (128 bytes). */
 const SI = 32;
 /** Float64 fields per hot record. */
@@ -92,7 +94,7 @@ const C_HARD = 8;
 const C_HIGH_TTL = 9;
 /** Int32 fields per cold record. */
 const SC = 10;
-if (S_MATCHES + MATCH_COUNT > SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
+if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
 const F_V6 = 1;
@@ -420,12 +422,17 @@ export class TelescopeAggregator {
     }
     if (pkey >= 0 && !isResponseKind(kind)) {
       const dport = pkt.dstPort;
-      if (si[r + S_LAST_PORT] !== pkey) {
+      const last = si[r + S_LAST_PORT];
+      if (last !== pkey) {
+        // a source alternating between two ports (Mirai: 23 and 2323) is in both counters already
+        if (si[r + S_PREV_PORT] !== pkey) {
+          let u = this.portSources[pkey];
+          if (u === undefined) this.portSources[pkey] = u = smallCounter();
+          u.add(src);
+        }
+        si[r + S_PREV_PORT] = last;
         si[r + S_LAST_PORT] = pkey;
         si[r + S_PORT_CHANGES]++;
-        let u = this.portSources[pkey];
-        if (u === undefined) this.portSources[pkey] = u = smallCounter();
-        u.add(src);
       }
       if (si[r + S_PORT_CAND] === dport) si[r + S_PORT_VOTES]++;
       else if (si[r + S_PORT_VOTES] === 0) { si[r + S_PORT_CAND] = dport; si[r + S_PORT_VOTES] = 1; }
@@ -512,6 +519,7 @@ export class TelescopeAggregator {
     this.sc[slot * SC + C_KEY] = key;
     this.si[r + S_FIRST_SPORT] = -1;
     this.si[r + S_LAST_PORT] = -1;
+    this.si[r + S_PREV_PORT] = -1;
     this.si[r + S_PORT_CAND] = -1;
     const ts = pkt.tsUs;
     this.firstSeen[slot] = ts;
