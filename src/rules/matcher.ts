@@ -52,12 +52,74 @@ export interface RuleEngineOptions {
   thresholdCapacity?: number;
   /** Bytes of each match shown in evidence. */
   evidenceBytes?: number;
+  /**
+   * Split packet rules into groups by what is known before any byte is scanned (direction,
+   * established, IP protocol, app protocol gate), one prefilter per group (Suricata's
+   * signature group heads). Default true; false keeps one prefilter for all packet rules
+   * (the reference the grouped engine is tested against).
+   */
+  groupPacketRules?: boolean;
 }
 
 const CONTEXTS: RuleContext[] = ['packet', 'dns', 'tls', 'http-request', 'http-response'];
-const APP_PORTS: Record<string, number[]> = {
-  dns: [53], http: [80, 8000, 8008, 8080, 3128], tls: [443, 8443],
-};
+/**
+ * App classes of raw-content rules of app-layer protos (index 0: none of them applies). A
+ * packet's class comes from the flow's identified protocol, else from its server port; the
+ * default port lists are disjoint, so a packet has exactly one class.
+ */
+const APP_CLASS_COUNT = 4; // none, dns, http, tls
+const APP_PORT_CLASS = new Map<number, number>([
+  [53, 1], [80, 2], [8000, 2], [8008, 2], [8080, 2], [3128, 2], [443, 3], [8443, 3],
+]);
+
+function appClassOf(appProto: string, serverPort: number): number {
+  if (appProto !== '') return appProto === 'dns' ? 1 : appProto === 'http' ? 2 : appProto === 'tls' ? 3 : 0;
+  return APP_PORT_CLASS.get(serverPort) ?? 0;
+}
+
+/** Class of a packet rule's app-protocol gate: 0 = not gated (applies in every app class). */
+function ruleAppClass(rule: Rule): number {
+  if (rule.context !== 'packet') return 0;
+  return rule.proto === 'dns' ? 1 : rule.proto === 'http' ? 2 : rule.proto === 'tls' ? 3 : 0;
+}
+
+/** IP protocol classes the rule protos distinguish: tcp, udp, icmp (v4 and v6), anything else. */
+const PROTO_CLASS_COUNT = 4;
+const PROTO_CLASS_REPRESENTATIVE = [6, 17, 1, 255];
+function protoClassOf(proto: number): number {
+  return proto === 6 ? 0 : proto === 17 ? 1 : proto === 1 || proto === 58 ? 2 : 3;
+}
+
+/** Group of a packet by direction, established state and protocol class. */
+const GROUP_COUNT = 2 * 2 * PROTO_CLASS_COUNT;
+function groupOf(dir: number, established: boolean, protoClass: number): number {
+  return ((dir === 0 ? 0 : 2) + (established ? 1 : 0)) * PROTO_CLASS_COUNT + protoClass;
+}
+
+/**
+ * The header conditions decidable before scanning any byte and before looking at addresses
+ * or ports: protocol, app-protocol gate, flow state and direction. Used at evaluation time
+ * and, with each group's representative values, to decide group membership, so the grouped
+ * and ungrouped engines agree by construction.
+ */
+function staticHeaderMatches(rule: Rule, proto: number, appClass: number, established: boolean, dir: number): boolean {
+  switch (rule.proto) {
+    case 'tcp': case 'tcp-pkt': case 'tcp-stream': case 'http': case 'tls':
+      if (proto !== 6) return false;
+      break;
+    case 'udp': if (proto !== 17) return false; break;
+    case 'icmp': if (proto !== 1 && proto !== 58) return false; break;
+    case 'dns': if (proto !== 6 && proto !== 17) return false; break;
+    default: break;
+  }
+  const gate = ruleAppClass(rule);
+  if (gate !== 0 && gate !== appClass) return false;
+  const f = rule.flow;
+  if (f.established && !established) return false;
+  if (f.notEstablished && established) return false;
+  if (f.dir >= 0 && f.dir !== dir) return false;
+  return true;
+}
 
 interface ContextTable {
   /** Per buffer id: automaton over fast patterns and, per pattern id, rule indices. */
@@ -67,6 +129,21 @@ interface ContextTable {
   always: Int32Array;
   /** Buffer ids any rule of this context reads (callers fill only those). */
   used: Set<number>;
+  /**
+   * Per buffer id: bytes from the buffer start the prefilter must scan (-1: all). Bounded
+   * when every fast pattern of the table is an absolute content with depth, so a match
+   * cannot end later (the Stratum server-response rules look only at the first bytes).
+   */
+  scanLimit: Int32Array;
+}
+
+/** Packet rules split by group (see groupOf): ungated rules, and per app class the gated ones. */
+interface PacketGroups {
+  plain: ContextTable[];
+  /** Index (appClass - 1) * GROUP_COUNT + group. */
+  gated: ContextTable[];
+  /** Distinct tables (groups with the same rules share one). */
+  distinct: ContextTable[];
 }
 
 interface CompiledOp { op: MatchOp; index: number }
@@ -86,6 +163,7 @@ export class RuleEngine implements AcSink {
 
   private readonly compiled: CompiledRule[];
   private readonly tables = new Map<RuleContext, ContextTable>();
+  private readonly packetGroups: PacketGroups | null;
   private readonly stamp: Int32Array;
   private readonly cands: Int32Array;
   private candCount = 0;
@@ -123,44 +201,102 @@ export class RuleEngine implements AcSink {
     this.stamp = new Int32Array(rules.length);
     this.cands = new Int32Array(rules.length);
 
+    const grouped = options.groupPacketRules ?? true;
     for (const ctx of CONTEXTS) {
-      const perBuffer = new Map<number, { patterns: { bytes: Uint8Array; nocase: boolean }[]; rules: number[][]; byKey: Map<string, number> }>();
-      const always: number[] = [];
-      const used = new Set<number>();
-      rules.forEach((rule, ri) => {
-        if (rule.context !== ctx) return;
-        for (const b of rule.buffers) used.add(BUFFER_ID[b.buffer]);
-        const fp = rule.fastPattern;
-        if (!fp) { always.push(ri); return; }
-        const id = BUFFER_ID[fp.buffer];
-        if (!perBuffer.has(id)) perBuffer.set(id, { patterns: [], rules: [], byKey: new Map() });
-        const pb = perBuffer.get(id)!;
-        // Identical patterns share one automaton entry; case-insensitive if any user needs it.
-        const key = Buffer.from(fp.bytes.map((x) => ASCII_LOWER[x])).toString('hex');
-        let pid = pb.byKey.get(key);
-        if (pid === undefined) {
-          pid = pb.patterns.length;
-          pb.byKey.set(key, pid);
-          pb.patterns.push({ bytes: fp.bytes, nocase: fp.nocase });
-          pb.rules.push([]);
-        } else if (fp.nocase) pb.patterns[pid].nocase = true;
-        else if (!pb.patterns[pid].nocase && Buffer.compare(Buffer.from(pb.patterns[pid].bytes), Buffer.from(fp.bytes)) !== 0) {
-          pb.patterns[pid].nocase = true; // same letters, different case: prefilter loosely, rule verifies
-        }
-        pb.rules[pid].push(ri);
-      });
-      const table: ContextTable = {
-        ac: BUFFER_NAMES.map(() => null),
-        patternRules: BUFFER_NAMES.map(() => null),
-        always: Int32Array.from(always),
-        used,
-      };
-      for (const [id, pb] of perBuffer) {
-        table.ac[id] = new MultiPatternMatcher(pb.patterns);
-        table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
-      }
-      this.tables.set(ctx, table);
+      const members: number[] = [];
+      rules.forEach((rule, ri) => { if (rule.context === ctx) members.push(ri); });
+      // Grouped packet rules get their prefilters per group; the context table then only
+      // answers which buffers are used and whether there are rules.
+      this.tables.set(ctx, this.buildTable(members, !(grouped && ctx === 'packet')));
     }
+    this.packetGroups = grouped ? this.buildPacketGroups() : null;
+  }
+
+  /** One prefilter table over the given rules (indices ascending); withPrefilter false: bookkeeping only. */
+  private buildTable(members: readonly number[], withPrefilter = true): ContextTable {
+    const rules = this.rules;
+    const perBuffer = new Map<number, { patterns: { bytes: Uint8Array; nocase: boolean }[]; rules: number[][]; byKey: Map<string, number>; limit: number }>();
+    const always: number[] = [];
+    const used = new Set<number>();
+    for (const ri of members) {
+      const rule = rules[ri];
+      for (const b of rule.buffers) used.add(BUFFER_ID[b.buffer]);
+      const fp = rule.fastPattern;
+      if (!fp) { always.push(ri); continue; }
+      if (!withPrefilter) continue;
+      const id = BUFFER_ID[fp.buffer];
+      if (!perBuffer.has(id)) perBuffer.set(id, { patterns: [], rules: [], byKey: new Map(), limit: 0 });
+      const pb = perBuffer.get(id)!;
+      const bound = fastPatternBound(rule);
+      pb.limit = pb.limit < 0 || bound < 0 ? -1 : Math.max(pb.limit, bound);
+      // Identical patterns share one automaton entry; case-insensitive if any user needs it.
+      const key = Buffer.from(fp.bytes.map((x) => ASCII_LOWER[x])).toString('hex');
+      let pid = pb.byKey.get(key);
+      if (pid === undefined) {
+        pid = pb.patterns.length;
+        pb.byKey.set(key, pid);
+        pb.patterns.push({ bytes: fp.bytes, nocase: fp.nocase });
+        pb.rules.push([]);
+      } else if (fp.nocase) pb.patterns[pid].nocase = true;
+      else if (!pb.patterns[pid].nocase && Buffer.compare(Buffer.from(pb.patterns[pid].bytes), Buffer.from(fp.bytes)) !== 0) {
+        pb.patterns[pid].nocase = true; // same letters, different case: prefilter loosely, rule verifies
+      }
+      pb.rules[pid].push(ri);
+    }
+    const table: ContextTable = {
+      ac: BUFFER_NAMES.map(() => null),
+      patternRules: BUFFER_NAMES.map(() => null),
+      always: Int32Array.from(always),
+      used,
+      scanLimit: new Int32Array(BUFFER_NAMES.length).fill(-1),
+    };
+    for (const [id, pb] of perBuffer) {
+      table.ac[id] = new MultiPatternMatcher(pb.patterns);
+      table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
+      table.scanLimit[id] = pb.limit;
+    }
+    return table;
+  }
+
+  /**
+   * Suricata-style signature group heads for packet rules: per (direction, established,
+   * protocol class) the rules whose header can pass, and separately per app class the
+   * app-gated rules (alert http/tls/dns with raw content), so that e.g. a to_client payload
+   * with only to_server rules loaded costs one lookup and no scan. Groups with the same
+   * rules share one table, so 10,000 ungated rules build one automaton, not sixteen.
+   */
+  private buildPacketGroups(): PacketGroups {
+    const byMembers = new Map<string, ContextTable>();
+    const distinct: ContextTable[] = [];
+    const tableFor = (members: number[]): ContextTable => {
+      const key = members.join(',');
+      let t = byMembers.get(key);
+      if (!t) {
+        t = this.buildTable(members);
+        byMembers.set(key, t);
+        distinct.push(t);
+      }
+      return t;
+    };
+    const plain: ContextTable[] = [];
+    const gated: ContextTable[] = [];
+    for (let appClass = 0; appClass < APP_CLASS_COUNT; appClass++) {
+      for (let g = 0; g < GROUP_COUNT; g++) {
+        const dir = g >= 2 * PROTO_CLASS_COUNT ? 1 : 0;
+        const established = Math.floor(g / PROTO_CLASS_COUNT) % 2 === 1;
+        const proto = PROTO_CLASS_REPRESENTATIVE[g % PROTO_CLASS_COUNT];
+        const members: number[] = [];
+        this.rules.forEach((rule, ri) => {
+          if (rule.context !== 'packet') return;
+          const gate = ruleAppClass(rule);
+          // Ungated rules go to the plain groups only (appClass 0 stands for any class).
+          if (appClass === 0 ? gate !== 0 : gate !== appClass) return;
+          if (staticHeaderMatches(rule, proto, appClass, established, dir)) members.push(ri);
+        });
+        (appClass === 0 ? plain : gated).push(tableFor(members));
+      }
+    }
+    return { plain, gated, distinct };
   }
 
   /** Buffer names rules in this context read: callers build only those. */
@@ -170,8 +306,20 @@ export class RuleEngine implements AcSink {
 
   /** Size of one prefilter automaton (for benchmarks and stats). */
   automatonStats(ctx: RuleContext, buffer: BufferName): { states: number; bytes: number } {
-    const ac = this.tables.get(ctx)?.ac[BUFFER_ID[buffer]];
-    return ac ? { states: ac.stateCount, bytes: ac.memoryBytes } : { states: 0, bytes: 0 };
+    const id = BUFFER_ID[buffer];
+    const tables = ctx === 'packet' && this.packetGroups ? this.packetGroups.distinct : [this.tables.get(ctx)];
+    let states = 0;
+    let bytes = 0;
+    for (const t of tables) {
+      const ac = t?.ac[id];
+      if (ac) { states += ac.stateCount; bytes += ac.memoryBytes; }
+    }
+    return { states, bytes };
+  }
+
+  /** Number of distinct packet-rule prefilter tables (1 when grouping is off). */
+  get packetGroupCount(): number {
+    return this.packetGroups ? this.packetGroups.distinct.length : 1;
   }
 
   hasRules(ctx: RuleContext): boolean {
@@ -213,23 +361,38 @@ export class RuleEngine implements AcSink {
     this.gen++;
     if (this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
     this.candCount = 0;
-    for (let id = 0; id < table.ac.length; id++) {
-      const ac = table.ac[id];
-      const buf = this.slotBuf[id];
-      if (ac === null || buf === null) continue;
-      this.curPatternRules = table.patternRules[id];
-      ac.scan(buf, this.slotStart[id], this.slotEnd[id], this);
-    }
-    for (let i = 0; i < table.always.length; i++) {
-      const r = table.always[i];
-      if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
-    }
+    const groups = ctx === 'packet' ? this.packetGroups : null;
+    if (groups !== null) {
+      const g = groupOf(meta.dir, meta.established, protoClassOf(meta.proto));
+      this.collectCandidates(groups.plain[g]);
+      const app = appClassOf(meta.appProto, meta.serverPort);
+      if (app > 0) this.collectCandidates(groups.gated[(app - 1) * GROUP_COUNT + g]);
+    } else this.collectCandidates(table);
     if (this.candCount === 0) return this.hits;
     // Rule file order: a flowbits 'set' earlier in the file is seen by an 'isset' later.
     if (this.candCount > 1) this.cands.subarray(0, this.candCount).sort();
     this.stats.candidates += this.candCount;
     for (let i = 0; i < this.candCount; i++) this.evaluateRule(this.compiled[this.cands[i]], meta);
     return this.hits;
+  }
+
+  /** Prefilter scan of the filled slots plus the always-candidates of one table. */
+  private collectCandidates(table: ContextTable): void {
+    for (let id = 0; id < table.ac.length; id++) {
+      const ac = table.ac[id];
+      const buf = this.slotBuf[id];
+      if (ac === null || buf === null) continue;
+      this.curPatternRules = table.patternRules[id];
+      const start = this.slotStart[id];
+      let end = this.slotEnd[id];
+      const limit = table.scanLimit[id];
+      if (limit >= 0 && start + limit < end) end = start + limit;
+      ac.scan(buf, start, end, this);
+    }
+    for (let i = 0; i < table.always.length; i++) {
+      const r = table.always[i];
+      if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
+    }
   }
 
   private evaluateRule(c: CompiledRule, meta: MatchMeta): void {
@@ -270,22 +433,8 @@ export class RuleEngine implements AcSink {
   }
 
   private headerMatches(rule: Rule, meta: MatchMeta): boolean {
-    switch (rule.proto) {
-      case 'tcp': case 'tcp-pkt': case 'tcp-stream': case 'http': case 'tls':
-        if (meta.proto !== 6) return false;
-        break;
-      case 'udp': if (meta.proto !== 17) return false; break;
-      case 'icmp': if (meta.proto !== 1 && meta.proto !== 58) return false; break;
-      case 'dns': if (meta.proto !== 6 && meta.proto !== 17) return false; break;
-      default: break;
-    }
-    if (rule.context === 'packet' && (rule.proto === 'dns' || rule.proto === 'http' || rule.proto === 'tls')) {
-      if (meta.appProto !== '' ? meta.appProto !== rule.proto : !APP_PORTS[rule.proto].includes(meta.serverPort)) return false;
-    }
-    const f = rule.flow;
-    if (f.established && !meta.established) return false;
-    if (f.notEstablished && meta.established) return false;
-    if (f.dir >= 0 && f.dir !== meta.dir) return false;
+    const appClass = ruleAppClass(rule) === 0 ? 0 : appClassOf(meta.appProto, meta.serverPort);
+    if (!staticHeaderMatches(rule, meta.proto, appClass, meta.established, meta.dir)) return false;
     const fwd = portMatches(rule.srcPorts, meta.srcPort) && portMatches(rule.dstPorts, meta.dstPort)
       && addressMatches(rule.src, meta.srcIp) && addressMatches(rule.dst, meta.dstIp);
     if (fwd) return true;
@@ -431,6 +580,23 @@ export class RuleEngine implements AcSink {
     ev.rule_sid = c.rule.sid;
     return ev;
   }
+}
+
+/**
+ * Bytes from the buffer start within which the rule's fast pattern must match, or -1 when
+ * unbounded: only an absolute, positive content with depth bounds it (offset + depth).
+ */
+function fastPatternBound(rule: Rule): number {
+  const fp = rule.fastPattern;
+  if (!fp) return -1;
+  for (const b of rule.buffers) {
+    for (const op of b.ops) {
+      if (op.kind === 'content' && op.bytes === fp.bytes && !op.negated) {
+        return !op.relative && op.depth >= 0 ? op.offset + op.depth : -1;
+      }
+    }
+  }
+  return -1;
 }
 
 /** First position p in [from, last] (relative to start) where the content occurs, or -1. */
