@@ -48,6 +48,12 @@ export const PAGE_PATTERNS: readonly Pattern[] = [
   { name: 'miner constructor', re: /new\s+(?:CoinHive|CRLT|CryptoLoot|WMP|Client|CoinImp|Minero|deepMiner|CH|JSE)\.(?:Anonymous|User|Token|Init)\s*\(/, offset: 0 },
   { name: 'CryptoNight WebAssembly', re: /cryptonight(?:[._-]?(?:asmjs|wasm))?(?:\.min)?\.(?:js|wasm)\b|CryptonightWASMWrapper|_cryptonight_hash|cryptonight_create/i, offset: 2 },
 ];
+/**
+ * One pass that any page with a PAGE_PATTERNS match also matches (case-insensitive is a
+ * superset of the one case-sensitive pattern): benign pages, nearly all of them, are scanned
+ * once instead of once per pattern. The per-pattern loop still decides which one is reported.
+ */
+const ANY_PAGE_PATTERN = new RegExp(PAGE_PATTERNS.map((p) => `(?:${p.re.source})`).join('|'), 'i');
 const START_CALL = /\.start\s*\(/;
 const SITE_KEY = /\.(?:Anonymous|User|Token)\s*\(\s*['"]([A-Za-z0-9_-]{8,64})['"]/;
 const SCRIPT_SRC = /<script\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)/gi;
@@ -92,7 +98,7 @@ export function createBrowserMinerDetector(opts: { intel: HostIntel }): Detector
     const page = Buffer.from(body.buffer, body.byteOffset, Math.min(body.length, MAX_SCAN)).toString('latin1');
     const site = (flow.userData.get(HOST_KEY) as string | undefined) ?? '';
     const snippetAt = (i: number) => clip(page.slice(Math.max(0, i - 40), i + SNIPPET).replace(/\s+/g, ' '), 240);
-    for (const p of PAGE_PATTERNS) {
+    if (ANY_PAGE_PATTERN.test(page)) for (const p of PAGE_PATTERNS) {
       const m = p.re.exec(page);
       if (!m) continue;
       const at = m.index;

@@ -234,12 +234,20 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   const suspectAt = opts.suspectAt ?? threshold * 0.6;
   const { intel, dnsCache, hostPairs } = opts;
 
+  // Packets come in runs of the same flow: the last flow's shape saves a Map lookup per
+  // packet. Flow records are reused after they end, so onFlowEnd forgets the entry.
+  let lastFlow: FlowView | null = null;
+  let lastShape: FlowShape | null = null;
+
   function shape(flow: FlowView): FlowShape {
+    if (flow === lastFlow) return lastShape!;
     let s = flow.userData.get(KEY) as FlowShape | undefined;
     if (s === undefined) {
       s = new FlowShape();
       flow.userData.set(KEY, s);
     }
+    lastFlow = flow;
+    lastShape = s;
     return s;
   }
 
@@ -317,6 +325,7 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
       s.ja3 = typeof f.ja3Hash === 'string' ? f.ja3Hash : '';
     },
     onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
+      if (flow === lastFlow) { lastFlow = null; lastShape = null; }
       const s = flow.userData.get(KEY) as FlowShape | undefined;
       if (!s) return;
       s.closeBurst();
