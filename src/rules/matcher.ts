@@ -212,8 +212,12 @@ export class RuleEngine implements AcSink {
     this.packetGroups = grouped ? this.buildPacketGroups() : null;
   }
 
-  /** One prefilter table over the given rules (indices ascending); withPrefilter false: bookkeeping only. */
-  private buildTable(members: readonly number[], withPrefilter = true): ContextTable {
+  /**
+   * One prefilter table over the given rules (indices ascending). withPrefilter false:
+   * bookkeeping only. preferBounded: prefilter on a depth-bounded content instead of an
+   * unbounded fast pattern (see prefilterPattern).
+   */
+  private buildTable(members: readonly number[], withPrefilter = true, preferBounded = false): ContextTable {
     const rules = this.rules;
     const perBuffer = new Map<number, { patterns: { bytes: Uint8Array; nocase: boolean }[]; rules: number[][]; byKey: Map<string, number>; limit: number }>();
     const always: number[] = [];
@@ -221,14 +225,13 @@ export class RuleEngine implements AcSink {
     for (const ri of members) {
       const rule = rules[ri];
       for (const b of rule.buffers) used.add(BUFFER_ID[b.buffer]);
-      const fp = rule.fastPattern;
-      if (!fp) { always.push(ri); continue; }
+      if (!rule.fastPattern) { always.push(ri); continue; }
       if (!withPrefilter) continue;
+      const fp = prefilterPattern(rule, preferBounded);
       const id = BUFFER_ID[fp.buffer];
       if (!perBuffer.has(id)) perBuffer.set(id, { patterns: [], rules: [], byKey: new Map(), limit: 0 });
       const pb = perBuffer.get(id)!;
-      const bound = fastPatternBound(rule);
-      pb.limit = pb.limit < 0 || bound < 0 ? -1 : Math.max(pb.limit, bound);
+      pb.limit = pb.limit < 0 || fp.bound < 0 ? -1 : Math.max(pb.limit, fp.bound);
       // Identical patterns share one automaton entry; case-insensitive if any user needs it.
       const key = Buffer.from(fp.bytes.map((x) => ASCII_LOWER[x])).toString('hex');
       let pid = pb.byKey.get(key);
@@ -272,7 +275,7 @@ export class RuleEngine implements AcSink {
       const key = members.join(',');
       let t = byMembers.get(key);
       if (!t) {
-        t = this.buildTable(members);
+        t = this.buildTable(members, true, true);
         byMembers.set(key, t);
         distinct.push(t);
       }
@@ -582,21 +585,32 @@ export class RuleEngine implements AcSink {
   }
 }
 
+/** Bytes from the buffer start within which the content must match, or -1 when unbounded. */
+function contentBound(op: ContentOp): number {
+  return !op.relative && op.depth >= 0 ? op.offset + op.depth : -1;
+}
+
 /**
- * Bytes from the buffer start within which the rule's fast pattern must match, or -1 when
- * unbounded: only an absolute, positive content with depth bounds it (offset + depth).
+ * The content a rule is prefiltered on. Every positive content must occur for the rule to
+ * match, so any of them yields a superset of the candidates; the fast pattern is the default.
+ * preferBounded: when the fast pattern may match anywhere but another positive content of at
+ * least 4 bytes is anchored with a depth, prefilter on that (longest such) instead, so the
+ * scan stops after its depth: ET's Stratum server-response rules pick a relative content as
+ * the fast pattern, which would otherwise scan every to_client payload in full.
  */
-function fastPatternBound(rule: Rule): number {
-  const fp = rule.fastPattern;
-  if (!fp) return -1;
+function prefilterPattern(rule: Rule, preferBounded: boolean): { buffer: BufferName; bytes: Uint8Array; nocase: boolean; bound: number } {
+  const fp = rule.fastPattern!;
+  let fastBound = -1;
+  let best: { buffer: BufferName; op: ContentOp } | null = null;
   for (const b of rule.buffers) {
     for (const op of b.ops) {
-      if (op.kind === 'content' && op.bytes === fp.bytes && !op.negated) {
-        return !op.relative && op.depth >= 0 ? op.offset + op.depth : -1;
-      }
+      if (op.kind !== 'content' || op.negated) continue;
+      if (op.bytes === fp.bytes) fastBound = contentBound(op);
+      else if (contentBound(op) >= 0 && op.bytes.length >= 4 && (!best || op.bytes.length > best.op.bytes.length)) best = { buffer: b.buffer, op };
     }
   }
-  return -1;
+  if (fastBound >= 0 || !preferBounded || !best) return { buffer: fp.buffer, bytes: fp.bytes, nocase: fp.nocase, bound: fastBound };
+  return { buffer: best.buffer, bytes: best.op.bytes, nocase: best.op.nocase, bound: contentBound(best.op) };
 }
 
 /** First position p in [from, last] (relative to start) where the content occurs, or -1. */

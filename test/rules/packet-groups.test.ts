@@ -1,0 +1,179 @@
+/**
+ * Packet-rule groups (signature group heads) must never change which rules fire: the
+ * grouped engine and the ungrouped reference see the same random rules and packets
+ * (random directions, established states, protocols, app protocols, ports, payloads) and
+ * must report the same hits in the same order, flowbits and thresholds included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { parseRule, parseRules, type Rule } from '../../src/rules/parser.js';
+import { RuleEngine, createMatchMeta, type MatchMeta } from '../../src/rules/matcher.js';
+import { generateContentRules } from '../../src/rules/bench.js';
+
+const PROTOS = ['tcp', 'udp', 'icmp', 'ip', 'http', 'tls', 'dns', 'tcp-pkt'];
+const FLOW_STATES = ['', 'established', 'not_established', 'stateless'];
+const FLOW_DIRS = ['', 'to_server', 'to_client', 'from_server', 'from_client'];
+const PORTS = ['any', '80', '443', '53', '3333', '!80', '[80,443]', '1024:'];
+const WORDS = ['ab', 'abc', 'mining', 'MiNe', 'xyzzy', 'a|00|b', 'stratum'];
+const OPTIONS = ['', 'nocase;', 'depth:6;', 'offset:2; depth:8;', 'endswith;', 'startswith;'];
+const EXTRAS = ['', 'dsize:>3;', 'flowbits:set,seen;', 'flowbits:isset,seen;', 'threshold:type limit, track by_src, count 2, seconds 60;'];
+
+interface RuleSpec { proto: number; state: number; dir: number; src: number; dst: number; bidi: boolean; contents: [number, number][]; extra: number }
+
+const ruleSpec = fc.record({
+  proto: fc.nat(PROTOS.length - 1),
+  state: fc.nat(FLOW_STATES.length - 1),
+  dir: fc.nat(FLOW_DIRS.length - 1),
+  src: fc.nat(PORTS.length - 1),
+  dst: fc.nat(PORTS.length - 1),
+  bidi: fc.boolean(),
+  contents: fc.array(fc.tuple(fc.nat(WORDS.length - 1), fc.nat(OPTIONS.length - 1)), { maxLength: 2 }),
+  extra: fc.nat(EXTRAS.length - 1),
+});
+
+function ruleText(s: RuleSpec, sid: number): string {
+  const flow = [FLOW_STATES[s.state], FLOW_DIRS[s.dir]].filter((x) => x !== '').join(',');
+  let opts = flow ? `flow:${flow}; ` : '';
+  for (const [w, o] of s.contents) opts += `content:"${WORDS[w]}"; ${OPTIONS[o]} `;
+  if (s.contents.length === 0 && EXTRAS[s.extra] === '') opts += 'dsize:>0; ';
+  opts += EXTRAS[s.extra];
+  return `alert ${PROTOS[s.proto]} any ${PORTS[s.src]} ${s.bidi ? '<>' : '->'} any ${PORTS[s.dst]} (msg:"r${sid}"; ${opts} sid:${sid};)`;
+}
+
+const PAYLOAD_PIECES = ['ab', 'abc', 'mining', 'MINING', 'xyzzy', 'a\u0000b', 'stratum', 'q', '  ', 'mine'];
+const IP_PROTOS = [6, 17, 1, 58, 47];
+const APPS = ['', 'dns', 'http', 'tls', 'ssh'];
+const META_PORTS = [53, 80, 443, 8080, 8443, 3333, 22, 40000];
+
+const packetSpec = fc.record({
+  payload: fc.array(fc.nat(PAYLOAD_PIECES.length - 1), { minLength: 1, maxLength: 8 }),
+  dir: fc.constantFrom<0 | 1>(0, 1),
+  established: fc.boolean(),
+  proto: fc.constantFrom(...IP_PROTOS),
+  app: fc.constantFrom(...APPS),
+  srcPort: fc.constantFrom(...META_PORTS),
+  dstPort: fc.constantFrom(...META_PORTS),
+  serverPort: fc.constantFrom(...META_PORTS),
+  flow: fc.nat(2),
+});
+type PacketSpec = typeof packetSpec extends fc.Arbitrary<infer T> ? T : never;
+
+/** Hits of both engines over the same packet sequence, each with its own per-flow flowbits. */
+function compare(rules: Rule[], packets: PacketSpec[], payloadOf: (p: PacketSpec) => Uint8Array): { grouped: string[][]; reference: string[][] } {
+  const engines = [new RuleEngine(rules), new RuleEngine(rules, { groupPacketRules: false })];
+  const out: string[][][] = [[], []];
+  const bits = engines.map(() => [new Set<string>(), new Set<string>(), new Set<string>()]);
+  const meta: MatchMeta = createMatchMeta();
+  packets.forEach((p, i) => {
+    const payload = payloadOf(p);
+    engines.forEach((e, k) => {
+      Object.assign(meta, {
+        srcIp: '192.168.1.10', dstIp: '203.0.113.7', srcPort: p.srcPort, dstPort: p.dstPort, proto: p.proto,
+        dir: p.dir, established: p.established, appProto: p.app, serverPort: p.serverPort, flowbits: bits[k][p.flow], tsUs: i * 1000,
+      });
+      e.clearSlots();
+      e.setSlot('pkt', payload);
+      out[k].push(e.evaluate('packet', meta).map((h) => `${h.rule.sid}@${String(h.evidence.offset)}`));
+    });
+  });
+  return { grouped: out[0], reference: out[1] };
+}
+
+test('grouped packet rules fire exactly like the ungrouped reference (random rules and packets)', () => {
+  fc.assert(fc.property(fc.array(ruleSpec, { minLength: 1, maxLength: 30 }), fc.array(packetSpec, { minLength: 1, maxLength: 40 }), (specs, packets) => {
+    const rules: Rule[] = [];
+    specs.forEach((s, i) => {
+      const r = parseRule(ruleText(s, i + 1));
+      if (r.ok) rules.push(r.rule);
+    });
+    const { grouped, reference } = compare(rules, packets, (p) => Buffer.from(p.payload.map((x) => PAYLOAD_PIECES[x]).join(''), 'latin1'));
+    assert.deepEqual(grouped, reference);
+  }), { numRuns: 300, seed: 4242 });
+});
+
+test('the random rules load and fire often enough for the equivalence to mean something', () => {
+  // Guard against a generator that only produces unparsable or never-matching rules.
+  let loaded = 0;
+  let hits = 0;
+  const specs = fc.sample(ruleSpec, { numRuns: 200, seed: 7 });
+  const rules: Rule[] = [];
+  specs.forEach((s, i) => { const r = parseRule(ruleText(s, i + 1)); if (r.ok) { rules.push(r.rule); loaded++; } });
+  const packets = fc.sample(packetSpec, { numRuns: 300, seed: 8 });
+  const { grouped } = compare(rules, packets, (p) => Buffer.from(p.payload.map((x) => PAYLOAD_PIECES[x]).join(''), 'latin1'));
+  for (const h of grouped) hits += h.length;
+  assert.ok(loaded > 150, `loaded ${loaded}`);
+  assert.ok(hits > 300, `hits ${hits}`);
+});
+
+test('to_client payloads with only to_server rules loaded scan nothing; to_server ones still fire', () => {
+  const { rules } = parseRules(generateContentRules(200, 3).join('\n'));
+  const e = new RuleEngine(rules);
+  assert.equal(e.packetGroupCount, 2, 'one table for established to_server tcp, one empty table for the rest');
+  const pattern = /content:"([^"]+)"/.exec(rules[0].text)![1];
+  const payload = Buffer.from(`xx${pattern}yy`, 'latin1');
+  const m = Object.assign(createMatchMeta(), { srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 40000, dstPort: 80, serverPort: 80 });
+  e.clearSlots();
+  e.setSlot('pkt', payload);
+  m.dir = 1;
+  assert.equal(e.evaluate('packet', m).length, 0);
+  assert.equal(e.stats.candidates, 0, 'no candidate at all for the to_client payload');
+  m.dir = 0;
+  assert.deepEqual(e.evaluate('packet', m).map((h) => h.rule.sid), [rules[0].sid]);
+});
+
+test('depth-bounded fast patterns: a match past every depth is not a candidate, one inside fires', () => {
+  const { rules } = parseRules([
+    'alert tcp any any -> any any (msg:"a"; flow:to_client; content:"result"; depth:12; sid:1;)',
+    'alert tcp any any -> any any (msg:"b"; flow:to_client; content:"params"; offset:4; depth:20; sid:2;)',
+  ].join('\n'));
+  const e = new RuleEngine(rules);
+  const m = Object.assign(createMatchMeta(), { dir: 1 as const });
+  e.clearSlots();
+  e.setSlot('pkt', Buffer.from(`${'z'.repeat(30)}result params`, 'latin1'));
+  assert.equal(e.evaluate('packet', m).length, 0);
+  assert.equal(e.stats.candidates, 0);
+  e.setSlot('pkt', Buffer.from('{"result":1,"params":[]}', 'latin1'));
+  assert.deepEqual(e.evaluate('packet', m).map((h) => h.rule.sid), [1, 2]);
+  e.setSlot('pkt', Buffer.from('zzzzzzresult', 'latin1'));
+  assert.deepEqual(e.evaluate('packet', m).map((h) => h.rule.sid), [1], 'match ending exactly at the depth');
+  e.setSlot('pkt', Buffer.from('zzzzzzzresult', 'latin1'));
+  assert.deepEqual(e.evaluate('packet', m).map((h) => h.rule.sid), [], 'one byte past the depth');
+});
+
+test('a relative fast pattern is prefiltered through the rule\'s depth-anchored content and still fires past that depth', () => {
+  const { rules } = parseRules('alert tcp any any -> any any (msg:"gbt"; flow:established,to_client; content:"|22|result|22 3A| {"; depth:50; content:"|22|coinbasetxn|22 3A| {"; distance:0; sid:7;)');
+  const grouped = new RuleEngine(rules);
+  const reference = new RuleEngine(rules, { groupPacketRules: false });
+  const m = Object.assign(createMatchMeta(), { dir: 1 as const });
+  const cases: [string, number[]][] = [
+    [`{"result": {${' '.repeat(200)}"coinbasetxn": {}}`, [7]],
+    [`${' '.repeat(60)}{"result": {"coinbasetxn": {}}`, []],
+    ['{"result": {}}', []],
+  ];
+  for (const [payload, sids] of cases) {
+    for (const e of [grouped, reference]) {
+      e.clearSlots();
+      e.setSlot('pkt', Buffer.from(payload, 'latin1'));
+      assert.deepEqual(e.evaluate('packet', m).map((h) => h.rule.sid), sids, payload.slice(0, 20));
+    }
+  }
+  assert.equal(grouped.stats.candidates, 2, 'only the two payloads with the anchor inside the depth are candidates');
+});
+
+test('ET rules plus generated content rules: grouped equals ungrouped on payloads built from their patterns', { skip: needSharedData() }, () => {
+  const text = readFileSync(sharedFile('lists/et-open-coinmining-rules-all-categories.rules'), 'utf8')
+    + '\n' + readFileSync(sharedFile('lists/et-open-emerging-coinminer.rules'), 'utf8')
+    + '\n' + generateContentRules(300, 5).join('\n');
+  const { rules } = parseRules(text);
+  const pieces = rules.filter((r) => r.fastPattern).map((r) => Buffer.from(r.fastPattern!.bytes).toString('latin1'));
+  pieces.push('GET / HTTP/1.1\r\n', 'zz', '{"id":1,"method":"mining.subscribe"}');
+  const packets = fc.sample(packetSpec, { numRuns: 600, seed: 11 });
+  const pick = fc.sample(fc.array(fc.nat(pieces.length - 1), { minLength: 1, maxLength: 4 }), { numRuns: 600, seed: 12 });
+  const payloads = new Map(packets.map((p, i) => [p, Buffer.from(pick[i].map((x) => pieces[x]).join(' '), 'latin1')]));
+  const { grouped, reference } = compare(rules, packets, (p) => payloads.get(p)!);
+  assert.deepEqual(grouped, reference);
+  assert.ok(grouped.flat().length > 20, `hits ${grouped.flat().length}`);
+});
