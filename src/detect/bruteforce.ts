@@ -23,6 +23,9 @@ const SID = SidBase.bruteforce;
 type Service = 'telnet' | 'ssh' | 'ftp' | 'http';
 const SERVICE_OFFSET: Record<Service, number> = { telnet: 0, ssh: 1, ftp: 2, http: 3 };
 const PORT_SERVICE = new Map<number, Service>([[23, 'telnet'], [2323, 'telnet'], [22, 'ssh'], [2222, 'ssh'], [21, 'ftp']]);
+/** 1 where PORT_SERVICE has the port: one typed-array load rejects the other packets. */
+const LOGIN_PORT = new Uint8Array(65536);
+for (const port of PORT_SERVICE.keys()) LOGIN_PORT[port] = 1;
 const MAX_CREDS = 10;
 
 export interface BruteforceOptions {
@@ -108,7 +111,7 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
   return {
     id: BRUTEFORCE_DETECTOR,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
-      if (pkt.proto !== IpProto.TCP) return;
+      if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0) return;
       const service = PORT_SERVICE.get(pkt.dstPort);
       if (service === undefined) return;
       const isSyn = (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;

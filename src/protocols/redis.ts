@@ -31,6 +31,22 @@ export interface RedisCommandFields {
 /** Commands a client sends first (inline form detection without a port). */
 const INLINE_START = /^(?:PING|INFO|AUTH|CONFIG|SET|GET|KEYS|FLUSHALL|FLUSHDB|SLAVEOF|REPLICAOF|MODULE|SAVE|BGSAVE|EVAL|DEL|SCAN|CLIENT|HELLO|SELECT|DBSIZE|SYSTEM\.EXEC|COMMAND)\b/i;
 
+/** Longest first line searched for an HTTP version (request lines are short; bounded work). */
+const MAX_REQUEST_LINE = 2048;
+const HTTP_VERSION = Buffer.from(' HTTP/1.');
+
+/**
+ * `GET /path HTTP/1.1` also starts like an inline Redis GET: such flows belong to the HTTP
+ * parser, not here (taking them would feed every web download through this parser too).
+ */
+function isHttpRequestLine(data: Uint8Array): boolean {
+  const end = Math.min(data.length, MAX_REQUEST_LINE);
+  const buf = Buffer.from(data.buffer, data.byteOffset, end);
+  const nl = buf.indexOf(10);
+  const at = buf.indexOf(HTTP_VERSION);
+  return at > 0 && (nl < 0 || at < nl);
+}
+
 export type RedisParse = { fields: RedisCommandFields; used: number } | { need: true } | { malformed: string };
 
 const latin1 = (b: Uint8Array, s: number, e: number) => Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
@@ -121,7 +137,7 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
       if (ports.has(flow.serverPort)) return true;
       if (dir !== 0 || data.length < 4) return false;
       if (data[0] === 0x2a && data[1] >= 0x31 && data[1] <= 0x39) return findCrlf(data, 1, Math.min(data.length, 16)) > 0 && data[findCrlf(data, 1, 16) + 2] === 0x24;
-      return INLINE_START.test(latin1(data, 0, Math.min(data.length, 24)));
+      return INLINE_START.test(latin1(data, 0, Math.min(data.length, 24))) && !isHttpRequestLine(data);
     },
     onData(flow: FlowView, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
       let st = flow.userData.get(REDIS_ID) as RedisState | undefined;

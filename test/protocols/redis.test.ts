@@ -126,3 +126,18 @@ void test('redis: parser never throws, buffers bounded, oversize commands counte
   c.onData(flow, 0, big, 1);
   assert.ok(c.malformed.get('redis.command-too-long') >= 1);
 });
+
+test('redis: accepts inline commands on any port, but not HTTP requests that start with GET', () => {
+  const c = createRedisConsumer(() => {});
+  const flow = fakeFlow({ serverPort: 8080, serverIp: '127.0.0.1', clientIp: '127.0.0.1' });
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+  assert.equal(c.accepts(flow, 0, bytes('GET session:42\r\n')), true);
+  assert.equal(c.accepts(flow, 0, bytes('CONFIG SET dir /var/spool/cron\r\n')), true);
+  assert.equal(c.accepts(flow, 0, bytes('GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n')), false);
+  assert.equal(c.accepts(flow, 0, bytes('get /video/seg-1.ts HTTP/1.0\r\n')), false);
+  // Partial request line (the version is in a later segment): still a Redis-looking start.
+  assert.equal(c.accepts(flow, 0, bytes('GET /very/long/path')), true);
+  // On a Redis port the port decides, whatever the bytes.
+  const onRedisPort = fakeFlow({ serverPort: 6379, serverIp: '127.0.0.1', clientIp: '127.0.0.1' });
+  assert.equal(c.accepts(onRedisPort, 0, bytes('GET / HTTP/1.1\r\n\r\n')), true);
+});
