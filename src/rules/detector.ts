@@ -28,6 +28,13 @@ function flowState(flow: FlowView): FlowRuleState {
   return st;
 }
 
+/** Suricata's 'established': TCP after the handshake; UDP once both sides have sent. */
+function flowEstablished(flow: FlowView): boolean {
+  return flow.proto === 6
+    ? flow.state === 'established' || flow.handshakeSeen
+    : flow.pktsToServer > 0 && flow.pktsToClient > 0;
+}
+
 function text(s: unknown): Uint8Array | null {
   return typeof s === 'string' && s.length > 0 ? Buffer.from(s, 'utf8') : null;
 }
@@ -87,9 +94,7 @@ export class RuleDetector implements Detector {
       m.dstPort = toServer ? flow.serverPort : flow.clientPort;
       m.proto = flow.proto;
       m.serverPort = flow.serverPort;
-      m.established = flow.proto === 6
-        ? flow.state === 'established' || flow.handshakeSeen
-        : flow.pktsToServer > 0 && flow.pktsToClient > 0;
+      m.established = flowEstablished(flow);
       // Per-flow state only when a rule needs flowbits or a message identified the protocol:
       // plain packet matching allocates nothing per flow.
       const st = this.usesFlowbits ? flowState(flow) : (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined);
@@ -111,6 +116,9 @@ export class RuleDetector implements Detector {
   onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
     if (!this.packetRules || pkt.payloadLength === 0) return;
     const e = this.engine;
+    // Group check before any buffer or metadata work: e.g. to_client payloads when only
+    // to_server rules are loaded stop here.
+    if (flow ? !e.packetMayMatch(flow.lastDir, flowEstablished(flow), flow.proto) : !e.packetMayMatch(0, false, pkt.proto)) return;
     e.clearSlots();
     e.setSlot('pkt', pkt.buf, pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
     this.fillMeta(flow, flow ? flow.lastDir : 0, pkt.tsUs, pkt);

@@ -129,6 +129,8 @@ interface ContextTable {
   always: Int32Array;
   /** Buffer ids any rule of this context reads (callers fill only those). */
   used: Set<number>;
+  /** Buffer ids that have a prefilter automaton (the scan loop visits only these). */
+  prefilterIds: Int32Array;
   /**
    * Per buffer id: bytes from the buffer start the prefilter must scan (-1: all). Bounded
    * when every fast pattern of the table is an absolute content with depth, so a match
@@ -164,6 +166,8 @@ export class RuleEngine implements AcSink {
   private readonly compiled: CompiledRule[];
   private readonly tables = new Map<RuleContext, ContextTable>();
   private readonly packetGroups: PacketGroups | null;
+  /** Per group (see groupOf): 1 when some plain or gated table of the group has rules. */
+  private readonly packetGroupLive: Uint8Array | null;
   private readonly stamp: Int32Array;
   private readonly cands: Int32Array;
   private candCount = 0;
@@ -178,6 +182,10 @@ export class RuleEngine implements AcSink {
   private readonly thresholdCapacity: number;
   private readonly thresholds = new Map<string, { start: number; count: number }>();
   private readonly strCache: (string | null)[] = BUFFER_NAMES.map(() => null);
+  /** Ids of the slots set since the last clearSlots (each at most once). */
+  private readonly setIds = new Int32Array(BUFFER_NAMES.length);
+  private readonly isSet = new Uint8Array(BUFFER_NAMES.length);
+  private setCount = 0;
   private readonly hits: RuleHit[] = [];
 
   constructor(rules: readonly Rule[], options: RuleEngineOptions = {}) {
@@ -210,6 +218,18 @@ export class RuleEngine implements AcSink {
       this.tables.set(ctx, this.buildTable(members, !(grouped && ctx === 'packet')));
     }
     this.packetGroups = grouped ? this.buildPacketGroups() : null;
+    this.packetGroupLive = null;
+    if (this.packetGroups) {
+      const live = new Uint8Array(GROUP_COUNT);
+      const { plain, gated } = this.packetGroups;
+      const hasRules = (t: ContextTable): boolean => t.prefilterIds.length > 0 || t.always.length > 0;
+      for (let g = 0; g < GROUP_COUNT; g++) {
+        let any = hasRules(plain[g]);
+        for (let a = 0; a < APP_CLASS_COUNT - 1; a++) any ||= hasRules(gated[a * GROUP_COUNT + g]);
+        live[g] = any ? 1 : 0;
+      }
+      this.packetGroupLive = live;
+    }
   }
 
   /**
@@ -251,6 +271,7 @@ export class RuleEngine implements AcSink {
       patternRules: BUFFER_NAMES.map(() => null),
       always: Int32Array.from(always),
       used,
+      prefilterIds: Int32Array.from([...perBuffer.keys()].sort((a, b) => a - b)),
       scanLimit: new Int32Array(BUFFER_NAMES.length).fill(-1),
     };
     for (const [id, pb] of perBuffer) {
@@ -320,6 +341,16 @@ export class RuleEngine implements AcSink {
     return { states, bytes };
   }
 
+  /**
+   * Whether any packet rule can pass the header checks known before scanning (direction,
+   * established, IP protocol; any app class). False lets the caller skip the packet without
+   * filling buffers or metadata: the common case for payloads against rules of the other
+   * direction. Always true when grouping is off.
+   */
+  packetMayMatch(dir: 0 | 1, established: boolean, proto: number): boolean {
+    return this.packetGroupLive === null || this.packetGroupLive[groupOf(dir, established, protoClassOf(proto))] === 1;
+  }
+
   /** Number of distinct packet-rule prefilter tables (1 when grouping is off). */
   get packetGroupCount(): number {
     return this.packetGroups ? this.packetGroups.distinct.length : 1;
@@ -331,11 +362,19 @@ export class RuleEngine implements AcSink {
   }
 
   clearSlots(): void {
-    for (let i = 0; i < this.slotBuf.length; i++) { this.slotBuf[i] = null; this.strCache[i] = null; }
+    // Only the slots set since the last clear: a packet sets one, so this stays O(1) per packet.
+    for (let k = 0; k < this.setCount; k++) {
+      const i = this.setIds[k];
+      this.slotBuf[i] = null;
+      this.strCache[i] = null;
+      this.isSet[i] = 0;
+    }
+    this.setCount = 0;
   }
 
   setSlot(buffer: BufferName, buf: Uint8Array | null, start = 0, end = buf ? buf.length : 0): void {
     const id = BUFFER_ID[buffer];
+    if (this.isSet[id] === 0) { this.isSet[id] = 1; this.setIds[this.setCount++] = id; }
     this.slotBuf[id] = buf;
     this.slotStart[id] = start;
     this.slotEnd[id] = end;
@@ -381,10 +420,12 @@ export class RuleEngine implements AcSink {
 
   /** Prefilter scan of the filled slots plus the always-candidates of one table. */
   private collectCandidates(table: ContextTable): void {
-    for (let id = 0; id < table.ac.length; id++) {
-      const ac = table.ac[id];
+    const ids = table.prefilterIds;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
       const buf = this.slotBuf[id];
-      if (ac === null || buf === null) continue;
+      if (buf === null) continue;
+      const ac = table.ac[id]!;
       this.curPatternRules = table.patternRules[id];
       const start = this.slotStart[id];
       let end = this.slotEnd[id];

@@ -112,6 +112,11 @@ test('to_client payloads with only to_server rules loaded scan nothing; to_serve
   const { rules } = parseRules(generateContentRules(200, 3).join('\n'));
   const e = new RuleEngine(rules);
   assert.equal(e.packetGroupCount, 2, 'one table for established to_server tcp, one empty table for the rest');
+  assert.equal(e.packetMayMatch(1, true, 6), false, 'to_client: the detector skips the packet');
+  assert.equal(e.packetMayMatch(0, false, 6), false, 'not established');
+  assert.equal(e.packetMayMatch(0, true, 17), false, 'udp');
+  assert.equal(e.packetMayMatch(0, true, 6), true);
+  assert.equal(new RuleEngine(rules, { groupPacketRules: false }).packetMayMatch(1, true, 6), true, 'ungrouped never skips');
   const pattern = /content:"([^"]+)"/.exec(rules[0].text)![1];
   const payload = Buffer.from(`xx${pattern}yy`, 'latin1');
   const m = Object.assign(createMatchMeta(), { srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 40000, dstPort: 80, serverPort: 80 });
