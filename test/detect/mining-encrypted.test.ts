@@ -86,3 +86,23 @@ void test('mining-encrypted: flows already identified as clear-text Stratum are 
   det.onFlowEnd!(flow, 'tcp-closed', ctx);
   assert.equal(ctx.alerts.length, 0);
 });
+
+void test('mining-encrypted: a flow record reused after its end starts a fresh shape (the last-flow shortcut is forgotten)', () => {
+  const det = createMiningEncryptedDetector({ intel: NO_INTEL });
+  const ctx = recordingContext();
+  const flow = fakeFlow({});
+  const pkt = createPacketView();
+  pkt.proto = 6;
+  pkt.payloadLength = 100;
+  pkt.tsUs = 1_700_000_000_000_000;
+  det.onPacket!(pkt, flow, ctx);
+  pkt.tsUs += 1_000_000;
+  det.onPacket!(pkt, flow, ctx);
+  assert.equal(det.score(flow)?.features.upBytes, 200);
+  det.onFlowEnd!(flow, 'tcp-closed', ctx);
+  // The flow table recycles records: the next flow in this slot has empty userData.
+  flow.userData.clear();
+  pkt.tsUs += 1_000_000;
+  det.onPacket!(pkt, flow, ctx);
+  assert.equal(det.score(flow)?.features.upBytes, 100, 'the new flow counts only its own bytes');
+});
