@@ -82,16 +82,12 @@ export class RuleDetector implements Detector {
     this.needHeaders = { 'http-request': headerish('http-request'), 'http-response': headerish('http-response') };
   }
 
-  private fillMeta(flow: FlowView | null, dir: 0 | 1, tsUs: number, pkt: PacketView | null): void {
+  /** Everything the prefilter reads (direction, state, protocols); cheap, no strings built. */
+  private fillGroupMeta(flow: FlowView | null, dir: 0 | 1, tsUs: number, pkt: PacketView | null): void {
     const m = this.meta;
     m.tsUs = tsUs;
     m.dir = dir;
     if (flow) {
-      const toServer = dir === 0;
-      m.srcIp = toServer ? flow.clientIp : flow.serverIp;
-      m.dstIp = toServer ? flow.serverIp : flow.clientIp;
-      m.srcPort = toServer ? flow.clientPort : flow.serverPort;
-      m.dstPort = toServer ? flow.serverPort : flow.clientPort;
       m.proto = flow.proto;
       m.serverPort = flow.serverPort;
       m.established = flowEstablished(flow);
@@ -101,16 +97,34 @@ export class RuleDetector implements Detector {
       m.flowbits = st ? st.bits : null;
       m.appProto = st ? st.app : '';
     } else if (pkt) {
-      m.srcIp = pkt.ipVersion === 4 ? formatIpv4(pkt.src4 >>> 0) : '';
-      m.dstIp = pkt.ipVersion === 4 ? formatIpv4(pkt.dst4 >>> 0) : '';
-      m.srcPort = pkt.srcPort;
-      m.dstPort = pkt.dstPort;
       m.proto = pkt.proto;
       m.serverPort = pkt.dstPort;
       m.established = false;
       m.flowbits = null;
       m.appProto = '';
     }
+  }
+
+  /** Addresses and ports, needed only once the prefilter found candidates. */
+  private fillAddressMeta(flow: FlowView | null, dir: 0 | 1, pkt: PacketView | null): void {
+    const m = this.meta;
+    if (flow) {
+      const toServer = dir === 0;
+      m.srcIp = toServer ? flow.clientIp : flow.serverIp;
+      m.dstIp = toServer ? flow.serverIp : flow.clientIp;
+      m.srcPort = toServer ? flow.clientPort : flow.serverPort;
+      m.dstPort = toServer ? flow.serverPort : flow.clientPort;
+    } else if (pkt) {
+      m.srcIp = pkt.ipVersion === 4 ? formatIpv4(pkt.src4 >>> 0) : '';
+      m.dstIp = pkt.ipVersion === 4 ? formatIpv4(pkt.dst4 >>> 0) : '';
+      m.srcPort = pkt.srcPort;
+      m.dstPort = pkt.dstPort;
+    }
+  }
+
+  private fillMeta(flow: FlowView | null, dir: 0 | 1, tsUs: number, pkt: PacketView | null): void {
+    this.fillGroupMeta(flow, dir, tsUs, pkt);
+    this.fillAddressMeta(flow, dir, pkt);
   }
 
   onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
@@ -121,8 +135,11 @@ export class RuleDetector implements Detector {
     if (flow ? !e.packetMayMatch(flow.lastDir, flowEstablished(flow), flow.proto) : !e.packetMayMatch(0, false, pkt.proto)) return;
     e.clearSlots();
     e.setSlot('pkt', pkt.buf, pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
-    this.fillMeta(flow, flow ? flow.lastDir : 0, pkt.tsUs, pkt);
-    const hits = e.evaluate('packet', this.meta);
+    const dir = flow ? flow.lastDir : 0;
+    this.fillGroupMeta(flow, dir, pkt.tsUs, pkt);
+    if (e.prefilter('packet', this.meta) === 0) return;
+    this.fillAddressMeta(flow, dir, pkt);
+    const hits = e.evaluateCandidates(this.meta);
     if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
   }
 

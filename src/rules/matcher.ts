@@ -396,13 +396,23 @@ export class RuleEngine implements AcSink {
    * owned by the engine, valid until the next call).
    */
   evaluate(ctx: RuleContext, meta: MatchMeta): RuleHit[] {
+    if (this.prefilter(ctx, meta) === 0) return this.hits;
+    return this.evaluateCandidates(meta);
+  }
+
+  /**
+   * First half of evaluate: the prefilter. Reads only meta.dir, established, proto, appProto
+   * and serverPort, so a caller may fill addresses, ports and flowbits only when this
+   * returns candidates and then call evaluateCandidates. Clears the previous hits.
+   */
+  prefilter(ctx: RuleContext, meta: MatchMeta): number {
     this.hits.length = 0;
+    this.candCount = 0;
     const table = this.tables.get(ctx);
-    if (!table) return this.hits;
+    if (!table) return 0;
     this.stats.evaluations++;
     this.gen++;
     if (this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
-    this.candCount = 0;
     const groups = ctx === 'packet' ? this.packetGroups : null;
     if (groups !== null) {
       const g = groupOf(meta.dir, meta.established, protoClassOf(meta.proto));
@@ -410,11 +420,17 @@ export class RuleEngine implements AcSink {
       const app = appClassOf(meta.appProto, meta.serverPort);
       if (app > 0) this.collectCandidates(groups.gated[(app - 1) * GROUP_COUNT + g]);
     } else this.collectCandidates(table);
+    return this.candCount;
+  }
+
+  /** Second half of evaluate: full evaluation of the prefilter's candidates. */
+  evaluateCandidates(meta: MatchMeta): RuleHit[] {
     if (this.candCount === 0) return this.hits;
     // Rule file order: a flowbits 'set' earlier in the file is seen by an 'isset' later.
     if (this.candCount > 1) this.cands.subarray(0, this.candCount).sort();
     this.stats.candidates += this.candCount;
     for (let i = 0; i < this.candCount; i++) this.evaluateRule(this.compiled[this.cands[i]], meta);
+    this.candCount = 0;
     return this.hits;
   }
 
