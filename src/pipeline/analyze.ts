@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
-import type { CaptureSource } from '../capture/source.js';
+import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { createProgress } from './progress.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
@@ -59,6 +59,8 @@ export interface WorkerInput {
 }
 
 const AUTO_WORKER_MIN_BYTES = 64 << 20;
+/** Above this mean frame size, reading dominates and one thread is faster (measured: BENCHMARKS.md). */
+const AUTO_WORKER_MAX_MEAN_FRAME = 256;
 
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const started = process.hrtime.bigint();
@@ -78,9 +80,21 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), opts, wantEvents, onEvent, true);
     } else {
       const source = await openCapture(opts.inputs);
-      const workers = chooseWorkers(opts.workers, source.totalBytes ?? 0);
+      let workers = typeof opts.workers === 'number' ? Math.max(1, Math.floor(opts.workers)) : 1;
+      let batches: AsyncIterableIterator<FrameBatch> | undefined;
+      let first: FrameBatch | undefined;
+      if (opts.workers === undefined || opts.workers === 'auto') {
+        // Every worker reads the whole input, so workers pay off only when per-packet flow
+        // work outweighs reading: many small packets (floods, darknets), not a few big flows.
+        if ((source.totalBytes ?? 0) >= AUTO_WORKER_MIN_BYTES) {
+          batches = source.batches();
+          const r = await batches.next();
+          first = r.done ? undefined : r.value;
+          if (first && meanCapturedLength(first) <= AUTO_WORKER_MAX_MEAN_FRAME) workers = 2;
+        }
+      }
       if (workers <= 1) {
-        summary = await runSingle(source, opts, wantEvents, onEvent, false);
+        summary = await runSingle(source, opts, wantEvents, onEvent, false, batches, first);
       } else {
         await source.close();
         summary = await runWorkers(opts, workers, source.totalBytes ?? 0, wantEvents, onEvent);
@@ -101,15 +115,17 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   return { summary, alerts };
 }
 
-function chooseWorkers(w: AnalyzeOptions['workers'], totalBytes: number): number {
-  if (typeof w === 'number') return Math.max(1, Math.floor(w));
-  if (totalBytes < AUTO_WORKER_MIN_BYTES) return 1;
-  return 2;
+/** Mean captured frame length of a batch (the workers decision's sample). */
+function meanCapturedLength(b: FrameBatch): number {
+  let sum = 0;
+  for (let i = 0; i < b.count; i++) sum += b.capLens[i];
+  return b.count > 0 ? sum / b.count : 0;
 }
 
 async function runSingle(
   source: CaptureSource, opts: AnalyzeOptions, wantEvents: boolean,
   onEvent: (e: Record<string, unknown>) => void, live: boolean,
+  batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
   const pipeline = new PacketPipeline({
     flowEvents: wantEvents,
@@ -128,7 +144,8 @@ async function runSingle(
     opts.stopSignal?.addEventListener('abort', stop, { once: true });
   }
   try {
-    for await (const batch of source.batches()) {
+    if (first) pipeline.processBatch(first);
+    for await (const batch of batches) {
       pipeline.processBatch(batch);
       progress.update(source.bytesConsumed(), pipeline.packets);
     }
