@@ -21,18 +21,23 @@ const NONE: Analyzers = { consumers: [], detectors: [], collect() {} };
  */
 export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerFactory> {
   if (!config.detect) return () => NONE;
-  const [protocols, detect, rules] = await Promise.all([
+  const [protocols, detect, listsDefault, listsConfig, ruleEngine] = await Promise.all([
     import('../protocols/registry-app.js'),
     import('../detect/index.js'),
-    import('../rules/index.js'),
+    import('../rules/lists/default.js'),
+    import('../rules/lists/config.js'),
+    // the rule engine (parser, automata) only when rule files are given
+    config.rules && config.rules.length > 0 ? import('../rules/index.js') : Promise.resolve(null),
   ]);
-  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, rules }, onMessage, ctx);
+  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, ruleEngine }, onMessage, ctx);
 }
 
 interface Modules {
   protocols: typeof import('../protocols/registry-app.js');
   detect: typeof import('../detect/index.js');
-  rules: typeof import('../rules/index.js');
+  listsDefault: typeof import('../rules/lists/default.js');
+  listsConfig: typeof import('../rules/lists/config.js');
+  ruleEngine: typeof import('../rules/index.js') | null;
 }
 
 export interface AnalyzerConfig {
@@ -59,18 +64,17 @@ export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = { detect: true };
 /** Detectors whose state is per source host: in worker mode they partition by source address. */
 const SOURCE_PARTITIONED = new Set(['scan']);
 
-function loadHostIntel(config: AnalyzerConfig, rules: Modules['rules']): HostIntel {
-  const base = config.listsConfig ? rules.readListsConfig(config.listsConfig) : {};
-  return rules.loadIntel(rules.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
+function loadHostIntel(config: AnalyzerConfig, m: Modules): HostIntel {
+  const base = config.listsConfig ? m.listsConfig.readListsConfig(config.listsConfig) : {};
+  return m.listsDefault.loadIntel(m.listsConfig.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
 }
 
 function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
   const { createAppConsumers } = m.protocols;
   const { createDetectorSet, createMinerConsumers, parseSuppressionConfig } = m.detect;
-  const { RuleDetector, loadRuleFiles } = m.rules;
   const appConsumers = createAppConsumers(onMessage);
   const minerConsumers = createMinerConsumers(onMessage);
-  const intel = loadHostIntel(config, m.rules);
+  const intel = loadHostIntel(config, m);
   const set = createDetectorSet({
     intel,
     homeNets: config.homeNets,
@@ -78,10 +82,10 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     probe: config.probe ? {} : undefined,
   });
   const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
-  let rules: InstanceType<typeof RuleDetector> | null = null;
-  if (config.rules && config.rules.length > 0) {
-    const report = loadRuleFiles(config.rules);
-    rules = new RuleDetector(report.rules);
+  let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
+  if (m.ruleEngine && config.rules && config.rules.length > 0) {
+    const report = m.ruleEngine.loadRuleFiles(config.rules);
+    rules = new m.ruleEngine.RuleDetector(report.rules);
     detectors.push(rules);
   }
   const counted = [...appConsumers, ...minerConsumers] as { id: string; malformed?: { toJSON(): Record<string, number> }; stats?: { toJSON(): Record<string, number> } }[];

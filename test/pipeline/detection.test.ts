@@ -100,3 +100,20 @@ test('SYN floods and backscatter are not mistaken for mining or scanning hosts i
     assert.equal(alerts.filter((a) => /stratum|pool|mining/.test(a.minewatch.detector)).length, 0, f);
   }
 });
+
+test('ET Open coin-mining rules run in the pipeline: Stratum/xmr-stak rules fire on the mining captures with the matched bytes', { skip: needSharedData() }, async () => {
+  const { alerts, summary } = await analyze({
+    inputs: [sharedFile('mining/monero-xmrstak-dwarfpool-9050.pcap'), sharedFile('mining/zcash-stratum-ewbf-flypool-3333.pcap')],
+    workers: 1, progress: false, keepAlerts: 100_000,
+    analyzers: { detect: true, rules: [sharedFile('lists/et-open-emerging-coinminer.rules')] },
+  });
+  const rule = (alerts as unknown as (Alert & { alert: { signature_id: number } })[]).filter((a) => a.minewatch.detector === 'rule');
+  assert.ok(rule.length > 0, JSON.stringify(summary.alerts));
+  for (const a of rule) {
+    assert.ok(a.alert.signature_id >= 2000000 && a.alert.signature_id < 3000000, `ET sid range: ${a.alert.signature_id}`);
+    assert.ok(typeof a.minewatch.evidence.matched === 'string' && (a.minewatch.evidence.matched as string).length > 0);
+  }
+  // the benign P2P node capture raises no rule alert
+  const benign = await analyze({ inputs: [sharedFile('benign/crypto-p2p-bitcoin-node-8333.pcap')], workers: 1, progress: false, analyzers: { detect: true, rules: [sharedFile('lists/et-open-emerging-coinminer.rules')] } });
+  assert.deepEqual(benign.summary.alerts, {});
+});
