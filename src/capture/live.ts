@@ -161,6 +161,7 @@ class LiveSource implements CaptureSource {
       this.closed = true;
       clearInterval(this.timer);
       this.cap.close();
+      retainedHandles.push(this.cap, this.packetBuf);
       this.notify();
     }
     return Promise.resolve();
@@ -171,6 +172,14 @@ class LiveSource implements CaptureSource {
  * Opens a live interface. Throws CaptureError for an unknown interface, a bad BPF filter or
  * missing capture permission (reason text from libpcap).
  */
+/**
+ * cap's native handles must never be finalised by the garbage collector: a handle whose open
+ * failed, or one already closed, can crash the process when V8 collects it (seen as a rare
+ * crash at test-process exit). Live captures are opened a handful of times per process, so
+ * keeping the handle and its packet buffer referenced for the process lifetime is cheap.
+ */
+const retainedHandles: unknown[] = [];
+
 export function openLive(iface: string, opts: OpenLiveOptions = {}): Promise<CaptureSource> {
   const require = createRequire(import.meta.url);
   let capModule: CapModule;
@@ -192,6 +201,7 @@ export function openLive(iface: string, opts: OpenLiveOptions = {}): Promise<Cap
   try {
     linkName = cap.open(iface, opts.filter ?? '', Math.max(1 << 16, opts.bufferBytes ?? DEFAULT_BUFFER_BYTES), packetBuf);
   } catch (err) {
+    retainedHandles.push(cap, packetBuf);
     const msg = (err as Error).message;
     const reason = /syntax|filter|parse|illegal|unknown/i.test(msg) && opts.filter
       ? `bad capture filter "${opts.filter}": ${msg}`
