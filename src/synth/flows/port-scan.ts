@@ -8,7 +8,8 @@ import type { FlowTask } from '../scheduler.js';
 import type { Device, World } from '../world.js';
 import { after, sleep } from './common.js';
 
-export const SCAN_PORTS = [21, 22, 23, 25, 53, 80, 110, 139, 143, 443, 445, 554, 1433, 2323, 3306, 3389, 5000, 5555, 6379, 8080, 8443, 8291];
+// The IoT/admin/miner port list exposure scanners sweep (as minewatch scan's default list does)
+export const SCAN_PORTS = [21, 22, 23, 25, 53, 80, 110, 139, 143, 443, 445, 554, 1433, 1883, 2323, 2375, 3306, 3389, 5000, 5555, 5900, 6379, 7547, 8000, 8080, 8081, 8291, 8443, 8728, 8888, 9000, 37215];
 const NMAP_MSS = Uint8Array.of(2, 4, 5, 0xb4);
 
 export function* portScan(w: World, scanner: number, d: Device, t: number, openPorts: number[]): FlowTask {
