@@ -26,18 +26,8 @@ import type { HostIntel } from '../events/intel.js';
 import { createPacketView } from '../events/packet.js';
 import { MiningHostPairs } from './host-pairs.js';
 import { createMiningEncryptedDetector, type IndicatorWeights } from './mining-encrypted.js';
+import { mulberry32 } from '../util/mulberry32.js';
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const uni = (r: Rand, lo: number, hi: number) => lo + (hi - lo) * r();
@@ -166,7 +156,7 @@ const BENIGN_MODELS: [string, (r: Rand) => GenPacket[]][] = [
 
 /** Labelled flows: `perClass` mining flows and `perClass` ordinary ones (spread over the models). */
 export function generateFlows(seed: number, perClass: number): GenFlow[] {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const out: GenFlow[] = [];
   const sortByTime = (ps: GenPacket[]) => ps.sort((a, b) => a.t - b.t);
   for (let i = 0; i < perClass; i++) {

@@ -5,18 +5,8 @@
  */
 import { parseRules } from './parser.js';
 import { RuleEngine, createMatchMeta } from './matcher.js';
+import { mulberry32 } from '../util/mulberry32.js';
 
-/** Small fast PRNG (mulberry32): deterministic inputs without a dependency. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/';
 
@@ -25,7 +15,7 @@ const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-
  * with a second relative content, some with depth), header tcp any any -> any any.
  */
 export function generateContentRules(n: number, seed = 1): string[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const word = (len: number): string => {
     let s = '';
     for (let i = 0; i < len; i++) s += ALNUM[Math.floor(rnd() * ALNUM.length)];
@@ -61,7 +51,7 @@ export interface MatcherBenchResult {
 
 /** Payloads resembling mixed traffic: JSON-RPC-ish text, HTTP-ish text and binary, 64–1460 bytes. */
 export function generatePayloads(totalBytes: number, seed = 7, plantedRules: string[] = [], plantEvery = 1000): { buf: Uint8Array; offsets: Int32Array; lengths: Int32Array } {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const buf = new Uint8Array(totalBytes);
   const offsets: number[] = [];
   const lengths: number[] = [];
