@@ -25,6 +25,11 @@ export interface FrameBatch {
   ifIndexes: Uint16Array;
   /** Source index (for directory / multi-file sources): which file the batch came from. */
   sourceIndex: number;
+  /**
+   * Set by the worker fan-out (fanout.ts): per frame, the route word the reader computed
+   * (owner worker indexes, or ROUTE_ALL). Absent from batches read directly.
+   */
+  routes?: Uint32Array;
 }
 
 /** A capture that cannot be read at all (wrong magic, unreadable, corrupt beyond resync). */

@@ -1,14 +1,17 @@
 /**
  * `analyze`: run the pipeline over captures (or a live interface) and produce a summary,
- * EVE events and alerts. Single-threaded, or N worker threads that each read the input and
- * own the flows hashed to them; their events are merged by packet time (ties: worker index).
+ * EVE events and alerts. Single-threaded, or N worker threads fed by one reader in the main
+ * thread (capture/fanout.ts), each owning the flows hashed to it; their events are merged by
+ * packet time (ties: worker index).
  */
-import { Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
+import { startWorker } from '../util/worker-thread.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { createProgress } from './progress.js';
-import { PacketPipeline } from './packet-pipeline.js';
+import { PacketPipeline, routeFrame } from './packet-pipeline.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { emptySummary, mergeSummary, sortedCounts, type AnalysisSummary } from './summary.js';
 import { EveWriter, type EventSink } from './eve-writer.js';
@@ -44,12 +47,12 @@ export interface AnalyzeResult {
 /** Message protocol between workers and the main thread. */
 export type WorkerMessage =
   | { type: 'events'; watermark: number; items: [number, string, string][] }
-  | { type: 'progress'; bytes: number; packets: number }
   | { type: 'done'; summary: AnalysisSummary }
-  | { type: 'error'; message: string; name: string; file?: string; byteOffset?: number; reason?: string };
+  | { type: 'error'; message: string; name: string };
 
 export interface WorkerInput {
-  inputs: string[];
+  /** The worker's end of the fan-out channel its batches arrive on. */
+  batches: MessagePort;
   index: number;
   count: number;
   flowEvents: boolean;
@@ -80,7 +83,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), opts, wantEvents, onEvent, true);
     } else {
       const source = await openCapture(opts.inputs);
-      let workers = typeof opts.workers === 'number' ? Math.max(1, Math.floor(opts.workers)) : 1;
+      let workers = typeof opts.workers === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(opts.workers))) : 1;
       let batches: AsyncIterableIterator<FrameBatch> | undefined;
       let first: FrameBatch | undefined;
       if (opts.workers === undefined || opts.workers === 'auto') {
@@ -96,8 +99,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       if (workers <= 1) {
         summary = await runSingle(source, opts, wantEvents, onEvent, false, batches, first);
       } else {
-        await source.close();
-        summary = await runWorkers(opts, workers, source.totalBytes ?? 0, wantEvents, onEvent);
+        summary = await runWorkers(source, opts, workers, wantEvents, onEvent, batches, first);
       }
     }
   } finally {
@@ -171,65 +173,63 @@ export function addSourceCounts(summary: AnalysisSummary, source: CaptureSource)
 }
 
 async function runWorkers(
-  opts: AnalyzeOptions, count: number, totalBytes: number, wantEvents: boolean,
+  source: CaptureSource, opts: AnalyzeOptions, count: number, wantEvents: boolean,
   onEvent: (e: Record<string, unknown>) => void,
+  batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
-  const progress = createProgress(totalBytes, opts.progress ?? process.stderr.isTTY === true);
+  const progress = createProgress(source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
   const merger = new EventMerger(count, (line, type) => {
     onEvent(type === 'alert' || wantEvents ? (JSON.parse(line) as Record<string, unknown>) : {});
   });
+  const fanout = new BatchFanout({ workers: count, route: routeFrame });
   const summaries: AnalysisSummary[] = [];
-  // Under tsx (tests run from source) this module is .ts and so is its worker.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-
-  const progressBytes = new Array<number>(count).fill(0);
-  const progressPackets = new Array<number>(count).fill(0);
   const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
     const input: WorkerInput = {
-      inputs: opts.inputs, index, count, flowEvents: wantEvents,
+      index, count, flowEvents: wantEvents, batches: fanout.ports[index],
       analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
     };
-    // From source (tests under tsx) the worker must register tsx's loader before importing.
-    const worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`, { eval: true, workerData: input })
-      : new Worker(workerUrl, { workerData: input });
+    const worker = startWorker(import.meta.url, 'worker', input, [fanout.ports[index]]);
     let failed = false;
+    const fail = (err: Error) => {
+      failed = true;
+      fanout.close();
+      reject(err);
+    };
     worker.on('message', (m: WorkerMessage) => {
       switch (m.type) {
         case 'events':
           merger.push(index, m.items, m.watermark);
-          break;
-        case 'progress':
-          progressBytes[index] = m.bytes;
-          progressPackets[index] = m.packets;
-          progress.update(Math.min(...progressBytes), progressPackets.reduce((a, b) => a + b, 0));
           break;
         case 'done':
           summaries[index] = m.summary;
           merger.finish(index);
           break;
         case 'error':
-          failed = true;
-          reject(Object.assign(new Error(m.message), { name: m.name }));
+          fail(Object.assign(new Error(m.message), { name: m.name }));
           break;
       }
     });
-    worker.on('error', (err) => { failed = true; reject(err); });
+    worker.on('error', fail);
     worker.on('exit', (code) => {
       if (failed) return;
-      if (code !== 0 || !summaries[index]) reject(new Error(`worker ${index} exited with code ${code}`));
+      if (code !== 0 || !summaries[index]) fail(new Error(`worker ${index} exited with code ${code}`));
       else resolve();
     });
   }));
   try {
-    await Promise.all(runs);
+    await Promise.all([
+      feedFanout(batches, fanout, () => progress.update(source.bytesConsumed(), fanout.frames), first),
+      ...runs,
+    ]);
   } finally {
     progress.stop();
+    fanout.close();
+    await source.close();
   }
   merger.drain();
   const total = emptySummary(opts.inputs);
   for (const s of summaries) mergeSummary(total, s);
+  addSourceCounts(total, source);
   total.workers = count;
   return total;
 }

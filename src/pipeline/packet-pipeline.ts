@@ -4,6 +4,7 @@
  * a worker owns the flows whose symmetric hash maps to its index (see docs/architecture.md).
  */
 import type { FrameBatch } from '../capture/source.js';
+import { ROUTE_ALL } from '../capture/fanout.js';
 import type { Detector, DetectorContext, ProtocolMessage, AlertInput } from '../events/detector.js';
 import type { FlowEndReason, FlowView } from '../events/flow.js';
 import { Layer, createPacketView, type PacketView } from '../events/packet.js';
@@ -120,7 +121,7 @@ export class PacketPipeline {
   processBatch(batch: FrameBatch): void {
     const pkt = this.pkt;
     const decoder = this.decoder;
-    const { offsets, capLens, wireLens, tsUs, linkTypes, ifIndexes, buf } = batch;
+    const { offsets, capLens, wireLens, tsUs, linkTypes, ifIndexes, buf, routes } = batch;
     const n = this.n;
     const me = this.me;
     const flowDetectors = this.packetDetectors;
@@ -133,20 +134,12 @@ export class PacketPipeline {
       // times are comparable and never run behind the watermark it reports.
       if (ts > this.nowUs) this.nowUs = ts;
       if (n > 1) {
-        // Fast skip: a plain, unfragmented Ethernet/IPv4 frame another worker owns is
-        // recognised from four header bytes and two addresses, without decoding it. The
-        // conditions are exactly those under which the decoder sets Layer.IP (version 4,
-        // IHL ≥ 5, 20 header bytes captured, not a fragment), so both paths agree on owners.
-        const o = offsets[i];
-        if (linkTypes[i] === 1 && capLens[i] >= 34 && buf[o + 12] === 0x08 && buf[o + 13] === 0x00 &&
-            (buf[o + 14] & 0xf0) === 0x40 && (buf[o + 14] & 0x0f) >= 5 && (buf[o + 20] & 0x3f) === 0 && buf[o + 21] === 0) {
-          const src = (buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29];
-          const dst = (buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33];
-          if (hostPairHash(src, dst) % n !== me &&
-              (ns === 0 || (hostHash(src) % n !== me && hostHash(dst) % n !== me))) {
-            this.tickExpiry(ts);
-            continue;
-          }
+        // Fast skip: a frame whose route (computed by the reader, see routeFrame) names
+        // neither this worker's flows nor, for host-level detectors, one of its hosts.
+        const r = routes !== undefined ? routes[i] : routeFrame(buf, offsets[i], capLens[i], linkTypes[i], n);
+        if (r !== ROUTE_ALL && (r & 0xff) !== me && (ns === 0 || (((r >>> 8) & 0xff) !== me && r >>> 16 !== me))) {
+          this.tickExpiry(ts);
+          continue;
         }
       }
       decoder.decode(pkt, buf, offsets[i], capLens[i], wireLens[i], ts, linkTypes[i], ifIndexes[i]);
@@ -281,6 +274,24 @@ export class PacketPipeline {
     this.detectorErrors.add(`detector.${id}.exception`);
     if (process.env.MINEWATCH_DEBUG) console.error(err);
   }
+}
+
+/**
+ * The route word of a frame for the worker fan-out (capture/fanout.ts): byte 0 = the worker
+ * owning its flows (host pair), bytes 1 and 2 = the workers owning its source and its
+ * destination host (host-level detectors). Computed from the header bytes of plain,
+ * unfragmented Ethernet/IPv4 frames only — exactly the conditions under which the decoder
+ * sets Layer.IP, so it agrees with the owner computed after decoding; every other frame is
+ * ROUTE_ALL (each worker decodes it and decides).
+ */
+export function routeFrame(buf: Uint8Array, o: number, capLen: number, linkType: number, n: number): number {
+  if (linkType === 1 && capLen >= 34 && buf[o + 12] === 0x08 && buf[o + 13] === 0x00 &&
+      (buf[o + 14] & 0xf0) === 0x40 && (buf[o + 14] & 0x0f) >= 5 && (buf[o + 20] & 0x3f) === 0 && buf[o + 21] === 0) {
+    const src = (buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29];
+    const dst = (buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33];
+    return (hostPairHash(src, dst) % n) | ((hostHash(src) % n) << 8) | ((hostHash(dst) % n) << 16);
+  }
+  return ROUTE_ALL;
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
- * Worker-thread entry: reads the whole input, decodes every packet, owns the flows hashed
- * to its index, and streams its events (tagged with packet time) to the main thread.
+ * Worker-thread entry: processes the batches the main thread's fan-out reader sends (the
+ * frames routed to this worker, see capture/fanout.ts), owns the flows hashed to its index,
+ * and streams its events (tagged with packet time) to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openCapture } from '../capture/open.js';
-import { CaptureError } from '../capture/source.js';
+import { BatchReceiver } from '../capture/fanout.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { analyzerFactory } from './analyzers.js';
-import { addSourceCounts, type WorkerInput, type WorkerMessage } from './analyze.js';
+import type { WorkerInput, WorkerMessage } from './analyze.js';
 
 const input = workerData as WorkerInput;
 const port = parentPort!;
@@ -26,34 +26,28 @@ async function run(): Promise<void> {
     flow: input.flow,
     sensor: input.sensor,
   });
-  const source = await openCapture(input.inputs);
-  let lastProgress = 0;
   let lastTs = -Infinity;
-  for await (const batch of source.batches()) {
+  const receiver = new BatchReceiver(input.batches);
+  let lastPost = 0;
+  for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
     pipeline.processBatch(batch);
     if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
-    if (pending.length > 0 || lastTs !== -Infinity) {
+    // Events go out with every batch that made some; a bare watermark (which only lets the
+    // merger release other workers' events sooner) at most every 50 ms, to spare wake-ups.
+    const now = Date.now();
+    if (pending.length > 0 || now - lastPost >= 50) {
+      lastPost = now;
       post({ type: 'events', watermark: lastTs, items: pending });
       pending = [];
     }
-    const now = Date.now();
-    if (now - lastProgress > 200) {
-      lastProgress = now;
-      post({ type: 'progress', bytes: source.bytesConsumed(), packets: pipeline.packets });
-    }
   }
-  await source.close();
+  receiver.close();
   pipeline.finish();
   if (pending.length > 0) post({ type: 'events', watermark: Infinity, items: pending });
-  const summary = pipeline.summary();
-  if (input.index === 0) addSourceCounts(summary, source);
-  post({ type: 'done', summary });
+  post({ type: 'done', summary: pipeline.summary() });
 }
 
 run().catch((err: unknown) => {
   const e = err as Error;
-  post({
-    type: 'error', message: e.message, name: e.name,
-    ...(err instanceof CaptureError ? { file: err.file, byteOffset: err.byteOffset, reason: err.reason } : {}),
-  });
+  post({ type: 'error', message: e.message, name: e.name });
 });

@@ -6,6 +6,7 @@
  * packet; objects appear only per new source (geo lookup) and at finish().
  */
 import type { FrameBatch } from '../capture/source.js';
+import { ROUTE_ALL } from '../capture/fanout.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { ReasonCounter } from '../events/counters.js';
 import {
@@ -152,6 +153,18 @@ function ownerOf(src: number, workerCount: number): number {
   return (mix32(src) >>> 16) % workerCount;
 }
 
+/**
+ * Route word of a frame for the worker fan-out (capture/fanout.ts): a plain Ethernet/IPv4
+ * frame belongs to the worker its source address hashes to, read straight from the header;
+ * every other frame is ROUTE_ALL (each worker decodes it and owns it after decoding).
+ */
+export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, linkType: number, workers: number): number {
+  if (linkType === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
+    return ownerOf((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29], workers);
+  }
+  return ROUTE_ALL;
+}
+
 export class TelescopeAggregator {
   /** Decodes frames every worker reads (reported by worker 0). Fragments are counted, not reassembled: they are noise here. */
   readonly decoder = new PacketDecoder({ reassembleFragments: false });
@@ -278,19 +291,23 @@ export class TelescopeAggregator {
     const offsets = b.offsets;
     const capLens = b.capLens;
     const linkTypes = b.linkTypes;
+    const routes = b.routes;
     for (let i = 0; i < n; i++) {
       // With several workers, a plain Ethernet/IPv4 frame is owned by the worker its source
-      // hashes to, read straight from the header: the others skip it without decoding.
-      // Every other frame is decoded by all workers and owned after decode.
+      // hashes to (the route the fan-out reader computed, see telescopeRoute): the others skip
+      // it without decoding. Every other frame is decoded by all workers and owned after decode.
       const off = offsets[i];
       const capLen = capLens[i];
       let owned = false;
       let decoded = false;
-      if (linkTypes[i] === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
-        if (wc > 1) {
-          if (ownerOf((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29], wc) !== wi) continue;
+      if (wc > 1) {
+        const r = routes !== undefined ? routes[i] : telescopeRoute(buf, off, capLen, linkTypes[i], wc);
+        if (r !== ROUTE_ALL) {
+          if (r !== wi) continue;
           owned = true;
         }
+      }
+      if (linkTypes[i] === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
         decoded = decodePlainIpv4(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], b.ifIndexes[i]);
       }
       if (!decoded) (owned ? this.ownedDecoder : this.decoder).decode(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], linkTypes[i], b.ifIndexes[i]);

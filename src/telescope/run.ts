@@ -1,15 +1,17 @@
 /**
  * Runs the telescope over captures or a live interface: single-threaded, or N worker
- * threads that each read the whole input and own the sources hashed to them (so per-source
- * classification stays in one worker), their states merged exactly at the end.
+ * threads fed by one reader (capture/fanout.ts), each owning the sources hashed to it (so
+ * per-source classification stays in one worker), their states merged exactly at the end.
  */
 import { availableParallelism, loadavg } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
+import { startWorker } from '../util/worker-thread.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
 import { parseCidr, type Cidr } from '../decode/address.js';
-import { TelescopeAggregator } from './aggregator.js';
+import { TelescopeAggregator, telescopeRoute } from './aggregator.js';
 import { openGeo, type GeoLookup } from './geo.js';
 import { loadWatchList, type WatchList } from './watch.js';
 import { TelescopeState, type SerializedState } from './state.js';
@@ -50,6 +52,8 @@ export interface TelescopeRun {
 /** Serialisable subset handed to workers. */
 export interface TelescopeWorkerInput {
   opts: Omit<TelescopeOptions, 'stopSignal'>;
+  /** The worker's end of the fan-out channel its batches arrive on. */
+  batches: MessagePort;
   index: number;
   count: number;
 }
@@ -109,14 +113,13 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
     if (opts.watchFile) loadWatchList(opts.watchFile);
     const source = await openCapture(opts.inputs);
     const w = opts.workers ?? 'auto';
-    workers = typeof w === 'number' ? Math.max(1, Math.floor(w)) : autoWorkerCount(source.totalBytes ?? 0);
+    workers = typeof w === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(w))) : autoWorkerCount(source.totalBytes ?? 0);
     if (workers === 1) {
       const agg = buildAggregator(opts, 0, 1);
       state = await runSource(agg, source, undefined, false);
       frames = agg.framesSeen;
     } else {
-      await source.close();
-      const r = await runWorkers(opts, workers);
+      const r = await runWorkers(source, opts, workers);
       state = r.state;
       frames = r.frames;
     }
@@ -155,35 +158,38 @@ export function addCaptureCounts(state: TelescopeState, source: CaptureSource): 
   for (const [k, v] of Object.entries(source.malformed.toJSON())) state.malformed[`capture.${k}`] = (state.malformed[`capture.${k}`] ?? 0) + v;
 }
 
-async function runWorkers(opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const workerUrl = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
+async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
+  const fanout = new BatchFanout({ workers: count, route: telescopeRoute });
   const states: SerializedState[] = [];
-  let frames = 0;
-  await Promise.all(Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
-    const input: TelescopeWorkerInput = { opts: plain, index, count };
-    const worker = fromSource
-      ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(workerUrl.href)}); })`, { eval: true, workerData: input })
-      : new Worker(workerUrl, { workerData: input });
+  const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
+    const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.ports[index] };
+    const worker = startWorker(import.meta.url, 'worker', input, [fanout.ports[index]]);
     let failed = false;
+    const fail = (err: Error) => {
+      failed = true;
+      fanout.close();
+      reject(err);
+    };
     worker.on('message', (m: TelescopeWorkerMessage) => {
-      if (m.type === 'done') {
-        states[index] = m.state;
-        if (index === 0) frames = m.frames;
-      } else {
-        failed = true;
-        reject(Object.assign(new Error(m.message), { name: m.name }));
-      }
+      if (m.type === 'done') states[index] = m.state;
+      else fail(Object.assign(new Error(m.message), { name: m.name }));
     });
-    worker.on('error', (err) => { failed = true; reject(err); });
+    worker.on('error', fail);
     worker.on('exit', (code) => {
       if (failed) return;
-      if (code !== 0 || !states[index]) reject(new Error(`telescope worker ${index} exited with code ${code}`));
+      if (code !== 0 || !states[index]) fail(new Error(`telescope worker ${index} exited with code ${code}`));
       else resolve();
     });
-  })));
+  }));
+  try {
+    await Promise.all([feedFanout(source.batches(), fanout), ...runs]);
+  } finally {
+    fanout.close();
+    await source.close();
+  }
   const total = TelescopeState.fromJSON(states[0]);
   for (let i = 1; i < states.length; i++) total.merge(TelescopeState.fromJSON(states[i]), opts.maxSourceRows ?? 100_000);
-  return { state: total, frames };
+  addCaptureCounts(total, source);
+  return { state: total, frames: fanout.frames };
 }

@@ -1,26 +1,26 @@
 /**
- * Telescope worker-thread entry: reads the whole input, aggregates the darknet packets whose
- * source hashes to its index, and posts its mergeable state.
+ * Telescope worker-thread entry: aggregates the darknet packets of the batches the main
+ * thread's fan-out reader sends whose source hashes to its index, and posts its mergeable state.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openCapture } from '../capture/open.js';
-import { addCaptureCounts, buildAggregator, type TelescopeWorkerInput, type TelescopeWorkerMessage } from './run.js';
+import { BatchReceiver } from '../capture/fanout.js';
+import { buildAggregator, type TelescopeWorkerInput, type TelescopeWorkerMessage } from './run.js';
 
 const input = workerData as TelescopeWorkerInput;
 const port = parentPort!;
 const post = (m: TelescopeWorkerMessage) => port.postMessage(m);
 
-async function run(): Promise<void> {
+function run(): void {
   const agg = buildAggregator(input.opts, input.index, input.count);
-  const source = await openCapture(input.opts.inputs);
-  for await (const batch of source.batches()) agg.processBatch(batch);
-  await source.close();
-  const state = agg.finish();
-  if (input.index === 0) addCaptureCounts(state, source);
-  post({ type: 'done', state: state.toJSON(), frames: agg.framesSeen });
+  const receiver = new BatchReceiver(input.batches);
+  for (let batch = receiver.next(); batch !== null; batch = receiver.next()) agg.processBatch(batch);
+  receiver.close();
+  post({ type: 'done', state: agg.finish().toJSON(), frames: agg.framesSeen });
 }
 
-run().catch((err: unknown) => {
+try {
+  run();
+} catch (err) {
   const e = err as Error;
   post({ type: 'error', message: e.message, name: e.name });
-});
+}
