@@ -64,15 +64,18 @@ export class AhoCorasick {
     // If more than 254 distinct bytes occur, the overflow bytes share class 0 with absent
     // bytes; verification below keeps results exact (class 0 then only over-reports).
 
-    // Trie in growable arrays.
-    let cap = 1024;
+    // Trie in growable arrays; plain loops and a per-pattern end state instead of one array
+    // per state (10,000 patterns make ~100k states: start-up time and garbage).
+    let cap = 1; // the root plus at most one state per pattern byte: no regrowth
+    for (const p of patterns) cap += p.bytes.length;
     let goto = new Int32Array(cap * classes).fill(-1);
     let nStates = 1;
-    const ends: number[][] = [[]];
-    patterns.forEach((p, id) => {
+    const endState = new Int32Array(patterns.length);
+    for (let id = 0; id < patterns.length; id++) {
+      const bytes = patterns[id].bytes;
       let s = 0;
-      for (const b of p.bytes) {
-        const c = classOf[b];
+      for (let j = 0; j < bytes.length; j++) {
+        const c = classOf[bytes[j]];
         let t = goto[s * classes + c];
         if (t < 0) {
           if (nStates >= cap) {
@@ -82,13 +85,12 @@ export class AhoCorasick {
             goto = g;
           }
           t = nStates++;
-          ends.push([]);
           goto[s * classes + c] = t;
         }
         s = t;
       }
-      ends[s].push(id);
-    });
+      endState[id] = s;
+    }
     this.stateCount = nStates;
 
     // BFS: failure links, full transition function.
@@ -112,12 +114,13 @@ export class AhoCorasick {
       }
     }
 
+    // CSR of pattern ids per end state, ids ascending within a state (counting sort).
     const outStart = new Int32Array(nStates + 1);
-    let total = 0;
-    for (let s = 0; s < nStates; s++) { outStart[s] = total; total += ends[s].length; }
-    outStart[nStates] = total;
-    const outIds = new Int32Array(total);
-    for (let s = 0; s < nStates; s++) outIds.set(ends[s], outStart[s]);
+    for (let id = 0; id < patterns.length; id++) outStart[endState[id] + 1]++;
+    for (let s = 0; s < nStates; s++) outStart[s + 1] += outStart[s];
+    const outIds = new Int32Array(patterns.length);
+    const fillAt = outStart.slice(0, nStates);
+    for (let id = 0; id < patterns.length; id++) outIds[fillAt[endState[id]]++] = id;
     this.outStart = outStart;
     this.outIds = outIds;
 
@@ -128,12 +131,14 @@ export class AhoCorasick {
     for (let i = 0; i < qt; i++) {
       const s = queue[i];
       const viaFail = headOf(fail[s]);
-      if (ends[s].length > 0) { outHead[s] = s; outNext[s] = viaFail; } else outHead[s] = viaFail;
+      if (outStart[s + 1] > outStart[s]) { outHead[s] = s; outNext[s] = viaFail; } else outHead[s] = viaFail;
     }
     this.outHead = outHead;
     this.outNext = outNext;
 
-    const next = new Int32Array(nStates * classes);
+    // In place: entry i of the scan table depends only on delta[i] (saves a second table
+    // of states × classes at build time).
+    const next = delta;
     for (let i = 0; i < next.length; i++) {
       const t = delta[i];
       next[i] = outHead[t] >= 0 && t !== 0 ? ~(t * classes) : t * classes;

@@ -12,8 +12,8 @@ import type { PacketView } from '../events/packet.js';
 import { limitEvidence } from '../events/eve.js';
 import { formatIpv4 } from './lists/ip.js';
 import type { HttpRequestFields, HttpResponseFields } from '../protocols/types.js';
-import type { Rule, RuleContext } from './parser.js';
-import { createMatchMeta, RuleEngine, type MatchMeta, type RuleEngineOptions, type RuleHit } from './matcher.js';
+import type { BufferName, Rule, RuleContext } from './parser.js';
+import { appClassOf, createMatchMeta, RuleEngine, type MatchMeta, type RuleEngineOptions, type RuleHit } from './matcher.js';
 
 export const RULE_DETECTOR_ID = 'rule';
 
@@ -71,6 +71,10 @@ export class RuleDetector implements Detector {
   private readonly meta: MatchMeta = createMatchMeta();
   private readonly packetRules: boolean;
   private readonly usesFlowbits: boolean;
+  /** Some packet rule is app-gated (alert http|tls|dns with raw content): flows remember their protocol. */
+  private readonly tracksApp: boolean;
+  /** Per message context, the buffers some rule reads: only those are built per message. */
+  private readonly usedBuffers: Map<RuleContext, Set<BufferName>>;
   /** Per context, whether any rule reads the reconstructed header buffers (costly to build). */
   private readonly needHeaders: Record<'http-request' | 'http-response', boolean>;
 
@@ -78,6 +82,8 @@ export class RuleDetector implements Detector {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
     this.packetRules = this.engine.hasRules('packet');
     this.usesFlowbits = this.engine.rules.some((r) => r.flowbits.length > 0);
+    this.tracksApp = this.engine.rules.some((r) => r.context === 'packet' && (r.proto === 'http' || r.proto === 'tls' || r.proto === 'dns'));
+    this.usedBuffers = new Map((['dns', 'tls', 'http-request', 'http-response'] as const).map((c) => [c, new Set(this.engine.buffersUsed(c))]));
     const headerish = (ctx: RuleContext): boolean => this.engine.buffersUsed(ctx).some((b) => b === 'http.header' || b === 'http.header_names' || b === 'http.start');
     this.needHeaders = { 'http-request': headerish('http-request'), 'http-response': headerish('http-response') };
   }
@@ -130,6 +136,25 @@ export class RuleDetector implements Detector {
   onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
     if (!this.packetRules || pkt.payloadLength === 0) return;
     const e = this.engine;
+    if (e.groupsPacketRules) {
+      // Fast path: group from direction, state and protocol; the app class (a per-flow map
+      // lookup) only when app-gated rules exist in that group; metadata only for candidates.
+      const dir = flow ? flow.lastDir : 0;
+      const g = flow ? e.packetGroupOf(dir, flowEstablished(flow), flow.proto) : e.packetGroupOf(0, false, pkt.proto);
+      if (g < 0) return;
+      let app = 0;
+      if (e.packetGroupGated(g)) {
+        const st = flow ? (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined) : undefined;
+        app = appClassOf(st ? st.app : '', flow ? flow.serverPort : pkt.dstPort);
+      }
+      e.clearSlots();
+      e.setPacketSlot(pkt.buf, pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
+      if (e.prefilterPacket(g, app) === 0) return;
+      this.fillMeta(flow, dir, pkt.tsUs, pkt);
+      const hits = e.evaluateCandidates(this.meta);
+      if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
+      return;
+    }
     // Group check before any buffer or metadata work: e.g. to_client payloads when only
     // to_server rules are loaded stop here.
     if (flow ? !e.packetMayMatch(flow.lastDir, flowEstablished(flow), flow.proto) : !e.packetMayMatch(0, false, pkt.proto)) return;
@@ -144,8 +169,12 @@ export class RuleDetector implements Detector {
   }
 
   onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-    const st = flowState(flow);
-    if (st.app === '' && (msg.protocol === 'dns' || msg.protocol === 'tls' || msg.protocol === 'http')) st.app = msg.protocol;
+    // The flow's protocol matters only to app-gated packet rules; without them no per-flow
+    // state is created here (fillMeta creates it when flowbits need it).
+    if (this.tracksApp && (msg.protocol === 'dns' || msg.protocol === 'tls' || msg.protocol === 'http')) {
+      const st = flowState(flow);
+      if (st.app === '') st.app = msg.protocol;
+    }
     const context = this.loadMessage(msg);
     if (context === null || !this.engine.hasRules(context)) return;
     this.fillMeta(flow, msg.dir, msg.tsUs, null);
@@ -171,14 +200,18 @@ export class RuleDetector implements Detector {
     if (msg.protocol === 'http' && msg.kind === 'request') {
       if (!this.engine.hasRules('http-request')) return null;
       const r = f as unknown as HttpRequestFields;
+      const used = this.usedBuffers.get('http-request')!;
       const headers = headerList(r.headers);
-      const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
-      e.setSlot('http.uri', text(r.uri));
-      e.setSlot('http.method', text(r.method));
-      e.setSlot('http.host', text(r.host));
-      e.setSlot('http.user_agent', text(r.userAgent));
-      e.setSlot('http.cookie', cookie ? text(cookie[1]) : null);
-      e.setSlot('http.request_body', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
+      // Only buffers some rule reads are built (a buffer no rule reads is never looked at).
+      if (used.has('http.uri')) e.setSlot('http.uri', text(r.uri));
+      if (used.has('http.method')) e.setSlot('http.method', text(r.method));
+      if (used.has('http.host')) e.setSlot('http.host', text(r.host));
+      if (used.has('http.user_agent')) e.setSlot('http.user_agent', text(r.userAgent));
+      if (used.has('http.cookie')) {
+        const cookie = headers.find(([k]) => k.toLowerCase() === 'cookie');
+        e.setSlot('http.cookie', cookie ? text(cookie[1]) : null);
+      }
+      if (used.has('http.request_body')) e.setSlot('http.request_body', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
       if (this.needHeaders['http-request']) {
         const h = headerBuffers(headers, `${r.method} ${r.uri} ${httpVersion(r.version)}`);
         e.setSlot('http.header', h.header);
@@ -191,8 +224,9 @@ export class RuleDetector implements Detector {
       if (!this.engine.hasRules('http-response')) return null;
       const r = f as unknown as HttpResponseFields;
       const headers = headerList(r.headers);
-      e.setSlot('http.stat_code', text(String(r.status)));
-      e.setSlot('file.data', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
+      const used = this.usedBuffers.get('http-response')!;
+      if (used.has('http.stat_code')) e.setSlot('http.stat_code', text(String(r.status)));
+      if (used.has('file.data')) e.setSlot('file.data', r.body instanceof Uint8Array && r.body.length > 0 ? r.body : null);
       if (this.needHeaders['http-response']) {
         const h = headerBuffers(headers, `${httpVersion(r.version)} ${r.status}`);
         e.setSlot('http.header', h.header);

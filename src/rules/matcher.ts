@@ -61,6 +61,7 @@ export interface RuleEngineOptions {
   groupPacketRules?: boolean;
 }
 
+const PKT_ID = BUFFER_ID.pkt;
 const CONTEXTS: RuleContext[] = ['packet', 'dns', 'tls', 'http-request', 'http-response'];
 /**
  * App classes of raw-content rules of app-layer protos (index 0: none of them applies). A
@@ -72,7 +73,8 @@ const APP_PORT_CLASS = new Map<number, number>([
   [53, 1], [80, 2], [8000, 2], [8008, 2], [8080, 2], [3128, 2], [443, 3], [8443, 3],
 ]);
 
-function appClassOf(appProto: string, serverPort: number): number {
+/** App class of a packet (see APP_CLASS_COUNT) from the flow's identified protocol, else its server port. */
+export function appClassOf(appProto: string, serverPort: number): number {
   if (appProto !== '') return appProto === 'dns' ? 1 : appProto === 'http' ? 2 : appProto === 'tls' ? 3 : 0;
   return APP_PORT_CLASS.get(serverPort) ?? 0;
 }
@@ -168,6 +170,8 @@ export class RuleEngine implements AcSink {
   private readonly packetGroups: PacketGroups | null;
   /** Per group (see groupOf): 1 when some plain or gated table of the group has rules. */
   private readonly packetGroupLive: Uint8Array | null;
+  /** Per group: 1 when some app-gated table of the group has rules (the app class matters). */
+  private readonly packetGroupGatedLive: Uint8Array | null;
   private readonly stamp: Int32Array;
   private readonly cands: Int32Array;
   private candCount = 0;
@@ -219,16 +223,20 @@ export class RuleEngine implements AcSink {
     }
     this.packetGroups = grouped ? this.buildPacketGroups() : null;
     this.packetGroupLive = null;
+    this.packetGroupGatedLive = null;
     if (this.packetGroups) {
       const live = new Uint8Array(GROUP_COUNT);
+      const gatedLive = new Uint8Array(GROUP_COUNT);
       const { plain, gated } = this.packetGroups;
       const hasRules = (t: ContextTable): boolean => t.prefilterIds.length > 0 || t.always.length > 0;
       for (let g = 0; g < GROUP_COUNT; g++) {
-        let any = hasRules(plain[g]);
-        for (let a = 0; a < APP_CLASS_COUNT - 1; a++) any ||= hasRules(gated[a * GROUP_COUNT + g]);
-        live[g] = any ? 1 : 0;
+        let anyGated = false;
+        for (let a = 0; a < APP_CLASS_COUNT - 1; a++) anyGated ||= hasRules(gated[a * GROUP_COUNT + g]);
+        live[g] = anyGated || hasRules(plain[g]) ? 1 : 0;
+        gatedLive[g] = anyGated ? 1 : 0;
       }
       this.packetGroupLive = live;
+      this.packetGroupGatedLive = gatedLive;
     }
   }
 
@@ -290,35 +298,44 @@ export class RuleEngine implements AcSink {
    * rules share one table, so 10,000 ungated rules build one automaton, not sixteen.
    */
   private buildPacketGroups(): PacketGroups {
-    const byMembers = new Map<string, ContextTable>();
-    const distinct: ContextTable[] = [];
-    const tableFor = (members: number[]): ContextTable => {
-      const key = members.join(',');
-      let t = byMembers.get(key);
-      if (!t) {
-        t = this.buildTable(members, true, true);
-        byMembers.set(key, t);
-        distinct.push(t);
-      }
-      return t;
-    };
-    const plain: ContextTable[] = [];
-    const gated: ContextTable[] = [];
-    for (let appClass = 0; appClass < APP_CLASS_COUNT; appClass++) {
+    // One pass over the rules: each packet rule joins the groups its header admits, in its
+    // own app class (0 = ungated). Member lists come out in rule order. Then groups with the
+    // same members share one table (hash key, confirmed by comparing the lists), so 10,000
+    // ungated rules build one automaton, not sixteen, without joining 10,000-index strings.
+    const lists: number[][] = [];
+    for (let i = 0; i < APP_CLASS_COUNT * GROUP_COUNT; i++) lists.push([]);
+    const rules = this.rules;
+    for (let ri = 0; ri < rules.length; ri++) {
+      const rule = rules[ri];
+      if (rule.context !== 'packet') continue;
+      const gate = ruleAppClass(rule);
       for (let g = 0; g < GROUP_COUNT; g++) {
         const dir = g >= 2 * PROTO_CLASS_COUNT ? 1 : 0;
         const established = Math.floor(g / PROTO_CLASS_COUNT) % 2 === 1;
         const proto = PROTO_CLASS_REPRESENTATIVE[g % PROTO_CLASS_COUNT];
-        const members: number[] = [];
-        this.rules.forEach((rule, ri) => {
-          if (rule.context !== 'packet') return;
-          const gate = ruleAppClass(rule);
-          // Ungated rules go to the plain groups only (appClass 0 stands for any class).
-          if (appClass === 0 ? gate !== 0 : gate !== appClass) return;
-          if (staticHeaderMatches(rule, proto, appClass, established, dir)) members.push(ri);
-        });
-        (appClass === 0 ? plain : gated).push(tableFor(members));
+        if (staticHeaderMatches(rule, proto, gate, established, dir)) lists[gate * GROUP_COUNT + g].push(ri);
       }
+    }
+    const byKey = new Map<string, { members: number[]; table: ContextTable }[]>();
+    const distinct: ContextTable[] = [];
+    const tableFor = (members: number[]): ContextTable => {
+      let h = 0x811c9dc5;
+      for (let i = 0; i < members.length; i++) h = Math.imul(h ^ members[i], 0x01000193);
+      const key = `${members.length}:${h >>> 0}`;
+      let bucket = byKey.get(key);
+      if (!bucket) { bucket = []; byKey.set(key, bucket); }
+      for (const e of bucket) {
+        if (e.members.length === members.length && e.members.every((x, i) => x === members[i])) return e.table;
+      }
+      const table = this.buildTable(members, true, true);
+      bucket.push({ members, table });
+      distinct.push(table);
+      return table;
+    };
+    const plain: ContextTable[] = [];
+    const gated: ContextTable[] = [];
+    for (let appClass = 0; appClass < APP_CLASS_COUNT; appClass++) {
+      for (let g = 0; g < GROUP_COUNT; g++) (appClass === 0 ? plain : gated).push(tableFor(lists[appClass * GROUP_COUNT + g]));
     }
     return { plain, gated, distinct };
   }
@@ -351,6 +368,43 @@ export class RuleEngine implements AcSink {
     return this.packetGroupLive === null || this.packetGroupLive[groupOf(dir, established, protoClassOf(proto))] === 1;
   }
 
+  /**
+   * The detector's per-packet fast path (grouping on): the packet's group, or -1 when no
+   * packet rule can pass its direction, established state and protocol. Same decision as
+   * packetMayMatch; the group is then handed to prefilterPacket.
+   */
+  packetGroupOf(dir: 0 | 1, established: boolean, proto: number): number {
+    const g = groupOf(dir, established, protoClassOf(proto));
+    return this.packetGroupLive![g] === 1 ? g : -1;
+  }
+
+  /** Whether the app class (flow's identified protocol or server port) matters in group g. */
+  packetGroupGated(g: number): boolean {
+    return this.packetGroupGatedLive![g] === 1;
+  }
+
+  /** True when packet rules are grouped (packetGroupOf / prefilterPacket are usable). */
+  get groupsPacketRules(): boolean {
+    return this.packetGroups !== null;
+  }
+
+  /**
+   * prefilter('packet', meta) for a packet whose group and app class the caller computed
+   * (packetGroupOf, appClassOf; app class 0 when the group is not gated): no map lookups and
+   * no metadata, so a packet without candidates costs a group lookup and the scan. The
+   * caller sets the pkt slot first; evaluateCandidates follows with full metadata.
+   */
+  prefilterPacket(g: number, appClass: number): number {
+    if (this.hits.length !== 0) this.hits.length = 0;
+    this.candCount = 0;
+    this.stats.evaluations++;
+    if (++this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
+    const groups = this.packetGroups!;
+    this.collectCandidates(groups.plain[g]);
+    if (appClass > 0) this.collectCandidates(groups.gated[(appClass - 1) * GROUP_COUNT + g]);
+    return this.candCount;
+  }
+
   /** Number of distinct packet-rule prefilter tables (1 when grouping is off). */
   get packetGroupCount(): number {
     return this.packetGroups ? this.packetGroups.distinct.length : 1;
@@ -370,6 +424,16 @@ export class RuleEngine implements AcSink {
       this.isSet[i] = 0;
     }
     this.setCount = 0;
+  }
+
+  /** setSlot('pkt', …) without the name lookup (called for every payload packet). */
+  setPacketSlot(buf: Uint8Array, start: number, end: number): void {
+    const id = PKT_ID;
+    if (this.isSet[id] === 0) { this.isSet[id] = 1; this.setIds[this.setCount++] = id; }
+    this.slotBuf[id] = buf;
+    this.slotStart[id] = start;
+    this.slotEnd[id] = end;
+    this.strCache[id] = null;
   }
 
   setSlot(buffer: BufferName, buf: Uint8Array | null, start = 0, end = buf ? buf.length : 0): void {
@@ -406,7 +470,7 @@ export class RuleEngine implements AcSink {
    * returns candidates and then call evaluateCandidates. Clears the previous hits.
    */
   prefilter(ctx: RuleContext, meta: MatchMeta): number {
-    this.hits.length = 0;
+    if (this.hits.length !== 0) this.hits.length = 0;
     this.candCount = 0;
     const table = this.tables.get(ctx);
     if (!table) return 0;

@@ -33,6 +33,12 @@ export class WuManber {
   /** Window length: the shortest pattern, at most 16. */
   readonly m: number;
   private readonly shift: Uint8Array;
+  /**
+   * Per raw byte: a safe shift from the window's last byte alone (Horspool over the m-byte
+   * prefixes, case-folded), 0 when that byte ends some prefix. One L1 load and no hash: on
+   * bytes no pattern prefix contains (most of ciphertext) the scan jumps m at once.
+   */
+  private readonly byteShift: Uint8Array;
   /** 32 - table bits: the hash keeps the top bits. */
   private readonly drop: number;
   readonly tableBits: number;
@@ -71,19 +77,36 @@ export class WuManber {
     const fill = counts.slice(0, size);
     for (let id = 0; id < patterns.length; id++) ids[fill[lastHash[id]]++] = id;
     this.shift = shift;
+    const lowerShift = new Uint8Array(256).fill(m);
+    for (const p of patterns) {
+      for (let j = 0; j < m; j++) {
+        const l = ASCII_LOWER[p.bytes[j]];
+        if (m - 1 - j < lowerShift[l]) lowerShift[l] = m - 1 - j;
+      }
+    }
+    // Indexed by the raw byte, so both cases of a letter share the folded entry (the tables
+    // are case-folded; case-sensitive patterns are verified exactly).
+    const byteShift = new Uint8Array(256);
+    for (let b = 0; b < 256; b++) byteShift[b] = lowerShift[ASCII_LOWER[b]];
+    this.byteShift = byteShift;
     this.bucketStart = counts;
     this.bucketIds = ids;
   }
 
   scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
     const shift = this.shift;
+    const byteShift = this.byteShift;
     const m = this.m;
     const drop = this.drop;
     let i = start + m - 1;
     while (i < end) {
+      // The last byte alone rules out most windows of binary data; both shifts are safe
+      // (each at most the distance to the next possible prefix end), so the larger is taken.
+      const s1 = byteShift[buf[i]];
+      if (s1 >= m - 2) { i += s1; continue; }
       const h = hash3(ASCII_LOWER[buf[i - 2]], ASCII_LOWER[buf[i - 1]], ASCII_LOWER[buf[i]], drop);
       const s = shift[h];
-      if (s !== 0) { i += s; continue; }
+      if (s !== 0 || s1 !== 0) { i += s > s1 ? s : s1; continue; }
       const from = i - m + 1;
       for (let k = this.bucketStart[h], ke = this.bucketStart[h + 1]; k < ke; k++) {
         const id = this.bucketIds[k];
@@ -105,6 +128,6 @@ export class WuManber {
   }
 
   get memoryBytes(): number {
-    return this.shift.byteLength + this.bucketStart.byteLength + this.bucketIds.byteLength;
+    return this.shift.byteLength + this.byteShift.byteLength + this.bucketStart.byteLength + this.bucketIds.byteLength;
   }
 }
