@@ -14,7 +14,7 @@ import { parseCidr, type Cidr } from '../decode/address.js';
 import { TelescopeAggregator, telescopeRoute } from './aggregator.js';
 import { openGeo, type GeoLookup } from './geo.js';
 import { loadWatchList, type WatchList } from './watch.js';
-import { TelescopeState, type SerializedState } from './state.js';
+import { TelescopeState } from './state.js';
 
 export interface TelescopeOptions {
   inputs: string[];
@@ -59,7 +59,8 @@ export interface TelescopeWorkerInput {
 }
 
 export type TelescopeWorkerMessage =
-  | { type: 'done'; state: SerializedState; frames: number }
+  /** state: a TelescopeState, structured-cloned (see TelescopeState.revive) */
+  | { type: 'done'; state: unknown; frames: number }
   | { type: 'error'; message: string; name: string };
 
 const AUTO_WORKER_MIN_BYTES = 64 << 20;
@@ -161,7 +162,7 @@ export function addCaptureCounts(state: TelescopeState, source: CaptureSource): 
 async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
   const fanout = new BatchFanout({ workers: count, route: telescopeRoute });
-  const states: SerializedState[] = [];
+  const states: unknown[] = [];
   const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
     const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.ports[index] };
     const worker = startWorker(import.meta.url, 'worker', input, [fanout.ports[index]]);
@@ -188,8 +189,8 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
     fanout.close();
     await source.close();
   }
-  const total = TelescopeState.fromJSON(states[0]);
-  for (let i = 1; i < states.length; i++) total.merge(TelescopeState.fromJSON(states[i]), opts.maxSourceRows ?? 100_000);
+  const total = TelescopeState.revive(states[0]);
+  for (let i = 1; i < states.length; i++) total.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
   addCaptureCounts(total, source);
   return { state: total, frames: fanout.frames };
 }

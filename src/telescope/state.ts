@@ -137,7 +137,39 @@ export class TelescopeState {
     return s;
   }
 
-  merge(o: TelescopeState, maxRows = 100_000): void {
+  /**
+   * A state that crossed a thread boundary by structured clone (worker → main thread) as a
+   * TelescopeState again: the clone keeps every field, Map and typed array, only the class
+   * prototypes are lost. Restoring them costs nothing per key, where toJSON/fromJSON
+   * base64-encoded, sorted and re-hashed every exact set (about a second on 10 M packets).
+   */
+  static revive(cloned: unknown): TelescopeState {
+    const s = Object.setPrototypeOf(cloned as object, TelescopeState.prototype) as TelescopeState;
+    const counter = (u: UniqueCounter | null) => (u === null ? null : (Object.setPrototypeOf(u, UniqueCounter.prototype) as UniqueCounter));
+    counter(s.sources);
+    counter(s.src24);
+    counter(s.destinations);
+    counter(s.filteredSources);
+    for (const i of s.intervals.values()) {
+      counter(i.sources);
+      counter(i.src24);
+      counter(i.destinations);
+      counter(i.filteredSources);
+    }
+    for (const v of s.ports.values()) counter(v.sources);
+    for (const v of s.countries.values()) counter(v.sources);
+    for (const v of s.asns.values()) counter(v.sources);
+    for (const c of SOURCE_CLASSES) counter(s.classes[c].sources);
+    for (const f of SCANNER_FAMILIES) counter(s.families[f].sources);
+    for (const u of s.tags.values()) counter(u);
+    return s;
+  }
+
+  /**
+   * Adds another run's state. `disjointSources`: the two states never saw the same source
+   * (worker partitions), so their source rows are concatenated instead of matched by address.
+   */
+  merge(o: TelescopeState, maxRows = 100_000, disjointSources = false): void {
     if (o.intervalUs !== this.intervalUs) throw new Error(`cannot merge runs with intervals of ${o.intervalUs / 1e6} s and ${this.intervalUs / 1e6} s`);
     for (const d of o.darknets) if (!this.darknets.includes(d)) this.darknets.push(d);
     this.packets += o.packets;
@@ -185,7 +217,8 @@ export class TelescopeState {
       const a = this.tags.get(k);
       if (a) a.merge(v); else this.tags.set(k, cloneCounter(v));
     }
-    this.mergeSourceRows(o.sourceRows, maxRows);
+    if (disjointSources) this.concatSourceRows(o.sourceRows, maxRows);
+    else this.mergeSourceRows(o.sourceRows, maxRows);
     this.sourceRowsDropped += o.sourceRowsDropped;
     this.mergeVictims(o.victims);
     this.bursts.push(...o.bursts);
@@ -209,6 +242,22 @@ export class TelescopeState {
     const all = [...byIp.values()].sort((x, y) => y.packets - x.packets || (x.ip < y.ip ? -1 : 1));
     if (all.length > maxRows) this.sourceRowsDropped += all.length - maxRows;
     this.sourceRows = all.slice(0, maxRows);
+  }
+
+  /** Both row lists are sorted (packets descending, then address); merged in one pass. */
+  private concatSourceRows(rows: SourceRow[], maxRows: number): void {
+    const a = this.sourceRows;
+    const out: SourceRow[] = [];
+    let i = 0;
+    let j = 0;
+    while (out.length < maxRows && (i < a.length || j < rows.length)) {
+      const x = a[i];
+      const y = rows[j];
+      if (y === undefined || (x !== undefined && (x.packets > y.packets || (x.packets === y.packets && x.ip < y.ip)))) { out.push(x); i++; }
+      else { out.push(y); j++; }
+    }
+    this.sourceRowsDropped += a.length - i + rows.length - j;
+    this.sourceRows = out;
   }
 
   private mergeVictims(rows: VictimRow[]): void {

@@ -15,7 +15,7 @@ function run(): void {
   const receiver = new BatchReceiver(input.batches);
   for (let batch = receiver.next(); batch !== null; batch = receiver.next()) agg.processBatch(batch);
   receiver.close();
-  post({ type: 'done', state: agg.finish().toJSON(), frames: agg.framesSeen });
+  post({ type: 'done', state: agg.finish(), frames: agg.framesSeen });
 }
 
 try {
