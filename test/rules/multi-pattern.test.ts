@@ -55,3 +55,38 @@ test('scan bounds: matches never extend past end or before start', () => {
   assert.deepEqual(got, [6, 12]);
   assert.throws(() => new WuManber([{ bytes: Buffer.from('ab'), nocase: false }]), RangeError);
 });
+
+/**
+ * The last-byte shift is tried before the 3-byte hash: with a wide byte range most bytes
+ * occur in no pattern and the scan jumps a whole window; it must never jump over a match.
+ * Patterns up to 20 bytes (window capped at 16), nocase occurrences planted with flipped
+ * case, haystacks over all 256 byte values.
+ */
+test('property: Wu-Manber last-byte skip never misses a match (wide alphabet, planted case-flipped patterns)', () => {
+  const flip = (b: number): number => (b >= 0x41 && b <= 0x5a ? b + 0x20 : b >= 0x61 && b <= 0x7a ? b - 0x20 : b);
+  fc.assert(fc.property(
+    fc.array(fc.record({ bytes: fc.uint8Array({ minLength: 3, maxLength: 20 }), nocase: fc.boolean() }), { minLength: 1, maxLength: 12 }),
+    fc.uint8Array({ minLength: 0, maxLength: 400 }),
+    fc.array(fc.tuple(fc.nat(), fc.nat(), fc.boolean()), { maxLength: 6 }),
+    (patterns, noise, plants) => {
+      const hay = Uint8Array.from(noise);
+      for (const [which, at, flipCase] of plants) {
+        const p = patterns[which % patterns.length];
+        if (hay.length < p.bytes.length) continue;
+        const pos = at % (hay.length - p.bytes.length + 1);
+        for (let j = 0; j < p.bytes.length; j++) hay[pos + j] = flipCase && p.nocase ? flip(p.bytes[j]) : p.bytes[j];
+      }
+      const got: string[] = [];
+      new WuManber(patterns).scan(hay, 0, hay.length, { onMatch: (id, end) => { got.push(`${id}@${end}`); return true; } });
+      assert.deepEqual(got.sort(), naive(patterns, hay));
+    },
+  ), { numRuns: 1000 });
+});
+
+test('Wu-Manber: a byte of the window start (shift m-1) and of its end (shift 0) are both found', () => {
+  const wm = new WuManber([{ bytes: Buffer.from('\u0001abcdefgh\u00ff', 'latin1'), nocase: false }, { bytes: Buffer.from('XyZ12', 'latin1'), nocase: true }]);
+  const hay = Buffer.from('\u00ff\u0001abcdefgh\u00ff\u0080xYz12\u0001abcdefgh', 'latin1');
+  const got: string[] = [];
+  wm.scan(hay, 0, hay.length, { onMatch: (id, end) => { got.push(`${id}@${end}`); return true; } });
+  assert.deepEqual(got, ['0@11', '1@17']);
+});

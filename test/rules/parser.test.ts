@@ -124,3 +124,19 @@ test('loadRuleFiles merges files, reports duplicates across files and every skip
   assert.match(text, /sid 2024786: tls\.cert_serial/);
   assert.match(text, /et-open-emerging-coinminer\.rules: 23 rules loaded, 3 skipped \(tls\.cert_subject 3\), 3 commented out/);
 });
+
+test('option splitting: escaped quotes and semicolons stay inside values; unterminated lists are reported', () => {
+  const r = parseRule('alert tcp any any -> any any (msg:"a\\;b \\"q\\""; content:"x\\;y|3b|z"; sid:5; rev:2;)');
+  assert.ok(r.ok);
+  assert.equal(r.rule.msg, 'a;b "q"');
+  const c = r.rule.buffers[0].ops[0];
+  assert.ok(c.kind === 'content');
+  assert.equal(Buffer.from(c.bytes).toString('latin1'), 'x;y;z');
+  assert.equal(r.rule.rev, 2);
+  const open = parseRule('alert tcp any any -> any any (msg:"a"; sid:6; content:"abc")');
+  assert.ok(!open.ok && /not terminated/.test(open.skip.reason));
+  const quote = parseRule('alert tcp any any -> any any (msg:"a; sid:7;)');
+  assert.ok(!quote.ok && /unterminated quoted/.test(quote.skip.reason));
+  const sticky = parseRule('alert http any any -> any any (msg:"s"; http.uri; content:"/x"; toString; sid:8;)');
+  assert.ok(!sticky.ok && sticky.skip.keyword === 'toString', 'an Object.prototype name is an unknown keyword, not a sticky buffer');
+});
