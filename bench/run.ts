@@ -51,7 +51,8 @@ const ONLY = value('--only', '').split(',').filter(Boolean);
 const NDPI_SMALL_CAP_S = Number(value('--ndpi-cap', '200'));
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BENCH_DIR = join(ROOT, '.bench');
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+// the bundled command, what `minewatch` runs (package.json "bin")
+const CLI = join(ROOT, 'dist', 'bundle', 'main.js');
 
 function have(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;

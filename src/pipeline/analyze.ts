@@ -188,7 +188,7 @@ async function runWorkers(
       index, count, flowEvents: wantEvents, batches: fanout.ports[index],
       analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
     };
-    const worker = startWorker(import.meta.url, 'worker', input, [fanout.ports[index]]);
+    const worker = startWorker(import.meta.url, 'worker', 'analyze-worker', input, [fanout.ports[index]]);
     let failed = false;
     const fail = (err: Error) => {
       failed = true;

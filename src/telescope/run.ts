@@ -165,7 +165,7 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
   const states: unknown[] = [];
   const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
     const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.ports[index] };
-    const worker = startWorker(import.meta.url, 'worker', input, [fanout.ports[index]]);
+    const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.ports[index]]);
     let failed = false;
     const fail = (err: Error) => {
       failed = true;
