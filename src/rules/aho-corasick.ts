@@ -40,9 +40,20 @@ export class AhoCorasick {
   private readonly outStart: Int32Array;
   private readonly outIds: Int32Array;
   private readonly patterns: AcPattern[];
+  /** Per pattern: bytes of it in the trie (a prefix when prefixLength truncates). */
+  private readonly trieLen: Int32Array;
 
-  constructor(patterns: readonly AcPattern[]) {
+  /**
+   * prefixLength: build the trie over at most this many leading bytes of each pattern and
+   * verify the rest when the prefix is seen (as Wu-Manber does with its window). Fewer states
+   * for many long patterns: a smaller table to build and to keep in cache while scanning.
+   * Matches are then reported when their prefix ends (each still with its true end), so
+   * reports are not ordered by end.
+   */
+  constructor(patterns: readonly AcPattern[], options: { prefixLength?: number } = {}) {
     this.patterns = patterns.map((p) => ({ bytes: p.bytes, nocase: p.nocase }));
+    const prefixLength = options.prefixLength ?? Infinity;
+    this.trieLen = Int32Array.from(patterns, (p) => Math.min(p.bytes.length, prefixLength));
     this.patternCount = patterns.length;
 
     // Byte classes over lowercased pattern bytes.
@@ -67,14 +78,15 @@ export class AhoCorasick {
     // Trie in growable arrays; plain loops and a per-pattern end state instead of one array
     // per state (10,000 patterns make ~100k states: start-up time and garbage).
     let cap = 1; // the root plus at most one state per pattern byte: no regrowth
-    for (const p of patterns) cap += p.bytes.length;
+    for (let id = 0; id < patterns.length; id++) cap += this.trieLen[id];
     let goto = new Int32Array(cap * classes).fill(-1);
     let nStates = 1;
     const endState = new Int32Array(patterns.length);
     for (let id = 0; id < patterns.length; id++) {
       const bytes = patterns[id].bytes;
+      const len = this.trieLen[id];
       let s = 0;
-      for (let j = 0; j < bytes.length; j++) {
+      for (let j = 0; j < len; j++) {
         const c = classOf[bytes[j]];
         let t = goto[s * classes + c];
         if (t < 0) {
@@ -158,28 +170,28 @@ export class AhoCorasick {
       row = next[row + classOf[buf[i]]];
       if (row < 0) {
         row = ~row;
-        if (!this.report(row / k, buf, i + 1, start, sink)) return;
+        if (!this.report(row / k, buf, i + 1, start, end, sink)) return;
       }
     }
   }
 
-  private report(state: number, buf: Uint8Array, end: number, start: number, sink: AcSink): boolean {
+  private report(state: number, buf: Uint8Array, end: number, start: number, limit: number, sink: AcSink): boolean {
     let o = this.outHead[state];
     while (o >= 0) {
       for (let j = this.outStart[o], je = this.outStart[o + 1]; j < je; j++) {
         const id = this.outIds[j];
-        if (this.verify(id, buf, end, start) && !sink.onMatch(id, end)) return false;
+        const from = end - this.trieLen[id];
+        const len = this.patterns[id].bytes.length;
+        if (from >= start && from + len <= limit && this.verify(id, buf, from) && !sink.onMatch(id, from + len)) return false;
       }
       o = this.outNext[o];
     }
     return true;
   }
 
-  /** Exact check of pattern id ending at `end` (class folding may merge bytes). */
-  private verify(id: number, buf: Uint8Array, end: number, start: number): boolean {
+  /** Exact check of pattern id starting at `from` (class folding may merge bytes). */
+  private verify(id: number, buf: Uint8Array, from: number): boolean {
     const p = this.patterns[id].bytes;
-    const from = end - p.length;
-    if (from < start) return false;
     if (this.patterns[id].nocase) {
       for (let i = 0; i < p.length; i++) if (LOWER[buf[from + i]] !== LOWER[p[i]]) return false;
     } else {

@@ -44,6 +44,7 @@ export class WuManber {
   readonly tableBits: number;
   /** CSR buckets of pattern ids whose m-prefix ends with a block hashing here. */
   private readonly bucketStart: Int32Array;
+  private readonly bucketEnd: Int32Array;
   private readonly bucketIds: Int32Array;
   private readonly patterns: AcPattern[];
 
@@ -61,21 +62,26 @@ export class WuManber {
     this.drop = drop;
     const maxShift = m - BLOCK + 1;
     const shift = new Uint8Array(size).fill(maxShift);
-    const counts = new Int32Array(size + 1);
     const lastHash = new Int32Array(patterns.length);
-    patterns.forEach((p, id) => {
-      const b = p.bytes;
+    for (let id = 0; id < patterns.length; id++) {
+      const b = patterns[id].bytes;
       for (let j = BLOCK - 1; j < m; j++) {
         const h = hash3(ASCII_LOWER[b[j - 2]], ASCII_LOWER[b[j - 1]], ASCII_LOWER[b[j]], drop);
         const s = m - 1 - j;
         if (s < shift[h]) shift[h] = s;
-        if (s === 0) { lastHash[id] = h; counts[h + 1]++; }
+        if (s === 0) lastHash[id] = h;
       }
-    });
-    for (let h = 0; h < size; h++) counts[h + 1] += counts[h];
-    const ids = new Int32Array(patterns.length);
-    const fill = counts.slice(0, size);
-    for (let id = 0; id < patterns.length; id++) ids[fill[lastHash[id]]++] = id;
+    }
+    // Buckets as [start, end) per slot, filled from the ids sorted by slot: work in the
+    // number of patterns, not in the 2^16 slots (start-up runs this as cold code).
+    const ids = Int32Array.from(patterns.keys()).sort((a, b) => lastHash[a] - lastHash[b] || a - b);
+    const bucketStart = new Int32Array(size);
+    const bucketEnd = new Int32Array(size);
+    for (let k = 0; k < ids.length; k++) {
+      const h = lastHash[ids[k]];
+      if (k === 0 || lastHash[ids[k - 1]] !== h) bucketStart[h] = k;
+      bucketEnd[h] = k + 1;
+    }
     this.shift = shift;
     const lowerShift = new Uint8Array(256).fill(m);
     for (const p of patterns) {
@@ -89,7 +95,8 @@ export class WuManber {
     const byteShift = new Uint8Array(256);
     for (let b = 0; b < 256; b++) byteShift[b] = lowerShift[ASCII_LOWER[b]];
     this.byteShift = byteShift;
-    this.bucketStart = counts;
+    this.bucketStart = bucketStart;
+    this.bucketEnd = bucketEnd;
     this.bucketIds = ids;
   }
 
@@ -108,7 +115,7 @@ export class WuManber {
       const s = shift[h];
       if (s !== 0 || s1 !== 0) { i += s > s1 ? s : s1; continue; }
       const from = i - m + 1;
-      for (let k = this.bucketStart[h], ke = this.bucketStart[h + 1]; k < ke; k++) {
+      for (let k = this.bucketStart[h], ke = this.bucketEnd[h]; k < ke; k++) {
         const id = this.bucketIds[k];
         const len = this.patterns[id].bytes.length;
         if (from + len <= end && this.verify(id, buf, from) && !sink.onMatch(id, from + len)) return;
@@ -128,6 +135,6 @@ export class WuManber {
   }
 
   get memoryBytes(): number {
-    return this.shift.byteLength + this.byteShift.byteLength + this.bucketStart.byteLength + this.bucketIds.byteLength;
+    return this.shift.byteLength + this.byteShift.byteLength + this.bucketStart.byteLength + this.bucketEnd.byteLength + this.bucketIds.byteLength;
   }
 }

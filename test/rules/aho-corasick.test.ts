@@ -73,3 +73,26 @@ test('property: more than 254 distinct bytes still exact (class overflow)', () =
     assert.deepEqual(ac.findAll(hay).map(([id, end]) => `${id}@${end}`).sort(), naive(all, hay));
   }), { numRuns: 30 });
 });
+
+test('property: a trie over pattern prefixes (prefixLength) still reports exactly the full matches', () => {
+  const bytesArb = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((a) => a.map((x) => [0x41, 0x61, 0x62, 0x42, 0x00, 0xff][x % 6]));
+  fc.assert(fc.property(
+    fc.array(fc.record({ bytes: bytesArb(1, 14), nocase: fc.boolean() }), { minLength: 1, maxLength: 20 }),
+    fc.array(fc.tuple(fc.nat(), bytesArb(0, 3)), { maxLength: 30 }),
+    fc.integer({ min: 1, max: 9 }),
+    fc.nat(40), fc.nat(40),
+    (patterns, pieces, prefixLength, cutStart, cutEnd) => {
+      // Haystack from whole patterns and noise, so long patterns occur and straddle the cuts.
+      const hay = Uint8Array.from(pieces.flatMap(([k, noise]) => [...patterns[k % patterns.length].bytes, ...noise]));
+      const ac = new AhoCorasick(patterns, { prefixLength });
+      assert.deepEqual(ac.findAll(hay).map(([id, end]) => `${id}@${end}`).sort(), naive(patterns, hay));
+      // Bounds: a match whose prefix lies inside [start, end) but whose tail runs past end is not reported.
+      const start = Math.min(cutStart, hay.length);
+      const end = Math.max(start, hay.length - cutEnd);
+      const got: string[] = [];
+      ac.scan(hay, start, end, { onMatch: (id, e) => { got.push(`${id}@${e}`); return true; } });
+      const want = naive(patterns, hay.subarray(start, end)).map((x) => { const [id, e] = x.split('@'); return `${id}@${Number(e) + start}`; });
+      assert.deepEqual(got.sort(), want.sort());
+    },
+  ), { numRuns: 800 });
+});
