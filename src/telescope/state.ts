@@ -221,7 +221,14 @@ export class TelescopeState {
     else this.mergeSourceRows(o.sourceRows, maxRows);
     this.sourceRowsDropped += o.sourceRowsDropped;
     this.mergeVictims(o.victims);
-    this.bursts.push(...o.bursts);
+    if (disjointSources) {
+      // Worker partitions each saw part of the same burst's sources: one row per burst.
+      for (const b of o.bursts) {
+        const a = this.bursts.find((x) => x.fingerprint === b.fingerprint && x.start <= b.end && b.start <= x.end);
+        if (a === undefined) this.bursts.push({ ...b });
+        else { a.sources += b.sources; a.start = Math.min(a.start, b.start); a.end = Math.max(a.end, b.end); }
+      }
+    } else this.bursts.push(...o.bursts);
     this.alerts.push(...o.alerts);
   }
 
