@@ -177,8 +177,11 @@ export class RuleDetector implements Detector {
     }
     const context = this.loadMessage(msg);
     if (context === null || !this.engine.hasRules(context)) return;
-    this.fillMeta(flow, msg.dir, msg.tsUs, null);
-    const hits = this.engine.evaluate(context, this.meta);
+    // Prefilter first: address strings only for messages with candidates.
+    this.fillGroupMeta(flow, msg.dir, msg.tsUs, null);
+    if (this.engine.prefilter(context, this.meta) === 0) return;
+    this.fillAddressMeta(flow, msg.dir, null);
+    const hits = this.engine.evaluateCandidates(this.meta);
     if (hits.length > 0) this.emitHits(hits, flow, ctx, msg.tsUs);
   }
 

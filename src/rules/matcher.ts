@@ -261,7 +261,7 @@ export class RuleEngine implements AcSink {
       const pb = perBuffer.get(id)!;
       pb.limit = pb.limit < 0 || fp.bound < 0 ? -1 : Math.max(pb.limit, fp.bound);
       // Identical patterns share one automaton entry; case-insensitive if any user needs it.
-      const key = Buffer.from(fp.bytes.map((x) => ASCII_LOWER[x])).toString('hex');
+      const key = foldedKey(fp.bytes);
       let pid = pb.byKey.get(key);
       if (pid === undefined) {
         pid = pb.patterns.length;
@@ -269,7 +269,7 @@ export class RuleEngine implements AcSink {
         pb.patterns.push({ bytes: fp.bytes, nocase: fp.nocase });
         pb.rules.push([]);
       } else if (fp.nocase) pb.patterns[pid].nocase = true;
-      else if (!pb.patterns[pid].nocase && Buffer.compare(Buffer.from(pb.patterns[pid].bytes), Buffer.from(fp.bytes)) !== 0) {
+      else if (!pb.patterns[pid].nocase && !sameBytes(pb.patterns[pid].bytes, fp.bytes)) {
         pb.patterns[pid].nocase = true; // same letters, different case: prefilter loosely, rule verifies
       }
       pb.rules[pid].push(ri);
@@ -704,6 +704,19 @@ export class RuleEngine implements AcSink {
     ev.rule_sid = c.rule.sid;
     return ev;
   }
+}
+
+/** Case-folded bytes as a latin1 string: identical keys for patterns equal up to ASCII case. */
+function foldedKey(bytes: Uint8Array): string {
+  let key = '';
+  for (let i = 0; i < bytes.length; i++) key += String.fromCharCode(ASCII_LOWER[bytes[i]]);
+  return key;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Bytes from the buffer start within which the content must match, or -1 when unbounded. */
