@@ -35,8 +35,8 @@ export class WuManber {
   private readonly shift: Uint8Array;
   /**
    * Per raw byte: a safe shift from the window's last byte alone (Horspool over the m-byte
-   * prefixes, case-folded), 0 when that byte ends some prefix. One L1 load and no hash: on
-   * bytes no pattern prefix contains (most of ciphertext) the scan jumps m at once.
+   * prefixes; both cases for nocase patterns), 0 when that byte ends some prefix. One L1 load
+   * and no hash: on bytes no pattern prefix contains (most of ciphertext) the scan jumps m.
    */
   private readonly byteShift: Uint8Array;
   /** 32 - table bits: the hash keeps the top bits. */
@@ -83,17 +83,23 @@ export class WuManber {
       bucketEnd[h] = k + 1;
     }
     this.shift = shift;
-    const lowerShift = new Uint8Array(256).fill(m);
+    // Exact bytes for case-sensitive patterns, both cases only for nocase ones: the fewer
+    // byte values a prefix can contain, the more windows the last byte alone rules out (the
+    // hash path after it stays case-folded and exact).
+    const byteShift = new Uint8Array(256).fill(m);
     for (const p of patterns) {
       for (let j = 0; j < m; j++) {
-        const l = ASCII_LOWER[p.bytes[j]];
-        if (m - 1 - j < lowerShift[l]) lowerShift[l] = m - 1 - j;
+        const s = m - 1 - j;
+        const b = p.bytes[j];
+        if (s < byteShift[b]) byteShift[b] = s;
+        if (p.nocase) {
+          const l = ASCII_LOWER[b];
+          const u = l >= 0x61 && l <= 0x7a ? l - 0x20 : l;
+          if (s < byteShift[l]) byteShift[l] = s;
+          if (s < byteShift[u]) byteShift[u] = s;
+        }
       }
     }
-    // Indexed by the raw byte, so both cases of a letter share the folded entry (the tables
-    // are case-folded; case-sensitive patterns are verified exactly).
-    const byteShift = new Uint8Array(256);
-    for (let b = 0; b < 256; b++) byteShift[b] = lowerShift[ASCII_LOWER[b]];
     this.byteShift = byteShift;
     this.bucketStart = bucketStart;
     this.bucketEnd = bucketEnd;
