@@ -147,9 +147,11 @@ export class RuleDetector implements Detector {
         const st = flow ? (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined) : undefined;
         app = appClassOf(st ? st.app : '', flow ? flow.serverPort : pkt.dstPort);
       }
+      const start = pkt.payloadOffset;
+      const end = start + pkt.payloadLength;
+      if (e.prefilterPacket(g, app, pkt.buf, start, end) === 0) return;
       e.clearSlots();
-      e.setPacketSlot(pkt.buf, pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLength);
-      if (e.prefilterPacket(g, app) === 0) return;
+      e.setPacketSlot(pkt.buf, start, end);
       this.fillMeta(flow, dir, pkt.tsUs, pkt);
       const hits = e.evaluateCandidates(this.meta);
       if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);

@@ -139,6 +139,13 @@ interface ContextTable {
    * cannot end later (the Stratum server-response rules look only at the first bytes).
    */
   scanLimit: Int32Array;
+  /**
+   * Packet fast path (prefilterPacket): the pkt buffer's automaton, its pattern → rules map
+   * and scan limit, unpacked; nothing when the table has no pkt prefilter.
+   */
+  pkt: MultiPatternMatcher | null;
+  pktRules: Int32Array[] | null;
+  pktLimit: number;
 }
 
 /** Packet rules split by group (see groupOf): ungated rules, and per app class the gated ones. */
@@ -281,12 +288,18 @@ export class RuleEngine implements AcSink {
       used,
       prefilterIds: Int32Array.from([...perBuffer.keys()].sort((a, b) => a - b)),
       scanLimit: new Int32Array(BUFFER_NAMES.length).fill(-1),
+      pkt: null,
+      pktRules: null,
+      pktLimit: -1,
     };
     for (const [id, pb] of perBuffer) {
       table.ac[id] = new MultiPatternMatcher(pb.patterns);
       table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
       table.scanLimit[id] = pb.limit;
     }
+    table.pkt = table.ac[PKT_ID];
+    table.pktRules = table.patternRules[PKT_ID];
+    table.pktLimit = table.scanLimit[PKT_ID];
     return table;
   }
 
@@ -390,19 +403,38 @@ export class RuleEngine implements AcSink {
 
   /**
    * prefilter('packet', meta) for a packet whose group and app class the caller computed
-   * (packetGroupOf, appClassOf; app class 0 when the group is not gated): no map lookups and
-   * no metadata, so a packet without candidates costs a group lookup and the scan. The
-   * caller sets the pkt slot first; evaluateCandidates follows with full metadata.
+   * (packetGroupOf, appClassOf; app class 0 when the group is not gated), scanning
+   * buf[start, end) directly: no map lookups, slots or metadata, so a packet without
+   * candidates costs a group lookup and the scan. With candidates the caller sets the pkt
+   * slot (setPacketSlot) and the metadata, then calls evaluateCandidates.
    */
-  prefilterPacket(g: number, appClass: number): number {
+  prefilterPacket(g: number, appClass: number, buf: Uint8Array, start: number, end: number): number {
     if (this.hits.length !== 0) this.hits.length = 0;
     this.candCount = 0;
     this.stats.evaluations++;
     if (++this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
     const groups = this.packetGroups!;
-    this.collectCandidates(groups.plain[g]);
-    if (appClass > 0) this.collectCandidates(groups.gated[(appClass - 1) * GROUP_COUNT + g]);
+    this.collectPacket(groups.plain[g], buf, start, end);
+    if (appClass > 0) this.collectPacket(groups.gated[(appClass - 1) * GROUP_COUNT + g], buf, start, end);
     return this.candCount;
+  }
+
+  /**
+   * collectCandidates for a packet-rule table, on the payload directly: packet rules read only
+   * the pkt buffer, so no slots are touched until there are candidates.
+   */
+  private collectPacket(table: ContextTable, buf: Uint8Array, start: number, end: number): void {
+    const ac = table.pkt;
+    if (ac !== null) {
+      this.curPatternRules = table.pktRules;
+      const limit = table.pktLimit;
+      ac.scan(buf, start, limit >= 0 && start + limit < end ? start + limit : end, this);
+    }
+    const always = table.always;
+    for (let i = 0; i < always.length; i++) {
+      const r = always[i];
+      if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
+    }
   }
 
   /** Number of distinct packet-rule prefilter tables (1 when grouping is off). */

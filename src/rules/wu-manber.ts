@@ -107,12 +107,43 @@ export class WuManber {
   }
 
   scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
+    const m = this.m;
+    const from = start + m - 1;
+    if (end - from >= 4 * m) {
+      // Two skip chains, over the first and the second half of the window ends, advanced
+      // together while both land on bytes no prefix contains. Each chain's next address
+      // depends on its last load; two chains let the CPU overlap their loads (and cache
+      // misses on a payload not yet read). The first dirty byte hands both ranges to the
+      // full scan, first half first, so matches still come in order.
+      const byteShift = this.byteShift;
+      const cut = m - 2;
+      const mid = from + ((end - from) >> 1);
+      let i = from;
+      let j = mid;
+      while (i < mid && j < end) {
+        const a = byteShift[buf[i]];
+        const b = byteShift[buf[j]];
+        if (a < cut || b < cut) break;
+        i += a;
+        j += b;
+      }
+      if (this.scanRange(buf, start, end, i, mid, sink)) this.scanRange(buf, start, end, j, end, sink);
+      return;
+    }
+    this.scanRange(buf, start, end, from, end, sink);
+  }
+
+  /**
+   * Wu-Manber over window ends i in [from, to) (windows start at or after `start`, matches end
+   * at or before `end`). Returns false when the sink asked to stop.
+   */
+  private scanRange(buf: Uint8Array, start: number, end: number, from: number, to: number, sink: AcSink): boolean {
     const shift = this.shift;
     const byteShift = this.byteShift;
     const m = this.m;
     const drop = this.drop;
-    let i = start + m - 1;
-    while (i < end) {
+    let i = from;
+    while (i < to) {
       // The last byte alone rules out most windows of binary data; both shifts are safe
       // (each at most the distance to the next possible prefix end), so the larger is taken.
       const s1 = byteShift[buf[i]];
@@ -120,14 +151,15 @@ export class WuManber {
       const h = hash3(ASCII_LOWER[buf[i - 2]], ASCII_LOWER[buf[i - 1]], ASCII_LOWER[buf[i]], drop);
       const s = shift[h];
       if (s !== 0 || s1 !== 0) { i += s > s1 ? s : s1; continue; }
-      const from = i - m + 1;
+      const at = i - m + 1;
       for (let k = this.bucketStart[h], ke = this.bucketEnd[h]; k < ke; k++) {
         const id = this.bucketIds[k];
         const len = this.patterns[id].bytes.length;
-        if (from + len <= end && this.verify(id, buf, from) && !sink.onMatch(id, from + len)) return;
+        if (at + len <= end && this.verify(id, buf, at) && !sink.onMatch(id, at + len)) return false;
       }
       i++;
     }
+    return true;
   }
 
   private verify(id: number, buf: Uint8Array, from: number): boolean {

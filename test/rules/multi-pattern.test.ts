@@ -90,3 +90,21 @@ test('Wu-Manber: a byte of the window start (shift m-1) and of its end (shift 0)
   wm.scan(hay, 0, hay.length, { onMatch: (id, end) => { got.push(`${id}@${end}`); return true; } });
   assert.deepEqual(got, ['0@11', '1@17']);
 });
+
+test('Wu-Manber finds a pattern planted at every offset of binary payloads of every length (both skip chains, their boundary)', () => {
+  const pats = [{ bytes: Buffer.from('"result": {', 'latin1'), nocase: false }, { bytes: Buffer.from('PaRaMs"', 'latin1'), nocase: true }];
+  const wm = new WuManber(pats);
+  let seed = 7;
+  const rnd = (): number => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed >>> 24; };
+  for (let len = 0; len <= 140; len++) {
+    for (const p of pats) {
+      for (let at = 0; at + p.bytes.length <= len; at++) {
+        const hay = new Uint8Array(len).map(() => 0x80 | rnd()); // bytes no prefix contains
+        hay.set(p.bytes, at);
+        const got: string[] = [];
+        wm.scan(hay, 0, len, { onMatch: (id, end) => { got.push(`${id}@${end}`); return true; } });
+        assert.deepEqual(got, naive(pats, hay), `len ${len} at ${at}`);
+      }
+    }
+  }
+});
