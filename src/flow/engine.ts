@@ -46,7 +46,10 @@ export class FlowEngine {
     this.hasConsumers = this.dispatcher.consumerCount > 0;
     this.reassembler = new TcpReassembler(this.dispatcher, opts);
     this.userOnFlowEnd = opts.onFlowEnd;
-    this.table = new FlowTable({ ...opts, onFlowEnd: (flow, reason) => this.flowEnded(flow, reason) });
+    // Without consumers there is nothing of the engine's to close at a flow's end: the table
+    // calls the caller's callback (or none) directly, one call frame less per ended flow.
+    const onFlowEnd = this.hasConsumers ? (flow: FlowRecord, reason: FlowEndReason) => this.flowEnded(flow, reason) : opts.onFlowEnd;
+    this.table = new FlowTable({ ...opts, onFlowEnd });
   }
 
   /**
@@ -69,6 +72,15 @@ export class FlowEngine {
       if (!this.dispatcher.data(flow, flow.lastDir, datagram, pkt.tsUs)) this.reassembler.stopFlow(flow);
     }
     return flow;
+  }
+
+  /**
+   * Optional cache warming before a batch: `hashes[0 .. n-1]` are the symmetric flow hashes
+   * of the packets about to be passed to process(). See FlowTable.warm for the contract
+   * (no observable effect; call right before the batch; n of a few hundred).
+   */
+  warm(hashes: Int32Array, n: number): void {
+    this.table.warm(hashes, n);
   }
 
   /** Ends flows idle past their timeout at packet time `nowUs` (process() also does this itself). */

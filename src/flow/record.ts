@@ -21,6 +21,8 @@ import {
 import type { TcpStream } from './tcp-reassembly.js';
 
 const STATE_NAMES: readonly FlowStateName[] = ['new', 'established', 'closed', 'closed'];
+/** MAC bytes unpacked from the slot store for formatting (reused, single-threaded). */
+const macScratch = new Uint8Array(12);
 
 /** What only some flows need; allocated on first use, dropped at the flow's end. */
 class FlowExtras {
@@ -223,14 +225,20 @@ export class FlowRecord implements FlowView {
   get clientMac(): string {
     if (!this.hasMac) return '';
     const x = this.extrasNow();
-    if (x.clientMacText === null) x.clientMacText = macText(this.store.macs, this.slot * 12);
+    if (x.clientMacText === null) {
+      this.store.macBytes(this.slot, macScratch);
+      x.clientMacText = macText(macScratch, 0);
+    }
     return x.clientMacText;
   }
 
   get serverMac(): string {
     if (!this.hasMac) return '';
     const x = this.extrasNow();
-    if (x.serverMacText === null) x.serverMacText = macText(this.store.macs, this.slot * 12 + 6);
+    if (x.serverMacText === null) {
+      this.store.macBytes(this.slot, macScratch);
+      x.serverMacText = macText(macScratch, 6);
+    }
     return x.serverMacText;
   }
 

@@ -10,19 +10,22 @@
  *
  * Block layout (Int32 index slot*32 + I_*, Float64 index slot*16 + F_*):
  *   line 0 (bytes 0–63): key, LRU links, bit flags, TCP flags, last timestamp, creation
- *     sequence: everything that finding, evicting and ending a flow reads
+ *     sequence: everything that finding, accounting, evicting and ending a flow reads
  *   line 1 (bytes 64–127): first timestamp, packet and byte counters, ISNs, consumer masks
- * Rarely used state lives outside the blocks: pending-gap lengths (valid only while their
- * bit is set, so creating a flow never has to clear them), IPv6 addresses and MACs.
+ * Each slot's index hash lives outside the blocks, in a dense array: on a flood, removing
+ * the evicted flow's index entry needs that hash first, and reading it from a dense array
+ * (16 slots per cache line, in eviction order) instead of the victim's block takes a
+ * dependent cache miss off that path. The LRU links stay in line 0: a packet of a long
+ * flow moves it to its list's tail, and there they cost no extra cache line.
+ * Rarely used state lives outside the blocks too: pending-gap lengths (valid only while
+ * their bit is set, so creating a flow never has to clear them), IPv6 addresses and MACs.
  */
 import { flowIdFromSequence } from './flow-id.js';
 
 export const SLOT_I32_SHIFT = 5; // 32 Int32 per slot
 export const SLOT_F64_SHIFT = 4; // 16 Float64 per slot
 
-// Cache line 0.
-/** The table's spread hash of the key. */
-export const I_HASH = 0;
+// Cache line 0 (Int32 0 is free).
 /** proto | ipVersion << 8 */
 export const I_META = 1;
 /** vlan << 12 | vlanInner */
@@ -85,12 +88,17 @@ export const B_PENDING_GAP = 1 << 17;
 export class FlowSlotStore {
   readonly i32: Int32Array;
   readonly f64: Float64Array;
+  /** The table's spread hash of each slot's key (what its index entry is filed under). */
+  readonly hash: Int32Array;
   /** Pending gap length per direction (slot*2 + dir), valid while B_PENDING_GAP << dir is set. */
   readonly pendingGap: Float64Array;
   /** 32 bytes per slot: client IPv6 address, then server IPv6 address. */
   readonly addr6: Uint8Array;
-  /** 12 bytes per slot: client MAC, then server MAC. */
-  readonly macs: Uint8Array;
+  /**
+   * 3 Int32 per slot: the 12 bytes client MAC then server MAC, big-endian, 4 per word
+   * (three word stores per new flow instead of twelve byte stores). See macBytes.
+   */
+  readonly macWords: Int32Array;
 
   constructor(
     readonly capacity: number,
@@ -100,9 +108,21 @@ export class FlowSlotStore {
     const buffer = new ArrayBuffer(capacity * 128);
     this.i32 = new Int32Array(buffer);
     this.f64 = new Float64Array(buffer);
+    this.hash = new Int32Array(capacity);
     this.pendingGap = new Float64Array(capacity * 2);
     this.addr6 = new Uint8Array(capacity * 32);
-    this.macs = new Uint8Array(capacity * 12);
+    this.macWords = new Int32Array(capacity * 3);
+  }
+
+  /** Unpacks the 12 MAC bytes of `slot` (client, then server) into `out`. */
+  macBytes(slot: number, out: Uint8Array): void {
+    for (let w = 0; w < 3; w++) {
+      const v = this.macWords[slot * 3 + w];
+      out[4 * w] = v >>> 24;
+      out[4 * w + 1] = (v >>> 16) & 0xff;
+      out[4 * w + 2] = (v >>> 8) & 0xff;
+      out[4 * w + 3] = v & 0xff;
+    }
   }
 
   /** The EVE flow id of the flow in `slot`: unique across workers (see flow-id.ts). */

@@ -20,6 +20,11 @@
  * Memory: fixed at construction (about 200 bytes per slot of typed arrays, plus a small
  * view object per slot on its first use). When every slot is busy, the flow idle the
  * longest (the oldest of the eight list heads) is evicted through the normal end path.
+ *
+ * Floods of one-packet flows: each new flow costs two random reads of the (large) index,
+ * its own probe and the removal of the flow it evicts. Both can be loaded ahead in groups
+ * whose cache misses overlap: the victims' entries by the table itself (warmVictims), the
+ * probes by a caller that knows its next packets' hashes (warm()).
  */
 import type { DirectionValue, FlowEndReason } from '../events/flow.js';
 import { IpProto, Layer, TcpFlag, type PacketView } from '../events/packet.js';
@@ -28,7 +33,7 @@ import { FlowSlotIndex } from './slot-index.js';
 import {
   B_DIR_TO_CLIENT, B_FIN, B_HAS_MAC, B_HANDSHAKE, B_RST, B_STARTED_WITH_HANDSHAKE, B_SYN, B_SYN_ACK, CLASS_MASK,
   CLASS_SHIFT, F_BYTES, F_FIRST_TS, F_LAST_TS, F_PKTS, F_SEQ, FlowSlotStore, I_BITS, I_CLIENT,
-  I_CONSUMERS_ACCEPTED, I_CONSUMERS_ACTIVE, I_HASH, I_LRU_NEXT, I_LRU_PREV, I_META, I_PORTS, I_SERVER,
+  I_CONSUMERS_ACCEPTED, I_CONSUMERS_ACTIVE, I_LRU_NEXT, I_LRU_PREV, I_META, I_PORTS, I_SERVER,
   I_TCP_FLAGS_TC, I_TCP_FLAGS_TS, I_VLAN, SLOT_F64_SHIFT, SLOT_I32_SHIFT, STATE_CLOSED, STATE_ESTABLISHED,
   STATE_MASK, STATE_NEW,
 } from './slot-store.js';
@@ -110,6 +115,12 @@ const NUM_CLASSES = 8;
 
 const SYN_ACK = SYN | ACK;
 
+/**
+ * How many upcoming eviction victims get their index entries loaded in one go (see
+ * warmVictims). Enough to overlap many cache misses, few enough that the lines stay in L1/L2.
+ */
+const VICTIM_WARM = 32;
+
 function timeoutClass(proto: number, state: number): number {
   switch (proto) {
     case PROTO_TCP:
@@ -154,6 +165,7 @@ export class FlowTable {
   // The store's views, held directly (one property load less per access).
   private readonly i32: Int32Array;
   private readonly f64: Float64Array;
+  private readonly slotHash: Int32Array;
   private readonly listHead = new Int32Array(NUM_CLASSES).fill(-1);
   private readonly listTail = new Int32Array(NUM_CLASSES).fill(-1);
   /** Bit c set: list c is not empty (eviction looks only at those heads). */
@@ -162,6 +174,13 @@ export class FlowTable {
   private freeTop: number;
   /** One view per slot, created on the slot's first use. */
   private readonly records: (FlowRecord | undefined)[];
+  /** Evictions still covered by the last warmVictims() (their index entries are cached). */
+  private victimsWarm = 0;
+  /**
+   * Folds the words warm() and warmVictims() load, so the optimiser cannot drop the loads
+   * as dead (their only purpose is to bring cache lines in). Never read otherwise.
+   */
+  private warmSink = 0;
 
   constructor(opts: FlowTableOptions = {}) {
     const maxFlows = Math.floor(opts.maxFlows ?? DEFAULT_MAX_FLOWS);
@@ -182,6 +201,7 @@ export class FlowTable {
     this.store = new FlowSlotStore(maxFlows, workerIndex, workerCount);
     this.i32 = this.store.i32;
     this.f64 = this.store.f64;
+    this.slotHash = this.store.hash;
     this.freeSlots = new Int32Array(maxFlows);
     // Pop order 0, 1, 2 … keeps the slots in use dense while the table is small.
     for (let i = 0; i < maxFlows; i++) this.freeSlots[i] = maxFlows - 1 - i;
@@ -192,6 +212,38 @@ export class FlowTable {
   /** Flows in the table now. */
   get size(): number {
     return this.stats.active;
+  }
+
+  /**
+   * Cache warming for a batch of upcoming packets (optional; results never change).
+   *
+   * `hashes[0 .. n-1]` are the symmetric flow hashes the caller is about to pass to
+   * lookup() for its next packets (the same values, in any order; a wrong or stale value
+   * only wastes a load). warm() loads the index entries those lookups will probe first.
+   * Issued back to back, these cache misses overlap one another, where lookup() one packet
+   * at a time waits for each miss in turn: on floods of new flows that wait is a large
+   * part of the cost. (The entries the evictions will remove are warmed by the table
+   * itself, see warmVictims.)
+   *
+   * Contract: warm() has no observable effect on the table (no flow is created, touched,
+   * ended or expired; stats do not change). Call it right before processing the batch:
+   * the lines it loads must still be in cache when lookup() needs them, so keep n to a
+   * few hundred (256 hashes load at most 256 lines, 16 KiB). n is clamped to
+   * [0, hashes.length].
+   */
+  warm(hashes: Int32Array, n: number): void {
+    const entries = this.index.entries;
+    const mask = this.index.mask;
+    const m = Math.min(n, hashes.length);
+    let acc = 0;
+    for (let i = 0; i < m; i++) {
+      const hash = hashes[i];
+      // Same spread as lookup().
+      let h = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b);
+      h ^= h >>> 16;
+      acc ^= entries[2 * (h & mask) + 1];
+    }
+    this.warmSink ^= acc;
   }
 
   /**
@@ -269,7 +321,7 @@ export class FlowTable {
       for (; i < order.length; i++) this.end(order[i], 'shutdown', false);
     } finally {
       // A callback threw: the flows not yet ended stay in the table, so index them again.
-      for (let j = i + 1; j < order.length; j++) this.index.insert(this.i32[(order[j] << SLOT_I32_SHIFT) + I_HASH], order[j]);
+      for (let j = i + 1; j < order.length; j++) this.index.insert(this.slotHash[order[j]], order[j]);
     }
   }
 
@@ -388,7 +440,7 @@ export class FlowTable {
     const dst = pkt.dst4 | 0;
     const proto = pkt.proto;
     const ipVersion = pkt.ipVersion;
-    i32[ib + I_HASH] = h;
+    this.slotHash[slot] = h;
     i32[ib + I_META] = proto | (ipVersion << 8);
     i32[ib + I_VLAN] = (pkt.vlan << 12) | pkt.vlanInner;
     i32[ib + I_CLIENT] = senderIsClient ? src : dst;
@@ -410,14 +462,13 @@ export class FlowTable {
       }
     }
     if (pkt.macSrcOffset >= 0 && pkt.macDstOffset >= 0) {
-      const macs = this.store.macs;
-      const clientOff = senderIsClient ? pkt.macSrcOffset : pkt.macDstOffset;
-      const serverOff = senderIsClient ? pkt.macDstOffset : pkt.macSrcOffset;
-      const base = slot * 12;
-      for (let i = 0; i < 6; i++) {
-        macs[base + i] = buf[clientOff + i];
-        macs[base + 6 + i] = buf[serverOff + i];
-      }
+      const c = senderIsClient ? pkt.macSrcOffset : pkt.macDstOffset;
+      const v = senderIsClient ? pkt.macDstOffset : pkt.macSrcOffset;
+      const words = this.store.macWords;
+      const base = slot * 3;
+      words[base] = (buf[c] << 24) | (buf[c + 1] << 16) | (buf[c + 2] << 8) | buf[c + 3];
+      words[base + 1] = (buf[c + 4] << 24) | (buf[c + 5] << 16) | (buf[v] << 8) | buf[v + 1];
+      words[base + 2] = (buf[v + 2] << 24) | (buf[v + 3] << 16) | (buf[v + 4] << 8) | buf[v + 5];
       bits |= B_HAS_MAC;
     }
     // Every field of the block is (re)initialised here, so ending a flow need not clear it.
@@ -502,25 +553,60 @@ export class FlowTable {
     return true;
   }
 
-  private evictOldestIdle(): void {
+  /** The list whose head was idle the longest: its head is the next eviction victim. */
+  private oldestClass(): number {
+    const lists = this.nonEmptyLists;
+    // One list in use (a flood of one kind of flow): that one, without reading its head's block.
+    if ((lists & (lists - 1)) === 0) return 31 - Math.clz32(lists);
     const f64 = this.f64;
     let oldest = -1;
     let oldestTs = Infinity;
-    for (let c = 0, m = this.nonEmptyLists; m !== 0; c++, m >>>= 1) {
+    for (let c = 0, m = lists; m !== 0; c++, m >>>= 1) {
       if ((m & 1) === 0) continue;
-      const head = this.listHead[c];
-      if (f64[(head << SLOT_F64_SHIFT) + F_LAST_TS] < oldestTs) {
-        oldestTs = f64[(head << SLOT_F64_SHIFT) + F_LAST_TS];
-        oldest = head;
+      const ts = f64[(this.listHead[c] << SLOT_F64_SHIFT) + F_LAST_TS];
+      if (ts < oldestTs) {
+        oldestTs = ts;
+        oldest = c;
       }
     }
+    return oldest;
+  }
+
+  private evictOldestIdle(): void {
+    const victim = this.listHead[this.oldestClass()];
+    // Removing a victim's index entry is a cache miss of its own (the entry sits wherever
+    // its hash put it). Load the entries of the next victims together, ahead of time.
+    if (--this.victimsWarm <= 0) this.warmVictims(victim);
     this.stats.evicted++;
-    this.end(oldest, 'evicted');
+    this.end(victim, 'evicted');
+  }
+
+  /**
+   * Loads the index entries of the flows in the VICTIM_WARM slots from `first` on. In a
+   * flood those are the next victims: once the table is full each new flow takes the
+   * slot of the flow it evicted, so eviction order is slot order, whatever mix of LRU
+   * lists the flows are in. The loads read the dense hash array sequentially and are
+   * independent of one another, so their cache misses overlap; walking the LRU links
+   * instead would read each victim's block one dependent miss after another. Only a hint:
+   * when eviction order is not slot order the removals just miss the cache as before.
+   */
+  private warmVictims(first: number): void {
+    const slotHash = this.slotHash;
+    const entries = this.index.entries;
+    const mask = this.index.mask;
+    const maxFlows = this.maxFlows;
+    let acc = 0;
+    for (let i = 0, slot = first; i < VICTIM_WARM; i++) {
+      acc ^= entries[2 * (slotHash[slot] & mask) + 1];
+      if (++slot === maxFlows) slot = 0;
+    }
+    this.warmSink ^= acc;
+    this.victimsWarm = VICTIM_WARM;
   }
 
   private end(slot: number, reason: FlowEndReason, indexed = true): void {
     // Unlink first so the table is consistent even if the callback throws.
-    if (indexed) this.index.remove(this.i32[(slot << SLOT_I32_SHIFT) + I_HASH], slot);
+    if (indexed) this.index.remove(this.slotHash[slot], slot);
     this.lruUnlink(slot);
     const stats = this.stats;
     stats.active--;

@@ -375,3 +375,31 @@ void test('finish(): when an end callback throws, the flows not yet ended stay i
   assert.deepEqual(endedPorts, [1, 2, 4, 5, 6]);
   assert.equal(table.size, 0);
 });
+
+void test('MAC addresses: client and server by role, also when the first packet comes from the server', () => {
+  const table = new FlowTable({ maxFlows: 4 });
+  const frame = new Uint8Array([0x00, 0x1b, 0x21, 0xaa, 0xbb, 0xcc, 0xf0, 0x0d, 0xfe, 0xed, 0xfa, 0xce]);
+  const withMacs = (spec: PacketSpec, dstFirst: boolean): PacketView => {
+    const pkt = packet(spec);
+    pkt.buf = frame;
+    pkt.macDstOffset = dstFirst ? 0 : 6;
+    pkt.macSrcOffset = dstFirst ? 6 : 0;
+    return pkt;
+  };
+  // Client A sends: src MAC f0:0d:…, dst MAC 00:1b:…
+  const p1 = withMacs({ src: A, dst: B, sport: 40000, dport: 80, flags: SYN, ts: 1 }, true);
+  const f1 = table.lookup(p1, symmetricHash(p1))!;
+  assert.equal(f1.hasMac, true);
+  assert.equal(f1.clientMac, 'f0:0d:fe:ed:fa:ce');
+  assert.equal(f1.serverMac, '00:1b:21:aa:bb:cc');
+  // First seen: a SYN-ACK from the server; its source MAC is the server's.
+  const p2 = withMacs({ src: B, dst: A, sport: 80, dport: 40001, flags: SYN | ACK, ts: 2 }, true);
+  const f2 = table.lookup(p2, symmetricHash(p2))!;
+  assert.equal(f2.serverMac, 'f0:0d:fe:ed:fa:ce');
+  assert.equal(f2.clientMac, '00:1b:21:aa:bb:cc');
+  // No link layer: no MACs.
+  const p3 = packet({ src: A, dst: B, sport: 40002, dport: 80, flags: SYN, ts: 3 });
+  const f3 = table.lookup(p3, symmetricHash(p3))!;
+  assert.equal(f3.hasMac, false);
+  assert.equal(f3.clientMac, '');
+});
