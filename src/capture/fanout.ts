@@ -38,6 +38,8 @@ export type RouteFunction = (buf: Uint8Array, offset: number, capLen: number, li
  */
 const DEFAULT_SLOTS = 8;
 
+const EMPTY_ROUTES = new Uint32Array(0);
+
 /** Per-frame metadata bytes: offset, capLen, wireLen, route (4 × Int32), tsUs (Float64), linkType, ifIndex (2 × Uint16). */
 const META_BYTES_PER_FRAME = 4 * 4 + 8 + 2 * 2;
 
@@ -97,14 +99,21 @@ class SlotViews {
 }
 
 export interface FanoutOptions {
+  /** Partitions, numbered 0..workers-1 in the route words. */
   workers: number;
+  /**
+   * The reader thread itself processes partition 0 (from the batch it just read) and only
+   * partitions 1.. get worker threads. On a 2-core machine this keeps two busy threads
+   * instead of three, and partition 0 reads no memory written by another core.
+   */
+  readerIsWorker0?: boolean;
   route: RouteFunction;
   /** Slots in flight (default 8). */
   slots?: number;
 }
 
 /**
- * The reader side. Create it before the workers, pass `ports[i]` to worker i (in
+ * The reader side. Create it before the workers, pass `port(i)` to worker i (in
  * workerData, listed in transferList), then send() every batch and end() once.
  *
  * Hand-over is through a shared control block, not a message per batch: a worker blocks in
@@ -113,9 +122,10 @@ export interface FanoutOptions {
  * switch: 3 s of a 10 M-packet run went to postMessage).
  */
 export class BatchFanout {
-  /** One port per worker, to transfer to it. */
-  readonly ports: MessagePort[];
+  private readonly ports: MessagePort[];
   private readonly own: MessagePort[];
+  /** Index of the first partition with a worker thread (1 when the reader is worker 0). */
+  readonly firstThread: number;
   private readonly slots: (SlotViews | null)[];
   private readonly k: number;
   private readonly ctl: Int32Array;
@@ -134,9 +144,10 @@ export class BatchFanout {
     this.slots = new Array<SlotViews | null>(this.k).fill(null);
     const control = new SharedArrayBuffer(4 * (C_SLOTS + S_WORDS * this.k));
     this.ctl = new Int32Array(control);
+    this.firstThread = opts.readerIsWorker0 === true ? 1 : 0;
     this.ports = [];
     this.own = [];
-    for (let w = 0; w < this.n; w++) {
+    for (let w = this.firstThread; w < this.n; w++) {
       const { port1, port2 } = new MessageChannel();
       port1.postMessage({ type: 'control', control, slots: this.k } satisfies FanoutMessage);
       this.own.push(port1);
@@ -144,10 +155,21 @@ export class BatchFanout {
     }
   }
 
-  /** Copies the batch into the next slot (waiting until every worker freed it) and publishes it. */
-  async send(batch: FrameBatch): Promise<void> {
+  /** The port to transfer to the worker thread of partition `index` (≥ firstThread). */
+  port(index: number): MessagePort {
+    const p = this.ports[index - this.firstThread];
+    if (p === undefined) throw new RangeError(`fan-out: no worker thread for partition ${index}`);
+    return p;
+  }
+
+  /**
+   * Copies the batch into the next slot (waiting until every worker thread freed it) and
+   * publishes it. Returns the batch's route words (valid until the next send), with which
+   * a reader that is worker 0 processes its own partition of the batch.
+   */
+  async send(batch: FrameBatch): Promise<Uint32Array> {
     const count = batch.count;
-    if (count === 0) return;
+    if (count === 0) return EMPTY_ROUTES;
     const ctl = this.ctl;
     const seq = Atomics.load(ctl, C_PUBLISHED);
     const slot = seq % this.k;
@@ -184,7 +206,7 @@ export class BatchFanout {
       // Sent before the batch is published, so a worker that sees the new generation finds it queued.
       for (const p of this.own) p.postMessage({ type: 'buffers', buffers: v.buffers } satisfies FanoutMessage);
     }
-    copyBytes(batch.buf, lo, span, v.buf, 0);
+    if (batch.reread?.(v.buf, 0, lo, span) !== true) copyBytes(batch.buf, lo, span, v.buf, 0);
     copyBytes(batch.tsUs, 0, count * 8, v.tsUs, 0);
     copyBytes(capLens, 0, count * 4, v.capLens, 0);
     copyBytes(batch.wireLens, 0, count * 4, v.wireLens, 0);
@@ -204,11 +226,12 @@ export class BatchFanout {
     ctl[sw + S_COUNT] = count;
     ctl[sw + S_SOURCE] = batch.sourceIndex;
     ctl[sw + S_GENERATION] = v.buffers.generation;
-    Atomics.store(ctl, sw + S_HOLDERS, n);
+    Atomics.store(ctl, sw + S_HOLDERS, this.own.length);
     this.frames += count;
     // The atomic store orders every plain write above before it (sequentially consistent).
     Atomics.store(ctl, C_PUBLISHED, seq + 1);
     Atomics.notify(ctl, C_PUBLISHED);
+    return routes;
   }
 
   /** No more batches: workers' receive loops end once they have processed what was sent. */
@@ -317,16 +340,20 @@ export class BatchReceiver {
 }
 
 /**
- * Reads every batch into the fan-out, then ends it. Rejects if the fan-out is closed
- * meanwhile (a worker failed: its own error is the one to report).
+ * Reads every batch into the fan-out, then ends it. `onBatch` runs after each send with the
+ * batch (valid until the next one is read) and its route words: a reader that is worker 0
+ * processes its partition there. Rejects if the fan-out is closed meanwhile (a worker
+ * failed: its own error is the one to report).
  */
 export async function feedFanout(
-  batches: AsyncIterable<FrameBatch>, fanout: BatchFanout, onBatch?: () => void, first?: FrameBatch,
+  batches: AsyncIterable<FrameBatch>, fanout: BatchFanout, onBatch?: (batch: FrameBatch, routes: Uint32Array) => void, first?: FrameBatch,
 ): Promise<void> {
-  if (first) await fanout.send(first);
-  for await (const batch of batches) {
-    await fanout.send(batch);
-    onBatch?.();
-  }
+  // (not `onBatch?.(b, await send(b))`: an absent callback would skip the send too)
+  const feed = async (batch: FrameBatch) => {
+    const routes = await fanout.send(batch);
+    if (onBatch) onBatch(batch, routes);
+  };
+  if (first) await feed(first);
+  for await (const batch of batches) await feed(batch);
   fanout.end();
 }

@@ -8,6 +8,8 @@ import { closeSync, openSync, readSync } from 'node:fs';
 export interface ByteProducer {
   /** Copies up to `length` stream bytes into dst at `offset`; 0 means end of stream. */
   read(dst: Uint8Array, offset: number, length: number): Promise<number>;
+  /** Plain files only: synchronous read of `length` bytes at stream `position` (returns bytes read). */
+  readAt?(dst: Uint8Array, offset: number, length: number, position: number): number;
   /** Input bytes consumed so far (compressed bytes for gzip), for progress. */
   consumed(): number;
   close(): void;
@@ -30,6 +32,10 @@ export class FileProducer implements ByteProducer {
     const n = readSync(this.fd, dst, offset, length, this.position);
     this.position += n;
     return Promise.resolve(n);
+  }
+
+  readAt(dst: Uint8Array, offset: number, length: number, position: number): number {
+    return this.fd < 0 ? 0 : readSync(this.fd, dst, offset, length, position);
   }
 
   consumed(): number {

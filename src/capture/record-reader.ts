@@ -48,10 +48,11 @@ export abstract class RecordReader {
 
   async *batches(a: BatchArrays, sourceIndex: number): AsyncGenerator<FrameBatch> {
     const win = this.win;
+    const reread = win.canReread ? (dst: Uint8Array, dstOffset: number, from: number, length: number) => win.reread(dst, dstOffset, from, length) : undefined;
     for (;;) {
       const n = this.parse(a);
       if (n > 0) {
-        yield a.batch(win.buf, n, sourceIndex);
+        yield a.batch(win.buf, n, sourceIndex, reread);
       }
       if (this.stop === STOP_FULL) continue;
       if (this.stop === STOP_NEED) {

@@ -30,6 +30,12 @@ export interface FrameBatch {
    * (owner worker indexes, or ROUTE_ALL). Absent from batches read directly.
    */
   routes?: Uint32Array;
+  /**
+   * Reads buf[from, from + length) again from the input into dst at dstOffset, when the
+   * input is a plain file (a page-cache read, far cheaper than copying into shared memory,
+   * which V8 does with race-safe relaxed moves). False when it cannot; the caller copies.
+   */
+  reread?: (dst: Uint8Array, dstOffset: number, from: number, length: number) => boolean;
 }
 
 /** A capture that cannot be read at all (wrong magic, unreadable, corrupt beyond resync). */
@@ -103,10 +109,11 @@ export class BatchArrays {
     this.ifIndexes = copy(this.ifIndexes, Uint16Array);
   }
 
-  batch(buf: Uint8Array, count: number, sourceIndex = 0): FrameBatch {
+  batch(buf: Uint8Array, count: number, sourceIndex = 0, reread?: FrameBatch['reread']): FrameBatch {
+    // Every field present (routes, reread) so every batch has the same shape.
     return {
       buf, count, offsets: this.offsets, capLens: this.capLens, wireLens: this.wireLens,
-      tsUs: this.tsUs, linkTypes: this.linkTypes, ifIndexes: this.ifIndexes, sourceIndex,
+      tsUs: this.tsUs, linkTypes: this.linkTypes, ifIndexes: this.ifIndexes, sourceIndex, routes: undefined, reread,
     };
   }
 }

@@ -29,6 +29,18 @@ export class ChunkWindow {
     this.buf = Buffer.allocUnsafe(Math.min(chunkBytes, maxBytes));
   }
 
+  /** Whether reread() works: the stream is a plain file (stream offset = file position). */
+  get canReread(): boolean {
+    return this.producer.readAt !== undefined;
+  }
+
+  /** Reads buf[from, from + length) again from the file into dst (see FrameBatch.reread). */
+  reread(dst: Uint8Array, dstOffset: number, from: number, length: number): boolean {
+    const readAt = this.producer.readAt;
+    if (readAt === undefined || from < 0 || from + length > this.end) return false;
+    return readAt.call(this.producer, dst, dstOffset, length, this.base + from) === length;
+  }
+
   /** Stream offset of a buffer position, for messages. */
   offsetOf(p: number): number {
     return this.base + p;

@@ -181,14 +181,16 @@ async function runWorkers(
   const merger = new EventMerger(count, (line, type) => {
     onEvent(type === 'alert' || wantEvents ? (JSON.parse(line) as Record<string, unknown>) : {});
   });
-  const fanout = new BatchFanout({ workers: count, route: routeFrame });
+  // The reading thread runs partition 0's pipeline itself; partitions 1.. get worker threads.
+  const fanout = new BatchFanout({ workers: count, route: routeFrame, readerIsWorker0: true });
   const summaries: AnalysisSummary[] = [];
-  const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
+  const runs = Array.from({ length: count - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+    const index = i + 1;
     const input: WorkerInput = {
-      index, count, flowEvents: wantEvents, batches: fanout.ports[index],
+      index, count, flowEvents: wantEvents, batches: fanout.port(index),
       analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
     };
-    const worker = startWorker(import.meta.url, 'worker', 'analyze-worker', input, [fanout.ports[index]]);
+    const worker = startWorker(import.meta.url, 'worker', 'analyze-worker', input, [fanout.port(index)]);
     let failed = false;
     const fail = (err: Error) => {
       failed = true;
@@ -216,11 +218,33 @@ async function runWorkers(
       else resolve();
     });
   }));
+  // Partition 0, in this thread: its events enter the merger like a worker's (same tags).
+  let pending: [number, string, string][] = [];
+  const own = new PacketPipeline({
+    workerIndex: 0, workerCount: count, flowEvents: wantEvents,
+    sink: (ts, event) => { pending.push([ts, String(event.event_type), JSON.stringify(event)]); },
+    analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
+    flow: opts.flow, sensor: opts.sensor,
+  });
+  let lastTs = -Infinity;
+  const flush = (watermark: number) => {
+    merger.push(0, pending, watermark);
+    pending = [];
+  };
   try {
-    await Promise.all([
-      feedFanout(batches, fanout, () => progress.update(source.bytesConsumed(), fanout.frames), first),
-      ...runs,
-    ]);
+    const fed = feedFanout(batches, fanout, (batch, routes) => {
+      batch.routes = routes;
+      own.processBatch(batch);
+      if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
+      flush(lastTs);
+      progress.update(source.bytesConsumed(), fanout.frames);
+    }, first).then(() => {
+      own.finish();
+      flush(Infinity);
+      summaries[0] = own.summary();
+      merger.finish(0);
+    });
+    await Promise.all([fed, ...runs]);
   } finally {
     progress.stop();
     fanout.close();

@@ -161,11 +161,14 @@ export function addCaptureCounts(state: TelescopeState, source: CaptureSource): 
 
 async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
-  const fanout = new BatchFanout({ workers: count, route: telescopeRoute });
+  // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
+  const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
+  const own = buildAggregator(opts, 0, count);
   const states: unknown[] = [];
-  const runs = Array.from({ length: count }, (_, index) => new Promise<void>((resolve, reject) => {
-    const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.ports[index] };
-    const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.ports[index]]);
+  const runs = Array.from({ length: count - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+    const index = i + 1;
+    const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.port(index) };
+    const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.port(index)]);
     let failed = false;
     const fail = (err: Error) => {
       failed = true;
@@ -183,14 +186,18 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
       else resolve();
     });
   }));
+  let total: TelescopeState;
   try {
-    await Promise.all([feedFanout(source.batches(), fanout), ...runs]);
+    const fed = feedFanout(source.batches(), fanout, (batch, routes) => {
+      batch.routes = routes;
+      own.processBatch(batch);
+    }).then(() => { total = own.finish(); });
+    await Promise.all([fed, ...runs]);
   } finally {
     fanout.close();
     await source.close();
   }
-  const total = TelescopeState.revive(states[0]);
-  for (let i = 1; i < states.length; i++) total.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
-  addCaptureCounts(total, source);
-  return { state: total, frames: fanout.frames };
+  for (let i = 1; i < count; i++) total!.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
+  addCaptureCounts(total!, source);
+  return { state: total!, frames: own.framesSeen };
 }

@@ -3,6 +3,11 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { BatchArrays, type FrameBatch } from '../../src/capture/source.js';
 import { BatchFanout, ROUTE_ALL, feedFanout } from '../../src/capture/fanout.js';
+import { openCapture } from '../../src/capture/open.js';
+import { PcapWriter } from '../../src/capture/pcap-writer.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Each worker reports, for every frame it receives, a digest line: batch number, frame
@@ -68,7 +73,7 @@ async function runFanout(batches: FrameBatch[], workers: number, slots: number, 
   const route = (buf: Uint8Array, o: number, _c: number, linkType: number, n: number) => (linkType === 113 ? ROUTE_ALL : buf[o] % n);
   const fanout = new BatchFanout({ workers, route, slots });
   const results = Array.from({ length: workers }, (_, w) => new Promise<string[]>((resolve, reject) => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { port: fanout.ports[w], slowMs: slowMs[w] ?? 0 }, transferList: [fanout.ports[w]] });
+    const worker = new Worker(workerSource, { eval: true, workerData: { port: fanout.port(w), slowMs: slowMs[w] ?? 0 }, transferList: [fanout.port(w)] });
     worker.once('message', resolve);
     worker.once('error', reject);
   }));
@@ -117,4 +122,73 @@ test('fan-out: closing while the reader waits for a slot rejects the send', asyn
 test('fan-out: worker counts outside 1..254 are refused', () => {
   assert.throws(() => new BatchFanout({ workers: 0, route: () => 0 }), RangeError);
   assert.throws(() => new BatchFanout({ workers: 255, route: () => 0 }), RangeError);
+});
+
+test('fan-out: a reader that is worker 0 gets each batch with its routes; threads get partitions 1..', async () => {
+  const batches = makeBatches(10, 40, 53);
+  const route = (buf: Uint8Array, o: number, _c: number, linkType: number, n: number) => (linkType === 113 ? ROUTE_ALL : buf[o] % n);
+  const fanout = new BatchFanout({ workers: 3, route, slots: 2, readerIsWorker0: true });
+  assert.throws(() => fanout.port(0), RangeError);
+  const threads = [1, 2].map((w) => new Promise<string[]>((resolve, reject) => {
+    const worker = new Worker(workerSource, { eval: true, workerData: { port: fanout.port(w), slowMs: w === 2 ? 3 : 0 }, transferList: [fanout.port(w)] });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }));
+  const inline: string[] = [];
+  let n = 0;
+  async function* source() {
+    for (const b of batches) yield b;
+  }
+  await Promise.all([feedFanout(source(), fanout, (b, routes) => {
+    for (let i = 0; i < b.count; i++) {
+      const bytes = Buffer.from(b.buf.subarray(b.offsets[i], b.offsets[i] + b.capLens[i])).toString('hex');
+      inline.push([n, i, routes[i], b.tsUs[i], b.capLens[i], b.wireLens[i], b.linkTypes[i], b.ifIndexes[i], b.sourceIndex, bytes].join(' '));
+    }
+    n++;
+  }), ...threads]);
+  fanout.close();
+  const expected = expectedLines(batches, route, 3);
+  assert.deepEqual(inline, expected);
+  for (const got of await Promise.all(threads)) assert.deepEqual(got, expected);
+});
+
+test('fan-out from a plain capture file: slots are filled by re-reading the file, frames intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-fanout-'));
+  try {
+    const path = join(dir, 'f.pcap');
+    const w = new PcapWriter(path);
+    for (let j = 0; j < 5000; j++) {
+      const f = new Uint8Array(14 + (j * 37) % 1400);
+      for (let k = 0; k < f.length; k++) f[k] = (j * 29 + k * 3) & 0xff;
+      w.write(1.7e15 + j * 10, f);
+    }
+    w.close();
+    // small chunks: many refills, records cut at chunk ends carried over
+    const source = await openCapture([path], { chunkBytes: 1 << 16 });
+    const route = (buf: Uint8Array, o: number, _c: number, _l: number, n: number) => buf[o] % n;
+    const fanout = new BatchFanout({ workers: 2, route, slots: 3, readerIsWorker0: true });
+    const thread = new Promise<string[]>((resolve, reject) => {
+      const worker = new Worker(workerSource, { eval: true, workerData: { port: fanout.port(1), slowMs: 1 }, transferList: [fanout.port(1)] });
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    const expected: string[] = [];
+    let n = 0;
+    let reread = 0;
+    await Promise.all([feedFanout(source.batches(), fanout, (b, routes) => {
+      if (b.reread) reread++;
+      for (let i = 0; i < b.count; i++) {
+        const bytes = Buffer.from(b.buf.subarray(b.offsets[i], b.offsets[i] + b.capLens[i])).toString('hex');
+        expected.push([n, i, routes[i], b.tsUs[i], b.capLens[i], b.wireLens[i], b.linkTypes[i], b.ifIndexes[i], b.sourceIndex, bytes].join(' '));
+      }
+      n++;
+    }), thread]);
+    fanout.close();
+    await source.close();
+    assert.ok(reread > 1, 'plain file batches offer reread');
+    assert.equal(expected.length, 5000);
+    assert.deepEqual(await thread, expected);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
