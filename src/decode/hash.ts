@@ -43,6 +43,21 @@ function compare16(buf: Uint8Array, a: number, b: number): number {
   return 0;
 }
 
+/**
+ * The IPv4 case of symmetricFlowHash from the header fields alone (addresses as unsigned
+ * 32-bit numbers, as the decoder stores them), for callers that hash raw frames before
+ * decoding them (the pipeline's cache warming).
+ */
+export function symmetricHashV4(a: number, b: number, sp: number, dp: number, proto: number, vlan = 0, vlanInner = 0): number {
+  const swap = a > b || (a === b && sp > dp);
+  let h = mix(SEED, swap ? b : a);
+  h = mix(h, swap ? a : b);
+  h = mix(h, swap ? (dp << 16) | sp : (sp << 16) | dp);
+  h = mix(h, proto | (4 << 8) | (vlan << 12));
+  h = mix(h, vlanInner);
+  return finalMix(h);
+}
+
 export function symmetricFlowHash(pkt: PacketView): number {
   const sp = pkt.srcPort;
   const dp = pkt.dstPort;
@@ -66,12 +81,7 @@ export function symmetricFlowHash(pkt: PacketView): number {
     h = mix(h, word(buf, hi + 8));
     h = mix(h, word(buf, hi + 12));
   } else {
-    const a = pkt.src4;
-    const b = pkt.dst4;
-    const swap = a > b || (a === b && sp > dp);
-    h = mix(h, swap ? b : a);
-    h = mix(h, swap ? a : b);
-    ports = swap ? (dp << 16) | sp : (sp << 16) | dp;
+    return symmetricHashV4(pkt.src4, pkt.dst4, sp, dp, pkt.proto, pkt.vlan, pkt.vlanInner);
   }
   h = mix(h, ports);
   h = mix(h, pkt.proto | (pkt.ipVersion << 8) | (pkt.vlan << 12));

@@ -23,6 +23,6 @@ export { decodeTcp, tcpOptionFind, tcpOptionKinds, tcpOptionMss, tcpOptionWindow
 export { decodeUdp } from './udp.js';
 export { decodeIcmp, icmpIsError, icmpQuotedOffset } from './icmp.js';
 export { decodeIcmpv6, icmpv6IsError, icmpv6QuotedOffset } from './icmpv6.js';
-export { symmetricFlowHash, finalMix } from './hash.js';
+export { symmetricFlowHash, symmetricHashV4, finalMix } from './hash.js';
 export * from './address.js';
 export { DecodeContext } from './context.js';

@@ -6,7 +6,7 @@
  * packet; objects appear only per new source (geo lookup) and at finish().
  */
 import type { FrameBatch } from '../capture/source.js';
-import { ROUTE_ALL } from '../capture/fanout.js';
+import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { ReasonCounter } from '../events/counters.js';
 import {
@@ -150,7 +150,7 @@ interface IntervalAcc {
  * small integers (a uint32 above 2^31 is a double in V8, and double % is a libm call).
  */
 function ownerOf(src: number, workerCount: number): number {
-  return (mix32(src) >>> 16) % workerCount;
+  return partitionOf(mix32(src), workerCount);
 }
 
 /**

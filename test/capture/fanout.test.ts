@@ -192,3 +192,15 @@ test('fan-out from a plain capture file: slots are filled by re-reading the file
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('partitionOf: reader keeps a smaller share, every partition gets traffic, one partition owns all', async () => {
+  const { partitionOf, READER_SHARE } = await import('../../src/capture/fanout.js');
+  for (let h = 0; h < 1000; h++) assert.equal(partitionOf((h * 2654435761) >>> 0, 1), 0);
+  for (const n of [2, 3, 8, 254]) {
+    const counts = new Array<number>(n).fill(0);
+    for (let b = 0; b < 256; b++) counts[partitionOf((b << 24) >>> 0, n)]++;
+    assert.equal(counts.reduce((a, c) => a + c, 0), 256);
+    for (const c of counts) assert.ok(c > 0, `n=${n}: every partition owns buckets`);
+    assert.ok(Math.abs(counts[0] - (256 / n) * READER_SHARE) <= 1, `n=${n}: reader share`);
+  }
+});

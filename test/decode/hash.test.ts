@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { symmetricFlowHash } from '../../src/decode/hash.js';
+import { symmetricFlowHash, symmetricHashV4 } from '../../src/decode/hash.js';
 import { createPacketView } from '../../src/events/packet.js';
 import { PacketDecoder } from '../../src/decode/decoder.js';
 import { decodeFrame, ethernet, ipv4, ipv6, tcp, udp } from './frames.js';
@@ -79,4 +79,18 @@ void test('spread: 64k sequential flows fill 256 buckets evenly and do not colli
   assert.ok(min > 256 * 0.75 && max < 256 * 1.25, `bucket range ${min}..${max}`);
   // Birthday bound for 65536 draws from 2^32: about 0.5 expected collisions.
   assert.ok(seen.size >= 65536 - 4, `${65536 - seen.size} collisions`);
+});
+
+void test('property: the raw-header IPv4 hash (cache warming) equals the decoded packet\'s hash', () => {
+  fc.assert(
+    fc.property(ip4Text, ip4Text, port, port, fc.constantFrom(6 as const, 17 as const), (a, b, pa, pb, proto) => {
+      const l4 = proto === 6 ? tcp({ sport: pa, dport: pb, flags: 2 }) : udp(pa, pb, new Uint8Array(0));
+      const frame = ethernet(0x0800, ipv4({ src: a, dst: b, proto }, l4));
+      const pkt = decodeFrame(frame).pkt;
+      const word = (o: number) => ((frame[o] << 24) | (frame[o + 1] << 16) | (frame[o + 2] << 8) | frame[o + 3]) >>> 0;
+      const raw = symmetricHashV4(word(26), word(30), (frame[34] << 8) | frame[35], (frame[36] << 8) | frame[37], frame[23]);
+      assert.equal(raw, symmetricFlowHash(pkt));
+    }),
+    { numRuns: 1000 },
+  );
 });
