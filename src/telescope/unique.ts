@@ -71,6 +71,26 @@ export class UniqueCounter {
     else if (this.size * 2 > t.length) this.grow();
   }
 
+  /** Bytes of this counter's storage (table or registers), rounded up to 4. */
+  storageBytes(): number {
+    const a = this.registers ?? this.table!;
+    return (a.byteLength + 3) & ~3;
+  }
+
+  /** Copies the storage into buffer at offset and keeps a view of it there; returns the next offset. */
+  moveStorageTo(buffer: ArrayBuffer, offset: number): number {
+    if (this.registers !== null) {
+      const r = new Uint8Array(buffer, offset, this.registers.length);
+      r.set(this.registers);
+      this.registers = r;
+    } else {
+      const t = new Uint32Array(buffer, offset, this.table!.length);
+      t.set(this.table!);
+      this.table = t;
+    }
+    return offset + this.storageBytes();
+  }
+
   /** Exact count, or the sketch's estimate. */
   count(): number {
     if (this.registers === null) return this.size;

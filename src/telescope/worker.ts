@@ -15,7 +15,9 @@ function run(): void {
   const receiver = new BatchReceiver(input.batches);
   for (let batch = receiver.next(); batch !== null; batch = receiver.next()) agg.processBatch(batch);
   receiver.close();
-  post({ type: 'done', state: agg.finish(), frames: agg.framesSeen });
+  const state = agg.finish();
+  const storage = state.packForTransfer();
+  port.postMessage({ type: 'done', state, frames: agg.framesSeen } satisfies TelescopeWorkerMessage, [storage]);
 }
 
 try {
