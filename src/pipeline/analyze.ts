@@ -203,8 +203,11 @@ async function runWorkers(
           merger.push(index, m.items, m.watermark);
           break;
         case 'done':
+          // Done once its summary is here (its events came before it on the same port): the
+          // thread's own teardown overlaps the rest of the run instead of delaying it.
           summaries[index] = m.summary;
           merger.finish(index);
+          resolve();
           break;
         case 'error':
           fail(Object.assign(new Error(m.message), { name: m.name }));
@@ -213,9 +216,7 @@ async function runWorkers(
     });
     worker.on('error', fail);
     worker.on('exit', (code) => {
-      if (failed) return;
-      if (code !== 0 || !summaries[index]) fail(new Error(`worker ${index} exited with code ${code}`));
-      else resolve();
+      if (!failed && summaries[index] === undefined) fail(new Error(`worker ${index} exited with code ${code}`));
     });
   }));
   // Partition 0, in this thread: its events enter the merger like a worker's (same tags).

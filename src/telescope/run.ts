@@ -176,14 +176,16 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
       reject(err);
     };
     worker.on('message', (m: TelescopeWorkerMessage) => {
-      if (m.type === 'done') states[index] = m.state;
-      else fail(Object.assign(new Error(m.message), { name: m.name }));
+      // Done once its state is here: the thread's own teardown (disposing a large heap)
+      // overlaps the merge and the report instead of delaying them.
+      if (m.type === 'done') {
+        states[index] = m.state;
+        resolve();
+      } else fail(Object.assign(new Error(m.message), { name: m.name }));
     });
     worker.on('error', fail);
     worker.on('exit', (code) => {
-      if (failed) return;
-      if (code !== 0 || !states[index]) fail(new Error(`telescope worker ${index} exited with code ${code}`));
-      else resolve();
+      if (!failed && states[index] === undefined) fail(new Error(`telescope worker ${index} exited with code ${code}`));
     });
   }));
   let total: TelescopeState;
