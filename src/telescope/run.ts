@@ -163,7 +163,6 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
   const { stopSignal: _ignored, ...plain } = opts;
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
   const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
-  const own = buildAggregator(opts, 0, count);
   const states: unknown[] = [];
   const runs = Array.from({ length: count - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
     const index = i + 1;
@@ -188,6 +187,8 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
       if (!failed && states[index] === undefined) fail(new Error(`telescope worker ${index} exited with code ${code}`));
     });
   }));
+  // Built after the threads are started: they load their code meanwhile.
+  const own = buildAggregator(opts, 0, count);
   let total: TelescopeState;
   try {
     const fed = feedFanout(source.batches(), fanout, (batch, routes) => {
