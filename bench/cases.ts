@@ -38,11 +38,12 @@ function rulesFile(dir: string, n: number): string {
 
 export function extraCases(c: CaseContext): BenchCase[] {
   const cases: BenchCase[] = [];
+  // One thread: on this capture of few, big flows one thread is the faster configuration.
   for (const n of [1000, 10000]) {
     const rules = rulesFile(c.benchDir, n);
-    cases.push({ group: 'rules', name: `minewatch analyze --rules (${n.toLocaleString('en-US')} rules), mixed, 2 workers`, input: c.mixed, cmd: c.mw('analyze', c.mixed, '--rules', rules, '-w', '2', '-q'), packets: c.packets(c.mixed) });
+    cases.push({ group: 'rules', name: `minewatch analyze --rules (${n.toLocaleString('en-US')} rules), mixed, 1 thread`, input: c.mixed, cmd: c.mw('analyze', c.mixed, '--rules', rules, '-w', '1', '-q'), packets: c.packets(c.mixed) });
   }
-  cases.push({ group: 'rules', name: 'minewatch analyze (no rules, all detectors), mixed, 2 workers', input: c.mixed, cmd: c.mw('analyze', c.mixed, '-w', '2', '-q'), packets: c.packets(c.mixed) });
+  cases.push({ group: 'rules', name: 'minewatch analyze (no rules, all detectors), mixed, 1 thread', input: c.mixed, cmd: c.mw('analyze', c.mixed, '-w', '1', '-q'), packets: c.packets(c.mixed) });
   for (const w of ['1', '2']) {
     cases.push({ group: 'telescope', name: `minewatch telescope, darknet, ${w === '1' ? '1 thread' : '2 workers'}`, input: c.darknet, cmd: c.mw('telescope', c.darknet, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', '/dev/null', '-q', '-w', w), packets: c.packets(c.darknet) });
   }

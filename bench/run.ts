@@ -119,37 +119,39 @@ async function main(): Promise<void> {
   const extra = extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR });
   cases.push(...extra);
 
-  const results: Result[] = [];
-  for (const c of cases) {
-    if (ONLY.length > 0 && !ONLY.includes(c.group)) continue;
-    const runs = c.timeoutS ? 1 : RUNS;
-    const walls: number[] = [];
-    const rss: number[] = [];
-    let note: string | undefined;
-    for (let i = 0; i < runs; i++) {
+  // Runs go round-robin across the cases (one run of each, then the next round): this VM's
+  // speed drifts by up to 1.5x over minutes, and interleaving spreads the drift over every
+  // case instead of favouring whichever ran in a fast minute. Capped cases run once.
+  const selected = cases.filter((c) => ONLY.length === 0 || ONLY.includes(c.group));
+  const walls = selected.map(() => [] as number[]);
+  const rss = selected.map(() => [] as number[]);
+  const notes: (string | undefined)[] = selected.map(() => undefined);
+  for (let pass = 0; pass < RUNS; pass++) {
+    selected.forEach((c, k) => {
+      if (notes[k] !== undefined || (c.timeoutS && pass > 0)) return;
       const r = runOnce(c.cmd, c.timeoutS ?? 900);
-      if (!r.ok) {
-        note = c.timeoutS && r.wall >= c.timeoutS ? `did not finish in ${c.timeoutS} s` : 'failed';
-        walls.push(r.wall);
-        break;
-      }
-      walls.push(r.wall);
-      rss.push(r.rssMb);
-    }
-    const wall = median(walls);
-    const size = statSync(c.input).size;
-    const res: Result = {
-      group: c.group, name: c.name, runs: walls.length, wall_s: round(wall, 2),
-      packets_per_s: Math.round(c.packets() / wall), mb_per_s: round(size / 1e6 / wall, 1),
-      peak_rss_mb: round(rss.length ? median(rss) : NaN, 0), ...(note ? { note } : {}),
-    };
-    results.push(res);
-    process.stderr.write(`bench: ${c.name}: ${res.wall_s} s, ${res.packets_per_s.toLocaleString('en-US')} pkts/s, ${res.mb_per_s} MB/s, ${res.peak_rss_mb} MB${note ? ` (${note})` : ''}\n`);
+      walls[k].push(r.wall);
+      if (!r.ok) notes[k] = c.timeoutS && r.wall >= c.timeoutS ? `did not finish in ${c.timeoutS} s` : 'failed';
+      else rss[k].push(r.rssMb);
+    });
+    process.stderr.write(`bench: round ${pass + 1} of ${RUNS} done\n`);
   }
+  const results: Result[] = selected.map((c, k) => {
+    const wall = median(walls[k]);
+    const size = statSync(c.input).size;
+    const note = notes[k];
+    const res: Result = {
+      group: c.group, name: c.name, runs: walls[k].length, wall_s: round(wall, 2),
+      packets_per_s: Math.round(c.packets() / wall), mb_per_s: round(size / 1e6 / wall, 1),
+      peak_rss_mb: round(rss[k].length ? median(rss[k]) : NaN, 0), ...(note ? { note } : {}),
+    };
+    process.stderr.write(`bench: ${c.name}: ${res.wall_s} s, ${res.packets_per_s.toLocaleString('en-US')} pkts/s, ${res.mb_per_s} MB/s, ${res.peak_rss_mb} MB${note ? ` (${note})` : ''}\n`);
+    return res;
+  });
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const inputs = [mixed, small, darknet].map((p) => `${p.split('/').pop()} (${(statSync(p).size / 1e6).toFixed(0)} MB, ${counts.get(p)?.toLocaleString('en-US') ?? '?'} packets)`);
-  let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs, whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
+  let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs (interleaved round-robin across cases), whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
   md += '| group | case | runs | wall s | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|\n';
   for (const r of results) md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
   process.stdout.write(md);
