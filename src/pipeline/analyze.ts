@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
-import { startWorker } from '../util/worker-thread.js';
+import { startWorker, superviseWorker } from '../util/worker-thread.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
@@ -178,52 +178,38 @@ async function runWorkers(
   batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
   const progress = createProgress(source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
-  const merger = new EventMerger(count, (line, type) => {
-    onEvent(type === 'alert' || wantEvents ? (JSON.parse(line) as Record<string, unknown>) : {});
+  // Worker threads send events as JSON lines; the reader's own partition hands over the objects.
+  const merger = new EventMerger<string | Record<string, unknown>>(count, (event, type) => {
+    if (typeof event !== 'string') onEvent(event);
+    else onEvent(type === 'alert' || wantEvents ? (JSON.parse(event) as Record<string, unknown>) : {});
   });
   // The reading thread runs partition 0's pipeline itself; partitions 1.. get worker threads.
   const fanout = new BatchFanout({ workers: count, route: routeFrame, readerIsWorker0: true });
   const summaries: AnalysisSummary[] = [];
-  const runs = Array.from({ length: count - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+  const runs = Array.from({ length: count - 1 }, (_, i) => {
     const index = i + 1;
     const input: WorkerInput = {
       index, count, flowEvents: wantEvents, batches: fanout.port(index),
       analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
     };
     const worker = startWorker(import.meta.url, 'worker', 'analyze-worker', input, [fanout.port(index)]);
-    let failed = false;
-    const fail = (err: Error) => {
-      failed = true;
-      fanout.close();
-      reject(err);
-    };
-    worker.on('message', (m: WorkerMessage) => {
-      switch (m.type) {
-        case 'events':
-          merger.push(index, m.items, m.watermark);
-          break;
-        case 'done':
-          // Done once its summary is here (its events came before it on the same port): the
-          // thread's own teardown overlaps the rest of the run instead of delaying it.
-          summaries[index] = m.summary;
-          merger.finish(index);
-          resolve();
-          break;
-        case 'error':
-          fail(Object.assign(new Error(m.message), { name: m.name }));
-          break;
+    return superviseWorker<WorkerMessage>(worker, `worker ${index}`, (m) => {
+      if (m.type === 'events') {
+        merger.push(index, m.items, m.watermark);
+        return false;
       }
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!failed && summaries[index] === undefined) fail(new Error(`worker ${index} exited with code ${code}`));
-    });
-  }));
+      if (m.type !== 'done') return false;
+      // Its events came before its summary on the same port.
+      summaries[index] = m.summary;
+      merger.finish(index);
+      return true;
+    }, () => fanout.close());
+  });
   // Partition 0, in this thread: its events enter the merger like a worker's (same tags).
-  let pending: [number, string, string][] = [];
+  let pending: [number, string, Record<string, unknown>][] = [];
   const own = new PacketPipeline({
     workerIndex: 0, workerCount: count, flowEvents: wantEvents,
-    sink: (ts, event) => { pending.push([ts, String(event.event_type), JSON.stringify(event)]); },
+    sink: (ts, event) => { pending.push([ts, String(event.event_type), event]); },
     analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
     flow: opts.flow, sensor: opts.sensor,
   });
@@ -264,20 +250,21 @@ async function runWorkers(
  * no other worker can still produce an earlier one: that worker has a queued head, has
  * finished, or has reported a later watermark (its packet clock only moves forward).
  */
-export class EventMerger {
-  private readonly queues: [number, string, string][][];
+export class EventMerger<P = string> {
+  private readonly queues: [number, string, P][][];
   private readonly heads: number[];
   private readonly watermarks: number[];
   private readonly done: boolean[];
 
-  constructor(private readonly n: number, private readonly out: (line: string, type: string) => void) {
+  /** `out` gets each event's payload (worker threads: its JSON line) and event type, in order. */
+  constructor(private readonly n: number, private readonly out: (payload: P, type: string) => void) {
     this.queues = Array.from({ length: n }, () => []);
     this.heads = new Array<number>(n).fill(0);
     this.watermarks = new Array<number>(n).fill(-Infinity);
     this.done = new Array<boolean>(n).fill(false);
   }
 
-  push(worker: number, items: [number, string, string][], watermark: number): void {
+  push(worker: number, items: [number, string, P][], watermark: number): void {
     const q = this.queues[worker];
     for (const it of items) q.push(it);
     this.watermarks[worker] = watermark;

@@ -6,7 +6,7 @@
 import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
-import { startWorker } from '../util/worker-thread.js';
+import { startWorker, superviseWorker } from '../util/worker-thread.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
@@ -164,29 +164,16 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
   const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
   const states: unknown[] = [];
-  const runs = Array.from({ length: count - 1 }, (_, i) => new Promise<void>((resolve, reject) => {
+  const runs = Array.from({ length: count - 1 }, (_, i) => {
     const index = i + 1;
     const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.port(index) };
     const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.port(index)]);
-    let failed = false;
-    const fail = (err: Error) => {
-      failed = true;
-      fanout.close();
-      reject(err);
-    };
-    worker.on('message', (m: TelescopeWorkerMessage) => {
-      // Done once its state is here: the thread's own teardown (disposing a large heap)
-      // overlaps the merge and the report instead of delaying them.
-      if (m.type === 'done') {
-        states[index] = m.state;
-        resolve();
-      } else fail(Object.assign(new Error(m.message), { name: m.name }));
-    });
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!failed && states[index] === undefined) fail(new Error(`telescope worker ${index} exited with code ${code}`));
-    });
-  }));
+    return superviseWorker<TelescopeWorkerMessage>(worker, `telescope worker ${index}`, (m) => {
+      if (m.type !== 'done') return false;
+      states[index] = m.state;
+      return true;
+    }, () => fanout.close());
+  });
   // Built after the threads are started: they load their code meanwhile.
   const own = buildAggregator(opts, 0, count);
   let total: TelescopeState;

@@ -29,3 +29,38 @@ export function startWorker(callerUrl: string, name: string, bundle: string, wor
     ? new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true, workerData, transferList })
     : new Worker(url, { workerData, transferList });
 }
+
+/** What every partition worker posts: its own messages, or its failure. */
+export type WorkerFailure = { type: 'error'; message: string; name: string };
+
+/**
+ * Settles when a worker thread has delivered its result: `onMessage` handles each message
+ * and returns true for the final one (the thread's own teardown then overlaps the caller's
+ * work instead of delaying it). Rejects on a posted failure, a thread error, or an exit
+ * before the result; `onFailure` runs first (e.g. to stop feeding the other threads).
+ */
+export function superviseWorker<M extends { type: string }>(
+  worker: Worker, label: string, onMessage: (m: M) => boolean, onFailure: () => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error) => {
+      if (settled) return;
+      settled = true;
+      onFailure();
+      reject(err);
+    };
+    worker.on('message', (m: M | WorkerFailure) => {
+      if (settled) return;
+      if (m.type === 'error') {
+        const f = m as WorkerFailure;
+        fail(Object.assign(new Error(f.message), { name: f.name }));
+      } else if (onMessage(m as M)) {
+        settled = true;
+        resolve();
+      }
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`${label} exited with code ${code}`)));
+  });
+}
