@@ -29,7 +29,8 @@ void test('version comparison: numeric parts, release candidates, different leng
     fc.property(fc.array(fc.nat(99), { minLength: 1, maxLength: 4 }), fc.array(fc.nat(99), { minLength: 1, maxLength: 4 }), (a, c) => {
       const x = a.join('.');
       const y = c.join('.');
-      assert.equal(compareVersions(x, y), -compareVersions(y, x));
+      // 0 - r, not -r: equal versions give 0, and strict equality tells -0 from 0
+      assert.equal(compareVersions(x, y), 0 - compareVersions(y, x));
       assert.equal(compareVersions(x, x), 0);
     }),
   );
