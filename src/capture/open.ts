@@ -18,7 +18,13 @@ import { magicHex, rd32 } from './bytes.js';
 import { countLinkTypes } from './link-counts.js';
 import type { RecordReader } from './record-reader.js';
 
-export const DEFAULT_CHUNK_BYTES = 8 << 20;
+/**
+ * Bytes read per refill. A batch's frames all lie in one chunk and are walked several times
+ * (record parse, fan-out, decode): a chunk that fits the core's L2 keeps those passes in cache.
+ * Measured on the 1 GB mixed capture, one thread, AMD EPYC (Zen 1) VM: 8 MB chunks 1.21 s,
+ * 1 MB 0.95 s, 512 KB 0.99 s, 256 KB 0.94 s (medians of 3; floods of small packets unchanged).
+ */
+export const DEFAULT_CHUNK_BYTES = 256 << 10;
 const MIN_CHUNK_BYTES = 64;
 /** Growth bound of a chunk: the largest record either format accepts, plus headers. */
 const MAX_RECORD_WINDOW = Math.max(PCAP_HARD_MAX_CAPLEN, PCAPNG_MAX_BLOCK_BYTES) + 64;

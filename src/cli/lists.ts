@@ -5,20 +5,28 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
-import { ListsConfigError, intelConfigFrom, readListsConfig, type ListsConfig } from '../rules/lists/config.js';
-import { loadIntel } from '../rules/lists/default.js';
+import type { ListsConfig } from '../rules/lists/config.js';
+import type { ListIntel } from '../rules/lists/intel.js';
 import { defaultCacheDir, formatUpdateReport, updateLists, type ListSourceConfig } from '../rules/lists/update.js';
 import { EXPORT_FORMATS, buildBlocklist, isExportFormat, readSeenHostsFile, renderBlocklist } from '../rules/export/index.js';
 
-function loadConfig(path: string | undefined): ListsConfig {
+// The config schema (zod) and the default lists load only when a lists command runs: every
+// other command, --help and --version start without them.
+async function loadConfig(path: string | undefined): Promise<ListsConfig> {
   if (!path) return {};
   if (!existsSync(path)) throw new UsageError(`config file not found: ${path}`);
+  const { ListsConfigError, readListsConfig } = await import('../rules/lists/config.js');
   try {
     return readListsConfig(path);
   } catch (e) {
     if (e instanceof ListsConfigError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+async function loadConfiguredIntel(cfg: ListsConfig, opts: { cacheDir?: string; default: boolean; lists?: string[] }): Promise<ListIntel> {
+  const [{ intelConfigFrom }, { loadIntel }] = await Promise.all([import('../rules/lists/config.js'), import('../rules/lists/default.js')]);
+  return loadIntel(intelConfigFrom(cfg, { cacheDir: opts.cacheDir, includeDefault: opts.default ? undefined : false, extraLists: opts.lists }));
 }
 
 function writeOutput(path: string | undefined, text: string): void {
@@ -42,7 +50,7 @@ export function register(program: Command): void {
     .option('--force', 'accept a list that shrank by more than 50 % and ignore cache validators')
     .option('--timeout <ms>', 'per-source timeout in milliseconds', '30000')
     .action(async (opts: UpdateOpts) => {
-      const cfg = loadConfig(opts.config);
+      const cfg = await loadConfig(opts.config);
       const sources = (cfg.sources ?? []) as ListSourceConfig[];
       if (sources.length === 0) throw new UsageError('no list sources configured: give --config FILE with a "sources" array (see src/rules/README.md)');
       const timeoutMs = Number(opts.timeout);
@@ -64,8 +72,7 @@ export function register(program: Command): void {
     .action(async (opts: ExportOpts) => {
       if (!isExportFormat(opts.format)) throw new UsageError(`unknown --format ${opts.format}: use one of ${EXPORT_FORMATS.join(', ')}`);
       for (const f of [...(opts.lists ?? []), ...(opts.seen ? [opts.seen] : [])]) if (!existsSync(f)) throw new UsageError(`file not found: ${f}`);
-      const cfg = loadConfig(opts.config);
-      const intel = loadIntel(intelConfigFrom(cfg, { cacheDir: opts.cacheDir, includeDefault: opts.default ? undefined : false, extraLists: opts.lists }));
+      const intel = await loadConfiguredIntel(await loadConfig(opts.config), opts);
       const seen = opts.seen ? await readSeenHostsFile(opts.seen) : undefined;
       const list = buildBlocklist(intel, seen);
       writeOutput(opts.output, renderBlocklist(opts.format, list));
@@ -80,10 +87,9 @@ export function register(program: Command): void {
     .option('--lists <files...>', 'extra list files')
     .option('--no-default', 'leave out the default lists')
     .option('--cache-dir <dir>', 'cache directory of `lists update`')
-    .action((opts: ShowOpts) => {
+    .action(async (opts: ShowOpts) => {
       for (const f of opts.lists ?? []) if (!existsSync(f)) throw new UsageError(`file not found: ${f}`);
-      const cfg = loadConfig(opts.config);
-      const intel = loadIntel(intelConfigFrom(cfg, { cacheDir: opts.cacheDir, includeDefault: opts.default ? undefined : false, extraLists: opts.lists }));
+      const intel = await loadConfiguredIntel(await loadConfig(opts.config), opts);
       for (const r of intel.reports) {
         const skipped = Object.entries(r.skipped).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
         process.stdout.write(`${r.name} [${r.format}, ${r.kind}, ${r.role}]: ${r.entries} entries (${r.domains} names, ${r.ips} addresses, ${r.urlPatterns} URL patterns, ${r.allowEntries} allow) from ${r.lines} lines; skipped: ${skipped}\n`);

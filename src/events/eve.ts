@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 
-export const EVE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}[+-]\d{4}$/;
+import { EVE_TIMESTAMP } from './eve-format.js';
 
-/** Evidence is size-limited so a hostile payload cannot bloat events (bytes of JSON text). */
-export const EVIDENCE_LIMIT = 2048;
+// The formatting helpers live in eve-format.ts, without zod, so the packet path (which only
+// writes events) starts without loading the schema library.
+export { EVE_TIMESTAMP, EVIDENCE_LIMIT, eveTimestamp, limitEvidence, protoName } from './eve-format.js';
 
 export const DeviceRef = z.object({
   id: z.string().optional(),
@@ -104,49 +105,3 @@ export type AlertInfo = z.input<typeof AlertInfo>;
 export type AlertEvent = z.input<typeof AlertEvent>;
 export type StatsEvent = z.infer<typeof StatsEvent>;
 export type EveEvent = z.input<typeof EveEvent>;
-
-/** Suricata timestamp: local-offset ISO 8601 with microseconds; we always write UTC (+0000). */
-export function eveTimestamp(tsUs: number): string {
-  const ms = Math.floor(tsUs / 1000);
-  const us = Math.floor(tsUs - ms * 1000);
-  const iso = new Date(ms).toISOString(); // 2024-01-02T03:04:05.678Z
-  return `${iso.slice(0, 23)}${String(us).padStart(3, '0')}+0000`;
-}
-
-/** Suricata's proto names. */
-export function protoName(proto: number): string {
-  switch (proto) {
-    case 6: return 'TCP';
-    case 17: return 'UDP';
-    case 1: return 'ICMP';
-    case 58: return 'IPv6-ICMP';
-    case 2: return 'IGMP';
-    case 47: return 'GRE';
-    case 50: return 'ESP';
-    case 132: return 'SCTP';
-    default: return String(proto);
-  }
-}
-
-/** Trim evidence so one event never exceeds EVIDENCE_LIMIT bytes of JSON. */
-export function limitEvidence(evidence: Record<string, unknown>, limit = EVIDENCE_LIMIT): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  let used = 2;
-  for (const [k, v] of Object.entries(evidence)) {
-    let value = v;
-    let text = JSON.stringify(value) ?? 'null';
-    const room = limit - used - k.length - 4;
-    if (text.length > room) {
-      if (typeof value === 'string' && room > 16) {
-        value = `${value.slice(0, room - 16)}…[truncated]`;
-        text = JSON.stringify(value);
-      } else {
-        out.truncated = true;
-        break;
-      }
-    }
-    out[k] = value;
-    used += k.length + text.length + 4;
-  }
-  return out;
-}

@@ -4,7 +4,8 @@
  * syn/fin/rst appear only when seen, ports only for port-based protocols.
  */
 import type { FlowEndReason, FlowView } from '../events/flow.js';
-import { eveTimestamp, protoName, type FlowEvent } from '../events/eve.js';
+import { eveTimestamp, protoName } from '../events/eve-format.js';
+import type { FlowEvent } from '../events/eve.js';
 import { IpProto, TcpFlag } from '../events/packet.js';
 
 /** Suricata's flow.reason: timeouts are "timeout", table-pressure evictions "forced". */

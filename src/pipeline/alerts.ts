@@ -4,7 +4,7 @@
  * the same flow (a Stratum session would otherwise alert on every share).
  */
 import type { AlertEvent } from '../events/eve.js';
-import { eveTimestamp, limitEvidence, protoName } from '../events/eve.js';
+import { eveTimestamp, limitEvidence, protoName } from '../events/eve-format.js';
 import type { AlertInput } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 

@@ -9,7 +9,7 @@
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { PacketView } from '../events/packet.js';
-import { limitEvidence } from '../events/eve.js';
+import { limitEvidence } from '../events/eve-format.js';
 import { formatIpv4 } from './lists/ip.js';
 import type { HttpRequestFields, HttpResponseFields } from '../protocols/types.js';
 import type { BufferName, Rule, RuleContext } from './parser.js';

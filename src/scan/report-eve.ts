@@ -2,7 +2,7 @@
  * Scan results as EVE events (event_type 'scan'), one per finding and one per live host, so
  * they can be stored and sent to the collector like sensor events.
  */
-import { eveTimestamp, limitEvidence } from '../events/eve.js';
+import { eveTimestamp, limitEvidence } from '../events/eve-format.js';
 import type { ScanResult } from './types.js';
 
 export interface ScanEveOptions {

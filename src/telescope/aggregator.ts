@@ -15,7 +15,8 @@ import {
 import { icmpQuotedOffset } from '../decode/icmp.js';
 import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
-import { eveTimestamp, protoName, type AlertEvent } from '../events/eve.js';
+import { eveTimestamp, protoName } from '../events/eve-format.js';
+import type { AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
 import { decodePlainIpv4 } from './fast-decode.js';
 import { growArray, U32Index } from './index-table.js';

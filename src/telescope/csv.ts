@@ -1,7 +1,7 @@
 /** `--csv DIR`: one CSV file per report table (RFC 4180 quoting). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eveTimestamp } from '../events/eve.js';
+import { eveTimestamp } from '../events/eve-format.js';
 import type { TelescopeReport } from './report.js';
 import type { TelescopeState } from './state.js';
 

@@ -3,7 +3,7 @@
  * surges derived from a (merged) TelescopeState, with the state itself embedded so that
  * `telescope merge` can combine files exactly.
  */
-import { eveTimestamp } from '../events/eve.js';
+import { eveTimestamp } from '../events/eve-format.js';
 import { ASN_ATTRIBUTION } from './geo.js';
 import {
   BIG_LIMIT, BIG_P, portKeyProto, SCANNER_FAMILIES, SMALL_LIMIT, SMALL_P, SOURCE_CLASSES, TelescopeState,

@@ -1,9 +1,10 @@
 /**
  * Starts a worker thread whatever form the program runs in:
  * - bundled (`npm run build` writes dist/bundle/: one file per entry point, which is what
- *   the `minewatch` command runs; one file loads in a fraction of the time of ~150 modules,
- *   and a worker pays that start-up while the reader is waiting for it): the worker is the
- *   sibling bundle `<bundle>.js`;
+ *   the `minewatch` command runs, plus shared code split into dist/bundle/chunks/ so that a
+ *   command loads only what it runs; a few files load in a fraction of the time of ~150
+ *   modules, and a worker pays that start-up while the reader is waiting for it): the worker
+ *   is the entry bundle `<bundle>.js` in dist/bundle;
  * - compiled module by module (dist/src, what the tests import): `<name>.js` beside the caller;
  * - from source under tsx (tests of src/): `<name>.ts` beside the caller, after registering
  *   tsx's loader in the worker.
@@ -12,6 +13,8 @@ import { Worker, type TransferListItem } from 'node:worker_threads';
 
 /** Set to true by the bundler (esbuild --define), absent otherwise. */
 declare const MINEWATCH_BUNDLE: boolean | undefined;
+/** Where the bundler puts shared chunks, under dist/bundle (package.json "bundle": --chunk-names). */
+const BUNDLE_CHUNK_DIR = 'chunks';
 
 /**
  * @param callerUrl the caller's import.meta.url
@@ -20,8 +23,10 @@ declare const MINEWATCH_BUNDLE: boolean | undefined;
  */
 export function startWorker(callerUrl: string, name: string, bundle: string, workerData: unknown, transferList: TransferListItem[] = []): Worker {
   if (typeof MINEWATCH_BUNDLE !== 'undefined' && MINEWATCH_BUNDLE) {
-    // In a bundle every module's import.meta.url is the bundle's own file.
-    return new Worker(new URL(`./${bundle}.js`, callerUrl), { workerData, transferList });
+    // In a bundle a module's import.meta.url is the file it was bundled into: an entry
+    // bundle in dist/bundle, or a shared chunk in dist/bundle/chunks (BUNDLE_CHUNK_DIR).
+    const entryDir = callerUrl.includes(`/${BUNDLE_CHUNK_DIR}/`) ? '../' : './';
+    return new Worker(new URL(`${entryDir}${bundle}.js`, callerUrl), { workerData, transferList });
   }
   const fromSource = callerUrl.endsWith('.ts');
   const url = new URL(`./${name}${fromSource ? '.ts' : '.js'}`, callerUrl);
