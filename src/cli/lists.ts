@@ -25,7 +25,7 @@ async function loadConfig(path: string | undefined): Promise<ListsConfig> {
 }
 
 async function loadConfiguredIntel(cfg: ListsConfig, opts: { cacheDir?: string; default: boolean; lists?: string[] }): Promise<ListIntel> {
-  const [{ intelConfigFrom }, { loadIntel }] = await Promise.all([import('../rules/lists/config.js'), import('../rules/lists/default.js')]);
+  const { intelConfigFrom, loadIntel } = await import('../rules/lists/default.js');
   return loadIntel(intelConfigFrom(cfg, { cacheDir: opts.cacheDir, includeDefault: opts.default ? undefined : false, extraLists: opts.lists }));
 }
 

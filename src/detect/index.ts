@@ -37,12 +37,14 @@ import { createProbeConfirmer, StratumProber, type ProbeOptions } from './probe.
 import { createRedisExploitDetector } from './redis-exploit.js';
 import { createScanDetector } from './scan.js';
 import { createStratumDetector } from './stratum.js';
-import { ipMatcher, suppressContext, type SuppressionConfig, type SuppressionCount } from './suppress.js';
+import { ipMatcher, suppressContext, type SuppressionCount } from './suppress.js';
+import type { SuppressionConfig } from './suppress-config.js';
 
 export { DnsAnswerCache } from './dns-answer-cache.js';
 export { MiningHostPairs } from './host-pairs.js';
 export { StratumProber, type ProbeOptions, type ProbeResult } from './probe.js';
-export { parseSuppressionConfig, type SuppressionConfig, type SuppressionRule, type SuppressionCount } from './suppress.js';
+export type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
+export type { SuppressionCount } from './suppress.js';
 export { evaluateEncrypted, type EvalResult } from './eval-encrypted.js';
 export { SidBase, Category } from './common.js';
 

@@ -9,23 +9,9 @@
  * - domain: suffix match on the names in the evidence (sni, qname, host, poolName …);
  * - detector / signatureId: restrict the rule to one detector or signature.
  */
-import { z } from 'zod';
+import type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
 import type { AlertInput, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
-
-export const SuppressionRule = z.object({
-  device: z.string().optional(),
-  host: z.string().optional(),
-  domain: z.string().optional(),
-  detector: z.string().optional(),
-  signatureId: z.number().int().optional(),
-  reason: z.string().min(1),
-}).refine((r) => r.device !== undefined || r.host !== undefined || r.domain !== undefined || r.detector !== undefined || r.signatureId !== undefined, {
-  message: 'a suppression rule needs at least one of device, host, domain, detector, signatureId',
-});
-export const SuppressionConfig = z.object({ rules: z.array(SuppressionRule) });
-export type SuppressionRule = z.infer<typeof SuppressionRule>;
-export type SuppressionConfig = z.infer<typeof SuppressionConfig>;
 
 /** Evidence keys that carry host names. */
 const NAME_KEYS = ['sni', 'qname', 'host', 'poolName', 'serverName', 'site', 'certificateName', 'domain'];
@@ -116,15 +102,6 @@ export interface SuppressionCount {
 export interface SuppressingContext extends DetectorContext {
   /** Per rule (index in the config): how many alerts it suppressed. */
   counts(): SuppressionCount[];
-}
-
-/** Validate a config object (e.g. parsed from JSON); throws a zod error with the path on mistakes. */
-export function parseSuppressionConfig(input: unknown): SuppressionConfig {
-  const cfg = SuppressionConfig.parse(input);
-  for (const [i, r] of cfg.rules.entries()) {
-    if (r.host !== undefined && ipMatcher(r.host) === null) throw new Error(`suppression rule ${i}: host "${r.host}" is not an IP address or CIDR`);
-  }
-  return cfg;
 }
 
 export function suppressContext(ctx: DetectorContext, config: SuppressionConfig): SuppressingContext {

@@ -21,23 +21,27 @@ const NONE: Analyzers = { consumers: [], detectors: [], collect() {} };
  */
 export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerFactory> {
   if (!config.detect) return () => NONE;
-  const [protocols, detect, listsDefault, listsConfig, ruleEngine] = await Promise.all([
+  const [protocols, detect, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
     import('../protocols/registry-app.js'),
     import('../detect/index.js'),
     import('../rules/lists/default.js'),
-    import('../rules/lists/config.js'),
-    // the rule engine (parser, automata) only when rule files are given
-    config.rules && config.rules.length > 0 ? import('../rules/index.js') : Promise.resolve(null),
+    // config-file schemas (zod) and the rule engine (parser, automata) only when asked for
+    config.listsConfig ? import('../rules/lists/config.js') : null,
+    config.suppress ? import('../detect/suppress-config.js') : null,
+    config.rules && config.rules.length > 0 ? import('../rules/load.js') : null,
+    config.rules && config.rules.length > 0 ? import('../rules/detector.js') : null,
   ]);
-  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, ruleEngine }, onMessage, ctx);
+  const ruleEngine = ruleLoad && ruleDetector ? { ...ruleLoad, ...ruleDetector } : null;
+  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);
 }
 
 interface Modules {
   protocols: typeof import('../protocols/registry-app.js');
   detect: typeof import('../detect/index.js');
   listsDefault: typeof import('../rules/lists/default.js');
-  listsConfig: typeof import('../rules/lists/config.js');
-  ruleEngine: typeof import('../rules/index.js') | null;
+  listsConfig: typeof import('../rules/lists/config.js') | null;
+  suppressConfig: typeof import('../detect/suppress-config.js') | null;
+  ruleEngine: (typeof import('../rules/load.js') & typeof import('../rules/detector.js')) | null;
 }
 
 export interface AnalyzerConfig {
@@ -65,20 +69,20 @@ export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = { detect: true };
 const SOURCE_PARTITIONED = new Set(['scan']);
 
 function loadHostIntel(config: AnalyzerConfig, m: Modules): HostIntel {
-  const base = config.listsConfig ? m.listsConfig.readListsConfig(config.listsConfig) : {};
-  return m.listsDefault.loadIntel(m.listsConfig.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
+  const base = config.listsConfig && m.listsConfig ? m.listsConfig.readListsConfig(config.listsConfig) : {};
+  return m.listsDefault.loadIntel(m.listsDefault.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
 }
 
 function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
   const { createAppConsumers } = m.protocols;
-  const { createDetectorSet, createMinerConsumers, parseSuppressionConfig } = m.detect;
+  const { createDetectorSet, createMinerConsumers } = m.detect;
   const appConsumers = createAppConsumers(onMessage);
   const minerConsumers = createMinerConsumers(onMessage);
   const intel = loadHostIntel(config, m);
   const set = createDetectorSet({
     intel,
     homeNets: config.homeNets,
-    suppress: config.suppress ? parseSuppressionConfig(JSON.parse(readFileSync(config.suppress, 'utf8'))) : undefined,
+    suppress: config.suppress && m.suppressConfig ? m.suppressConfig.parseSuppressionConfig(JSON.parse(readFileSync(config.suppress, 'utf8'))) : undefined,
     probe: config.probe ? {} : undefined,
   });
   const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));

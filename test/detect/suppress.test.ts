@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ipMatcher, parseSuppressionConfig, suppressContext } from '../../src/detect/suppress.js';
+import { ipMatcher, suppressContext } from '../../src/detect/suppress.js';
+import { parseSuppressionConfig } from '../../src/detect/suppress-config.js';
 import type { AlertInput } from '../../src/events/detector.js';
 import { fakeFlow, recordingContext } from './fixtures.js';
 

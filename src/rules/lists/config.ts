@@ -14,8 +14,6 @@ import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { LIST_FORMATS } from './types.js';
-import type { IntelConfig } from './default.js';
-import { defaultCacheDir, type ListSourceConfig } from './update.js';
 
 const Role = z.enum(['block', 'allow']);
 const Format = z.enum(LIST_FORMATS);
@@ -70,14 +68,5 @@ export function readListsConfig(path: string): ListsConfig {
     ...cfg,
     cacheDir: cfg.cacheDir ? resolve(base, expandHome(cfg.cacheDir)) : undefined,
     lists: cfg.lists?.map((l) => ({ ...l, path: resolve(base, expandHome(l.path)) })),
-  };
-}
-
-export function intelConfigFrom(cfg: ListsConfig, overrides: { cacheDir?: string; includeDefault?: boolean; extraLists?: string[] } = {}): IntelConfig {
-  return {
-    includeDefault: overrides.includeDefault ?? cfg.includeDefault ?? true,
-    lists: [...(cfg.lists ?? []), ...(overrides.extraLists ?? []).map((p) => ({ path: resolve(p) }))],
-    sources: cfg.sources as ListSourceConfig[] | undefined,
-    cacheDir: overrides.cacheDir ?? cfg.cacheDir ?? defaultCacheDir(),
   };
 }

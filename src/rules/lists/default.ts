@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { ListIntel, type ListRole } from './intel.js';
 import { detectListFormat, parseList } from './parse.js';
 import type { ListFormat } from './types.js';
-import { cachedListPath, type ListSourceConfig } from './update.js';
+import { cachedListPath, defaultCacheDir, type ListSourceConfig } from './update.js';
+import type { ListsConfig } from './config.js';
 
 /** data/ of the package, found from this file in src/ (tsx) or dist/src/ (compiled). */
 export function packageDataDir(): string {
@@ -53,6 +54,16 @@ export function loadListFile(intel: ListIntel, cfg: ListFileConfig): void {
 
 export function loadDefaultIntel(): ListIntel {
   return loadIntel({ includeDefault: true });
+}
+
+/** The IntelConfig of a lists config file (readListsConfig) with the command line's overrides. */
+export function intelConfigFrom(cfg: ListsConfig, overrides: { cacheDir?: string; includeDefault?: boolean; extraLists?: string[] } = {}): IntelConfig {
+  return {
+    includeDefault: overrides.includeDefault ?? cfg.includeDefault ?? true,
+    lists: [...(cfg.lists ?? []), ...(overrides.extraLists ?? []).map((p) => ({ path: resolve(p) }))],
+    sources: cfg.sources as ListSourceConfig[] | undefined,
+    cacheDir: overrides.cacheDir ?? cfg.cacheDir ?? defaultCacheDir(),
+  };
 }
 
 export function loadIntel(config: IntelConfig): ListIntel {
