@@ -150,10 +150,11 @@ export class PacketPipeline {
       // The packet clock advances on every packet, owned or not, so every worker's event
       // times are comparable and never run behind the watermark it reports.
       if (ts > this.nowUs) this.nowUs = ts;
+      let r = ROUTE_ALL;
       if (n > 1) {
         // Fast skip: a frame whose route (computed by the reader, see routeFrame) names
         // neither this worker's flows nor, for host-level detectors, one of its hosts.
-        const r = routes !== undefined ? routes[i] : routeFrame(buf, offsets[i], capLens[i], linkTypes[i], n);
+        r = routes !== undefined ? routes[i] : routeFrame(buf, offsets[i], capLens[i], linkTypes[i], n);
         if (r !== ROUTE_ALL && (r & 0xff) !== me && (ns === 0 || (((r >>> 8) & 0xff) !== me && r >>> 16 !== me))) {
           this.tickExpiry(ts);
           continue;
@@ -165,10 +166,18 @@ export class PacketPipeline {
       let ownsFlow = true;
       let ownsSource = true;
       if (n > 1) {
-        ownsFlow = (hasIp ? partitionOf(hostPairHash(pkt.src4, pkt.dst4), n) : 0) === me;
-        // A host-level detector sees the packets from AND to the hosts this worker owns
-        // (a scan is judged by the replies it gets too); it alerts only on owned hosts.
-        ownsSource = hasIp ? partitionOf(hostHash(pkt.src4), n) === me || partitionOf(hostHash(pkt.dst4), n) === me : me === 0;
+        if (r !== ROUTE_ALL) {
+          // Routed frames (plain IPv4): the route's owners, hashed from the same header
+          // fields the decoder reads, own the frame even if decoding finds it malformed,
+          // so that exactly one worker counts it.
+          ownsFlow = (r & 0xff) === me;
+          ownsSource = ((r >>> 8) & 0xff) === me || r >>> 16 === me;
+        } else {
+          ownsFlow = (hasIp ? partitionOf(hostPairHash(pkt.src4, pkt.dst4), n) : 0) === me;
+          // A host-level detector sees the packets from AND to the hosts this worker owns
+          // (a scan is judged by the replies it gets too); it alerts only on owned hosts.
+          ownsSource = hasIp ? partitionOf(hostHash(pkt.src4), n) === me || partitionOf(hostHash(pkt.dst4), n) === me : me === 0;
+        }
         if (hasIp) this.tickExpiry(ts);
         // Decode problems are counted by the worker that owns the packet only.
         if (!ownsFlow && pkt.malformed !== '') this.unownedMalformed.add(pkt.malformed);
@@ -213,12 +222,13 @@ export class PacketPipeline {
     const me = this.me;
     let k = 0;
     for (let i = from; i < to; i++) {
+      // another worker's frame: skipped before its bytes are touched
+      if (n > 1 && routes !== undefined && (routes[i] & 0xff) !== me) continue;
       const o = offsets[i];
       if (linkTypes[i] !== 1 || capLens[i] < 38 || buf[o + 12] !== 0x08 || buf[o + 13] !== 0x00 || buf[o + 14] !== 0x45 ||
           (buf[o + 20] & 0x3f) !== 0 || buf[o + 21] !== 0) continue;
       const proto = buf[o + 23];
       if (proto !== 6 && proto !== 17) continue;
-      if (n > 1 && routes !== undefined && (routes[i] & 0xff) !== me) continue;
       const a = ((buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29]) >>> 0;
       const b = ((buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33]) >>> 0;
       hashes[k++] = symmetricHashV4(a, b, (buf[o + 34] << 8) | buf[o + 35], (buf[o + 36] << 8) | buf[o + 37], proto);
