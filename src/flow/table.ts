@@ -173,7 +173,10 @@ export class FlowTable {
   private readonly freeSlots: Int32Array;
   private freeTop: number;
   /** One view per slot, created on the slot's first use. */
-  private readonly records: (FlowRecord | undefined)[];
+  /** The record of every slot below `highWater` (records are reused with their slot). */
+  private readonly records: FlowRecord[];
+  /** Slots [0, highWater) have been handed out at least once. */
+  private highWater = 0;
   /** Evictions still covered by the last warmVictims() (their index entries are cached). */
   private victimsWarm = 0;
   /**
@@ -202,11 +205,13 @@ export class FlowTable {
     this.i32 = this.store.i32;
     this.f64 = this.store.f64;
     this.slotHash = this.store.hash;
+    // Released slots are reused first (last released first), then never-used slots in
+    // order 0, 1, 2 …, which keeps the slots in use dense while the table is small. Nothing
+    // is filled in advance: a table for 500 k flows costs no start-up work (the prefilled
+    // free list and a 500 k-element array took 10–25 ms of every run's start).
     this.freeSlots = new Int32Array(maxFlows);
-    // Pop order 0, 1, 2 … keeps the slots in use dense while the table is small.
-    for (let i = 0; i < maxFlows; i++) this.freeSlots[i] = maxFlows - 1 - i;
-    this.freeTop = maxFlows;
-    this.records = new Array<FlowRecord | undefined>(maxFlows);
+    this.freeTop = 0;
+    this.records = [];
   }
 
   /** Flows in the table now. */
@@ -328,7 +333,7 @@ export class FlowTable {
   /** Visits every flow in the table (for stats and debugging; not for the hot path). */
   forEach(fn: (flow: FlowRecord) => void): void {
     for (let c = 0; c < NUM_CLASSES; c++) {
-      for (let slot = this.listHead[c]; slot !== -1; slot = this.i32[(slot << SLOT_I32_SHIFT) + I_LRU_NEXT]) fn(this.records[slot]!);
+      for (let slot = this.listHead[c]; slot !== -1; slot = this.i32[(slot << SLOT_I32_SHIFT) + I_LRU_NEXT]) fn(this.records[slot]);
     }
   }
 
@@ -421,16 +426,20 @@ export class FlowTable {
       this.lruUnlink(slot);
       this.lruAppend(slot, newCls);
     }
-    return this.records[slot]!;
+    return this.records[slot];
   }
 
   private create(pkt: PacketView, h: number, senderIsClient: boolean, continuesEstablished: boolean): FlowRecord {
-    if (this.freeTop === 0) this.evictOldestIdle();
-    const slot = this.freeSlots[--this.freeTop];
-    let rec = this.records[slot];
-    if (rec === undefined) {
+    let slot: number;
+    let rec: FlowRecord;
+    if (this.freeTop === 0 && this.highWater < this.maxFlows) {
+      slot = this.highWater++;
       rec = new FlowRecord(slot, this.store);
-      this.records[slot] = rec;
+      this.records.push(rec);
+    } else {
+      if (this.freeTop === 0) this.evictOldestIdle();
+      slot = this.freeSlots[--this.freeTop];
+      rec = this.records[slot];
     }
     const i32 = this.i32;
     const f64 = this.f64;
@@ -619,7 +628,7 @@ export class FlowTable {
       case 'tcp-closed': ended['tcp-closed']++; break;
       case 'active-timeout': ended['active-timeout']++; break;
     }
-    const rec = this.records[slot]!;
+    const rec = this.records[slot];
     try {
       if (this.onFlowEnd !== undefined) this.onFlowEnd(rec, reason);
     } finally {
