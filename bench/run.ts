@@ -32,6 +32,9 @@ interface Result {
   name: string;
   runs: number;
   wall_s: number;
+  /** fastest and slowest run: on a VM whose speed drifts, the spread says how far to trust the median */
+  wall_min_s: number;
+  wall_max_s: number;
   packets_per_s: number;
   mb_per_s: number;
   peak_rss_mb: number;
@@ -159,6 +162,7 @@ async function main(): Promise<void> {
     const note = notes[k];
     const res: Result = {
       group: c.group, name: c.name, runs: walls[k].length, wall_s: round(wall, 2),
+      wall_min_s: round(Math.min(...walls[k]), 2), wall_max_s: round(Math.max(...walls[k]), 2),
       packets_per_s: Math.round(c.packets() / wall), mb_per_s: round(size / 1e6 / wall, 1),
       peak_rss_mb: round(rss[k].length ? median(rss[k]) : NaN, 0), ...(note ? { note } : {}),
     };
@@ -169,8 +173,8 @@ async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const inputs = [mixed, small, darknet].map((p) => `${p.split('/').pop()} (${(statSync(p).size / 1e6).toFixed(0)} MB, ${counts.get(p)?.toLocaleString('en-US') ?? '?'} packets)`);
   let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs (interleaved round-robin across cases), whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
-  md += '| group | case | runs | wall s | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|\n';
-  for (const r of results) md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
+  md += '| group | case | runs | wall s | min–max s | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n';
+  for (const r of results) md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.wall_min_s}–${r.wall_max_s} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
   process.stdout.write(md);
   const prev = existsSync(join(BENCH_DIR, 'results.json')) ? (JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as object) : {};
   writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ ...prev, [new Date().toISOString()]: { machine, results } }, null, 2));
