@@ -4,7 +4,6 @@
  * collector validates ingested events with the same schemas.
  */
 import { z } from 'zod';
-
 import { EVE_TIMESTAMP } from './eve-format.js';
 
 // The formatting helpers live in eve-format.ts, without zod, so the packet path (which only

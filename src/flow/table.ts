@@ -172,8 +172,7 @@ export class FlowTable {
   private nonEmptyLists = 0;
   private readonly freeSlots: Int32Array;
   private freeTop: number;
-  /** One view per slot, created on the slot's first use. */
-  /** The record of every slot below `highWater` (records are reused with their slot). */
+  /** One view per slot below `highWater`, created on the slot's first use and reused with it. */
   private readonly records: FlowRecord[];
   /** Slots [0, highWater) have been handed out at least once. */
   private highWater = 0;

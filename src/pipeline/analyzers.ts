@@ -21,6 +21,7 @@ const NONE: Analyzers = { consumers: [], detectors: [], collect() {} };
  */
 export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerFactory> {
   if (!config.detect) return () => NONE;
+  const withRules = config.rules !== undefined && config.rules.length > 0;
   const [protocols, detect, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
     import('../protocols/registry-app.js'),
     import('../detect/index.js'),
@@ -28,8 +29,8 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
     // config-file schemas (zod) and the rule engine (parser, automata) only when asked for
     config.listsConfig ? import('../rules/lists/config.js') : null,
     config.suppress ? import('../detect/suppress-config.js') : null,
-    config.rules && config.rules.length > 0 ? import('../rules/load.js') : null,
-    config.rules && config.rules.length > 0 ? import('../rules/detector.js') : null,
+    withRules ? import('../rules/load.js') : null,
+    withRules ? import('../rules/detector.js') : null,
   ]);
   const ruleEngine = ruleLoad && ruleDetector ? { ...ruleLoad, ...ruleDetector } : null;
   return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);

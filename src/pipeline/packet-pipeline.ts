@@ -167,9 +167,8 @@ export class PacketPipeline {
       let ownsSource = true;
       if (n > 1) {
         if (r !== ROUTE_ALL) {
-          // Routed frames (plain IPv4): the route's owners, hashed from the same header
-          // fields the decoder reads, own the frame even if decoding finds it malformed,
-          // so that exactly one worker counts it.
+          // Routed frames (plain IPv4): the route was hashed from the same address fields
+          // the decoder reads, so its owners are the ones hashing again would give.
           ownsFlow = (r & 0xff) === me;
           ownsSource = ((r >>> 8) & 0xff) === me || r >>> 16 === me;
         } else {

@@ -89,8 +89,8 @@ test('decode problems are counted once whatever the number of workers', async ()
       const f = new Uint8Array(60);
       f.set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00], 0);
       // IPv4 header; every third packet has a broken IHL, every fifth a truncated TCP header,
-      // every seventh an IHL of 15 (60 bytes) that the 60-byte frame cuts short: the reader
-      // routes it by its addresses, and decoding then finds no usable IP header
+      // every seventh an IHL of 15 (60 bytes) that the 60-byte frame cuts short (the reader
+      // still routes it by its addresses)
       f[14] = i % 3 === 0 ? 0x42 : i % 7 === 0 ? 0x4f : 0x45;
       f[16] = 0; f[17] = i % 5 === 0 ? 24 : 46;
       f[22] = 64; f[23] = 6;
