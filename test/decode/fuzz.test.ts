@@ -44,7 +44,7 @@ function checkView(pkt: PacketView): void {
   assert.ok(pkt.src4 >= 0 && pkt.src4 <= 0xffffffff && pkt.dst4 >= 0 && pkt.dst4 <= 0xffffffff);
   // Helpers on the result must not throw either.
   const h = symmetricFlowHash(pkt);
-  assert.ok(Number.isInteger(h) && h >= 0 && h <= 0xffffffff);
+  assert.ok(Number.isInteger(h) && (h | 0) === h, `hash ${h} is not an int32`);
   srcIpString(pkt);
   dstIpString(pkt);
   tcpOptionKinds(pkt, new Uint8Array(40));
