@@ -72,6 +72,12 @@ export class PacketPipeline {
   private readonly alertedFlows = new Set<number>();
   private nowUs = 0;
   private readonly warmHashes = new Int32Array(WARM_FRAMES);
+  /**
+   * Per frame of the current warm window: its flow hash from the raw header, valid where
+   * frameHashed is 1, so the flow lookup does not hash the frame again (see processBatch).
+   */
+  private readonly frameHash = new Int32Array(WARM_FRAMES);
+  private readonly frameHashed = new Uint8Array(WARM_FRAMES);
   private nextExpiryUs = -Infinity;
   private readonly unownedMalformed = new ReasonCounter();
   packets = 0;
@@ -140,11 +146,17 @@ export class PacketPipeline {
     const nf = flowDetectors.length;
     const sourceDetectors = this.sourceDetectors;
     const ns = sourceDetectors.length;
+    const frameHash = this.frameHash;
+    const frameHashed = this.frameHashed;
+    let warmStart = 0;
     let warmEnd = 0;
+    let warmed = false;
     for (let i = 0; i < batch.count; i++) {
       if (i === warmEnd) {
+        warmStart = i;
         warmEnd = Math.min(batch.count, i + WARM_FRAMES);
-        if (this.flows.size >= WARM_MIN_FLOWS) this.warmFlows(batch, i, warmEnd);
+        warmed = this.flows.size >= WARM_MIN_FLOWS;
+        if (warmed) this.warmFlows(batch, i, warmEnd);
       }
       const ts = tsUs[i];
       // The packet clock advances on every packet, owned or not, so every worker's event
@@ -186,7 +198,12 @@ export class PacketPipeline {
       if (ownsFlow) {
         this.packets++;
         this.bytes += pkt.wireLength;
-        flow = hasIp ? this.flows.process(pkt, symmetricFlowHash(pkt)) : null;
+        if (hasIp) {
+          // A warmed frame's hash came from the same header bytes the decoder read its
+          // addresses, protocol and (once it decoded the L4 header) ports from.
+          const hash = warmed && frameHashed[i - warmStart] === 1 && (pkt.layers & Layer.L4) !== 0 ? frameHash[i - warmStart] : symmetricFlowHash(pkt);
+          flow = this.flows.process(pkt, hash);
+        }
         for (let d = 0; d < nf; d++) {
           try {
             flowDetectors[d].onPacket!(pkt, flow, this.ctx);
@@ -212,11 +229,15 @@ export class PacketPipeline {
    * cache misses overlap instead of each lookup waiting for its own (FlowEngine.warm): on a
    * flood of one-packet flows the index is far larger than the caches. Hashed from the raw
    * header of plain Ethernet/IPv4 TCP/UDP frames without options (decoding twice would count
-   * malformed packets twice); other frames are simply not warmed. No observable effect.
+   * malformed packets twice); other frames are simply not warmed. No observable effect; the
+   * hashes are kept per frame (frameHash) for the lookup after decoding.
    */
   private warmFlows(batch: FrameBatch, from: number, to: number): void {
     const { buf, offsets, capLens, linkTypes, routes } = batch;
     const hashes = this.warmHashes;
+    const frameHash = this.frameHash;
+    const frameHashed = this.frameHashed;
+    frameHashed.fill(0);
     const n = this.n;
     const me = this.me;
     let k = 0;
@@ -230,7 +251,10 @@ export class PacketPipeline {
       if (proto !== 6 && proto !== 17) continue;
       const a = ((buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29]) >>> 0;
       const b = ((buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33]) >>> 0;
-      hashes[k++] = symmetricHashV4(a, b, (buf[o + 34] << 8) | buf[o + 35], (buf[o + 36] << 8) | buf[o + 37], proto);
+      const h = symmetricHashV4(a, b, (buf[o + 34] << 8) | buf[o + 35], (buf[o + 36] << 8) | buf[o + 37], proto);
+      hashes[k++] = h;
+      frameHash[i - from] = h;
+      frameHashed[i - from] = 1;
     }
     if (k > 0) this.flows.warm(hashes, k);
   }
