@@ -8,6 +8,8 @@ import { MemorySink } from '../../src/pipeline/eve-writer.js';
 import { FlowEvent } from '../../src/events/eve.js';
 import { EventMerger } from '../../src/pipeline/analyze.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { pcapFile, type PcapRecord } from '../capture/builders.js';
+import { ethernet, ipv4, tcp, udp } from '../decode/frames.js';
 
 const DIRS = ['mining', 'benign', 'darknet', 'browser-miner', 'iot-malware'];
 
@@ -105,6 +107,44 @@ test('decode problems are counted once whatever the number of workers', async ()
     assert.deepEqual(two.summary.malformed, one.summary.malformed);
     assert.equal(two.summary.packets, one.summary.packets);
     assert.equal(two.summary.flows, one.summary.flows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('in a flood (flow-index warming on), every reply finds its flow: the hash kept from warming equals the decoded packet\'s', async () => {
+  // 40,000 flows (over the pipeline's warming threshold), half TCP, half UDP, addresses below
+  // and above 2^31; then a reply to each. Every 97th flow is VLAN-tagged (not warmed: its
+  // lookup hashes the decoded packet, in windows mixing both kinds), every 89th reply is cut
+  // inside its L4 header after the ports (warmed; decoded with ports, counted truncated).
+  const FLOWS = 40_000;
+  const client = (i: number) => `${i % 2 === 0 ? 10 : 203}.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const server = (i: number) => (i % 3 === 0 ? '198.51.100.1' : '100.64.0.9');
+  const frame = (i: number, reply: boolean): Uint8Array => {
+    const [src, dst] = reply ? [server(i), client(i)] : [client(i), server(i)];
+    const [sport, dport] = reply ? [443, 1024 + (i % 60000)] : [1024 + (i % 60000), 443];
+    const proto = i % 2 === 0 ? 6 : 17;
+    const l4 = proto === 6 ? tcp({ sport, dport, flags: reply ? 0x12 : 0x02 }) : udp(sport, dport, new Uint8Array(4));
+    return ethernet(0x0800, ipv4({ src, dst, proto }, l4), i % 97 === 0 ? { vlans: [{ tpid: 0x8100, id: 7 }] } : {});
+  };
+  const records: PcapRecord[] = [];
+  for (let i = 0; i < FLOWS; i++) records.push({ sec: 1_700_000_000, sub: i, data: frame(i, false) });
+  for (let i = 0; i < FLOWS; i++) {
+    const f = frame(i, true);
+    records.push({ sec: 1_700_000_001, sub: i, data: i % 89 === 0 && i % 97 !== 0 ? f.subarray(0, 40) : f, wireLen: f.length });
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'mw-flood-'));
+  try {
+    const file = join(dir, 'flood.pcap');
+    writeFileSync(file, pcapFile(records));
+    for (const workers of [1, 2]) {
+      const sink = new MemorySink();
+      const r = await analyze({ inputs: [file], workers, sink, progress: false });
+      const flows = sink.events.filter((e) => e.event_type === 'flow') as { flow: { pkts_toserver: number; pkts_toclient: number } }[];
+      assert.equal(r.summary.flows, FLOWS, `${workers} worker(s): flows`);
+      assert.equal(flows.filter((e) => e.flow.pkts_toserver === 1 && e.flow.pkts_toclient === 1).length, FLOWS, `${workers} worker(s): answered flows`);
+      assert.ok((r.summary.malformed['ipv4.truncated'] ?? 0) >= Math.floor(FLOWS / 89) - Math.floor(FLOWS / (89 * 97)) - 1, JSON.stringify(r.summary.malformed));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
