@@ -77,6 +77,13 @@ export class RuleDetector implements Detector {
   private readonly usedBuffers: Map<RuleContext, Set<BufferName>>;
   /** Per context, whether any rule reads the reconstructed header buffers (costly to build). */
   private readonly needHeaders: Record<'http-request' | 'http-response', boolean>;
+  /**
+   * The app class of the flow whose packet came last (packets of one flow come in runs):
+   * saves its per-flow state lookup on the next packet. Dropped when a message sets the
+   * flow's protocol and when the flow ends (its record is then reused for another flow).
+   */
+  private appFlow: FlowView | null = null;
+  private appFlowClass = 0;
 
   constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
@@ -144,8 +151,14 @@ export class RuleDetector implements Detector {
       if (g < 0) return;
       let app = 0;
       if (e.packetGroupGated(g)) {
-        const st = flow ? (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined) : undefined;
-        app = appClassOf(st ? st.app : '', flow ? flow.serverPort : pkt.dstPort);
+        if (flow === null) app = appClassOf('', pkt.dstPort);
+        else if (flow === this.appFlow) app = this.appFlowClass;
+        else {
+          const st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
+          app = appClassOf(st ? st.app : '', flow.serverPort);
+          this.appFlow = flow;
+          this.appFlowClass = app;
+        }
       }
       const start = pkt.payloadOffset;
       const end = start + pkt.payloadLength;
@@ -170,12 +183,19 @@ export class RuleDetector implements Detector {
     if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
   }
 
+  onFlowEnd(flow: FlowView): void {
+    if (this.appFlow === flow) this.appFlow = null;
+  }
+
   onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
     // The flow's protocol matters only to app-gated packet rules; without them no per-flow
     // state is created here (fillMeta creates it when flowbits need it).
     if (this.tracksApp && (msg.protocol === 'dns' || msg.protocol === 'tls' || msg.protocol === 'http')) {
       const st = flowState(flow);
-      if (st.app === '') st.app = msg.protocol;
+      if (st.app === '') {
+        st.app = msg.protocol;
+        if (this.appFlow === flow) this.appFlow = null;
+      }
     }
     const context = this.loadMessage(msg);
     if (context === null || !this.engine.hasRules(context)) return;

@@ -69,14 +69,14 @@ const CONTEXTS: RuleContext[] = ['packet', 'dns', 'tls', 'http-request', 'http-r
  * default port lists are disjoint, so a packet has exactly one class.
  */
 const APP_CLASS_COUNT = 4; // none, dns, http, tls
-const APP_PORT_CLASS = new Map<number, number>([
-  [53, 1], [80, 2], [8000, 2], [8008, 2], [8080, 2], [3128, 2], [443, 3], [8443, 3],
-]);
+/** App class by server port (0 = none): one typed-array load per packet instead of a Map lookup. */
+const APP_PORT_CLASS = new Uint8Array(65536);
+for (const [port, cls] of [[53, 1], [80, 2], [8000, 2], [8008, 2], [8080, 2], [3128, 2], [443, 3], [8443, 3]]) APP_PORT_CLASS[port] = cls;
 
 /** App class of a packet (see APP_CLASS_COUNT) from the flow's identified protocol, else its server port. */
 export function appClassOf(appProto: string, serverPort: number): number {
   if (appProto !== '') return appProto === 'dns' ? 1 : appProto === 'http' ? 2 : appProto === 'tls' ? 3 : 0;
-  return APP_PORT_CLASS.get(serverPort) ?? 0;
+  return APP_PORT_CLASS[serverPort & 0xffff];
 }
 
 /** Class of a packet rule's app-protocol gate: 0 = not gated (applies in every app class). */
@@ -177,6 +177,10 @@ export class RuleEngine implements AcSink {
   private readonly packetGroups: PacketGroups | null;
   /** Per group (see groupOf): 1 when some plain or gated table of the group has rules. */
   private readonly packetGroupLive: Uint8Array | null;
+  /** Per group: 1 when its ungated table has rules (else the scan is skipped). */
+  private readonly packetPlainLive: Uint8Array | null;
+  /** Per group: bit a set when app class a's gated table has rules. */
+  private readonly packetGatedClasses: Uint8Array | null;
   /** Per group: 1 when some app-gated table of the group has rules (the app class matters). */
   private readonly packetGroupGatedLive: Uint8Array | null;
   private readonly stamp: Int32Array;
@@ -231,19 +235,25 @@ export class RuleEngine implements AcSink {
     this.packetGroups = grouped ? this.buildPacketGroups() : null;
     this.packetGroupLive = null;
     this.packetGroupGatedLive = null;
+    this.packetPlainLive = null;
+    this.packetGatedClasses = null;
     if (this.packetGroups) {
       const live = new Uint8Array(GROUP_COUNT);
       const gatedLive = new Uint8Array(GROUP_COUNT);
+      const plainLive = new Uint8Array(GROUP_COUNT);
+      const gatedClasses = new Uint8Array(GROUP_COUNT);
       const { plain, gated } = this.packetGroups;
       const hasRules = (t: ContextTable): boolean => t.prefilterIds.length > 0 || t.always.length > 0;
       for (let g = 0; g < GROUP_COUNT; g++) {
-        let anyGated = false;
-        for (let a = 0; a < APP_CLASS_COUNT - 1; a++) anyGated ||= hasRules(gated[a * GROUP_COUNT + g]);
-        live[g] = anyGated || hasRules(plain[g]) ? 1 : 0;
-        gatedLive[g] = anyGated ? 1 : 0;
+        for (let a = 1; a < APP_CLASS_COUNT; a++) if (hasRules(gated[(a - 1) * GROUP_COUNT + g])) gatedClasses[g] |= 1 << a;
+        plainLive[g] = hasRules(plain[g]) ? 1 : 0;
+        live[g] = gatedClasses[g] !== 0 || plainLive[g] === 1 ? 1 : 0;
+        gatedLive[g] = gatedClasses[g] !== 0 ? 1 : 0;
       }
       this.packetGroupLive = live;
       this.packetGroupGatedLive = gatedLive;
+      this.packetPlainLive = plainLive;
+      this.packetGatedClasses = gatedClasses;
     }
   }
 
@@ -414,8 +424,9 @@ export class RuleEngine implements AcSink {
     this.stats.evaluations++;
     if (++this.gen > 0x7ffffff0) { this.gen = 1; this.stamp.fill(0); }
     const groups = this.packetGroups!;
-    this.collectPacket(groups.plain[g], buf, start, end);
-    if (appClass > 0) this.collectPacket(groups.gated[(appClass - 1) * GROUP_COUNT + g], buf, start, end);
+    // Tables without rules are not visited (e.g. a group whose rules are all app-gated).
+    if (this.packetPlainLive![g] === 1) this.collectPacket(groups.plain[g], buf, start, end);
+    if (((this.packetGatedClasses![g] >> appClass) & 1) !== 0) this.collectPacket(groups.gated[(appClass - 1) * GROUP_COUNT + g], buf, start, end);
     return this.candCount;
   }
 

@@ -107,30 +107,16 @@ export class WuManber {
   }
 
   scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
+    // Sample every m-th byte: each m-byte window contains exactly one sample, so a window can
+    // start a match only if its sample is a byte some pattern prefix contains. The sample
+    // positions are fixed, so their loads do not wait on each other (a skip loop's next
+    // address depends on its last load: one cache latency per step). Windows around a dirty
+    // sample get the full Wu-Manber scan, in order, so matches still come in order.
     const m = this.m;
-    const from = start + m - 1;
-    if (end - from >= 4 * m) {
-      // Two skip chains, over the first and the second half of the window ends, advanced
-      // together while both land on bytes no prefix contains. Each chain's next address
-      // depends on its last load; two chains let the CPU overlap their loads (and cache
-      // misses on a payload not yet read). The first dirty byte hands both ranges to the
-      // full scan, first half first, so matches still come in order.
-      const byteShift = this.byteShift;
-      const cut = m - 2;
-      const mid = from + ((end - from) >> 1);
-      let i = from;
-      let j = mid;
-      while (i < mid && j < end) {
-        const a = byteShift[buf[i]];
-        const b = byteShift[buf[j]];
-        if (a < cut || b < cut) break;
-        i += a;
-        j += b;
-      }
-      if (this.scanRange(buf, start, end, i, mid, sink)) this.scanRange(buf, start, end, j, end, sink);
-      return;
+    const byteShift = this.byteShift;
+    for (let q = start + m - 1; q < end; q += m) {
+      if (byteShift[buf[q]] < m && !this.scanRange(buf, start, end, q, Math.min(end, q + m), sink)) return;
     }
-    this.scanRange(buf, start, end, from, end, sink);
   }
 
   /**

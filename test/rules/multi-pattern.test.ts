@@ -91,7 +91,7 @@ test('Wu-Manber: a byte of the window start (shift m-1) and of its end (shift 0)
   assert.deepEqual(got, ['0@11', '1@17']);
 });
 
-test('Wu-Manber finds a pattern planted at every offset of binary payloads of every length (both skip chains, their boundary)', () => {
+test('Wu-Manber finds a pattern planted at every offset of binary payloads of every length (every sample position, windows across two samples)', () => {
   const pats = [{ bytes: Buffer.from('"result": {', 'latin1'), nocase: false }, { bytes: Buffer.from('PaRaMs"', 'latin1'), nocase: true }];
   const wm = new WuManber(pats);
   let seed = 7;

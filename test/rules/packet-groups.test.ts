@@ -233,3 +233,41 @@ test('RuleDetector fast path alerts exactly like the ungrouped reference (random
   }), { numRuns: 500, seed: 4343 });
   assert.ok(alerts > 150, `alerts ${alerts}: the property must see rules fire`);
 });
+
+test('RuleDetector: an app-gated packet rule follows the flow\'s identified protocol across packets, and a reused flow record starts over (cached app class)', async () => {
+  const { RuleDetector } = await import('../../src/rules/detector.js');
+  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
+  type Flow = import('../../src/events/flow.js').FlowView;
+  const rule = parseRule('alert http any any -> any any (msg:"miner agent in http"; flow:established,to_server; content:"XMRig/6"; sid:77; rev:1;)');
+  assert.ok(rule.ok);
+  const det = new RuleDetector([rule.rule]);
+  // One flow object, as the flow table hands out: reused for a later flow once this one ended.
+  const flow = {
+    id: 1, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.10', serverIp: '203.0.113.7', clientPort: 40000, serverPort: 5555,
+    client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 3, pktsToClient: 2,
+    bytesToServer: 0, bytesToClient: 0, handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false,
+    state: 'established', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map<string, unknown>(),
+  } as { -readonly [K in keyof Flow]: Flow[K] };
+  const hits = (): number => {
+    const ctx = new CollectingContext();
+    det.onPacket(packetOf(Buffer.from('GET / HTTP/1.1\r\nUser-Agent: XMRig/6.21\r\n\r\n', 'latin1')), flow, ctx);
+    return ctx.alerts.length;
+  };
+  // A stale app class could only make the prefilter skip the rule (evaluation checks the gate
+  // again), so each step checks that the rule still fires where it must.
+  assert.equal(hits(), 0, 'port 5555, protocol not identified yet: the http rule does not apply');
+  det.onFlowEnd(flow);
+  flow.userData = new Map();
+  flow.serverPort = 8080;
+  assert.equal(hits(), 1, 'the record reused for a flow to port 8080: HTTP by its port');
+  det.onFlowEnd(flow);
+  flow.userData = new Map();
+  flow.serverPort = 5555;
+  assert.equal(hits(), 0, 'reused again, for a flow to port 5555');
+  assert.equal(hits(), 0);
+  det.onMessage(
+    { protocol: 'http', kind: 'request', dir: 0, tsUs: 1e15, fields: { method: 'GET', uri: '/', host: 'x', headers: [] } },
+    flow, new CollectingContext(),
+  );
+  assert.equal(hits(), 1, 'identified as HTTP: the rule applies to the next packet of the same flow');
+});
