@@ -39,6 +39,11 @@ export class WuManber {
    * and no hash: on bytes no pattern prefix contains (most of ciphertext) the scan jumps m.
    */
   private readonly byteShift: Uint8Array;
+  /**
+   * One bit per byte pair (first byte << 8 | second) that occurs at some position of some
+   * m-byte prefix (both cases of nocase patterns' letters): the scan's sample filter.
+   */
+  private readonly pairs: Uint8Array;
   /** 32 - table bits: the hash keeps the top bits. */
   private readonly drop: number;
   readonly tableBits: number;
@@ -101,21 +106,39 @@ export class WuManber {
       }
     }
     this.byteShift = byteShift;
+    const pairs = new Uint8Array(8192);
+    const cases = (b: number, nocase: boolean): number[] => {
+      const l = ASCII_LOWER[b];
+      return nocase && l >= 0x61 && l <= 0x7a ? [l, l - 0x20] : [b];
+    };
+    for (const p of patterns) {
+      for (let j = 0; j + 1 < m; j++) {
+        for (const a of cases(p.bytes[j], p.nocase)) {
+          for (const b of cases(p.bytes[j + 1], p.nocase)) pairs[(a << 5) | (b >>> 3)] |= 1 << (b & 7);
+        }
+      }
+    }
+    this.pairs = pairs;
     this.bucketStart = bucketStart;
     this.bucketEnd = bucketEnd;
     this.bucketIds = ids;
   }
 
   scan(buf: Uint8Array, start: number, end: number, sink: AcSink): void {
-    // Sample every m-th byte: each m-byte window contains exactly one sample, so a window can
-    // start a match only if its sample is a byte some pattern prefix contains. The sample
-    // positions are fixed, so their loads do not wait on each other (a skip loop's next
-    // address depends on its last load: one cache latency per step). Windows around a dirty
-    // sample get the full Wu-Manber scan, in order, so matches still come in order.
+    // Sample a byte pair every m-1 bytes: each m-byte window holds exactly one sampled pair
+    // (at window offset 0 .. m-2), so a window can start a match only if its pair occurs in
+    // some pattern prefix. The sample positions are fixed, so their loads do not wait on each
+    // other (a skip loop's next address depends on its last load: one cache latency per
+    // step), and a pair rules out far more text than one byte does (HTTP bodies: the letters
+    // of a few patterns cover most text, their pairs do not). Windows around a dirty pair get
+    // the full Wu-Manber scan, in order, so matches still come in order.
     const m = this.m;
-    const byteShift = this.byteShift;
-    for (let q = start + m - 1; q < end; q += m) {
-      if (byteShift[buf[q]] < m && !this.scanRange(buf, start, end, q, Math.min(end, q + m), sink)) return;
+    const pairs = this.pairs;
+    const first = start + m - 1;
+    for (let q = start + m - 2; q + 1 < end; q += m - 1) {
+      const b = buf[q + 1];
+      if ((pairs[(buf[q] << 5) | (b >>> 3)] & (1 << (b & 7))) !== 0 &&
+          !this.scanRange(buf, start, end, Math.max(first, q + 1), Math.min(end, q + m), sink)) return;
     }
   }
 
@@ -159,6 +182,6 @@ export class WuManber {
   }
 
   get memoryBytes(): number {
-    return this.shift.byteLength + this.byteShift.byteLength + this.bucketStart.byteLength + this.bucketEnd.byteLength + this.bucketIds.byteLength;
+    return this.shift.byteLength + this.byteShift.byteLength + this.pairs.byteLength + this.bucketStart.byteLength + this.bucketEnd.byteLength + this.bucketIds.byteLength;
   }
 }
