@@ -46,7 +46,7 @@ const EMPTY_ROUTES = new Uint32Array(0);
  * other threads waited for it (10 M darknet packets, 2 partitions: reader 3.4 s of CPU,
  * worker 2.1 s). 0.85 × 1/2 = 42.5 % of the traffic for the reader with 2 partitions. On a
  * Zen 1 VM, of 0.5–0.8 tried on that capture, 0.7 and 0.8 were fastest (3.3–3.5 s vs
- * 3.4–3.8 s); on a Sapphire Rapids VM, 10 M one-packet flows took (medians of 5) 3.27 s at
+ * 3.4–3.8 s); on an Emerald Rapids VM, 10 M one-packet flows took (medians of 5) 3.27 s at
  * 0.8, 3.25 at 0.85, 3.24 at 0.9 and 3.50 at 1.0, 3.4–3.6 at 0.7, the telescope and the
  * 1 GB mixed capture the same from 0.7 to 0.9.
  */

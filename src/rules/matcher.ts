@@ -179,10 +179,8 @@ export class RuleEngine implements AcSink {
   private readonly packetGroupLive: Uint8Array | null;
   /** Per group: 1 when its ungated table has rules (else the scan is skipped). */
   private readonly packetPlainLive: Uint8Array | null;
-  /** Per group: bit a set when app class a's gated table has rules. */
+  /** Per group: bit a set when app class a's gated table has rules (0: the app class does not matter). */
   private readonly packetGatedClasses: Uint8Array | null;
-  /** Per group: 1 when some app-gated table of the group has rules (the app class matters). */
-  private readonly packetGroupGatedLive: Uint8Array | null;
   private readonly stamp: Int32Array;
   private readonly cands: Int32Array;
   private candCount = 0;
@@ -234,12 +232,10 @@ export class RuleEngine implements AcSink {
     }
     this.packetGroups = grouped ? this.buildPacketGroups() : null;
     this.packetGroupLive = null;
-    this.packetGroupGatedLive = null;
     this.packetPlainLive = null;
     this.packetGatedClasses = null;
     if (this.packetGroups) {
       const live = new Uint8Array(GROUP_COUNT);
-      const gatedLive = new Uint8Array(GROUP_COUNT);
       const plainLive = new Uint8Array(GROUP_COUNT);
       const gatedClasses = new Uint8Array(GROUP_COUNT);
       const { plain, gated } = this.packetGroups;
@@ -248,10 +244,8 @@ export class RuleEngine implements AcSink {
         for (let a = 1; a < APP_CLASS_COUNT; a++) if (hasRules(gated[(a - 1) * GROUP_COUNT + g])) gatedClasses[g] |= 1 << a;
         plainLive[g] = hasRules(plain[g]) ? 1 : 0;
         live[g] = gatedClasses[g] !== 0 || plainLive[g] === 1 ? 1 : 0;
-        gatedLive[g] = gatedClasses[g] !== 0 ? 1 : 0;
       }
       this.packetGroupLive = live;
-      this.packetGroupGatedLive = gatedLive;
       this.packetPlainLive = plainLive;
       this.packetGatedClasses = gatedClasses;
     }
@@ -403,7 +397,7 @@ export class RuleEngine implements AcSink {
 
   /** Whether the app class (flow's identified protocol or server port) matters in group g. */
   packetGroupGated(g: number): boolean {
-    return this.packetGroupGatedLive![g] === 1;
+    return this.packetGatedClasses![g] !== 0;
   }
 
   /** True when packet rules are grouped (packetGroupOf / prefilterPacket are usable). */

@@ -134,11 +134,11 @@ export class WuManber {
     // the full Wu-Manber scan, in order, so matches still come in order.
     const m = this.m;
     const pairs = this.pairs;
-    const first = start + m - 1;
+    // The pair at q, q+1 lies in the windows ending at q+1 .. q+m-1 (all start at or after start).
     for (let q = start + m - 2; q + 1 < end; q += m - 1) {
       const b = buf[q + 1];
       if ((pairs[(buf[q] << 5) | (b >>> 3)] & (1 << (b & 7))) !== 0 &&
-          !this.scanRange(buf, start, end, Math.max(first, q + 1), Math.min(end, q + m), sink)) return;
+          !this.scanRange(buf, start, end, q + 1, Math.min(end, q + m), sink)) return;
     }
   }
 
