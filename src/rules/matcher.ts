@@ -166,6 +166,7 @@ interface CompiledRule {
 
 export class RuleEngine implements AcSink {
   readonly rules: readonly Rule[];
+  /** evaluations: messages and packets whose buffers were prefiltered (packets with no table to scan are not counted). */
   readonly stats = { evaluations: 0, candidates: 0, matched: 0, suppressed: 0, budgetExhausted: 0 };
   /** Buffer slots, indexed by BUFFER_ID. Callers set them before evaluate(). */
   readonly slotBuf: (Uint8Array | null)[] = BUFFER_NAMES.map(() => null);
@@ -413,6 +414,9 @@ export class RuleEngine implements AcSink {
    * slot (setPacketSlot) and the metadata, then calls evaluateCandidates.
    */
   prefilterPacket(g: number, appClass: number, buf: Uint8Array, start: number, end: number): number {
+    // Nothing to scan in this group for this app class (e.g. only app-gated rules of another
+    // protocol): no bookkeeping either; the counters count packets that were scanned.
+    if (this.packetPlainLive![g] === 0 && ((this.packetGatedClasses![g] >> appClass) & 1) === 0) return 0;
     if (this.hits.length !== 0) this.hits.length = 0;
     this.candCount = 0;
     this.stats.evaluations++;
