@@ -17,6 +17,9 @@ import { appClassOf, createMatchMeta, RuleEngine, type MatchMeta, type RuleEngin
 
 export const RULE_DETECTOR_ID = 'rule';
 
+/** lastFlowGroup: not known yet (packetGroupOf returns a group ≥ 0 or -1). */
+const NO_GROUP = -2;
+
 interface FlowRuleState { bits: Set<string>; app: string }
 
 function flowState(flow: FlowView): FlowRuleState {
@@ -78,12 +81,15 @@ export class RuleDetector implements Detector {
   /** Per context, whether any rule reads the reconstructed header buffers (costly to build). */
   private readonly needHeaders: Record<'http-request' | 'http-response', boolean>;
   /**
-   * The app class of the flow whose packet came last (packets of one flow come in runs):
-   * saves its per-flow state lookup on the next packet. Dropped when a message sets the
-   * flow's protocol and when the flow ends (its record is then reused for another flow).
+   * What the fast path learnt about the flow whose packet came last (packets of one flow
+   * come in runs): its app class (-1 = not looked up), and per direction its packet group
+   * once that can no longer change (TCP after the handshake, UDP once both sides sent:
+   * "established" then holds for good). Dropped when the flow ends (its record is then
+   * reused for another flow); the app class also when a message sets the flow's protocol.
    */
-  private appFlow: FlowView | null = null;
-  private appFlowClass = 0;
+  private lastFlow: FlowView | null = null;
+  private lastFlowApp = -1;
+  private readonly lastFlowGroup = new Int32Array(2);
 
   constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
@@ -147,17 +153,27 @@ export class RuleDetector implements Detector {
       // Fast path: group from direction, state and protocol; the app class (a per-flow map
       // lookup) only when app-gated rules exist in that group; metadata only for candidates.
       const dir = flow ? flow.lastDir : 0;
-      const g = flow ? e.packetGroupOf(dir, flowEstablished(flow), flow.proto) : e.packetGroupOf(0, false, pkt.proto);
+      let g: number;
+      if (flow === null) g = e.packetGroupOf(0, false, pkt.proto);
+      else {
+        if (flow !== this.lastFlow) this.forgetLastFlow(flow);
+        g = this.lastFlowGroup[dir];
+        if (g === NO_GROUP) {
+          const established = flowEstablished(flow);
+          g = e.packetGroupOf(dir, established, flow.proto);
+          if (flow.proto === 6 ? flow.handshakeSeen : established) this.lastFlowGroup[dir] = g;
+        }
+      }
       if (g < 0) return;
       let app = 0;
       if (e.packetGroupGated(g)) {
         if (flow === null) app = appClassOf('', pkt.dstPort);
-        else if (flow === this.appFlow) app = this.appFlowClass;
         else {
-          const st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
-          app = appClassOf(st ? st.app : '', flow.serverPort);
-          this.appFlow = flow;
-          this.appFlowClass = app;
+          if (this.lastFlowApp < 0) {
+            const st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
+            this.lastFlowApp = appClassOf(st ? st.app : '', flow.serverPort);
+          }
+          app = this.lastFlowApp;
         }
       }
       const start = pkt.payloadOffset;
@@ -184,7 +200,14 @@ export class RuleDetector implements Detector {
   }
 
   onFlowEnd(flow: FlowView): void {
-    if (this.appFlow === flow) this.appFlow = null;
+    if (this.lastFlow === flow) this.lastFlow = null;
+  }
+
+  private forgetLastFlow(flow: FlowView | null): void {
+    this.lastFlow = flow;
+    this.lastFlowApp = -1;
+    this.lastFlowGroup[0] = NO_GROUP;
+    this.lastFlowGroup[1] = NO_GROUP;
   }
 
   onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
@@ -194,7 +217,7 @@ export class RuleDetector implements Detector {
       const st = flowState(flow);
       if (st.app === '') {
         st.app = msg.protocol;
-        if (this.appFlow === flow) this.appFlow = null;
+        if (this.lastFlow === flow) this.lastFlowApp = -1;
       }
     }
     const context = this.loadMessage(msg);

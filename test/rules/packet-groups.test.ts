@@ -271,3 +271,30 @@ test('RuleDetector: an app-gated packet rule follows the flow\'s identified prot
   );
   assert.equal(hits(), 1, 'identified as HTTP: the rule applies to the next packet of the same flow');
 });
+
+test('RuleDetector: a flow that becomes established on the same record is matched by an established-only rule from then on (cached group)', async () => {
+  const { RuleDetector } = await import('../../src/rules/detector.js');
+  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
+  type Flow = import('../../src/events/flow.js').FlowView;
+  const rule = parseRule('alert tcp any any -> any any (msg:"stratum login"; flow:established,to_server; content:"mining.subscribe"; sid:78; rev:1;)');
+  assert.ok(rule.ok);
+  const det = new RuleDetector([rule.rule]);
+  const flow = {
+    id: 2, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.10', serverIp: '203.0.113.7', clientPort: 40001, serverPort: 3333,
+    client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 1, pktsToClient: 0,
+    bytesToServer: 0, bytesToClient: 0, handshakeSeen: false, synSeen: true, finSeen: false, rstSeen: false,
+    state: 'new', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map<string, unknown>(),
+  } as { -readonly [K in keyof Flow]: Flow[K] };
+  const hits = (): number => {
+    const ctx = new CollectingContext();
+    det.onPacket(packetOf(Buffer.from('{"id":1,"method":"mining.subscribe","params":[]}\n', 'latin1')), flow, ctx);
+    return ctx.alerts.length;
+  };
+  assert.equal(hits(), 0, 'not established yet');
+  assert.equal(hits(), 0);
+  flow.handshakeSeen = true;
+  flow.state = 'established';
+  assert.equal(hits(), 1, 'established now');
+  flow.state = 'closed';
+  assert.equal(hits(), 1, 'a closing flow whose handshake was seen stays established');
+});
