@@ -151,12 +151,13 @@ export class RuleDetector implements Detector {
     const e = this.engine;
     if (e.groupsPacketRules) {
       // Fast path: group from direction, state and protocol; the app class (a per-flow map
-      // lookup) only when app-gated rules exist in that group; metadata only for candidates.
+      // lookup) only when app-gated rules exist in that group, both kept for the last flow
+      // (see lastFlow); metadata only for candidates.
       const dir = flow ? flow.lastDir : 0;
       let g: number;
       if (flow === null) g = e.packetGroupOf(0, false, pkt.proto);
       else {
-        if (flow !== this.lastFlow) this.forgetLastFlow(flow);
+        if (flow !== this.lastFlow) this.resetLastFlow(flow);
         g = this.lastFlowGroup[dir];
         if (g === NO_GROUP) {
           const established = flowEstablished(flow);
@@ -203,7 +204,8 @@ export class RuleDetector implements Detector {
     if (this.lastFlow === flow) this.lastFlow = null;
   }
 
-  private forgetLastFlow(flow: FlowView | null): void {
+  /** Starts remembering flow (nothing known about it yet). */
+  private resetLastFlow(flow: FlowView): void {
     this.lastFlow = flow;
     this.lastFlowApp = -1;
     this.lastFlowGroup[0] = NO_GROUP;

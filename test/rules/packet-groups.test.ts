@@ -234,25 +234,41 @@ test('RuleDetector fast path alerts exactly like the ungrouped reference (random
   assert.ok(alerts > 150, `alerts ${alerts}: the property must see rules fire`);
 });
 
-test('RuleDetector: an app-gated packet rule follows the flow\'s identified protocol across packets, and a reused flow record starts over (cached app class)', async () => {
-  const { RuleDetector } = await import('../../src/rules/detector.js');
-  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
-  type Flow = import('../../src/events/flow.js').FlowView;
-  const rule = parseRule('alert http any any -> any any (msg:"miner agent in http"; flow:established,to_server; content:"XMRig/6"; sid:77; rev:1;)');
-  assert.ok(rule.ok);
-  const det = new RuleDetector([rule.rule]);
-  // One flow object, as the flow table hands out: reused for a later flow once this one ended.
-  const flow = {
+type MutableFlow = { -readonly [K in keyof import('../../src/events/flow.js').FlowView]: import('../../src/events/flow.js').FlowView[K] };
+
+/** A TCP flow record as the flow table hands it out: one object, mutated as the flow goes on. */
+function tcpFlow(fields: Partial<MutableFlow>): MutableFlow {
+  return {
     id: 1, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.10', serverIp: '203.0.113.7', clientPort: 40000, serverPort: 5555,
     client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 3, pktsToClient: 2,
     bytesToServer: 0, bytesToClient: 0, handshakeSeen: true, synSeen: true, finSeen: false, rstSeen: false,
-    state: 'established', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map<string, unknown>(),
-  } as { -readonly [K in keyof Flow]: Flow[K] };
-  const hits = (): number => {
+    state: 'established', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map<string, unknown>(), ...fields,
+  };
+}
+
+/** A detector with one rule, and the number of alerts one packet with `payload` raises on a flow. */
+async function oneRuleDetector(ruleText: string, payload: string) {
+  const { RuleDetector } = await import('../../src/rules/detector.js');
+  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
+  const rule = parseRule(ruleText);
+  assert.ok(rule.ok);
+  const det = new RuleDetector([rule.rule]);
+  const hits = (flow: MutableFlow): number => {
     const ctx = new CollectingContext();
-    det.onPacket(packetOf(Buffer.from('GET / HTTP/1.1\r\nUser-Agent: XMRig/6.21\r\n\r\n', 'latin1')), flow, ctx);
+    det.onPacket(packetOf(Buffer.from(payload, 'latin1')), flow, ctx);
     return ctx.alerts.length;
   };
+  return { det, hits, context: () => new CollectingContext() };
+}
+
+test('RuleDetector: an app-gated packet rule follows the flow\'s identified protocol across packets, and a reused flow record starts over (cached app class)', async () => {
+  const { det, hits: hitsOn, context } = await oneRuleDetector(
+    'alert http any any -> any any (msg:"miner agent in http"; flow:established,to_server; content:"XMRig/6"; sid:77; rev:1;)',
+    'GET / HTTP/1.1\r\nUser-Agent: XMRig/6.21\r\n\r\n',
+  );
+  // One flow object, as the flow table hands out: reused for a later flow once this one ended.
+  const flow = tcpFlow({});
+  const hits = (): number => hitsOn(flow);
   // A stale app class could only make the prefilter skip the rule (evaluation checks the gate
   // again), so each step checks that the rule still fires where it must.
   assert.equal(hits(), 0, 'port 5555, protocol not identified yet: the http rule does not apply');
@@ -267,29 +283,18 @@ test('RuleDetector: an app-gated packet rule follows the flow\'s identified prot
   assert.equal(hits(), 0);
   det.onMessage(
     { protocol: 'http', kind: 'request', dir: 0, tsUs: 1e15, fields: { method: 'GET', uri: '/', host: 'x', headers: [] } },
-    flow, new CollectingContext(),
+    flow, context(),
   );
   assert.equal(hits(), 1, 'identified as HTTP: the rule applies to the next packet of the same flow');
 });
 
 test('RuleDetector: a flow that becomes established on the same record is matched by an established-only rule from then on (cached group)', async () => {
-  const { RuleDetector } = await import('../../src/rules/detector.js');
-  const { CollectingContext, packetOf } = await import('./rule-inputs.js');
-  type Flow = import('../../src/events/flow.js').FlowView;
-  const rule = parseRule('alert tcp any any -> any any (msg:"stratum login"; flow:established,to_server; content:"mining.subscribe"; sid:78; rev:1;)');
-  assert.ok(rule.ok);
-  const det = new RuleDetector([rule.rule]);
-  const flow = {
-    id: 2, proto: 6, ipVersion: 4, vlan: 0, clientIp: '192.168.1.10', serverIp: '203.0.113.7', clientPort: 40001, serverPort: 3333,
-    client4: 0, server4: 0, clientMac: '', serverMac: '', firstTsUs: 0, lastTsUs: 0, pktsToServer: 1, pktsToClient: 0,
-    bytesToServer: 0, bytesToClient: 0, handshakeSeen: false, synSeen: true, finSeen: false, rstSeen: false,
-    state: 'new', tcpFlagsToServer: 0, tcpFlagsToClient: 0, lastDir: 0, userData: new Map<string, unknown>(),
-  } as { -readonly [K in keyof Flow]: Flow[K] };
-  const hits = (): number => {
-    const ctx = new CollectingContext();
-    det.onPacket(packetOf(Buffer.from('{"id":1,"method":"mining.subscribe","params":[]}\n', 'latin1')), flow, ctx);
-    return ctx.alerts.length;
-  };
+  const { hits: hitsOn } = await oneRuleDetector(
+    'alert tcp any any -> any any (msg:"stratum login"; flow:established,to_server; content:"mining.subscribe"; sid:78; rev:1;)',
+    '{"id":1,"method":"mining.subscribe","params":[]}\n',
+  );
+  const flow = tcpFlow({ id: 2, clientPort: 40001, serverPort: 3333, pktsToServer: 1, pktsToClient: 0, handshakeSeen: false, state: 'new' });
+  const hits = (): number => hitsOn(flow);
   assert.equal(hits(), 0, 'not established yet');
   assert.equal(hits(), 0);
   flow.handshakeSeen = true;
