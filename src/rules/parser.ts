@@ -380,6 +380,11 @@ type OptionParser = (d: RuleDraft, kw: string, value: string | null) => string |
 
 const NUMBER = /^\d+$/;
 
+/** Why a content modifier cannot apply. */
+function withoutContent(kw: string): string {
+  return `${kw} without a preceding content`;
+}
+
 function contentOption(d: RuleDraft, _kw: string, value: string | null): string | null {
   let v = (value ?? '').trim();
   let negated = false;
@@ -402,7 +407,7 @@ function contentOption(d: RuleDraft, _kw: string, value: string | null): string 
 /** Modifiers of the preceding content without a number: nocase, startswith, endswith, fast_pattern. */
 function contentFlagOption(d: RuleDraft, kw: string, value: string | null): string | null {
   const c = d.lastContent?.op;
-  if (c === undefined) return `${kw} without a preceding content`;
+  if (c === undefined) return withoutContent(kw);
   if (kw === 'nocase') c.nocase = true;
   else if (kw === 'startswith') { c.startswith = true; c.offset = 0; c.depth = c.bytes.length; }
   else if (kw === 'endswith') c.endswith = true;
@@ -416,7 +421,7 @@ function contentFlagOption(d: RuleDraft, kw: string, value: string | null): stri
 /** Positional modifiers of the preceding content: offset, depth, distance, within. */
 function contentPositionOption(d: RuleDraft, kw: string, value: string | null): string | null {
   const c = d.lastContent?.op;
-  if (c === undefined) return `${kw} without a preceding content`;
+  if (c === undefined) return withoutContent(kw);
   if (!/^-?\d+$/.test(value ?? '')) return `${kw} must be a number (byte_extract variables unsupported)`;
   const n = Number(value);
   if (kw === 'offset') c.offset = n;
@@ -455,9 +460,11 @@ const OPTION_PARSERS = new Map<string, OptionParser>([
     d.msg = q.includes('\\') ? q.replace(/\\(.)/g, '$1') : q;
     return null;
   }],
-  ['sid', (d, _kw, value) => { if (!NUMBER.test(value ?? '')) return 'sid must be a number'; d.sid = Number(value); return null; }],
-  ['rev', (d, _kw, value) => { if (!NUMBER.test(value ?? '')) return 'rev must be a number'; d.rev = Number(value); return null; }],
-  ['gid', (d, _kw, value) => { if (!NUMBER.test(value ?? '')) return 'gid must be a number'; d.gid = Number(value); return null; }],
+  ...(['sid', 'rev', 'gid'] as const).map((kw): [string, OptionParser] => [kw, (d, _kw, value) => {
+    if (!NUMBER.test(value ?? '')) return `${kw} must be a number`;
+    d[kw] = Number(value);
+    return null;
+  }]),
   ['classtype', (d, kw, value) => needValue(kw, value) ?? (d.classtype = value!, null)],
   ['priority', (d, _kw, value) => { if (!/^[1-4]$/.test(value ?? '')) return 'priority must be 1-4'; d.priority = Number(value); return null; }],
   ['reference', (d, kw, value) => needValue(kw, value) ?? (d.references.push(value!), null)],
@@ -519,7 +526,7 @@ function applyOption(d: RuleDraft, kw: string, value: string | null): [string, s
   const modBuf = CONTENT_MODIFIER.get(kw);
   if (modBuf !== undefined) {
     const last = d.lastContent;
-    if (last === null) return [kw, `${kw} without a preceding content`];
+    if (last === null) return [kw, withoutContent(kw)];
     last.buffer = modBuf;
     const entry = d.ops.find((o) => o.op === last.op);
     if (entry) entry.buffer = modBuf;
