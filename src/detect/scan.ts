@@ -8,7 +8,8 @@
  * A family is named only when a majority (≥ 80 %, at least 10 probes) of that source's SYN
  * probes match, and never on one 16-bit field alone.
  *
- * Probes: TCP SYN without ACK, UDP datagrams, ICMP echo requests. State is per source,
+ * Probes: TCP SYN without ACK, UDP datagrams (except answers from a port below 1024 to one
+ * above), ICMP echo requests. State is per source,
  * bounded (LRU of sources; capped address/port sets per source), reset per window.
  *
  * Horizontal scans need most targets to stay silent (no SYN-ACK): a P2P node contacting
@@ -189,6 +190,16 @@ export function createScanDetector(opts: ScanOptions = {}): Detector {
         isSyn = (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) === TcpFlag.SYN;
         isProbe = isSyn;
       } else if (pkt.proto === IpProto.UDP) {
+        // A datagram from a well-known service port to an ephemeral one is an answer (a
+        // resolver answering its clients), judged from the ports alone: this detector is
+        // partitioned by source, so the flow (and its direction) may belong to another worker.
+        if (pkt.srcPort < 1024 && pkt.dstPort >= 1024) {
+          if (pkt.ipVersion === 4) {
+            const prober = v4Keys.peek(pkt.dst4);
+            if (prober && prober.answered.size < MAX_SET) prober.answered.add(pkt.src4);
+          }
+          return;
+        }
         isProbe = true;
       } else if ((pkt.proto === IpProto.ICMP && pkt.icmpType === 8) || (pkt.proto === IpProto.ICMPV6 && pkt.icmpType === 128)) {
         isProbe = true;

@@ -91,3 +91,27 @@ void test('scan: state stays bounded under a flood of distinct sources', () => {
   assert.equal(ctx.alerts.length, 0);
   assert.ok(grown < 64 * 1024 * 1024, `heap grew ${grown}`);
 });
+
+function udp(src: number, dst: number, sport: number, dport: number, tsUs: number): PacketView {
+  const p = createPacketView();
+  Object.assign(p, { ipVersion: 4, proto: 17, src4: src, dst4: dst, srcPort: sport, dstPort: dport, tsUs, layers: 12 });
+  return p;
+}
+
+void test('scan: a resolver answering 40 clients is not a scan; a UDP scan sent from port 53 still is', () => {
+  const resolver = 0xc0a80101;
+  const pkts: PacketView[] = [];
+  for (let i = 0; i < 40; i++) {
+    const client = 0xc0a80110 + i;
+    pkts.push(udp(client, resolver, 40000 + i, 53, 1e15 + i * 1000));
+    pkts.push(udp(resolver, client, 53, 40000 + i, 1e15 + i * 1000 + 500));
+  }
+  assert.deepEqual(run(pkts).map((a) => a.alert.signature), []);
+  // nmap -g 53: probes leave port 53 for service ports below 1024 on many hosts.
+  const scan: PacketView[] = [];
+  for (let i = 0; i < 40; i++) scan.push(udp(0xc0a80102, 0x0a000001 + i * 3, 53, 161, 1e15 + i * 1000));
+  const a = run(scan);
+  assert.equal(a.length, 1);
+  assert.equal(a[0].alert.srcIp, '192.168.1.2');
+  assert.equal(a[0].alert.evidence.kind, 'horizontal');
+});
