@@ -11,7 +11,7 @@
  */
 import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
-import { IpProto, TcpFlag, type PacketView } from '../events/packet.js';
+import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import type { HttpRequestFields } from '../protocols/types.js';
 import type { TelnetLoginAttemptFields } from '../protocols/telnet.js';
 import { Category, LruMap, SidBase, clip, deviceOf } from './common.js';
@@ -110,6 +110,8 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
 
   return {
     id: BRUTEFORCE_DETECTOR,
+    // Connection attempts (SYN) and FTP commands (payload).
+    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.TCP_DATA,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
       if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0) return;
       const service = PORT_SERVICE.get(pkt.dstPort);

@@ -26,7 +26,7 @@
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowEndReason, FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import type { PacketView } from '../events/packet.js';
+import { PacketClass, type PacketView } from '../events/packet.js';
 import type { TlsClientHelloFields } from '../protocols/types.js';
 import { Category, SidBase, deviceOf } from './common.js';
 import { MINER_TLS_FINGERPRINTS } from './data/miner-tls-fingerprints.js';
@@ -311,6 +311,8 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   return {
     id: MINING_ENCRYPTED_DETECTOR,
     score,
+    // TCP packets that can carry payload (a SYN rarely does, but it counts when it does).
+    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.TCP_DATA,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
       if (flow === null || pkt.proto !== 6 || pkt.payloadLength === 0) return;
       const s = shape(flow);

@@ -20,7 +20,7 @@
  */
 import type { Detector, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
-import { IpProto, TcpFlag, type PacketView } from '../events/packet.js';
+import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import { Category, LruMap, SidBase } from './common.js';
 
 export const SCAN_DETECTOR = 'scan';
@@ -176,6 +176,8 @@ export function createScanDetector(opts: ScanOptions = {}): Detector {
 
   return {
     id: SCAN_DETECTOR,
+    // Probes (SYN, UDP, ICMP echo) and the SYN-ACKs that answer them: never TCP data or ACKs.
+    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.UDP | PacketClass.ICMP,
     onPacket(pkt: PacketView, _flow: FlowView | null, ctx: DetectorContext): void {
       if (pkt.ipVersion === 0 || pkt.malformed !== '') return;
       if (pkt.proto === IpProto.TCP && pkt.ipVersion === 4 && (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK)) {

@@ -60,6 +60,12 @@ export interface Detector {
    * `flow` null when another worker owns that flow.
    */
   readonly partition?: 'flow' | 'source';
+  /**
+   * The PacketClass bits onPacket wants (default PacketClass.ALL). A promise, not a filter the
+   * detector may rely on alone: it still sees only packets of these classes, and must ignore
+   * what it does not need within them.
+   */
+  readonly packets?: number;
   onPacket?(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void;
   onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, ctx: DetectorContext): void;

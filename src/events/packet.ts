@@ -27,6 +27,41 @@ export const TcpFlag = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, 
 /** Which layers a decode reached. Bit set. */
 export const Layer = { L2: 1, ARP: 2, IP: 4, L4: 8, FRAGMENT: 16, REASSEMBLED: 32 } as const;
 
+/**
+ * Packet classes a detector can ask for (Detector.packets, a bit set): the pipeline tests one
+ * bit instead of calling every packet detector for every packet. Most packets of a busy
+ * network are TCP data and pure ACKs, which host-level detectors (scan) never look at.
+ */
+export const PacketClass = {
+  /** TCP with SYN and without ACK (connection attempts, scan probes). */
+  TCP_SYN: 1,
+  /** TCP with SYN and ACK. */
+  TCP_SYNACK: 2,
+  /** TCP without SYN carrying payload. */
+  TCP_DATA: 4,
+  /** TCP without SYN or payload (ACK, FIN, RST), or a TCP header that was not decoded. */
+  TCP_CONTROL: 8,
+  UDP: 16,
+  /** ICMP and ICMPv6. */
+  ICMP: 32,
+  /** Anything else: no IP (the decoder resets proto to 0), other IP protocols. */
+  OTHER: 64,
+  ALL: 127,
+} as const;
+
+/** The PacketClass bit of a decoded packet. */
+export function packetClassOf(pkt: PacketView): number {
+  const proto = pkt.proto;
+  if (proto === IpProto.TCP) {
+    const f = pkt.tcpFlags;
+    if ((f & TcpFlag.SYN) !== 0) return (f & TcpFlag.ACK) !== 0 ? PacketClass.TCP_SYNACK : PacketClass.TCP_SYN;
+    return pkt.payloadLength > 0 ? PacketClass.TCP_DATA : PacketClass.TCP_CONTROL;
+  }
+  if (proto === IpProto.UDP) return PacketClass.UDP;
+  if (proto === IpProto.ICMP || proto === IpProto.ICMPV6) return PacketClass.ICMP;
+  return PacketClass.OTHER;
+}
+
 export interface PacketView {
   // --- capture record ---
   /** Buffer holding the frame (reader chunk, or a reassembly buffer for defragmented IP). */

@@ -7,7 +7,7 @@ import type { FrameBatch } from '../capture/source.js';
 import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import type { Detector, DetectorContext, ProtocolMessage, AlertInput } from '../events/detector.js';
 import type { FlowEndReason, FlowView } from '../events/flow.js';
-import { Layer, createPacketView, type PacketView } from '../events/packet.js';
+import { Layer, PacketClass, createPacketView, packetClassOf, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
 import { PacketDecoder, finalMix, ip6Fold, parseIp, symmetricFlowHash, symmetricHashV4 } from '../decode/index.js';
@@ -60,6 +60,9 @@ export class PacketPipeline {
   private readonly analyzers: Analyzers;
   private readonly packetDetectors: Detector[];
   private readonly sourceDetectors: Detector[];
+  /** PacketClass bits each packet detector wants (same order as the detector arrays). */
+  private readonly packetMasks: Uint8Array;
+  private readonly sourceMasks: Uint8Array;
   private readonly messageDetectors: Detector[];
   private readonly flowEndDetectors: Detector[];
   private readonly me: number;
@@ -107,6 +110,8 @@ export class PacketPipeline {
     const ds = this.analyzers.detectors;
     this.packetDetectors = ds.filter((d) => d.onPacket && d.partition !== 'source');
     this.sourceDetectors = ds.filter((d) => d.onPacket && d.partition === 'source');
+    this.packetMasks = Uint8Array.from(this.packetDetectors, (d) => d.packets ?? PacketClass.ALL);
+    this.sourceMasks = Uint8Array.from(this.sourceDetectors, (d) => d.packets ?? PacketClass.ALL);
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
     // The flow bound is for the whole process: each worker gets its share.
@@ -146,6 +151,8 @@ export class PacketPipeline {
     const nf = flowDetectors.length;
     const sourceDetectors = this.sourceDetectors;
     const ns = sourceDetectors.length;
+    const packetMasks = this.packetMasks;
+    const sourceMasks = this.sourceMasks;
     const frameHash = this.frameHash;
     const frameHashed = this.frameHashed;
     let warmStart = 0;
@@ -195,6 +202,7 @@ export class PacketPipeline {
         if (!ownsFlow && !(ownsSource && ns > 0)) continue;
       }
       let flow: FlowView | null = null;
+      const cls = nf + ns > 0 ? packetClassOf(pkt) : 0;
       if (ownsFlow) {
         this.packets++;
         this.bytes += pkt.wireLength;
@@ -205,6 +213,7 @@ export class PacketPipeline {
           flow = this.flows.process(pkt, hash);
         }
         for (let d = 0; d < nf; d++) {
+          if ((packetMasks[d] & cls) === 0) continue;
           try {
             flowDetectors[d].onPacket!(pkt, flow, this.ctx);
           } catch (err) {
@@ -214,6 +223,7 @@ export class PacketPipeline {
       }
       if (ownsSource) {
         for (let d = 0; d < ns; d++) {
+          if ((sourceMasks[d] & cls) === 0) continue;
           try {
             sourceDetectors[d].onPacket!(pkt, flow, this.sourceCtx);
           } catch (err) {

@@ -67,6 +67,23 @@ test('allow-list wins over block-list; provenance carried', () => {
   assert.deepEqual(exported, ['pool.example']);
 });
 
+test('remembered answers: repeats give the same answer, and a list added later is seen at once', () => {
+  const intel = new ListIntel();
+  intel.addList(parseList('domains', 'pool.example\n', { name: 'first', kind: 'pool' }));
+  assert.equal(intel.matchDomain('late.example'), null);
+  assert.equal(intel.matchIp('203.0.113.5'), null);
+  assert.equal(intel.matchDomain('EU.Pool.Example.')?.entry, 'pool.example');
+  assert.equal(intel.matchDomain('EU.Pool.Example.')?.entry, 'pool.example');
+  intel.addList(parseList('domains', 'late.example\n', { name: 'second', kind: 'pool' }));
+  intel.addList(parseList('ips', '203.0.113.0/24\n', { name: 'ips', kind: 'pool' }));
+  intel.addList(parseList('domains', 'pool.example\n', { name: 'allow', kind: 'allow' }), 'allow');
+  assert.equal(intel.matchDomain('late.example')?.list, 'second');
+  assert.equal(intel.matchIp('203.0.113.5')?.list, 'ips');
+  assert.equal(intel.matchDomain('EU.Pool.Example.'), null);
+  // Bounded: far more distinct names than the memo holds still answer correctly.
+  for (let i = 0; i < 20_000; i++) assert.equal(intel.matchDomain(`h${i}.late.example`)?.entry, 'late.example');
+});
+
 interface Expect { format: ListFormat; lines: number; domains: number; ips: number; urls: number; allow: number; skipped: Record<string, number> }
 const EXPECT: Record<string, Expect> = {
   'lists/coinblocker-domains.txt': { format: 'domains', lines: 5837, domains: 5836, ips: 0, urls: 0, allow: 0, skipped: { 'invalid-domain': 1 } },

@@ -35,6 +35,27 @@ function toMatch(entry: string, p: Provenance): HostMatch {
   return m;
 }
 
+/** Answers remembered per memo (a few MB at most: keys are names ≤ 253 bytes or addresses). */
+const MEMO_LIMIT = 8192;
+
+/** Remembered match answers, shared frozen between callers; emptied when full. */
+class MatchMemo {
+  private readonly map = new Map<string, Readonly<HostMatch> | null>();
+
+  get(key: string, compute: (key: string) => HostMatch | null): HostMatch | null {
+    const cached = this.map.get(key);
+    if (cached !== undefined) return cached;
+    const hit = compute(key);
+    if (this.map.size >= MEMO_LIMIT) this.map.clear();
+    this.map.set(key, hit === null ? null : Object.freeze(hit));
+    return hit;
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
 export class ListIntel implements HostIntel {
   private readonly blockDomains = new DomainSet<Provenance>();
   private readonly allowDomains = new DomainSet<Provenance>();
@@ -44,9 +65,18 @@ export class ListIntel implements HostIntel {
   private readonly allowUrls = new UrlPatternSet<Provenance>();
   private readonly ipEntries: { cidr: string; p: Provenance }[] = [];
   readonly reports: ListReport[] = [];
+  /**
+   * Traffic asks about the same few names and addresses over and over (every DNS query and
+   * answer, SNI, Host header, flow end): normalising or parsing costs ~1-3 µs, a repeat one
+   * Map probe. Emptied when lists change.
+   */
+  private readonly domainMemo = new MatchMemo();
+  private readonly ipMemo = new MatchMemo();
 
   /** Add a parsed list. role 'allow' turns all its entries into allow entries. */
   addList(list: ParsedList, role: ListRole = 'block'): ListReport {
+    this.domainMemo.clear();
+    this.ipMemo.clear();
     const p: Provenance = { list: list.name, kind: list.kind };
     const allow = role === 'allow';
     for (const d of list.domains) (allow ? this.allowDomains : this.blockDomains).add(d.name, d.meta ? { ...p, meta: d.meta } : p);
@@ -71,18 +101,26 @@ export class ListIntel implements HostIntel {
   }
 
   matchDomain(name: string): HostMatch | null {
+    return this.domainMemo.get(name, this.matchDomainUncached);
+  }
+
+  private readonly matchDomainUncached = (name: string): HostMatch | null => {
     const n = normalizeDomain(name);
     if (typeof n !== 'string') return null;
     if (this.allowDomains.matchNormalized(n)) return null;
     const hit = this.blockDomains.matchNormalized(n);
     return hit ? toMatch(hit.entry, hit.value) : null;
-  }
+  };
 
   matchIp(ip: string): HostMatch | null {
+    return this.ipMemo.get(ip, this.matchIpUncached);
+  }
+
+  private readonly matchIpUncached = (ip: string): HostMatch | null => {
     if (this.allowIps.lookup(ip) !== undefined) return null;
     const p = this.blockIps.lookup(ip);
     return p ? toMatch(ip, p) : null;
-  }
+  };
 
   /** Full URL (scheme://host/path) against URL patterns and the host against domains. */
   matchUrl(url: string): HostMatch | null {
