@@ -3,7 +3,7 @@ export { parseRule, parseRules, BUFFER_NAMES, type Rule, type RuleSkip, type Rul
 export { RuleVariables, DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS, type RuleVariableConfig } from './variables.js';
 export { RuleEngine, createMatchMeta, type MatchMeta, type RuleHit, type RuleEngineOptions } from './matcher.js';
 export { RuleDetector, RULE_DETECTOR_ID } from './detector.js';
-export { AhoCorasick, type AcPattern, type AcSink } from './aho-corasick.js';
+export { AhoCorasick, type AcPattern, type AcSink } from '../match/aho-corasick.js';
 export { classify } from './classification.js';
 export { loadRuleFiles, formatRuleLoadReport, type RuleLoadReport } from './load.js';
 export { benchMatcher, generateContentRules, formatBenchRow, type MatcherBenchResult } from './bench.js';

@@ -8,8 +8,8 @@
  * engine is its own prefilter sink (no closures per call), candidate marking uses a
  * generation stamp instead of clearing arrays. Objects are created only for matches.
  */
-import { ASCII_LOWER, type AcSink } from './aho-corasick.js';
-import { MultiPatternMatcher } from './multi-pattern.js';
+import { ASCII_LOWER, type AcSink } from '../match/aho-corasick.js';
+import { MultiPatternMatcher } from '../match/multi-pattern.js';
 import {
   BUFFER_ID, BUFFER_NAMES, sizeMatches,
   type BufferName, type ContentOp, type MatchOp, type Rule, type RuleContext,

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createBrowserMinerDetector } from '../../src/detect/browser-miner.js';
+import fc from 'fast-check';
+import { createBrowserMinerDetector, mayHoldMiner, PAGE_PATTERNS } from '../../src/detect/browser-miner.js';
 import type { HostIntel } from '../../src/events/intel.js';
 import { NO_INTEL } from '../../src/events/intel.js';
 import { fakeFlow, msg, recordingContext } from './fixtures.js';
@@ -79,4 +80,22 @@ void test('browser-miner: ordinary pages, chat WebSockets and pages about Coinhi
   det.onMessage!(msg('http', 'websocket_frame', { opcode: 1, text: '{"type":"message","text":"submit your job application"}' }, 1), fakeFlow(), ctx);
   det.onMessage!(msg('http', 'response', resp('\x89PNG....binary', 'image/png'), 1), fakeFlow(), ctx);
   assert.equal(ctx.alerts.length, 0);
+});
+
+void test('anchor prefilter: every string any page pattern matches holds one of its anchors (generated from each expression, random case, random text around)', () => {
+  for (const p of PAGE_PATTERNS) {
+    // fast-check generates from case-sensitive expressions: case-insensitive ones get their
+    // letters' case flipped at random afterwards, which keeps the string in the language. It
+    // cannot generate for \b: without it the strings are a superset, and only those the real
+    // expression matches are judged.
+    const exact = new RegExp(p.re.source.replaceAll('\\b', ''), p.re.flags.replace('i', ''));
+    const flip = p.re.flags.includes('i');
+    const page = fc.tuple(fc.string({ maxLength: 40 }), fc.stringMatching(exact), fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }), fc.string({ maxLength: 40 }))
+      .map(([before, hit, upper, after]) => before + (flip ? [...hit].map((c, i) => (upper[i % 64] ? c.toUpperCase() : c.toLowerCase())).join('') : hit) + after);
+    fc.assert(fc.property(page, (text) => {
+      const bytes = Buffer.from(text, 'latin1');
+      return !p.re.test(bytes.toString('latin1')) || mayHoldMiner(bytes);
+    }), { numRuns: 300 });
+  }
+  assert.equal(mayHoldMiner(Buffer.from('<html><script src="/js/app.min.js"></script> new Client.Start() coin hive')), false);
 });

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ASCII_LOWER } from '../../src/rules/aho-corasick.js';
-import { WuManber } from '../../src/rules/wu-manber.js';
-import { MultiPatternMatcher } from '../../src/rules/multi-pattern.js';
+import { ASCII_LOWER } from '../../src/match/aho-corasick.js';
+import { WuManber } from '../../src/match/wu-manber.js';
+import { MultiPatternMatcher } from '../../src/match/multi-pattern.js';
 
 type P = { bytes: Uint8Array; nocase: boolean };
 function naive(patterns: P[], hay: Uint8Array): string[] {

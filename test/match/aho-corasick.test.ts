@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { AhoCorasick, ASCII_LOWER } from '../../src/rules/aho-corasick.js';
+import { AhoCorasick, ASCII_LOWER } from '../../src/match/aho-corasick.js';
 
 /** Reference: every (pattern, end) pair by naive search. */
 function naive(patterns: { bytes: Uint8Array; nocase: boolean }[], hay: Uint8Array): string[] {
