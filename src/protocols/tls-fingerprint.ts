@@ -2,16 +2,31 @@
  * TLS fingerprints: JA3 / JA3S (Salesforce: decimal values joined with '-', md5) and JA4
  * (FoxIO JA4 spec: `t13d1516h2_<sha256(sorted ciphers)[:12]>_<sha256(sorted extensions
  * without SNI/ALPN _ signature algorithms in wire order)[:12]>`). GREASE values (RFC 8701)
- * are ignored everywhere. Computed once per hello, so clarity beats micro-optimisation.
+ * are ignored everywhere.
  */
 import * as crypto from 'node:crypto';
 
 // crypto.hash (Node ≥ 20.12) is a one-shot digest about twice as fast as createHash().
 const oneShotHash = (crypto as { hash?: (alg: string, data: string, enc: 'hex') => string }).hash;
 
+/**
+ * Digests already computed, per algorithm: a network's clients share a handful of TLS
+ * stacks, so the same JA3/JA4 strings come back on most connections (three digests per
+ * ClientHello otherwise). Emptied when full.
+ */
+const DIGEST_MEMO_LIMIT = 4096;
+const digestMemo = { md5: new Map<string, string>(), sha256: new Map<string, string>() };
+
 /** Hex digest of an ASCII string. */
 function digestHex(alg: 'md5' | 'sha256', s: string): string {
-  return oneShotHash ? oneShotHash(alg, s, 'hex') : crypto.createHash(alg).update(s, 'latin1').digest('hex');
+  const memo = digestMemo[alg];
+  let hex = memo.get(s);
+  if (hex === undefined) {
+    hex = oneShotHash ? oneShotHash(alg, s, 'hex') : crypto.createHash(alg).update(s, 'latin1').digest('hex');
+    if (memo.size >= DIGEST_MEMO_LIMIT) memo.clear();
+    memo.set(s, hex);
+  }
+  return hex;
 }
 
 /** RFC 8701 GREASE: 0x?a?a with both bytes equal. */

@@ -342,3 +342,11 @@ void test('gap before the handshake completes: that side stops, counted', () => 
   assert.equal(c.malformed.get('gap'), 2);
   assert.equal(c.stats.total(), 0);
 });
+
+void test('JA3 digests are remembered, bounded, and always the md5 of their own string', () => {
+  const h = { version: 0x0303, ciphers: [0x1301, 0x1302], extensions: [0, 10, 11], groups: [29], ecPointFormats: [0] };
+  for (let i = 0; i < 10_000; i++) {
+    const r = ja3({ ...h, ciphers: [0x1301, i % 6000] });
+    assert.equal(r.hash, createHash('md5').update(r.text).digest('hex'), r.text);
+  }
+});
