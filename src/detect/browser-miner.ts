@@ -84,6 +84,11 @@ class FirstHit implements AcSink {
 }
 const firstHit = new FirstHit();
 
+/** Content types whose bodies can carry a miner (pages, scripts, JSON); '' = not declared. */
+export function readsResponseBody(contentType: string): boolean {
+  return contentType === '' || /html|javascript|ecmascript|text\/plain|json/i.test(contentType);
+}
+
 /** Does the page hold any pattern's anchor (so some pattern may match)? */
 export function mayHoldMiner(body: Uint8Array, end = body.length): boolean {
   firstHit.found = false;
@@ -130,7 +135,7 @@ export function createBrowserMinerDetector(opts: { intel: HostIntel }): Detector
     const body = r.body;
     if (!(body instanceof Uint8Array) || body.length < 16) return;
     const ct = (r.contentType ?? '').toLowerCase();
-    if (ct && !/html|javascript|ecmascript|text\/plain|json/.test(ct)) return;
+    if (!readsResponseBody(ct)) return;
     const scanned = Math.min(body.length, MAX_SCAN);
     const page = Buffer.from(body.buffer, body.byteOffset, scanned).toString('latin1');
     const site = (flow.userData.get(HOST_KEY) as string | undefined) ?? '';

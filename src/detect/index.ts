@@ -47,6 +47,12 @@ export type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
 export type { SuppressionCount } from './suppress.js';
 export { evaluateEncrypted, type EvalResult } from './eval-encrypted.js';
 export { SidBase, Category } from './common.js';
+/**
+ * The HTTP response bodies these detectors read, by Content-Type (only browser-miner reads
+ * response bodies; stratum reads request bodies, which are always kept): the wiring passes it
+ * to the HTTP parser when nothing else (rules) needs every body.
+ */
+export { readsResponseBody as detectorsReadResponseBody } from './browser-miner.js';
 
 export interface DetectorOptions {
   intel: HostIntel;

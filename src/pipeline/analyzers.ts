@@ -76,8 +76,10 @@ function loadHostIntel(config: AnalyzerConfig, m: Modules): HostIntel {
 
 function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
   const { createAppConsumers } = m.protocols;
-  const { createDetectorSet, createMinerConsumers } = m.detect;
-  const appConsumers = createAppConsumers(onMessage);
+  const { createDetectorSet, createMinerConsumers, detectorsReadResponseBody } = m.detect;
+  // Rules may inspect any body (file.data); without them only the detectors' types are kept.
+  const withRules = m.ruleEngine !== null && config.rules !== undefined && config.rules.length > 0;
+  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: detectorsReadResponseBody } });
   const minerConsumers = createMinerConsumers(onMessage);
   const intel = loadHostIntel(config, m);
   const set = createDetectorSet({
@@ -88,7 +90,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   });
   const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
-  if (m.ruleEngine && config.rules && config.rules.length > 0) {
+  if (withRules && m.ruleEngine && config.rules) {
     const report = m.ruleEngine.loadRuleFiles(config.rules);
     rules = new m.ruleEngine.RuleDetector(report.rules);
     detectors.push(rules);

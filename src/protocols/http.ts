@@ -34,6 +34,13 @@ export interface HttpConsumerOptions {
   maxWebSocketFrames?: number;
   /** Bytes of each WebSocket payload kept for `text` (default 4096). */
   maxFramePreview?: number;
+  /**
+   * Which response bodies to collect and decode, by Content-Type ('' when absent); default
+   * all. The others are framed and counted (bodyLength) but neither copied nor
+   * decompressed: without rules, nothing reads the images, fonts and style sheets that
+   * make up most of a page's bytes.
+   */
+  keepResponseBody?: (contentType: string) => boolean;
 }
 
 export interface ParsedHttpRequest extends HttpRequestFields {
@@ -161,6 +168,8 @@ interface DirState {
   current: HttpHead | null;
   remaining: number;
   body: BoundedBody | null;
+  /** The current body is passed over (keepResponseBody said no). */
+  bodySkipped: boolean;
   chunked: ChunkedDecoder | null;
   ws: WebSocketReader | null;
   wsFrames: number;
@@ -188,7 +197,7 @@ interface HttpFlowState {
 }
 
 function newDir(): DirState {
-  return { state: S_HEAD, head: null, scanned: 0, current: null, remaining: 0, body: null, chunked: null, ws: null, wsFrames: 0, held: null, tsUs: 0 };
+  return { state: S_HEAD, head: null, scanned: 0, current: null, remaining: 0, body: null, bodySkipped: false, chunked: null, ws: null, wsFrames: 0, held: null, tsUs: 0 };
 }
 
 /** Index just past the blank line ending a header block in b[start,end), or -1. */
@@ -204,6 +213,7 @@ function headEnd(b: Uint8Array, start: number, end: number): number {
 export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions = {}): AppConsumer {
   const id = 'http';
   const maxBody = opts.maxBodyBytes ?? 1024 * 1024;
+  const keepResponseBody = opts.keepResponseBody;
   const maxHeaderBytes = opts.maxHeaderBytes ?? 32 * 1024;
   const maxHeaders = opts.maxHeaders ?? 100;
   const maxFrames = opts.maxWebSocketFrames ?? 32;
@@ -226,7 +236,9 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
     const encoding = headerValue(head.headers, 'content-encoding');
     let bytes: Uint8Array = EMPTY_BODY;
     let truncated = false;
-    if (body && body.length > 0) {
+    const skipped = body !== null && d.bodySkipped;
+    if (skipped) truncated = false;
+    else if (body && body.length > 0) {
       const decoded = decodeContent(encoding, body.bytes(), maxBody);
       if (decoded.error) malformed.add(decoded.error);
       bytes = decoded.body;
@@ -252,6 +264,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
         body: bytes, bodyTruncated: truncated, contentEncoding: encoding,
         websocketUpgrade: head.status === 101 && headerValue(head.headers, 'upgrade').toLowerCase() === 'websocket',
         reason: head.reason, bodyLength, requestMethod: req ? req.method : '', requestUri: req ? req.uri : '',
+        ...(skipped ? { bodySkipped: true } : {}),
       };
       stats.add('response');
       sink(flow, message('http', 'response', dir, d.tsUs, fields));
@@ -335,7 +348,9 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
         d.remaining = length;
       } else d.state = S_UNTIL_CLOSE;
     }
-    d.body = new BoundedBody(maxBody);
+    // A body no one reads gets a zero limit: still framed and counted, never copied.
+    d.bodySkipped = !head.request && keepResponseBody !== undefined && !keepResponseBody(headerValue(head.headers, 'content-type'));
+    d.body = new BoundedBody(d.bodySkipped ? 0 : maxBody);
     if (d.state === S_CHUNKED) {
       if (!d.chunked) d.chunked = new ChunkedDecoder();
       else d.chunked.reset();

@@ -70,6 +70,8 @@ export interface HttpResponseFields {
   body: Uint8Array;
   /** true when the body was cut at the limit or decoding failed part-way */
   bodyTruncated: boolean;
+  /** true when the body was passed over unread: no consumer reads this content type (body is empty) */
+  bodySkipped?: boolean;
   contentEncoding: string;
   websocketUpgrade: boolean;
 }

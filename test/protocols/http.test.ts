@@ -321,3 +321,31 @@ void test('capture started mid-connection: the server is taken for the initiator
   assert.equal(res(s.messages[2]).requestUri, '/next');
   assert.equal(c.malformed.total(), 0);
 });
+
+void test('keepResponseBody: skipped bodies are framed and counted but never kept or decoded; the next message on the connection is intact', () => {
+  const image = Buffer.alloc(5000, 0xab);
+  const gz = gzipSync(Buffer.from('<html><script src="/a.js"></script></html>'));
+  const chunked = '5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n';
+  const chunks: Chunk[] = [
+    { dir: 0, data: enc('GET /a.webp HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c.css HTTP/1.1\r\nHost: x\r\n\r\nPOST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}') },
+    { dir: 1, data: cat(`HTTP/1.1 200 OK\r\nContent-Type: image/webp\r\nContent-Length: ${image.length}\r\n\r\n`, image) },
+    { dir: 1, data: cat(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`, gz) },
+    { dir: 1, data: enc(`HTTP/1.1 200 OK\r\nContent-Type: text/css\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`) },
+    { dir: 1, data: enc('HTTP/1.1 204 No Content\r\n\r\n') },
+  ];
+  const opts = { keepResponseBody: (ct: string) => ct.startsWith('text/html') };
+  const { messages, malformed } = run(chunks, opts);
+  const responses = messages.filter((m) => m.kind === 'response').map((m) => m.fields as unknown as ParsedHttpResponse);
+  assert.deepEqual(responses.map((r) => [r.requestUri, r.body.length, r.bodyLength, r.bodySkipped ?? false, r.bodyTruncated]), [
+    ['/a.webp', 0, 5000, true, false],
+    ['/b', 42, gz.length, false, false],
+    ['/c.css', 0, 8, true, false], // de-chunked bytes, as for kept bodies
+    ['/d', 0, 0, false, false],
+  ]);
+  assert.equal(Buffer.from(responses[1].body).toString('latin1'), '<html><script src="/a.js"></script></html>');
+  const post = messages.find((m) => m.kind === 'request' && (m.fields as unknown as ParsedHttpRequest).method === 'POST')!.fields as unknown as ParsedHttpRequest;
+  assert.equal(Buffer.from(post.body).toString(), '{}', 'request bodies are always kept');
+  assert.deepEqual(malformed, {});
+  // Skipping changes nothing but the skipped bodies, however the stream is cut.
+  assertSplitInvariant(chunks, opts);
+});
