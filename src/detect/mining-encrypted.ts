@@ -45,6 +45,8 @@ const WARMUP_US = 15_000_000;
 const EVAL_EVERY_US = 60_000_000;
 const MIN_DURATION_US = 300_000_000;
 const SAMPLES = 64;
+/** The burst-size store of a flow with no burst after its warm-up yet (shared, never written). */
+const NO_SIZES = new Float64Array(0);
 
 /** Ports pools commonly listen on (sMaSheD list); a very weak hint. */
 const MINING_PORTS = new Set([3333, 3334, 3335, 3336, 4444, 5555, 5588, 6666, 7777, 8008, 8888, 9000, 9999, 10001, 10128, 10343, 14433, 14444, 15555, 17777, 20535, 20580, 45560, 45700]);
@@ -89,8 +91,12 @@ export class FlowShape {
   unsolicited = 0;
   unsolicitedInRange = 0;
   maxBurst = 0;
-  readonly upSizes = new Float64Array(SAMPLES);
-  readonly pushSizes = new Float64Array(SAMPLES);
+  /**
+   * Burst sizes, upstream at [0, SAMPLES) and pushes at [SAMPLES, 2 × SAMPLES). Allocated at
+   * the first burst after the warm-up: most flows end before it, and two typed arrays per
+   * flow were a measurable share of this detector's cost on a busy network.
+   */
+  sizes: Float64Array = NO_SIZES;
   // evaluation bookkeeping
   lastEvalUs = 0;
   alerted = false;
@@ -118,9 +124,9 @@ export class FlowShape {
     const bytes = this.burstBytes;
     if (bytes > this.maxBurst && this.burstStartUs - this.firstUs >= WARMUP_US) this.maxBurst = bytes;
     if (this.burstStartUs - this.firstUs < WARMUP_US) { this.curDir = -1; return; }
+    if (this.sizes === NO_SIZES) this.sizes = new Float64Array(2 * SAMPLES);
     if (this.curDir === 0) {
-      if (this.upBursts < SAMPLES) this.upSizes[this.upBursts] = bytes;
-      else this.upSizes[this.upBursts % SAMPLES] = bytes;
+      this.sizes[this.upBursts % SAMPLES] = bytes;
       this.upBursts++;
       if (bytes >= 90 && bytes <= 1000) this.upInRange++;
       if (this.lastUpStartUs >= 0) {
@@ -138,8 +144,7 @@ export class FlowShape {
       const isAnswer = this.lastUpEndUs >= 0 && this.burstStartUs - this.lastUpEndUs <= ANSWER_WINDOW_US;
       if (isAnswer && this.awaitingAnswer && bytes <= 400) this.answered++;
       else if (!isAnswer) {
-        if (this.unsolicited < SAMPLES) this.pushSizes[this.unsolicited] = bytes;
-        else this.pushSizes[this.unsolicited % SAMPLES] = bytes;
+        this.sizes[SAMPLES + (this.unsolicited % SAMPLES)] = bytes;
         this.unsolicited++;
         if (bytes >= 150 && bytes <= 1500) this.unsolicitedInRange++;
       }
@@ -149,16 +154,16 @@ export class FlowShape {
   }
 }
 
-/** Largest fraction of samples within ±12 % of one sample's value (fixed-format messages). */
-function modeFraction(a: Float64Array, n: number): number {
+/** Largest fraction of the samples a[base, base + min(n, SAMPLES)) within ±12 % of one sample's value (fixed-format messages). */
+function modeFraction(a: Float64Array, base: number, n: number): number {
   const m = Math.min(n, SAMPLES);
   if (m === 0) return 0;
   let best = 0;
-  for (let i = 0; i < m; i++) {
+  for (let i = base; i < base + m; i++) {
     const lo = a[i] * 0.88;
     const hi = a[i] * 1.12;
     let c = 0;
-    for (let j = 0; j < m; j++) if (a[j] >= lo && a[j] <= hi) c++;
+    for (let j = base; j < base + m; j++) if (a[j] >= lo && a[j] <= hi) c++;
     if (c > best) best = c;
   }
   return best / m;
@@ -181,12 +186,12 @@ export function shapeFeatures(s: FlowShape): ShapeFeatures {
     submitIntervalMeanS: Math.round(s.intervalMean * 10) / 10,
     submitIntervalCv: s.intervalMean > 0 ? Math.round((Math.sqrt(variance) / s.intervalMean) * 100) / 100 : 0,
     upInRangeFrac: s.upBursts ? Math.round((s.upInRange / s.upBursts) * 100) / 100 : 0,
-    upModeFrac: Math.round(modeFraction(s.upSizes, s.upBursts) * 100) / 100,
+    upModeFrac: Math.round(modeFraction(s.sizes, 0, s.upBursts) * 100) / 100,
     answeredFrac: s.upBursts ? Math.round((s.answered / s.upBursts) * 100) / 100 : 0,
     unsolicited: s.unsolicited,
     pushRatePerMin: Math.round((s.unsolicited / activeS) * 60 * 100) / 100,
     pushInRangeFrac: s.unsolicited ? Math.round((s.unsolicitedInRange / s.unsolicited) * 100) / 100 : 0,
-    pushModeFrac: Math.round(modeFraction(s.pushSizes, s.unsolicited) * 100) / 100,
+    pushModeFrac: Math.round(modeFraction(s.sizes, SAMPLES, s.unsolicited) * 100) / 100,
     bytesPerS: Math.round((s.upBytes + s.downBytes) / Math.max(1, dur)),
     maxBurst: s.maxBurst,
     upBytes: s.upBytes,
