@@ -1,8 +1,8 @@
 /**
  * Detector `bruteforce`: one source repeatedly trying to log in to one service — telnet,
  * SSH, FTP or HTTP basic auth — within a time window. Counts TCP connection attempts to the
- * login ports (onPacket SYNs) and clear-text login attempts (telnet login_attempt messages,
- * FTP USER/PASS, HTTP Authorization: Basic), and quotes the credentials when visible.
+ * login ports (onPacket SYNs) and clear-text login attempts (telnet and FTP login_attempt
+ * messages, HTTP Authorization: Basic), and quotes the credentials when visible.
  * Credentials from Mirai's public default list are flagged (data/mirai-credentials.ts).
  *
  * Device: the source (an infected device brute-forcing others is what we want to find).
@@ -12,8 +12,7 @@
 import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
-import type { HttpRequestFields } from '../protocols/types.js';
-import type { TelnetLoginAttemptFields } from '../protocols/telnet.js';
+import type { HttpRequestFields, LoginAttemptFields } from '../protocols/types.js';
 import { Category, LruMap, SidBase, clip, deviceOf } from './common.js';
 import { isMiraiCredential } from './data/mirai-credentials.js';
 
@@ -51,7 +50,6 @@ interface PairState {
   mirai: number;
   success: string;
   lastAlertUs: number;
-  ftpUser: string;
 }
 
 function ip4(n: number): string {
@@ -68,7 +66,7 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
     const key = `${service}|${srcIp}|${dstIp}|${dstPort}`;
     let p = pairs.get(key);
     if (!p) {
-      p = { service, srcIp, srcMac, dstIp, dstPort, windowStart: tsUs, connections: 0, attempts: 0, failures: 0, creds: [], mirai: 0, success: '', lastAlertUs: -Infinity, ftpUser: '' };
+      p = { service, srcIp, srcMac, dstIp, dstPort, windowStart: tsUs, connections: 0, attempts: 0, failures: 0, creds: [], mirai: 0, success: '', lastAlertUs: -Infinity };
       pairs.set(key, p);
     }
     if (tsUs - p.windowStart > windowUs && tsUs - p.lastAlertUs > windowUs) {
@@ -110,39 +108,26 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
 
   return {
     id: BRUTEFORCE_DETECTOR,
-    // Connection attempts (SYN) and FTP commands (payload).
-    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.TCP_DATA,
+    // Connection attempts; the logins themselves come as telnet and FTP messages.
+    packets: PacketClass.TCP_SYN,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
-      if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0) return;
+      if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0 || (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
       const service = PORT_SERVICE.get(pkt.dstPort);
       if (service === undefined) return;
-      const isSyn = (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) === TcpFlag.SYN;
-      const ftpCmd = service === 'ftp' && pkt.payloadLength > 5 && pkt.payloadLength < 256;
-      if (!isSyn && !ftpCmd) return;
       const srcIp = flow ? flow.clientIp : pkt.ipVersion === 4 ? ip4(pkt.src4) : '';
       const dstIp = flow ? flow.serverIp : pkt.ipVersion === 4 ? ip4(pkt.dst4) : '';
       if (!srcIp || !dstIp) return;
       const p = pairFor(service, srcIp, flow?.clientMac ?? '', dstIp, pkt.dstPort, pkt.tsUs);
-      if (isSyn) p.connections++;
-      else {
-        const o = pkt.payloadOffset;
-        const b = pkt.buf;
-        if (o + pkt.payloadLength > b.length) return;
-        const head = String.fromCharCode(b[o], b[o + 1], b[o + 2], b[o + 3], b[o + 4]).toUpperCase();
-        if (head !== 'USER ' && head !== 'PASS ') return;
-        const arg = Buffer.from(b.buffer, b.byteOffset + o + 5, pkt.payloadLength - 5).toString('latin1').replace(/\r?\n$/, '');
-        if (head === 'USER ') p.ftpUser = arg;
-        else note(p, p.ftpUser, arg);
-      }
+      p.connections++;
       check(p, flow, pkt.tsUs, ctx);
     },
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-      if (msg.protocol === 'telnet' && msg.kind === 'login_attempt') {
-        const f = msg.fields as unknown as TelnetLoginAttemptFields;
-        const p = pairFor('telnet', flow.clientIp, flow.clientMac, flow.serverIp, flow.serverPort, msg.tsUs);
+      if ((msg.protocol === 'telnet' || msg.protocol === 'ftp') && msg.kind === 'login_attempt') {
+        const f = msg.fields as unknown as LoginAttemptFields;
+        const p = pairFor(msg.protocol, flow.clientIp, flow.clientMac, flow.serverIp, flow.serverPort, msg.tsUs);
         note(p, f.username, f.password);
         if (f.success === false) p.failures++;
-        if (f.success === true && isMiraiCredential(f.username, f.password)) {
+        if (f.success === true && msg.protocol === 'telnet' && isMiraiCredential(f.username, f.password)) {
           p.success = `${clip(f.username, 40)}:${clip(f.password, 40)}`;
           ctx.emit(flow, {
             detector: BRUTEFORCE_DETECTOR, signatureId: SID + 4,

@@ -23,6 +23,7 @@ import type { HostIntel } from '../events/intel.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { createRedisConsumer } from '../protocols/redis.js';
 import { createStratumConsumer } from '../protocols/stratum.js';
+import { createFtpConsumer } from '../protocols/ftp.js';
 import { createTelnetConsumer } from '../protocols/telnet.js';
 import type { MessageSink } from '../protocols/types.js';
 import { createBrowserMinerDetector } from './browser-miner.js';
@@ -144,11 +145,11 @@ export function createDetectors(opts: DetectorOptions): Detector[] {
 }
 
 /**
- * The stream consumers this module owns: Stratum (any port), telnet, Redis. Pass a shared
- * ReasonCounter to collect their malformed-input counts ('stratum.*', 'telnet.*', 'redis.*');
+ * The stream consumers this module owns: Stratum (any port), telnet, FTP, Redis. Pass a shared
+ * ReasonCounter to collect their malformed-input counts ('stratum.*', 'telnet.*', 'ftp.*', 'redis.*');
  * each consumer also exposes its counter as `.malformed`.
  */
 export function createMinerConsumers(sink: MessageSink, opts: { malformed?: ReasonCounter } = {}): StreamConsumer[] {
   const malformed = opts.malformed;
-  return [createStratumConsumer(sink, { malformed }), createTelnetConsumer(sink, { malformed }), createRedisConsumer(sink, { malformed })];
+  return [createStratumConsumer(sink, { malformed }), createTelnetConsumer(sink, { malformed }), createFtpConsumer(sink, { malformed }), createRedisConsumer(sink, { malformed })];
 }

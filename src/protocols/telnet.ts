@@ -14,7 +14,7 @@
 import { ReasonCounter } from '../events/counters.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
 import { ConsumerVerdict, type ConsumerVerdictValue, type StreamConsumer } from '../events/stream.js';
-import { message, type MessageSink } from './types.js';
+import { message, type LoginAttemptFields, type MessageSink } from './types.js';
 
 export const TELNET_ID = 'telnet';
 const MAX_LINE = 256;
@@ -28,12 +28,8 @@ const SE = 240;
 const WILL = 251;
 const DONT = 254;
 
-export interface TelnetLoginAttemptFields {
-  username: string;
-  password: string;
-  /** true: the server gave a shell; false: it refused; undefined: the flow ended first. */
-  success: boolean | undefined;
-}
+/** success — true: the server gave a shell; false: it refused; undefined: the flow ended first. */
+export type TelnetLoginAttemptFields = LoginAttemptFields;
 export interface TelnetCommandFields {
   line: string;
 }

@@ -76,6 +76,14 @@ export interface HttpResponseFields {
   websocketUpgrade: boolean;
 }
 
+/** A clear-text login (telnet, FTP): what the client sent and what the server made of it. */
+export interface LoginAttemptFields {
+  username: string;
+  password: string;
+  /** true: the server let the client in; false: it refused; undefined: no verdict was seen. */
+  success: boolean | undefined;
+}
+
 /** Stratum dialects the parser recognises. */
 export type StratumDialect = 'stratum-v1' | 'cryptonote' | 'ethereum' | 'stratum-v2' | 'getwork-http';
 export interface StratumFields {

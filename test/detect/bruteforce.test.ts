@@ -53,19 +53,11 @@ void test('bruteforce: HTTP basic auth guessing and FTP USER/PASS', () => {
   const ftp = createBruteforceDetector();
   const c2 = recordingContext();
   const f2 = fakeFlow({ serverPort: 21 });
-  const pkt = createPacketView();
-  Object.assign(pkt, { ipVersion: 4, proto: 6, tcpFlags: 0x18, dstPort: 21, payloadOffset: 0 });
-  for (let i = 0; i < 5; i++) {
-    for (const line of ['USER anonymous\r\n', `PASS guess${i}\r\n`]) {
-      pkt.buf = new TextEncoder().encode(line);
-      pkt.payloadLength = pkt.buf.length;
-      pkt.tsUs = 1e15 + i * 1e6;
-      ftp.onPacket!(pkt, f2, c2);
-    }
-  }
+  for (let i = 0; i < 5; i++) ftp.onMessage!(msg('ftp', 'login_attempt', { username: 'anonymous', password: `guess${i}`, success: false }, 0, 1e15 + i * 1e6), f2, c2);
   assert.equal(c2.alerts.length, 1);
   assert.equal(c2.alerts[0].alert.signatureId, 9100702);
   assert.ok((c2.alerts[0].alert.evidence.credentials as string[]).includes('anonymous:guess4'));
+  assert.equal(c2.alerts[0].alert.evidence.failedLogins, 5);
 });
 
 void test('bruteforce: Hide-and-Seek telnet scanning hits each host once: scanning, not brute force', { skip: needSharedData() || needTshark() }, () => {
