@@ -43,6 +43,6 @@ void test('index: suppression by device and home-net flag', { skip: needSharedDa
 });
 
 void test('index: consumers and detector ids are stable', () => {
-  assert.deepEqual(createMinerConsumers(() => {}).map((c) => c.id), ['stratum', 'telnet', 'redis']);
+  assert.deepEqual(createMinerConsumers(() => {}).map((c) => c.id), ['stratum', 'telnet', 'ftp', 'redis']);
   assert.deepEqual(createDetectors({ intel: NO_INTEL }).map((d) => d.id), ['stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'bruteforce', 'redis-exploit']);
 });
