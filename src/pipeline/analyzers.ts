@@ -50,6 +50,8 @@ export interface AnalyzerConfig {
   detect: boolean;
   /** Suricata-subset rule files (detector `rule`). */
   rules?: string[];
+  /** Raw-content rules on TLS flows after the handshake: 'default' (stop, as Suricata) or 'full'. */
+  encryptionHandling?: 'default' | 'full';
   /** Lists config file (JSON: lists, sources, includeDefault …). */
   listsConfig?: string;
   /** Extra list files (domains, hosts, adblock, CIDRs), format detected. */
@@ -92,7 +94,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
   if (withRules && m.ruleEngine && config.rules) {
     const report = m.ruleEngine.loadRuleFiles(config.rules);
-    rules = new m.ruleEngine.RuleDetector(report.rules);
+    rules = new m.ruleEngine.RuleDetector(report.rules, { encryptionHandling: config.encryptionHandling ?? 'default' });
     detectors.push(rules);
   }
   const counted = [...appConsumers, ...minerConsumers] as { id: string; malformed?: { toJSON(): Record<string, number> }; stats?: { toJSON(): Record<string, number> } }[];

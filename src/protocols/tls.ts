@@ -8,6 +8,12 @@
  * ChangeCipherSpec/application data. DONE when both are finished, so a TLS flow costs only
  * its first few kilobytes.
  *
+ * Messages: 'client_hello', 'server_hello', 'certificate', then 'handshake_done' (no fields,
+ * the server's direction) once the server side finished its readable handshake that way —
+ * not after a parse error or a gap. From there on the flow carries ciphertext, which the
+ * rule engine then stops scanning for raw content, as Suricata's default
+ * `encryption-handling` does.
+ *
  * Bounds: records ≤ 18 432 bytes payload, one handshake message buffered ≤ 64 KiB (a
  * certificate is parsed as soon as its first certificate is complete), ≤ 1024 ciphers,
  * ≤ 128 extensions, ≤ 16 ALPN values, names ≤ 255 characters, ≤ 64 SAN names.
@@ -378,6 +384,11 @@ interface TlsDir {
   done: boolean;
   /** A certificate was already reported from a partially buffered message. */
   certSeen: boolean;
+  /** A ServerHello was parsed in this direction (it is the server's). */
+  serverHello: boolean;
+  /** The readable handshake ended cleanly here: 'handshake_done' is due (once). */
+  handshakeDone: boolean;
+  handshakeDoneSent: boolean;
 }
 interface TlsState {
   dirs: [TlsDir, TlsDir];
@@ -404,7 +415,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
   const stats = new ReasonCounter();
 
   function newDir(): TlsDir {
-    return { records: null, handshake: null, done: false, certSeen: false };
+    return { records: null, handshake: null, done: false, certSeen: false, serverHello: false, handshakeDone: false, handshakeDoneSent: false };
   }
 
   /** Handles complete or (for certificates) partial handshake messages in body[0..len). */
@@ -469,13 +480,16 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
       if (!r.ok) { malformed.add(r.reason); d.done = true; return; }
       stats.add('server_hello');
       sink(flow, message('tls', 'server_hello', dir, tsUs, r.value));
+      d.serverHello = true;
       // TLS 1.3 encrypts the certificate: nothing more to read on this side.
-      if (r.value.selectedVersion === 0x0304) d.done = true;
+      if (r.value.selectedVersion === 0x0304) d.done = d.handshakeDone = true;
     } else if (type === HandshakeType.CERTIFICATE) {
       if (!d.certSeen) certificate(flow, dir, d, firstCertificate(b, start, end) ?? { ok: false, reason: 'cert_truncated' }, tsUs);
       d.done = true;
+      d.handshakeDone = d.serverHello;
     } else if (type === 14 /* server_hello_done */ || type === 16 /* client_key_exchange */) {
       d.done = true;
+      d.handshakeDone = d.serverHello;
     }
   }
 
@@ -492,7 +506,11 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
       }
       if (input.length - p - 5 < len) break;
       if (type === ContentType.HANDSHAKE) handshakeBytes(flow, dir, d, input.subarray(p + 5, p + 5 + len), tsUs);
-      else if (type !== ContentType.ALERT) d.done = true; // CCS or application data: the rest is encrypted
+      else if (type !== ContentType.ALERT) {
+        // CCS or application data: the rest is encrypted
+        d.done = true;
+        d.handshakeDone = d.serverHello;
+      }
       p += 5 + len;
     }
     return p;
@@ -523,6 +541,11 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
           }
         }
         if (d.done) { d.records = null; d.handshake = null; }
+        if (d.handshakeDone && !d.handshakeDoneSent) {
+          d.handshakeDoneSent = true;
+          stats.add('handshake_done');
+          sink(flow, message('tls', 'handshake_done', dir, tsUs, {}));
+        }
       }
       return st.dirs[0].done && st.dirs[1].done ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
     },

@@ -20,12 +20,27 @@ export const RULE_DETECTOR_ID = 'rule';
 /** lastFlowGroup: not known yet (packetGroupOf returns a group ≥ 0 or -1). */
 const NO_GROUP = -2;
 
-interface FlowRuleState { bits: Set<string>; app: string }
+/**
+ * Suricata's `app-layer.protocols.tls.encryption-handling`: 'default' stops raw-content
+ * (packet) rules on a TLS flow once its handshake is done, as Suricata does by default
+ * (ciphertext cannot hold a rule's plain-text content, and scanning it costs the most
+ * packets of any flow); 'full' keeps inspecting every packet. tls.* and other sticky-buffer
+ * rules are unaffected either way.
+ */
+export type EncryptionHandling = 'default' | 'full';
+export const ENCRYPTION_HANDLING: readonly EncryptionHandling[] = ['default', 'full'];
+
+export interface RuleDetectorOptions extends RuleEngineOptions {
+  /** Default 'default' (Suricata's default). */
+  encryptionHandling?: EncryptionHandling;
+}
+
+interface FlowRuleState { bits: Set<string>; app: string; encrypted: boolean }
 
 function flowState(flow: FlowView): FlowRuleState {
   let st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
   if (!st) {
-    st = { bits: new Set(), app: '' };
+    st = { bits: new Set(), app: '', encrypted: false };
     flow.userData.set(RULE_DETECTOR_ID, st);
   }
   return st;
@@ -90,9 +105,14 @@ export class RuleDetector implements Detector {
   private lastFlow: FlowView | null = null;
   private lastFlowApp = -1;
   private readonly lastFlowGroup = new Int32Array(2);
+  /** The last flow's TLS handshake is done: its packets are not scanned (encryption handling 'default'). */
+  private lastFlowEncrypted = false;
+  /** Stop raw-content rules on TLS flows after their handshake (encryption handling 'default'). */
+  private readonly skipEncrypted: boolean;
 
-  constructor(rules: readonly Rule[] | RuleEngine, options: RuleEngineOptions = {}) {
+  constructor(rules: readonly Rule[] | RuleEngine, options: RuleDetectorOptions = {}) {
     this.engine = rules instanceof RuleEngine ? rules : new RuleEngine(rules, options);
+    this.skipEncrypted = (options.encryptionHandling ?? 'default') === 'default';
     this.packetRules = this.engine.hasRules('packet');
     this.usesFlowbits = this.engine.rules.some((r) => r.flowbits.length > 0);
     this.tracksApp = this.engine.rules.some((r) => r.context === 'packet' && (r.proto === 'http' || r.proto === 'tls' || r.proto === 'dns'));
@@ -158,6 +178,7 @@ export class RuleDetector implements Detector {
       if (flow === null) g = e.packetGroupOf(0, false, pkt.proto);
       else {
         if (flow !== this.lastFlow) this.resetLastFlow(flow);
+        if (this.lastFlowEncrypted) return;
         g = this.lastFlowGroup[dir];
         if (g === NO_GROUP) {
           const established = flowEstablished(flow);
@@ -187,6 +208,7 @@ export class RuleDetector implements Detector {
       if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
       return;
     }
+    if (flow && this.skipEncrypted && (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined)?.encrypted === true) return;
     // Group check before any buffer or metadata work: e.g. to_client payloads when only
     // to_server rules are loaded stop here.
     if (flow ? !e.packetMayMatch(flow.lastDir, flowEstablished(flow), flow.proto) : !e.packetMayMatch(0, false, pkt.proto)) return;
@@ -210,9 +232,17 @@ export class RuleDetector implements Detector {
     this.lastFlowApp = -1;
     this.lastFlowGroup[0] = NO_GROUP;
     this.lastFlowGroup[1] = NO_GROUP;
+    this.lastFlowEncrypted = this.skipEncrypted && (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined)?.encrypted === true;
   }
 
   onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+    if (msg.protocol === 'tls' && msg.kind === 'handshake_done') {
+      if (this.skipEncrypted && this.packetRules) {
+        flowState(flow).encrypted = true;
+        if (this.lastFlow === flow) this.lastFlowEncrypted = true;
+      }
+      return;
+    }
     // The flow's protocol matters only to app-gated packet rules; without them no per-flow
     // state is created here (fillMeta creates it when flowbits need it).
     if (this.tracksApp && (msg.protocol === 'dns' || msg.protocol === 'tls' || msg.protocol === 'http')) {

@@ -115,7 +115,8 @@ void test('consumer: ClientHello split at every byte boundary gives the same mes
   assert.ok(c.accepts(f, 0, Uint8Array.from(hello)));
   assert.equal(c.onData(f, 0, Uint8Array.from(hello), 1), ConsumerVerdict.CONTINUE);
   assert.equal(c.onData(f, 1, Uint8Array.from(server), 2), ConsumerVerdict.DONE);
-  assert.deepEqual(whole.messages.map((m) => m.kind), ['client_hello', 'server_hello']);
+  // TLS 1.3: the ServerHello ends the readable handshake
+  assert.deepEqual(whole.messages.map((m) => [m.kind, m.dir]), [['client_hello', 0], ['server_hello', 1], ['handshake_done', 1]]);
   assert.equal((whole.messages[1].fields as { ja3s: string }).ja3s, '771,4865,43');
   for (let cut = 1; cut < hello.length; cut++) {
     const s = recordingSink();
@@ -284,7 +285,7 @@ void test('consumer on whole real TCP streams, delivered whole and in 1-byte and
       return { messages: s.messages, verdict, malformed: c.malformed.total() };
     };
     const whole = run(chunks);
-    assert.deepEqual(whole.messages.map((m) => m.kind), ['client_hello', 'server_hello', 'certificate'], `stream ${n}`);
+    assert.deepEqual(whole.messages.map((m) => m.kind), ['client_hello', 'server_hello', 'certificate', 'handshake_done'], `stream ${n}`);
     assert.equal(whole.verdict, ConsumerVerdict.DONE);
     assert.equal(whole.malformed, 0);
     for (const size of [1, 7]) assert.deepEqual(comparable(run(resegment(chunks, size)).messages), comparable(whole.messages), `stream ${n} size ${size}`);
@@ -349,4 +350,19 @@ void test('JA3 digests are remembered, bounded, and always the md5 of their own 
     const r = ja3({ ...h, ciphers: [0x1301, i % 6000] });
     assert.equal(r.hash, createHash('md5').update(r.text).digest('hex'), r.text);
   }
+});
+
+void test('consumer: no handshake_done after a gap, a broken record, or a server that never said hello', () => {
+  const hello = Uint8Array.from(record(22, handshake(1, clientHelloBody('gap.example'))));
+  const kinds = (feed: (c: ReturnType<typeof createTlsConsumer>, f: ReturnType<typeof fakeFlow>) => void) => {
+    const s = recordingSink();
+    const c = createTlsConsumer(s.sink);
+    const f = fakeFlow(6, 40000, 443);
+    c.onData(f, 0, hello, 1);
+    feed(c, f);
+    return s.messages.map((m) => m.kind);
+  };
+  assert.deepEqual(kinds((c, f) => { c.onGap!(f, 1, 100); c.onData(f, 1, Uint8Array.from(record(23, [1, 2, 3])), 2); }), ['client_hello']);
+  assert.deepEqual(kinds((c, f) => c.onData(f, 1, Uint8Array.of(22, 9, 9, 0, 1, 0), 2)), ['client_hello']);
+  assert.deepEqual(kinds((c, f) => c.onData(f, 1, Uint8Array.from([...record(20, [1]), ...record(23, [1, 2, 3])]), 2)), ['client_hello']);
 });

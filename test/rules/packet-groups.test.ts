@@ -247,12 +247,12 @@ function tcpFlow(fields: Partial<MutableFlow>): MutableFlow {
 }
 
 /** A detector with one rule, and the number of alerts one packet with `payload` raises on a flow. */
-async function oneRuleDetector(ruleText: string, payload: string) {
+async function oneRuleDetector(ruleText: string, payload: string, options: import('../../src/rules/detector.js').RuleDetectorOptions = {}) {
   const { RuleDetector } = await import('../../src/rules/detector.js');
   const { CollectingContext, packetOf } = await import('./rule-inputs.js');
   const rule = parseRule(ruleText);
   assert.ok(rule.ok);
-  const det = new RuleDetector([rule.rule]);
+  const det = new RuleDetector([rule.rule], options);
   const hits = (flow: MutableFlow): number => {
     const ctx = new CollectingContext();
     det.onPacket(packetOf(Buffer.from(payload, 'latin1')), flow, ctx);
@@ -302,4 +302,25 @@ test('RuleDetector: a flow that becomes established on the same record is matche
   assert.equal(hits(), 1, 'established now');
   flow.state = 'closed';
   assert.equal(hits(), 1, 'a closing flow whose handshake was seen stays established');
+});
+
+test('RuleDetector: raw-content rules stop on a TLS flow once its handshake is done (encryption handling "default"), keep going with "full", and a reused record starts over', async () => {
+  const rule = 'alert tcp any any -> any any (msg:"plain text in the stream"; flow:established; content:"needle"; sid:79; rev:1;)';
+  const handshakeDone = { protocol: 'tls', kind: 'handshake_done', dir: 1 as const, tsUs: 1e15, fields: {} };
+  for (const groupPacketRules of [true, false]) {
+    for (const encryptionHandling of ['default', 'full'] as const) {
+      const { det, hits: hitsOn, context } = await oneRuleDetector(rule, 'hay needle hay', { encryptionHandling, groupPacketRules });
+      const flow = tcpFlow({ id: 3, serverPort: 443 });
+      const hits = (dir: 0 | 1): number => { flow.lastDir = dir; return hitsOn(flow); };
+      const label = `${encryptionHandling}, grouped ${groupPacketRules}`;
+      assert.equal(hits(0), 1, `${label}: before the handshake is done`);
+      det.onMessage(handshakeDone, flow, context());
+      const after = encryptionHandling === 'default' ? 0 : 1;
+      assert.equal(hits(0), after, `${label}: client to server after the handshake`);
+      assert.equal(hits(1), after, `${label}: server to client after the handshake`);
+      det.onFlowEnd(flow);
+      flow.userData = new Map();
+      assert.equal(hits(0), 1, `${label}: the record reused for another flow`);
+    }
+  }
 });
