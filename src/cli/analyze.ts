@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../pipeline/analyze.js';
+import type { EncryptionHandling } from '../rules/detector.js';
 import { UsageError } from './errors.js';
 
 export function parseIntOption(name: string, min: number, max: number) {
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', 'auto')
     .option('--rules <files...>', 'Suricata-subset rule files to load (e.g. ET Open emerging-coinminer.rules)')
-    .addOption(new Option('--encryption-handling <mode>', "raw-content rules on TLS flows after the handshake: 'default' stops them (as Suricata's default does), 'full' scans every packet").choices(['default', 'full']).default('default'))
+    .addOption(new Option('--encryption-handling <mode>', "raw-content rules on TLS flows after the handshake: 'default' stops them (as Suricata's default does), 'full' scans every packet").choices(['default', 'full'] satisfies EncryptionHandling[]).default('default'))
     .option('--lists <files...>', 'extra pool/miner lists (domains, hosts, adblock, CIDRs; format detected)')
     .option('--lists-config <file>', 'lists configuration (JSON; see minewatch lists --help)')
     .option('--no-default-lists', 'do not load the shipped pool and browser-miner lists')
@@ -53,7 +54,7 @@ export function register(program: Command): void {
         analyzers: {
           detect: o.detect !== false,
           rules: o.rules as string[] | undefined,
-          encryptionHandling: o.encryptionHandling as 'default' | 'full',
+          encryptionHandling: o.encryptionHandling as EncryptionHandling,
           lists: o.lists as string[] | undefined,
           listsConfig: o.listsConfig as string | undefined,
           defaultLists: o.defaultLists !== false,

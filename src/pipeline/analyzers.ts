@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
+import type { EncryptionHandling } from '../rules/detector.js';
 import type { AnalysisSummary } from './summary.js';
 import type { Analyzers } from './packet-pipeline.js';
 
@@ -51,7 +52,7 @@ export interface AnalyzerConfig {
   /** Suricata-subset rule files (detector `rule`). */
   rules?: string[];
   /** Raw-content rules on TLS flows after the handshake: 'default' (stop, as Suricata) or 'full'. */
-  encryptionHandling?: 'default' | 'full';
+  encryptionHandling?: EncryptionHandling;
   /** Lists config file (JSON: lists, sources, includeDefault …). */
   listsConfig?: string;
   /** Extra list files (domains, hosts, adblock, CIDRs), format detected. */

@@ -236,14 +236,16 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
     const encoding = headerValue(head.headers, 'content-encoding');
     let bytes: Uint8Array = EMPTY_BODY;
     let truncated = false;
+    // A skipped body is empty and not truncated: nothing was meant to be kept.
     const skipped = body !== null && d.bodySkipped;
-    if (skipped) truncated = false;
-    else if (body && body.length > 0) {
-      const decoded = decodeContent(encoding, body.bytes(), maxBody);
-      if (decoded.error) malformed.add(decoded.error);
-      bytes = decoded.body;
-      truncated = body.truncated || decoded.truncated;
-    } else if (body) truncated = body.truncated;
+    if (body && !skipped) {
+      if (body.length > 0) {
+        const decoded = decodeContent(encoding, body.bytes(), maxBody);
+        if (decoded.error) malformed.add(decoded.error);
+        bytes = decoded.body;
+        truncated = body.truncated || decoded.truncated;
+      } else truncated = body.truncated;
+    }
     const bodyLength = body ? body.seen : 0;
     d.current = null;
     d.body = null;

@@ -28,7 +28,6 @@ const NO_GROUP = -2;
  * rules are unaffected either way.
  */
 export type EncryptionHandling = 'default' | 'full';
-export const ENCRYPTION_HANDLING: readonly EncryptionHandling[] = ['default', 'full'];
 
 export interface RuleDetectorOptions extends RuleEngineOptions {
   /** Default 'default' (Suricata's default). */
@@ -36,6 +35,11 @@ export interface RuleDetectorOptions extends RuleEngineOptions {
 }
 
 interface FlowRuleState { bits: Set<string>; app: string; encrypted: boolean }
+
+/** Did the flow's TLS handshake finish (a 'handshake_done' message was seen)? */
+function handshakeDone(flow: FlowView): boolean {
+  return (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined)?.encrypted === true;
+}
 
 function flowState(flow: FlowView): FlowRuleState {
   let st = flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined;
@@ -208,7 +212,7 @@ export class RuleDetector implements Detector {
       if (hits.length > 0) this.emitHits(hits, flow, ctx, pkt.tsUs);
       return;
     }
-    if (flow && this.skipEncrypted && (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined)?.encrypted === true) return;
+    if (flow && this.skipEncrypted && handshakeDone(flow)) return;
     // Group check before any buffer or metadata work: e.g. to_client payloads when only
     // to_server rules are loaded stop here.
     if (flow ? !e.packetMayMatch(flow.lastDir, flowEstablished(flow), flow.proto) : !e.packetMayMatch(0, false, pkt.proto)) return;
@@ -232,7 +236,7 @@ export class RuleDetector implements Detector {
     this.lastFlowApp = -1;
     this.lastFlowGroup[0] = NO_GROUP;
     this.lastFlowGroup[1] = NO_GROUP;
-    this.lastFlowEncrypted = this.skipEncrypted && (flow.userData.get(RULE_DETECTOR_ID) as FlowRuleState | undefined)?.encrypted === true;
+    this.lastFlowEncrypted = this.skipEncrypted && handshakeDone(flow);
   }
 
   onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {

@@ -2,7 +2,7 @@
 export { parseRule, parseRules, BUFFER_NAMES, type Rule, type RuleSkip, type RuleFileResult, type BufferName, type RuleContext } from './parser.js';
 export { RuleVariables, DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS, type RuleVariableConfig } from './variables.js';
 export { RuleEngine, createMatchMeta, type MatchMeta, type RuleHit, type RuleEngineOptions } from './matcher.js';
-export { RuleDetector, RULE_DETECTOR_ID, ENCRYPTION_HANDLING, type EncryptionHandling, type RuleDetectorOptions } from './detector.js';
+export { RuleDetector, RULE_DETECTOR_ID, type EncryptionHandling, type RuleDetectorOptions } from './detector.js';
 export { AhoCorasick, type AcPattern, type AcSink } from '../match/aho-corasick.js';
 export { classify } from './classification.js';
 export { loadRuleFiles, formatRuleLoadReport, type RuleLoadReport } from './load.js';
