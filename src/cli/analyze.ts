@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { EncryptionHandling } from '../rules/detector.js';
+import { DETECTOR_IDS } from '../detect/ids.js';
+import { PARSER_IDS } from '../protocols/ids.js';
 import { UsageError } from './errors.js';
 
 export function parseIntOption(name: string, min: number, max: number) {
@@ -13,6 +15,18 @@ export function parseIntOption(name: string, min: number, max: number) {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
     return n;
+  };
+}
+
+/** A comma-separated list of component ids ('none' for an empty one), each checked against `known`. */
+export function parseIdList(name: string, known: readonly string[]) {
+  return (v: string): string[] => {
+    if (v.trim() === 'none') return [];
+    const ids = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const bad = ids.filter((id) => !known.includes(id));
+    if (bad.length > 0) throw new UsageError(`${name}: unknown ${bad.map((id) => `"${id}"`).join(', ')} (known: ${known.join(', ')}; or none)`);
+    if (ids.length === 0) throw new UsageError(`${name}: give ids separated by commas, or none`);
+    return [...new Set(ids)];
   };
 }
 
@@ -35,6 +49,8 @@ export function register(program: Command): void {
     .option('--home-net <cidrs...>', 'home networks: alerts say whether the device is inside them')
     .option('--probe', 'actively confirm suspected pools by speaking Stratum to them (contacts remote hosts; off by default)')
     .option('--no-detect', 'run only the packet spine (decode, flows, reassembly): no parsers or detectors')
+    .option('--detectors <ids>', `built-in detectors to run, comma-separated, or none (default all: ${DETECTOR_IDS.join(', ')})`, parseIdList('--detectors', DETECTOR_IDS))
+    .option('--parsers <ids>', `protocol parsers to run, comma-separated, or none (default all: ${PARSER_IDS.join(', ')})`, parseIdList('--parsers', PARSER_IDS))
     .option('--max-flows <n>', 'flow table bound (oldest idle flows are evicted beyond it)', parseIntOption('--max-flows', 1000, 50_000_000))
     .option('--stream-depth <bytes>', 'bytes reassembled per direction of a TCP flow (0 = unlimited)', parseIntOption('--stream-depth', 0, 1 << 30))
     .option('--sensor <name>', 'sensor name recorded in events')
@@ -61,6 +77,8 @@ export function register(program: Command): void {
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
           probe: o.probe === true,
+          detectors: o.detectors as string[] | undefined,
+          parsers: o.parsers as string[] | undefined,
         },
         flow: {
           ...(o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : {}),

@@ -192,6 +192,7 @@ export function createBrowserMinerDetector(opts: { intel: HostIntel }): Detector
 
   return {
     id: BROWSER_MINER_DETECTOR,
+    protocols: ['http'],
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol !== 'http') return;
       switch (msg.kind) {

@@ -108,6 +108,8 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
 
   return {
     id: BRUTEFORCE_DETECTOR,
+    // clear-text login attempts
+    protocols: ['telnet', 'ftp'],
     // Connection attempts; the logins themselves come as telnet and FTP messages.
     packets: PacketClass.TCP_SYN,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {

@@ -126,6 +126,7 @@ export function createDetectorSet(opts: DetectorOptions): DetectorSet {
   const detectors = raw.map((d): Detector => ({
     id: d.id,
     ...(d.packets !== undefined ? { packets: d.packets } : {}),
+    ...(d.protocols !== undefined ? { protocols: d.protocols } : {}),
     ...(d.onPacket ? { onPacket: (p, f, c) => d.onPacket!(p, f, wrap(c)) } : {}),
     ...(d.onMessage ? { onMessage: (m, f, c) => d.onMessage!(m, f, wrap(c)) } : {}),
     ...(d.onFlowEnd ? { onFlowEnd: (f, r, c) => d.onFlowEnd!(f, r, wrap(c)) } : {}),

@@ -315,6 +315,8 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
 
   return {
     id: MINING_ENCRYPTED_DETECTOR,
+    // the ClientHello's SNI and JA3 (knowledge indicators)
+    protocols: ['tls'],
     score,
     // TCP packets that can carry payload (a SYN rarely does, but it counts when it does).
     packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.TCP_DATA,

@@ -76,6 +76,7 @@ export function createPoolDnsDetector(opts: PoolDnsOptions): Detector {
 
   return {
     id: POOL_DNS_DETECTOR,
+    protocols: ['dns'],
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol !== 'dns') return;
       const f = msg.fields as unknown as DnsFields;

@@ -56,6 +56,7 @@ export function createPoolHttpDetector(opts: { intel: HostIntel }): Detector {
 
   return {
     id: POOL_HTTP_DETECTOR,
+    protocols: ['http'],
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol !== 'http' || msg.kind !== 'request') return;
       const h = msg.fields as unknown as HttpRequestFields;

@@ -92,6 +92,7 @@ export function createPoolTlsDetector(opts: PoolTlsOptions): Detector {
 
   return {
     id: POOL_TLS_DETECTOR,
+    protocols: ['tls'],
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol !== 'tls') return;
       if (msg.kind === 'client_hello') onHello(flow, msg.fields as unknown as TlsClientHelloFields, ctx);

@@ -200,6 +200,8 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
 
   return {
     id: STRATUM_DETECTOR,
+    // Stratum messages, and HTTP POST bodies for getwork/JSON-RPC mining over HTTP
+    protocols: ['stratum', 'http'],
     onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol === 'stratum') {
         onStratum(flow, msg.fields as unknown as StratumFields, msg.dir, ctx);

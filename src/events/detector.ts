@@ -67,6 +67,12 @@ export interface Detector {
    */
   readonly packets?: number;
   onPacket?(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void;
+  /**
+   * The protocols whose messages onMessage reads (default: every protocol). The pipeline
+   * routes each message only to the detectors that read its protocol, and says so when a
+   * detector runs without the parser it reads (see pipeline/analyzers.ts).
+   */
+  readonly protocols?: readonly string[];
   onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, ctx: DetectorContext): void;
   /** End of input: flush host-level aggregates. */

@@ -8,6 +8,8 @@ import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import type { AnalysisSummary } from './summary.js';
+import { DETECTOR_IDS } from '../detect/ids.js';
+import { PARSER_IDS } from '../protocols/ids.js';
 import type { Analyzers } from './packet-pipeline.js';
 
 type OnMessage = (flow: FlowView, msg: ProtocolMessage) => void;
@@ -22,6 +24,8 @@ const NONE: Analyzers = { consumers: [], detectors: [], collect() {} };
  */
 export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerFactory> {
   if (!config.detect) return () => NONE;
+  const unknown = unknownComponentIds(config);
+  if (unknown) throw new RangeError(unknown);
   const withRules = config.rules !== undefined && config.rules.length > 0;
   const [protocols, detect, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
     import('../protocols/registry-app.js'),
@@ -65,9 +69,38 @@ export interface AnalyzerConfig {
   homeNets?: string[];
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
+  /**
+   * Built-in detectors to run, by id (detect/ids.ts; default all). Rule files run whenever
+   * `rules` are given.
+   */
+  detectors?: readonly string[];
+  /**
+   * Protocol parsers to run, by id (protocols/ids.ts; default all). A detector left without
+   * a parser it reads is named in the summary's warnings.
+   */
+  parsers?: readonly string[];
 }
 
 export const DEFAULT_ANALYZER_CONFIG: AnalyzerConfig = { detect: true };
+
+/** Why `detectors` or `parsers` names something that does not exist, or null when both are fine. */
+export function unknownComponentIds(config: Pick<AnalyzerConfig, 'detectors' | 'parsers'>): string | null {
+  for (const [what, given, known] of [['detector', config.detectors, DETECTOR_IDS], ['parser', config.parsers, PARSER_IDS]] as const) {
+    const bad = (given ?? []).filter((id) => !(known as readonly string[]).includes(id));
+    if (bad.length > 0) return `unknown ${what} ${bad.map((id) => `"${id}"`).join(', ')} (known: ${known.join(', ')})`;
+  }
+  return null;
+}
+
+/** A warning per detector that reads a protocol whose parser is not running. */
+export function missingParserWarnings(detectors: readonly Detector[], parserOn: (id: string) => boolean): string[] {
+  const out: string[] = [];
+  for (const d of detectors) {
+    const off = (d.protocols ?? []).filter((p) => !parserOn(p));
+    if (off.length > 0) out.push(`detector ${d.id} reads ${off.join(' and ')} messages, but the ${off.join(' and ')} parser${off.length > 1 ? 's are' : ' is'} off (--parsers): it gets none of them`);
+  }
+  return out;
+}
 
 /** Detectors whose state is per source host: in worker mode they partition by source address. */
 const SOURCE_PARTITIONED = new Set(['scan']);
@@ -82,8 +115,10 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const { createDetectorSet, createMinerConsumers, detectorsReadResponseBody } = m.detect;
   // Rules may inspect any body (file.data); without them only the detectors' types are kept.
   const withRules = m.ruleEngine !== null && config.rules !== undefined && config.rules.length > 0;
-  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: detectorsReadResponseBody } });
-  const minerConsumers = createMinerConsumers(onMessage);
+  const parserOn = (id: string) => config.parsers === undefined || config.parsers.includes(id);
+  const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
+  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: detectorsReadResponseBody } }).filter((c) => parserOn(c.id));
+  const minerConsumers = createMinerConsumers(onMessage).filter((c) => parserOn(c.id));
   const intel = loadHostIntel(config, m);
   const set = createDetectorSet({
     intel,
@@ -91,7 +126,8 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     suppress: config.suppress && m.suppressConfig ? m.suppressConfig.parseSuppressionConfig(JSON.parse(readFileSync(config.suppress, 'utf8'))) : undefined,
     probe: config.probe ? {} : undefined,
   });
-  const detectors: Detector[] = set.detectors.map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
+  const detectors: Detector[] = set.detectors.filter((d) => detectorOn(d.id)).map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
+  const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
   if (withRules && m.ruleEngine && config.rules) {
     const report = m.ruleEngine.loadRuleFiles(config.rules);
@@ -103,6 +139,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     consumers: [...appConsumers, ...minerConsumers],
     detectors,
     collect(summary: AnalysisSummary) {
+      for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of counted) {
         for (const [k, v] of Object.entries(c.malformed?.toJSON() ?? {})) add(summary.malformed, `${c.id}.${k}`, v);
         for (const [k, v] of Object.entries(c.stats?.toJSON() ?? {})) add(summary.protocols, `${c.id}.${k}`, v);

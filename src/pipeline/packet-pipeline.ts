@@ -64,6 +64,11 @@ export class PacketPipeline {
   private readonly packetMasks: Uint8Array;
   private readonly sourceMasks: Uint8Array;
   private readonly messageDetectors: Detector[];
+  /**
+   * Per message protocol, the message detectors that read it (Detector.protocols), listed on
+   * the protocol's first message. Keys are the parsers' protocol ids: a handful.
+   */
+  private readonly messageRoutes = new Map<string, Detector[]>();
   private readonly flowEndDetectors: Detector[];
   private readonly me: number;
   private readonly n: number;
@@ -317,7 +322,11 @@ export class PacketPipeline {
   }
 
   private onMessage(flow: FlowView, msg: ProtocolMessage): void {
-    const ds = this.messageDetectors;
+    let ds = this.messageRoutes.get(msg.protocol);
+    if (ds === undefined) {
+      ds = this.messageDetectors.filter((d) => d.protocols === undefined || d.protocols.includes(msg.protocol));
+      this.messageRoutes.set(msg.protocol, ds);
+    }
     for (let d = 0; d < ds.length; d++) {
       try {
         ds[d].onMessage!(msg, flow, this.ctx);

@@ -33,6 +33,10 @@ function run(...args: string[]): { status: number | null; stdout: string; stderr
 test('bundled command: --version and a usage error exit as documented', { skip: skipReason() }, () => {
   assert.match(run('--version').stdout, /^\d+\.\d+\.\d+/);
   assert.equal(run('analyze').status, 2);
+  const unknown = run('analyze', 'any.pcap', '--detectors', 'stratum,nope');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--detectors: unknown "nope" \(known: stratum, /);
+  assert.equal(run('analyze', 'any.pcap', '--parsers', 'quic').status, 2);
 });
 
 test('bundled command: analyze with 2 workers agrees with the library run single-threaded', { skip: skipReason() }, async () => {

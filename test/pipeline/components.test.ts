@@ -1,0 +1,111 @@
+/**
+ * Choosing detectors and parsers (`--detectors`, `--parsers`), and routing each protocol
+ * message only to the detectors that read its protocol (Detector.protocols).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCapture } from '../../src/capture/open.js';
+import { createDetectorSet, createMinerConsumers } from '../../src/detect/index.js';
+import { DETECTOR_IDS } from '../../src/detect/ids.js';
+import type { Detector } from '../../src/events/detector.js';
+import { NO_INTEL } from '../../src/events/intel.js';
+import { analyze } from '../../src/pipeline/analyze.js';
+import { PacketPipeline } from '../../src/pipeline/packet-pipeline.js';
+import { PARSER_IDS } from '../../src/protocols/ids.js';
+import { createAppConsumers } from '../../src/protocols/registry-app.js';
+import { generate } from '../../src/synth/index.js';
+
+let dir = '';
+let pcap = '';
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'mw-components-'));
+  pcap = join(dir, 'sample.pcap');
+  // the demo sample: Stratum miners, a browser-miner page, telnet brute force, Redis
+  // exploitation and a port scan among ordinary DNS, TLS and HTTP
+  await generate('sample', { seed: 1 }, pcap);
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (analyzers: Record<string, unknown>, workers = 1) =>
+  analyze({ inputs: [pcap], workers, progress: false, analyzers: { detect: true, ...analyzers } });
+
+test('the id lists the command line checks are the detectors and parsers the pipeline builds, and every protocol a detector reads has a parser', () => {
+  const detectors = createDetectorSet({ intel: NO_INTEL }).detectors;
+  assert.deepEqual(detectors.map((d) => d.id), [...DETECTOR_IDS]);
+  const parsers = [...createAppConsumers(() => {}), ...createMinerConsumers(() => {})];
+  assert.deepEqual(parsers.map((c) => c.id), [...PARSER_IDS]);
+  for (const d of detectors) {
+    if (!d.onMessage) continue;
+    assert.ok(d.protocols !== undefined && d.protocols.length > 0, `${d.id} says which protocols it reads`);
+    for (const p of d.protocols) assert.ok((PARSER_IDS as readonly string[]).includes(p), `${d.id} reads ${p}`);
+  }
+});
+
+test('a message reaches only the detectors that read its protocol; messages carry their parser\'s id', async () => {
+  const all: string[] = [];
+  const dnsOnly: string[] = [];
+  const tlsHttp: string[] = [];
+  const detectors: Detector[] = [
+    { id: 'all', onMessage: (m) => { all.push(m.protocol); } },
+    { id: 'dns-only', protocols: ['dns'], onMessage: (m) => { dnsOnly.push(m.protocol); } },
+    { id: 'tls-http', protocols: ['tls', 'http'], onMessage: (m) => { tlsHttp.push(m.protocol); } },
+  ];
+  const pipeline = new PacketPipeline({
+    sink: () => {},
+    analyzers: (onMessage) => ({ consumers: [...createAppConsumers(onMessage), ...createMinerConsumers(onMessage)], detectors, collect() {} }),
+  });
+  const source = await openCapture([pcap]);
+  for await (const batch of source.batches()) pipeline.processBatch(batch);
+  await source.close();
+  pipeline.finish();
+  const seen = new Set(all);
+  for (const p of ['dns', 'tls', 'http', 'stratum', 'telnet', 'redis']) assert.ok(seen.has(p), `the sample has ${p} messages`);
+  for (const p of seen) assert.ok((PARSER_IDS as readonly string[]).includes(p), `message protocol ${p} is a parser id`);
+  assert.deepEqual(dnsOnly, all.filter((p) => p === 'dns'));
+  assert.deepEqual(tlsHttp, all.filter((p) => p === 'tls' || p === 'http'));
+});
+
+test('--detectors runs only the chosen detectors: their alerts are the same as in a full run, with 1 thread and with 2 workers', async () => {
+  const full = await run({});
+  const picked = ['stratum', 'scan', 'redis-exploit'];
+  const expected = Object.fromEntries(Object.entries(full.summary.alerts).filter(([d]) => picked.includes(d)));
+  assert.equal(Object.keys(expected).length, picked.length, 'the sample makes each picked detector alert');
+  assert.ok(Object.keys(full.summary.alerts).length > picked.length, 'and others too');
+  for (const workers of [1, 2]) {
+    const only = await run({ detectors: picked }, workers);
+    assert.deepEqual(only.summary.alerts, expected, `${workers} worker(s)`);
+    assert.deepEqual(only.summary.protocols, full.summary.protocols, 'every parser still runs');
+  }
+  const none = await run({ detectors: [] });
+  assert.deepEqual(none.summary.alerts, {});
+  assert.deepEqual(none.summary.protocols, full.summary.protocols);
+});
+
+test('--parsers runs only the chosen parsers, and names each detector left without one it reads (once, whatever the workers)', async () => {
+  const dns = await run({ parsers: ['dns'], detectors: ['pool-dns'] });
+  assert.ok(Object.keys(dns.summary.protocols).length > 0);
+  for (const k of Object.keys(dns.summary.protocols)) assert.match(k, /^dns\./);
+  assert.deepEqual(dns.summary.warnings, []);
+
+  for (const workers of [1, 2]) {
+    const bare = await run({ parsers: [] }, workers);
+    assert.deepEqual(bare.summary.protocols, {});
+    assert.deepEqual(bare.summary.stream['dispatch.flowsOffered'] ?? 0, 0, 'no parser: no stream is offered');
+    // packet detectors still work: the port scan is found from packets alone
+    assert.ok((bare.summary.alerts.scan ?? 0) > 0);
+    assert.equal(bare.summary.alerts.stratum, undefined);
+    const named = bare.summary.warnings.filter((w) => w.startsWith('detector '));
+    assert.deepEqual(named.map((w) => w.split(' ')[1]), ['stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'bruteforce', 'redis-exploit'], `${workers} worker(s)`);
+    assert.ok(named[0].includes('reads stratum and http messages, but the stratum and http parsers are off'), named[0]);
+  }
+});
+
+test('unknown detector or parser ids are refused with the known ones listed', async () => {
+  await assert.rejects(run({ detectors: ['stratum', 'nope'] }), /unknown detector "nope" \(known: stratum, pool-dns/);
+  await assert.rejects(run({ parsers: ['quic'] }), /unknown parser "quic" \(known: mdns, dhcp/);
+});
