@@ -7,6 +7,7 @@
  *   npm run bench                      # all cases, 3 runs each
  *   npm run bench -- --runs 5 --only spine,telescope
  *   npm run bench -- --quick           # smaller inputs (for a smoke run)
+ *   npm run bench -- --only cost --runs 7   # what each parser and detector costs (opt-in group)
  *   npm run bench -- --with-tshark     # also tshark -z endpoints (minutes, ~13 GB RAM)
  *   npm run bench -- --ndpi-small      # also ndpiReader on the 10 M one-packet flows (tens of GB RAM)
  */
@@ -15,17 +16,9 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFi
 import { join, resolve } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { generate } from '../src/synth/index.js';
-import { extraCases } from './cases.js';
+import { extraCases, type BenchCase } from './cases.js';
 
-interface Case {
-  group: string;
-  name: string;
-  input: string;
-  cmd: string[];
-  /** packets in the input (for packets/s of tools that do not report it) */
-  packets: () => number;
-  timeoutS?: number;
-}
+type Case = BenchCase;
 
 interface Result {
   group: string;
@@ -38,6 +31,8 @@ interface Result {
   packets_per_s: number;
   mb_per_s: number;
   peak_rss_mb: number;
+  /** wall_s divided by the ref case's (BenchCase.ref), when it ran */
+  vs_ref?: number;
   note?: string;
 }
 
@@ -126,8 +121,8 @@ async function main(): Promise<void> {
     { group: 'spine', name: 'minewatch analyze --no-detect, mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '--no-detect', '-w', '2', '-q'), packets: packets(mixed) },
     { group: 'spine', name: 'minewatch analyze --no-detect, small, 1 thread', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '1', '-q'), packets: packets(small) },
     { group: 'spine', name: 'minewatch analyze --no-detect, small, 2 workers', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '2', '-q'), packets: packets(small) },
-    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '-w', '1', '-q'), packets: packets(mixed) },
-    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '-w', '2', '-q'), packets: packets(mixed) },
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '-w', '1', '-q'), packets: packets(mixed), ref: 'minewatch analyze --no-detect, mixed, 1 thread' },
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '-w', '2', '-q'), packets: packets(mixed), ref: 'minewatch analyze --no-detect, mixed, 2 workers' },
   ];
   if (have('ndpiReader')) {
     cases.push({ group: 'spine', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
@@ -141,7 +136,7 @@ async function main(): Promise<void> {
   // Runs go round-robin across the cases (one run of each, then the next round): this VM's
   // speed drifts by up to 1.5x over minutes, and interleaving spreads the drift over every
   // case instead of favouring whichever ran in a fast minute. Capped cases run once.
-  const selected = cases.filter((c) => ONLY.length === 0 || ONLY.includes(c.group));
+  const selected = cases.filter((c) => (ONLY.length === 0 ? !c.optIn : ONLY.includes(c.group)));
   const walls = selected.map(() => [] as number[]);
   const rss = selected.map(() => [] as number[]);
   const notes: (string | undefined)[] = selected.map(() => undefined);
@@ -169,12 +164,21 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${c.name}: ${res.wall_s} s, ${res.packets_per_s.toLocaleString('en-US')} pkts/s, ${res.mb_per_s} MB/s, ${res.peak_rss_mb} MB${note ? ` (${note})` : ''}\n`);
     return res;
   });
+  // Ratios from the medians of the same interleaved rounds (unrounded).
+  selected.forEach((c, k) => {
+    const r = selected.findIndex((x) => x.name === c.ref);
+    if (r >= 0 && walls[k].length > 0 && walls[r].length > 0) results[k].vs_ref = round(median(walls[k]) / median(walls[r]), 2);
+  });
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const inputs = [mixed, small, darknet].map((p) => `${p.split('/').pop()} (${(statSync(p).size / 1e6).toFixed(0)} MB, ${counts.get(p)?.toLocaleString('en-US') ?? '?'} packets)`);
   let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs (interleaved round-robin across cases), whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
-  md += '| group | case | runs | wall s | min–max s | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|\n';
-  for (const r of results) md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.wall_min_s}–${r.wall_max_s} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
+  md += '| group | case | runs | wall s | min–max s | × ref | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n';
+  for (const r of results) {
+    const ref = selected.find((c) => c.name === r.name)?.ref;
+    const vs = r.vs_ref !== undefined ? `${r.vs_ref.toFixed(2)} (${ref})` : '';
+    md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.wall_min_s}–${r.wall_max_s} | ${vs} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
+  }
   process.stdout.write(md);
   const prev = existsSync(join(BENCH_DIR, 'results.json')) ? (JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as object) : {};
   writeFileSync(join(BENCH_DIR, 'results.json'), JSON.stringify({ ...prev, [new Date().toISOString()]: { machine, results } }, null, 2));
