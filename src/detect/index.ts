@@ -26,7 +26,7 @@ import { createStratumConsumer } from '../protocols/stratum.js';
 import { createFtpConsumer } from '../protocols/ftp.js';
 import { createTelnetConsumer } from '../protocols/telnet.js';
 import type { MessageSink } from '../protocols/types.js';
-import { createBrowserMinerDetector } from './browser-miner.js';
+import { BROWSER_MINER_DETECTOR, createBrowserMinerDetector, readsResponseBody } from './browser-miner.js';
 import { createBruteforceDetector } from './bruteforce.js';
 import { DnsAnswerCache } from './dns-answer-cache.js';
 import { MiningHostPairs } from './host-pairs.js';
@@ -49,11 +49,17 @@ export type { SuppressionCount } from './suppress.js';
 export { evaluateEncrypted, type EvalResult } from './eval-encrypted.js';
 export { SidBase, Category } from './common.js';
 /**
- * The HTTP response bodies these detectors read, by Content-Type (only browser-miner reads
- * response bodies; stratum reads request bodies, which are always kept): the wiring passes it
- * to the HTTP parser when nothing else (rules) needs every body.
+ * The HTTP response bodies the running detectors read, by Content-Type: only browser-miner
+ * reads response bodies (stratum reads request bodies, which are always kept). The wiring
+ * passes it to the HTTP parser when nothing else (rules) needs every body.
  */
-export { readsResponseBody as detectorsReadResponseBody } from './browser-miner.js';
+export function responseBodiesRead(running: (detectorId: string) => boolean): (contentType: string) => boolean {
+  return running(BROWSER_MINER_DETECTOR) ? readsResponseBody : readsNoResponseBody;
+}
+
+function readsNoResponseBody(): boolean {
+  return false;
+}
 
 export interface DetectorOptions {
   intel: HostIntel;

@@ -112,12 +112,12 @@ function loadHostIntel(config: AnalyzerConfig, m: Modules): HostIntel {
 
 function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
   const { createAppConsumers } = m.protocols;
-  const { createDetectorSet, createMinerConsumers, detectorsReadResponseBody } = m.detect;
-  // Rules may inspect any body (file.data); without them only the detectors' types are kept.
+  const { createDetectorSet, createMinerConsumers, responseBodiesRead } = m.detect;
+  // Rules may inspect any body (file.data); without them only what the running detectors read is kept.
   const withRules = m.ruleEngine !== null && config.rules !== undefined && config.rules.length > 0;
   const parserOn = (id: string) => config.parsers === undefined || config.parsers.includes(id);
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
-  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: detectorsReadResponseBody } }).filter((c) => parserOn(c.id));
+  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: responseBodiesRead(detectorOn) } }).filter((c) => parserOn(c.id));
   const minerConsumers = createMinerConsumers(onMessage).filter((c) => parserOn(c.id));
   const intel = loadHostIntel(config, m);
   const set = createDetectorSet({

@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCapture } from '../../src/capture/open.js';
@@ -13,6 +13,8 @@ import { DETECTOR_IDS } from '../../src/detect/ids.js';
 import type { Detector } from '../../src/events/detector.js';
 import { NO_INTEL } from '../../src/events/intel.js';
 import { analyze } from '../../src/pipeline/analyze.js';
+import { analyzerFactory, type AnalyzerConfig } from '../../src/pipeline/analyzers.js';
+import type { ParsedHttpResponse } from '../../src/protocols/http.js';
 import { PacketPipeline } from '../../src/pipeline/packet-pipeline.js';
 import { PARSER_IDS } from '../../src/protocols/ids.js';
 import { createAppConsumers } from '../../src/protocols/registry-app.js';
@@ -103,6 +105,40 @@ test('--parsers runs only the chosen parsers, and names each detector left witho
     assert.deepEqual(named.map((w) => w.split(' ')[1]), ['stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'bruteforce', 'redis-exploit'], `${workers} worker(s)`);
     assert.ok(named[0].includes('reads stratum and http messages, but the stratum and http parsers are off'), named[0]);
   }
+});
+
+test('HTTP response bodies are kept only when a running detector reads them (browser-miner) or rules are loaded', async () => {
+  /** Response bodies the HTTP parser handed over (non-empty) and passed over, under `config`. */
+  const bodies = async (config: Partial<AnalyzerConfig>) => {
+    const factory = await analyzerFactory({ detect: true, ...config });
+    const seen = { kept: 0, skipped: 0 };
+    const pipeline = new PacketPipeline({
+      sink: () => {},
+      analyzers: (onMessage, ctx) => factory((flow, msg) => {
+        if (msg.protocol === 'http' && msg.kind === 'response') {
+          const f = msg.fields as unknown as ParsedHttpResponse;
+          if (f.bodySkipped === true) seen.skipped++;
+          else if (f.body.length > 0) seen.kept++;
+        }
+        onMessage(flow, msg);
+      }, ctx),
+    });
+    const source = await openCapture([pcap]);
+    for await (const batch of source.batches()) pipeline.processBatch(batch);
+    await source.close();
+    pipeline.finish();
+    return seen;
+  };
+  const all = await bodies({});
+  assert.ok(all.kept > 0 && all.skipped > 0, `browser-miner keeps the pages and passes over the rest: ${JSON.stringify(all)}`);
+  const noReader = await bodies({ detectors: ['stratum', 'pool-http', 'scan'] });
+  assert.deepEqual(noReader, { kept: 0, skipped: all.kept + all.skipped });
+  // rules may match any body (file.data): every body is kept, whatever the detectors
+  const rules = join(dir, 'one.rules');
+  writeFileSync(rules, 'alert http any any -> any any (msg:"never"; file.data; content:"no such bytes anywhere"; sid:1000001; rev:1;)\n');
+  const withRules = await bodies({ detectors: ['stratum'], rules: [rules] });
+  assert.equal(withRules.skipped, 0);
+  assert.ok(withRules.kept > all.kept);
 });
 
 test('unknown detector or parser ids are refused with the known ones listed', async () => {
