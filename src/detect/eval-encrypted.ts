@@ -20,10 +20,10 @@
  *
  * Run: node --import tsx src/detect/eval-encrypted.ts [seed] [flowsPerClass]
  */
-import type { AlertInput, DetectorContext } from '../events/detector.js';
+import type { AlertInput, Detector, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import { createPacketView } from '../events/packet.js';
+import { PayloadBursts } from '../flow/bursts.js';
 import { MiningHostPairs } from './host-pairs.js';
 import { createMiningEncryptedDetector, type IndicatorWeights } from './mining-encrypted.js';
 import { mulberry32 } from '../util/mulberry32.js';
@@ -194,6 +194,24 @@ function prf(tp: number, fp: number, fn: number): { precision: number; recall: n
 const POOL_SNI = 'gulf.moneroocean.stream';
 const POOL_IP = '198.51.100.77';
 
+/**
+ * Feeds one generated flow's packets to a detector as the pipeline does: payload segments
+ * through the flow stage's burst tracker (onBurst), then the flow's end (onFlowEnd).
+ */
+export function replayFlow(
+  det: Detector, flow: FlowView & { lastDir: 0 | 1; lastTsUs: number }, packets: readonly GenPacket[], t0Us: number, ctx: DetectorContext,
+): void {
+  const bursts = new PayloadBursts(1, (f, b) => det.onBurst?.(f, b, ctx));
+  for (const p of packets) {
+    const tsUs = t0Us + Math.round(p.t * 1e6);
+    flow.lastDir = p.dir;
+    flow.lastTsUs = tsUs;
+    if (p.len > 0) bursts.add(0, flow, p.dir, tsUs, p.len);
+  }
+  bursts.end(0, flow);
+  det.onFlowEnd?.(flow, 'tcp-closed', ctx);
+}
+
 /** Run the detector on generated flows and score it. */
 export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number; weights?: IndicatorWeights; threshold?: number } = {}): EvalResult {
   const seed = opts.seed ?? 9;
@@ -204,10 +222,9 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
   };
   const hostPairs = new MiningHostPairs();
   const det = createMiningEncryptedDetector({ intel, hostPairs, weights: opts.weights, threshold: opts.threshold });
-  const pkt = createPacketView();
-  pkt.proto = 6;
   let alerted = false;
   const ctx: DetectorContext = { emit: (_f: FlowView | null, _a: AlertInput) => { alerted = true; }, emitEvent: () => {} };
+
   const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const b = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const fpByModel: Record<string, number> = {};
@@ -227,14 +244,7 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
     const sni = g.knowledge === 'sni' ? POOL_SNI : g.knowledge === 'ordinary-sni' ? `api${id % 97}.example-cdn.net` : '';
     det.onMessage!({ protocol: 'tls', kind: 'client_hello', dir: 0, tsUs: t0, fields: { sni, ja3Hash: '' } }, flow, ctx);
     alerted = false;
-    for (const p of g.packets) {
-      pkt.tsUs = t0 + Math.round(p.t * 1e6);
-      pkt.payloadLength = p.len;
-      flow.lastDir = p.dir;
-      flow.lastTsUs = pkt.tsUs;
-      det.onPacket!(pkt, flow, ctx);
-    }
-    det.onFlowEnd!(flow, 'tcp-closed', ctx);
+    replayFlow(det, flow, g.packets, t0, ctx);
     const none = g.knowledge === 'none';
     const key = g.label === 'mining' ? (alerted ? 'tp' : 'fn') : (alerted ? 'fp' : 'tn');
     c[key]++;

@@ -135,6 +135,7 @@ export function createDetectorSet(opts: DetectorOptions): DetectorSet {
     ...(d.protocols !== undefined ? { protocols: d.protocols } : {}),
     ...(d.onPacket ? { onPacket: (p, f, c) => d.onPacket!(p, f, wrap(c)) } : {}),
     ...(d.onMessage ? { onMessage: (m, f, c) => d.onMessage!(m, f, wrap(c)) } : {}),
+    ...(d.onBurst ? { onBurst: (f, b, c) => d.onBurst!(f, b, wrap(c)) } : {}),
     ...(d.onFlowEnd ? { onFlowEnd: (f, r, c) => d.onFlowEnd!(f, r, wrap(c)) } : {}),
     ...(d.onFinish ? { onFinish: (c) => d.onFinish!(wrap(c)) } : {}),
   }));

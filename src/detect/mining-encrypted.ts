@@ -14,8 +14,9 @@
  *   classifier, pool-address knowledge) because each alone is noisy. We do the same with
  *   an explainable weighted sum: every indicator that contributed is listed in the evidence.
  *
- * Behaviour (from onPacket, numbers only, fixed memory per flow): payload packets are
- * grouped into bursts (same direction, gaps < 0.5 s ≈ one TLS record/message). A miner's
+ * Behaviour (from the flow stage's payload bursts, onBurst: numbers only, fixed memory per
+ * flow): a burst is a run of payload segments in one direction with gaps < 0.5 s, about one
+ * TLS record train or message (events/flow.ts FlowBurst). A miner's
  * flow is long-lived; the miner uploads share submissions at random times (share finds are
  * a Poisson process: inter-submit CV ≈ 1, unlike timer keep-alives with CV ≈ 0) and they
  * all have the same size (fixed-format JSON); the pool acknowledges each within a second
@@ -24,9 +25,8 @@
  * Signature (9100500+): 0 encrypted mining (score ≥ threshold).
  */
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
-import type { FlowEndReason, FlowView } from '../events/flow.js';
+import type { FlowBurst, FlowEndReason, FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import { PacketClass, type PacketView } from '../events/packet.js';
 import type { TlsClientHelloFields } from '../protocols/types.js';
 import { Category, SidBase, deviceOf } from './common.js';
 import { MINER_TLS_FINGERPRINTS } from './data/miner-tls-fingerprints.js';
@@ -39,7 +39,6 @@ const KEY = 'detect.mining-encrypted';
 /** The stratum detector's per-flow key: flows already identified in clear text are skipped. */
 const CLEAR_TEXT_KEY = 'detect.stratum';
 
-const BURST_GAP_US = 500_000;
 const ANSWER_WINDOW_US = 1_500_000;
 const WARMUP_US = 15_000_000;
 const EVAL_EVERY_US = 60_000_000;
@@ -71,11 +70,6 @@ export class FlowShape {
   lastUs = 0;
   upBytes = 0;
   downBytes = 0;
-  // current burst
-  curDir = -1;
-  burstStartUs = 0;
-  burstLastUs = 0;
-  burstBytes = 0;
   // upstream bursts (after warm-up)
   upBursts = 0;
   upInRange = 0;
@@ -103,45 +97,31 @@ export class FlowShape {
   sni = '';
   ja3 = '';
 
-  add(tsUs: number, dir: number, len: number): void {
-    if (this.firstUs < 0) this.firstUs = tsUs;
-    this.lastUs = tsUs;
-    if (dir === 0) this.upBytes += len; else this.downBytes += len;
-    if (dir === this.curDir && tsUs - this.burstLastUs < BURST_GAP_US) {
-      this.burstBytes += len;
-      this.burstLastUs = tsUs;
-      return;
-    }
-    this.closeBurst();
-    this.curDir = dir;
-    this.burstStartUs = tsUs;
-    this.burstLastUs = tsUs;
-    this.burstBytes = len;
-  }
-
-  closeBurst(): void {
-    if (this.curDir < 0) return;
-    const bytes = this.burstBytes;
-    if (bytes > this.maxBurst && this.burstStartUs - this.firstUs >= WARMUP_US) this.maxBurst = bytes;
-    if (this.burstStartUs - this.firstUs < WARMUP_US) { this.curDir = -1; return; }
+  /** One payload burst of the flow, in order (the flow stage reports each once it has ended). */
+  addBurst(dir: number, startUs: number, lastUs: number, bytes: number): void {
+    if (this.firstUs < 0) this.firstUs = startUs;
+    this.lastUs = lastUs;
+    if (dir === 0) this.upBytes += bytes; else this.downBytes += bytes;
+    if (startUs - this.firstUs < WARMUP_US) return;
+    if (bytes > this.maxBurst) this.maxBurst = bytes;
     if (this.sizes === NO_SIZES) this.sizes = new Float64Array(2 * SAMPLES);
-    if (this.curDir === 0) {
+    if (dir === 0) {
       this.sizes[this.upBursts % SAMPLES] = bytes;
       this.upBursts++;
       if (bytes >= 90 && bytes <= 1000) this.upInRange++;
       if (this.lastUpStartUs >= 0) {
-        const x = (this.burstStartUs - this.lastUpStartUs) / 1e6;
+        const x = (startUs - this.lastUpStartUs) / 1e6;
         this.intervalN++;
         const d = x - this.intervalMean;
         this.intervalMean += d / this.intervalN;
         this.intervalM2 += d * (x - this.intervalMean);
       }
-      this.lastUpStartUs = this.burstStartUs;
-      this.lastUpEndUs = this.burstLastUs;
+      this.lastUpStartUs = startUs;
+      this.lastUpEndUs = lastUs;
       this.awaitingAnswer = true;
     } else {
       this.downBursts++;
-      const isAnswer = this.lastUpEndUs >= 0 && this.burstStartUs - this.lastUpEndUs <= ANSWER_WINDOW_US;
+      const isAnswer = this.lastUpEndUs >= 0 && startUs - this.lastUpEndUs <= ANSWER_WINDOW_US;
       if (isAnswer && this.awaitingAnswer && bytes <= 400) this.answered++;
       else if (!isAnswer) {
         this.sizes[SAMPLES + (this.unsolicited % SAMPLES)] = bytes;
@@ -150,7 +130,6 @@ export class FlowShape {
       }
       this.awaitingAnswer = false;
     }
-    this.curDir = -1;
   }
 }
 
@@ -239,20 +218,12 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   const suspectAt = opts.suspectAt ?? threshold * 0.6;
   const { intel, dnsCache, hostPairs } = opts;
 
-  // Packets come in runs of the same flow: the last flow's shape saves a Map lookup per
-  // packet. Flow records are reused after they end, so onFlowEnd forgets the entry.
-  let lastFlow: FlowView | null = null;
-  let lastShape: FlowShape | null = null;
-
   function shape(flow: FlowView): FlowShape {
-    if (flow === lastFlow) return lastShape!;
     let s = flow.userData.get(KEY) as FlowShape | undefined;
     if (s === undefined) {
       s = new FlowShape();
       flow.userData.set(KEY, s);
     }
-    lastFlow = flow;
-    lastShape = s;
     return s;
   }
 
@@ -318,12 +289,9 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     // the ClientHello's SNI and JA3 (knowledge indicators)
     protocols: ['tls'],
     score,
-    // TCP packets that can carry payload (a SYN rarely does, but it counts when it does).
-    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.TCP_DATA,
-    onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
-      if (flow === null || pkt.proto !== 6 || pkt.payloadLength === 0) return;
+    onBurst(flow: FlowView, burst: FlowBurst, ctx: DetectorContext): void {
       const s = shape(flow);
-      s.add(pkt.tsUs, flow.lastDir, pkt.payloadLength);
+      s.addBurst(burst.dir, burst.startUs, burst.lastUs, burst.bytes);
       if (!s.alerted && s.lastUs - s.lastEvalUs >= EVAL_EVERY_US && s.lastUs - s.firstUs >= MIN_DURATION_US) evaluate(flow, s, ctx);
     },
     onMessage(msg: ProtocolMessage, flow: FlowView): void {
@@ -334,10 +302,9 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
       s.ja3 = typeof f.ja3Hash === 'string' ? f.ja3Hash : '';
     },
     onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
-      if (flow === lastFlow) { lastFlow = null; lastShape = null; }
+      // (the flow's last burst came in before this call)
       const s = flow.userData.get(KEY) as FlowShape | undefined;
       if (!s) return;
-      s.closeBurst();
       evaluate(flow, s, ctx);
     },
   };

@@ -4,7 +4,7 @@
  * so neither imports the other; wiring lives in src/pipeline/.
  */
 import type { AlertEvent, DeviceRef } from './eve.js';
-import type { FlowEndReason, FlowView } from './flow.js';
+import type { FlowBurst, FlowEndReason, FlowView } from './flow.js';
 import type { PacketView } from './packet.js';
 import type { DirectionValue } from './flow.js';
 
@@ -74,6 +74,12 @@ export interface Detector {
    */
   readonly protocols?: readonly string[];
   onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
+  /**
+   * Each payload burst of a TCP flow this pipeline owns (events/flow.ts FlowBurst: about one
+   * application message), all of a flow's before its onFlowEnd. For detectors that judge a
+   * flow by message sizes and timing: one call per burst instead of one per segment.
+   */
+  onBurst?(flow: FlowView, burst: FlowBurst, ctx: DetectorContext): void;
   onFlowEnd?(flow: FlowView, reason: FlowEndReason, ctx: DetectorContext): void;
   /** End of input: flush host-level aggregates. */
   onFinish?(ctx: DetectorContext): void;

@@ -53,3 +53,21 @@ export interface FlowView {
    */
   readonly userData: Map<string, unknown>;
 }
+
+/**
+ * A payload burst: a run of TCP segments carrying payload in one direction of a flow, each
+ * within the burst gap (flow/bursts.ts, 0.5 s) of the one before: about one application
+ * message (a TLS record train, a JSON line, a page). The flow stage reports each burst once
+ * it ends (the other side sends payload, the gap passes, or the flow ends), so a detector
+ * that judges a flow by its message sizes and timing is called per message, not per packet.
+ * Retransmitted segments count, as they did on the wire. Valid only during the call.
+ */
+export interface FlowBurst {
+  readonly dir: DirectionValue;
+  /** Times of the burst's first and last segment (µs). */
+  readonly startUs: number;
+  readonly lastUs: number;
+  /** TCP payload bytes and segments in the burst. */
+  readonly bytes: number;
+  readonly segments: number;
+}

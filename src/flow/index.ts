@@ -1,5 +1,6 @@
 /** The flow stage: flow table, TCP reassembly, stream-consumer dispatch, EVE flow records. */
 export { FlowEngine, type FlowEngineOptions, type FlowEngineStats } from './engine.js';
+export { PayloadBursts, DEFAULT_BURST_GAP_US, type BurstCallback } from './bursts.js';
 export {
   FlowTable, DEFAULT_FLOW_TIMEOUTS, DEFAULT_MAX_FLOWS, DEFAULT_ACTIVE_TIMEOUT_S,
   type FlowTableOptions, type FlowTableStats, type FlowTimeouts, type FlowEndCallback,

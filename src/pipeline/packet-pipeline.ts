@@ -6,7 +6,7 @@
 import type { FrameBatch } from '../capture/source.js';
 import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import type { Detector, DetectorContext, ProtocolMessage, AlertInput } from '../events/detector.js';
-import type { FlowEndReason, FlowView } from '../events/flow.js';
+import type { FlowBurst, FlowEndReason, FlowView } from '../events/flow.js';
 import { Layer, PacketClass, createPacketView, packetClassOf, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
@@ -70,6 +70,7 @@ export class PacketPipeline {
    */
   private readonly messageRoutes = new Map<string, Detector[]>();
   private readonly flowEndDetectors: Detector[];
+  private readonly burstDetectors: Detector[];
   private readonly me: number;
   private readonly n: number;
   private readonly flowEvents: boolean;
@@ -119,6 +120,7 @@ export class PacketPipeline {
     this.sourceMasks = Uint8Array.from(this.sourceDetectors, (d) => d.packets ?? PacketClass.ALL);
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
+    this.burstDetectors = ds.filter((d) => d.onBurst);
     // The flow bound is for the whole process: each worker gets its share.
     const maxFlows = Math.max(1, Math.ceil((opts.flow?.maxFlows ?? DEFAULT_MAX_FLOWS) / this.n));
     this.flows = new FlowEngine({
@@ -131,6 +133,8 @@ export class PacketPipeline {
       // Nothing to do when a flow ends unless flow events or flow-end detectors want it: a
       // flood of one-packet flows then skips the callback chain entirely.
       onFlowEnd: this.flowEvents || this.flowEndDetectors.length > 0 ? (flow, reason) => this.onFlowEnd(flow, reason) : undefined,
+      // Payload bursts are tracked only when a detector reads them.
+      onBurst: this.burstDetectors.length > 0 ? (flow, burst) => this.onBurst(flow, burst) : undefined,
     });
   }
 
@@ -330,6 +334,17 @@ export class PacketPipeline {
     for (let d = 0; d < ds.length; d++) {
       try {
         ds[d].onMessage!(msg, flow, this.ctx);
+      } catch (err) {
+        this.detectorFailed(ds[d].id, err);
+      }
+    }
+  }
+
+  private onBurst(flow: FlowView, burst: FlowBurst): void {
+    const ds = this.burstDetectors;
+    for (let d = 0; d < ds.length; d++) {
+      try {
+        ds[d].onBurst!(flow, burst, this.ctx);
       } catch (err) {
         this.detectorFailed(ds[d].id, err);
       }

@@ -8,6 +8,7 @@ import { createPacketView as createPacketViewForTest } from '../../src/events/pa
 import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue, FlowView } from '../../src/events/flow.js';
 import type { StreamConsumer } from '../../src/events/stream.js';
+import { PayloadBursts } from '../../src/flow/bursts.js';
 
 export type MutableFlow = { -readonly [K in keyof FlowView]: FlowView[K] };
 
@@ -269,9 +270,13 @@ export function tsharkPackets(file: string): import('../../src/events/packet.js'
   return res;
 }
 
-/** Group tshark packets into TCP/UDP flows (client = first sender) and run a detector's packet and flow-end hooks. */
+/**
+ * Group tshark packets into TCP/UDP flows (client = first sender) and run a detector's
+ * packet, burst (through the flow stage's tracker, as the pipeline does) and flow-end hooks.
+ */
 export function runPacketDetector(det: Detector, ctx: DetectorContext, pkts: import('../../src/events/packet.js').PacketView[]): MutableFlow[] {
-  const flows = new Map<string, { flow: MutableFlow; client: string }>();
+  const flows = new Map<string, { flow: MutableFlow; client: string; slot: number }>();
+  const bursts = new PayloadBursts(Math.max(1, pkts.length), (f, b) => det.onBurst?.(f, b, ctx));
   const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
   for (const p of pkts) {
     if (p.proto !== 6 && p.proto !== 17) { det.onPacket?.(p, null, ctx); continue; }
@@ -280,14 +285,18 @@ export function runPacketDetector(det: Detector, ctx: DetectorContext, pkts: imp
     const key = `${p.proto}|${a < b ? `${a}|${b}` : `${b}|${a}`}`;
     let e = flows.get(key);
     if (!e) {
-      e = { flow: fakeFlow({ proto: p.proto, clientIp: ip(p.src4), serverIp: ip(p.dst4), clientPort: p.srcPort, serverPort: p.dstPort, firstTsUs: p.tsUs }), client: a };
+      e = { flow: fakeFlow({ proto: p.proto, clientIp: ip(p.src4), serverIp: ip(p.dst4), clientPort: p.srcPort, serverPort: p.dstPort, firstTsUs: p.tsUs }), client: a, slot: flows.size };
       flows.set(key, e);
     }
     e.flow.lastDir = a === e.client ? 0 : 1;
     e.flow.lastTsUs = p.tsUs;
+    if (p.proto === 6 && p.payloadLength > 0) bursts.add(e.slot, e.flow, e.flow.lastDir, p.tsUs, p.payloadLength);
     det.onPacket?.(p, e.flow, ctx);
   }
-  for (const { flow } of flows.values()) det.onFlowEnd?.(flow, 'shutdown', ctx);
+  for (const { flow, slot } of flows.values()) {
+    bursts.end(slot, flow);
+    det.onFlowEnd?.(flow, 'shutdown', ctx);
+  }
   det.onFinish?.(ctx);
   return [...flows.values()].map((e) => e.flow);
 }

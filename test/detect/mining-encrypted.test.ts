@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateEncrypted, generateFlows } from '../../src/detect/eval-encrypted.js';
+import { evaluateEncrypted, generateFlows, replayFlow } from '../../src/detect/eval-encrypted.js';
 import { createMiningEncryptedDetector, DEFAULT_THRESHOLD } from '../../src/detect/mining-encrypted.js';
 import { MiningHostPairs } from '../../src/detect/host-pairs.js';
-import { createPacketView } from '../../src/events/packet.js';
 import type { HostIntel } from '../../src/events/intel.js';
 import { NO_INTEL } from '../../src/events/intel.js';
 import { fakeFlow, msg, recordingContext } from './fixtures.js';
@@ -30,15 +29,7 @@ function drive(flowOver: Parameters<typeof fakeFlow>[0], packets: { t: number; d
   const ctx = recordingContext();
   const flow = fakeFlow(flowOver);
   if (sni) det.onMessage!(msg('tls', 'client_hello', { sni, ja3Hash: '' }), flow, ctx);
-  const pkt = createPacketView();
-  pkt.proto = 6;
-  for (const p of packets) {
-    pkt.tsUs = 1_700_000_000_000_000 + Math.round(p.t * 1e6);
-    pkt.payloadLength = p.len;
-    flow.lastDir = p.dir;
-    det.onPacket!(pkt, flow, ctx);
-  }
-  det.onFlowEnd!(flow, 'tcp-closed', ctx);
+  replayFlow(det, flow, packets, 1_700_000_000_000_000, ctx);
   return { ctx, det, flow };
 }
 
@@ -80,29 +71,19 @@ void test('mining-encrypted: flows already identified as clear-text Stratum are 
   const ctx = recordingContext();
   const flow = fakeFlow();
   flow.userData.set('detect.stratum', {});
-  const pkt = createPacketView();
-  pkt.proto = 6;
-  for (const p of m.packets) { pkt.tsUs = 1e15 + p.t * 1e6; pkt.payloadLength = p.len; flow.lastDir = p.dir; det.onPacket!(pkt, flow, ctx); }
-  det.onFlowEnd!(flow, 'tcp-closed', ctx);
+  replayFlow(det, flow, m.packets, 1e15, ctx);
   assert.equal(ctx.alerts.length, 0);
 });
 
-void test('mining-encrypted: a flow record reused after its end starts a fresh shape (the last-flow shortcut is forgotten)', () => {
+void test('mining-encrypted: a flow record reused after its end starts a fresh shape', () => {
   const det = createMiningEncryptedDetector({ intel: NO_INTEL });
   const ctx = recordingContext();
   const flow = fakeFlow({});
-  const pkt = createPacketView();
-  pkt.proto = 6;
-  pkt.payloadLength = 100;
-  pkt.tsUs = 1_700_000_000_000_000;
-  det.onPacket!(pkt, flow, ctx);
-  pkt.tsUs += 1_000_000;
-  det.onPacket!(pkt, flow, ctx);
+  // two upstream bursts (1 s apart: more than the burst gap), then the flow ends
+  replayFlow(det, flow, [{ t: 0, dir: 0, len: 100 }, { t: 1, dir: 0, len: 100 }], 1_700_000_000_000_000, ctx);
   assert.equal(det.score(flow)?.features.upBytes, 200);
-  det.onFlowEnd!(flow, 'tcp-closed', ctx);
   // The flow table recycles records: the next flow in this slot has empty userData.
   flow.userData.clear();
-  pkt.tsUs += 1_000_000;
-  det.onPacket!(pkt, flow, ctx);
+  replayFlow(det, flow, [{ t: 0, dir: 0, len: 100 }], 1_700_000_010_000_000, ctx);
   assert.equal(det.score(flow)?.features.upBytes, 100, 'the new flow counts only its own bytes');
 });
