@@ -224,7 +224,6 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
   const det = createMiningEncryptedDetector({ intel, hostPairs, weights: opts.weights, threshold: opts.threshold });
   let alerted = false;
   const ctx: DetectorContext = { emit: (_f: FlowView | null, _a: AlertInput) => { alerted = true; }, emitEvent: () => {} };
-
   const c = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const b = { tp: 0, fp: 0, fn: 0, tn: 0 };
   const fpByModel: Record<string, number> = {};

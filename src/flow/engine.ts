@@ -74,9 +74,9 @@ export class FlowEngine {
   }
 
   /**
-   * The payload of a flow some consumer still wants. Kept out of process(): only a few
-   * percent of packets get here, and inlined into the per-packet loop this path took the
-   * optimiser's inlining budget from the decoder (15 ms more per 1 GB pass).
+   * The payload of a flow some consumer still wants. Kept out of process(), which the
+   * per-packet loop inlines: only a few percent of packets get here (8.9 k of 974 k segments
+   * were reassembled on the 1 GB mixed capture).
    */
   private stream(flow: FlowRecord, pkt: PacketView): void {
     const proto = flow.proto;
