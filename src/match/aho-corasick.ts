@@ -25,6 +25,21 @@ const LOWER = new Uint8Array(256);
 for (let i = 0; i < 256; i++) LOWER[i] = i >= 0x41 && i <= 0x5a ? i + 0x20 : i;
 export const ASCII_LOWER: Readonly<Uint8Array> = LOWER;
 
+/**
+ * Whether `pattern` occurs in `buf` at `from` (ASCII case folded when nocase): the exact
+ * check both matchers make of each candidate their filters let through. The caller makes
+ * sure the pattern fits in `buf`.
+ */
+export function patternAt(pattern: AcPattern, buf: Uint8Array, from: number): boolean {
+  const p = pattern.bytes;
+  if (pattern.nocase) {
+    for (let i = 0; i < p.length; i++) if (LOWER[buf[from + i]] !== LOWER[p[i]]) return false;
+  } else {
+    for (let i = 0; i < p.length; i++) if (buf[from + i] !== p[i]) return false;
+  }
+  return true;
+}
+
 export class AhoCorasick {
   readonly patternCount: number;
   readonly stateCount: number;
@@ -191,13 +206,7 @@ export class AhoCorasick {
 
   /** Exact check of pattern id starting at `from` (class folding may merge bytes). */
   private verify(id: number, buf: Uint8Array, from: number): boolean {
-    const p = this.patterns[id].bytes;
-    if (this.patterns[id].nocase) {
-      for (let i = 0; i < p.length; i++) if (LOWER[buf[from + i]] !== LOWER[p[i]]) return false;
-    } else {
-      for (let i = 0; i < p.length; i++) if (buf[from + i] !== p[i]) return false;
-    }
-    return true;
+    return patternAt(this.patterns[id], buf, from);
   }
 
   /** Convenience for tests and tools: all matches as [id, end] pairs. */

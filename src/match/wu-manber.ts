@@ -5,7 +5,7 @@
  * the m-byte prefix of any pattern — most of encrypted or unrelated traffic. Case-folded
  * tables, byte-exact verification (nocase honoured), so results equal a naive search.
  */
-import { ASCII_LOWER, type AcPattern, type AcSink } from './aho-corasick.js';
+import { ASCII_LOWER, patternAt, type AcPattern, type AcSink } from './aho-corasick.js';
 
 const BLOCK = 3;
 /**
@@ -172,13 +172,7 @@ export class WuManber {
   }
 
   private verify(id: number, buf: Uint8Array, from: number): boolean {
-    const p = this.patterns[id].bytes;
-    if (this.patterns[id].nocase) {
-      for (let i = 0; i < p.length; i++) if (ASCII_LOWER[buf[from + i]] !== ASCII_LOWER[p[i]]) return false;
-    } else {
-      for (let i = 0; i < p.length; i++) if (buf[from + i] !== p[i]) return false;
-    }
-    return true;
+    return patternAt(this.patterns[id], buf, from);
   }
 
   get memoryBytes(): number {

@@ -6,17 +6,14 @@ import type { LoginAttemptFields } from '../../src/protocols/types.js';
 import type { ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue } from '../../src/events/flow.js';
 import { fakeFlow } from '../detect/fixtures.js';
+import { playScript } from './helpers.js';
 
 const b = (s: string) => Uint8Array.from(Buffer.from(s, 'latin1'));
 
 function session(script: [DirectionValue, Uint8Array][]): { attempts: LoginAttemptFields[]; malformed: Record<string, number> } {
   const out: ProtocolMessage[] = [];
   const c = createFtpConsumer((_f, m) => out.push(m));
-  const flow = fakeFlow({ serverPort: 21 });
-  assert.ok(c.accepts(flow, script[0][0], script[0][1]));
-  let t = 1;
-  for (const [dir, data] of script) c.onData(flow, dir, data, t++);
-  c.onEnd!(flow);
+  playScript(c, fakeFlow({ serverPort: 21 }), script);
   assert.ok(out.every((m) => m.protocol === 'ftp' && m.kind === 'login_attempt' && m.dir === 0));
   return { attempts: out.map((m) => m.fields as unknown as LoginAttemptFields), malformed: c.malformed.toJSON() };
 }

@@ -2,9 +2,11 @@
  * Test helpers for the protocol parsers: tshark as the reference dissector, a minimal
  * FlowView, and a sink that records what a consumer emits.
  */
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import type { FlowView } from '../../src/events/flow.js';
+import type { DirectionValue, FlowView } from '../../src/events/flow.js';
 import type { ProtocolMessage } from '../../src/events/detector.js';
+import type { StreamConsumer } from '../../src/events/stream.js';
 import type { MessageSink } from '../../src/protocols/types.js';
 
 let tsharkPresent: boolean | null = null;
@@ -98,4 +100,15 @@ export function tcpStreams(file: string, filter = 'tcp.len > 0', extraFields: st
     list.push({ dir: clients.get(n) === src ? 0 : 1, data: hexBytes(payload) });
   }
   return out;
+}
+
+/**
+ * Plays a scripted conversation into a stream consumer as one flow: it must accept the flow
+ * on the first chunk; each chunk is one tick (µs) later than the one before; then the flow ends.
+ */
+export function playScript(consumer: StreamConsumer, flow: FlowView, script: readonly [DirectionValue, Uint8Array][]): void {
+  assert.ok(consumer.accepts(flow, script[0][0], script[0][1]));
+  let t = 1;
+  for (const [dir, data] of script) consumer.onData(flow, dir, data, t++);
+  consumer.onEnd?.(flow);
 }

@@ -5,6 +5,7 @@ import { classifyServerOutput, createTelnetConsumer, type TelnetLoginAttemptFiel
 import type { ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue } from '../../src/events/flow.js';
 import { fakeFlow } from '../detect/fixtures.js';
+import { playScript } from './helpers.js';
 
 const b = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const IAC_NEG = Uint8Array.from([255, 253, 24, 255, 253, 32, 255, 251, 1, 255, 250, 24, 1, 255, 240]);
@@ -12,11 +13,7 @@ const IAC_NEG = Uint8Array.from([255, 253, 24, 255, 253, 32, 255, 251, 1, 255, 2
 function session(script: [DirectionValue, Uint8Array][]): ProtocolMessage[] {
   const out: ProtocolMessage[] = [];
   const c = createTelnetConsumer((_f, m) => out.push(m));
-  const flow = fakeFlow({ serverPort: 23 });
-  assert.ok(c.accepts(flow, script[0][0], script[0][1]));
-  let t = 1;
-  for (const [dir, data] of script) c.onData(flow, dir, data, t++);
-  c.onEnd!(flow);
+  playScript(c, fakeFlow({ serverPort: 23 }), script);
   return out;
 }
 
