@@ -25,6 +25,8 @@ export const MinewatchFields = z.object({
   device: DeviceRef.optional(),
   evidence: z.record(z.string(), z.unknown()).optional(),
   sensor: z.string().optional(),
+  /** Unique per sensor (UUIDv7 or ULID): the collector's idempotency key for retried batches. */
+  event_id: z.string().min(1).max(64).optional(),
   /** Extra typed fields per capability (telescope, scan …). */
 }).catchall(z.unknown());
 

@@ -1,0 +1,83 @@
+/**
+ * The one error model. Library code below the CLI throws these typed errors; the CLI (and the
+ * server) map the class to an exit code or an HTTP status, never the message text.
+ *
+ * - `code` is stable and machine-readable (`config.not-json`, `output.not-writable` …): tests
+ *   and the API match on it.
+ * - `subject` names the file, option, URL or field the error concerns, when there is one.
+ * - The message is one line a user can act on: what is wrong and what to do.
+ */
+
+/** What kind of problem: the first four are the user's to fix (exit 2), the last is ours (exit 1). */
+export type ErrorKind = 'usage' | 'input' | 'config' | 'output' | 'unavailable' | 'internal';
+
+export interface ErrorOptions {
+  /** The file, option, URL or field concerned. */
+  subject?: string;
+  cause?: unknown;
+}
+
+export class MinewatchError extends Error {
+  readonly kind: ErrorKind;
+  /** Stable id, `area.reason-with-dashes`. */
+  readonly code: string;
+  readonly subject?: string;
+
+  constructor(kind: ErrorKind, code: string, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = kind;
+    this.code = code;
+    if (options.subject !== undefined) this.subject = options.subject;
+  }
+}
+
+/** A bad flag, argument or combination of them. */
+export class UsageError extends MinewatchError {
+  constructor(message: string, code = 'usage.invalid', options?: ErrorOptions) {
+    super('usage', code, message, options);
+  }
+}
+
+/** Input data (a capture, an event, a request body) that cannot be used. */
+export class InputError extends MinewatchError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super('input', code, message, options);
+  }
+}
+
+/** A configuration file or value that is missing, not parseable or fails its schema. */
+export class ConfigError extends MinewatchError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super('config', code, message, options);
+  }
+}
+
+/** An output that cannot be written (missing directory, permission, two outputs on stdout). */
+export class OutputError extends MinewatchError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super('output', code, message, options);
+  }
+}
+
+/** A service the user pointed us at (database, NATS, collector) that cannot be reached. */
+export class UnavailableError extends MinewatchError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super('unavailable', code, message, options);
+  }
+}
+
+/** A bug or an impossible state: ours to fix. */
+export class InternalError extends MinewatchError {
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super('internal', code, message, options);
+  }
+}
+
+/** Exit code for a command: 2 for anything the user can fix, 1 for internal errors. */
+export function exitCodeFor(err: unknown): 1 | 2 {
+  if (err instanceof MinewatchError) return err.kind === 'internal' ? 1 : 2;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EROFS') return 2;
+  return 1;
+}
