@@ -3,6 +3,7 @@
  * generator and by tests that build hostile files; buffered so writing 10 M packets is fast.
  */
 import { openSync, writeSync, closeSync } from 'node:fs';
+import { OutputError, PIPE_CLOSED } from '../util/errors.js';
 
 export class PcapWriter {
   private readonly fd: number;
@@ -11,8 +12,9 @@ export class PcapWriter {
   packets = 0;
   bytes = 0;
 
+  /** `path` is a file, or '-' for stdout. */
   constructor(path: string, linkType = 1, snaplen = 262144, chunkSize = 4 << 20) {
-    this.fd = openSync(path, 'w');
+    this.fd = path === '-' ? 1 : openSync(path, 'w');
     this.chunk = Buffer.allocUnsafe(chunkSize);
     const h = Buffer.alloc(24);
     h.writeUInt32LE(0xa1b2c3d4, 0);
@@ -22,7 +24,7 @@ export class PcapWriter {
     h.writeUInt32LE(0, 12);
     h.writeUInt32LE(snaplen, 16);
     h.writeUInt32LE(linkType, 20);
-    writeSync(this.fd, h);
+    this.writeAll(h, h.length);
     this.bytes = 24;
   }
 
@@ -34,7 +36,7 @@ export class PcapWriter {
       const rec = Buffer.allocUnsafe(need);
       this.header(rec, 0, tsUs, frame.length, wireLength);
       rec.set(frame, 16);
-      writeSync(this.fd, rec);
+      this.writeAll(rec, rec.length);
     } else {
       this.header(this.chunk, this.used, tsUs, frame.length, wireLength);
       this.chunk.set(frame, this.used + 16);
@@ -54,13 +56,27 @@ export class PcapWriter {
 
   flush(): void {
     if (this.used > 0) {
-      writeSync(this.fd, this.chunk, 0, this.used);
+      this.writeAll(this.chunk, this.used);
       this.used = 0;
+    }
+  }
+
+  /** Writes all `len` bytes: retries on EAGAIN (stdout may be a non-blocking pipe), stops on a closed pipe. */
+  private writeAll(b: Buffer, len: number): void {
+    let off = 0;
+    while (off < len) {
+      try {
+        off += writeSync(this.fd, b, off, len - off);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') throw new OutputError(PIPE_CLOSED, 'the reader of the output closed the pipe', { cause: err });
+        if (code !== 'EAGAIN') throw err;
+      }
     }
   }
 
   close(): void {
     this.flush();
-    closeSync(this.fd);
+    if (this.fd !== 1) closeSync(this.fd);
   }
 }

@@ -4,6 +4,7 @@
  * work to typed-array reads — no object per packet — and makes batches cheap to hand to
  * workers.
  */
+import { InputError } from '../util/errors.js';
 import type { ReasonCounter } from '../events/counters.js';
 
 export interface FrameBatch {
@@ -39,14 +40,13 @@ export interface FrameBatch {
 }
 
 /** A capture that cannot be read at all (wrong magic, unreadable, corrupt beyond resync). */
-export class CaptureError extends Error {
+export class CaptureError extends InputError {
   constructor(
     readonly file: string,
     readonly byteOffset: number,
     readonly reason: string,
   ) {
-    super(`${file}: ${reason} at byte offset ${byteOffset}`);
-    this.name = 'CaptureError';
+    super('capture.unusable', `${file}: ${reason} at byte offset ${byteOffset}`, { subject: file });
   }
 }
 

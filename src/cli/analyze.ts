@@ -2,33 +2,14 @@
  * `minewatch analyze <capture|dir>...` / `--interface IF`: run the sensor pipeline and print
  * a summary (and alerts). Thin: parses options, calls analyze(), prints.
  */
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import { DETECTOR_IDS } from '../detect/ids.js';
 import { PARSER_IDS } from '../protocols/ids.js';
-import { UsageError } from './errors.js';
-
-export function parseIntOption(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be an integer from ${min} to ${max} (got "${v}")`);
-    return n;
-  };
-}
-
-/** A comma-separated list of component ids ('none' for an empty one), each checked against `known`. */
-export function parseIdList(name: string, known: readonly string[]) {
-  return (v: string): string[] => {
-    if (v.trim() === 'none') return [];
-    const ids = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-    const bad = ids.filter((id) => !known.includes(id));
-    if (bad.length > 0) throw new UsageError(`${name}: unknown ${bad.map((id) => `"${id}"`).join(', ')} (known: ${known.join(', ')}; or none)`);
-    if (ids.length === 0) throw new UsageError(`${name}: give ids separated by commas, or none`);
-    return [...new Set(ids)];
-  };
-}
+import { UsageError } from '../util/errors.js';
+import { parseCidrList, parseIdList, parseIntOption, parseWorkers } from './options.js';
+import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 
 export function register(program: Command): void {
   program
@@ -39,14 +20,15 @@ export function register(program: Command): void {
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
     .option('--eve <file>', "write EVE JSON events (flow, alert …) to FILE, or '-' for stdout")
     .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
-    .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', 'auto')
+    .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--rules <files...>', 'Suricata-subset rule files to load (e.g. ET Open emerging-coinminer.rules)')
     .addOption(new Option('--encryption-handling <mode>', "raw-content rules on TLS flows after the handshake: 'default' stops them (as Suricata's default does), 'full' scans every packet").choices(['default', 'full'] satisfies EncryptionHandling[]).default('default'))
     .option('--lists <files...>', 'extra pool/miner lists (domains, hosts, adblock, CIDRs; format detected)')
     .option('--lists-config <file>', 'lists configuration (JSON; see minewatch lists --help)')
+    .addOption(new Option('-c, --config <file>').hideHelp())
     .option('--no-default-lists', 'do not load the shipped pool and browser-miner lists')
     .option('--suppress <file>', 'suppression rules (JSON {"rules":[…]}): my own miner, not-a-pool exceptions')
-    .option('--home-net <cidrs...>', 'home networks: alerts say whether the device is inside them')
+    .option('--home-net <cidrs...>', 'home networks (CIDRs): alerts say whether the device is inside them', parseCidrList('--home-net'))
     .option('--probe', 'actively confirm suspected pools by speaking Stratum to them (contacts remote hosts; off by default)')
     .option('--no-detect', 'run only the packet spine (decode, flows, reassembly): no parsers or detectors')
     .option('--detectors <ids>', `built-in detectors to run, comma-separated, or none (default all: ${DETECTOR_IDS.join(', ')})`, parseIdList('--detectors', DETECTOR_IDS))
@@ -57,9 +39,11 @@ export function register(program: Command): void {
     .option('--no-progress', 'never draw a progress bar')
     .option('-q, --quiet', 'print nothing but errors (use with --json/--eve)')
     .action(async (captures: string[], o: Record<string, unknown>) => {
-      if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch analyze --help)');
-      if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both');
-      const workers = o.workers === 'auto' ? 'auto' : parseIntOption('--workers', 1, 64)(String(o.workers));
+      if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch analyze --help)', 'usage.no-input');
+      if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both', 'usage.conflict');
+      const outputs: OutputTarget[] = [{ option: '--eve', path: o.eve as string | undefined }, { option: '--json', path: o.json as string | undefined }];
+      checkOutputs(outputs);
+      const workers = o.workers as number | 'auto';
       const opts: AnalyzeOptions = {
         inputs: captures,
         interface: o.interface as string | undefined,
@@ -72,7 +56,7 @@ export function register(program: Command): void {
           rules: o.rules as string[] | undefined,
           encryptionHandling: o.encryptionHandling as EncryptionHandling,
           lists: o.lists as string[] | undefined,
-          listsConfig: o.listsConfig as string | undefined,
+          listsConfig: (o.listsConfig ?? o.config) as string | undefined,
           defaultLists: o.defaultLists !== false,
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
@@ -90,12 +74,12 @@ export function register(program: Command): void {
       const { analyze } = await import('../pipeline/analyze.js');
       const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
       const { summary, alerts } = await analyze(opts);
-      if (o.json) {
-        const text = JSON.stringify(summary, null, 2) + '\n';
-        if (o.json === '-') process.stdout.write(text);
-        else writeFileSync(o.json as string, text);
+      if (summary.rules && !o.quiet) {
+        const { formatRulesLoad } = await import('../pipeline/preflight.js');
+        for (const line of formatRulesLoad(summary.rules)) process.stderr.write(`minewatch: rules: ${line}\n`);
       }
-      if (!o.quiet && o.json !== '-' && o.eve !== '-') {
+      if (o.json) writeOutput(o.json as string, JSON.stringify(summary, null, 2) + '\n');
+      if (!o.quiet && !stdoutClaimed(outputs)) {
         process.stdout.write(formatSummary(summary));
         if (alerts.length > 0) process.stdout.write(formatAlerts(alerts));
       }

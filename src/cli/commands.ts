@@ -6,5 +6,6 @@ import { register as synth } from './synth.js';
 import { register as scan } from './scan.js';
 import { register as lists } from './lists.js';
 import { register as telescope } from './telescope.js';
+import { register as schema } from './schema.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema];

@@ -1,30 +1,18 @@
 /**
- * User-facing errors: one clear line, exit code 2; stack traces only with --debug.
+ * How the CLI prints an error: one line (the typed error's message), a stack trace only with
+ * --debug. The error classes and the exit-code table are the one model in src/util/errors.ts.
  */
-import { CaptureError } from '../capture/source.js';
-
-/** A mistake the user can fix (bad flag, missing file, unusable input). */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError || err instanceof CaptureError) return 2;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') return 2;
-  return 1;
-}
+import { fromFsError, MinewatchError } from '../util/errors.js';
 
 export function formatError(err: unknown, debug: boolean): string {
   if (debug && err instanceof Error && err.stack) return err.stack;
-  if (err instanceof Error) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOENT' && e.path) return `no such file: ${e.path}`;
-    if (e.code === 'EACCES' && e.path) return `permission denied: ${e.path}`;
-    return err.message;
-  }
-  return String(err);
+  const e = fromFsError(err);
+  if (e instanceof MinewatchError) return oneLine(e.message);
+  if (e instanceof Error) return oneLine(e.message);
+  return oneLine(String(e));
+}
+
+function oneLine(s: string): string {
+  const i = s.indexOf('\n');
+  return i < 0 ? s : s.slice(0, i);
 }

@@ -2,40 +2,23 @@
  * `minewatch scan [TARGET…]`: parse flags, call the scanner library, print and write reports.
  * Ctrl-C once stops new probes and reports what was found so far; twice exits at once.
  */
-import { writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { Option, type Command } from 'commander';
+import { UsageError } from '../util/errors.js';
 import { DEFAULT_PORTS } from '../scan/ports.js';
 import type { ScanProgress } from '../scan/scanner.js';
+import { parseIntOption, parsePortList } from './options.js';
+import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 
-/** "22,80,8000-8010" → sorted unique ports; UsageError on anything else. */
-export function parsePortList(spec: string): number[] {
-  const out = new Set<number>();
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^(\d{1,5})(?:-(\d{1,5}))?$/.exec(part);
-    const lo = m ? Number(m[1]) : NaN;
-    const hi = m?.[2] ? Number(m[2]) : lo;
-    if (!m || lo < 1 || hi > 65535 || hi < lo) throw new UsageError(`bad port list "${spec}": use e.g. 22,80,8000-8100 (ports 1-65535)`);
-    for (let p = lo; p <= hi; p++) out.add(p);
-  }
-  if (out.size === 0) throw new UsageError('empty port list');
-  return [...out].sort((a, b) => a - b);
-}
-
-function positiveInt(name: string, max: number): (v: string) => number {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}`);
-    return n;
-  };
-}
+export { parsePortList };
 
 interface ScanFlags {
   ports?: number[];
   json?: string;
   html?: string;
+  report?: string;
   eve?: string;
+  quiet?: boolean;
   concurrency: number;
   timeout: number;
   rate: number;
@@ -55,23 +38,30 @@ export function register(program: Command): void {
     .command('scan')
     .description('find exposed services, default passwords and vulnerable firmware on your own network, with fixes')
     .argument('[targets...]', 'addresses, CIDRs (192.168.1.0/24), ranges (192.168.1.10-20) or hostnames; default: this machine\'s local subnets')
-    .option('-p, --ports <list>', `TCP ports to scan (default: ${DEFAULT_PORTS.join(',')})`, parsePortList)
-    .option('--json <file>', 'write the results as JSON')
-    .option('--html <file>', 'write a self-contained HTML report')
-    .option('--eve <file>', 'write EVE JSON lines (event_type "scan") for the collector')
-    .option('--concurrency <n>', 'simultaneous connections', positiveInt('concurrency', 4096), 64)
-    .option('--timeout <ms>', 'connect and read timeout in milliseconds', positiveInt('timeout', 60000), 1500)
-    .option('--rate <n>', 'global limit: new connections and login attempts per second', positiveInt('rate', 100000), 300)
+    .option('-p, --ports <list>', `TCP ports to scan (default: ${DEFAULT_PORTS.join(',')})`, (v: string) => parsePortList(v))
+    .option('--json <file>', "write the results as JSON to FILE, or '-' for stdout")
+    .option('--html <file>', "write a self-contained HTML report to FILE, or '-' for stdout")
+    .addOption(new Option('--report <file>').hideHelp())
+    .option('--eve <file>', "write EVE JSON lines (event_type \"scan\") to FILE, or '-' for stdout")
+    .option('--concurrency <n>', 'simultaneous connections', parseIntOption('--concurrency', 1, 4096), 64)
+    .option('--timeout <ms>', 'connect and read timeout in milliseconds', parseIntOption('--timeout', 1, 60000), 1500)
+    .option('--rate <n>', 'global limit: new connections and login attempts per second', parseIntOption('--rate', 1, 100000), 300)
     .option('--check-credentials', 'try the shipped default/weak password list on telnet, SSH, HTTP Basic, Redis and MQTT (stops at the first success)')
-    .option('--max-credential-attempts <n>', 'at most this many attempts per service (default: the whole list)', positiveInt('max-credential-attempts', 10000))
+    .option('--max-credential-attempts <n>', 'at most this many attempts per service (default: the whole list)', parseIntOption('--max-credential-attempts', 1, 10000))
     .option('--credentials <file>', 'use this credential list instead of the shipped one (same JSON format)')
     .option('--i-own-these-addresses', 'allow public (internet) addresses: only for networks you own or may test')
-    .option('--max-hosts <n>', 'refuse to scan more hosts than this', positiveInt('max-hosts', 1 << 20))
+    .option('--max-hosts <n>', 'refuse to scan more hosts than this', parseIntOption('--max-hosts', 1, 1 << 20))
     .option('--no-ssdp', 'do not send the unicast SSDP (UPnP) query to live hosts')
     .option('--link-discovery', 'also ask the local link (mDNS, SSDP multicast) when targets are given')
-    .option('--no-progress', 'no progress bar')
+    .option('--no-progress', 'never draw a progress bar')
+    .option('-q, --quiet', 'print nothing but errors (use with --json/--html/--eve)')
     .option('--sensor <name>', 'sensor name in EVE events')
     .action(async (targets: string[], flags: ScanFlags) => {
+      if (flags.html !== undefined && flags.report !== undefined) throw new UsageError('give --html once (--report is another name for it)', 'usage.conflict', { subject: '--html' });
+      const html = flags.html ?? flags.report;
+      const outputs: OutputTarget[] = [{ option: '--json', path: flags.json }, { option: '--html', path: html }, { option: '--eve', path: flags.eve }];
+      // every output is checked before the first probe: a typo must not cost a whole scan
+      checkOutputs(outputs);
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -84,7 +74,7 @@ export function register(program: Command): void {
         }
       };
       process.on('SIGINT', onSigint);
-      const bar = flags.progress && process.stderr.isTTY
+      const bar = flags.progress && !flags.quiet && process.stderr.isTTY
         ? new SingleBar({ format: '{phase} [{bar}] {value}/{total} | open {open} | findings {findings}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic)
         : null;
       let barPhase = '';
@@ -120,11 +110,11 @@ export function register(program: Command): void {
         const [{ renderTextReport }, { renderHtmlReport }, { scanEveEvents }] = await Promise.all([
           import('../scan/report-text.js'), import('../scan/report-html.js'), import('../scan/report-eve.js'),
         ]);
-        process.stdout.write(renderTextReport(result));
+        if (!flags.quiet && !stdoutClaimed(outputs)) process.stdout.write(renderTextReport(result));
         const { stats, hosts } = result;
-        if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ hosts, stats }, null, 2)}\n`);
-        if (flags.html) writeFileSync(flags.html, renderHtmlReport(result));
-        if (flags.eve) writeFileSync(flags.eve, scanEveEvents(result, { sensor: flags.sensor }).map((e) => JSON.stringify(e)).join('\n') + '\n');
+        if (flags.json) writeOutput(flags.json, `${JSON.stringify({ hosts, stats }, null, 2)}\n`);
+        if (html) writeOutput(html, renderHtmlReport(result));
+        if (flags.eve) writeOutput(flags.eve, scanEveEvents(result, { sensor: flags.sensor }).map((e) => JSON.stringify(e)).join('\n') + '\n');
         if (stats.interrupted) process.exitCode = 130;
       } finally {
         bar?.stop();

@@ -1,30 +1,12 @@
 /** `minewatch synth <kind>`: write a deterministic synthetic capture (and its ground truth). */
 import type { Command } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../util/errors.js';
+import { parseCount, parseSize } from './options.js';
+import { checkOutputs, stdoutClaimed, type OutputTarget } from './outputs.js';
+
+export { parseCount, parseSize };
 import { generate, SYNTH_KINDS, type SynthKind, type SynthOptions } from '../synth/index.js';
 import { parseCidr } from '../synth/net.js';
-
-const UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3, K: 1e3, M: 1e6, G: 1e9 };
-
-/** "1GB", "500MB", "64KiB", "1e6", "123456" → bytes. */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = m ? UNITS[m[2].toUpperCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`--size: cannot read "${text}" (use e.g. 1GB, 500MB, 64KiB or a byte count)`);
-  const v = Math.round(Number(m[1]) * unit);
-  if (!Number.isFinite(v) || v < 1000) throw new UsageError(`--size: "${text}" is too small (at least 1000 bytes)`);
-  return v;
-}
-
-/** A positive integer with optional k/M/G suffix (10M packets). */
-export function parseCount(flag: string, text: string, min = 1): number {
-  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([kKmMgG]?)\s*$/.exec(text);
-  if (!m) throw new UsageError(`${flag}: "${text}" is not a number`);
-  const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9 }[m[2].toLowerCase()] ?? 1;
-  const v = Number(m[1]) * mult;
-  if (!Number.isSafeInteger(v) || v < min) throw new UsageError(`${flag}: "${text}" must be an integer ≥ ${min}`);
-  return v;
-}
 
 interface SynthFlags {
   output?: string;
@@ -38,6 +20,7 @@ interface SynthFlags {
   duration?: string;
   devices?: string;
   start?: string;
+  quiet?: boolean;
 }
 
 export function synthOptions(kind: string, f: SynthFlags): { kind: SynthKind; out: string; opts: SynthOptions } {
@@ -96,24 +79,28 @@ export function register(program: Command): void {
     .command('synth')
     .description('write a deterministic synthetic capture: mixed (home network with mining), small (one-packet flows), darknet (telescope traffic), sample (the demo)')
     .argument('<kind>', `one of ${SYNTH_KINDS.join(', ')}`)
-    .option('-o, --output <file>', 'pcap file to write')
+    .option('-o, --output <file>', "pcap file to write, or '-' for stdout")
     .option('--seed <n>', 'PRNG seed (same seed ⇒ identical file)', '1')
     .option('--size <bytes>', 'mixed: file size to reach (1GB, 500MB …)')
     .option('--packets <n>', 'mixed: packets to reach; small/darknet: packet count (default 10M)')
-    .option('--truth <file>', 'write the ground-truth JSON here')
+    .option('--truth <file>', "write the ground-truth JSON to FILE, or '-' for stdout")
     .option('--darknet <cidr>', 'darknet: IPv4 darknet (default 198.18.0.0/16)')
     .option('--darknet6 <cidr>', 'darknet: IPv6 darknet (default 2001:db8:ffff::/48)')
     .option('--hours <n>', 'darknet: hours of traffic (default 6)')
     .option('--duration <seconds>', 'mixed/sample: capture time the traffic is spread over')
     .option('--devices <n>', 'mixed: number of home devices (default 20–50)')
     .option('--start <iso>', 'capture start time (default 2026-01-05T18:00:00Z)')
+    .option('-q, --quiet', 'print nothing but errors')
     .action(async (kind: string, flags: SynthFlags) => {
       const { kind: k, out, opts } = synthOptions(kind, flags);
+      const outputs: OutputTarget[] = [{ option: '--output', path: out }, { option: '--truth', path: flags.truth }];
+      checkOutputs(outputs);
       const t0 = process.hrtime.bigint();
       const r = await generate(k, opts, out);
       const sec = Number(process.hrtime.bigint() - t0) / 1e9;
       const mb = r.bytes / 1e6;
-      process.stdout.write(`wrote ${out}: ${r.packets} packets, ${r.bytes} bytes (${mb.toFixed(1)} MB) in ${sec.toFixed(2)} s` +
+      // the line goes to stderr when stdout carries the capture or the truth
+      if (!flags.quiet) (stdoutClaimed(outputs) ? process.stderr : process.stdout).write(`wrote ${out}: ${r.packets} packets, ${r.bytes} bytes (${mb.toFixed(1)} MB) in ${sec.toFixed(2)} s` +
         `${r.truthFile ? `; ground truth ${r.truthFile}` : ''}\n`);
     });
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ipMatcher } from './suppress.js';
+import { invalidConfig, readJsonConfig } from '../util/config.js';
 
 export const SuppressionRule = z.object({
   device: z.string().optional(),
@@ -24,6 +25,15 @@ export function parseSuppressionConfig(input: unknown): SuppressionConfig {
   const cfg = SuppressionConfig.parse(input);
   for (const [i, r] of cfg.rules.entries()) {
     if (r.host !== undefined && ipMatcher(r.host) === null) throw new Error(`suppression rule ${i}: host "${r.host}" is not an IP address or CIDR`);
+  }
+  return cfg;
+}
+
+/** Reads and validates a suppression file; ConfigError (exit 2) naming the file and the first problem. */
+export function readSuppressionConfig(path: string, option = '--suppress'): SuppressionConfig {
+  const cfg = readJsonConfig(path, SuppressionConfig, option);
+  for (const [i, r] of cfg.rules.entries()) {
+    if (r.host !== undefined && ipMatcher(r.host) === null) throw invalidConfig(path, `rules.${i}.host`, `"${r.host}" is not an IP address or CIDR`, option);
   }
   return cfg;
 }

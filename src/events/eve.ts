@@ -95,14 +95,80 @@ export const StatsEvent = Base.extend({
   stats: z.record(z.string(), z.unknown()),
 });
 
-/** Protocol, device, telescope and scan events: EVE base plus a payload object named after the type. */
-export const GenericEvent = Base.catchall(z.unknown());
+/** What `minewatch scan` found about one live host (event_type 'scan', kind 'host'). */
+export const ScanHostInfo = z.object({
+  kind: z.literal('host'),
+  state: z.enum(['up', 'down']),
+  discovered_by: z.array(z.string()),
+  ports: z.array(z.object({
+    port: z.number().int().min(0).max(65535),
+    proto: z.enum(['tcp', 'udp']),
+    service: z.string(),
+    product: z.string(),
+    version: z.string(),
+  })),
+});
 
-export const EveEvent = z.union([FlowEvent, AlertEvent, StatsEvent, GenericEvent]);
+/** One finding of `minewatch scan` (event_type 'scan', kind 'finding'). */
+export const ScanFindingInfo = z.object({
+  kind: z.literal('finding'),
+  id: z.string().min(1),
+  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  title: z.string(),
+  remediation: z.string(),
+});
+
+export const ScanEvent = Base.extend({
+  event_type: z.literal('scan'),
+  dest_ip: z.string(),
+  minewatch: MinewatchFields.extend({
+    detector: z.string(),
+    scan: z.discriminatedUnion('kind', [ScanHostInfo, ScanFindingInfo]),
+  }),
+});
+
+/**
+ * Every event type minewatch writes, discriminated on `event_type`: a known type must carry
+ * its own body (an `alert` without `alert{…}` fails), never falling back to a lax schema.
+ */
+export const EveEvent = z.discriminatedUnion('event_type', [FlowEvent, AlertEvent, StatsEvent, ScanEvent]);
+
+/** The event types of EveEvent. */
+export const EVE_EVENT_TYPES = ['flow', 'alert', 'stats', 'scan'] as const;
+
+/**
+ * An EVE event of a type minewatch does not define (Suricata's dns, tls, http … from another
+ * sensor): the base fields plus anything else. Its `event_type` may not be a known one, so a
+ * malformed known event cannot slip through here. Accept it explicitly with `AnyEveEvent`.
+ */
+export const OtherEveEvent = Base.extend({
+  event_type: z.string().min(1).refine((t) => !(EVE_EVENT_TYPES as readonly string[]).includes(t), {
+    message: 'a known event type must match its own schema',
+  }),
+}).catchall(z.unknown());
+
+/** A known event (strict, by type) or, explicitly, an event of another type. */
+export const AnyEveEvent = z.union([EveEvent, OtherEveEvent]);
 
 export type DeviceRef = z.infer<typeof DeviceRef>;
 export type FlowEvent = z.infer<typeof FlowEvent>;
 export type AlertInfo = z.input<typeof AlertInfo>;
 export type AlertEvent = z.input<typeof AlertEvent>;
 export type StatsEvent = z.infer<typeof StatsEvent>;
+export type ScanEvent = z.infer<typeof ScanEvent>;
 export type EveEvent = z.input<typeof EveEvent>;
+export type OtherEveEvent = z.infer<typeof OtherEveEvent>;
+
+/**
+ * The JSON Schema (draft 2020-12) of the event model, generated from the zod schemas above:
+ * what `minewatch schema eve` prints, for other tools and the collector. It describes what a
+ * valid event looks like on the wire (the input side: defaults may be left out).
+ */
+export function eveJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(EveEvent, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    title: 'minewatch EVE event',
+    description: 'An event written by minewatch (Suricata EVE JSON plus minewatch fields), discriminated on event_type.',
+    ...schema,
+  };
+}

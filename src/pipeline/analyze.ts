@@ -17,6 +17,8 @@ import { emptySummary, mergeSummary, sortedCounts, type AnalysisSummary } from '
 import { EveWriter, type EventSink } from './eve-writer.js';
 import { linkTypeName } from './link-names.js';
 import type { FlowEngineOptions } from '../flow/index.js';
+import { OutputError, PIPE_CLOSED } from '../util/errors.js';
+import { preflightAnalyzers } from './preflight.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -69,7 +71,11 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const started = process.hrtime.bigint();
   const keep = opts.keepAlerts ?? 1000;
   const alerts: Record<string, unknown>[] = [];
+  // Config files, home networks and rule files are checked before any capture is opened.
+  const pre = await preflightAnalyzers(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG);
   const eve = opts.eve ? new EveWriter(opts.eve) : null;
+  // The reader of a stdout pipe went away (`| head -1`): stop reading, report nothing more.
+  const run: RunOptions = eve ? { ...opts, outputClosed: () => eve.pipeClosed } : opts;
   const outputs: EventSink[] = [eve, opts.sink].filter((s): s is EventSink => s != null);
   const wantEvents = outputs.length > 0;
   const onEvent = (event: Record<string, unknown>) => {
@@ -78,9 +84,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   };
 
   let summary: AnalysisSummary;
+  let ok = false;
   try {
     if (opts.interface) {
-      summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), opts, wantEvents, onEvent, true);
+      summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), run, wantEvents, onEvent, true);
     } else {
       const source = await openCapture(opts.inputs);
       let workers = typeof opts.workers === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(opts.workers))) : 1;
@@ -97,14 +104,18 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
         }
       }
       if (workers <= 1) {
-        summary = await runSingle(source, opts, wantEvents, onEvent, false, batches, first);
+        summary = await runSingle(source, run, wantEvents, onEvent, false, batches, first);
       } else {
-        summary = await runWorkers(source, opts, workers, wantEvents, onEvent, batches, first);
+        summary = await runWorkers(source, run, workers, wantEvents, onEvent, batches, first);
       }
     }
+    ok = true;
   } finally {
-    eve?.close();
+    // A failed run leaves no half-written EVE file behind (it is written to a temporary file).
+    if (ok) eve?.close(); else eve?.discard();
   }
+  if (pre.rules) summary.rules = pre.rules;
+  for (const w of pre.warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   summary.inputs = opts.interface ? [opts.interface] : opts.inputs;
   summary.elapsed_s = round(elapsed, 3);
@@ -124,8 +135,15 @@ function meanCapturedLength(b: FrameBatch): number {
   return b.count > 0 ? sum / b.count : 0;
 }
 
+/** Options of one run: the caller's, plus how to tell that the event output's reader has gone. */
+type RunOptions = AnalyzeOptions & { outputClosed?: () => boolean };
+
+function stopIfOutputClosed(opts: RunOptions): void {
+  if (opts.outputClosed?.()) throw new OutputError(PIPE_CLOSED, 'the reader of the output closed the pipe', { subject: opts.eve });
+}
+
 async function runSingle(
-  source: CaptureSource, opts: AnalyzeOptions, wantEvents: boolean,
+  source: CaptureSource, opts: RunOptions, wantEvents: boolean,
   onEvent: (e: Record<string, unknown>) => void, live: boolean,
   batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
@@ -149,6 +167,7 @@ async function runSingle(
     if (first) pipeline.processBatch(first);
     for await (const batch of batches) {
       pipeline.processBatch(batch);
+      stopIfOutputClosed(opts);
       progress.update(source.bytesConsumed(), pipeline.packets);
     }
   } finally {
@@ -173,7 +192,7 @@ export function addSourceCounts(summary: AnalysisSummary, source: CaptureSource)
 }
 
 async function runWorkers(
-  source: CaptureSource, opts: AnalyzeOptions, count: number, wantEvents: boolean,
+  source: CaptureSource, opts: RunOptions, count: number, wantEvents: boolean,
   onEvent: (e: Record<string, unknown>) => void,
   batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
@@ -224,6 +243,7 @@ async function runWorkers(
       own.processBatch(batch);
       if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
       flush(lastTs);
+      stopIfOutputClosed(opts);
       progress.update(source.bytesConsumed(), fanout.frames);
     }, first).then(() => {
       own.finish();

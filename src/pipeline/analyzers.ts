@@ -2,7 +2,6 @@
  * Which parsers and detectors run: the one place where protocols/, detect/ and rules/ are
  * wired together. The config is plain data so every worker thread rebuilds the same set.
  */
-import { readFileSync } from 'node:fs';
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
@@ -123,7 +122,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const set = createDetectorSet({
     intel,
     homeNets: config.homeNets,
-    suppress: config.suppress && m.suppressConfig ? m.suppressConfig.parseSuppressionConfig(JSON.parse(readFileSync(config.suppress, 'utf8'))) : undefined,
+    suppress: config.suppress && m.suppressConfig ? m.suppressConfig.readSuppressionConfig(config.suppress) : undefined,
     probe: config.probe ? {} : undefined,
   });
   const detectors: Detector[] = set.detectors.filter((d) => detectorOn(d.id)).map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));

@@ -3,7 +3,8 @@
  * buffer and written in large synchronous chunks, so millions of flow events do not
  * create millions of write calls (and nothing is lost if the process exits normally).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 export interface EventSink {
   write(event: object): void;
@@ -13,6 +14,12 @@ export interface EventSink {
 export class EveWriter implements EventSink {
   private readonly fd: number;
   private readonly ownsFd: boolean;
+  /** A file target is written to a temporary file beside it and renamed over it on close. */
+  private readonly path: string | null = null;
+  private readonly tmp: string | null = null;
+  private closed = false;
+  /** True once the reader of stdout went away (EPIPE): events are dropped from then on. */
+  pipeClosed = false;
   private buf: string[] = [];
   private bufLen = 0;
   count = 0;
@@ -23,12 +30,15 @@ export class EveWriter implements EventSink {
       this.fd = 1;
       this.ownsFd = false;
     } else {
-      this.fd = openSync(target, 'w');
+      this.path = target;
+      this.tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+      this.fd = openSync(this.tmp, 'w');
       this.ownsFd = true;
     }
   }
 
   write(event: object): void {
+    if (this.pipeClosed) return;
     const line = JSON.stringify(event);
     this.buf.push(line);
     this.bufLen += line.length + 1;
@@ -47,15 +57,30 @@ export class EveWriter implements EventSink {
       try {
         off += writeSync(this.fd, data, off);
       } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EPIPE') { this.pipeClosed = true; return; }
         // stdout to a pipe may be non-blocking: retry on EAGAIN instead of losing events
-        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        if (code !== 'EAGAIN') throw err;
       }
     }
   }
 
   close(): void {
+    if (this.closed) return;
     this.flush();
-    if (this.ownsFd) closeSync(this.fd);
+    this.closed = true;
+    if (!this.ownsFd) return;
+    closeSync(this.fd);
+    if (this.tmp && this.path) renameSync(this.tmp, this.path);
+  }
+
+  /** Closes without keeping anything: a file target keeps its previous content. */
+  discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.ownsFd) return;
+    closeSync(this.fd);
+    if (this.tmp) rmSync(this.tmp, { force: true });
   }
 }
 

@@ -2,6 +2,7 @@
  * The analysis summary: what `minewatch analyze --json` writes and what the terminal
  * summary prints. Worker summaries merge by addition, so N workers report like one.
  */
+import type { RulesLoadSummary } from './preflight.js';
 
 export interface AnalysisSummary {
   inputs: string[];
@@ -19,6 +20,8 @@ export interface AnalysisSummary {
   stream: Record<string, number>;
   protocols: Record<string, number>;
   warnings: string[];
+  /** With --rules: what each rule file gave (loaded, skipped by keyword). */
+  rules?: RulesLoadSummary;
   workers: number;
   elapsed_s: number;
   packets_per_s: number;

@@ -4,6 +4,7 @@
  * validated with zod when loaded so a bad edit fails loudly at start, not mid-scan.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readJsonConfig } from '../util/config.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -90,7 +91,7 @@ export function firmwareVulnerabilities(file?: string): FirmwareVulnerability[] 
 }
 
 export function defaultCredentials(file?: string): CredentialPair[] {
-  if (file) return loadList(file, 'credentials', CredentialPair);
+  if (file) return readJsonConfig(file, z.object({ credentials: z.array(CredentialPair) }), '--credentials').credentials;
   return (creds ??= loadList(scanDataFile('credentials.json'), 'credentials', CredentialPair));
 }
 

@@ -69,6 +69,8 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
   const ownSubnets = opts.targets.length === 0;
   const specs = ownSubnets ? localSubnets() : opts.targets;
   const targets = await expandTargets(specs, { allowPublic: opts.allowPublic ?? false, maxHosts: opts.maxHosts, resolve: opts.resolve });
+  // A user's credential list is read before any probe: a bad file fails now, not after the scan.
+  const credentialList = opts.checkCredentials && opts.credentialsFile ? defaultCredentials(opts.credentialsFile) : null;
 
   const hosts = new Map<string, HostResult>();
   for (const t of targets) {
@@ -169,7 +171,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
 
   // 4. Default credentials (opt-in), one host at a time per worker, ports in turn.
   if (opts.checkCredentials && !aborted()) {
-    const list = defaultCredentials(opts.credentialsFile);
+    const list = credentialList ?? defaultCredentials();
     const live = [...hosts.values()].filter((h) => h.ports.length > 0);
     let credDone = 0;
     await runPool(live, Math.max(1, Math.min(concurrency, 8)), async (h) => {

@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../util/errors.js';
 import { isPrivateOrReservedIp } from '../decode/address.js';
 
 /** More than this many hosts in one run is almost certainly a typo (a /8 instead of a /24). */
@@ -28,6 +28,12 @@ export function intToIpv4(n: number): string {
  */
 export function isPrivateOrReservedAddress(ip: string): boolean {
   return isPrivateOrReservedIp(ip);
+}
+
+/** 0.0.0.0/8 ("this network") and :: are never destinations: connecting to them reaches this machine. */
+export function isUnspecifiedAddress(ip: string): boolean {
+  if (isIPv4(ip)) return ipv4ToInt(ip) >>> 24 === 0;
+  return isIPv6(ip) && /^[0:]+$/.test(ip);
 }
 
 export interface TargetOptions {
@@ -57,6 +63,9 @@ export async function expandTargets(specs: readonly string[], opts: TargetOption
   const seen = new Set<string>();
   const add = (address: string, hostname?: string): void => {
     if (seen.has(address)) return;
+    if (isUnspecifiedAddress(address)) {
+      throw new UsageError(`${hostname ? `${hostname} (${address})` : address} is not a host address (0.0.0.0/8 and :: mean "this host/network", RFC 6890); give the address of a host or a network to scan`, 'usage.bad-target', { subject: address });
+    }
     if (!opts.allowPublic && !isPrivateOrReservedAddress(address)) {
       throw new UsageError(
         `${hostname ? `${hostname} (${address})` : address} is a public address; scan only networks you own, and confirm with --i-own-these-addresses`,

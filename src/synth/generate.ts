@@ -2,7 +2,7 @@
  * One entry point for every scenario: writes the capture, optionally the ground-truth JSON,
  * and reports what it wrote. Bench scripts, tests, the demo and the CLI all call this.
  */
-import { writeFileSync } from 'node:fs';
+import { writeOutputFile } from '../util/atomic-write.js';
 import { generateMixed } from './mixed.js';
 import { generateSmall } from './small.js';
 import { generateDarknet } from './darknet.js';
@@ -70,7 +70,7 @@ export async function generate(kind: SynthKind, opts: SynthOptions, outFile: str
       throw new Error(`unknown synth kind: ${String(kind)}`);
   }
   if (opts.truthFile) {
-    writeFileSync(opts.truthFile, `${JSON.stringify(r.truth, null, 1)}\n`);
+    writeOutputFile(opts.truthFile, `${JSON.stringify(r.truth, null, 1)}\n`);
     return { packets: r.packets, bytes: r.bytes, truthFile: opts.truthFile };
   }
   return { packets: r.packets, bytes: r.bytes };

@@ -1,5 +1,6 @@
 /** `--csv DIR`: one CSV file per report table (RFC 4180 quoting). */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { join } from 'node:path';
 import { eveTimestamp } from '../events/eve-format.js';
 import type { TelescopeReport } from './report.js';
@@ -21,7 +22,8 @@ function table(header: string[], rows: Cell[][]): string {
 
 /** Writes every table; returns the file names written. */
 export function writeCsvTables(report: TelescopeReport, state: TelescopeState, dir: string): string[] {
-  mkdirSync(dir, { recursive: true });
+  // only the last level is created: a mistyped parent is an error, not a new tree
+  if (!existsSync(dir)) mkdirSync(dir);
   const ts = (us: number): string => eveTimestamp(us);
   const files: Record<string, string> = {
     'totals.csv': table(['packets', 'bytes', 'sources', 'networks_24', 'destinations', 'sources_filtered', 'ignored_packets'],
@@ -49,6 +51,6 @@ export function writeCsvTables(report: TelescopeReport, state: TelescopeState, d
       return [a.timestamp, a.minewatch.detector, a.src_ip, a.alert.signature, ev.packets, (ev.ports ?? []).join(' ')];
     })),
   };
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) writeFileAtomic(join(dir, name), text);
   return Object.keys(files);
 }

@@ -5,6 +5,8 @@
  * (CC BY 4.0; attribution in every report). Each source is looked up once per run by the
  * aggregator, so lookups stay off the per-packet path.
  */
+import { ConfigError } from '../util/errors.js';
+import { readConfigText } from '../util/config.js';
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -237,12 +239,12 @@ export function openGeo(opts: GeoOptions = {}): GeoLookup {
   try {
     reader = new Reader(readFileSync(mmdbPath)) as unknown as CountryDb;
   } catch (err) {
-    throw new Error(`cannot read country database ${mmdbPath}: ${(err as Error).message}`);
+    throw new ConfigError('config.geoip-unreadable', `--geoip-db ${mmdbPath}: cannot read the country database (${(err as Error).message.split('\n')[0]})`, { subject: mmdbPath, cause: err });
   }
   let asn: AsnTable;
   if (opts.asnDb) {
-    const { table } = parseAsnCsv(readFileSync(opts.asnDb, 'utf8'));
-    if (table.starts.length === 0) throw new Error(`AS database ${opts.asnDb} has no usable "start,end,asn,org" lines`);
+    const { table } = parseAsnCsv(readConfigText(opts.asnDb, '--asn-db'));
+    if (table.starts.length === 0) throw new ConfigError('config.asn-empty', `--asn-db ${opts.asnDb}: no usable "start,end,asn,org" lines`, { subject: opts.asnDb });
     asn = table;
   } else {
     asn = loadBundledAsn(opts.cacheDir);

@@ -3,6 +3,7 @@
  * surges derived from a (merged) TelescopeState, with the state itself embedded so that
  * `telescope merge` can combine files exactly.
  */
+import { InputError, UsageError } from '../util/errors.js';
 import { eveTimestamp } from '../events/eve-format.js';
 import { ASN_ATTRIBUTION } from './geo.js';
 import {
@@ -154,11 +155,11 @@ export function buildReport(state: TelescopeState): TelescopeReport {
 
 /** Rebuilds the state from one or more `--json` outputs and merges them. */
 export function mergeReports(docs: unknown[]): TelescopeState {
-  if (docs.length === 0) throw new Error('nothing to merge');
+  if (docs.length === 0) throw new UsageError('nothing to merge', 'usage.nothing-to-merge');
   let total: TelescopeState | null = null;
   docs.forEach((d, i) => {
     const st = (d as { state?: SerializedState } | null)?.state;
-    if (!st) throw new Error(`input ${i + 1} is not a minewatch telescope JSON (no "state")`);
+    if (!st) throw new InputError('input.not-telescope-json', `input ${i + 1} is not a minewatch telescope JSON (no "state")`);
     const s = TelescopeState.fromJSON(st);
     if (total === null) total = s; else total.merge(s);
   });

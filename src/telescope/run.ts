@@ -3,6 +3,7 @@
  * threads fed by one reader (capture/fanout.ts), each owning the sources hashed to it (so
  * per-source classification stays in one worker), their states merged exactly at the end.
  */
+import { UsageError } from '../util/errors.js';
 import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
 import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
@@ -15,6 +16,7 @@ import { TelescopeAggregator, telescopeRoute } from './aggregator.js';
 import { openGeo, type GeoLookup } from './geo.js';
 import { loadWatchList, type WatchList } from './watch.js';
 import { TelescopeState } from './state.js';
+import { createProgress, type ProgressReporter } from '../util/progress.js';
 
 export interface TelescopeOptions {
   inputs: string[];
@@ -35,6 +37,8 @@ export interface TelescopeOptions {
   maxSources?: number;
   maxSourceRows?: number;
   sensor?: string;
+  /** Draw a progress bar on a terminal (files only; default: when stderr is a TTY). */
+  progress?: boolean;
   /** Live capture: stop on this signal (default SIGINT/SIGTERM). */
   stopSignal?: AbortSignal;
 }
@@ -75,13 +79,13 @@ export function autoWorkerCount(totalBytes: number, cores = availableParallelism
   return cores - load >= 1.5 ? 2 : 1;
 }
 
-/** Parses and checks the darknet list; throws an Error naming the bad entry. */
+/** Parses and checks the darknet list; throws a UsageError naming the bad entry. */
 export function parseDarknets(list: string[]): Cidr[] {
-  if (list.length === 0) throw new Error('--darknet needs at least one CIDR');
+  if (list.length === 0) throw new UsageError('--darknet needs at least one CIDR', 'usage.darknet-empty', { subject: '--darknet' });
   return list.map((t) => {
     const c = parseCidr(t.trim());
-    if (!c) throw new Error(`--darknet: "${t}" is not a CIDR (e.g. 198.18.0.0/16)`);
-    if (c.version === 4 && c.prefix < 8) throw new Error(`--darknet: ${t} is larger than a /8; split it into /8s`);
+    if (!c) throw new UsageError(`--darknet: "${t}" is not a CIDR (e.g. 198.18.0.0/16)`, 'usage.bad-cidr', { subject: '--darknet' });
+    if (c.version === 4 && c.prefix < 8) throw new UsageError(`--darknet: ${t} is larger than a /8; split it into /8s`, 'usage.darknet-too-large', { subject: '--darknet' });
     return c;
   });
 }
@@ -115,12 +119,13 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
     const source = await openCapture(opts.inputs);
     const w = opts.workers ?? 'auto';
     workers = typeof w === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(w))) : autoWorkerCount(source.totalBytes ?? 0);
+    const progress = createProgress(source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
     if (workers === 1) {
       const agg = buildAggregator(opts, 0, 1);
-      state = await runSource(agg, source, undefined, false);
+      state = await runSource(agg, source, undefined, false, progress);
       frames = agg.framesSeen;
     } else {
-      const r = await runWorkers(source, opts, workers);
+      const r = await runWorkers(source, opts, workers, progress);
       state = r.state;
       frames = r.frames;
     }
@@ -132,7 +137,7 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
   };
 }
 
-async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSignal: AbortSignal | undefined, live: boolean): Promise<TelescopeState> {
+async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSignal: AbortSignal | undefined, live: boolean, progress?: ProgressReporter): Promise<TelescopeState> {
   let stop: (() => void) | null = null;
   if (live) {
     stop = () => void source.close();
@@ -141,8 +146,12 @@ async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSi
     stopSignal?.addEventListener('abort', stop, { once: true });
   }
   try {
-    for await (const batch of source.batches()) agg.processBatch(batch);
+    for await (const batch of source.batches()) {
+      agg.processBatch(batch);
+      progress?.update(source.bytesConsumed(), agg.framesSeen);
+    }
   } finally {
+    progress?.stop();
     if (stop) {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -159,7 +168,7 @@ export function addCaptureCounts(state: TelescopeState, source: CaptureSource): 
   for (const [k, v] of Object.entries(source.malformed.toJSON())) state.malformed[`capture.${k}`] = (state.malformed[`capture.${k}`] ?? 0) + v;
 }
 
-async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
+async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number, progress?: ProgressReporter): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
   const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
@@ -181,9 +190,11 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: 
     const fed = feedFanout(source.batches(), fanout, (batch, routes) => {
       batch.routes = routes;
       own.processBatch(batch);
+      progress?.update(source.bytesConsumed(), fanout.frames);
     }).then(() => { total = own.finish(); });
     await Promise.all([fed, ...runs]);
   } finally {
+    progress?.stop();
     fanout.close();
     await source.close();
   }

@@ -2,7 +2,7 @@
  * Watched organisations (DAEDALUS-style owner alerts): a text file of lines
  * `Organisation name: CIDR[, CIDR …]` (or a JSON array of {name, ranges}); '#' starts a comment.
  */
-import { readFileSync } from 'node:fs';
+import { invalidConfig, parseConfigJson, readConfigText } from '../util/config.js';
 import { cidrContainsIpv4, cidrContainsIpv6, parseCidr, type Cidr } from '../decode/address.js';
 
 export interface WatchEntry {
@@ -30,24 +30,26 @@ export class WatchList {
   }
 }
 
-/** Parses the watch file text; throws an Error naming the line for bad entries. */
-export function parseWatchList(text: string): WatchList {
+/** Parses the watch file text; throws a ConfigError naming the file and the line of the first bad entry. */
+export function parseWatchList(text: string, file = '(watch list)', option?: string): WatchList {
+  const bad = (where: string, problem: string) => invalidConfig(file, where, problem, option);
   const trimmed = text.trim();
   const entries: WatchEntry[] = [];
   const add = (name: string, ranges: string[], where: string): void => {
     const cidrs: Cidr[] = [];
     for (const r of ranges) {
       const c = parseCidr(r.trim());
-      if (!c) throw new Error(`${where}: "${r.trim()}" is not an address range (CIDR)`);
+      if (!c) throw bad(where, `"${r.trim()}" is not an address range (CIDR)`);
       cidrs.push(c);
     }
-    if (cidrs.length === 0) throw new Error(`${where}: organisation "${name}" has no address ranges`);
+    if (cidrs.length === 0) throw bad(where, `organisation "${name}" has no address ranges`);
     entries.push({ name, ranges: cidrs, rangeText: ranges.map((r) => r.trim()) });
   };
   if (trimmed.startsWith('[')) {
-    const list = JSON.parse(trimmed) as { name?: unknown; ranges?: unknown }[];
+    const list = parseConfigJson(trimmed, file, option) as { name?: unknown; ranges?: unknown }[];
+    if (!Array.isArray(list)) throw bad('(top level)', 'expected an array of {name, ranges}');
     list.forEach((e, i) => {
-      if (typeof e.name !== 'string' || !Array.isArray(e.ranges)) throw new Error(`entry ${i + 1}: needs "name" and "ranges"`);
+      if (e === null || typeof e !== 'object' || typeof e.name !== 'string' || !Array.isArray(e.ranges)) throw bad(`entry ${i + 1}`, 'needs "name" and "ranges"');
       add(e.name, e.ranges.map(String), `entry ${i + 1}`);
     });
   } else {
@@ -56,13 +58,13 @@ export function parseWatchList(text: string): WatchList {
       if (line === '') return;
       const colon = line.lastIndexOf(':', line.search(/\d/) >= 0 ? line.indexOf(':') : undefined);
       const sep = line.indexOf(': ') >= 0 ? line.indexOf(': ') : colon;
-      if (sep <= 0) throw new Error(`line ${i + 1}: expected "Organisation: CIDR, CIDR"`);
+      if (sep <= 0) throw bad(`line ${i + 1}`, 'expected "Organisation: CIDR, CIDR"');
       add(line.slice(0, sep).trim(), line.slice(sep + 1).split(/[,\s]+/).filter((s) => s !== ''), `line ${i + 1}`);
     });
   }
   return new WatchList(entries);
 }
 
-export function loadWatchList(file: string): WatchList {
-  return parseWatchList(readFileSync(file, 'utf8'));
+export function loadWatchList(file: string, option = '--watch'): WatchList {
+  return parseWatchList(readConfigText(file, option), file, option);
 }

@@ -74,10 +74,39 @@ export class InternalError extends MinewatchError {
   }
 }
 
+/** File-system errors a user can fix (a wrong path, a permission), not bugs. */
+const USER_FS_CODES = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'EROFS', 'ENOSPC', 'EEXIST']);
+
 /** Exit code for a command: 2 for anything the user can fix, 1 for internal errors. */
 export function exitCodeFor(err: unknown): 1 | 2 {
   if (err instanceof MinewatchError) return err.kind === 'internal' ? 1 : 2;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR' || code === 'EROFS') return 2;
+  if (typeof code === 'string' && USER_FS_CODES.has(code)) return 2;
   return 1;
+}
+
+/** The reader of a pipe went away (`minewatch … | head -1`): not an error, stop quietly. */
+export const PIPE_CLOSED = 'output.pipe-closed';
+
+export function isPipeClosed(err: unknown): boolean {
+  if (err instanceof MinewatchError) return err.code === PIPE_CLOSED;
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/**
+ * A file-system error as a typed error naming the file and what to do; anything else is
+ * returned unchanged. `role` says what the file was for ("--suppress", "capture" …).
+ */
+export function fromFsError(err: unknown, role?: string): unknown {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e.code !== 'string' || err instanceof MinewatchError) return err;
+  const path = e.path ?? '';
+  const what = role ? `${role} ${path}` : path;
+  switch (e.code) {
+    case 'ENOENT': return new InputError('input.not-found', `${what}: no such file or directory`, { subject: path, cause: err });
+    case 'EACCES': case 'EPERM': return new InputError('input.permission-denied', `${what}: permission denied`, { subject: path, cause: err });
+    case 'EISDIR': return new InputError('input.is-directory', `${what}: is a directory, expected a file`, { subject: path, cause: err });
+    case 'ENOTDIR': return new InputError('input.not-directory', `${what}: a part of the path is not a directory`, { subject: path, cause: err });
+    default: return err;
+  }
 }

@@ -9,7 +9,7 @@
  * }
  * Validated with zod; mistakes come back as one readable message.
  */
-import { readFileSync } from 'node:fs';
+import { readJsonConfig } from '../../util/config.js';
 import { homedir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
@@ -41,29 +41,17 @@ export const ListsConfigSchema = z.object({
 
 export type ListsConfig = z.infer<typeof ListsConfigSchema>;
 
-export class ListsConfigError extends Error {}
-
 function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? homedir() + p.slice(1) : p;
 }
 
-/** Read and validate a config file; relative list paths are relative to the file. */
-export function readListsConfig(path: string): ListsConfig {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code) throw err;
-    throw new ListsConfigError(`${path}: not valid JSON (${err.message})`);
-  }
-  const parsed = ListsConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ListsConfigError(`${path}: ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
-  }
+/**
+ * Read and validate a config file (a ConfigError naming the file and the first problem when it is
+ * missing, not JSON or fails the schema); relative list paths are relative to the file.
+ */
+export function readListsConfig(path: string, option?: string): ListsConfig {
+  const cfg = readJsonConfig(path, ListsConfigSchema, option);
   const base = dirname(resolve(path));
-  const cfg = parsed.data;
   return {
     ...cfg,
     cacheDir: cfg.cacheDir ? resolve(base, expandHome(cfg.cacheDir)) : undefined,

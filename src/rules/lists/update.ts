@@ -5,7 +5,8 @@
  * without force), atomic replace (write temp, rename), and one report line per source.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseList } from './parse.js';
@@ -75,12 +76,6 @@ function readMeta(cacheDir: string, name: string): CacheMeta | null {
   } catch {
     return null;
   }
-}
-
-function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 async function readBounded(res: Response, maxBytes: number): Promise<Uint8Array | string> {
@@ -155,12 +150,12 @@ export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): 
   if (result.entriesBefore !== null && entries < result.entriesBefore * 0.5 && !opts.force) {
     return { ...fail(`shrunk from ${result.entriesBefore} to ${entries} entries (more than 50 %); re-run with --force to accept`), entriesAfter: entries };
   }
-  writeAtomic(cachedListPath(opts.cacheDir, src.name), body);
+  writeFileAtomic(cachedListPath(opts.cacheDir, src.name), body);
   const newMeta: CacheMeta = {
     url: src.url, format: src.format, sha256, entries, fetchedAt: new Date().toISOString(),
     etag: res.headers.get('etag') ?? undefined, lastModified: res.headers.get('last-modified') ?? undefined,
   };
-  writeAtomic(metaPath(opts.cacheDir, src.name), JSON.stringify(newMeta, null, 2));
+  writeFileAtomic(metaPath(opts.cacheDir, src.name), JSON.stringify(newMeta, null, 2));
   if (usable && meta.sha256 === sha256) return { ...result, status: 'not-modified', entriesAfter: entries, sha256 };
   return { ...result, status: 'updated', entriesAfter: entries, sha256 };
 }
