@@ -153,9 +153,9 @@ export function createDetectors(opts: DetectorOptions): Detector[] {
 }
 
 /**
- * The stream consumers this module owns: Stratum (any port), telnet, FTP, Redis. Pass a shared
- * ReasonCounter to collect their malformed-input counts ('stratum.*', 'telnet.*', 'ftp.*', 'redis.*');
- * each consumer also exposes its counter as `.malformed`.
+ * The stream consumers this module owns: Stratum (any port), telnet, FTP, Redis. Each exposes its
+ * malformed-input counts (bare reasons: 'gap', 'line-too-long') as `.malformed`; the pipeline puts
+ * the consumer id in front (events/counters.ts addStageCounts). A shared counter mixes them.
  */
 export function createMinerConsumers(sink: MessageSink, opts: { malformed?: ReasonCounter } = {}): StreamConsumer[] {
   const malformed = opts.malformed;

@@ -31,3 +31,16 @@ export class ReasonCounter {
     return out;
   }
 }
+
+/**
+ * The one place a stage's name is put in front of its malformed-input reasons: a parser counts
+ * bare reasons ('gap', 'line-too-long'), and the summary shows them as `stage.reason`
+ * ('stratum.gap'). Decoder and flow reasons already name their layer ('ipv4.truncated').
+ */
+export function addStageCounts(target: Record<string, number>, stage: string, counts: ReasonCounter | Record<string, number>): void {
+  const entries = counts instanceof ReasonCounter ? Object.entries(counts.toJSON()) : Object.entries(counts);
+  for (const [reason, n] of entries) {
+    const key = `${stage}.${reason}`;
+    target[key] = (target[key] ?? 0) + n;
+  }
+}

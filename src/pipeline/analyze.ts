@@ -4,6 +4,7 @@
  * thread (capture/fanout.ts), each owning the flows hashed to it; their events are merged by
  * packet time (ties: worker index).
  */
+import { addStageCounts } from '../events/counters.js';
 import type { MessagePort } from 'node:worker_threads';
 import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
 import { startWorker, superviseWorker } from '../util/worker-thread.js';
@@ -187,7 +188,7 @@ async function runSingle(
 /** Capture-level counts (read once, by the single pipeline or by worker 0). */
 export function addSourceCounts(summary: AnalysisSummary, source: CaptureSource): void {
   for (const [lt, n] of source.linkTypeCounts) summary.link_types[linkTypeName(lt)] = (summary.link_types[linkTypeName(lt)] ?? 0) + n;
-  for (const [k, v] of Object.entries(source.malformed.toJSON())) summary.malformed[`capture.${k}`] = (summary.malformed[`capture.${k}`] ?? 0) + v;
+  addStageCounts(summary.malformed, 'capture', source.malformed);
   for (const w of source.warnings) summary.warnings.push(w);
 }
 

@@ -2,6 +2,7 @@
  * Which parsers and detectors run: the one place where protocols/, detect/ and rules/ are
  * wired together. The config is plain data so every worker thread rebuilds the same set.
  */
+import { addStageCounts } from '../events/counters.js';
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
@@ -140,7 +141,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     collect(summary: AnalysisSummary) {
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of counted) {
-        for (const [k, v] of Object.entries(c.malformed?.toJSON() ?? {})) add(summary.malformed, `${c.id}.${k}`, v);
+        if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());
         for (const [k, v] of Object.entries(c.stats?.toJSON() ?? {})) add(summary.protocols, `${c.id}.${k}`, v);
       }
       for (const s of set.suppressed()) add(summary.alerts_suppressed, `rule ${s.rule}: ${s.reason}`, s.suppressed);

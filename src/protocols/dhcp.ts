@@ -58,10 +58,10 @@ function mac(b: Uint8Array, off: number, len: number): string {
 export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
   if (b.length < 240) return { ok: false, reason: 'short' };
   const op = b[0];
-  if (op !== 1 && op !== 2) return { ok: false, reason: 'bad_op' };
+  if (op !== 1 && op !== 2) return { ok: false, reason: 'bad-op' };
   const hlen = b[2];
-  if (hlen > 16) return { ok: false, reason: 'bad_hlen' };
-  if (((b[236] << 24) | (b[237] << 16) | (b[238] << 8) | b[239]) >>> 0 !== MAGIC) return { ok: false, reason: 'no_magic_cookie' };
+  if (hlen > 16) return { ok: false, reason: 'bad-hlen' };
+  if (((b[236] << 24) | (b[237] << 16) | (b[238] << 8) | b[239]) >>> 0 !== MAGIC) return { ok: false, reason: 'no-magic-cookie' };
   const fields: ParsedDhcp = {
     messageType: 0,
     clientMac: b[1] === 1 && hlen === 6 ? mac(b, 28, 6) : mac(b, 28, hlen),
@@ -83,11 +83,11 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
     const code = b[p];
     if (code === 255) break;
     if (code === 0) { p++; continue; }
-    if (p + 1 >= b.length) return { ok: false, reason: 'option_truncated' };
+    if (p + 1 >= b.length) return { ok: false, reason: 'option-truncated' };
     const len = b[p + 1];
     const d = p + 2;
     const e = d + len;
-    if (e > b.length) return { ok: false, reason: 'option_truncated' };
+    if (e > b.length) return { ok: false, reason: 'option-truncated' };
     if (fields.options.length < 255) fields.options.push(code);
     switch (code) {
       case 53: if (len >= 1) fields.messageType = b[d]; break;

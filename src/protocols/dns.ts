@@ -66,7 +66,7 @@ function readName(msg: Uint8Array, base: number, off: number, end: number): numb
   let lowest = off; // a pointer must go strictly below every position already visited
   let text = '';
   while (true) {
-    if (pos >= end) { nameError = 'name_truncated'; return -1; }
+    if (pos >= end) { nameError = 'name-truncated'; return -1; }
     const len = msg[pos];
     if (len === 0) {
       if (after < 0) after = pos + 1;
@@ -74,20 +74,20 @@ function readName(msg: Uint8Array, base: number, off: number, end: number): numb
     }
     const top = len & 0xc0;
     if (top === 0xc0) {
-      if (pos + 1 >= end) { nameError = 'name_truncated'; return -1; }
+      if (pos + 1 >= end) { nameError = 'name-truncated'; return -1; }
       const target = base + (((len & 0x3f) << 8) | msg[pos + 1]);
-      if (++pointers > MAX_POINTERS) { nameError = 'name_pointer_loop'; return -1; }
-      if (target >= lowest) { nameError = 'name_pointer_forward'; return -1; }
+      if (++pointers > MAX_POINTERS) { nameError = 'name-pointer-loop'; return -1; }
+      if (target >= lowest) { nameError = 'name-pointer-forward'; return -1; }
       if (after < 0) after = pos + 2;
       lowest = target;
       pos = target;
       continue;
     }
-    if (top !== 0) { nameError = 'name_bad_label_type'; return -1; }
-    if (pos + 1 + len > end) { nameError = 'name_truncated'; return -1; }
+    if (top !== 0) { nameError = 'name-bad-label-type'; return -1; }
+    if (pos + 1 + len > end) { nameError = 'name-truncated'; return -1; }
     wire += len + 1;
-    if (wire > MAX_NAME_WIRE) { nameError = 'name_too_long'; return -1; }
-    if (++labels > MAX_LABELS) { nameError = 'name_too_many_labels'; return -1; }
+    if (wire > MAX_NAME_WIRE) { nameError = 'name-too-long'; return -1; }
+    if (++labels > MAX_LABELS) { nameError = 'name-too-many-labels'; return -1; }
     if (text.length > 0) text += '.';
     text += labelText(msg, pos + 1, pos + 1 + len);
     pos += 1 + len;
@@ -152,22 +152,22 @@ function rdataText(msg: Uint8Array, base: number, type: number, start: number, r
   const len = rdEnd - start;
   switch (type) {
     case DnsType.A:
-      if (len !== 4) { nameError = 'rdata_bad_a'; return null; }
+      if (len !== 4) { nameError = 'rdata-bad-a'; return null; }
       return ipv4Text(msg, start);
     case DnsType.AAAA:
-      if (len !== 16) { nameError = 'rdata_bad_aaaa'; return null; }
+      if (len !== 16) { nameError = 'rdata-bad-aaaa'; return null; }
       return ipv6Text(msg, start);
     case DnsType.CNAME:
     case DnsType.PTR:
     case DnsType.NS:
       return readName(msg, base, start, end) < 0 ? null : nameText;
     case DnsType.MX: {
-      if (len < 3) { nameError = 'rdata_bad_mx'; return null; }
+      if (len < 3) { nameError = 'rdata-bad-mx'; return null; }
       const pref = (msg[start] << 8) | msg[start + 1];
       return readName(msg, base, start + 2, end) < 0 ? null : `${pref} ${nameText}`;
     }
     case DnsType.SRV: {
-      if (len < 7) { nameError = 'rdata_bad_srv'; return null; }
+      if (len < 7) { nameError = 'rdata-bad-srv'; return null; }
       const prio = (msg[start] << 8) | msg[start + 1];
       const weight = (msg[start + 2] << 8) | msg[start + 3];
       const port = (msg[start + 4] << 8) | msg[start + 5];
@@ -192,13 +192,13 @@ function readRecords(msg: Uint8Array, base: number, pos: number, end: number, co
     const p = readName(msg, base, pos, end);
     if (p < 0) return -1;
     const name = nameText;
-    if (p + 10 > end) { nameError = 'record_truncated'; return -1; }
+    if (p + 10 > end) { nameError = 'record-truncated'; return -1; }
     const type = (msg[p] << 8) | msg[p + 1];
     const ttl = ((msg[p + 4] << 24) | (msg[p + 5] << 16) | (msg[p + 6] << 8) | msg[p + 7]) >>> 0;
     const rdlen = (msg[p + 8] << 8) | msg[p + 9];
     const rdStart = p + 10;
     const rdEnd = rdStart + rdlen;
-    if (rdEnd > end) { nameError = 'rdata_truncated'; return -1; }
+    if (rdEnd > end) { nameError = 'rdata-truncated'; return -1; }
     if (out.length < DNS_MAX_RECORDS && type !== DnsType.OPT) {
       const rec: DnsRecord = { name, type, ttl, data: '' };
       const data = rdataText(msg, base, type, rdStart, rdEnd, end, rec);
@@ -218,7 +218,7 @@ function readRecords(msg: Uint8Array, base: number, pos: number, end: number, co
 export function parseDns(msg: Uint8Array, offset: number, length: number, transport: string, opts: DnsParseOptions = {}): ParseResult<ParsedDns> {
   const base = offset;
   const end = offset + length;
-  if (length < 12 || end > msg.length) return { ok: false, reason: 'short_header' };
+  if (length < 12 || end > msg.length) return { ok: false, reason: 'short-header' };
   const id = (msg[base] << 8) | msg[base + 1];
   const flags = (msg[base + 2] << 8) | msg[base + 3];
   const qdcount = (msg[base + 4] << 8) | msg[base + 5];
@@ -227,13 +227,13 @@ export function parseDns(msg: Uint8Array, offset: number, length: number, transp
   const arcount = (msg[base + 10] << 8) | msg[base + 11];
   // Every question takes ≥5 bytes and every record ≥11: reject counts the size cannot hold
   // before looping over them.
-  if (qdcount * 5 + (ancount + nscount + arcount) * 11 > length - 12) return { ok: false, reason: 'counts_exceed_length' };
+  if (qdcount * 5 + (ancount + nscount + arcount) * 11 > length - 12) return { ok: false, reason: 'counts-exceed-length' };
   const questions: { name: string; type: number }[] = [];
   let pos = base + 12;
   for (let i = 0; i < qdcount; i++) {
     const p = readName(msg, base, pos, end);
     if (p < 0) return { ok: false, reason: nameError };
-    if (p + 4 > end) return { ok: false, reason: 'question_truncated' };
+    if (p + 4 > end) return { ok: false, reason: 'question-truncated' };
     if (questions.length < DNS_MAX_QUESTIONS) questions.push({ name: nameText, type: (msg[p] << 8) | msg[p + 1] });
     pos = p + 4;
   }
@@ -330,13 +330,13 @@ export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = 
     let q = st.queues[dir];
     let input = data;
     if (q && q.length > 0) {
-      if (!q.push(data)) { emitter.malformed.add('tcp_frame_overflow'); return ConsumerVerdict.DONE; }
+      if (!q.push(data)) { emitter.malformed.add('tcp-frame-overflow'); return ConsumerVerdict.DONE; }
       input = q.view();
     }
     let pos = 0;
     while (input.length - pos >= 2) {
       const len = (input[pos] << 8) | input[pos + 1];
-      if (len < 12) { emitter.malformed.add('tcp_frame_too_short'); return ConsumerVerdict.DONE; }
+      if (len < 12) { emitter.malformed.add('tcp-frame-too-short'); return ConsumerVerdict.DONE; }
       if (input.length - pos - 2 < len) break;
       emitter.emit(flow, dir, input, pos + 2, len, 'tcp', tsUs);
       pos += 2 + len;
@@ -376,12 +376,12 @@ export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = 
     },
     onGap(flow) {
       // A lost TCP segment breaks the length framing; nothing after it can be trusted.
-      if (flow.proto === 6) { emitter.malformed.add('tcp_gap'); return ConsumerVerdict.DONE; }
+      if (flow.proto === 6) { emitter.malformed.add('tcp-gap'); return ConsumerVerdict.DONE; }
       return ConsumerVerdict.CONTINUE;
     },
     onEnd(flow) {
       const st = flow.userData.get(id) as DnsTcpState | undefined;
-      if (st && ((st.queues[0]?.length ?? 0) > 0 || (st.queues[1]?.length ?? 0) > 0)) emitter.malformed.add('tcp_incomplete_frame');
+      if (st && ((st.queues[0]?.length ?? 0) > 0 || (st.queues[1]?.length ?? 0) > 0)) emitter.malformed.add('tcp-incomplete-frame');
       flow.userData.delete(id);
     },
   };

@@ -68,7 +68,7 @@ export function createFtpConsumer(sink: MessageSink, opts: { ports?: number[]; m
     // Only a reply's last line ("ddd " or a bare "ddd") ends it.
     if (line.length < 3 || (line.length > 3 && line[3] !== ' ')) return;
     const code = Number(line.slice(0, 3));
-    if (!Number.isInteger(code) || code < 100 || code > 599) { malformed.add('ftp.bad-reply'); return; }
+    if (!Number.isInteger(code) || code < 100 || code > 599) { malformed.add('bad-reply'); return; }
     if (code >= 200 && code < 300) settle(flow, st, true, tsUs);
     else if (code >= 400) settle(flow, st, false, tsUs);
     // 1xx and 3xx (e.g. 332 need account) are not the login's outcome yet.
@@ -91,7 +91,7 @@ export function createFtpConsumer(sink: MessageSink, opts: { ports?: number[]; m
         if (end - start > room) { st.overflow[dir] = true; end = start + Math.max(0, room); }
         line += Buffer.from(data.buffer, data.byteOffset + start, end - start).toString('latin1');
         if (i === data.length) break;
-        if (st.overflow[dir]) malformed.add('ftp.line-too-long');
+        if (st.overflow[dir]) malformed.add('line-too-long');
         else {
           const text = line.endsWith('\r') ? line.slice(0, -1) : line;
           if (dir === 0) onClientLine(flow, st, text, tsUs);
@@ -105,7 +105,7 @@ export function createFtpConsumer(sink: MessageSink, opts: { ports?: number[]; m
       return st.attempts >= MAX_ATTEMPTS ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
     },
     onGap(flow: FlowView, dir: DirectionValue): ConsumerVerdictValue {
-      malformed.add('ftp.gap');
+      malformed.add('gap');
       const st = state(flow);
       st.line[dir] = '';
       st.overflow[dir] = false;

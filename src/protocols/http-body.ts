@@ -58,7 +58,7 @@ export interface DecodedBody {
   body: Uint8Array;
   /** Output cut at the limit, or the encoded input was incomplete/corrupt part-way. */
   truncated: boolean;
-  /** '' or a reason ('unsupported_encoding', 'decode_error'). */
+  /** '' or a reason ('unsupported-encoding', 'decode-error'). */
   error: string;
 }
 
@@ -97,14 +97,14 @@ export function decodeContent(encoding: string, raw: Uint8Array, limit: number):
     return raw.length > limit ? { body: raw.subarray(0, limit), truncated: true, error: '' } : { body: raw, truncated: false, error: '' };
   }
   let fn = INFLATERS[enc];
-  if (!fn) return { body: raw.subarray(0, Math.min(raw.length, limit)), truncated: raw.length > limit, error: 'unsupported_encoding' };
+  if (!fn) return { body: raw.subarray(0, Math.min(raw.length, limit)), truncated: raw.length > limit, error: 'unsupported-encoding' };
   let out = tryInflate(fn, raw, limit);
   if (out === 'error' && enc === 'deflate') {
     // Some servers send raw deflate under "deflate" (no zlib header).
     fn = INFLATERS['deflate-raw'];
     out = tryInflate(fn, raw, limit);
   }
-  if (out === 'error') return { body: EMPTY_BODY, truncated: true, error: 'decode_error' };
+  if (out === 'error') return { body: EMPTY_BODY, truncated: true, error: 'decode-error' };
   if (out !== 'too_large') return { body: new Uint8Array(out.buffer, out.byteOffset, out.length), truncated: false, error: '' };
   // Bisect for the longest input prefix whose output still fits under the limit.
   let lo = 0;
@@ -172,7 +172,7 @@ export class ChunkedDecoder {
         case CHUNK_SIZE: {
           const c = data[p++];
           if (c === 0x0a) {
-            if (this.lineDigits === 0) { this.error = 'chunk_size_missing'; break; }
+            if (this.lineDigits === 0) { this.error = 'chunk-size-missing'; break; }
             this.lineLen = 0;
             this.lineDigits = 0;
             this.inExtension = false;
@@ -181,12 +181,12 @@ export class ChunkedDecoder {
             this.state = this.remaining === 0 ? CHUNK_TRAILER : CHUNK_DATA;
             break;
           }
-          if (++this.lineLen > MAX_CHUNK_LINE) { this.error = 'chunk_line_too_long'; break; }
+          if (++this.lineLen > MAX_CHUNK_LINE) { this.error = 'chunk-line-too-long'; break; }
           if (this.inExtension || c === 0x0d) break;
           if (c === 0x3b || c === 0x20 || c === 0x09) { this.inExtension = this.lineDigits > 0 || c === 0x3b; break; }
           const v = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : c >= 0x41 && c <= 0x46 ? c - 0x37 : -1;
-          if (v < 0) { this.error = 'chunk_size_not_hex'; break; }
-          if (++this.lineDigits > 12) { this.error = 'chunk_size_too_large'; break; }
+          if (v < 0) { this.error = 'chunk-size-not-hex'; break; }
+          if (++this.lineDigits > 12) { this.error = 'chunk-size-too-large'; break; }
           this.lineValue = this.lineValue * 16 + v;
           break;
         }
@@ -202,13 +202,13 @@ export class ChunkedDecoder {
           // CRLF after the data (tolerate a bare LF)
           const c = data[p++];
           if (c === 0x0a) this.state = CHUNK_SIZE;
-          else if (c !== 0x0d) this.error = 'chunk_missing_crlf';
+          else if (c !== 0x0d) this.error = 'chunk-missing-crlf';
           break;
         }
         case CHUNK_TRAILER: {
           // trailer lines end with an empty line; lineLen counts non-CR bytes of the current line
           const c = data[p++];
-          if (++this.trailerBytes > MAX_TRAILER_BYTES) { this.error = 'chunk_trailer_too_long'; break; }
+          if (++this.trailerBytes > MAX_TRAILER_BYTES) { this.error = 'chunk-trailer-too-long'; break; }
           if (c === 0x0a) {
             if (this.lineLen === 0) this.state = CHUNK_DONE;
             this.lineLen = 0;
@@ -278,7 +278,7 @@ export class WebSocketReader {
       length = 0;
       for (let i = 0; i < 8; i++) length = length * 256 + h[2 + i];
       p = 10;
-      if (h[2] & 0x80 || length > Number.MAX_SAFE_INTEGER) { this.error = 'ws_bad_length'; return; }
+      if (h[2] & 0x80 || length > Number.MAX_SAFE_INTEGER) { this.error = 'ws-bad-length'; return; }
     }
     const masked = (h[1] & 0x80) !== 0;
     if (masked) this.mask.set(h.subarray(p, p + 4));

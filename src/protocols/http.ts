@@ -122,14 +122,14 @@ export function parseHttpHead(block: Uint8Array, start: number, end: number, max
   const head: HttpHead = { request: true, method: '', uri: '', version: '', status: 0, reason: '', headers: [] };
   if (first.startsWith('HTTP/')) {
     const m = /^HTTP\/(\d\.\d) (\d{3})(?: (.*))?$/.exec(first);
-    if (!m) return 'bad_status_line';
+    if (!m) return 'bad-status-line';
     head.request = false;
     head.version = 'HTTP/' + m[1];
     head.status = Number(m[2]);
     head.reason = (m[3] ?? '').slice(0, MAX_NAME);
   } else {
     const m = /^([A-Z][A-Z_-]{0,19}) (\S+) HTTP\/(\d\.\d)$/.exec(first);
-    if (!m) return 'bad_request_line';
+    if (!m) return 'bad-request-line';
     head.method = m[1];
     head.uri = m[2].slice(0, MAX_URI);
     head.version = 'HTTP/' + m[3];
@@ -144,7 +144,7 @@ export function parseHttpHead(block: Uint8Array, start: number, end: number, max
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) return 'bad_header_line';
+    if (colon <= 0) return 'bad-header-line';
     if (head.headers.length >= maxHeaders) continue;
     head.headers.push([line.slice(0, Math.min(colon, MAX_NAME)).trimEnd(), line.slice(colon + 1).trim().slice(0, MAX_VALUE)]);
   }
@@ -305,12 +305,12 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
     const clText = headerValue(head.headers, 'content-length');
     let length = -1;
     if (clText !== '') {
-      if (!/^\d{1,15}$/.test(clText)) { stop(d, 'bad_content_length'); return; }
+      if (!/^\d{1,15}$/.test(clText)) { stop(d, 'bad-content-length'); return; }
       length = Number(clText);
     }
     if (head.request) {
       const upgrade = headerValue(head.headers, 'upgrade').toLowerCase() === 'websocket';
-      if (st.pending.length >= MAX_PENDING) { st.pending.shift(); malformed.add('pending_overflow'); }
+      if (st.pending.length >= MAX_PENDING) { st.pending.shift(); malformed.add('pending-overflow'); }
       st.pending.push({
         method: head.method, uri: head.uri, host: headerValue(head.headers, 'host'), origin: headerValue(head.headers, 'origin'),
         userAgent: headerValue(head.headers, 'user-agent'), wsProtocol: headerValue(head.headers, 'sec-websocket-protocol'),
@@ -370,18 +370,18 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
           if (p >= data.length) return p;
           const e = headEnd(data, p + d.scanned, data.length);
           if (e < 0) {
-            if (data.length - p > maxHeaderBytes) { stop(d, 'headers_too_large'); return data.length; }
+            if (data.length - p > maxHeaderBytes) { stop(d, 'headers-too-large'); return data.length; }
             d.scanned = Math.max(0, data.length - p - 2);
             return p;
           }
           d.scanned = 0;
-          if (e - p > maxHeaderBytes) { stop(d, 'headers_too_large'); return data.length; }
+          if (e - p > maxHeaderBytes) { stop(d, 'headers-too-large'); return data.length; }
           const head = parseHttpHead(data, p, e, maxHeaders);
           if (typeof head === 'string') { stop(d, head); return data.length; }
           // Requests and responses are told apart by their start line, not by direction, so a
           // flow whose initiator was guessed wrong (capture began mid-connection) still parses.
           if (head.request) st.clientDir = dir;
-          else if (dir === st.clientDir && st.pending.length > 0) { stop(d, 'response_from_client'); return data.length; }
+          else if (dir === st.clientDir && st.pending.length > 0) { stop(d, 'response-from-client'); return data.length; }
           d.current = head;
           p = e;
           beginBody(flow, st, dir, d);
@@ -407,7 +407,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
           return data.length;
         case S_WS_PENDING: {
           if (!d.held) d.held = new ByteQueue(64 * 1024, 256);
-          if (!d.held.push(data.subarray(p))) stop(d, 'ws_pending_overflow');
+          if (!d.held.push(data.subarray(p))) stop(d, 'ws-pending-overflow');
           return data.length;
         }
         case S_WEBSOCKET:
@@ -429,7 +429,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
     if (d.state === S_WEBSOCKET || (d.state === S_HEAD && (!d.head || d.head.length === 0))) d.tsUs = tsUs;
     const q = d.head;
     if (q && q.length > 0) {
-      if (!q.push(data)) stop(d, 'headers_too_large');
+      if (!q.push(data)) stop(d, 'headers-too-large');
       else {
         const used = parse(flow, st, dir, d, q.view(), 0);
         if (d.head) d.head.consume(used);
@@ -438,7 +438,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
       const used = parse(flow, st, dir, d, data, 0);
       if (used < data.length && d.state === S_HEAD) {
         if (!d.head) d.head = new ByteQueue(maxHeaderBytes + 4, 1024);
-        if (!d.head.push(data.subarray(used))) stop(d, 'headers_too_large');
+        if (!d.head.push(data.subarray(used))) stop(d, 'headers-too-large');
       }
     }
     if (d.state === S_HEAD && d.head && d.head.length === 0) d.scanned = 0;
@@ -496,7 +496,7 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
           // body ended with the connection: complete for until-close, cut short otherwise
           if (d.state !== S_UNTIL_CLOSE) d.body.truncated = true;
           emitMessage(flow, st, dir, d);
-        } else if (d.state === S_HEAD && d.head && d.head.length > 0) malformed.add('incomplete_headers');
+        } else if (d.state === S_HEAD && d.head && d.head.length > 0) malformed.add('incomplete-headers');
       }
       flow.userData.delete(id);
     },

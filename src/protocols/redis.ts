@@ -8,7 +8,7 @@
  * most 1024 bytes as latin1 text), argCount, truncated}, 'reply' {ok}.
  *
  * Bounded: a command larger than 64 KiB (or a bulk longer than that) is skipped without
- * buffering (counted as 'redis.command-too-long'); never throws.
+ * buffering (counted as 'command-too-long', reported as 'redis.command-too-long'); never throws.
  */
 import { ReasonCounter } from '../events/counters.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
@@ -76,21 +76,21 @@ export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
   if (len === 0) return { need: true };
   if (b[0] === 0x2a /* * */) {
     const e = findCrlf(b, 1, len);
-    if (e < 0) return len > 32 ? { malformed: 'redis.bad-array-header' } : { need: true };
+    if (e < 0) return len > 32 ? { malformed: 'bad-array-header' } : { need: true };
     const n = readInt(b, 1, e);
-    if (!Number.isFinite(n) || n < 0 || n > MAX_ARRAY) return { malformed: 'redis.bad-array-length' };
+    if (!Number.isFinite(n) || n < 0 || n > MAX_ARRAY) return { malformed: 'bad-array-length' };
     let p = e + 2;
     const args: string[] = [];
     let truncated = false;
     for (let i = 0; i < n; i++) {
       if (p >= len) return { need: true };
-      if (b[p] !== 0x24 /* $ */) return { malformed: 'redis.expected-bulk' };
+      if (b[p] !== 0x24 /* $ */) return { malformed: 'expected-bulk' };
       const he = findCrlf(b, p + 1, len);
-      if (he < 0) return (len - p) > 32 ? { malformed: 'redis.bad-bulk-header' } : { need: true };
+      if (he < 0) return (len - p) > 32 ? { malformed: 'bad-bulk-header' } : { need: true };
       const bl = readInt(b, p + 1, he);
-      if (!Number.isFinite(bl) || bl < 0) return { malformed: 'redis.bad-bulk-length' };
+      if (!Number.isFinite(bl) || bl < 0) return { malformed: 'bad-bulk-length' };
       const start = he + 2;
-      if (start + bl + 2 > MAX_BUFFER) return { malformed: 'redis.command-too-long' };
+      if (start + bl + 2 > MAX_BUFFER) return { malformed: 'command-too-long' };
       if (start + bl + 2 > len) return { need: true };
       if (args.length < MAX_ARGS + 1) {
         const end = Math.min(start + bl, start + MAX_ARG);
@@ -99,13 +99,13 @@ export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
       } else truncated = true;
       p = start + bl + 2;
     }
-    if (args.length === 0) return { malformed: 'redis.empty-command' };
+    if (args.length === 0) return { malformed: 'empty-command' };
     return { fields: { command: args[0].toUpperCase(), args: args.slice(1, MAX_ARGS + 1), argCount: n - 1, truncated }, used: p };
   }
   // Inline command: one line, words split on spaces (quotes kept simple: "a b" is one word).
   let e = -1;
   for (let i = 0; i < len; i++) if (b[i] === 10) { e = i; break; }
-  if (e < 0) return len >= MAX_BUFFER ? { malformed: 'redis.command-too-long' } : { need: true };
+  if (e < 0) return len >= MAX_BUFFER ? { malformed: 'command-too-long' } : { need: true };
   const line = latin1(b, 0, e > 0 && b[e - 1] === 13 ? e - 1 : e);
   const words: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
@@ -152,7 +152,7 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
       }
       // Append (bounded), then parse as many complete commands as there are.
       if (st.len + data.length > MAX_BUFFER) {
-        malformed.add('redis.command-too-long');
+        malformed.add('command-too-long');
         st.len = 0;
         return ++st.bad > 8 ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
       }
@@ -183,7 +183,7 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
     onGap(flow: FlowView): ConsumerVerdictValue {
       const st = flow.userData.get(REDIS_ID) as RedisState | undefined;
       if (st) st.len = 0;
-      malformed.add('redis.gap');
+      malformed.add('gap');
       return ConsumerVerdict.CONTINUE;
     },
     onEnd(flow: FlowView): void {

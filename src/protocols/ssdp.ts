@@ -49,7 +49,7 @@ export function parseSsdp(b: Uint8Array): ParseResult<ParsedSsdp> {
   const isSearch = startsWith(b, M_SEARCH);
   const isNotify = !isSearch && startsWith(b, NOTIFY);
   const isResponse = !isSearch && !isNotify && startsWith(b, HTTP);
-  if (!isSearch && !isNotify && !isResponse) return { ok: false, reason: 'not_ssdp' };
+  if (!isSearch && !isNotify && !isResponse) return { ok: false, reason: 'not-ssdp' };
   const head = parseHttpHead(b, 0, headLength(b), MAX_HEADERS);
   if (typeof head === 'string') return { ok: false, reason: head };
   const h = head.headers;

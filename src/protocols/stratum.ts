@@ -98,11 +98,11 @@ export function parseStratumJson(text: string, flowDialect: StratumDialect | nul
   try {
     v = JSON.parse(text);
   } catch {
-    return { kind: 'malformed', reason: 'stratum.bad-json' };
+    return { kind: 'malformed', reason: 'bad-json' };
   }
   // getwork clients may batch calls in an array; look at the first element only.
   if (Array.isArray(v) && v.length > 0) v = v[0];
-  if (!isObject(v)) return { kind: 'malformed', reason: 'stratum.not-object' };
+  if (!isObject(v)) return { kind: 'malformed', reason: 'not-object' };
   const method = typeof v.method === 'string' ? v.method : '';
   const id = rpcId(v.id);
   if (method !== '') {
@@ -415,7 +415,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
    * from the head so counts stay right while memory stays bounded.
    */
   function startOverflow(st: StratumFlowState, dir: DirectionValue, head: Uint8Array): void {
-    malformed.add('stratum.line-too-long');
+    malformed.add('line-too-long');
     st.overflow[dir] = decoder.decode(head.subarray(0, Math.min(head.length, MAX_RAW)));
     st.overflowTail[dir] = decoder.decode(head.subarray(Math.max(0, head.length - OVERFLOW_TAIL)));
     const p = st.pending[dir];
@@ -453,7 +453,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
       let line: Uint8Array;
       if (p !== null && p.len > 0) {
         if (p.len + (nl - start) > maxLine) {
-          if (st.dialect === null) return giveUp(st, 'stratum.line-too-long');
+          if (st.dialect === null) return giveUp(st, 'line-too-long');
           startOverflow(st, dir, p.buf.subarray(0, p.len));
           continue;
         }
@@ -462,7 +462,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
         p.len = 0;
       } else {
         if (nl - start > maxLine) {
-          if (st.dialect === null) return giveUp(st, 'stratum.line-too-long');
+          if (st.dialect === null) return giveUp(st, 'line-too-long');
           startOverflow(st, dir, data.subarray(start, nl));
           continue;
         }
@@ -473,8 +473,8 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
       const c = firstNonSpace(line);
       if (c === -1) continue;
       if (c !== 0x7b /* { */ && c !== 0x5b /* [ */) {
-        if (st.dialect === null) return giveUp(st, 'stratum.not-json');
-        malformed.add('stratum.not-json');
+        if (st.dialect === null) return giveUp(st, 'not-json');
+        malformed.add('not-json');
         continue;
       }
       if (!handleJson(flow, st, dir, tsUs, decoder.decode(line), false)) return giveUp(st, null);
@@ -482,7 +482,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
     if (start < data.length) {
       const q = pendingFor(st, dir);
       if (q.len + (data.length - start) > maxLine) {
-        if (st.dialect === null) return giveUp(st, 'stratum.line-too-long');
+        if (st.dialect === null) return giveUp(st, 'line-too-long');
         const head = q.len > 0 ? q.buf.subarray(0, q.len) : data.subarray(start);
         startOverflow(st, dir, head);
         return ConsumerVerdict.CONTINUE;
@@ -496,8 +496,8 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
   function onHttpData(flow: FlowView, st: StratumFlowState, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
     const p = pendingFor(st, dir);
     if (p.len + data.length > maxLine) {
-      if (st.dialect === null) return giveUp(st, 'stratum.http-too-long');
-      malformed.add('stratum.http-too-long');
+      if (st.dialect === null) return giveUp(st, 'http-too-long');
+      malformed.add('http-too-long');
       p.len = 0;
       return ConsumerVerdict.CONTINUE;
     }
@@ -509,7 +509,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
       const head = decoder.decode(b.subarray(0, hdrEnd));
       const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
       const bodyLen = m ? Number(m[1]) : 0;
-      if (bodyLen > maxLine) return st.dialect === null ? giveUp(st, 'stratum.http-too-long') : (malformed.add('stratum.http-too-long'), p.len = 0, ConsumerVerdict.CONTINUE);
+      if (bodyLen > maxLine) return st.dialect === null ? giveUp(st, 'http-too-long') : (malformed.add('http-too-long'), p.len = 0, ConsumerVerdict.CONTINUE);
       const total = hdrEnd + 4 + bodyLen;
       if (p.len < total) break;
       const isRequest = head.startsWith('POST ');
@@ -530,14 +530,14 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
 
   function onSv2Data(flow: FlowView, st: StratumFlowState, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
     const p = pendingFor(st, dir);
-    if (p.len + data.length > maxLine + SV2_HEADER) return giveUp(st, 'stratum.v2-frame-too-long');
+    if (p.len + data.length > maxLine + SV2_HEADER) return giveUp(st, 'v2-frame-too-long');
     append(p, data, 0, data.length);
     let o = 0;
     for (let guard = 0; guard < 256 && p.len - o >= SV2_HEADER; guard++) {
       const b = p.buf;
       const msgType = b[o + 2];
       const len = b[o + 3] | (b[o + 4] << 8) | (b[o + 5] << 16);
-      if (len > maxLine) return giveUp(st, 'stratum.v2-frame-too-long');
+      if (len > maxLine) return giveUp(st, 'v2-frame-too-long');
       if (p.len - o < SV2_HEADER + len) break;
       const r = parseSv2Frame(msgType, b, o + SV2_HEADER, o + SV2_HEADER + len);
       if (typeof r === 'string') malformed.add(r);
@@ -596,7 +596,7 @@ export function createStratumConsumer(sink: MessageSink, opts: StratumConsumerOp
       if (st.done) return ConsumerVerdict.DONE;
       const p = st.pending[dir];
       if (p) p.len = 0;
-      malformed.add('stratum.gap');
+      malformed.add('gap');
       // Unknown flow: not worth resynchronising. Known session: the next partial line is
       // counted as malformed and parsing resumes at the following newline.
       if (st.dialect === null) return giveUp(st, null);

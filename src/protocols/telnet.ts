@@ -192,7 +192,7 @@ export function createTelnetConsumer(sink: MessageSink, opts: { ports?: number[]
           if (ch === 8 || ch === 127) { st.line = st.line.slice(0, -1); continue; }
           if (ch < 32) continue;
           if (st.line.length < MAX_LINE) st.line += text[i];
-          else malformed.add('telnet.line-too-long');
+          else malformed.add('line-too-long');
         }
       }
       if (st.attempts >= MAX_ATTEMPTS && st.phase !== Phase.SHELL) return ConsumerVerdict.DONE;
@@ -200,7 +200,7 @@ export function createTelnetConsumer(sink: MessageSink, opts: { ports?: number[]
       return ConsumerVerdict.CONTINUE;
     },
     onGap(flow: FlowView): ConsumerVerdictValue {
-      malformed.add('telnet.gap');
+      malformed.add('gap');
       const st = state(flow);
       st.line = '';
       st.tail = '';

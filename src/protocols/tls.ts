@@ -113,21 +113,21 @@ function latin1(b: Uint8Array, start: number, end: number, max: number): string 
  */
 export function parseClientHello(b: Uint8Array, start = 0, end = b.length): ParseResult<ParsedClientHello> {
   let p = start;
-  if (end - p < 38) return { ok: false, reason: 'client_hello_short' };
+  if (end - p < 38) return { ok: false, reason: 'client-hello-short' };
   const version = u16(b, p);
   p += 34;
   const sidLen = b[p];
   p += 1 + sidLen;
-  if (sidLen > 32 || p + 2 > end) return { ok: false, reason: 'client_hello_bad_session_id' };
+  if (sidLen > 32 || p + 2 > end) return { ok: false, reason: 'client-hello-bad-session-id' };
   const cipherLen = u16(b, p);
   p += 2;
-  if (cipherLen & 1 || p + cipherLen > end) return { ok: false, reason: 'client_hello_bad_ciphers' };
+  if (cipherLen & 1 || p + cipherLen > end) return { ok: false, reason: 'client-hello-bad-ciphers' };
   const ciphers: number[] = [];
   for (let i = 0; i < cipherLen && ciphers.length < MAX_CIPHERS; i += 2) ciphers.push(u16(b, p + i));
   p += cipherLen;
-  if (p >= end) return { ok: false, reason: 'client_hello_bad_compression' };
+  if (p >= end) return { ok: false, reason: 'client-hello-bad-compression' };
   const compLen = b[p];
-  if (p + 1 + compLen > end) return { ok: false, reason: 'client_hello_bad_compression' };
+  if (p + 1 + compLen > end) return { ok: false, reason: 'client-hello-bad-compression' };
   const compressionMethods: number[] = [];
   for (let i = 0; i < compLen; i++) compressionMethods.push(b[p + 1 + i]);
   p += 1 + compLen;
@@ -144,13 +144,13 @@ export function parseClientHello(b: Uint8Array, start = 0, end = b.length): Pars
     const extLen = u16(b, p);
     p += 2;
     const extEnd = p + extLen;
-    if (extEnd > end) return { ok: false, reason: 'client_hello_bad_extensions' };
+    if (extEnd > end) return { ok: false, reason: 'client-hello-bad-extensions' };
     while (p + 4 <= extEnd) {
       const type = u16(b, p);
       const len = u16(b, p + 2);
       const d = p + 4;
       const dEnd = d + len;
-      if (dEnd > extEnd) return { ok: false, reason: 'client_hello_bad_extension_length' };
+      if (dEnd > extEnd) return { ok: false, reason: 'client-hello-bad-extension-length' };
       if (extensions.length < MAX_EXTENSIONS) extensions.push(type);
       switch (type) {
         case 0x0000: {
@@ -206,12 +206,12 @@ export function parseClientHello(b: Uint8Array, start = 0, end = b.length): Pars
 /** Parses a ServerHello handshake body. Never throws. */
 export function parseServerHello(b: Uint8Array, start = 0, end = b.length): ParseResult<ParsedServerHello> {
   let p = start;
-  if (end - p < 38) return { ok: false, reason: 'server_hello_short' };
+  if (end - p < 38) return { ok: false, reason: 'server-hello-short' };
   const version = u16(b, p);
   p += 34;
   const sidLen = b[p];
   p += 1 + sidLen;
-  if (sidLen > 32 || p + 3 > end) return { ok: false, reason: 'server_hello_bad_session_id' };
+  if (sidLen > 32 || p + 3 > end) return { ok: false, reason: 'server-hello-bad-session-id' };
   const cipher = u16(b, p);
   p += 3; // cipher + compression method
   const extensions: number[] = [];
@@ -220,12 +220,12 @@ export function parseServerHello(b: Uint8Array, start = 0, end = b.length): Pars
   if (p + 2 <= end) {
     const extEnd = p + 2 + u16(b, p);
     p += 2;
-    if (extEnd > end) return { ok: false, reason: 'server_hello_bad_extensions' };
+    if (extEnd > end) return { ok: false, reason: 'server-hello-bad-extensions' };
     while (p + 4 <= extEnd) {
       const type = u16(b, p);
       const len = u16(b, p + 2);
       const d = p + 4;
-      if (d + len > extEnd) return { ok: false, reason: 'server_hello_bad_extension_length' };
+      if (d + len > extEnd) return { ok: false, reason: 'server-hello-bad-extension-length' };
       if (extensions.length < MAX_EXTENSIONS) extensions.push(type);
       if (type === 0x002b && len === 2) selectedVersion = u16(b, d);
       if (type === 0x0010 && len >= 3 && d + 3 + b[d + 2] <= d + len) alpn = latin1(b, d + 3, d + 3 + b[d + 2], MAX_NAME);
@@ -313,9 +313,9 @@ function sanNames(b: Uint8Array, start: number, end: number, out: string[]): voi
 /** Parses one X.509 certificate (DER) for subject/issuer CN and SAN dNSNames. Never throws. */
 export function parseCertificate(b: Uint8Array, start = 0, end = b.length): ParseResult<TlsCertificateFields> {
   const certStart = derHeader(b, start, end);
-  if (certStart < 0 || lastTag() !== 0x30) return { ok: false, reason: 'cert_not_sequence' };
+  if (certStart < 0 || lastTag() !== 0x30) return { ok: false, reason: 'cert-not-sequence' };
   const tbsStart = derHeader(b, certStart, certStart + derLen);
-  if (tbsStart < 0 || lastTag() !== 0x30) return { ok: false, reason: 'cert_bad_tbs' };
+  if (tbsStart < 0 || lastTag() !== 0x30) return { ok: false, reason: 'cert-bad-tbs' };
   const tbsEnd = tbsStart + derLen;
   let p = tbsStart;
   let field = 0; // index among serial, sigAlg, issuer, validity, subject, spki
@@ -324,7 +324,7 @@ export function parseCertificate(b: Uint8Array, start = 0, end = b.length): Pars
   const sans: string[] = [];
   while (p < tbsEnd) {
     const c = derHeader(b, p, tbsEnd);
-    if (c < 0) return { ok: false, reason: 'cert_bad_field' };
+    if (c < 0) return { ok: false, reason: 'cert-bad-field' };
     const tag = lastTag();
     const cEnd = c + derLen;
     if (tag === 0xa0) { p = cEnd; continue; } // [0] version
@@ -364,9 +364,9 @@ export function parseCertificate(b: Uint8Array, start = 0, end = b.length): Pars
 function firstCertificate(b: Uint8Array, start: number, end: number): ParseResult<TlsCertificateFields> | null {
   if (end - start < 6) return null;
   const listLen = u24(b, start);
-  if (listLen === 0) return { ok: false, reason: 'cert_empty_list' };
+  if (listLen === 0) return { ok: false, reason: 'cert-empty-list' };
   const certLen = u24(b, start + 3);
-  if (certLen + 3 > listLen) return { ok: false, reason: 'cert_bad_length' };
+  if (certLen + 3 > listLen) return { ok: false, reason: 'cert-bad-length' };
   if (start + 6 + certLen > end) return null;
   return parseCertificate(b, start + 6, start + 6 + certLen);
 }
@@ -423,7 +423,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
     let input = payload;
     const hq = d.handshake;
     if (hq && hq.length > 0) {
-      if (!hq.push(payload)) { malformed.add('handshake_too_large'); d.done = true; return; }
+      if (!hq.push(payload)) { malformed.add('handshake-too-large'); d.done = true; return; }
       input = hq.view();
     }
     let p = 0;
@@ -436,8 +436,8 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
           // Oversized chain: still report its first certificate if it fits in what we keep.
           const cert = firstCertificate(input, bodyStart, input.length);
           if (cert) certificate(flow, dir, d, cert, tsUs);
-          else malformed.add('handshake_too_large');
-        } else malformed.add('handshake_too_large');
+          else malformed.add('handshake-too-large');
+        } else malformed.add('handshake-too-large');
         d.done = true;
         return;
       }
@@ -455,7 +455,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
     if (input === payload) {
       if (p < payload.length) {
         if (!d.handshake) d.handshake = new ByteQueue(TLS_MAX_HANDSHAKE, 4096);
-        if (!d.handshake.push(payload.subarray(p))) { malformed.add('handshake_too_large'); d.done = true; }
+        if (!d.handshake.push(payload.subarray(p))) { malformed.add('handshake-too-large'); d.done = true; }
       }
     } else hq!.consume(p);
   }
@@ -484,7 +484,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
       // TLS 1.3 encrypts the certificate: nothing more to read on this side.
       if (r.value.selectedVersion === 0x0304) d.done = d.handshakeDone = true;
     } else if (type === HandshakeType.CERTIFICATE) {
-      if (!d.certSeen) certificate(flow, dir, d, firstCertificate(b, start, end) ?? { ok: false, reason: 'cert_truncated' }, tsUs);
+      if (!d.certSeen) certificate(flow, dir, d, firstCertificate(b, start, end) ?? { ok: false, reason: 'cert-truncated' }, tsUs);
       d.done = true;
       d.handshakeDone = d.serverHello;
     } else if (type === 14 /* server_hello_done */ || type === 16 /* client_key_exchange */) {
@@ -500,7 +500,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
       const type = input[p];
       const len = u16(input, p + 3);
       if (input[p + 1] !== 3 || type < 20 || type > 24 || len > TLS_MAX_RECORD) {
-        malformed.add('bad_record_header');
+        malformed.add('bad-record-header');
         d.done = true;
         return p;
       }
@@ -531,7 +531,7 @@ export function createTlsConsumer(sink: MessageSink, opts: TlsConsumerOptions = 
       if (!d.done) {
         const q = d.records;
         if (q && q.length > 0) {
-          if (!q.push(data)) { malformed.add('record_overflow'); d.done = true; }
+          if (!q.push(data)) { malformed.add('record-overflow'); d.done = true; }
           else q.consume(records(flow, dir, d, q.view(), tsUs));
         } else {
           const used = records(flow, dir, d, data, tsUs);

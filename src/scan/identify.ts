@@ -67,7 +67,7 @@ async function runSafely<T>(run: () => T | Promise<T>, ctx: IdentifyContext, pro
     return await run();
   } catch {
     // A probe bug must not end the scan: count it like a malformed answer.
-    ctx.malformed(`${probeId}:probe-error`);
+    ctx.malformed(`${probeId}.probe-error`);
     return null;
   }
 }

@@ -136,7 +136,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
             malformed: (reason) => malformed.add(reason),
           });
         } catch {
-          malformed.add('identify:error');
+          malformed.add('identify.error');
           outcome.conversation.close();
           result = { port, proto: 'tcp', state: 'open', service: 'unknown', product: '', version: '', banner: '' };
         }
@@ -201,7 +201,7 @@ export async function scan(opts: ScanOptions): Promise<ScanResult> {
       try {
         h.findings.push(...check.run(h));
       } catch {
-        malformed.add(`check:${check.id}:error`);
+        malformed.add(`check.${check.id}-error`);
       }
     }
     h.findings.sort(compareFindings);

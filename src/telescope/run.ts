@@ -3,6 +3,7 @@
  * threads fed by one reader (capture/fanout.ts), each owning the sources hashed to it (so
  * per-source classification stays in one worker), their states merged exactly at the end.
  */
+import { addStageCounts } from '../events/counters.js';
 import { UsageError } from '../util/errors.js';
 import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
@@ -165,7 +166,7 @@ async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSi
 
 /** Capture-level losses (counted once: by the single run or worker 0). */
 export function addCaptureCounts(state: TelescopeState, source: CaptureSource): void {
-  for (const [k, v] of Object.entries(source.malformed.toJSON())) state.malformed[`capture.${k}`] = (state.malformed[`capture.${k}`] ?? 0) + v;
+  addStageCounts(state.malformed, 'capture', source.malformed);
 }
 
 async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number, progress?: ProgressReporter): Promise<{ state: TelescopeState; frames: number }> {

@@ -57,8 +57,8 @@ void test('malformed: short, no cookie, truncated option; kinds for every type',
   assert.deepEqual(parseDhcp(new Uint8Array(100)), { ok: false, reason: 'short' });
   const noMagic = request([]);
   noMagic[236] = 0;
-  assert.deepEqual(parseDhcp(noMagic), { ok: false, reason: 'no_magic_cookie' });
-  assert.deepEqual(parseDhcp(request([12, 50, 1, 2])), { ok: false, reason: 'option_truncated' });
+  assert.deepEqual(parseDhcp(noMagic), { ok: false, reason: 'no-magic-cookie' });
+  assert.deepEqual(parseDhcp(request([12, 50, 1, 2])), { ok: false, reason: 'option-truncated' });
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8].map(dhcpKind), ['discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform']);
   assert.equal(dhcpKind(0), 'bootp');
   assert.equal(dhcpKind(200), 'type_200');

@@ -71,13 +71,13 @@ void test('hostile names: pointer loops, forward pointers, long names, bad label
     const r = parseDns(b, 0, b.length, 'udp');
     assert.equal(r.ok ? 'ok' : r.reason, reason);
   };
-  expectReason(q([0xc0, 12]), 'name_pointer_forward'); // points at itself
-  expectReason(q([1, 0x61, 0xc0, 12]), 'name_pointer_forward'); // loops back to its own start
-  expectReason(q([0xc0, 200]), 'name_pointer_forward');
-  expectReason(q([0x80, 1]), 'name_bad_label_type');
-  expectReason(q(new Array<number>(5).fill(0).flatMap(() => [63, ...new Array<number>(63).fill(0x61)]).concat([0])), 'name_too_long');
-  expectReason(Uint8Array.from([...header(1, 0, 200, 0), 0, 0, 1, 0, 1]), 'counts_exceed_length');
-  expectReason(Uint8Array.from([1, 2, 3]), 'short_header');
+  expectReason(q([0xc0, 12]), 'name-pointer-forward'); // points at itself
+  expectReason(q([1, 0x61, 0xc0, 12]), 'name-pointer-forward'); // loops back to its own start
+  expectReason(q([0xc0, 200]), 'name-pointer-forward');
+  expectReason(q([0x80, 1]), 'name-bad-label-type');
+  expectReason(q(new Array<number>(5).fill(0).flatMap(() => [63, ...new Array<number>(63).fill(0x61)]).concat([0])), 'name-too-long');
+  expectReason(Uint8Array.from([...header(1, 0, 200, 0), 0, 0, 1, 0, 1]), 'counts-exceed-length');
+  expectReason(Uint8Array.from([1, 2, 3]), 'short-header');
   // a response whose answer points backwards into an earlier answer that points further back: fine
   const ok = Uint8Array.from([...header(2, 0x8180, 1, 2), ...name('a.b'), ...u16(1), ...u16(1), ...rr([1, 0x78, 0xc0, 12], 1, [1, 2, 3, 4]), ...rr([0xc0, 21], 1, [5, 6, 7, 8])]);
   const r = parseDns(ok, 0, ok.length, 'udp');

@@ -71,7 +71,7 @@ void test('ftp: a command before the reply leaves that attempt undecided; overlo
     // the overlong USER line was dropped: the PASS belongs to the last user name seen
     { username: 'b', password: 'three', success: false },
   ]);
-  assert.deepEqual(malformed, { 'ftp.line-too-long': 2, 'ftp.bad-reply': 1 });
+  assert.deepEqual(malformed, { 'line-too-long': 2, 'bad-reply': 1 });
 });
 
 void test('ftp: only TCP to the FTP port; random bytes never throw', () => {

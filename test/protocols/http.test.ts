@@ -49,9 +49,9 @@ void test('head parser: request, response, folding, bad lines', () => {
   assert.deepEqual(h.headers, [['Host', 'x.example'], ['X-Long', 'a b']]);
   const r = parseHttpHead(enc('HTTP/1.0 404 Not Found\n\n'), 0, 24, 100);
   assert.ok(typeof r !== 'string' && r.status === 404 && r.reason === 'Not Found' && r.version === 'HTTP/1.0');
-  assert.equal(parseHttpHead(enc('GET / FTP/1.0\r\n\r\n'), 0, 17, 100), 'bad_request_line');
-  assert.equal(parseHttpHead(enc('HTTP/1.1 2000 OK\r\n\r\n'), 0, 20, 100), 'bad_status_line');
-  assert.equal(parseHttpHead(enc('GET / HTTP/1.1\r\nnocolon\r\n\r\n'), 0, 27, 100), 'bad_header_line');
+  assert.equal(parseHttpHead(enc('GET / FTP/1.0\r\n\r\n'), 0, 17, 100), 'bad-request-line');
+  assert.equal(parseHttpHead(enc('HTTP/1.1 2000 OK\r\n\r\n'), 0, 20, 100), 'bad-status-line');
+  assert.equal(parseHttpHead(enc('GET / HTTP/1.1\r\nnocolon\r\n\r\n'), 0, 27, 100), 'bad-header-line');
 });
 
 void test('pipelined keep-alive: Content-Length, chunked, HEAD, 204, 304, 100-continue, matched to requests', () => {
@@ -143,10 +143,10 @@ void test('chunked decoder and bounded body reject bad framing', () => {
   assert.ok(body.truncated && body.seen === 5);
   const bad = new ChunkedDecoder();
   bad.feed(enc('zz\r\n'), 0, 4, new BoundedBody(10));
-  assert.equal(bad.error, 'chunk_size_not_hex');
+  assert.equal(bad.error, 'chunk-size-not-hex');
   const huge = new ChunkedDecoder();
   huge.feed(enc('fffffffffffffff\r\n'), 0, 17, new BoundedBody(10));
-  assert.equal(huge.error, 'chunk_size_too_large');
+  assert.equal(huge.error, 'chunk-size-too-large');
 });
 
 function wsFrame(opcode: number, payload: Uint8Array, mask: number[] | null, rsv1 = false): Uint8Array {
@@ -202,13 +202,13 @@ void test('refused upgrade: the client keeps speaking HTTP', () => {
 
 void test('non-HTTP and hostile headers stop the direction, counted by reason', () => {
   const a = run([{ dir: 0, data: enc('\x16\x03\x01garbage\r\n\r\n') }]);
-  assert.equal(a.malformed.bad_request_line, 1);
+  assert.equal(a.malformed['bad-request-line'], 1);
   const big = run([{ dir: 0, data: enc('GET / HTTP/1.1\r\nX: ' + 'a'.repeat(40000)) }]);
-  assert.equal(big.malformed.headers_too_large, 1);
+  assert.equal(big.malformed['headers-too-large'], 1);
   const many = run([{ dir: 0, data: enc('GET / HTTP/1.1\r\n' + 'A: b\r\n'.repeat(500) + '\r\n') }]);
   assert.equal(req(many.messages[0]).headers.length, 100);
   const cl = run([{ dir: 0, data: enc('POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n') }]);
-  assert.equal(cl.malformed.bad_content_length, 1);
+  assert.equal(cl.malformed['bad-content-length'], 1);
 });
 
 void test('fast-check: random and mutated streams never throw; bodies stay within the limit', () => {

@@ -124,7 +124,7 @@ void test('redis: parser never throws, buffers bounded, oversize commands counte
   const flow = fakeFlow({ serverPort: 6379 });
   const big = Buffer.from(`*2\r\n$3\r\nSET\r\n$200000\r\n${'a'.repeat(70000)}`);
   c.onData(flow, 0, big, 1);
-  assert.ok(c.malformed.get('redis.command-too-long') >= 1);
+  assert.ok(c.malformed.get('command-too-long') >= 1);
 });
 
 test('redis: accepts inline commands on any port, but not HTTP requests that start with GET', () => {

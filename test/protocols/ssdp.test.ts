@@ -22,8 +22,8 @@ void test('M-SEARCH, NOTIFY and 200 responses with their headers', () => {
   const resp = parseSsdp(enc('HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nST: upnp:rootdevice\r\nUSN: uuid:r::upnp:rootdevice\r\nLOCATION: http://192.168.1.1:1900/igd.xml\r\n\r\n'));
   assert.ok(resp.ok);
   assert.deepEqual([resp.value.method, resp.value.status, resp.value.st], ['RESPONSE', 200, 'upnp:rootdevice']);
-  assert.deepEqual(parseSsdp(enc('GET / HTTP/1.1\r\n\r\n')), { ok: false, reason: 'not_ssdp' });
-  assert.deepEqual(parseSsdp(enc('M-SEARCH * HTTP/1.1\r\nbroken\r\n\r\n')), { ok: false, reason: 'bad_header_line' });
+  assert.deepEqual(parseSsdp(enc('GET / HTTP/1.1\r\n\r\n')), { ok: false, reason: 'not-ssdp' });
+  assert.deepEqual(parseSsdp(enc('M-SEARCH * HTTP/1.1\r\nbroken\r\n\r\n')), { ok: false, reason: 'bad-header-line' });
 });
 
 void test('consumer: port 1900, or M-SEARCH/NOTIFY by content on other ports; kinds', () => {
@@ -38,7 +38,7 @@ void test('consumer: port 1900, or M-SEARCH/NOTIFY by content on other ports; ki
   c.onData(fakeFlow(17, 50000, 1900), 1, enc('HTTP/1.1 200 OK\r\nST: urn:x\r\n\r\n'), 2);
   c.onData(fakeFlow(17, 50000, 1900), 0, enc('\x00\x01'), 3);
   assert.deepEqual(s.messages.map((x) => x.kind), ['m-search', 'response']);
-  assert.equal(c.malformed.get('not_ssdp'), 1);
+  assert.equal(c.malformed.get('not-ssdp'), 1);
   fc.assert(fc.property(fc.uint8Array({ maxLength: 500 }), fc.string({ maxLength: 300 }), (b, str) => {
     parseSsdp(b);
     const r = parseSsdp(enc('NOTIFY * HTTP/1.1\r\n' + str));

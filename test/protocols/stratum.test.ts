@@ -60,7 +60,7 @@ void test('stratum parser: a line over the limit is malformed and ends the flow'
   const big = new TextEncoder().encode(`{"id":1,"method":"mining.subscribe","params":["${'a'.repeat(2000)}`);
   assert.equal(c.accepts(flow, 0, big), true);
   assert.equal(c.onData(flow, 0, big, 1), 1);
-  assert.equal(c.malformed.get('stratum.line-too-long'), 1);
+  assert.equal(c.malformed.get('line-too-long'), 1);
 });
 
 void test('stratum parser: gives up quickly on non-JSON and non-mining JSON flows', () => {

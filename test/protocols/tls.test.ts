@@ -101,7 +101,7 @@ void test('ClientHello fields from a hand-built hello', () => {
   // every truncation is malformed, never a throw
   for (let n = 0; n < body.length; n++) {
     const t = parseClientHello(body, 0, n);
-    if (!t.ok) assert.match(t.reason, /^client_hello_/);
+    if (!t.ok) assert.match(t.reason, /^client-hello-/);
   }
 });
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { parsePortList, register } from '../../src/cli/scan.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { EveEvent } from '../../src/events/eve.js';
 import { renderHtmlReport } from '../../src/scan/report-html.js';
 import type { ScanResult } from '../../src/scan/types.js';

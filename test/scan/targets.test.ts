@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { expandTargets, intToIpv4, ipv4ToInt, isPrivateOrReservedAddress, localSubnets, parseIpv4Range } from '../../src/scan/targets.js';
 
 void test('CIDR, range and single-address syntax expand to the right hosts', () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { register, parseSize, parseCount, synthOptions } from '../../src/cli/synth.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { UsageError } from '../../src/util/errors.js';
 import { tempDir } from './tools.js';
 
 test('size and count parsing', () => {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { register, parseInterval } from '../../src/cli/telescope.js';
-import { UsageError } from '../../src/cli/errors.js';
+import { ConfigError, exitCodeFor, MinewatchError, UsageError } from '../../src/util/errors.js';
 import { AlertEvent } from '../../src/events/eve.js';
 import { generate, type DarknetTruth } from '../../src/synth/index.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
@@ -45,8 +45,8 @@ test('usage errors are UsageError with one clear line', async () => {
   await assert.rejects(cli(pcap, '--darknet', '198.18.0.0/16', '--workers', '0'), UsageError);
   const bad = join(dir, 'bad-watch.txt');
   writeFileSync(bad, 'Acme: 10.0.0.0/40\n');
-  await assert.rejects(cli(pcap, '--darknet', '198.18.0.0/16', '--watch', bad), (e: Error) => e instanceof UsageError && /line 1/.test(e.message));
-  await assert.rejects(cli('merge', join(dir, 'missing.json')), UsageError);
+  await assert.rejects(cli(pcap, '--darknet', '198.18.0.0/16', '--watch', bad), (e: Error) => e instanceof ConfigError && e.code === 'config.invalid' && /line 1/.test(e.message) && exitCodeFor(e) === 2);
+  await assert.rejects(cli('merge', join(dir, 'missing.json')), (e: Error) => e instanceof MinewatchError && exitCodeFor(e) === 2 && /missing\.json/.test(e.message));
   assert.equal(parseInterval('1h'), 3600);
   assert.equal(parseInterval('30m'), 1800);
   assert.equal(parseInterval('90'), 90);
@@ -60,7 +60,7 @@ test('--json/--csv/--report/--eve with --watch: owner alerts for watched sources
   writeFileSync(watch, `# owners\nAcme Corp: ${mirai.ip}/32, 203.0.113.0/24\nExample ISP: ${other.ip}/32\n`);
   const out = join(dir, 'out.json');
   const eve = join(dir, 'alerts.eve.json');
-  await cli(pcap, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', out, '--csv', join(dir, 'csv'), '--report', join(dir, 'r.html'), '--eve', eve, '--watch', watch, '-q', '-w', '1');
+  await cli(pcap, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', out, '--csv', join(dir, 'csv'), '--html', join(dir, 'r.html'), '--eve', eve, '--watch', watch, '-q', '-w', '1');
   const r = readJson(out);
   assert.equal(r.totals.packets, truth.totals.packetsToDarknet);
   assert.equal(r.alerts.length, 2);

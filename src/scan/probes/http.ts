@@ -126,7 +126,7 @@ async function probeHttp(io: ProbeIo, tls: boolean): Promise<ServiceIdentity | n
   return withConversation(io, { tls }, async (conv) => {
     const resp = await httpGet(conv, io.host, '/', io.timeoutMs);
     if (!resp) {
-      if (conv.received.length > 0 && tls) io.malformed('https:not-http');
+      if (conv.received.length > 0 && tls) io.malformed('https.not-http');
       return null;
     }
     // "The plain HTTP request was sent to HTTPS port": leave the port to the HTTPS probe.

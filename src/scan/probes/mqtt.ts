@@ -103,7 +103,7 @@ async function probeMqtt(io: ProbeIo, tls: boolean): Promise<ServiceIdentity | n
   return withConversation(io, { tls }, async (conv) => {
     const rc = await mqttConnect(conv, io.timeoutMs);
     if (rc === null) {
-      if (conv.received.length > 0 && conv.received[0] === 0x20) io.malformed('mqtt:bad-connack');
+      if (conv.received.length > 0 && conv.received[0] === 0x20) io.malformed('mqtt.bad-connack');
       return null;
     }
     const anonymous = rc === 0;

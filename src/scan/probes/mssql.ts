@@ -62,7 +62,7 @@ export const mssqlProbe: ServiceProbe = {
       const buf = await conv.readUntil((b) => b.length >= 8 && b.length >= b.readUInt16BE(2), io.timeoutMs);
       const r = parsePreloginResponse(buf);
       if (!r) {
-        if (buf.length > 0 && buf[0] === 0x04) io.malformed('mssql:bad-prelogin');
+        if (buf.length > 0 && buf[0] === 0x04) io.malformed('mssql.bad-prelogin');
         return null;
       }
       return {

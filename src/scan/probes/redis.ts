@@ -85,7 +85,7 @@ async function probeRedis(io: ProbeIo): Promise<ServiceIdentity | null> {
     else if (pong instanceof RespError && /^NOAUTH|^WRONGPASS|authentication required/i.test(pong.message)) auth = 'required';
     else if (pong instanceof RespError && /^DENIED/.test(pong.message)) auth = 'protected-mode';
     else {
-      if (pong === 'malformed') io.malformed('redis:malformed-reply');
+      if (pong === 'malformed') io.malformed('redis.malformed-reply');
       return null;
     }
     const details: Record<string, unknown> = { auth };

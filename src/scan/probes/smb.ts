@@ -66,7 +66,7 @@ export const smbProbe: ServiceProbe = {
         conv.write(request);
         const buf = await conv.readUntil((b) => b.length >= 4 && b.length >= 4 + b.readUInt32BE(0), io.timeoutMs);
         const parsed = parseSmbNegotiate(buf);
-        if (!parsed && buf.length > 0 && buf[0] === 0x00 && buf.length >= 8) io.malformed('smb:unknown-reply');
+        if (!parsed && buf.length > 0 && buf[0] === 0x00 && buf.length >= 8) io.malformed('smb.unknown-reply');
         return parsed;
       });
       if (got) {
