@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DETECTOR_IDS } from '../src/detect/ids.js';
-import { generateContentRules } from '../src/rules/index.js';
+import { generateContentRules } from './lib/rules-matcher.js';
 
 export interface CaseContext {
   mixed: string;

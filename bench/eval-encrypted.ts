@@ -5,7 +5,7 @@
  *
  *   node dist/bench/eval-encrypted.js [seed=9] [flowsPerClass=300]
  */
-import { evaluateEncrypted } from '../src/detect/index.js';
+import { evaluateEncrypted } from './lib/eval-encrypted.js';
 
 const seed = Number(process.argv[2] ?? 9);
 const per = Number(process.argv[3] ?? 300);

@@ -46,7 +46,6 @@ export { MiningHostPairs } from './host-pairs.js';
 export { StratumProber, type ProbeOptions, type ProbeResult } from './probe.js';
 export type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
 export type { SuppressionCount } from './suppress.js';
-export { evaluateEncrypted, type EvalResult } from './eval-encrypted.js';
 export { SidBase, Category } from './common.js';
 /**
  * The HTTP response bodies the running detectors read, by Content-Type: only browser-miner

@@ -6,7 +6,6 @@ export { RuleDetector, RULE_DETECTOR_ID, type EncryptionHandling, type RuleDetec
 export { AhoCorasick, type AcPattern, type AcSink } from '../match/aho-corasick.js';
 export { classify } from './classification.js';
 export { loadRuleFiles, formatRuleLoadReport, type RuleLoadReport } from './load.js';
-export { benchMatcher, generateContentRules, formatBenchRow, type MatcherBenchResult } from './bench.js';
 export { ListIntel, type ListReport, type ListRole } from './lists/intel.js';
 export { intelConfigFrom, loadDefaultIntel, loadIntel, loadListFile, loadPoolPorts, packageDataDir, type IntelConfig, type ListFileConfig } from './lists/default.js';
 export { parseList, detectListFormat } from './lists/parse.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateEncrypted, generateFlows, replayFlow } from '../../src/detect/eval-encrypted.js';
+import { evaluateEncrypted, generateFlows, replayFlow } from '../../bench/lib/eval-encrypted.js';
 import { createMiningEncryptedDetector, DEFAULT_THRESHOLD } from '../../src/detect/mining-encrypted.js';
 import { MiningHostPairs } from '../../src/detect/host-pairs.js';
 import type { HostIntel } from '../../src/events/intel.js';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { parseRule, parseRules, type Rule } from '../../src/rules/parser.js';
 import { RuleEngine, createMatchMeta, type MatchMeta } from '../../src/rules/matcher.js';
-import { generateContentRules } from '../../src/rules/bench.js';
+import { generateContentRules } from '../../bench/lib/rules-matcher.js';
 
 const PROTOS = ['tcp', 'udp', 'icmp', 'ip', 'http', 'tls', 'dns', 'tcp-pkt'];
 const FLOW_STATES = ['', 'established', 'not_established', 'stateless'];

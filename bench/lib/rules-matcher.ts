@@ -3,9 +3,9 @@
  * (the integrator calls benchMatcher; the capture-level figure is measured there).
  * Deterministic: same seed, same rules, same payloads.
  */
-import { parseRules } from './parser.js';
-import { RuleEngine, createMatchMeta } from './matcher.js';
-import { mulberry32 } from '../util/mulberry32.js';
+import { parseRules } from '../../src/rules/parser.js';
+import { RuleEngine, createMatchMeta } from '../../src/rules/matcher.js';
+import { mulberry32 } from '../../src/util/mulberry32.js';
 
 
 const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-/';

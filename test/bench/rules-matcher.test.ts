@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { benchMatcher, generateContentRules, generatePayloads } from '../../src/rules/bench.js';
+import { benchMatcher, generateContentRules, generatePayloads } from '../../bench/lib/rules-matcher.js';
 import { parseRules } from '../../src/rules/parser.js';
 
 test('generateContentRules: deterministic, all load, unique sids', () => {

@@ -18,15 +18,15 @@
  * which led to requiring ≥ 8 pushes of 150–1500 B. So `evaluateEncrypted()` now defaults to
  * seed 9, generated only after that last change and never inspected for tuning.
  *
- * Run: node --import tsx src/detect/eval-encrypted.ts [seed] [flowsPerClass]
+ * Run: node dist/bench/eval-encrypted.js [seed] [flowsPerClass]
  */
-import type { AlertInput, Detector, DetectorContext } from '../events/detector.js';
-import type { FlowView } from '../events/flow.js';
-import type { HostIntel } from '../events/intel.js';
-import { PayloadBursts } from '../flow/bursts.js';
-import { MiningHostPairs } from './host-pairs.js';
-import { createMiningEncryptedDetector, type IndicatorWeights } from './mining-encrypted.js';
-import { mulberry32 } from '../util/mulberry32.js';
+import type { AlertInput, Detector, DetectorContext } from '../../src/events/detector.js';
+import type { FlowView } from '../../src/events/flow.js';
+import type { HostIntel } from '../../src/events/intel.js';
+import { PayloadBursts } from '../../src/flow/bursts.js';
+import { MiningHostPairs } from '../../src/detect/host-pairs.js';
+import { createMiningEncryptedDetector, type IndicatorWeights } from '../../src/detect/mining-encrypted.js';
+import { mulberry32 } from '../../src/util/mulberry32.js';
 
 
 type Rand = () => number;
