@@ -2,6 +2,7 @@
 // (floating promises, misused promises) rather than style.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { layerConfigs } from './eslint.layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'src/web/dist/**'] },
@@ -21,4 +22,6 @@ export default tseslint.config(
       'no-constant-condition': ['error', { checkLoops: false }],
     },
   },
+  // a stage imports only the stages below it (eslint.layers.js)
+  ...layerConfigs(),
 );

@@ -9,13 +9,9 @@ import { existsSync } from 'node:fs';
 import { ConfigError, InputError, UsageError, fromFsError } from '../util/errors.js';
 import { cidrProblem } from '../util/cidr-check.js';
 import { unknownComponentIds, type AnalyzerConfig } from './analyzers.js';
+import type { RulesLoadSummary } from './summary.js';
 
-/** What the rule files gave: per file, loaded and skipped counts, skips grouped by keyword. */
-export interface RulesLoadSummary {
-  files: { file: string; loaded: number; skipped: number; disabled: number; skipped_by_keyword: Record<string, number> }[];
-  loaded: number;
-  skipped: number;
-}
+export type { RulesLoadSummary };
 
 export interface AnalyzerPreflight {
   rules?: RulesLoadSummary;

@@ -2,7 +2,13 @@
  * The analysis summary: what `minewatch analyze --json` writes and what the terminal
  * summary prints. Worker summaries merge by addition, so N workers report like one.
  */
-import type { RulesLoadSummary } from './preflight.js';
+
+/** What the rule files gave: per file, loaded and skipped counts, skips grouped by keyword. */
+export interface RulesLoadSummary {
+  files: { file: string; loaded: number; skipped: number; disabled: number; skipped_by_keyword: Record<string, number> }[];
+  loaded: number;
+  skipped: number;
+}
 
 export interface AnalysisSummary {
   inputs: string[];
