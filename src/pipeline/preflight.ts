@@ -61,10 +61,11 @@ export async function preflightAnalyzers(config: AnalyzerConfig): Promise<Analyz
   return out;
 }
 
-/** One line per rule file: "emerging-coinminer.rules: 38 rules loaded, 2 skipped (pcre 2), 0 commented out". */
+/** One line per rule file: "emerging-coinminer.rules: 38 rules loaded, 2 skipped (pcre 2), 0 commented out" (+ a warning when it yields no rule). */
 export function formatRulesLoad(r: RulesLoadSummary): string[] {
   return r.files.map((f) => {
     const kw = Object.entries(f.skipped_by_keyword).map(([k, v]) => `${k} ${v}`).join(', ');
-    return `${f.file}: ${f.loaded} rules loaded, ${f.skipped} skipped${kw ? ` (${kw})` : ''}, ${f.disabled} commented out`;
+    const none = f.loaded === 0 ? ' — warning: this file yields no rule' : '';
+    return `${f.file}: ${f.loaded} rules loaded, ${f.skipped} skipped${kw ? ` (${kw})` : ''}, ${f.disabled} commented out${none}`;
   });
 }
