@@ -6,31 +6,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { generate } from '../../src/synth/index.js';
 import { analyze } from '../../src/pipeline/analyze.js';
+import { BUNDLE, bundleSkip } from '../helpers/bundle.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-// dist/test/cli → dist/bundle; test/cli (tsx) → dist/bundle of the last build
-const BUNDLE = [resolve(here, '..', '..', 'bundle', 'main.js'), resolve(here, '..', '..', 'dist', 'bundle', 'main.js')].find((p) => existsSync(p));
-
-function skipReason(): string | false {
-  if (BUNDLE) return false;
-  const m = 'dist/bundle/main.js missing: run `npm run build` first';
-  if (process.env.CI === 'true') throw new Error(m);
-  console.warn(`SKIP: ${m}`);
-  return m;
-}
 
 function run(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BUNDLE!, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('bundled command: --version and a usage error exit as documented', { skip: skipReason() }, () => {
+test('bundled command: --version and a usage error exit as documented', { skip: bundleSkip() }, () => {
   assert.match(run('--version').stdout, /^\d+\.\d+\.\d+/);
   assert.equal(run('analyze').status, 2);
   const unknown = run('analyze', 'any.pcap', '--detectors', 'stratum,nope');
@@ -39,7 +28,7 @@ test('bundled command: --version and a usage error exit as documented', { skip: 
   assert.equal(run('analyze', 'any.pcap', '--parsers', 'quic').status, 2);
 });
 
-test('bundled command: analyze with 2 workers agrees with the library run single-threaded', { skip: skipReason() }, async () => {
+test('bundled command: analyze with 2 workers agrees with the library run single-threaded', { skip: bundleSkip() }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-bundle-'));
   try {
     const pcap = join(dir, 's.pcap');
@@ -58,7 +47,7 @@ test('bundled command: analyze with 2 workers agrees with the library run single
   }
 });
 
-test('bundled command: telescope with 2 workers gives the same totals as 1', { skip: skipReason() }, async () => {
+test('bundled command: telescope with 2 workers gives the same totals as 1', { skip: bundleSkip() }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-bundle-'));
   try {
     const pcap = join(dir, 'd.pcap');

@@ -9,20 +9,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ERROR_CASES, makeFixtures, withDir } from './error-cases.js';
+import { BUNDLE, bundleSkip } from '../helpers/bundle.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const BUNDLE = [resolve(here, '..', '..', 'bundle', 'main.js'), resolve(here, '..', '..', 'dist', 'bundle', 'main.js')].find((p) => existsSync(p));
-
-function skipReason(): string | false {
-  if (BUNDLE) return false;
-  const m = 'dist/bundle/main.js missing: run `npm run build` first';
-  if (process.env.CI === 'true') throw new Error(m);
-  console.warn(`SKIP: ${m}`);
-  return m;
-}
 
 let dir = '';
 before(async () => {
@@ -32,7 +22,7 @@ before(async () => {
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 for (const c of ERROR_CASES) {
-  test(`${c.name} → exit ${c.code}, one line`, { skip: skipReason() }, () => {
+  test(`${c.name} → exit ${c.code}, one line`, { skip: bundleSkip() }, () => {
     const args = c.args.map((a) => withDir(a, dir));
     const r = spawnSync(process.execPath, [BUNDLE!, ...args], { encoding: 'utf8', cwd: dir, timeout: 60_000 });
     assert.equal(r.status, c.code, `exit code; stderr:\n${r.stderr}`);
@@ -46,14 +36,14 @@ for (const c of ERROR_CASES) {
   });
 }
 
-test('--debug adds the stack trace to the same error', { skip: skipReason() }, () => {
+test('--debug adds the stack trace to the same error', { skip: bundleSkip() }, () => {
   const r = spawnSync(process.execPath, [BUNDLE!, '--debug', 'analyze', join(dir, 's.pcap'), '--suppress', join(dir, 'not-json.json')], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /ConfigError: --suppress \S+: not valid JSON/);
   assert.match(r.stderr, /^\s+at /m);
 });
 
-test('a rules file that yields no rule is a warning, and --json carries what loaded', { skip: skipReason() }, () => {
+test('a rules file that yields no rule is a warning, and --json carries what loaded', { skip: bundleSkip() }, () => {
   const r = spawnSync(process.execPath, [BUNDLE!, 'analyze', join(dir, 's.pcap'), '--rules', join(dir, 'no-rules.rules'), '--json', '-'], { encoding: 'utf8', maxBuffer: 1 << 26 });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /^minewatch: rules: no-rules\.rules: 0 rules loaded, 1 skipped \(action 1\), 1 commented out — warning: this file yields no rule$/m);

@@ -6,23 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { generate } from '../../src/synth/index.js';
 import { EveEvent } from '../../src/events/eve.js';
+import { BUNDLE, bundleSkip } from '../helpers/bundle.js';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const BUNDLE = [resolve(here, '..', '..', 'bundle', 'main.js'), resolve(here, '..', '..', 'dist', 'bundle', 'main.js')].find((p) => existsSync(p));
-
-function skipReason(): string | false {
-  if (BUNDLE) return false;
-  const m = 'dist/bundle/main.js missing: run `npm run build` first';
-  if (process.env.CI === 'true') throw new Error(m);
-  console.warn(`SKIP: ${m}`);
-  return m;
-}
 
 let dir = '';
 let sample = '';
@@ -55,7 +45,7 @@ before(async () => {
 });
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-test("analyze: --eve - and --json - write to stdout, and the summary text steps aside", { skip: skipReason() }, () => {
+test("analyze: --eve - and --json - write to stdout, and the summary text steps aside", { skip: bundleSkip() }, () => {
   const eve = runStdout(['analyze', sample, '--eve', '-']);
   const lines = eve.stdout.trim().split('\n').map((l) => JSON.parse(l) as unknown);
   assert.ok(lines.length > 50);
@@ -64,7 +54,7 @@ test("analyze: --eve - and --json - write to stdout, and the summary text steps 
   assert.ok((JSON.parse(json.stdout) as { packets: number }).packets > 0);
 });
 
-test('telescope: --json -, --html - and --eve - write to stdout', { skip: skipReason() }, () => {
+test('telescope: --json -, --html - and --eve - write to stdout', { skip: bundleSkip() }, () => {
   const args = ['telescope', darknet, '--darknet', '198.18.0.0/16', '--no-geo', '-w', '1'];
   assert.ok((JSON.parse(runStdout([...args, '--json', '-']).stdout) as { totals: { packets: number } }).totals.packets > 0);
   assert.match(runStdout([...args, '--html', '-']).stdout, /^<!DOCTYPE html>/i);
@@ -76,7 +66,7 @@ test('telescope: --json -, --html - and --eve - write to stdout', { skip: skipRe
   assert.ok((JSON.parse(runStdout(['telescope', 'merge', a, '--json', '-']).stdout) as { totals: { packets: number } }).totals.packets > 0);
 });
 
-test('scan: --json -, --html - and --eve - write to stdout (loopback, one closed port)', { skip: skipReason() }, () => {
+test('scan: --json -, --html - and --eve - write to stdout (loopback, one closed port)', { skip: bundleSkip() }, () => {
   const args = ['scan', '127.0.0.1', '-p', '9', '--timeout', '300', '--no-progress', '--no-ssdp'];
   const json = JSON.parse(runStdout([...args, '--json', '-']).stdout) as { hosts: { address: string }[]; stats: object };
   assert.equal(json.hosts[0].address, '127.0.0.1');
@@ -84,7 +74,7 @@ test('scan: --json -, --html - and --eve - write to stdout (loopback, one closed
   runStdout([...args, '--eve', '-']);
 });
 
-test('synth -o -, lists export -o -, schema eve -o -: stdout', { skip: skipReason() }, () => {
+test('synth -o -, lists export -o -, schema eve -o -: stdout', { skip: bundleSkip() }, () => {
   const pcap = runStdout(['synth', 'small', '--packets', '1000', '-o', '-']);
   assert.equal(pcap.stdoutBytes.readUInt32LE(0), 0xa1b2c3d4, 'a pcap on stdout');
   assert.match(pcap.stderr, /^wrote -: 1000 packets/, 'the report line goes to stderr');
@@ -118,7 +108,7 @@ function firstLineThenClose(args: string[]): Promise<{ code: number | null; sign
   });
 }
 
-test('analyze --eve - | head -1: exit 0, no stack trace', { skip: skipReason() }, async (t) => {
+test('analyze --eve - | head -1: exit 0, no stack trace', { skip: bundleSkip() }, async (t) => {
   const t0 = Date.now();
   const full = run(['analyze', flood, '--eve', join(dir, 'all.eve'), '-q', '-w', '1']);
   assert.equal(full.status, 0, full.stderr);
@@ -132,7 +122,7 @@ test('analyze --eve - | head -1: exit 0, no stack trace', { skip: skipReason() }
   assert.equal(r.code, 0);
 });
 
-test('lists export | head -1: exit 0, no stack trace', { skip: skipReason() }, async () => {
+test('lists export | head -1: exit 0, no stack trace', { skip: bundleSkip() }, async () => {
   const list = join(dir, 'many.txt');
   writeFileSync(list, Array.from({ length: 50_000 }, (_, i) => `pool${i}.example.org`).join('\n') + '\n');
   const r = await firstLineThenClose(['lists', 'export', '-f', 'hosts', '--lists', list]);
@@ -141,7 +131,7 @@ test('lists export | head -1: exit 0, no stack trace', { skip: skipReason() }, a
   assert.equal(r.code, 0);
 });
 
-test('synth -o - | head -c: exit 0, no stack trace', { skip: skipReason() }, async () => {
+test('synth -o - | head -c: exit 0, no stack trace', { skip: bundleSkip() }, async () => {
   const r = await firstLineThenClose(['synth', 'small', '--packets', '200000', '-o', '-']);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.stderr, /Error|^\s+at /m);
