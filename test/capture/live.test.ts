@@ -131,8 +131,15 @@ void test('live snaplen truncates frames and counts it', async (t) => {
   }
 });
 
-void test('bad interface name or BPF filter is a CaptureError with a clear reason', async () => {
-  await assert.rejects(openLive('no-such-if0'), (e: unknown) => e instanceof CaptureError && e.file === 'no-such-if0' && /no such capture interface \(available: .*lo/.test(e.reason));
+void test('bad interface name or BPF filter is a CaptureError with a clear reason', async (t) => {
+  const missing = await openLive('no-such-if0').then(() => null, (e: unknown) => e);
+  // without the libpcap binding (optional dependency `cap`) every interface is unavailable:
+  // skip like the other live tests (under CI=true the binding must be there)
+  if (missing instanceof CaptureError && /^live capture unavailable/.test(missing.reason) && process.env.CI !== 'true') {
+    t.skip(missing.reason);
+    return;
+  }
+  assert.ok(missing instanceof CaptureError && missing.file === 'no-such-if0' && /no such capture interface \(available: .*lo/.test(missing.reason), String(missing));
   const bad = await openLoopback('udp and portt 5').catch((e: unknown) => e);
   if (typeof bad === 'string') return; // no permission here: already reported by the first test
   assert.ok(bad instanceof CaptureError, `expected CaptureError, got ${String(bad)}`);
