@@ -74,7 +74,8 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const alerts: Record<string, unknown>[] = [];
   // Config files, home networks and rule files are checked before any capture is opened.
   const pre = await preflightAnalyzers(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG);
-  const eve = opts.eve ? new EveWriter(opts.eve) : null;
+  // over files the EVE file appears whole at the end; live, it grows as events come
+  const eve = opts.eve ? new EveWriter(opts.eve, undefined, !opts.interface) : null;
   // The reader of a stdout pipe went away (`| head -1`): stop reading, report nothing more.
   const run: RunOptions = eve ? { ...opts, outputClosed: () => eve.pipeClosed } : opts;
   const outputs: EventSink[] = [eve, opts.sink].filter((s): s is EventSink => s != null);

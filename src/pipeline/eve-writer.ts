@@ -14,7 +14,7 @@ export interface EventSink {
 export class EveWriter implements EventSink {
   private readonly fd: number;
   private readonly ownsFd: boolean;
-  /** A file target is written to a temporary file beside it and renamed over it on close. */
+  /** With `atomic`, a file target is written to a temporary file beside it and renamed over it on close. */
   private readonly path: string | null = null;
   private readonly tmp: string | null = null;
   private closed = false;
@@ -24,15 +24,22 @@ export class EveWriter implements EventSink {
   private bufLen = 0;
   count = 0;
 
-  /** `target` is a path or '-' for stdout. */
-  constructor(target: string, private readonly flushBytes = 1 << 20) {
+  /**
+   * `target` is a path or '-' for stdout. `atomic` (for a run over files): the file appears
+   * whole when the run ends, or not at all. Without it (live capture) events reach the file as
+   * they are flushed, so that log shippers can follow it.
+   */
+  constructor(target: string, private readonly flushBytes = 1 << 20, atomic = true) {
     if (target === '-') {
       this.fd = 1;
       this.ownsFd = false;
-    } else {
+    } else if (atomic) {
       this.path = target;
       this.tmp = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
       this.fd = openSync(this.tmp, 'w');
+      this.ownsFd = true;
+    } else {
+      this.fd = openSync(target, 'w');
       this.ownsFd = true;
     }
   }
