@@ -39,12 +39,12 @@ import { createRedisExploitDetector } from './redis-exploit.js';
 import { createScanDetector } from './scan.js';
 import { createStratumDetector } from './stratum.js';
 import { ipMatcher, suppressContext, type SuppressionCount } from './suppress.js';
-import type { SuppressionConfig } from './suppress-config.js';
+import type { SuppressionConfig } from './suppress-types.js';
 
 export { DnsAnswerCache } from './dns-answer-cache.js';
 export { MiningHostPairs } from './host-pairs.js';
 export { StratumProber, type ProbeOptions, type ProbeResult } from './probe.js';
-export type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
+export type { SuppressionConfig, SuppressionRule } from './suppress-types.js';
 export type { SuppressionCount } from './suppress.js';
 export { evaluateEncrypted, type EvalResult } from './eval-encrypted.js';
 export { SidBase, Category } from './common.js';

@@ -3,9 +3,7 @@
  * one list, so the pipeline wires them with one call and adding a protocol touches one line
  * here. Also the small shapes every parser shares (result type, consumer counters).
  */
-import type { StreamConsumer } from '../events/stream.js';
-import type { ReasonCounter } from '../events/counters.js';
-import type { MessageSink } from './types.js';
+import type { AppConsumer, MessageSink } from './types.js';
 import { createDnsConsumer, type DnsConsumerOptions } from './dns.js';
 import { createMdnsConsumer } from './mdns.js';
 import { createTlsConsumer, type TlsConsumerOptions } from './tls.js';
@@ -13,16 +11,7 @@ import { createHttpConsumer, type HttpConsumerOptions } from './http.js';
 import { createDhcpConsumer } from './dhcp.js';
 import { createSsdpConsumer } from './ssdp.js';
 
-/** What a pure parser returns: a value, or a typed reason why the input was malformed. */
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** A stream consumer that also reports what it parsed and what it could not. */
-export interface AppConsumer extends StreamConsumer {
-  /** Malformed or dropped input by reason. */
-  readonly malformed: ReasonCounter;
-  /** Messages emitted by kind. */
-  readonly stats: ReasonCounter;
-}
+export type { AppConsumer, ParseResult } from './types.js';
 
 export interface AppConsumerOptions {
   dns?: DnsConsumerOptions;

@@ -7,7 +7,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../util/errors.js';
 import { isPrivateOrReservedIp } from '../decode/address.js';
 
 /** More than this many hosts in one run is almost certainly a typo (a /8 instead of a /24). */
