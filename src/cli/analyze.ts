@@ -6,8 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { EncryptionHandling } from '../rules/detector.js';
-import { DETECTOR_IDS } from '../detect/ids.js';
-import { PARSER_IDS } from '../protocols/ids.js';
+import { DETECTOR_IDS, PARSER_IDS } from '../pipeline/components.js';
 import { UsageError } from './errors.js';
 
 export function parseIntOption(name: string, min: number, max: number) {

@@ -8,16 +8,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCapture } from '../../src/capture/open.js';
-import { createDetectorSet, createMinerConsumers } from '../../src/detect/index.js';
-import { DETECTOR_IDS } from '../../src/detect/ids.js';
 import type { Detector } from '../../src/events/detector.js';
 import { NO_INTEL } from '../../src/events/intel.js';
 import { analyze } from '../../src/pipeline/analyze.js';
-import { analyzerFactory, type AnalyzerConfig } from '../../src/pipeline/analyzers.js';
+import { analyzerFactory, createDetectors, createParsers, loadComponentModules, type AnalyzerConfig } from '../../src/pipeline/analyzers.js';
+import { COMPONENTS, DETECTOR_IDS, DETECTORS, PARSER_IDS } from '../../src/pipeline/components.js';
 import type { ParsedHttpResponse } from '../../src/protocols/http.js';
 import { PacketPipeline } from '../../src/pipeline/packet-pipeline.js';
-import { PARSER_IDS } from '../../src/protocols/ids.js';
-import { createAppConsumers } from '../../src/protocols/registry-app.js';
 import { generate } from '../../src/synth/index.js';
 
 let dir = '';
@@ -36,16 +33,38 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 const run = (analyzers: Record<string, unknown>, workers = 1) =>
   analyze({ inputs: [pcap], workers, progress: false, analyzers: { detect: true, ...analyzers } });
 
+const modules = await loadComponentModules();
+
 test('the id lists the command line checks are the detectors and parsers the pipeline builds, and every protocol a detector reads has a parser', () => {
-  const detectors = createDetectorSet({ intel: NO_INTEL }).detectors;
+  const detectors = createDetectors(modules, { intel: NO_INTEL });
   assert.deepEqual(detectors.map((d) => d.id), [...DETECTOR_IDS]);
-  const parsers = [...createAppConsumers(() => {}), ...createMinerConsumers(() => {})];
+  const parsers = createParsers(modules, () => {});
   assert.deepEqual(parsers.map((c) => c.id), [...PARSER_IDS]);
+  // the lists are the registry's, in its order: parsers first (offer order), then detectors (run order)
+  assert.deepEqual(COMPONENTS.map((c) => c.id), [...PARSER_IDS, ...DETECTOR_IDS]);
+  assert.deepEqual([...PARSER_IDS], ['mdns', 'dhcp', 'ssdp', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'redis']);
+  assert.deepEqual([...DETECTOR_IDS], ['stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'bruteforce', 'redis-exploit']);
   for (const d of detectors) {
-    if (!d.onMessage) continue;
+    const entry = DETECTORS.find((c) => c.id === d.id)!;
+    assert.deepEqual([...(d.protocols ?? [])], [...entry.protocols], `${d.id}: the protocols it reads are the registry's`);
+    assert.equal(d.partition ?? 'flow', entry.partition, `${d.id}: partition`);
+    if (!d.onMessage) {
+      assert.deepEqual(entry.protocols, [], `${d.id} reads no messages`);
+      continue;
+    }
     assert.ok(d.protocols !== undefined && d.protocols.length > 0, `${d.id} says which protocols it reads`);
     for (const p of d.protocols) assert.ok((PARSER_IDS as readonly string[]).includes(p), `${d.id} reads ${p}`);
   }
+  assert.deepEqual(DETECTORS.filter((c) => c.partition === 'source').map((c) => c.id), ['scan']);
+});
+
+test('the registry module loads no parser or detector (the command line checks ids from it at start-up)', async () => {
+  const { readFileSync } = await import('node:fs');
+  // the compiled module: its imports were types only, so it imports nothing at run time
+  const js = readFileSync(new URL('../../src/pipeline/components.js', import.meta.url), 'utf8');
+  assert.doesNotMatch(js, /^\s*(?:import|export)\b[^;]*\bfrom\s*['"]/m);
+  assert.doesNotMatch(js, /\bimport\s*\(/);
+  assert.ok(js.includes('createBrowserMinerDetector'), 'the create functions are in it, calling into the modules they are given');
 });
 
 test('a message reaches only the detectors that read its protocol; messages carry their parser\'s id', async () => {
@@ -59,7 +78,7 @@ test('a message reaches only the detectors that read its protocol; messages carr
   ];
   const pipeline = new PacketPipeline({
     sink: () => {},
-    analyzers: (onMessage) => ({ consumers: [...createAppConsumers(onMessage), ...createMinerConsumers(onMessage)], detectors, collect() {} }),
+    analyzers: (onMessage) => ({ consumers: createParsers(modules, onMessage), detectors, collect() {} }),
   });
   const source = await openCapture([pcap]);
   for await (const batch of source.batches()) pipeline.processBatch(batch);
