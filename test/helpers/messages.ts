@@ -4,7 +4,7 @@
  * values for the rest, so the message has exactly the shape a parser emits.
  */
 import type { DirectionValue } from '../../src/events/flow.js';
-import type { MessageFields, MessageKind, ProtocolId, ProtocolMessage } from '../../src/events/messages.js';
+import { messageFieldsSchema, type MessageFields, type MessageKind, type ProtocolId, type ProtocolMessage } from '../../src/events/messages.js';
 
 const EMPTY = new Uint8Array(0);
 const dns = () => ({
@@ -59,9 +59,34 @@ export function emptyFields<P extends ProtocolId, K extends MessageKind<P>>(prot
   return make() as MessageFields<P, K>;
 }
 
-/** A message of `protocol` and `kind` with `fields` over the empty ones. */
+/** A message of `protocol` and `kind` with `fields` over the empty ones (checked against the contract's schema). */
 export function msg<P extends ProtocolId, K extends MessageKind<P>>(
   protocol: P, kind: K, fields: Partial<MessageFields<P, K>> = {}, dir: DirectionValue = 0, tsUs = 1_700_000_000_000_000,
 ): ProtocolMessage<P> {
-  return { protocol, kind, dir, tsUs, fields: { ...emptyFields(protocol, kind), ...fields } } as unknown as ProtocolMessage<P>;
+  return assertMessage({ protocol, kind, dir, tsUs, fields: { ...emptyFields(protocol, kind), ...fields } } as unknown as ProtocolMessage) as ProtocolMessage<P>;
+}
+
+/**
+ * The first way `m` departs from the contract (events/messages.ts): an unknown protocol or
+ * kind, or fields of the wrong shape (missing, extra or mistyped); null when it conforms.
+ */
+export function contractProblem(m: { protocol: string; kind: string; dir: number; tsUs: number; fields: unknown }): string | null {
+  const schema = messageFieldsSchema(m.protocol, m.kind);
+  if (!schema) return `${m.protocol}.${m.kind}: no such message in the contract`;
+  if (m.dir !== 0 && m.dir !== 1) return `${m.protocol}.${m.kind}: dir ${m.dir}`;
+  if (!Number.isFinite(m.tsUs)) return `${m.protocol}.${m.kind}: tsUs ${m.tsUs}`;
+  const r = schema.safeParse(m.fields);
+  if (!r.success) return `${m.protocol}.${m.kind}: ${r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(fields)'}: ${i.message}`).join('; ')}`;
+  if (m.protocol === 'stratum') {
+    const f = m.fields as { method: string };
+    if (m.kind !== (f.method || 'response')) return `stratum.${m.kind}: the kind of a Stratum message is its method, or 'response' (method "${f.method}")`;
+  }
+  return null;
+}
+
+/** Throws when `m` departs from the contract. */
+export function assertMessage(m: ProtocolMessage): ProtocolMessage {
+  const problem = contractProblem(m);
+  if (problem) throw new Error(`message outside the contract: ${problem}`);
+  return m;
 }
