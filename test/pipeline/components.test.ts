@@ -164,3 +164,56 @@ test('unknown detector or parser ids are refused with the known ones listed', as
   await assert.rejects(run({ detectors: ['stratum', 'nope'] }), /unknown detector "nope" \(known: stratum, pool-dns/);
   await assert.rejects(run({ parsers: ['quic'] }), /unknown parser "quic" \(known: mdns, dhcp/);
 });
+
+test('--suppress and --home-net: the context around the pipeline is built once, detectors always get the same one, and it covers rule alerts too', async () => {
+  const suppressFile = join(dir, 'suppress.json');
+  const rulesFile = join(dir, 'stratum.rules');
+  writeFileSync(rulesFile, 'alert tcp any any -> any any (msg:"stratum subscribe"; flow:established,to_server; content:"mining.subscribe"; sid:1000002; rev:1;)\n');
+  const plain = await run({ rules: [rulesFile] });
+  const ruleAlerts = plain.summary.alerts.rule ?? 0;
+  assert.ok(ruleAlerts > 0, 'the rule fires on the sample');
+  writeFileSync(suppressFile, JSON.stringify({ rules: [{ signatureId: 1000002, reason: 'rule suppressed' }, { detector: 'scan', reason: 'scans suppressed' }] }));
+  const scans = plain.summary.alerts.scan ?? 0;
+  assert.ok(scans > 0);
+  for (const workers of [1, 2]) {
+    const r = await run({ rules: [rulesFile], suppress: suppressFile, homeNets: ['10.0.0.0/8', '192.168.0.0/16'] }, workers);
+    assert.equal(r.summary.alerts.rule, undefined, `${workers} worker(s): rule alerts suppressed`);
+    assert.equal(r.summary.alerts.scan, undefined);
+    assert.deepEqual(r.summary.alerts_suppressed, { 'rule 0: rule suppressed': ruleAlerts, 'rule 1: scans suppressed': scans }, `${workers} worker(s): each suppression counted once`);
+    const { scan: _s, rule: _r, ...others } = plain.summary.alerts;
+    assert.deepEqual(r.summary.alerts, others, 'the other alerts are untouched');
+  }
+
+  // One context per pipeline: count how it is built and which contexts the detectors receive.
+  const factory = await analyzerFactory({ detect: true, suppress: suppressFile, homeNets: ['192.168.0.0/16'] });
+  let wrapped = 0;
+  const seen = new Map<string, Set<unknown>>();
+  const pipeline = new PacketPipeline({
+    sink: () => {},
+    analyzers: (onMessage, ctx) => {
+      const a = factory(onMessage, ctx);
+      const wrap = a.wrapContext!.bind(a);
+      a.wrapContext = (c) => { wrapped++; return wrap(c); };
+      for (const d of a.detectors) {
+        const calls = new Set<unknown>();
+        seen.set(d.id, calls);
+        const onPacket = d.onPacket?.bind(d);
+        const onMessageOf = d.onMessage?.bind(d);
+        if (onPacket) (d as { onPacket: typeof onPacket }).onPacket = (p, f, c) => { calls.add(c); onPacket(p, f, c); };
+        if (onMessageOf) (d as { onMessage: typeof onMessageOf }).onMessage = (m, f, c) => { calls.add(c); onMessageOf(m, f, c); };
+      }
+      return a;
+    },
+  });
+  const source = await openCapture([pcap]);
+  for await (const batch of source.batches()) pipeline.processBatch(batch);
+  await source.close();
+  pipeline.finish();
+  assert.equal(wrapped, 1, 'built once for the pipeline, not per packet or per detector');
+  for (const [id, ctxs] of seen) {
+    if (ctxs.size === 0) continue;
+    assert.equal(ctxs.size, 1, `${id} always gets the same context`);
+  }
+  assert.ok([...seen.values()].filter((s) => s.size > 0).length >= 5, 'most detectors were called');
+  assert.ok(pipeline.summary().alerts_suppressed['rule 1: scans suppressed'] > 0);
+});
