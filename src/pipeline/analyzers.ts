@@ -70,12 +70,12 @@ export interface AnalyzerConfig {
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
-   * Built-in detectors to run, by id (detect/ids.ts; default all). Rule files run whenever
+   * Built-in detectors to run, by id (DETECTOR_IDS of pipeline/components.ts; default all). Rule files run whenever
    * `rules` are given.
    */
   detectors?: readonly string[];
   /**
-   * Protocol parsers to run, by id (protocols/ids.ts; default all). A detector left without
+   * Protocol parsers to run, by id (PARSER_IDS of pipeline/components.ts; default all). A detector left without
    * a parser it reads is named in the summary's warnings.
    */
   parsers?: readonly string[];
