@@ -111,9 +111,9 @@ export class PacketPipeline {
     this.analyzers = opts.analyzers
       ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), base)
       : { consumers: [], detectors: [], collect() {} };
-    // One context for the whole pipeline, wrapped once; the source-partitioned detectors' drops
-    // alerts about hosts another worker owns before they reach it (so a worker counts only the
-    // suppressions of its own hosts).
+    // One context for the whole pipeline, wrapped once. The source-partitioned detectors' context
+    // drops alerts about hosts another worker owns before they reach it (so a worker counts only
+    // the suppressions of its own hosts).
     const ctx = this.analyzers.wrapContext ? this.analyzers.wrapContext(base) : base;
     this.ctx = ctx;
     this.sourceCtx = {
