@@ -297,10 +297,12 @@ export type RedisReplyFields = z.infer<typeof RedisReplySchema>;
 export type DhcpFields = z.infer<typeof DhcpFieldsSchema>;
 export type SsdpFields = z.infer<typeof SsdpFieldsSchema>;
 
-/** DHCP message kinds: the option-53 names, `type_N` for the others. */
-export type DhcpKind =
-  | 'bootp' | 'discover' | 'offer' | 'request' | 'decline' | 'ack' | 'nak' | 'release' | 'inform'
-  | 'forcerenew' | 'leasequery' | 'leaseunassigned' | 'leaseunknown' | 'leaseactive' | `type_${number}`;
+const DHCP_NAMED_KINDS = [
+  'bootp', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform',
+  'forcerenew', 'leasequery', 'leaseunassigned', 'leaseunknown', 'leaseactive',
+] as const;
+/** DHCP message kinds: the option-53 names ('bootp' without one), `type_N` for the others. */
+export type DhcpKind = (typeof DHCP_NAMED_KINDS)[number] | `type_${number}`;
 
 /**
  * Every protocol id (the parser's id, which its messages carry as `protocol`), each with the
@@ -356,7 +358,7 @@ const SCHEMAS = {
   redis: { command: RedisCommandSchema, reply: RedisReplySchema },
 } satisfies { [P in Closed]: { [K in MessageKind<P>]: z.ZodType<MessageFields<P, K>> } };
 
-const DHCP_KIND = /^(?:bootp|discover|offer|request|decline|ack|nak|release|inform|forcerenew|leasequery|leaseunassigned|leaseunknown|leaseactive|type_\d+)$/;
+const DHCP_KIND = new RegExp(`^(?:${DHCP_NAMED_KINDS.join('|')}|type_\\d+)$`);
 
 /** The schema of the fields of a (protocol, kind), or null when the protocol emits no such kind. */
 export function messageFieldsSchema(protocol: string, kind: string): z.ZodType | null {

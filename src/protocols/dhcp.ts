@@ -9,7 +9,8 @@ import { ConsumerVerdict } from '../events/stream.js';
 import { message, type DhcpFields, type DhcpKind, type MessageSink, type AppConsumer, type ParseResult } from './types.js';
 import { ipv4Text } from './bytes.js';
 
-export const DHCP_MESSAGE_TYPES: readonly string[] = [
+/** By option-53 value (index 0: no option 53, plain BOOTP); each a kind of the contract (events/messages.ts). */
+export const DHCP_MESSAGE_TYPES: readonly DhcpKind[] = [
   'bootp', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform',
   'forcerenew', 'leasequery', 'leaseunassigned', 'leaseunknown', 'leaseactive',
 ];
@@ -91,7 +92,7 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
 }
 
 export function dhcpKind(messageType: number): DhcpKind {
-  return (DHCP_MESSAGE_TYPES[messageType] as DhcpKind | undefined) ?? `type_${messageType}`;
+  return DHCP_MESSAGE_TYPES[messageType] ?? `type_${messageType}`;
 }
 
 export function createDhcpConsumer(sink: MessageSink): AppConsumer {
