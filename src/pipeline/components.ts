@@ -63,8 +63,11 @@ export interface DetectorComponent<Id extends string = string, P extends Protoco
   /** The HTTP response bodies it reads, by Content-Type (the HTTP parser keeps only what some running detector reads). */
   responseBodies?(m: ComponentModules): (contentType: string) => boolean;
   /** Builds the detector; it must read (at most) the protocols listed here, and say so in its own `protocols`. */
-  create(m: ComponentModules, shared: DetectorShared): Detector & { readonly protocols?: readonly P[]; onMessage?(msg: ProtocolMessage<P>, flow: FlowView, ctx: DetectorContext): void };
+  create(m: ComponentModules, shared: DetectorShared): DetectorReading<P>;
 }
+
+/** A detector whose `protocols` and `onMessage` are (at most) P's. */
+export type DetectorReading<P extends ProtocolId> = Detector & { readonly protocols?: readonly P[]; onMessage?(msg: ProtocolMessage<P>, flow: FlowView, ctx: DetectorContext): void };
 
 export type Component = ParserComponent | DetectorComponent;
 
@@ -72,7 +75,10 @@ function parser<const Id extends ProtocolId>(id: Id, create: ParserComponent<Id>
   return { role: 'parser', id, create };
 }
 
-function detector<const Id extends string, const P extends ProtocolId = never>(c: Omit<DetectorComponent<Id, P>, 'role' | 'partition'> & { partition?: 'flow' | 'source' }): DetectorComponent<Id, P> {
+/** P comes from `protocols` alone (NoInfer): `create` must then return a detector of exactly those. */
+function detector<const Id extends string, const P extends ProtocolId = never>(
+  c: Omit<DetectorComponent<Id, P>, 'role' | 'partition' | 'create'> & { partition?: 'flow' | 'source'; create(m: ComponentModules, shared: DetectorShared): DetectorReading<NoInfer<P>> },
+): DetectorComponent<Id, P> {
   return { role: 'detector', partition: 'flow', ...c };
 }
 
@@ -115,7 +121,8 @@ type Entry = (typeof COMPONENTS)[number];
 export type ParserId = Extract<Entry, { role: 'parser' }>['id'];
 export type DetectorId = Extract<Entry, { role: 'detector' }>['id'];
 
-// Every protocol of the message contract has a parser, and every parser id is a protocol (compile-time).
+// Every protocol of the message contract has a parser, and every parser id is a protocol (compile-time:
+// "'true' is not assignable to 'false'" here means a protocol of events/messages.ts has no parser line above).
 type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const everyProtocolHasParser: Exactly<ParserId, ProtocolId> = true;
 void everyProtocolHasParser;
