@@ -71,12 +71,12 @@ export type DetectorReading<P extends ProtocolId> = Detector & { readonly protoc
 
 export type Component = ParserComponent | DetectorComponent;
 
-function parser<const Id extends ProtocolId>(id: Id, create: ParserComponent<Id>['create']): ParserComponent<Id> {
+export function defineParser<const Id extends ProtocolId>(id: Id, create: ParserComponent<Id>['create']): ParserComponent<Id> {
   return { role: 'parser', id, create };
 }
 
 /** P comes from `protocols` alone (NoInfer): `create` must then return a detector of exactly those. */
-function detector<const Id extends string, const P extends ProtocolId = never>(
+export function defineDetector<const Id extends string, const P extends ProtocolId = never>(
   c: Omit<DetectorComponent<Id, P>, 'role' | 'partition' | 'create'> & { partition?: 'flow' | 'source'; create(m: ComponentModules, shared: DetectorShared): DetectorReading<NoInfer<P>> },
 ): DetectorComponent<Id, P> {
   return { role: 'detector', partition: 'flow', ...c };
@@ -86,35 +86,35 @@ function detector<const Id extends string, const P extends ProtocolId = never>(
 export const COMPONENTS = [
   // Parsers, most specific first: mDNS, DHCP and SSDP claim their ports before the DNS content
   // heuristic, TLS before HTTP; Stratum on any port after them.
-  parser('mdns', (m, sink) => m.protocols.createMdnsConsumer(sink)),
-  parser('dhcp', (m, sink) => m.protocols.createDhcpConsumer(sink)),
-  parser('ssdp', (m, sink) => m.protocols.createSsdpConsumer(sink)),
-  parser('dns', (m, sink) => m.protocols.createDnsConsumer(sink)),
-  parser('tls', (m, sink) => m.protocols.createTlsConsumer(sink)),
-  parser('http', (m, sink, s) => m.protocols.createHttpConsumer(sink, s.keepResponseBody ? { keepResponseBody: s.keepResponseBody } : {})),
-  parser('stratum', (m, sink) => m.protocols.createStratumConsumer(sink)),
-  parser('telnet', (m, sink) => m.protocols.createTelnetConsumer(sink)),
-  parser('ftp', (m, sink) => m.protocols.createFtpConsumer(sink)),
-  parser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
+  defineParser('mdns', (m, sink) => m.protocols.createMdnsConsumer(sink)),
+  defineParser('dhcp', (m, sink) => m.protocols.createDhcpConsumer(sink)),
+  defineParser('ssdp', (m, sink) => m.protocols.createSsdpConsumer(sink)),
+  defineParser('dns', (m, sink) => m.protocols.createDnsConsumer(sink)),
+  defineParser('tls', (m, sink) => m.protocols.createTlsConsumer(sink)),
+  defineParser('http', (m, sink, s) => m.protocols.createHttpConsumer(sink, s.keepResponseBody ? { keepResponseBody: s.keepResponseBody } : {})),
+  defineParser('stratum', (m, sink) => m.protocols.createStratumConsumer(sink)),
+  defineParser('telnet', (m, sink) => m.protocols.createTelnetConsumer(sink)),
+  defineParser('ftp', (m, sink) => m.protocols.createFtpConsumer(sink)),
+  defineParser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
   // Detectors. Order matters in one place: stratum runs before mining-encrypted, so a flow
   // already identified in clear text is not scored again as "encrypted".
-  detector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),
-  detector({ id: 'pool-dns', protocols: ['dns'], create: (m, s) => m.detect.createPoolDnsDetector({ intel: s.intel, dnsCache: s.dnsCache }) }),
-  detector({ id: 'pool-tls', protocols: ['tls'], create: (m, s) => m.detect.createPoolTlsDetector({ intel: s.intel }) }),
-  detector({ id: 'pool-http', protocols: ['http'], create: (m, s) => m.detect.createPoolHttpDetector({ intel: s.intel }) }),
-  detector({
+  defineDetector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),
+  defineDetector({ id: 'pool-dns', protocols: ['dns'], create: (m, s) => m.detect.createPoolDnsDetector({ intel: s.intel, dnsCache: s.dnsCache }) }),
+  defineDetector({ id: 'pool-tls', protocols: ['tls'], create: (m, s) => m.detect.createPoolTlsDetector({ intel: s.intel }) }),
+  defineDetector({ id: 'pool-http', protocols: ['http'], create: (m, s) => m.detect.createPoolHttpDetector({ intel: s.intel }) }),
+  defineDetector({
     id: 'browser-miner', protocols: ['http'],
     // it alone reads response bodies: the pages it scans for miner scripts
     responseBodies: (m) => m.detect.readsResponseBody,
     create: (m, s) => m.detect.createBrowserMinerDetector({ intel: s.intel }),
   }),
-  detector({
+  defineDetector({
     id: 'mining-encrypted', protocols: ['tls'],
     create: (m, s) => m.detect.createMiningEncryptedDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs, onSuspect: s.onSuspect }),
   }),
-  detector({ id: 'scan', protocols: [], partition: 'source', create: (m) => m.detect.createScanDetector() }),
-  detector({ id: 'bruteforce', protocols: ['telnet', 'ftp', 'http'], create: (m) => m.detect.createBruteforceDetector() }),
-  detector({ id: 'redis-exploit', protocols: ['redis'], create: (m) => m.detect.createRedisExploitDetector() }),
+  defineDetector({ id: 'scan', protocols: [], partition: 'source', create: (m) => m.detect.createScanDetector() }),
+  defineDetector({ id: 'bruteforce', protocols: ['telnet', 'ftp', 'http'], create: (m) => m.detect.createBruteforceDetector() }),
+  defineDetector({ id: 'redis-exploit', protocols: ['redis'], create: (m) => m.detect.createRedisExploitDetector() }),
 ] as const;
 
 type Entry = (typeof COMPONENTS)[number];

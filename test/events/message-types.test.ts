@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { DetectorContext, DetectorOf } from '../../src/events/detector.js';
 import type { ProtocolMessage } from '../../src/events/messages.js';
 import { message } from '../../src/protocols/types.js';
+import { defineDetector, defineParser } from '../../src/pipeline/components.js';
 import { msg } from '../helpers/messages.js';
 
 /** What a detector reads, written against the union: narrowing on protocol, then kind. */
@@ -76,3 +77,13 @@ test('the contract: what the types allow works on real message values, and parse
   // @ts-expect-error nor a kind its protocol does not have
   message('ftp', 'command', 0, 1, { line: 'x' });
 });
+
+// The registry (pipeline/components.ts) holds each detector to the protocols its entry lists.
+export const registryMistakes = [
+  // @ts-expect-error pool-tls reads TLS messages: an entry saying it reads DNS does not compile
+  defineDetector({ id: 'pool-tls', protocols: ['dns'], create: (m, s) => m.detect.createPoolTlsDetector({ intel: s.intel }) }),
+  // @ts-expect-error nor one that leaves out a protocol it reads (stratum also reads HTTP requests)
+  defineDetector({ id: 'stratum', protocols: ['stratum'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),
+  // @ts-expect-error a parser's id is a protocol of the contract
+  defineParser('quic', (m, sink) => m.protocols.createDnsConsumer(sink)),
+];
