@@ -1,7 +1,7 @@
 /** Bench cases of the later stages (rules, telescope); kept apart so run.ts stays generic. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DETECTOR_IDS } from '../src/detect/ids.js';
+import { DETECTOR_IDS } from '../src/pipeline/components.js';
 import { generateContentRules } from './lib/rules-matcher.js';
 
 export interface CaseContext {

@@ -241,7 +241,10 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
     };
     if (g.knowledge === 'pair') hostPairs.remember(clientIp, serverIp, g.serverPort, 'cryptonote', t0);
     const sni = g.knowledge === 'sni' ? POOL_SNI : g.knowledge === 'ordinary-sni' ? `api${id % 97}.example-cdn.net` : '';
-    det.onMessage!({ protocol: 'tls', kind: 'client_hello', dir: 0, tsUs: t0, fields: { sni, ja3Hash: '' } }, flow, ctx);
+    det.onMessage!({ protocol: 'tls', kind: 'client_hello', dir: 0, tsUs: t0, fields: {
+      sni, alpn: [], version: 0x0303, supportedVersions: [], ciphers: [], compressionMethods: [], extensions: [], groups: [], ecPointFormats: [],
+      signatureAlgorithms: [], ja3: '', ja3Hash: '', ja4: '', ja4Raw: '',
+    } }, flow, ctx);
     alerted = false;
     replayFlow(det, flow, g.packets, t0, ctx);
     const none = g.knowledge === 'none';

@@ -5,8 +5,7 @@
 import { Option, type Command } from 'commander';
 import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { EncryptionHandling } from '../rules/detector.js';
-import { DETECTOR_IDS } from '../detect/ids.js';
-import { PARSER_IDS } from '../protocols/ids.js';
+import { DETECTOR_IDS, PARSER_IDS } from '../pipeline/components.js';
 import { UsageError } from '../util/errors.js';
 import { parseCidrList, parseIdList, parseIntOption, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';

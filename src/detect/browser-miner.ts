@@ -20,10 +20,10 @@
  * 2 miner WebAssembly/worker code, 3 WebSocket to miner proxy, 4 WebSocket mining frames,
  * 5 same site key across unrelated sites.
  */
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import type { HttpRequestFields, HttpResponseFields } from '../protocols/types.js';
+import type { HttpResponseFields } from '../events/messages.js';
 import { Category, LruMap, SidBase, clip, deviceOf, firstInFlow, hostOnly, urlHost } from './common.js';
 import { describeKind, matchEvidence } from './pool-dns.js';
 import type { AcSink } from '../match/aho-corasick.js';
@@ -104,8 +104,6 @@ const PROXY_HOST = /(?:^|\.)(?:coinhive\.com|coin-hive\.com|authedmine\.com|cryp
 /** Mining job/share JSON in a WebSocket text frame. */
 const WS_MINING = /"type"\s*:\s*"(?:job|submit|auth|hash_accepted|authed)"|"method"\s*:\s*"(?:login|job|submit|mining\.(?:subscribe|notify|submit))"/;
 
-interface WsFrame { opcode?: number; text?: string }
-interface WsUpgrade { uri?: string; host?: string; origin?: string }
 
 function placementOf(page: string, at: number): string {
   const html = page.search(/<html[\s>]/i);
@@ -117,7 +115,7 @@ function placementOf(page: string, at: number): string {
   return 'in <body>';
 }
 
-export function createBrowserMinerDetector(opts: { intel: HostIntel }): Detector {
+export function createBrowserMinerDetector(opts: { intel: HostIntel }): DetectorOf<'http'> {
   const { intel } = opts;
   /** site key → hosts whose pages carried it (bounded). */
   const keySites = new LruMap<string, Set<string>>(5000);
@@ -193,27 +191,26 @@ export function createBrowserMinerDetector(opts: { intel: HostIntel }): Detector
   return {
     id: BROWSER_MINER_DETECTOR,
     protocols: ['http'],
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-      if (msg.protocol !== 'http') return;
+    onMessage(msg: ProtocolMessage<'http'>, flow: FlowView, ctx: DetectorContext): void {
       switch (msg.kind) {
         case 'request': {
-          const q = msg.fields as unknown as HttpRequestFields;
-          const host = urlHost(q.uri ?? '') || hostOnly(q.host ?? '');
+          const q = msg.fields;
+          const host = urlHost(q.uri) || hostOnly(q.host);
           if (host) flow.userData.set(HOST_KEY, host);
-          if (q.websocketUpgrade) onUpgrade(flow, host, q.uri ?? '', '', ctx);
+          if (q.websocketUpgrade) onUpgrade(flow, host, q.uri, '', ctx);
           break;
         }
         case 'response':
-          scanPage(flow, msg.fields as unknown as HttpResponseFields, ctx);
+          scanPage(flow, msg.fields, ctx);
           break;
         case 'websocket': {
-          const w = msg.fields as WsUpgrade;
-          onUpgrade(flow, w.host ?? '', w.uri ?? '', w.origin ?? '', ctx);
+          const w = msg.fields;
+          onUpgrade(flow, w.host, w.uri, w.origin, ctx);
           break;
         }
         case 'websocket_frame': {
-          const f = msg.fields as WsFrame;
-          if (typeof f.text !== 'string' || f.text === '') return;
+          const f = msg.fields;
+          if (f.text === '') return;
           const m = WS_MINING.exec(f.text);
           if (!m) return;
           emit(flow, ctx, 4, 1, `MINEWATCH COINMINER mining jobs/shares over WebSocket (${m[0].replace(/\s+/g, '')})`, {

@@ -9,10 +9,9 @@
  * Signatures (9100700+): 0 telnet, 1 SSH, 2 FTP, 3 HTTP basic auth, 4 successful telnet
  * login with a Mirai default credential.
  */
-import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { AlertInput, DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
-import type { HttpRequestFields, LoginAttemptFields } from '../protocols/types.js';
 import { Category, LruMap, SidBase, clip, deviceOf } from './common.js';
 import { isMiraiCredential } from './data/mirai-credentials.js';
 
@@ -56,7 +55,7 @@ function ip4(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector {
+export function createBruteforceDetector(opts: BruteforceOptions = {}): DetectorOf<'telnet' | 'ftp' | 'http'> {
   const windowUs = opts.windowUs ?? 300_000_000;
   const connThreshold = opts.connectionThreshold ?? 10;
   const attemptThreshold = opts.attemptThreshold ?? 5;
@@ -108,8 +107,8 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
 
   return {
     id: BRUTEFORCE_DETECTOR,
-    // clear-text login attempts
-    protocols: ['telnet', 'ftp'],
+    // clear-text login attempts, and HTTP requests for basic-auth guessing
+    protocols: ['telnet', 'ftp', 'http'],
     // Connection attempts; the logins themselves come as telnet and FTP messages.
     packets: PacketClass.TCP_SYN,
     onPacket(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void {
@@ -123,9 +122,9 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
       p.connections++;
       check(p, flow, pkt.tsUs, ctx);
     },
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+    onMessage(msg: ProtocolMessage<'telnet' | 'ftp' | 'http'>, flow: FlowView, ctx: DetectorContext): void {
       if ((msg.protocol === 'telnet' || msg.protocol === 'ftp') && msg.kind === 'login_attempt') {
-        const f = msg.fields as unknown as LoginAttemptFields;
+        const f = msg.fields;
         const p = pairFor(msg.protocol, flow.clientIp, flow.clientMac, flow.serverIp, flow.serverPort, msg.tsUs);
         note(p, f.username, f.password);
         if (f.success === false) p.failures++;
@@ -144,8 +143,7 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
         return;
       }
       if (msg.protocol === 'http' && msg.kind === 'request') {
-        const h = msg.fields as unknown as HttpRequestFields;
-        const auth = Array.isArray(h.headers) ? h.headers.find(([k]) => k.toLowerCase() === 'authorization') : undefined;
+        const auth = msg.fields.headers.find(([k]) => k.toLowerCase() === 'authorization');
         if (!auth || !/^basic\s+/i.test(auth[1])) return;
         const decoded = Buffer.from(auth[1].replace(/^basic\s+/i, '').trim().slice(0, 512), 'base64').toString('latin1');
         const colon = decoded.indexOf(':');

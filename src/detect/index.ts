@@ -1,5 +1,8 @@
 /**
- * The cryptojacking detectors and the parsers they need, assembled in one place.
+ * The cryptojacking detectors, one factory each, and the state some of them share (DNS
+ * answers, mining host pairs, the active prober, suppression). Which of them run, in what
+ * order and on which partition is decided in one place: the component registry
+ * (src/pipeline/components.ts), which loads this module only when detection runs.
  *
  * Detector ids and signature-id ranges (one block of 100 each; see common.ts SidBase):
  *   stratum           9100000  0 session, 1 attempt without work, 2 getwork over HTTP, 3 Stratum V2, 4 reconnect to a pool endpoint seen mining
@@ -12,151 +15,19 @@
  *   bruteforce        9100700  0 telnet, 1 SSH, 2 FTP, 3 HTTP basic, 4 Mirai default credential success
  *   redis-exploit     9100800  0 dir, 1 dbfilename, 2 rogue master, 3 module load, 4 payload, 5 write-cron chain, 6 Lua escape, 7 system.exec
  *   probe             9100900  0 pool confirmed by active probe
- *
- * Order matters in one place: stratum runs before mining-encrypted, so a flow already
- * identified in clear text is not scored again as "encrypted".
  */
-import type { ReasonCounter } from '../events/counters.js';
-import type { AlertInput, Detector, DetectorContext } from '../events/detector.js';
-import type { FlowView } from '../events/flow.js';
-import type { HostIntel } from '../events/intel.js';
-import type { StreamConsumer } from '../events/stream.js';
-import { createRedisConsumer } from '../protocols/redis.js';
-import { createStratumConsumer } from '../protocols/stratum.js';
-import { createFtpConsumer } from '../protocols/ftp.js';
-import { createTelnetConsumer } from '../protocols/telnet.js';
-import type { MessageSink } from '../protocols/types.js';
-import { BROWSER_MINER_DETECTOR, createBrowserMinerDetector, readsResponseBody } from './browser-miner.js';
-import { createBruteforceDetector } from './bruteforce.js';
-import { DnsAnswerCache } from './dns-answer-cache.js';
-import { MiningHostPairs } from './host-pairs.js';
-import { createMiningEncryptedDetector } from './mining-encrypted.js';
-import { createPoolDnsDetector } from './pool-dns.js';
-import { createPoolHttpDetector } from './pool-http.js';
-import { createPoolTlsDetector } from './pool-tls.js';
-import { createProbeConfirmer, StratumProber, type ProbeOptions } from './probe.js';
-import { createRedisExploitDetector } from './redis-exploit.js';
-import { createScanDetector } from './scan.js';
-import { createStratumDetector } from './stratum.js';
-import { ipMatcher, suppressContext, type SuppressionCount } from './suppress.js';
-import type { SuppressionConfig } from './suppress-config.js';
-
+export { createStratumDetector } from './stratum.js';
+export { createPoolDnsDetector } from './pool-dns.js';
+export { createPoolTlsDetector } from './pool-tls.js';
+export { createPoolHttpDetector } from './pool-http.js';
+export { createBrowserMinerDetector, readsResponseBody } from './browser-miner.js';
+export { createMiningEncryptedDetector } from './mining-encrypted.js';
+export { createScanDetector } from './scan.js';
+export { createBruteforceDetector } from './bruteforce.js';
+export { createRedisExploitDetector } from './redis-exploit.js';
 export { DnsAnswerCache } from './dns-answer-cache.js';
 export { MiningHostPairs } from './host-pairs.js';
-export { StratumProber, type ProbeOptions, type ProbeResult } from './probe.js';
-export type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
-export type { SuppressionCount } from './suppress.js';
+export { StratumProber, createProbeConfirmer, type ProbeOptions, type ProbeResult } from './probe.js';
+export { ipMatcher, suppressContext, type SuppressingContext, type SuppressionCount } from './suppress.js';
+export type { SuppressionConfig, SuppressionRule } from './suppress-types.js';
 export { SidBase, Category } from './common.js';
-/**
- * The HTTP response bodies the running detectors read, by Content-Type: only browser-miner
- * reads response bodies (stratum reads request bodies, which are always kept). The wiring
- * passes it to the HTTP parser when nothing else (rules) needs every body.
- */
-export function responseBodiesRead(running: (detectorId: string) => boolean): (contentType: string) => boolean {
-  return running(BROWSER_MINER_DETECTOR) ? readsResponseBody : readsNoResponseBody;
-}
-
-function readsNoResponseBody(): boolean {
-  return false;
-}
-
-export interface DetectorOptions {
-  intel: HostIntel;
-  /** Home networks (CIDRs): alerts say whether the attributed device is inside them. */
-  homeNets?: string[];
-  suppress?: SuppressionConfig;
-  /** Enables active confirmation of suspected pools (opt-in: it contacts remote hosts). */
-  probe?: ProbeOptions;
-}
-
-export interface DetectorSet {
-  detectors: Detector[];
-  dnsCache: DnsAnswerCache;
-  hostPairs: MiningHostPairs;
-  prober: StratumProber | null;
-  /** Alerts suppressed so far, per rule (empty without suppression rules). */
-  suppressed(): SuppressionCount[];
-}
-
-/** Every detector plus the shared caches, prober and suppression counters. */
-export function createDetectorSet(opts: DetectorOptions): DetectorSet {
-  const dnsCache = new DnsAnswerCache();
-  const hostPairs = new MiningHostPairs();
-  const prober = opts.probe ? new StratumProber(opts.probe) : null;
-  const confirm = prober ? createProbeConfirmer(prober) : undefined;
-  const { intel } = opts;
-  const raw: Detector[] = [
-    createStratumDetector({ intel, dnsCache, hostPairs }),
-    createPoolDnsDetector({ intel, dnsCache }),
-    createPoolTlsDetector({ intel }),
-    createPoolHttpDetector({ intel }),
-    createBrowserMinerDetector({ intel }),
-    createMiningEncryptedDetector({ intel, dnsCache, hostPairs, onSuspect: confirm }),
-    createScanDetector(),
-    createBruteforceDetector(),
-    createRedisExploitDetector(),
-  ];
-  const home = (opts.homeNets ?? []).map((c) => ipMatcher(c)).filter((m): m is (ip: string) => boolean => m !== null);
-  const rules = opts.suppress && opts.suppress.rules.length > 0 ? opts.suppress : null;
-  if (!rules && home.length === 0) return { detectors: raw, dnsCache, hostPairs, prober, suppressed: () => [] };
-
-  // One wrapper context per underlying context (memoised): no allocation per packet.
-  let lastInner: DetectorContext | null = null;
-  let lastWrapped: DetectorContext | null = null;
-  let counters: (() => SuppressionCount[]) | null = null;
-  const totals = new Map<number, SuppressionCount>();
-  const wrap = (inner: DetectorContext): DetectorContext => {
-    if (inner === lastInner && lastWrapped) return lastWrapped;
-    if (counters) for (const c of counters()) totals.set(c.rule, { ...c, suppressed: (totals.get(c.rule)?.suppressed ?? 0) + c.suppressed });
-    let ctx: DetectorContext = inner;
-    if (rules) {
-      const s = suppressContext(inner, rules);
-      counters = () => s.counts();
-      ctx = s;
-    }
-    if (home.length > 0) {
-      const next = ctx;
-      ctx = {
-        emit(flow: FlowView | null, alert: AlertInput): void {
-          const ip = alert.device?.ip ?? flow?.clientIp ?? alert.srcIp ?? '';
-          next.emit(flow, ip ? { ...alert, evidence: { ...alert.evidence, deviceInHomeNet: home.some((m) => m(ip)) } } : alert);
-        },
-        emitEvent: (e) => next.emitEvent(e),
-      };
-    }
-    lastInner = inner;
-    lastWrapped = ctx;
-    return ctx;
-  };
-  const detectors = raw.map((d): Detector => ({
-    id: d.id,
-    ...(d.packets !== undefined ? { packets: d.packets } : {}),
-    ...(d.protocols !== undefined ? { protocols: d.protocols } : {}),
-    ...(d.onPacket ? { onPacket: (p, f, c) => d.onPacket!(p, f, wrap(c)) } : {}),
-    ...(d.onMessage ? { onMessage: (m, f, c) => d.onMessage!(m, f, wrap(c)) } : {}),
-    ...(d.onBurst ? { onBurst: (f, b, c) => d.onBurst!(f, b, wrap(c)) } : {}),
-    ...(d.onFlowEnd ? { onFlowEnd: (f, r, c) => d.onFlowEnd!(f, r, wrap(c)) } : {}),
-    ...(d.onFinish ? { onFinish: (c) => d.onFinish!(wrap(c)) } : {}),
-  }));
-  return {
-    detectors, dnsCache, hostPairs, prober,
-    suppressed(): SuppressionCount[] {
-      const now = counters ? counters() : rules ? rules.rules.map((r, i) => ({ rule: i, reason: r.reason, suppressed: 0 })) : [];
-      return now.map((c) => ({ ...c, suppressed: c.suppressed + (totals.get(c.rule)?.suppressed ?? 0) }));
-    },
-  };
-}
-
-export function createDetectors(opts: DetectorOptions): Detector[] {
-  return createDetectorSet(opts).detectors;
-}
-
-/**
- * The stream consumers this module owns: Stratum (any port), telnet, FTP, Redis. Each exposes its
- * malformed-input counts (bare reasons: 'gap', 'line-too-long') as `.malformed`; the pipeline puts
- * the consumer id in front (events/counters.ts addStageCounts). A shared counter mixes them.
- */
-export function createMinerConsumers(sink: MessageSink, opts: { malformed?: ReasonCounter } = {}): StreamConsumer[] {
-  const malformed = opts.malformed;
-  return [createStratumConsumer(sink, { malformed }), createTelnetConsumer(sink, { malformed }), createFtpConsumer(sink, { malformed }), createRedisConsumer(sink, { malformed })];
-}

@@ -24,10 +24,9 @@
  *
  * Signature (9100500+): 0 encrypted mining (score ≥ threshold).
  */
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowBurst, FlowEndReason, FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import type { TlsClientHelloFields } from '../protocols/types.js';
 import { Category, SidBase, deviceOf } from './common.js';
 import { MINER_TLS_FINGERPRINTS } from './data/miner-tls-fingerprints.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
@@ -205,7 +204,7 @@ export interface MiningEncryptedOptions {
   suspectAt?: number;
 }
 
-export interface MiningEncryptedDetector extends Detector {
+export interface MiningEncryptedDetector extends DetectorOf<'tls'> {
   /** Score a flow now (also used by the evaluation): total, indicators, features. */
   score(flow: FlowView): { score: number; indicators: Indicator[]; features: ShapeFeatures } | null;
 }
@@ -294,9 +293,9 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
       s.addBurst(burst.dir, burst.startUs, burst.lastUs, burst.bytes);
       if (!s.alerted && s.lastUs - s.lastEvalUs >= EVAL_EVERY_US && s.lastUs - s.firstUs >= MIN_DURATION_US) evaluate(flow, s, ctx);
     },
-    onMessage(msg: ProtocolMessage, flow: FlowView): void {
-      if (msg.protocol !== 'tls' || msg.kind !== 'client_hello') return;
-      const f = msg.fields as unknown as TlsClientHelloFields;
+    onMessage(msg: ProtocolMessage<'tls'>, flow: FlowView): void {
+      if (msg.kind !== 'client_hello') return;
+      const f = msg.fields;
       const s = shape(flow);
       s.sni = typeof f.sni === 'string' ? f.sni.toLowerCase().slice(0, 253) : '';
       s.ja3 = typeof f.ja3Hash === 'string' ? f.ja3Hash : '';

@@ -7,10 +7,10 @@
  * Signatures (9100100+): 0 pool name, 1 browser-miner name, 2 miner download host,
  * 3 other listed name. Repeats of the same (device, name) are reported once an hour.
  */
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel, HostMatch } from '../events/intel.js';
-import type { DnsFields } from '../protocols/types.js';
+import type { DnsFields } from '../events/messages.js';
 import { Category, RepeatGate, SidBase, deviceOf, firstInFlow } from './common.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
 
@@ -48,7 +48,7 @@ export function matchEvidence(m: HostMatch): Record<string, unknown> {
   return { entry: m.entry, list: m.list, kind: m.kind, ...(m.pool ? { pool: m.pool } : {}), ...(m.coin ? { coin: m.coin } : {}) };
 }
 
-export function createPoolDnsDetector(opts: PoolDnsOptions): Detector {
+export function createPoolDnsDetector(opts: PoolDnsOptions): DetectorOf<'dns'> {
   const { intel, dnsCache } = opts;
   const gate = new RepeatGate(HOUR_US);
 
@@ -77,9 +77,8 @@ export function createPoolDnsDetector(opts: PoolDnsOptions): Detector {
   return {
     id: POOL_DNS_DETECTOR,
     protocols: ['dns'],
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-      if (msg.protocol !== 'dns') return;
-      const f = msg.fields as unknown as DnsFields;
+    onMessage(msg: ProtocolMessage<'dns'>, flow: FlowView, ctx: DetectorContext): void {
+      const f = msg.fields;
       const qname = (f.qname ?? '').toLowerCase().replace(/\.$/, '');
       if (f.response && dnsCache && Array.isArray(f.answers)) {
         // Follow the CNAME chain so the address is remembered under the asked name.

@@ -8,10 +8,9 @@
  * host, 2 miner download (path), 3 mining software User-Agent / getwork header,
  * 4 request to other listed host, 5 request to listed miner-download host.
  */
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import type { HttpRequestFields } from '../protocols/types.js';
 import { Category, SidBase, clip, deviceOf, firstInFlow, hostOnly, urlHost } from './common.js';
 import { describeKind, matchEvidence } from './pool-dns.js';
 
@@ -36,7 +35,7 @@ export const MINER_DOWNLOAD_PATTERNS: readonly { name: string; re: RegExp }[] = 
 /** User-Agents mining software sends on its own HTTP (getwork, downloads, APIs). */
 const MINER_AGENT = /^(?:cgminer|bfgminer|xmrig|xmr-stak|ethminer|sgminer|cpuminer|minerd|ccminer|claymore|phoenixminer|nbminer|t-rex|lolminer|teamredminer|gminer|srbminer|bminer|nanominer)\b/i;
 
-export function createPoolHttpDetector(opts: { intel: HostIntel }): Detector {
+export function createPoolHttpDetector(opts: { intel: HostIntel }): DetectorOf<'http'> {
   const { intel } = opts;
 
   function emit(flow: FlowView, ctx: DetectorContext, offset: number, severity: 1 | 2 | 3, signature: string, evidence: Record<string, unknown>): void {
@@ -57,9 +56,9 @@ export function createPoolHttpDetector(opts: { intel: HostIntel }): Detector {
   return {
     id: POOL_HTTP_DETECTOR,
     protocols: ['http'],
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-      if (msg.protocol !== 'http' || msg.kind !== 'request') return;
-      const h = msg.fields as unknown as HttpRequestFields;
+    onMessage(msg: ProtocolMessage<'http'>, flow: FlowView, ctx: DetectorContext): void {
+      if (msg.kind !== 'request') return;
+      const h = msg.fields;
       const uri = typeof h.uri === 'string' ? h.uri : '';
       const host = urlHost(uri) || hostOnly(typeof h.host === 'string' ? h.host : '');
       const base = { host, method: h.method, uri: clip(uri, 300), userAgent: clip(h.userAgent ?? '', 160), server: `${flow.serverIp}:${flow.serverPort}` };

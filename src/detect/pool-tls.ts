@@ -7,10 +7,10 @@
  * Signatures (9100200+): 0 SNI of a listed pool, 1 SNI of a browser-miner host,
  * 2 certificate name listed, 3 miner TLS fingerprint, 4 other listed SNI.
  */
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import type { TlsCertificateFields, TlsClientHelloFields } from '../protocols/types.js';
+import type { TlsCertificateFields, TlsClientHelloFields } from '../events/messages.js';
 import { Category, SidBase, deviceOf, firstInFlow } from './common.js';
 import { MINER_TLS_FINGERPRINTS, type MinerTlsFingerprint } from './data/miner-tls-fingerprints.js';
 import { describeKind, matchEvidence } from './pool-dns.js';
@@ -25,7 +25,7 @@ export interface PoolTlsOptions {
   fingerprints?: readonly MinerTlsFingerprint[];
 }
 
-export function createPoolTlsDetector(opts: PoolTlsOptions): Detector {
+export function createPoolTlsDetector(opts: PoolTlsOptions): DetectorOf<'tls'> {
   const { intel } = opts;
   const byValue = new Map<string, MinerTlsFingerprint>();
   for (const f of opts.fingerprints ?? MINER_TLS_FINGERPRINTS) byValue.set(f.value, f);
@@ -93,10 +93,9 @@ export function createPoolTlsDetector(opts: PoolTlsOptions): Detector {
   return {
     id: POOL_TLS_DETECTOR,
     protocols: ['tls'],
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
-      if (msg.protocol !== 'tls') return;
-      if (msg.kind === 'client_hello') onHello(flow, msg.fields as unknown as TlsClientHelloFields, ctx);
-      else if (msg.kind === 'certificate') onCertificate(flow, msg.fields as unknown as TlsCertificateFields, ctx);
+    onMessage(msg: ProtocolMessage<'tls'>, flow: FlowView, ctx: DetectorContext): void {
+      if (msg.kind === 'client_hello') onHello(flow, msg.fields, ctx);
+      else if (msg.kind === 'certificate') onCertificate(flow, msg.fields, ctx);
     },
   };
 }

@@ -15,7 +15,7 @@ import { connect as tlsConnect } from 'node:tls';
 import type { DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { parseStratumJson } from '../protocols/stratum.js';
-import type { StratumDialect } from '../protocols/types.js';
+import type { StratumDialect } from '../events/messages.js';
 import { Category, LruMap, SidBase, clip } from './common.js';
 
 export const PROBE_ID = 'probe';

@@ -18,7 +18,7 @@
  * Signatures (9100600+): 0 horizontal scan, 1 vertical scan, 2 Mirai-family scan,
  * 3 masscan scan, 4 ZMap scan, 5 ping sweep.
  */
-import type { Detector, DetectorContext } from '../events/detector.js';
+import type { DetectorContext, DetectorOf } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import { Category, LruMap, SidBase } from './common.js';
@@ -83,7 +83,7 @@ function macText(buf: Uint8Array, off: number): string {
   return s;
 }
 
-export function createScanDetector(opts: ScanOptions = {}): Detector {
+export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
   const windowUs = opts.windowUs ?? 60_000_000;
   const hostThreshold = opts.hostThreshold ?? 20;
   const portThreshold = opts.portThreshold ?? 30;
@@ -176,6 +176,8 @@ export function createScanDetector(opts: ScanOptions = {}): Detector {
 
   return {
     id: SCAN_DETECTOR,
+    // packets only: no protocol messages
+    protocols: [],
     // Probes (SYN, UDP, ICMP echo) and the SYN-ACKs that answer them: never TCP data or ACKs.
     packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.UDP | PacketClass.ICMP,
     onPacket(pkt: PacketView, _flow: FlowView | null, ctx: DetectorContext): void {

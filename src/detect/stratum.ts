@@ -14,11 +14,11 @@
  * Signatures (9100000+): 0 session confirmed, 1 attempt without work, 2 getwork over HTTP,
  * 3 Stratum V2 SetupConnection.
  */
-import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { AlertInput, DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import { parseStratumJson } from '../protocols/stratum.js';
-import type { HttpRequestFields, StratumDialect, StratumFields } from '../protocols/types.js';
+import type { StratumDialect, StratumFields } from '../events/messages.js';
 import { Category, SidBase, clip, deviceOf } from './common.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
 import type { MiningHostPairs } from './host-pairs.js';
@@ -75,7 +75,7 @@ export function algorithmOf(s: { dialect: StratumDialect; algorithms: string[]; 
   return 'sha256d/scrypt (inferred: Bitcoin-style Stratum)';
 }
 
-export function createStratumDetector(opts: StratumDetectorOptions): Detector {
+export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<'stratum' | 'http'> {
   const { intel, dnsCache, hostPairs } = opts;
 
   function session(flow: FlowView, f: StratumFields, dir: 0 | 1): Session {
@@ -202,9 +202,9 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
     id: STRATUM_DETECTOR,
     // Stratum messages, and HTTP POST bodies for getwork/JSON-RPC mining over HTTP
     protocols: ['stratum', 'http'],
-    onMessage(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void {
+    onMessage(msg: ProtocolMessage<'stratum' | 'http'>, flow: FlowView, ctx: DetectorContext): void {
       if (msg.protocol === 'stratum') {
-        onStratum(flow, msg.fields as unknown as StratumFields, msg.dir, ctx);
+        onStratum(flow, msg.fields, msg.dir, ctx);
         return;
       }
       if (msg.protocol === 'http' && msg.kind === 'request') {
@@ -212,8 +212,8 @@ export function createStratumDetector(opts: StratumDetectorOptions): Detector {
         // messages are the ones counted.
         const parsed = flow.userData.get('stratum') as { dialect?: unknown } | undefined;
         if (parsed && parsed.dialect) return;
-        const h = msg.fields as unknown as HttpRequestFields;
-        if (h.method !== 'POST' || !(h.body instanceof Uint8Array) || h.body.length === 0) return;
+        const h = msg.fields;
+        if (h.method !== 'POST' || h.body.length === 0) return;
         const c = h.body[0];
         if (c !== 0x7b && c !== 0x5b) return;
         const r = parseStratumJson(Buffer.from(h.body.buffer, h.body.byteOffset, h.body.length).toString('utf8'), null);

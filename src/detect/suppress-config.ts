@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { ipMatcher } from './suppress.js';
 import { invalidConfig, readJsonConfig } from '../util/config.js';
+import type { SuppressionConfig as SuppressionConfigShape, SuppressionRule as SuppressionRuleShape } from './suppress-types.js';
 
-export const SuppressionRule = z.object({
+export const SuppressionRule: z.ZodType<SuppressionRuleShape> = z.object({
   device: z.string().optional(),
   host: z.string().optional(),
   domain: z.string().optional(),
@@ -16,9 +17,9 @@ export const SuppressionRule = z.object({
 }).refine((r) => r.device !== undefined || r.host !== undefined || r.domain !== undefined || r.detector !== undefined || r.signatureId !== undefined, {
   message: 'a suppression rule needs at least one of device, host, domain, detector, signatureId',
 });
-export const SuppressionConfig = z.object({ rules: z.array(SuppressionRule) });
-export type SuppressionRule = z.infer<typeof SuppressionRule>;
-export type SuppressionConfig = z.infer<typeof SuppressionConfig>;
+export const SuppressionConfig: z.ZodType<SuppressionConfigShape> = z.object({ rules: z.array(SuppressionRule) });
+export type SuppressionRule = SuppressionRuleShape;
+export type SuppressionConfig = SuppressionConfigShape;
 
 /** Validate a config object (e.g. parsed from JSON); throws a zod error with the path on mistakes. */
 export function parseSuppressionConfig(input: unknown): SuppressionConfig {

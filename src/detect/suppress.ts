@@ -9,7 +9,7 @@
  * - domain: suffix match on the names in the evidence (sni, qname, host, poolName …);
  * - detector / signatureId: restrict the rule to one detector or signature.
  */
-import type { SuppressionConfig, SuppressionRule } from './suppress-config.js';
+import type { SuppressionConfig, SuppressionRule } from './suppress-types.js';
 import type { AlertInput, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 

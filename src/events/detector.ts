@@ -6,19 +6,9 @@
 import type { AlertEvent, DeviceRef } from './eve.js';
 import type { FlowBurst, FlowEndReason, FlowView } from './flow.js';
 import type { PacketView } from './packet.js';
-import type { DirectionValue } from './flow.js';
+import type { ProtocolId, ProtocolMessage } from './messages.js';
 
-/** A parsed application-layer message (DNS query, TLS hello, HTTP request, Stratum call …). */
-export interface ProtocolMessage {
-  /** Protocol id: 'dns' | 'tls' | 'http' | 'stratum' | 'dhcp' | 'mdns' | 'ssdp' | … */
-  readonly protocol: string;
-  /** Message kind within the protocol ('query', 'client_hello', 'request', 'login' …). */
-  readonly kind: string;
-  readonly dir: DirectionValue;
-  readonly tsUs: number;
-  /** Parser-defined fields; each protocol file exports a precise type for its own. */
-  readonly fields: Readonly<Record<string, unknown>>;
-}
+export type { ProtocolId, ProtocolMessage };
 
 /** What a detector supplies for one alert; the pipeline fills timestamp, tuple, flow_id, sensor. */
 export interface AlertInput {
@@ -72,7 +62,7 @@ export interface Detector {
    * routes each message only to the detectors that read its protocol, and says so when a
    * detector runs without the parser it reads (see pipeline/analyzers.ts).
    */
-  readonly protocols?: readonly string[];
+  readonly protocols?: readonly ProtocolId[];
   onMessage?(msg: ProtocolMessage, flow: FlowView, ctx: DetectorContext): void;
   /**
    * Each payload burst of a TCP flow this pipeline owns (events/flow.ts FlowBurst: about one
@@ -86,3 +76,13 @@ export interface Detector {
 }
 
 export type { AlertEvent };
+
+/**
+ * A detector that reads the messages of protocols P: the pipeline hands onMessage only
+ * those (it routes by `protocols`), so onMessage takes them typed, and a detector reading a
+ * field or kind its parser does not emit fails to compile. A DetectorOf<P> is a Detector.
+ */
+export interface DetectorOf<P extends ProtocolId> extends Detector {
+  readonly protocols: readonly P[];
+  onMessage?(msg: ProtocolMessage<P>, flow: FlowView, ctx: DetectorContext): void;
+}

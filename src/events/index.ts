@@ -5,3 +5,4 @@ export * from './detector.js';
 export * from './eve.js';
 export * from './counters.js';
 export * from './intel.js';
+export * from './messages.js';

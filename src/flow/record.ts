@@ -18,7 +18,7 @@ import {
   I_CONSUMERS_ACTIVE, I_ISN_TC, I_ISN_TS, I_META, I_PORTS, I_SERVER, I_TCP_FLAGS_TC, I_TCP_FLAGS_TS, I_VLAN,
   ISN_KNOWN_MASK, ISN_KNOWN_SHIFT, SLOT_F64_SHIFT, SLOT_I32_SHIFT, STATE_MASK, type FlowSlotStore,
 } from './slot-store.js';
-import type { TcpStream } from './tcp-reassembly.js';
+import type { TcpStream } from './tcp-stream.js';
 
 const STATE_NAMES: readonly FlowStateName[] = ['new', 'established', 'closed', 'closed'];
 /** MAC bytes unpacked from the slot store for formatting (reused, single-threaded). */

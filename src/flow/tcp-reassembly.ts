@@ -25,6 +25,9 @@
 import type { DirectionValue } from '../events/flow.js';
 import { TcpFlag, type PacketView } from '../events/packet.js';
 import type { FlowRecord } from './record.js';
+import { TcpStream } from './tcp-stream.js';
+
+export { TcpStream };
 
 // Hot-path constants as plain bindings (no property load per packet).
 const { SYN, ACK, FIN, RST } = TcpFlag;
@@ -85,34 +88,6 @@ export interface ReassemblyStats {
 const MAX_SEQ_DISTANCE = 1 << 30;
 /** Freed stream objects kept for reuse. */
 const STREAM_POOL_LIMIT = 4096;
-
-/** One direction of one TCP connection. */
-export class TcpStream {
-  /** Sequence number of stream offset 0. */
-  base = 0;
-  /** Stream offset of the next byte to deliver (gaps included). */
-  nextOffset = 0;
-  /** Buffered out-of-order pieces: sorted, disjoint, all starting after nextOffset. */
-  readonly segOffsets: number[] = [];
-  readonly segData: Uint8Array[] = [];
-  bufferedBytes = 0;
-  /** Stream offset of the FIN (it consumes one sequence number), -1 until seen. */
-  finOffset = -1;
-  /** End of the highest byte seen (also beyond the depth), so a hole before the depth is still reported. */
-  highestEnd = 0;
-  depthReached = false;
-
-  reset(): void {
-    this.base = 0;
-    this.nextOffset = 0;
-    this.segOffsets.length = 0;
-    this.segData.length = 0;
-    this.bufferedBytes = 0;
-    this.finOffset = -1;
-    this.highestEnd = 0;
-    this.depthReached = false;
-  }
-}
 
 function nonNegative(name: string, v: number): number {
   if (!Number.isFinite(v) || v < 0) throw new RangeError(`tcp reassembly: ${name} must be a non-negative number, got ${v}`);

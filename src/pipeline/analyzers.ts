@@ -1,15 +1,17 @@
 /**
  * Which parsers and detectors run: the one place where protocols/, detect/ and rules/ are
- * wired together. The config is plain data so every worker thread rebuilds the same set.
+ * wired together, from the component registry (components.ts). The config is plain data so
+ * every worker thread rebuilds the same set.
  */
 import { addStageCounts } from '../events/counters.js';
 import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
+import { InternalError } from '../util/errors.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import type { AnalysisSummary } from './summary.js';
-import { DETECTOR_IDS } from '../detect/ids.js';
-import { PARSER_IDS } from '../protocols/ids.js';
+import { alertContext } from './alert-context.js';
+import { DETECTOR_IDS, DETECTORS, PARSER_IDS, PARSERS, type ComponentModules, type DetectorShared, type ParserInstance } from './components.js';
 import type { Analyzers } from './packet-pipeline.js';
 
 type OnMessage = (flow: FlowView, msg: ProtocolMessage) => void;
@@ -28,7 +30,7 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
   if (unknown) throw new RangeError(unknown);
   const withRules = config.rules !== undefined && config.rules.length > 0;
   const [protocols, detect, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
-    import('../protocols/registry-app.js'),
+    import('../protocols/index.js'),
     import('../detect/index.js'),
     import('../rules/lists/default.js'),
     // config-file schemas (zod) and the rule engine (parser, automata) only when asked for
@@ -41,9 +43,7 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
   return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);
 }
 
-interface Modules {
-  protocols: typeof import('../protocols/registry-app.js');
-  detect: typeof import('../detect/index.js');
+interface Modules extends ComponentModules {
   listsDefault: typeof import('../rules/lists/default.js');
   listsConfig: typeof import('../rules/lists/config.js') | null;
   suppressConfig: typeof import('../detect/suppress-config.js') | null;
@@ -70,12 +70,12 @@ export interface AnalyzerConfig {
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
-   * Built-in detectors to run, by id (detect/ids.ts; default all). Rule files run whenever
+   * Built-in detectors to run, by id (DETECTOR_IDS of pipeline/components.ts; default all). Rule files run whenever
    * `rules` are given.
    */
   detectors?: readonly string[];
   /**
-   * Protocol parsers to run, by id (protocols/ids.ts; default all). A detector left without
+   * Protocol parsers to run, by id (PARSER_IDS of pipeline/components.ts; default all). A detector left without
    * a parser it reads is named in the summary's warnings.
    */
   parsers?: readonly string[];
@@ -102,31 +102,65 @@ export function missingParserWarnings(detectors: readonly Detector[], parserOn: 
   return out;
 }
 
-/** Detectors whose state is per source host: in worker mode they partition by source address. */
-const SOURCE_PARTITIONED = new Set(['scan']);
-
 function loadHostIntel(config: AnalyzerConfig, m: Modules): HostIntel {
   const base = config.listsConfig && m.listsConfig ? m.listsConfig.readListsConfig(config.listsConfig) : {};
   return m.listsDefault.loadIntel(m.listsDefault.intelConfigFrom(base, { includeDefault: config.defaultLists ?? true, extraLists: config.lists ?? [] }));
 }
 
+const noResponseBodies = (): boolean => false;
+
+/** The parser and detector modules (what the registry's create functions draw on). */
+export async function loadComponentModules(): Promise<ComponentModules> {
+  const [protocols, detect] = await Promise.all([import('../protocols/index.js'), import('../detect/index.js')]);
+  return { protocols, detect };
+}
+
+/**
+ * The HTTP response bodies the running detectors read, by Content-Type (the registry's
+ * `responseBodies`: only browser-miner's pages). Rules may read any body: pass all of them then.
+ */
+export function responseBodiesRead(m: ComponentModules, detectorOn: (id: string) => boolean): (contentType: string) => boolean {
+  const readers = DETECTORS.filter((c) => detectorOn(c.id)).flatMap((c): ((contentType: string) => boolean)[] => ('responseBodies' in c && c.responseBodies ? [c.responseBodies(m)] : []));
+  if (readers.length === 0) return noResponseBodies;
+  if (readers.length === 1) return readers[0];
+  return (contentType) => readers.some((r) => r(contentType));
+}
+
+/** The registry's parsers (those `parserOn` picks, default all), in offer order, emitting into `sink`. */
+export function createParsers(m: ComponentModules, sink: OnMessage, opts: { parserOn?: (id: string) => boolean; keepResponseBody?: (contentType: string) => boolean } = {}): ParserInstance[] {
+  const on = opts.parserOn ?? (() => true);
+  return PARSERS.filter((c) => on(c.id)).map((c) => c.create(m, sink, { keepResponseBody: opts.keepResponseBody }));
+}
+
+export interface CreateDetectorsOptions {
+  intel: HostIntel;
+  /** Which detectors (default all). */
+  detectorOn?: (id: string) => boolean;
+  /** Active confirmation of suspected pools (contacts them). */
+  probe?: boolean;
+}
+
+/** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
+export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
+  const on = opts.detectorOn ?? (() => true);
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs() };
+  if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
+  return DETECTORS.filter((c) => on(c.id)).map((c) => {
+    const d = c.create(m, shared);
+    if (d.id !== c.id || String(d.protocols ?? []) !== String(c.protocols)) {
+      throw new InternalError('components.mismatch', `detector ${c.id}: the registry says it reads [${c.protocols.join(', ')}], the detector (${d.id}) says [${(d.protocols ?? []).join(', ')}]`);
+    }
+    return c.partition === 'source' ? { ...d, partition: 'source' as const } : d;
+  });
+}
+
 function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
-  const { createAppConsumers } = m.protocols;
-  const { createDetectorSet, createMinerConsumers, responseBodiesRead } = m.detect;
   // Rules may inspect any body (file.data); without them only what the running detectors read is kept.
   const withRules = m.ruleEngine !== null && config.rules !== undefined && config.rules.length > 0;
   const parserOn = (id: string) => config.parsers === undefined || config.parsers.includes(id);
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
-  const appConsumers = createAppConsumers(onMessage, withRules ? {} : { http: { keepResponseBody: responseBodiesRead(detectorOn) } }).filter((c) => parserOn(c.id));
-  const minerConsumers = createMinerConsumers(onMessage).filter((c) => parserOn(c.id));
-  const intel = loadHostIntel(config, m);
-  const set = createDetectorSet({
-    intel,
-    homeNets: config.homeNets,
-    suppress: config.suppress && m.suppressConfig ? m.suppressConfig.readSuppressionConfig(config.suppress) : undefined,
-    probe: config.probe ? {} : undefined,
-  });
-  const detectors: Detector[] = set.detectors.filter((d) => detectorOn(d.id)).map((d) => (SOURCE_PARTITIONED.has(d.id) ? { ...d, partition: 'source' as const } : d));
+  const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
+  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe });
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
   if (withRules && m.ruleEngine && config.rules) {
@@ -134,17 +168,29 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     rules = new m.ruleEngine.RuleDetector(report.rules, { encryptionHandling: config.encryptionHandling ?? 'default' });
     detectors.push(rules);
   }
-  const counted = [...appConsumers, ...minerConsumers] as { id: string; malformed?: { toJSON(): Record<string, number> }; stats?: { toJSON(): Record<string, number> } }[];
+  const suppress = config.suppress && m.suppressConfig ? m.suppressConfig.readSuppressionConfig(config.suppress) : undefined;
+  const contexts: ReturnType<typeof alertContext>[] = [];
   return {
-    consumers: [...appConsumers, ...minerConsumers],
+    consumers,
     detectors,
+    // Built once per pipeline context (the pipeline asks once), never per packet.
+    wrapContext(ctx: DetectorContext): DetectorContext {
+      const c = alertContext(ctx, { homeNets: config.homeNets, suppress }, m.detect);
+      contexts.push(c);
+      return c.ctx;
+    },
     collect(summary: AnalysisSummary) {
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
-      for (const c of counted) {
+      for (const c of consumers) {
         if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());
         for (const [k, v] of Object.entries(c.stats?.toJSON() ?? {})) add(summary.protocols, `${c.id}.${k}`, v);
       }
-      for (const s of set.suppressed()) add(summary.alerts_suppressed, `rule ${s.rule}: ${s.reason}`, s.suppressed);
+      if (suppress) {
+        for (const [i, r] of suppress.rules.entries()) {
+          const n = contexts.reduce((sum, c) => sum + (c.suppressed()[i]?.suppressed ?? 0), 0);
+          add(summary.alerts_suppressed, `rule ${i}: ${r.reason}`, n);
+        }
+      }
       if (rules) for (const [k, v] of Object.entries(rules.engine.stats as unknown as Record<string, unknown>)) {
         if (typeof v === 'number') add(summary.stream, `rules.${k}`, v);
       }

@@ -35,6 +35,11 @@ export interface Analyzers {
   detectors: Detector[];
   /** Counters from parsers/detectors to fold into the summary (malformed, per-protocol stats). */
   collect(summary: AnalysisSummary): void;
+  /**
+   * The context the detectors emit through, built around the pipeline's own (e.g. suppression,
+   * home networks). Called once, at construction: nothing is built per packet.
+   */
+  wrapContext?(ctx: DetectorContext): DetectorContext;
 }
 
 export interface PacketPipelineOptions {
@@ -99,20 +104,24 @@ export class PacketPipeline {
     this.sink = opts.sink;
     this.decoder = new PacketDecoder({ reassembleFragments: opts.reassembleFragments ?? true });
     this.alerts = new AlertBuilder({ sensor: opts.sensor });
-    const ctx: DetectorContext = {
+    const base: DetectorContext = {
       emit: (flow, alert) => this.emitAlert(flow, alert),
       emitEvent: (event) => this.emitEvent(event),
     };
+    this.analyzers = opts.analyzers
+      ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), base)
+      : { consumers: [], detectors: [], collect() {} };
+    // One context for the whole pipeline, wrapped once. The source-partitioned detectors' context
+    // drops alerts about hosts another worker owns before they reach it (so a worker counts only
+    // the suppressions of its own hosts).
+    const ctx = this.analyzers.wrapContext ? this.analyzers.wrapContext(base) : base;
     this.ctx = ctx;
     this.sourceCtx = {
       emit: (flow, alert) => {
-        if (this.n === 1 || this.ownsHostText(alert.srcIp ?? flow?.clientIp)) this.emitAlert(flow, alert);
+        if (this.n === 1 || this.ownsHostText(alert.srcIp ?? flow?.clientIp)) ctx.emit(flow, alert);
       },
-      emitEvent: (event) => this.emitEvent(event),
+      emitEvent: (event) => ctx.emitEvent(event),
     };
-    this.analyzers = opts.analyzers
-      ? opts.analyzers((flow, msg) => this.onMessage(flow, msg), ctx)
-      : { consumers: [], detectors: [], collect() {} };
     const ds = this.analyzers.detectors;
     this.packetDetectors = ds.filter((d) => d.onPacket && d.partition !== 'source');
     this.sourceDetectors = ds.filter((d) => d.onPacket && d.partition === 'source');

@@ -6,30 +6,17 @@
  */
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict } from '../events/stream.js';
-import { message, type DhcpFields, type MessageSink } from './types.js';
-import type { AppConsumer, ParseResult } from './registry-app.js';
-import { ipv4Text } from './dns.js';
+import { message, type DhcpFields, type DhcpKind, type MessageSink, type AppConsumer, type ParseResult } from './types.js';
+import { ipv4Text } from './bytes.js';
 
-export const DHCP_MESSAGE_TYPES: readonly string[] = [
+/** By option-53 value (index 0: no option 53, plain BOOTP); each a kind of the contract (events/messages.ts). */
+export const DHCP_MESSAGE_TYPES: readonly DhcpKind[] = [
   'bootp', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform',
   'forcerenew', 'leasequery', 'leaseunassigned', 'leaseunknown', 'leaseactive',
 ];
 
-export interface ParsedDhcp extends DhcpFields {
-  /** 1 = BOOTREQUEST (client), 2 = BOOTREPLY (server). */
-  op: number;
-  xid: number;
-  /** ciaddr, the client's current address. */
-  clientIp: string;
-  /** Option 54. */
-  serverId: string;
-  /** Option 61 as hex (type byte first). */
-  clientId: string;
-  /** Option 51, seconds; -1 when absent. */
-  leaseTime: number;
-  /** Option codes in order of appearance. */
-  options: number[];
-}
+/** A parsed DHCP datagram: the fields of a 'dhcp' message (events/messages.ts). */
+export type ParsedDhcp = DhcpFields;
 
 const MAGIC = 0x63825363;
 const MAX_TEXT = 255;
@@ -104,7 +91,7 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
   return { ok: true, value: fields };
 }
 
-export function dhcpKind(messageType: number): string {
+export function dhcpKind(messageType: number): DhcpKind {
   return DHCP_MESSAGE_TYPES[messageType] ?? `type_${messageType}`;
 }
 

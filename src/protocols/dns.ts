@@ -9,9 +9,8 @@
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
-import { message, type DnsAnswer, type DnsFields, type MessageSink } from './types.js';
-import type { AppConsumer, ParseResult } from './registry-app.js';
-import { ByteQueue } from './tls.js';
+import { message, type DnsAnswer, type DnsFields, type MessageSink, type AppConsumer, type ParseResult, type ProtocolMessage } from './types.js';
+import { ByteQueue, ipv4Text } from './bytes.js';
 
 export const DNS_MAX_QUESTIONS = 32;
 export const DNS_MAX_RECORDS = 64;
@@ -22,24 +21,10 @@ const MAX_TXT_CHARS = 1024;
 
 export const DnsType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, ANY: 255 } as const;
 
-/** A record as parsed; TXT records also keep their character-strings one by one. */
-export interface DnsRecord extends DnsAnswer {
-  /** TXT only: the character-strings (bounded). */
-  strings?: string[];
-}
-
-export interface ParsedDns extends DnsFields {
-  answers: DnsRecord[];
-  opcode: number;
-  /** Counts claimed by the header. */
-  qdcount: number;
-  ancount: number;
-  nscount: number;
-  arcount: number;
-  /** Authority and additional records, filled only with `allSections`. */
-  authorities: DnsRecord[];
-  additionals: DnsRecord[];
-}
+/** A record as parsed; TXT records also keep their character-strings one by one (events/messages.ts). */
+export type DnsRecord = DnsAnswer;
+/** A parsed DNS message: the fields of a 'dns' message (events/messages.ts). */
+export type ParsedDns = DnsFields;
 
 export interface DnsParseOptions {
   /** Also parse authority and additional sections (mDNS puts SRV/TXT/A there). */
@@ -105,10 +90,6 @@ function labelText(b: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-/** Dotted-quad text of 4 bytes at `off`. */
-export function ipv4Text(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}
 
 /** RFC 5952 text of 16 bytes at `off` (longest run of ≥2 zero groups becomes '::'). */
 export function ipv6Text(b: Uint8Array, off: number): string {
@@ -302,11 +283,11 @@ interface DnsTcpState {
 export class DnsMessageEmitter {
   readonly malformed = new ReasonCounter();
   readonly stats = new ReasonCounter();
+  /** `toMessage` makes the message of the emitter's protocol (DNS: the parsed fields; mDNS: plus its hints). */
   constructor(
-    private readonly protocol: string,
     private readonly sink: MessageSink,
     private readonly opts: DnsParseOptions,
-    private readonly decorate?: (parsed: ParsedDns) => object,
+    private readonly toMessage: (kind: 'query' | 'response', dir: DirectionValue, tsUs: number, parsed: ParsedDns) => ProtocolMessage,
   ) {}
 
   emit(flow: FlowView, dir: DirectionValue, msg: Uint8Array, off: number, len: number, transport: string, tsUs: number): void {
@@ -314,13 +295,12 @@ export class DnsMessageEmitter {
     if (!r.ok) { this.malformed.add(r.reason); return; }
     const kind = r.value.response ? 'response' : 'query';
     this.stats.add(kind);
-    const fields = this.decorate ? this.decorate(r.value) : r.value;
-    this.sink(flow, message(this.protocol, kind, dir, tsUs, fields));
+    this.sink(flow, this.toMessage(kind, dir, tsUs, r.value));
   }
 }
 
 export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = {}): AppConsumer {
-  const emitter = new DnsMessageEmitter('dns', sink, {});
+  const emitter = new DnsMessageEmitter(sink, {}, (kind, dir, tsUs, parsed) => message('dns', kind, dir, tsUs, parsed));
   const contentDetection = opts.contentDetection ?? true;
   const id = 'dns';
 

@@ -8,6 +8,7 @@
  * stops at the limit, so a 1 GB bomb costs ~20 × limit of work, never 1 GB of memory.
  */
 import * as zlib from 'node:zlib';
+import type { WebSocketFrameFields } from './types.js';
 
 export const EMPTY_BODY = new Uint8Array(0);
 
@@ -223,19 +224,7 @@ export class ChunkedDecoder {
 
 // ---- WebSocket frames (RFC 6455 §5.2) ----
 
-export interface WebSocketFrameFields {
-  opcode: number;
-  fin: boolean;
-  masked: boolean;
-  /** RSV1: permessage-deflate compressed. */
-  compressed: boolean;
-  /** Payload length claimed by the header. */
-  length: number;
-  /** Text of a text frame (decompressed when needed), bounded; '' for other opcodes. */
-  text: string;
-  /** True when `text` holds less than the whole payload. */
-  truncated: boolean;
-}
+export type { WebSocketFrameFields };
 
 const WS_HEADER = 0;
 const WS_PAYLOAD = 1;

@@ -20,9 +20,8 @@
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
-import { message, type HttpRequestFields, type HttpResponseFields, type MessageSink } from './types.js';
-import type { AppConsumer } from './registry-app.js';
-import { ByteQueue } from './tls.js';
+import { message, type HttpRequestFields, type HttpResponseFields, type MessageSink, type AppConsumer, type WebSocketUpgradeFields } from './types.js';
+import { ByteQueue } from './bytes.js';
 import { BoundedBody, ChunkedDecoder, decodeContent, WebSocketReader, EMPTY_BODY, type WebSocketFrameFields } from './http-body.js';
 
 export interface HttpConsumerOptions {
@@ -43,28 +42,10 @@ export interface HttpConsumerOptions {
   keepResponseBody?: (contentType: string) => boolean;
 }
 
-export interface ParsedHttpRequest extends HttpRequestFields {
-  bodyTruncated: boolean;
-  /** Body bytes seen on the wire (before decoding), including any beyond the limit. */
-  bodyLength: number;
-  contentEncoding: string;
-  contentType: string;
-}
-export interface ParsedHttpResponse extends HttpResponseFields {
-  reason: string;
-  bodyLength: number;
-  /** Method and URI of the request this response answers ('' when unknown, e.g. mid-stream). */
-  requestMethod: string;
-  requestUri: string;
-}
-export interface WebSocketUpgradeFields {
-  uri: string;
-  host: string;
-  origin: string;
-  userAgent: string;
-  protocol: string;
-  extensions: string;
-}
+/** Parsed HTTP messages: the fields of the 'http' messages (events/messages.ts). */
+export type ParsedHttpRequest = HttpRequestFields;
+export type ParsedHttpResponse = HttpResponseFields;
+export type { WebSocketUpgradeFields };
 
 /** Start line + headers of one message, before its body. */
 export interface HttpHead {

@@ -6,26 +6,10 @@
  * Every hint list is de-duplicated and bounded to 32 entries.
  */
 import { ConsumerVerdict } from '../events/stream.js';
-import type { MessageSink } from './types.js';
-import type { AppConsumer } from './registry-app.js';
+import { message, type AppConsumer, type MdnsHints, type MessageSink } from './types.js';
 import { DnsMessageEmitter, DnsType, type DnsRecord, type ParsedDns } from './dns.js';
 
-export interface MdnsHints {
-  /** Host names (…local) from A/AAAA owners, SRV targets and address questions. */
-  hostnames: string[];
-  /** DNS-SD service types such as `_ipp._tcp.local`. */
-  serviceTypes: string[];
-  /** Service instance names (`Office Printer._ipp._tcp.local`). */
-  instances: string[];
-  /** TXT strings that look like key=value. */
-  txt: string[];
-  /** First model-like TXT value ('' when none). */
-  model: string;
-}
-
-export interface MdnsFields extends ParsedDns {
-  hints: MdnsHints;
-}
+export type { MdnsFields, MdnsHints } from './types.js';
 
 const MAX_HINTS = 32;
 const MODEL_KEYS = ['model', 'md', 'usb_mdl', 'ty', 'am', 'mdl', 'product'];
@@ -86,7 +70,7 @@ export function mdnsHints(msg: ParsedDns): MdnsHints {
 }
 
 export function createMdnsConsumer(sink: MessageSink): AppConsumer {
-  const emitter = new DnsMessageEmitter('mdns', sink, { allSections: true }, (m): MdnsFields => ({ ...m, hints: mdnsHints(m) }));
+  const emitter = new DnsMessageEmitter(sink, { allSections: true }, (kind, dir, tsUs, m) => message('mdns', kind, dir, tsUs, { ...m, hints: mdnsHints(m) }));
   return {
     id: 'mdns',
     malformed: emitter.malformed,

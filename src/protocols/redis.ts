@@ -13,7 +13,7 @@
 import { ReasonCounter } from '../events/counters.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
 import { ConsumerVerdict, type ConsumerVerdictValue, type StreamConsumer } from '../events/stream.js';
-import { message, type MessageSink } from './types.js';
+import { message, type MessageSink, type RedisCommandFields } from './types.js';
 
 export const REDIS_ID = 'redis';
 const MAX_BUFFER = 64 * 1024;
@@ -21,12 +21,7 @@ const MAX_ARGS = 16;
 const MAX_ARG = 1024;
 const MAX_ARRAY = 1024 * 1024;
 
-export interface RedisCommandFields {
-  command: string;
-  args: string[];
-  argCount: number;
-  truncated: boolean;
-}
+export type { RedisCommandFields };
 
 /** Commands a client sends first (inline form detection without a port). */
 const INLINE_START = /^(?:PING|INFO|AUTH|CONFIG|SET|GET|KEYS|FLUSHALL|FLUSHDB|SLAVEOF|REPLICAOF|MODULE|SAVE|BGSAVE|EVAL|DEL|SCAN|CLIENT|HELLO|SELECT|DBSIZE|SYSTEM\.EXEC|COMMAND)\b/i;

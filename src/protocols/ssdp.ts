@@ -6,19 +6,11 @@
  */
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict } from '../events/stream.js';
-import { message, type MessageSink, type SsdpFields } from './types.js';
-import type { AppConsumer, ParseResult } from './registry-app.js';
+import { message, type AppConsumer, type MessageSink, type ParseResult, type SsdpFields } from './types.js';
 import { headerValue, parseHttpHead } from './http.js';
 
-export interface ParsedSsdp extends SsdpFields {
-  /** NTS (ssdp:alive / ssdp:byebye), MAN, MX as sent. */
-  nts: string;
-  man: string;
-  mx: string;
-  /** Status code of a RESPONSE, else 0. */
-  status: number;
-  headers: [string, string][];
-}
+/** A parsed SSDP datagram: the fields of an 'ssdp' message (events/messages.ts). */
+export type ParsedSsdp = SsdpFields;
 
 const MAX_HEADERS = 64;
 const M_SEARCH = Uint8Array.from(Buffer.from('M-SEARCH '));
@@ -72,7 +64,7 @@ export function parseSsdp(b: Uint8Array): ParseResult<ParsedSsdp> {
   };
 }
 
-const KIND: Record<string, string> = { 'M-SEARCH': 'm-search', NOTIFY: 'notify', RESPONSE: 'response' };
+const KIND: Record<SsdpFields['method'], 'm-search' | 'notify' | 'response'> = { 'M-SEARCH': 'm-search', NOTIFY: 'notify', RESPONSE: 'response' };
 
 export function createSsdpConsumer(sink: MessageSink): AppConsumer {
   const malformed = new ReasonCounter();

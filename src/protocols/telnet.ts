@@ -14,7 +14,7 @@
 import { ReasonCounter } from '../events/counters.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
 import { ConsumerVerdict, type ConsumerVerdictValue, type StreamConsumer } from '../events/stream.js';
-import { message, type LoginAttemptFields, type MessageSink } from './types.js';
+import { message, type LoginAttemptFields, type MessageSink, type TelnetCommandFields } from './types.js';
 
 export const TELNET_ID = 'telnet';
 const MAX_LINE = 256;
@@ -30,9 +30,7 @@ const DONT = 254;
 
 /** success — true: the server gave a shell; false: it refused; undefined: the flow ended first. */
 export type TelnetLoginAttemptFields = LoginAttemptFields;
-export interface TelnetCommandFields {
-  line: string;
-}
+export type { TelnetCommandFields };
 
 const enum Phase { USER = 0, PASSWORD = 1, VERDICT = 2, SHELL = 3 }
 

@@ -21,57 +21,12 @@
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
-import { message, type MessageSink, type TlsCertificateFields, type TlsClientHelloFields, type TlsServerHelloFields } from './types.js';
-import type { AppConsumer, ParseResult } from './registry-app.js';
+import { message, type MessageSink, type TlsCertificateFields, type TlsClientHelloFields, type TlsServerHelloFields, type AppConsumer, type ParseResult } from './types.js';
 import { ja3, ja3s, ja4 } from './tls-fingerprint.js';
+import { ByteQueue } from './bytes.js';
 
-/**
- * A bounded, growable byte queue for stream reassembly (used by the TLS, DNS-over-TCP and
- * HTTP consumers). Consumers parse straight from the caller's buffer when the queue is
- * empty and only copy the unparsed tail, so the common one-segment case never copies.
- */
-export class ByteQueue {
-  private buf: Uint8Array;
-  private start = 0;
-  private end = 0;
-  constructor(readonly capacity: number, initial = 1024) {
-    this.buf = new Uint8Array(Math.min(initial, capacity));
-  }
-  get length(): number {
-    return this.end - this.start;
-  }
-  /** Appends; returns false (and appends nothing) when the queue would exceed its capacity. */
-  push(data: Uint8Array): boolean {
-    const len = this.end - this.start;
-    const need = len + data.length;
-    if (need > this.capacity) return false;
-    if (this.end + data.length > this.buf.length) {
-      if (need <= this.buf.length) {
-        this.buf.copyWithin(0, this.start, this.end);
-      } else {
-        const grown = new Uint8Array(Math.min(this.capacity, Math.max(need, this.buf.length * 2)));
-        grown.set(this.buf.subarray(this.start, this.end));
-        this.buf = grown;
-      }
-      this.start = 0;
-      this.end = len;
-    }
-    this.buf.set(data, this.end);
-    this.end += data.length;
-    return true;
-  }
-  /** The queued bytes (valid until the next push/consume). */
-  view(): Uint8Array {
-    return this.buf.subarray(this.start, this.end);
-  }
-  consume(n: number): void {
-    this.start += Math.min(n, this.end - this.start);
-    if (this.start === this.end) this.start = this.end = 0;
-  }
-  clear(): void {
-    this.start = this.end = 0;
-  }
-}
+/** Re-exported for callers that took it from here. */
+export { ByteQueue };
 
 export const TLS_MAX_RECORD = 16384 + 2048;
 export const TLS_MAX_HANDSHAKE = 64 * 1024;
@@ -84,16 +39,9 @@ const MAX_SANS = 64;
 export const ContentType = { CHANGE_CIPHER_SPEC: 20, ALERT: 21, HANDSHAKE: 22, APPLICATION_DATA: 23 } as const;
 export const HandshakeType = { CLIENT_HELLO: 1, SERVER_HELLO: 2, CERTIFICATE: 11 } as const;
 
-/** ClientHello fields plus the raw JA4 string and the protocol of a TLS-1.3 aware client. */
-export interface ParsedClientHello extends TlsClientHelloFields {
-  ja4Raw: string;
-  compressionMethods: number[];
-}
-export interface ParsedServerHello extends TlsServerHelloFields {
-  /** supported_versions value chosen by a TLS 1.3 server, else 0. */
-  selectedVersion: number;
-  alpn: string;
-}
+/** A parsed ClientHello / ServerHello: the fields of the 'tls' messages (events/messages.ts). */
+export type ParsedClientHello = TlsClientHelloFields;
+export type ParsedServerHello = TlsServerHelloFields;
 
 function u16(b: Uint8Array, p: number): number {
   return (b[p] << 8) | b[p + 1];

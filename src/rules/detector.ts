@@ -11,7 +11,6 @@ import type { FlowView } from '../events/flow.js';
 import type { PacketView } from '../events/packet.js';
 import { limitEvidence } from '../events/eve-format.js';
 import { formatIpv4 } from './lists/ip.js';
-import type { HttpRequestFields, HttpResponseFields } from '../protocols/types.js';
 import type { BufferName, Rule, RuleContext } from './parser.js';
 import { appClassOf, createMatchMeta, RuleEngine, type MatchMeta, type RuleEngineOptions, type RuleHit } from './matcher.js';
 
@@ -269,21 +268,20 @@ export class RuleDetector implements Detector {
   /** Fill buffer slots from a message; returns the rule context or null if none applies. */
   private loadMessage(msg: ProtocolMessage): RuleContext | null {
     const e = this.engine;
-    const f = msg.fields;
     e.clearSlots();
     if (msg.protocol === 'dns') {
-      if (f.response === true || !this.engine.hasRules('dns')) return null;
-      e.setSlot('dns.query', text(f.qname));
+      if (msg.fields.response || !this.engine.hasRules('dns')) return null;
+      e.setSlot('dns.query', text(msg.fields.qname));
       return 'dns';
     }
     if (msg.protocol === 'tls' && msg.kind === 'client_hello') {
       if (!this.engine.hasRules('tls')) return null;
-      e.setSlot('tls.sni', text(f.sni));
+      e.setSlot('tls.sni', text(msg.fields.sni));
       return 'tls';
     }
     if (msg.protocol === 'http' && msg.kind === 'request') {
       if (!this.engine.hasRules('http-request')) return null;
-      const r = f as unknown as HttpRequestFields;
+      const r = msg.fields;
       const used = this.usedBuffers.get('http-request')!;
       const headers = headerList(r.headers);
       // Only buffers some rule reads are built (a buffer no rule reads is never looked at).
@@ -306,7 +304,7 @@ export class RuleDetector implements Detector {
     }
     if (msg.protocol === 'http' && msg.kind === 'response') {
       if (!this.engine.hasRules('http-response')) return null;
-      const r = f as unknown as HttpResponseFields;
+      const r = msg.fields;
       const headers = headerList(r.headers);
       const used = this.usedBuffers.get('http-response')!;
       if (used.has('http.stat_code')) e.setSlot('http.stat_code', text(String(r.status)));

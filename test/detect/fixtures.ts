@@ -49,9 +49,8 @@ export function recordingContext(): DetectorContext & { alerts: RecordedAlert[];
   };
 }
 
-export function msg(protocol: string, kind: string, fields: object, dir: DirectionValue = 0, tsUs = 1_700_000_000_000_000): ProtocolMessage {
-  return { protocol, kind, dir, tsUs, fields: fields as Record<string, unknown> };
-}
+/** Typed test messages (fields a test leaves out are empty): test/helpers/messages.ts. */
+export { msg } from '../helpers/messages.js';
 
 // ---------------------------------------------------------------------------------------------
 // tshark

@@ -18,7 +18,8 @@ function detectFile(file: string, intel: HostIntel = NO_INTEL, pairs = new Minin
 function detectFileUncached(file: string, intel: HostIntel, pairs: MiningHostPairs): RecordedAlert[] {
   const ctx = recordingContext();
   const det = createStratumDetector({ intel, hostPairs: pairs });
-  const consumer = createStratumConsumer((flow, m) => det.onMessage!(m, flow, ctx));
+  // the consumer emits only Stratum messages, which this detector reads
+  const consumer = createStratumConsumer((flow, m) => { if (m.protocol === 'stratum') det.onMessage!(m, flow, ctx); });
   for (const s of tcpStreams(sharedFile(file))) {
     const flow = replay(consumer, s);
     det.onFlowEnd!(flow, 'tcp-closed', ctx);

@@ -8,6 +8,7 @@ import type { DirectionValue, FlowView } from '../../src/events/flow.js';
 import type { ProtocolMessage } from '../../src/events/detector.js';
 import type { StreamConsumer } from '../../src/events/stream.js';
 import type { MessageSink } from '../../src/protocols/types.js';
+import { assertMessage } from '../helpers/messages.js';
 
 let tsharkPresent: boolean | null = null;
 
@@ -63,7 +64,8 @@ export function fakeFlow(proto: number, clientPort: number, serverPort: number, 
 
 export function recordingSink(): { sink: MessageSink; messages: ProtocolMessage[] } {
   const messages: ProtocolMessage[] = [];
-  return { sink: (_flow, msg) => { messages.push(msg); }, messages };
+  // every message a parser emits in these tests is checked against its declared shape
+  return { sink: (_flow, msg) => { messages.push(assertMessage(msg)); }, messages };
 }
 
 /** Re-cuts a list of direction chunks into pieces of at most `size` bytes (same order). */

@@ -10,7 +10,7 @@ import { createRedisConsumer, parseRedisCommand, type RedisCommandFields } from 
 import { createRedisExploitDetector } from '../../src/detect/redis-exploit.js';
 import type { ProtocolMessage } from '../../src/events/detector.js';
 import type { DirectionValue } from '../../src/events/flow.js';
-import { fakeFlow, recordingContext } from '../detect/fixtures.js';
+import { fakeFlow, msg, recordingContext } from '../detect/fixtures.js';
 
 function resp(...words: string[]): string {
   return `*${words.length}\r\n${words.map((w) => `$${Buffer.byteLength(w, 'latin1')}\r\n${w}\r\n`).join('')}`;
@@ -73,11 +73,11 @@ void test('redis: exploitation sequence against a private redis-server; parser a
     for (const [d, data] of exchange) c.onData(flow, d, data, t++);
     const cmds = msgs.filter((m) => m.kind === 'command').map((m) => (m.fields as unknown as RedisCommandFields).command);
     assert.deepEqual(cmds, ['FLUSHALL', 'SET', 'SET', 'CONFIG', 'CONFIG', 'SAVE', 'SLAVEOF', 'MODULE', 'SYSTEM.EXEC']);
-    assert.ok(msgs.some((m) => m.kind === 'reply' && m.fields.ok === true), '+OK replies seen');
+    assert.ok(msgs.some((m) => m.protocol === 'redis' && m.kind === 'reply' && m.fields.ok === true), '+OK replies seen');
 
     const det = createRedisExploitDetector();
     const ctx = recordingContext();
-    for (const m of msgs) det.onMessage!(m, flow, ctx);
+    for (const m of msgs) if (m.protocol === 'redis') det.onMessage!(m, flow, ctx);
     const sids = ctx.alerts.map((a) => a.alert.signatureId).sort();
     assert.deepEqual(sids, [9100800, 9100801, 9100802, 9100803, 9100804, 9100805, 9100807]);
     const chain = ctx.alerts.find((a) => a.alert.signatureId === 9100805)!.alert;
@@ -101,7 +101,7 @@ void test('redis: ordinary cache traffic raises nothing', () => {
   assert.deepEqual(msgs.map((m) => (m.fields as unknown as RedisCommandFields).command), ['SET', 'GET', 'CONFIG', 'PING', 'EVAL']);
   const det = createRedisExploitDetector();
   const ctx = recordingContext();
-  for (const m of msgs) det.onMessage!(m, flow, ctx);
+  for (const m of msgs) if (m.protocol === 'redis') det.onMessage!(m, flow, ctx);
   assert.equal(ctx.alerts.length, 0);
 });
 
@@ -110,7 +110,7 @@ void test('redis: Lua sandbox escape EVAL (CVE-2022-0543)', () => {
   assert.ok('fields' in r);
   const det = createRedisExploitDetector();
   const ctx = recordingContext();
-  det.onMessage!({ protocol: 'redis', kind: 'command', dir: 0, tsUs: 1, fields: (r as { fields: RedisCommandFields }).fields as unknown as Record<string, unknown> }, fakeFlow(), ctx);
+  det.onMessage!(msg('redis', 'command', (r as { fields: RedisCommandFields }).fields, 0, 1), fakeFlow(), ctx);
   assert.equal(ctx.alerts[0]?.alert.signatureId, 9100806);
 });
 

@@ -31,7 +31,7 @@ void test('telnet: Mirai-style brute force: two failures, one success, then busy
     { username: 'admin', password: 'admin', success: false },
     { username: 'root', password: 'vizxv', success: true },
   ]);
-  assert.deepEqual(msgs.filter((m) => m.kind === 'command').map((m) => m.fields.line), ['enable', 'system', 'shell', 'sh', '/bin/busybox MIRAI']);
+  assert.deepEqual(msgs.flatMap((m) => (m.protocol === 'telnet' && m.kind === 'command' ? [m.fields.line] : [])), ['enable', 'system', 'shell', 'sh', '/bin/busybox MIRAI']);
 });
 
 void test('telnet: typed-ahead credentials, backspace editing, and an attempt cut off by the end of the flow', () => {

@@ -10,6 +10,7 @@ import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { parseRules } from '../../src/rules/parser.js';
 import { RuleDetector } from '../../src/rules/detector.js';
 import { CollectingContext, packetOf } from './rule-inputs.js';
+import { msg } from '../helpers/messages.js';
 import { tsharkPayloads } from './captures.js';
 
 function haveTshark(): boolean {
@@ -32,8 +33,8 @@ function alertsFor(file: string): Record<number, number> {
       v.proto = p.flow.proto;
       det.onPacket(v, p.flow, ctx);
     }
-    if (p.dnsQuery) det.onMessage({ protocol: 'dns', kind: 'query', dir: p.dir, tsUs: p.tsUs, fields: { qname: p.dnsQuery, response: false } }, p.flow, ctx);
-    if (p.sni) det.onMessage({ protocol: 'tls', kind: 'client_hello', dir: p.dir, tsUs: p.tsUs, fields: { sni: p.sni } }, p.flow, ctx);
+    if (p.dnsQuery) det.onMessage(msg('dns', 'query', { qname: p.dnsQuery, response: false }, p.dir, p.tsUs), p.flow, ctx);
+    if (p.sni) det.onMessage(msg('tls', 'client_hello', { sni: p.sni }, p.dir, p.tsUs), p.flow, ctx);
   }
   const counts: Record<number, number> = {};
   for (const a of ctx.alerts) {

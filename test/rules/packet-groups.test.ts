@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { msg } from '../helpers/messages.js';
 import { parseRule, parseRules, type Rule } from '../../src/rules/parser.js';
 import { RuleEngine, createMatchMeta, type MatchMeta } from '../../src/rules/matcher.js';
 import { generateContentRules } from '../../bench/lib/rules-matcher.js';
@@ -282,7 +283,7 @@ test('RuleDetector: an app-gated packet rule follows the flow\'s identified prot
   assert.equal(hits(), 0, 'reused again, for a flow to port 5555');
   assert.equal(hits(), 0);
   det.onMessage(
-    { protocol: 'http', kind: 'request', dir: 0, tsUs: 1e15, fields: { method: 'GET', uri: '/', host: 'x', headers: [] } },
+    msg('http', 'request', { method: 'GET', uri: '/', host: 'x', headers: [] }, 0, 1e15),
     flow, context(),
   );
   assert.equal(hits(), 1, 'identified as HTTP: the rule applies to the next packet of the same flow');
@@ -306,7 +307,7 @@ test('RuleDetector: a flow that becomes established on the same record is matche
 
 test('RuleDetector: raw-content rules stop on a TLS flow once its handshake is done (encryption handling "default"), keep going with "full", and a reused record starts over', async () => {
   const rule = 'alert tcp any any -> any any (msg:"plain text in the stream"; flow:established; content:"needle"; sid:79; rev:1;)';
-  const handshakeDone = { protocol: 'tls', kind: 'handshake_done', dir: 1 as const, tsUs: 1e15, fields: {} };
+  const handshakeDone = msg('tls', 'handshake_done', {}, 1, 1e15);
   for (const groupPacketRules of [true, false]) {
     for (const encryptionHandling of ['default', 'full'] as const) {
       const { det, hits: hitsOn, context } = await oneRuleDetector(rule, 'hay needle hay', { encryptionHandling, groupPacketRules });

@@ -7,6 +7,8 @@
 import { createPacketView, type PacketView } from '../../src/events/packet.js';
 import type { FlowView } from '../../src/events/flow.js';
 import type { AlertInput, DetectorContext, ProtocolMessage } from '../../src/events/detector.js';
+import type { MessageFields, MessageKind, ProtocolId } from '../../src/events/messages.js';
+import { msg as testMessage } from '../helpers/messages.js';
 import type { BufferName, MatchOp, Rule } from '../../src/rules/parser.js';
 import { addressMatches, portMatches } from '../../src/rules/variables.js';
 import type { RuleDetector } from '../../src/rules/detector.js';
@@ -142,7 +144,7 @@ export function packetOf(payload: Uint8Array, tsUs = 1e15): PacketView {
 export function runInput(det: RuleDetector, rule: Rule, input: RuleInput, tsUs = 1e15): AlertInput[] {
   const { flow, dir } = flowFor(rule, input);
   const ctx = new CollectingContext();
-  const msg = (protocol: string, kind: string, fields: object): ProtocolMessage => ({ protocol, kind, dir, tsUs, fields: fields as Record<string, unknown> });
+  const msg = <P extends ProtocolId, K extends MessageKind<P>>(protocol: P, kind: K, fields: Partial<MessageFields<P, K>>): ProtocolMessage => testMessage(protocol, kind, fields, dir, tsUs);
   if (input.packet) {
     const p = packetOf(input.packet, tsUs);
     p.proto = flow.proto;

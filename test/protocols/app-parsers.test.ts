@@ -2,14 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { fakeFlow, hexBytes, needTshark, tsharkFields, type TestFlow } from './helpers.js';
-import { createAppConsumers } from '../../src/protocols/registry-app.js';
+import { createParsers, loadComponentModules } from '../../src/pipeline/analyzers.js';
 import type { ProtocolMessage } from '../../src/events/detector.js';
+
+const m = await loadComponentModules();
+/** The parsers of the registry (pipeline/components.ts) for datagrams and the first app protocols. */
+const APP = ['mdns', 'dhcp', 'ssdp', 'dns', 'tls', 'http'];
+const createAppConsumers = (sink: Parameters<typeof createParsers>[1]) => createParsers(m, sink, { parserOn: (id) => APP.includes(id) });
 
 void test('registry: unique ids, every consumer counts', () => {
   const consumers = createAppConsumers(() => {});
   const ids = consumers.map((c) => c.id);
   assert.deepEqual([...ids].sort(), ['dhcp', 'dns', 'http', 'mdns', 'ssdp', 'tls']);
-  for (const c of consumers) assert.equal(c.malformed.total() + c.stats.total(), 0);
+  for (const c of consumers) assert.equal(c.malformed!.total() + c.stats!.total(), 0);
 });
 
 void test('UDP datagrams of real captures: each protocol claimed by exactly its consumer, counts equal tshark', { skip: needSharedData() || needTshark() }, () => {
@@ -42,7 +47,7 @@ void test('UDP datagrams of real captures: each protocol claimed by exactly its 
     const got: Record<string, number> = { dns: 0, mdns: 0, dhcp: 0, ssdp: 0 };
     for (const m of messages) got[m.protocol] = (got[m.protocol] ?? 0) + 1;
     assert.deepEqual(got, expected, file);
-    for (const c of consumers) assert.equal(c.malformed.total(), 0, `${file} ${c.id}: ${JSON.stringify(c.malformed.toJSON())}`);
+    for (const c of consumers) assert.equal(c.malformed!.total(), 0, `${file} ${c.id}: ${JSON.stringify(c.malformed!.toJSON())}`);
     console.log(`${file}: ${JSON.stringify(got)}`);
   }
 });
