@@ -6,7 +6,7 @@
  *   union, intersection and complement, so a whole address expression (`[a,b,!c]`) compiles to
  *   one table and one binary search.
  */
-import { ipv4FromBytes, parseCidrStrict, parseIpv4, parseIpv6, type Cidr, type CidrReason } from './ip.js';
+import { ipv4FromBytes, ipv6FromWords, parseCidrStrict, parseIpv4, parseIpv6, type Cidr, type CidrReason } from './ip.js';
 
 function cmp6(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
   for (let i = 0; i < 4; i++) {
@@ -284,6 +284,20 @@ export class IpRangeSet {
   /** this ∖ o = this ∩ ¬o (De Morgan: ¬(¬this ∪ o)). */
   minus(o: IpRangeSet): IpRangeSet {
     return this.complement().union(o).complement();
+  }
+
+  /** The IPv4 ranges, merged, as inclusive [first, last] integers in ascending order. */
+  ranges4(): [number, number][] {
+    const out: [number, number][] = [];
+    for (let i = 0; i < this.b4.length; i += 2) out.push([this.b4[i], this.b4[i + 1] - 1]);
+    return out;
+  }
+
+  /** The IPv6 ranges, merged, as inclusive [first, last] 16-byte addresses in ascending order. */
+  ranges6(): [Uint8Array, Uint8Array][] {
+    const out: [Uint8Array, Uint8Array][] = [];
+    for (let i = 0; i < this.r6.length; i += 8) out.push([ipv6FromWords(this.r6.subarray(i, i + 4)), ipv6FromWords(this.r6.subarray(i + 4, i + 8))]);
+    return out;
   }
 
   /** Number of disjoint ranges (both families). */
