@@ -17,6 +17,30 @@ function cmp6(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
   return 0;
 }
 
+/** Index of the last entry whose start (table[i * stride]) is ≤ ip, or -1 (starts ascending). */
+function lastStart4(table: Float64Array, stride: number, ip: number): number {
+  let lo = 0;
+  let hi = table.length / stride - 1;
+  let idx = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (table[mid * stride] <= ip) { idx = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return idx;
+}
+
+/** The same over IPv6 starts (4 words at table[i * stride]). */
+function lastStart6(table: Uint32Array, stride: number, ip: Uint32Array): number {
+  let lo = 0;
+  let hi = table.length / stride - 1;
+  let idx = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (cmp6(table, mid * stride, ip, 0) <= 0) { idx = mid; lo = mid + 1; } else hi = mid - 1;
+  }
+  return idx;
+}
+
 /**
  * Text → lookup form, with the last two texts remembered: a packet's rule header checks ask
  * about the same source and destination text once per rule. Module state is per thread
@@ -117,13 +141,7 @@ export class CidrSet<T = number> {
   /** Value of the most specific range containing the IPv4 integer, or undefined. */
   lookup4(ip: number): T | undefined {
     if (!this.built) this.build();
-    let lo = 0;
-    let hi = this.s4.length - 1;
-    let idx = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.s4[mid] <= ip) { idx = mid; lo = mid + 1; } else hi = mid - 1;
-    }
+    const idx = lastStart4(this.s4, 1, ip);
     // Step back over ranges that start earlier; the running max tells when none can contain ip.
     for (let i = idx; i >= 0 && this.maxEnd4[i] >= ip; i--) {
       if (this.e4[i] >= ip) return this.values4[i];
@@ -134,13 +152,7 @@ export class CidrSet<T = number> {
   /** Value of the most specific range containing the IPv6 address given as 4 big-endian words. */
   lookup6(ip: Uint32Array): T | undefined {
     if (!this.built) this.build();
-    let lo = 0;
-    let hi = this.v6.length - 1;
-    let idx = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmp6(this.s6, mid * 4, ip, 0) <= 0) { idx = mid; lo = mid + 1; } else hi = mid - 1;
-    }
+    const idx = lastStart6(this.s6, 4, ip);
     for (let i = idx; i >= 0 && cmp6(this.e6max, i * 4, ip, 0) >= 0; i--) {
       if (cmp6(this.e6, i * 4, ip, 0) >= 0) return this.values6[i];
     }
@@ -316,28 +328,14 @@ export class IpRangeSet {
   }
 
   has4(ip: number): boolean {
-    const r = this.r4;
     // last range start ≤ ip, then ip < its end
-    let lo = 0;
-    let hi = (r.length >> 1) - 1;
-    let idx = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (r[2 * mid] <= ip) { idx = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return idx >= 0 && ip < r[2 * idx + 1];
+    const idx = lastStart4(this.r4, 2, ip);
+    return idx >= 0 && ip < this.r4[2 * idx + 1];
   }
 
   has6(ip: Uint32Array): boolean {
-    const r = this.r6;
-    let lo = 0;
-    let hi = (r.length >> 3) - 1;
-    let idx = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (cmp6(r, mid * 8, ip, 0) <= 0) { idx = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return idx >= 0 && cmp6(r, idx * 8 + 4, ip, 0) >= 0;
+    const idx = lastStart6(this.r6, 8, ip);
+    return idx >= 0 && cmp6(this.r6, idx * 8 + 4, ip, 0) >= 0;
   }
 
   /** Membership of address text ('' or bad text: the set's `invalid` flag). */
