@@ -10,7 +10,6 @@
  * positive item matches (or it has none) and no negated item matches; `!x` is "not x";
  * text that is no address (no IP layer) matches only through negation or `any`.
  */
-import { parseCidrStrict } from '../util/ip.js';
 import { IpRangeSet } from '../util/ip-set.js';
 
 export type AddressGroup = { kind: 'any' } | { kind: 'set'; set: IpRangeSet };
@@ -44,7 +43,8 @@ type Compiled = IpRangeSet | string;
 export class AddressGroupCompiler {
   private readonly vars: Readonly<Record<string, string>>;
   private readonly byText = new Map<string, AddressGroup | string>();
-  private readonly bySet = new Map<string, AddressGroup>();
+  /** Compiled sets by hash (equal sets share one instance). */
+  private readonly bySet = new Map<number, { kind: 'set'; set: IpRangeSet }[]>();
   /** Distinct compiled sets (for stats and tests). */
   distinct = 0;
 
@@ -60,12 +60,19 @@ export class AddressGroupCompiler {
     let g: AddressGroup | string;
     if (typeof c === 'string') g = c;
     else if (c.isAll) g = ANY;
-    else {
-      const key = c.key();
-      g = this.bySet.get(key) ?? { kind: 'set', set: c };
-      if (!this.bySet.has(key)) { this.bySet.set(key, g); this.distinct++; }
-    }
+    else g = this.intern(c);
     this.byText.set(spec, g);
+    return g;
+  }
+
+  private intern(set: IpRangeSet): AddressGroup {
+    const h = set.hash();
+    let bucket = this.bySet.get(h);
+    if (bucket === undefined) { bucket = []; this.bySet.set(h, bucket); }
+    for (const g of bucket) if (g.set.equals(set)) return g;
+    const g = { kind: 'set' as const, set };
+    bucket.push(g);
+    this.distinct++;
     return g;
   }
 
@@ -104,7 +111,7 @@ export class AddressGroupCompiler {
       }
       for (const side of [0, 1] as const) {
         if (plain[side].length === 0) continue;
-        const built = IpRangeSet.fromTexts(plain[side], parseCidrStrict);
+        const built = IpRangeSet.fromTexts(plain[side]);
         if (typeof built === 'string') return built;
         leaves[side] = built;
       }
@@ -115,7 +122,7 @@ export class AddressGroupCompiler {
       const base = pos ?? IpRangeSet.ALL;
       return neg === null ? base : base.minus(neg);
     }
-    const one = IpRangeSet.fromTexts([spec], parseCidrStrict);
+    const one = IpRangeSet.fromTexts([spec]);
     return one;
   }
 }

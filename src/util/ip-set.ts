@@ -6,7 +6,9 @@
  *   union, intersection and complement, so a whole address expression (`[a,b,!c]`) compiles to
  *   one table and one binary search.
  */
-import { ipv4FromBytes, ipv6FromWords, parseCidrStrict, parseIpv4, parseIpv6, type Cidr, type CidrReason } from './ip.js';
+import {
+  ipv4FromBytes, ipv6FromWords, newCidrScan, parseCidrStrict, parseIpv4, parseIpv6, scanCidr, type Cidr, type CidrReason, type CidrScan,
+} from './ip.js';
 
 function cmp6(a: Uint32Array, ai: number, b: Uint32Array, bi: number): number {
   for (let i = 0; i < 4; i++) {
@@ -175,24 +177,44 @@ export class CidrSet<T = number> {
 // --- IpRangeSet ------------------------------------------------------------------------------
 
 const TWO32 = 2 ** 32;
+const POW2 = Float64Array.from({ length: 33 }, (_, i) => 2 ** i);
 const V6_END = 1n << 128n;
 
-/** Sorted disjoint half-open ranges [b[0], b[1]), [b[2], b[3]) … over numbers. */
-type Bounds4 = number[];
-/** The same over 128-bit integers (compile time only). */
+/**
+ * IPv4 ranges as sorted disjoint half-open [start, end) pairs, interleaved in a Float64Array
+ * (ends reach 2^32). IPv6 ranges the same as BigInt pairs (compile time only).
+ */
 type Bounds6 = bigint[];
 
-function union<T extends number | bigint>(a: T[], b: T[]): T[] {
-  const all: [T, T][] = [];
-  for (let i = 0; i < a.length; i += 2) all.push([a[i], a[i + 1]]);
-  for (let i = 0; i < b.length; i += 2) all.push([b[i], b[i + 1]]);
-  return normalize(all);
+/** Merge two sorted disjoint interleaved range lists (touching ranges join). */
+function union4(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    let s: number;
+    let e: number;
+    if (j >= b.length || (i < a.length && a[i] <= b[j])) { s = a[i]; e = a[i + 1]; i += 2; } else { s = b[j]; e = b[j + 1]; j += 2; }
+    if (n > 0 && s <= out[n - 1]) { if (e > out[n - 1]) out[n - 1] = e; } else { out[n++] = s; out[n++] = e; }
+  }
+  return out.slice(0, n);
 }
 
-/** Sorted disjoint half-open ranges from any list of half-open ranges (merging touching ones). */
-function normalize<T extends number | bigint>(ranges: [T, T][]): T[] {
+function complement4(a: Float64Array): Float64Array {
+  const out: number[] = [];
+  let at = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    if (a[i] > at) out.push(at, a[i]);
+    at = a[i + 1];
+  }
+  if (at < TWO32) out.push(at, TWO32);
+  return Float64Array.from(out);
+}
+
+function normalize6(ranges: [bigint, bigint][]): Bounds6 {
   ranges.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-  const out: T[] = [];
+  const out: Bounds6 = [];
   for (const [s, e] of ranges) {
     if (out.length > 0 && s <= out[out.length - 1]) {
       if (e > out[out.length - 1]) out[out.length - 1] = e;
@@ -201,19 +223,61 @@ function normalize<T extends number | bigint>(ranges: [T, T][]): T[] {
   return out;
 }
 
-function complement<T extends number | bigint>(a: T[], zero: T, end: T): T[] {
-  const out: T[] = [];
-  let at = zero;
+function union6(a: Bounds6, b: Bounds6): Bounds6 {
+  const all: [bigint, bigint][] = [];
+  for (let i = 0; i < a.length; i += 2) all.push([a[i], a[i + 1]]);
+  for (let i = 0; i < b.length; i += 2) all.push([b[i], b[i + 1]]);
+  return normalize6(all);
+}
+
+function complement6(a: Bounds6): Bounds6 {
+  const out: Bounds6 = [];
+  let at = 0n;
   for (let i = 0; i < a.length; i += 2) {
     if (a[i] > at) out.push(at, a[i]);
     at = a[i + 1];
   }
-  if (at < end) out.push(at, end);
+  if (at < V6_END) out.push(at, V6_END);
   return out;
 }
 
-function words6(c: Cidr): bigint {
-  return (BigInt(c.first6[0]) << 96n) | (BigInt(c.first6[1]) << 64n) | (BigInt(c.first6[2]) << 32n) | BigInt(c.first6[3]);
+/**
+ * Collects CIDRs of both families and builds sorted disjoint ranges. IPv4 ranges are sorted
+ * as packed keys (start * 64 + prefix) in a Float64Array, so 10^6 CIDRs sort natively.
+ */
+class RangeBuilder {
+  private keys = new Float64Array(64);
+  private n4 = 0;
+  private readonly r6: [bigint, bigint][] = [];
+
+  add(c: CidrScan | Cidr): void {
+    if (c.version === 4) {
+      if (this.n4 === this.keys.length) {
+        const grown = new Float64Array(this.keys.length * 2);
+        grown.set(this.keys);
+        this.keys = grown;
+      }
+      this.keys[this.n4++] = c.v4 * 64 + c.prefix;
+    } else {
+      let start = 0n;
+      for (let i = 0; i < 16; i++) start = (start << 8n) | BigInt(c.bytes[i]);
+      this.r6.push([start, start + (1n << BigInt(128 - c.prefix))]);
+    }
+  }
+
+  build(): IpRangeSet {
+    const keys = this.keys.subarray(0, this.n4).sort();
+    const out = new Float64Array(this.n4 * 2);
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const prefix = k % 64;
+      const s = (k - prefix) / 64;
+      const e = s + 2 ** (32 - prefix);
+      if (n > 0 && s <= out[n - 1]) { if (e > out[n - 1]) out[n - 1] = e; } else { out[n++] = s; out[n++] = e; }
+    }
+    return IpRangeSet.of(out.slice(0, n), normalize6(this.r6), false);
+  }
 }
 
 /**
@@ -227,16 +291,15 @@ export class IpRangeSet {
   private readonly r4: Float64Array;
   /** IPv6 ranges as words: per range 4 start words then 4 inclusive end words. */
   private readonly r6: Uint32Array;
-  /** Compile-time forms kept for set algebra. */
-  private readonly b4: Bounds4;
+  /** IPv6 ranges as BigInt pairs, kept for set algebra. */
   private readonly b6: Bounds6;
   readonly invalid: boolean;
+  private hashValue = -1;
 
-  private constructor(b4: Bounds4, b6: Bounds6, invalid: boolean) {
-    this.b4 = b4;
+  private constructor(r4: Float64Array, b6: Bounds6, invalid: boolean) {
+    this.r4 = r4;
     this.b6 = b6;
     this.invalid = invalid;
-    this.r4 = Float64Array.from(b4);
     this.r6 = new Uint32Array((b6.length / 2) * 8);
     for (let i = 0; i < b6.length; i += 2) {
       const s = b6[i];
@@ -249,48 +312,47 @@ export class IpRangeSet {
     }
   }
 
-  static readonly EMPTY = new IpRangeSet([], [], false);
-  static readonly ALL = new IpRangeSet([0, TWO32], [0n, V6_END], true);
+  /** @internal (RangeBuilder) */
+  static of(r4: Float64Array, b6: Bounds6, invalid: boolean): IpRangeSet {
+    return new IpRangeSet(r4, b6, invalid);
+  }
+
+  static readonly EMPTY = new IpRangeSet(new Float64Array(0), [], false);
+  static readonly ALL = new IpRangeSet(Float64Array.of(0, TWO32), [0n, V6_END], true);
+
+  static fromCidrs(cidrs: readonly Cidr[]): IpRangeSet {
+    const b = new RangeBuilder();
+    for (const c of cidrs) b.add(c);
+    return b.build();
+  }
 
   /**
-   * The union of address/CIDR texts; `bad address <text> (<reason>)` for the first that is
-   * not one. The parser is passed in (util/ip's parseCidrStrict) so callers choose nothing else.
+   * The union of address/CIDR texts (util/ip's scanCidr, host bits cleared); `bad address
+   * <text> (<reason>)` for the first that is not one. Parses into one scratch: no object per entry.
    */
-  static fromTexts(texts: readonly string[], parse: (t: string) => Cidr | CidrReason): IpRangeSet | string {
-    const cidrs: Cidr[] = [];
+  static fromTexts(texts: readonly string[]): IpRangeSet | string {
+    const b = new RangeBuilder();
+    const scan = newCidrScan();
     for (const t of texts) {
-      const c = parse(t);
-      if (typeof c === 'string') return `bad address ${t} (${c})`;
-      cidrs.push(c);
+      const err = scanCidr(t, 'clear', scan);
+      if (err !== null) return `bad address ${t} (${err})`;
+      b.add(scan);
     }
-    return IpRangeSet.fromCidrs(cidrs);
+    return b.build();
   }
 
   /** Every address and "no address" too (what `any` means). */
   get isAll(): boolean {
-    return this.invalid && this.b4.length === 2 && this.b4[0] === 0 && this.b4[1] === TWO32
+    return this.invalid && this.r4.length === 2 && this.r4[0] === 0 && this.r4[1] === TWO32
       && this.b6.length === 2 && this.b6[0] === 0n && this.b6[1] === V6_END;
   }
 
-  static fromCidrs(cidrs: readonly Cidr[]): IpRangeSet {
-    const r4: [number, number][] = [];
-    const r6: [bigint, bigint][] = [];
-    for (const c of cidrs) {
-      if (c.version === 4) r4.push([c.v4, c.last4 + 1]);
-      else {
-        const s = words6(c);
-        r6.push([s, s + (1n << BigInt(128 - c.prefix))]);
-      }
-    }
-    return new IpRangeSet(normalize(r4), normalize(r6), false);
-  }
-
   union(o: IpRangeSet): IpRangeSet {
-    return new IpRangeSet(union(this.b4, o.b4), union(this.b6, o.b6), this.invalid || o.invalid);
+    return new IpRangeSet(union4(this.r4, o.r4), union6(this.b6, o.b6), this.invalid || o.invalid);
   }
 
   complement(): IpRangeSet {
-    return new IpRangeSet(complement(this.b4, 0, TWO32), complement(this.b6, 0n, V6_END), !this.invalid);
+    return new IpRangeSet(complement4(this.r4), complement6(this.b6), !this.invalid);
   }
 
   /** this ∖ o = this ∩ ¬o (De Morgan: ¬(¬this ∪ o)). */
@@ -301,7 +363,7 @@ export class IpRangeSet {
   /** The IPv4 ranges, merged, as inclusive [first, last] integers in ascending order. */
   ranges4(): [number, number][] {
     const out: [number, number][] = [];
-    for (let i = 0; i < this.b4.length; i += 2) out.push([this.b4[i], this.b4[i + 1] - 1]);
+    for (let i = 0; i < this.r4.length; i += 2) out.push([this.r4[i], this.r4[i + 1] - 1]);
     return out;
   }
 
@@ -312,9 +374,41 @@ export class IpRangeSet {
     return out;
   }
 
+  /** Number of IPv4 addresses in the set. */
+  get size4(): number {
+    let n = 0;
+    for (let i = 0; i < this.r4.length; i += 2) n += this.r4[i + 1] - this.r4[i];
+    return n;
+  }
+
+  /** Whether the set holds any IPv6 address. */
+  get hasV6(): boolean {
+    return this.r6.length > 0;
+  }
+
+  /**
+   * The IPv4 part as the fewest aligned CIDR blocks (network, prefix), in ascending order;
+   * never more blocks than the CIDRs the set was built from.
+   */
+  forEachCidr4(fn: (net: number, prefix: number) => void): void {
+    for (let i = 0; i < this.r4.length; i += 2) {
+      let start = this.r4[i];
+      const end = this.r4[i + 1];
+      while (start < end) {
+        // the largest block aligned at start (trailing zero bits) that fits before end
+        const left = end - start;
+        const fits = left >= TWO32 ? 32 : 31 - Math.clz32(left);
+        const aligned = start === 0 ? 32 : 31 - Math.clz32(start & -start);
+        const bits = aligned < fits ? aligned : fits;
+        fn(start, 32 - bits);
+        start += POW2[bits];
+      }
+    }
+  }
+
   /** Number of disjoint ranges (both families). */
   get rangeCount(): number {
-    return (this.b4.length + this.b6.length) / 2;
+    return (this.r4.length + this.b6.length) / 2;
   }
 
   /** Bytes held by the lookup tables. */
@@ -322,9 +416,23 @@ export class IpRangeSet {
     return this.r4.byteLength + this.r6.byteLength;
   }
 
-  /** A key equal for equal sets (for sharing one instance between identical groups). */
-  key(): string {
-    return `${this.invalid ? 1 : 0}|${this.b4.join(',')}|${this.b6.map((x) => x.toString(16)).join(',')}`;
+  /** A hash equal for equal sets (FNV-1a over the tables); see equals. */
+  hash(): number {
+    if (this.hashValue >= 0) return this.hashValue;
+    let h = this.invalid ? 0x811c9dc5 : 0x01000193;
+    const w4 = new Uint32Array(this.r4.buffer, this.r4.byteOffset, this.r4.length * 2);
+    for (let i = 0; i < w4.length; i++) h = Math.imul(h ^ w4[i], 0x01000193);
+    for (let i = 0; i < this.r6.length; i++) h = Math.imul(h ^ this.r6[i], 0x01000193);
+    this.hashValue = h >>> 0;
+    return this.hashValue;
+  }
+
+  equals(o: IpRangeSet): boolean {
+    if (this === o) return true;
+    if (this.invalid !== o.invalid || this.r4.length !== o.r4.length || this.r6.length !== o.r6.length) return false;
+    for (let i = 0; i < this.r4.length; i++) if (this.r4[i] !== o.r4[i]) return false;
+    for (let i = 0; i < this.r6.length; i++) if (this.r6[i] !== o.r6[i]) return false;
+    return true;
   }
 
   has4(ip: number): boolean {

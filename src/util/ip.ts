@@ -266,44 +266,78 @@ export type HostBitsPolicy = 'clear' | 'reject';
 
 export type CidrReason = 'bad-address' | 'bad-prefix' | 'host-bits-set';
 
+/** What scanCidr fills in: reused by bulk loaders so that parsing allocates nothing. */
+export interface CidrScan {
+  version: 4 | 6;
+  prefix: number;
+  /** IPv4 network as an unsigned integer (host bits cleared). */
+  v4: number;
+  /** IPv6 network, 16 bytes (host bits cleared); untouched for IPv4. */
+  bytes: Uint8Array;
+}
+
+export function newCidrScan(): CidrScan {
+  return { version: 4, prefix: 0, v4: 0, bytes: new Uint8Array(16) };
+}
+
 /**
- * "a.b.c.d/n" or "x::y/n"; a bare address is a /32 or /128. The prefix is 0-32 or 0-128 in
- * decimal without sign or leading zeros ("10.0.0.0/99", "/08", "/-1", "/" are refused).
+ * The CIDR parser. "a.b.c.d/n" or "x::y/n"; a bare address is a /32 or /128. The prefix is
+ * 0-32 or 0-128 in decimal without sign or leading zeros ("10.0.0.0/99", "/08", "/-1", "/"
+ * are refused); IPv6 zones are refused. Fills out and returns null, or returns the reason.
  */
-export function parseCidrStrict(text: string, hostBits: HostBitsPolicy = 'clear'): Cidr | CidrReason {
+export function scanCidr(text: string, hostBits: HostBitsPolicy, out: CidrScan): CidrReason | null {
   const slash = text.indexOf('/');
-  const addrText = slash >= 0 ? text.slice(0, slash) : text;
-  let version: 4 | 6;
-  let bytes: Uint8Array;
-  if (addrText.includes(':')) {
-    const b = parseIpv6(addrText);
-    if (b === null || addrText.includes('%')) return 'bad-address';
-    version = 6;
-    bytes = b;
+  const end = slash >= 0 ? slash : text.length;
+  const colon = text.indexOf(':');
+  if (colon >= 0 && colon < end) {
+    if (text.indexOf('%') >= 0 || parseIpv6(slash >= 0 ? text.slice(0, end) : text, out.bytes, 0) === null) return 'bad-address';
+    out.version = 6;
   } else {
-    const n = parseIpv4(addrText);
+    const n = parseIpv4(text, 0, end);
     if (n < 0) return 'bad-address';
-    version = 4;
-    bytes = Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    out.version = 4;
+    out.v4 = n;
   }
-  const max = version === 4 ? 32 : 128;
+  const max = out.version === 4 ? 32 : 128;
   let prefix = max;
   if (slash >= 0) {
-    const p = text.slice(slash + 1);
-    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return 'bad-prefix';
-    prefix = Number(p);
+    const digits = text.length - slash - 1;
+    if (digits < 1 || digits > 3 || (digits > 1 && text.charCodeAt(slash + 1) === 48)) return 'bad-prefix';
+    prefix = 0;
+    for (let i = slash + 1; i < text.length; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return 'bad-prefix';
+      prefix = prefix * 10 + c;
+    }
     if (prefix > max) return 'bad-prefix';
   }
+  out.prefix = prefix;
   let hostSet = false;
-  for (let bit = prefix; bit < max; bit++) {
-    const m = 0x80 >> (bit & 7);
-    if (bytes[bit >> 3] & m) {
-      hostSet = true;
-      bytes[bit >> 3] &= ~m;
+  if (out.version === 4) {
+    const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+    const net = (out.v4 & mask) >>> 0;
+    hostSet = net !== out.v4;
+    out.v4 = net;
+  } else {
+    const b = out.bytes;
+    for (let bit = prefix; bit < 128; bit++) {
+      const m = 0x80 >> (bit & 7);
+      if (b[bit >> 3] & m) {
+        hostSet = true;
+        b[bit >> 3] &= ~m;
+      }
     }
   }
-  if (hostSet && hostBits === 'reject') return 'host-bits-set';
-  return makeCidr(version, bytes, prefix);
+  return hostSet && hostBits === 'reject' ? 'host-bits-set' : null;
+}
+
+/** scanCidr into a new Cidr, or the reason. */
+export function parseCidrStrict(text: string, hostBits: HostBitsPolicy = 'clear'): Cidr | CidrReason {
+  const out = newCidrScan();
+  const err = scanCidr(text, hostBits, out);
+  if (err !== null) return err;
+  if (out.version === 4) return cidr4(out.v4, out.prefix);
+  return makeCidr(6, out.bytes, out.prefix);
 }
 
 /** parseCidrStrict, null on any problem. */

@@ -302,8 +302,10 @@ void test('property: CidrSet answers the most specific containing range; IpRange
         const inRef = (list: typeof A, ip: string): { hit: boolean; best: number } => {
           const p = parseIp(ip);
           if (p === null) return { hit: false, best: -1 };
-          const v = big(p.bytes);
-          const six = p.version === 6;
+          // sets look IPv4-mapped IPv6 up as its IPv4 address (as the old CidrSet did)
+          const mapped = p.version === 6 && p.bytes.subarray(0, 10).every((x) => x === 0) && p.bytes[10] === 0xff && p.bytes[11] === 0xff;
+          const v = mapped ? big(p.bytes.subarray(12)) : big(p.bytes);
+          const six = p.version === 6 && !mapped;
           let best = -1;
           let bestSize = -1n;
           list.forEach((c, i) => {
@@ -315,8 +317,8 @@ void test('property: CidrSet answers the most specific containing range; IpRange
         };
         const cs = new CidrSet<number>();
         A.forEach((c, i) => assert.equal(cs.add(c.text, i), null));
-        const setA = IpRangeSet.fromTexts(A.map((c) => c.text), parseCidrStrict) as IpRangeSet;
-        const setB = IpRangeSet.fromTexts(B.map((c) => c.text), parseCidrStrict) as IpRangeSet;
+        const setA = IpRangeSet.fromTexts(A.map((c) => c.text)) as IpRangeSet;
+        const setB = IpRangeSet.fromTexts(B.map((c) => c.text)) as IpRangeSet;
         const u = setA.union(setB);
         const m = setA.minus(setB);
         const nA = setA.complement();
@@ -333,11 +335,16 @@ void test('property: CidrSet answers the most specific containing range; IpRange
           assert.equal(m.has(ip), ra.hit && !rb.hit, ip);
           assert.equal(nA.has(ip), bad || !ra.hit, ip);
         }
+        // the fewest aligned blocks rebuild the IPv4 part exactly, never more than went in
+        const blocks: string[] = [];
+        u.forEachCidr4((net, prefix) => blocks.push(`${formatIpv4(net)}/${prefix}`));
+        assert.ok(blocks.length <= a4.length + b4.length);
+        assert.deepEqual((IpRangeSet.fromTexts(blocks) as IpRangeSet).ranges4(), u.ranges4());
       },
     ),
     { numRuns: 400 },
   );
-  assert.equal(IpRangeSet.fromTexts(['10.0.0.0/99'], parseCidrStrict), 'bad address 10.0.0.0/99 (bad-prefix)');
+  assert.equal(IpRangeSet.fromTexts(['10.0.0.0/99']), 'bad address 10.0.0.0/99 (bad-prefix)');
   assert.ok(IpRangeSet.ALL.isAll && IpRangeSet.ALL.has('') && IpRangeSet.ALL.has('::') && IpRangeSet.ALL.has('255.255.255.255'));
   assert.ok(!IpRangeSet.EMPTY.has('1.2.3.4') && IpRangeSet.EMPTY.complement().isAll);
 });
