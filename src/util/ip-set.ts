@@ -63,10 +63,8 @@ function parseForLookup(ip: string): number {
   cacheNext ^= 1;
   const words = cacheWords[slot];
   let family = 0;
-  if (!ip.includes(':')) {
-    const v4 = parseIpv4(ip);
-    if (v4 >= 0) { words[3] = v4; family = 4; }
-  } else if (parseIpv6(ip, SCRATCH_BYTES, 0) !== null) {
+  const v4 = parseIpv4(ip); // stops at the first character no dotted quad has
+  if (v4 >= 0) { words[3] = v4; family = 4; } else if (ip.includes(':') && parseIpv6(ip, SCRATCH_BYTES, 0) !== null) {
     for (let i = 0; i < 4; i++) words[i] = ipv4FromBytes(SCRATCH_BYTES, 4 * i);
     // IPv4-mapped IPv6 (::ffff:a.b.c.d) is the IPv4 address.
     family = words[0] === 0 && words[1] === 0 && words[2] === 0xffff ? 4 : 6;
