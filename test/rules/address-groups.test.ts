@@ -16,7 +16,7 @@ import { addressMatches, parseAddressGroup, RuleVariables } from '../../src/rule
 import { AddressGroupCompiler } from '../../src/rules/address-groups.js';
 import { parseRules } from '../../src/rules/parser.js';
 import { RuleDetector } from '../../src/rules/detector.js';
-import { cidrContains, formatIpv4, formatIpv6, parseCidr } from '../../src/util/ip.js';
+import { cidrContains, formatIpv4, formatIpv6, parseCidr, type Cidr } from '../../src/util/ip.js';
 import { CollectingContext, packetOf } from './rule-inputs.js';
 
 // --- the semantics being replaced, evaluated item by item -----------------------------------
@@ -40,6 +40,7 @@ function items(body: string): string[] {
  * x; a list matches when some positive item matches (or there is none) and no negated item
  * does; a CIDR matches addresses of its family (IPv4-mapped IPv6 text as its IPv4 address).
  */
+const parsed = new Map<string, Cidr>();
 function reference(spec: string, vars: Record<string, string>, ip: string): boolean {
   spec = spec.trim();
   if (spec === 'any') return true;
@@ -52,7 +53,8 @@ function reference(spec: string, vars: Record<string, string>, ip: string): bool
     if (pos.length > 0 && !pos.some((p) => reference(p, vars, ip))) return false;
     return !neg.some((n) => reference(n, vars, ip));
   }
-  const c = parseCidr(spec)!;
+  let c = parsed.get(spec);
+  if (c === undefined) { c = parseCidr(spec)!; parsed.set(spec, c); }
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   return cidrContains(c, mapped ? mapped[1] : ip);
 }
