@@ -3,7 +3,7 @@
  * durations, port lists, id lists, worker counts and CIDR lists. Each throws a UsageError
  * naming the option and what it accepts; commander passes them the raw text.
  */
-import { cidrProblem } from '../util/cidr-check.js';
+import { cidrProblem } from '../util/ip.js';
 import { UsageError } from '../util/errors.js';
 
 function bad(option: string, message: string): UsageError {

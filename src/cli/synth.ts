@@ -6,7 +6,7 @@ import { checkOutputs, stdoutClaimed, type OutputTarget } from './outputs.js';
 
 export { parseCount, parseSize };
 import { generate, SYNTH_KINDS, type SynthKind, type SynthOptions } from '../synth/index.js';
-import { parseCidr } from '../synth/net.js';
+import { parseDarknetCidr } from '../synth/net.js';
 
 interface SynthFlags {
   output?: string;
@@ -45,13 +45,13 @@ export function synthOptions(kind: string, f: SynthFlags): { kind: SynthKind; ou
     if (kind !== 'darknet') throw new UsageError('--darknet, --darknet6 and --hours apply to the darknet capture only');
   }
   if (f.darknet !== undefined) {
-    const c = parseCidr(f.darknet);
-    if (!c || c.v6) throw new UsageError(`--darknet: "${f.darknet}" is not an IPv4 CIDR between /8 and /30 (e.g. 198.18.0.0/16)`);
+    const c = parseDarknetCidr(f.darknet);
+    if (!c || c.version !== 4) throw new UsageError(`--darknet: "${f.darknet}" is not an IPv4 CIDR between /8 and /30 (e.g. 198.18.0.0/16)`);
     opts.darknet = f.darknet;
   }
   if (f.darknet6 !== undefined) {
-    const c = parseCidr(f.darknet6);
-    if (!c || !c.v6) throw new UsageError(`--darknet6: "${f.darknet6}" is not an IPv6 prefix (e.g. 2001:db8:ffff::/48)`);
+    const c = parseDarknetCidr(f.darknet6);
+    if (!c || c.version !== 6) throw new UsageError(`--darknet6: "${f.darknet6}" is not an IPv6 prefix (e.g. 2001:db8:ffff::/48)`);
     opts.darknet6 = f.darknet6;
   }
   if (f.hours !== undefined) opts.hours = parseCount('--hours', f.hours);

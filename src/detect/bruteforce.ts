@@ -14,6 +14,7 @@ import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import { Category, LruMap, SidBase, clip, deviceOf } from './common.js';
 import { isMiraiCredential } from './data/mirai-credentials.js';
+import { formatIpv4 } from '../util/ip.js';
 
 export const BRUTEFORCE_DETECTOR = 'bruteforce';
 const SID = SidBase.bruteforce;
@@ -49,10 +50,6 @@ interface PairState {
   mirai: number;
   success: string;
   lastAlertUs: number;
-}
-
-function ip4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
 export function createBruteforceDetector(opts: BruteforceOptions = {}): DetectorOf<'telnet' | 'ftp' | 'http'> {
@@ -115,8 +112,8 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
       if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0 || (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
       const service = PORT_SERVICE.get(pkt.dstPort);
       if (service === undefined) return;
-      const srcIp = flow ? flow.clientIp : pkt.ipVersion === 4 ? ip4(pkt.src4) : '';
-      const dstIp = flow ? flow.serverIp : pkt.ipVersion === 4 ? ip4(pkt.dst4) : '';
+      const srcIp = flow ? flow.clientIp : pkt.ipVersion === 4 ? formatIpv4(pkt.src4) : '';
+      const dstIp = flow ? flow.serverIp : pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : '';
       if (!srcIp || !dstIp) return;
       const p = pairFor(service, srcIp, flow?.clientMac ?? '', dstIp, pkt.dstPort, pkt.tsUs);
       p.connections++;

@@ -22,6 +22,8 @@ import type { DetectorContext, DetectorOf } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import { Category, LruMap, SidBase } from './common.js';
+import { formatIpv4, formatIpv6 } from '../util/ip.js';
+import { formatMac } from '../util/mac.js';
 
 export const SCAN_DETECTOR = 'scan';
 const SID = SidBase.scan;
@@ -66,23 +68,6 @@ interface SourceState {
   firstDsts: string[];
 }
 
-function ip4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-function ip6Text(buf: Uint8Array, off: number): string {
-  const parts: string[] = [];
-  for (let i = 0; i < 16; i += 2) parts.push(((buf[off + i] << 8) | buf[off + i + 1]).toString(16));
-  return parts.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
-}
-
-function macText(buf: Uint8Array, off: number): string {
-  if (off < 0 || off + 6 > buf.length) return '';
-  let s = '';
-  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + buf[off + i].toString(16).padStart(2, '0');
-  return s;
-}
-
 export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
   const windowUs = opts.windowUs ?? 60_000_000;
   const hostThreshold = opts.hostThreshold ?? 20;
@@ -98,12 +83,12 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
   function stateFor(pkt: PacketView): SourceState {
     let st: SourceState | undefined;
     if (pkt.ipVersion === 4) st = v4Keys.get(pkt.src4);
-    else st = sources.get(ip6Text(pkt.buf, pkt.src6Offset));
+    else st = sources.get(formatIpv6(pkt.buf, pkt.src6Offset));
     if (st === undefined) {
-      const srcIp = pkt.ipVersion === 4 ? ip4(pkt.src4) : ip6Text(pkt.buf, pkt.src6Offset);
+      const srcIp = pkt.ipVersion === 4 ? formatIpv4(pkt.src4) : formatIpv6(pkt.buf, pkt.src6Offset);
       st = {
         windowStart: pkt.tsUs, dsts: new Set(), ports: new Set(), portDst: -1, icmpDsts: new Set(), answered: new Set(), pendingSinceUs: -1, syn: 0, mirai: 0, masscan: 0, zmap: 0,
-        probes: 0, topPorts: new Map(), lastAlertUs: -Infinity, srcIp, srcMac: macText(pkt.buf, pkt.macSrcOffset), firstDsts: [],
+        probes: 0, topPorts: new Map(), lastAlertUs: -Infinity, srcIp, srcMac: formatMac(pkt.buf, pkt.macSrcOffset), firstDsts: [],
       };
       if (pkt.ipVersion === 4) v4Keys.set(pkt.src4, st);
       else sources.set(srcIp, st);
@@ -224,7 +209,7 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
         if (st.dsts.size < MAX_SET) {
           const before = st.dsts.size;
           st.dsts.add(dst);
-          if (st.dsts.size > before && st.firstDsts.length < 8) st.firstDsts.push(pkt.ipVersion === 4 ? ip4(dst) : ip6Text(pkt.buf, pkt.dst6Offset));
+          if (st.dsts.size > before && st.firstDsts.length < 8) st.firstDsts.push(pkt.ipVersion === 4 ? formatIpv4(dst) : formatIpv6(pkt.buf, pkt.dst6Offset));
         }
         if (st.portDst === -1) st.portDst = dst;
         if (dst === st.portDst && st.ports.size < MAX_SET * 4) st.ports.add(pkt.dstPort);

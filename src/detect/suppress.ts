@@ -12,67 +12,15 @@
 import type { SuppressionConfig, SuppressionRule } from './suppress-types.js';
 import type { AlertInput, DetectorContext } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
+import { cidrContains, parseCidr } from '../util/ip.js';
 
 /** Evidence keys that carry host names. */
 const NAME_KEYS = ['sni', 'qname', 'host', 'poolName', 'serverName', 'site', 'certificateName', 'domain'];
 
-// --- address matching -------------------------------------------------------------------
-
-function parseV4(s: string): number | null {
-  const p = s.split('.');
-  if (p.length !== 4) return null;
-  let n = 0;
-  for (const x of p) {
-    if (!/^\d{1,3}$/.test(x) || Number(x) > 255) return null;
-    n = n * 256 + Number(x);
-  }
-  return n;
-}
-
-function parseV6(s: string): bigint | null {
-  if (!s.includes(':')) return null;
-  let text = s;
-  const v4tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (v4tail) {
-    const v = parseV4(v4tail[1]);
-    if (v === null) return null;
-    text = `${text.slice(0, -v4tail[1].length)}${(v >>> 16).toString(16)}:${(v & 0xffff).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
-  const groups = [...head, ...Array<string>(Math.max(0, fill)).fill('0'), ...tail];
-  if (groups.length !== 8) return null;
-  let n = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
-    n = (n << 16n) | BigInt(parseInt(g, 16));
-  }
-  return n;
-}
-
-/** A compiled IP/CIDR matcher. */
+/** A compiled IP/CIDR matcher (util/ip's parser and containment); null when spec is neither. */
 export function ipMatcher(spec: string): ((ip: string) => boolean) | null {
-  const [addr, lenText] = spec.trim().split('/');
-  const v4 = parseV4(addr);
-  if (v4 !== null) {
-    const len = lenText === undefined ? 32 : Number(lenText);
-    if (!Number.isInteger(len) || len < 0 || len > 32) return null;
-    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-    const net = (v4 & mask) >>> 0;
-    return (ip) => { const x = parseV4(ip); return x !== null && ((x & mask) >>> 0) === net; };
-  }
-  const v6 = parseV6(addr.toLowerCase());
-  if (v6 !== null) {
-    const len = lenText === undefined ? 128 : Number(lenText);
-    if (!Number.isInteger(len) || len < 0 || len > 128) return null;
-    const shift = BigInt(128 - len);
-    const net = v6 >> shift;
-    return (ip) => { const x = parseV6(ip.toLowerCase()); return x !== null && (x >> shift) === net; };
-  }
-  return null;
+  const cidr = parseCidr(spec.trim());
+  return cidr === null ? null : (ip) => cidrContains(cidr, ip);
 }
 
 function evidenceNames(e: Record<string, unknown>): string[] {

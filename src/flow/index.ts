@@ -13,4 +13,3 @@ export {
 export { StreamDispatcher, MAX_STREAM_CONSUMERS, type DispatchStats } from './dispatch.js';
 export { flowToEve, eveFlowReason } from './eve-flow.js';
 export { flowIdFromSequence } from './flow-id.js';
-export { ipv4Text, ipv6Text, macText } from './ip-text.js';

@@ -11,7 +11,8 @@
  * the slot (and this record) is reused for another flow.
  */
 import type { DirectionValue, FlowStateName, FlowView } from '../events/flow.js';
-import { ipv4Text, ipv6Text, macText } from './ip-text.js';
+import { formatIpv4, formatIpv6 } from '../util/ip.js';
+import { formatMac } from '../util/mac.js';
 import {
   B_CONSUMERS_ASKED, B_FIN, B_HANDSHAKE, B_HAS_MAC, B_PENDING_GAP, B_RST, B_STARTED_WITH_HANDSHAKE, B_STREAM_OFF,
   B_SYN, B_SYN_ACK, DIR_SHIFT, F_BYTES, F_FIRST_TS, F_LAST_TS, F_PKTS, F_SEQ, I_BITS, I_CLIENT, I_CONSUMERS_ACCEPTED,
@@ -209,7 +210,7 @@ export class FlowRecord implements FlowView {
   get clientIp(): string {
     const x = this.extrasNow();
     if (x.clientIpText === null) {
-      x.clientIpText = this.ipVersion === 6 ? ipv6Text(this.store.addr6, this.slot * 32) : ipv4Text(this.client4);
+      x.clientIpText = this.ipVersion === 6 ? formatIpv6(this.store.addr6, this.slot * 32) : formatIpv4(this.client4);
     }
     return x.clientIpText;
   }
@@ -217,7 +218,7 @@ export class FlowRecord implements FlowView {
   get serverIp(): string {
     const x = this.extrasNow();
     if (x.serverIpText === null) {
-      x.serverIpText = this.ipVersion === 6 ? ipv6Text(this.store.addr6, this.slot * 32 + 16) : ipv4Text(this.server4);
+      x.serverIpText = this.ipVersion === 6 ? formatIpv6(this.store.addr6, this.slot * 32 + 16) : formatIpv4(this.server4);
     }
     return x.serverIpText;
   }
@@ -227,7 +228,7 @@ export class FlowRecord implements FlowView {
     const x = this.extrasNow();
     if (x.clientMacText === null) {
       this.store.macBytes(this.slot, macScratch);
-      x.clientMacText = macText(macScratch, 0);
+      x.clientMacText = formatMac(macScratch, 0);
     }
     return x.clientMacText;
   }
@@ -237,7 +238,7 @@ export class FlowRecord implements FlowView {
     const x = this.extrasNow();
     if (x.serverMacText === null) {
       this.store.macBytes(this.slot, macScratch);
-      x.serverMacText = macText(macScratch, 6);
+      x.serverMacText = formatMac(macScratch, 6);
     }
     return x.serverMacText;
   }

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ConfigError, InputError, UsageError, fromFsError } from '../util/errors.js';
-import { cidrProblem } from '../util/cidr-check.js';
+import { cidrProblem } from '../util/ip.js';
 import { unknownComponentIds, type AnalyzerConfig } from './analyzers.js';
 import type { RulesLoadSummary } from './summary.js';
 

@@ -51,11 +51,3 @@ export class ByteQueue {
     this.start = this.end = 0;
   }
 }
-
-/**
- * Dotted-quad text of 4 bytes at `off`.
- * TODO(f-ip): src/util/ip.ts brings the one IPv4/IPv6 text formatter; replace this with it.
- */
-export function ipv4Text(b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
-}

@@ -7,7 +7,7 @@
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict } from '../events/stream.js';
 import { message, type DhcpFields, type DhcpKind, type MessageSink, type AppConsumer, type ParseResult } from './types.js';
-import { ipv4Text } from './bytes.js';
+import { formatIpv4Bytes } from '../util/ip.js';
 
 /** By option-53 value (index 0: no option 53, plain BOOTP); each a kind of the contract (events/messages.ts). */
 export const DHCP_MESSAGE_TYPES: readonly DhcpKind[] = [
@@ -56,10 +56,10 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
     vendorClass: '',
     parameterList: [],
     requestedIp: '',
-    yourIp: ipv4Text(b, 16),
+    yourIp: formatIpv4Bytes(b, 16),
     op,
     xid: ((b[4] << 24) | (b[5] << 16) | (b[6] << 8) | b[7]) >>> 0,
-    clientIp: ipv4Text(b, 12),
+    clientIp: formatIpv4Bytes(b, 12),
     serverId: '',
     clientId: '',
     leaseTime: -1,
@@ -81,8 +81,8 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
       case 12: fields.hostname = text(b, d, e); break;
       case 60: fields.vendorClass = text(b, d, e); break;
       case 55: for (let i = d; i < e; i++) fields.parameterList.push(b[i]); break;
-      case 50: if (len === 4) fields.requestedIp = ipv4Text(b, d); break;
-      case 54: if (len === 4) fields.serverId = ipv4Text(b, d); break;
+      case 50: if (len === 4) fields.requestedIp = formatIpv4Bytes(b, d); break;
+      case 54: if (len === 4) fields.serverId = formatIpv4Bytes(b, d); break;
       case 61: fields.clientId = hex(b, d, e); break;
       case 51: if (len === 4) fields.leaseTime = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0; break;
     }

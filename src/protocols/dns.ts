@@ -10,7 +10,8 @@ import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
 import { message, type DnsAnswer, type DnsFields, type MessageSink, type AppConsumer, type ParseResult, type ProtocolMessage } from './types.js';
-import { ByteQueue, ipv4Text } from './bytes.js';
+import { ByteQueue } from './bytes.js';
+import { formatIpv4Bytes, formatIpv6 } from '../util/ip.js';
 
 export const DNS_MAX_QUESTIONS = 32;
 export const DNS_MAX_RECORDS = 64;
@@ -90,30 +91,6 @@ function labelText(b: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-
-/** RFC 5952 text of 16 bytes at `off` (longest run of ≥2 zero groups becomes '::'). */
-export function ipv6Text(b: Uint8Array, off: number): string {
-  const groups = new Array<number>(8);
-  for (let i = 0; i < 8; i++) groups[i] = (b[off + 2 * i] << 8) | b[off + 2 * i + 1];
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) return `::ffff:${ipv4Text(b, off + 12)}`;
-  let out = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) { out += i === 0 ? '::' : ':'; i += bestLen - 1; continue; }
-    out += groups[i].toString(16);
-    if (i < 7) out += ':';
-  }
-  return out;
-}
-
 function readTxt(msg: Uint8Array, start: number, end: number, strings: string[]): string {
   let out = '';
   let pos = start;
@@ -134,10 +111,10 @@ function rdataText(msg: Uint8Array, base: number, type: number, start: number, r
   switch (type) {
     case DnsType.A:
       if (len !== 4) { nameError = 'rdata-bad-a'; return null; }
-      return ipv4Text(msg, start);
+      return formatIpv4Bytes(msg, start);
     case DnsType.AAAA:
       if (len !== 16) { nameError = 'rdata-bad-aaaa'; return null; }
-      return ipv6Text(msg, start);
+      return formatIpv6(msg, start);
     case DnsType.CNAME:
     case DnsType.PTR:
     case DnsType.NS:

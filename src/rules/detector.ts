@@ -10,7 +10,7 @@ import type { Detector, DetectorContext, ProtocolMessage } from '../events/detec
 import type { FlowView } from '../events/flow.js';
 import type { PacketView } from '../events/packet.js';
 import { limitEvidence } from '../events/eve-format.js';
-import { formatIpv4 } from './lists/ip.js';
+import { formatIpv4 } from '../util/ip.js';
 import type { BufferName, Rule, RuleContext } from './parser.js';
 import { appClassOf, createMatchMeta, RuleEngine, type MatchMeta, type RuleEngineOptions, type RuleHit } from './matcher.js';
 

@@ -10,7 +10,7 @@ export { ListIntel, type ListReport, type ListRole } from './lists/intel.js';
 export { intelConfigFrom, loadDefaultIntel, loadIntel, loadListFile, loadPoolPorts, packageDataDir, type IntelConfig, type ListFileConfig } from './lists/default.js';
 export { parseList, detectListFormat } from './lists/parse.js';
 export { DomainSet, normalizeDomain } from './lists/domain-set.js';
-export { CidrSet } from './lists/cidr-set.js';
+export { CidrSet } from '../util/ip-set.js';
 export { updateLists, updateSource, formatUpdateReport, defaultCacheDir, cachedListPath, type ListSourceConfig, type UpdateResult } from './lists/update.js';
 export { readListsConfig, type ListsConfig } from './lists/config.js';
 export { LIST_FORMATS, type ListFormat, type ParsedList } from './lists/types.js';

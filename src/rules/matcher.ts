@@ -15,6 +15,7 @@ import {
   type BufferName, type ContentOp, type MatchOp, type Rule, type RuleContext,
 } from './parser.js';
 import { addressMatches, portMatches } from './variables.js';
+import { AddressRuleIndex } from './address-index.js';
 
 /** Per-call facts about the packet or message being inspected; one object, reused by the caller. */
 export interface MatchMeta {
@@ -129,6 +130,8 @@ interface ContextTable {
   patternRules: (Int32Array[] | null)[];
   /** Rules without a usable fast pattern: always candidates in this context. */
   always: Int32Array;
+  /** Per rule index, 1 for this table's rules found through the address index instead (null: none). */
+  gated: Uint8Array | null;
   /** Buffer ids any rule of this context reads (callers fill only those). */
   used: Set<number>;
   /** Buffer ids that have a prefilter automaton (the scan loop visits only these). */
@@ -185,6 +188,11 @@ export class RuleEngine implements AcSink {
   private readonly stamp: Int32Array;
   private readonly cands: Int32Array;
   private candCount = 0;
+  /** Shared address index of rules without fast pattern but with a selective address group. */
+  private readonly addressIndex: AddressRuleIndex | null;
+  /** Gated-rule masks of the tables the last prefilter visited (their rules come from the index). */
+  private readonly pendingGated: Uint8Array[] = [];
+  private pendingCount = 0;
   private gen = 0;
   private curPatternRules: Int32Array[] | null = null;
   private readonly posStart: Int32Array;
@@ -222,6 +230,7 @@ export class RuleEngine implements AcSink {
     this.posBuf = new Int32Array(maxOps);
     this.stamp = new Int32Array(rules.length);
     this.cands = new Int32Array(rules.length);
+    this.addressIndex = AddressRuleIndex.build(rules, (ri) => !rules[ri].fastPattern);
 
     const grouped = options.groupPacketRules ?? true;
     for (const ctx of CONTEXTS) {
@@ -240,7 +249,7 @@ export class RuleEngine implements AcSink {
       const plainLive = new Uint8Array(GROUP_COUNT);
       const gatedClasses = new Uint8Array(GROUP_COUNT);
       const { plain, gated } = this.packetGroups;
-      const hasRules = (t: ContextTable): boolean => t.prefilterIds.length > 0 || t.always.length > 0;
+      const hasRules = (t: ContextTable): boolean => t.prefilterIds.length > 0 || t.always.length > 0 || t.gated !== null;
       for (let g = 0; g < GROUP_COUNT; g++) {
         for (let a = 1; a < APP_CLASS_COUNT; a++) if (hasRules(gated[(a - 1) * GROUP_COUNT + g])) gatedClasses[g] |= 1 << a;
         plainLive[g] = hasRules(plain[g]) ? 1 : 0;
@@ -261,11 +270,12 @@ export class RuleEngine implements AcSink {
     const rules = this.rules;
     const perBuffer = new Map<number, { patterns: { bytes: Uint8Array; nocase: boolean }[]; rules: number[][]; byKey: Map<string, number>; limit: number }>();
     const always: number[] = [];
+    const gated: number[] = [];
     const used = new Set<number>();
     for (const ri of members) {
       const rule = rules[ri];
       for (const b of rule.buffers) used.add(BUFFER_ID[b.buffer]);
-      if (!rule.fastPattern) { always.push(ri); continue; }
+      if (!rule.fastPattern) { (this.addressIndex?.indexed[ri] === 1 ? gated : always).push(ri); continue; }
       if (!withPrefilter) continue;
       const fp = prefilterPattern(rule, preferBounded);
       const id = BUFFER_ID[fp.buffer];
@@ -290,6 +300,7 @@ export class RuleEngine implements AcSink {
       ac: BUFFER_NAMES.map(() => null),
       patternRules: BUFFER_NAMES.map(() => null),
       always: Int32Array.from(always),
+      gated: gated.length === 0 ? null : new Uint8Array(rules.length),
       used,
       prefilterIds: Int32Array.from([...perBuffer.keys()].sort((a, b) => a - b)),
       scanLimit: new Int32Array(BUFFER_NAMES.length).fill(-1),
@@ -297,6 +308,7 @@ export class RuleEngine implements AcSink {
       pktRules: null,
       pktLimit: -1,
     };
+    for (const ri of gated) table.gated![ri] = 1;
     for (const [id, pb] of perBuffer) {
       table.ac[id] = new MultiPatternMatcher(pb.patterns);
       table.patternRules[id] = pb.rules.map((r) => Int32Array.from(r));
@@ -414,6 +426,7 @@ export class RuleEngine implements AcSink {
    * slot (setPacketSlot) and the metadata, then calls evaluateCandidates.
    */
   prefilterPacket(g: number, appClass: number, buf: Uint8Array, start: number, end: number): number {
+    this.pendingCount = 0;
     // Nothing to scan in this group for this app class (e.g. only app-gated rules of another
     // protocol): no bookkeeping either; the counters count packets that were scanned.
     if (this.packetPlainLive![g] === 0 && ((this.packetGatedClasses![g] >> appClass) & 1) === 0) return 0;
@@ -425,7 +438,7 @@ export class RuleEngine implements AcSink {
     // Tables without rules are not visited (e.g. a group whose rules are all app-gated).
     if (this.packetPlainLive![g] === 1) this.collectPacket(groups.plain[g], buf, start, end);
     if (((this.packetGatedClasses![g] >> appClass) & 1) !== 0) this.collectPacket(groups.gated[(appClass - 1) * GROUP_COUNT + g], buf, start, end);
-    return this.candCount;
+    return this.candCount + this.pendingCount;
   }
 
   /**
@@ -444,6 +457,7 @@ export class RuleEngine implements AcSink {
       const r = always[i];
       if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
     }
+    if (table.gated !== null) this.pendingGated[this.pendingCount++] = table.gated;
   }
 
   /** Number of distinct packet-rule prefilter tables (1 when grouping is off). */
@@ -453,7 +467,7 @@ export class RuleEngine implements AcSink {
 
   hasRules(ctx: RuleContext): boolean {
     const t = this.tables.get(ctx)!;
-    return t.used.size > 0 || t.always.length > 0;
+    return t.used.size > 0 || t.always.length > 0 || t.gated !== null;
   }
 
   clearSlots(): void {
@@ -513,6 +527,7 @@ export class RuleEngine implements AcSink {
   prefilter(ctx: RuleContext, meta: MatchMeta): number {
     if (this.hits.length !== 0) this.hits.length = 0;
     this.candCount = 0;
+    this.pendingCount = 0;
     const table = this.tables.get(ctx);
     if (!table) return 0;
     this.stats.evaluations++;
@@ -525,11 +540,12 @@ export class RuleEngine implements AcSink {
       const app = appClassOf(meta.appProto, meta.serverPort);
       if (app > 0) this.collectCandidates(groups.gated[(app - 1) * GROUP_COUNT + g]);
     } else this.collectCandidates(table);
-    return this.candCount;
+    return this.candCount + this.pendingCount;
   }
 
   /** Second half of evaluate: full evaluation of the prefilter's candidates. */
   evaluateCandidates(meta: MatchMeta): RuleHit[] {
+    if (this.pendingCount > 0) this.collectIndexed(meta);
     if (this.candCount === 0) return this.hits;
     // Rule file order: a flowbits 'set' earlier in the file is seen by an 'isset' later.
     if (this.candCount > 1) this.cands.subarray(0, this.candCount).sort();
@@ -558,6 +574,21 @@ export class RuleEngine implements AcSink {
       const r = table.always[i];
       if (this.stamp[r] !== this.gen) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; }
     }
+    if (table.gated !== null) this.pendingGated[this.pendingCount++] = table.gated;
+  }
+
+  /** The visited tables' gated rules whose key address group holds the source or destination. */
+  private collectIndexed(meta: MatchMeta): void {
+    const index = this.addressIndex!;
+    const n = index.lookup(meta.srcIp, meta.dstIp);
+    for (let i = 0; i < n; i++) {
+      const r = index.hits[i];
+      if (this.stamp[r] === this.gen) continue;
+      for (let t = 0; t < this.pendingCount; t++) {
+        if (this.pendingGated[t][r] === 1) { this.stamp[r] = this.gen; this.cands[this.candCount++] = r; break; }
+      }
+    }
+    this.pendingCount = 0;
   }
 
   private evaluateRule(c: CompiledRule, meta: MatchMeta): void {

@@ -3,7 +3,9 @@
  * rule headers: lists `[a,b]`, negation `!x`, ranges `1024:`, nesting, variables inside
  * groups. Parsing returns a typed group or a reason string; nothing here throws.
  */
-import { CidrSet } from './lists/cidr-set.js';
+import { addressGroupCompiler, splitTop, type AddressGroup } from './address-groups.js';
+
+export { addressMatches, type AddressGroup } from './address-groups.js';
 
 /** Suricata's suricata.yaml defaults. */
 export const DEFAULT_ADDRESS_VARS: Readonly<Record<string, string>> = {
@@ -52,11 +54,6 @@ export class RuleVariables {
   }
 }
 
-export type AddressGroup =
-  | { kind: 'any' }
-  | { kind: 'set'; set: CidrSet<true> }
-  | { kind: 'list'; pos: AddressGroup[]; neg: AddressGroup[] };
-
 export type PortGroup =
   | { kind: 'any' }
   | { kind: 'range'; lo: number; hi: number }
@@ -64,64 +61,12 @@ export type PortGroup =
 
 const MAX_DEPTH = 8;
 
-/** Split a bracket list body on top-level commas. */
-function splitTop(body: string): string[] | null {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of body) {
-    if (ch === '[') depth++;
-    else if (ch === ']') { depth--; if (depth < 0) return null; }
-    if (ch === ',' && depth === 0) { out.push(cur.trim()); cur = ''; } else cur += ch;
-  }
-  if (depth !== 0) return null;
-  out.push(cur.trim());
-  return out;
-}
-
-export function parseAddressGroup(spec: string, vars: RuleVariables, depth = 0): AddressGroup | string {
-  spec = spec.trim();
-  if (depth > MAX_DEPTH) return 'address group nested too deeply';
-  if (spec === 'any') return { kind: 'any' };
-  if (spec.startsWith('!')) {
-    const inner = parseAddressGroup(spec.slice(1), vars, depth + 1);
-    if (typeof inner === 'string') return inner;
-    return { kind: 'list', pos: [], neg: [inner] };
-  }
-  if (spec.startsWith('$')) {
-    const value = vars.address[spec.slice(1)];
-    if (value === undefined) return `undefined address variable ${spec}`;
-    return parseAddressGroup(value, vars, depth + 1);
-  }
-  if (spec.startsWith('[')) {
-    if (!spec.endsWith(']')) return `unbalanced address group ${spec}`;
-    const items = splitTop(spec.slice(1, -1));
-    if (!items || items.some((i) => i === '')) return `bad address group ${spec}`;
-    const pos: AddressGroup[] = [];
-    const neg: AddressGroup[] = [];
-    for (const item of items) {
-      const negated = item.startsWith('!');
-      const g = parseAddressGroup(negated ? item.slice(1) : item, vars, depth + 1);
-      if (typeof g === 'string') return g;
-      (negated ? neg : pos).push(g);
-    }
-    return { kind: 'list', pos, neg };
-  }
-  const set = new CidrSet<true>();
-  const err = set.add(spec, true);
-  if (err) return `bad address ${spec} (${err})`;
-  return { kind: 'set', set };
-}
-
-export function addressMatches(g: AddressGroup, ip: string): boolean {
-  switch (g.kind) {
-    case 'any': return true;
-    case 'set': return g.set.has(ip);
-    case 'list': {
-      if (g.pos.length > 0 && !g.pos.some((p) => addressMatches(p, ip))) return false;
-      return !g.neg.some((n) => addressMatches(n, ip));
-    }
-  }
+/**
+ * Address group text (`any`, CIDR, `[a,!b]`, `$VAR`) → one compiled set, shared by every rule
+ * with the same text or the same resulting set (see address-groups.ts); a reason when invalid.
+ */
+export function parseAddressGroup(spec: string, vars: RuleVariables): AddressGroup | string {
+  return addressGroupCompiler(vars.address).parse(spec);
 }
 
 export function parsePortGroup(spec: string, vars: RuleVariables, depth = 0): PortGroup | string {

@@ -2,38 +2,20 @@
  * Scan targets: addresses, CIDRs, ranges and hostnames → a list of addresses, and the
  * safety policy (public addresses need --i-own-these-addresses; a hard cap on host count).
  * IPv4 is expanded; IPv6 is accepted as single addresses (a /64 cannot be swept anyway).
- * Which addresses count as private/reserved is decided once, in src/decode/address.ts.
+ * Which addresses count as public is decided once, in src/util/ip.ts (isPublicIp).
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { networkInterfaces } from 'node:os';
 import { UsageError } from '../util/errors.js';
-import { isPrivateOrReservedIp } from '../decode/address.js';
+import { classifyIp, formatIpv4, ipVersion, isPublicIp, parseCidrStrict, parseIpv4 } from '../util/ip.js';
 
 /** More than this many hosts in one run is almost certainly a typo (a /8 instead of a /24). */
 export const DEFAULT_MAX_HOSTS = 4096;
 
-export function ipv4ToInt(ip: string): number {
-  const p = ip.split('.');
-  return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
-}
-
-export function intToIpv4(n: number): string {
-  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
-
-/**
- * True for loopback, RFC 1918, link-local, CGNAT, ULA, documentation, multicast and reserved
- * space: the addresses a home user may scan without --i-own-these-addresses.
- */
-export function isPrivateOrReservedAddress(ip: string): boolean {
-  return isPrivateOrReservedIp(ip);
-}
-
 /** 0.0.0.0/8 ("this network") and :: are never destinations: connecting to them reaches this machine. */
 export function isUnspecifiedAddress(ip: string): boolean {
-  if (isIPv4(ip)) return ipv4ToInt(ip) >>> 24 === 0;
-  return isIPv6(ip) && /^[0:]+$/.test(ip);
+  const cls = classifyIp(ip);
+  return cls === 'this-network' || cls === 'unspecified';
 }
 
 export interface TargetOptions {
@@ -66,7 +48,9 @@ export async function expandTargets(specs: readonly string[], opts: TargetOption
     if (isUnspecifiedAddress(address)) {
       throw new UsageError(`${hostname ? `${hostname} (${address})` : address} is not a host address (0.0.0.0/8 and :: mean "this host/network", RFC 6890); give the address of a host or a network to scan`, 'usage.bad-target', { subject: address });
     }
-    if (!opts.allowPublic && !isPrivateOrReservedAddress(address)) {
+    // Special-purpose space (private, loopback, link-local, CGN, ULA, documentation …) is what a
+    // home user may scan without --i-own-these-addresses.
+    if (!opts.allowPublic && isPublicIp(address)) {
       throw new UsageError(
         `${hostname ? `${hostname} (${address})` : address} is a public address; scan only networks you own, and confirm with --i-own-these-addresses`,
       );
@@ -85,14 +69,14 @@ export async function expandTargets(specs: readonly string[], opts: TargetOption
     if (v4range) {
       const [first, last] = v4range;
       if (last - first + 1 > max) throw new UsageError(`${spec} has ${last - first + 1} addresses, more than ${max}; narrow it (or raise --max-hosts)`);
-      for (let n = first; n <= last; n++) add(intToIpv4(n));
+      for (let n = first; n <= last; n++) add(formatIpv4(n));
       continue;
     }
-    if (isIPv6(spec)) {
+    if (ipVersion(spec) === 6) {
       add(spec);
       continue;
     }
-    if (spec.includes('/') && isIPv6(spec.split('/')[0])) {
+    if (spec.includes('/') && ipVersion(spec.split('/')[0]) === 6) {
       throw new UsageError(`${spec}: IPv6 prefixes are not swept (too large); give single IPv6 addresses`);
     }
     if (HOSTNAME.test(spec) && !/^[\d.]+$/.test(spec)) {
@@ -113,25 +97,21 @@ export async function expandTargets(specs: readonly string[], opts: TargetOption
 
 /** IPv4 address, CIDR or range → inclusive [first, last] as integers; null if not IPv4 syntax. */
 export function parseIpv4Range(spec: string): [number, number] | null {
-  const cidr = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(spec);
-  if (cidr) {
-    if (!isIPv4(cidr[1])) return null;
-    const bits = Number(cidr[2]);
-    if (bits > 32) return null;
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    const net = (ipv4ToInt(cidr[1]) & mask) >>> 0;
-    const last = (net | (~mask >>> 0)) >>> 0;
+  if (spec.includes('/')) {
+    if (spec.includes(':')) return null;
+    const c = parseCidrStrict(spec);
+    if (typeof c === 'string') return null;
     // Network and broadcast addresses are not hosts, except in /31 and /32.
-    return bits >= 31 ? [net, last] : [net + 1, last - 1];
+    return c.prefix >= 31 ? [c.v4, c.last4] : [c.v4 + 1, c.last4 - 1];
   }
   const range = /^(\d+\.\d+\.\d+\.\d+)-(\d+(?:\.\d+\.\d+\.\d+)?)$/.exec(spec);
   if (range) {
-    if (!isIPv4(range[1])) return null;
-    const first = ipv4ToInt(range[1]);
+    const first = parseIpv4(range[1]);
+    if (first < 0) return null;
     let last: number;
     if (range[2].includes('.')) {
-      if (!isIPv4(range[2])) return null;
-      last = ipv4ToInt(range[2]);
+      last = parseIpv4(range[2]);
+      if (last < 0) return null;
     } else {
       const octet = Number(range[2]);
       if (octet > 255) return null;
@@ -139,10 +119,8 @@ export function parseIpv4Range(spec: string): [number, number] | null {
     }
     return last >= first ? [first, last] : null;
   }
-  if (isIPv4(spec)) {
-    const n = ipv4ToInt(spec);
-    return [n, n];
-  }
+  const n = parseIpv4(spec);
+  if (n >= 0) return [n, n];
   return null;
 }
 
@@ -158,7 +136,7 @@ export function localSubnets(): string[] {
       if (a.internal || a.family !== 'IPv4' || !a.cidr) continue;
       const bits = Math.max(24, Number(a.cidr.split('/')[1]));
       const mask = (0xffffffff << (32 - bits)) >>> 0;
-      out.add(`${intToIpv4((ipv4ToInt(a.address) & mask) >>> 0)}/${bits}`);
+      out.add(`${formatIpv4((parseIpv4(a.address) & mask) >>> 0)}/${bits}`);
     }
   }
   return [...out];

@@ -10,7 +10,8 @@
 import { ACK, CWR, ECE, FIN, FrameBuilder, PSH, Path, RST, SYN, URG, writeIp4Header, PROTO_TCP, PROTO_UDP } from './packet-builder.js';
 import { PcapEmitter } from './emitter.js';
 import { Rng } from './rng.js';
-import { inCidr4, ip4Text, ip6, ip6Text, parseCidr, publicIp4, type Cidr4, type Cidr6 } from './net.js';
+import { parseDarknetCidr, publicIp4 } from './net.js';
+import { cidrContainsIpv4, formatCidr, formatIpv4, formatIpv6, parseIpv6, type Cidr } from '../util/ip.js';
 import { isoUs } from './world.js';
 import { dnsQuery, dnsResponse, QTYPE_A } from './content/dns.js';
 
@@ -118,12 +119,11 @@ function udpProbe(port: number): Buffer {
 }
 
 export async function generateDarknet(opts: DarknetOptions, outFile: string): Promise<{ packets: number; bytes: number; truth: DarknetTruth }> {
-  const net4c = parseCidr(opts.darknet);
-  if (!net4c || net4c.v6) throw new Error(`darknet must be an IPv4 CIDR, got ${opts.darknet}`);
-  const net6c = parseCidr(opts.darknet6 ?? '2001:db8:ffff::/48');
-  if (!net6c || !net6c.v6) throw new Error(`darknet6 must be an IPv6 CIDR, got ${opts.darknet6}`);
-  const net4: Cidr4 = net4c;
-  const net6: Cidr6 = net6c;
+  const net4 = parseDarknetCidr(opts.darknet);
+  if (!net4 || net4.version !== 4) throw new Error(`darknet must be an IPv4 CIDR, got ${opts.darknet}`);
+  const net6 = parseDarknetCidr(opts.darknet6 ?? '2001:db8:ffff::/48');
+  if (!net6 || net6.version !== 6) throw new Error(`darknet6 must be an IPv6 CIDR, got ${opts.darknet6}`);
+  const net4Size = net4.last4 - net4.v4 + 1;
   const rng = new Rng(opts.seed);
   const fb = new FrameBuilder();
   const sink = new PcapEmitter(outFile);
@@ -131,7 +131,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
   const H = Math.max(1, Math.floor(opts.hours));
   const upstreamMac = Uint8Array.of(0x00, 0x1c, 0x73, rng.int(256), rng.int(256), rng.int(256)); // Arista
   const sensorMac = Uint8Array.of(0x3c, 0xfd, 0xfe, rng.int(256), rng.int(256), rng.int(256)); // Intel NIC
-  const randomDark = (): number => (net4.base + rng.int(net4.size)) >>> 0;
+  const randomDark = (): number => (net4.v4 + rng.int(net4Size)) >>> 0;
 
   // ---- source populations --------------------------------------------------------------
   const sources: Source[] = [];
@@ -139,8 +139,8 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
   const newSource = (key: number | string, cls: SourceClass, family: ScannerFamily | undefined, extra: Partial<Source> = {}): Source => {
     taken.add(key);
     const path = typeof key === 'number'
-      ? new Path(upstreamMac, sensorMac, key, net4.base)
-      : new Path(upstreamMac, sensorMac, ip6(key), net6.base.slice());
+      ? new Path(upstreamMac, sensorMac, key, net4.v4)
+      : new Path(upstreamMac, sensorMac, parseIpv6(key)!, net6.bytes.slice());
     const s: Source = {
       index: sources.length, key, class: cls, family, spoofed: false, path, sport: rng.range(1024, 65535),
       win: 1024, ttl: 64 - rng.range(6, 24), ports: [], windows: false, ...extra,
@@ -152,7 +152,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
   const freshIp = (): number => {
     for (;;) {
       const a = publicIp4(rng);
-      if (!taken.has(a) && !inCidr4(net4, a)) return a;
+      if (!taken.has(a) && !cidrContainsIpv4(net4, a)) return a;
     }
   };
   const scale = (lo: number, per: number, hi: number): number => Math.max(lo, Math.min(hi, Math.floor(N / per)));
@@ -178,7 +178,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
   const icmpScan = Array.from({ length: scale(3, 80_000, 200) }, () => newSource(freshIp(), 'scanner', 'unknown', { campaign: 'icmp-sweep' }));
   const v6 = Array.from({ length: scale(2, 200_000, 40) }, () => {
     let key: string;
-    do key = ip6Text(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0x0a, rng.int(256), rng.int(256), rng.int(256), 0, 0, 0, 0, rng.int(256), rng.int(256), rng.int(256), rng.int(256)));
+    do key = formatIpv6(Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0x0a, rng.int(256), rng.int(256), rng.int(256), 0, 0, 0, 0, rng.int(256), rng.int(256), rng.int(256), rng.int(256)));
     while (taken.has(key));
     return newSource(key, 'scanner', 'unknown', { win: 64800, ttl: 64 - rng.range(8, 20), ports: [22, 23, 80, 443, 8080] });
   });
@@ -295,7 +295,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
           // a scanner's packet to a neighbouring (routed, used) address: the sensor must ignore it
           toDarknet = false;
           ev = rng.chance(0.5) ? Ev.Mirai : Ev.UnknownTcp;
-          do dst = rng.chance(0.5) ? (net4.base + net4.size + rng.int(net4.size)) >>> 0 : publicIp4(rng); while (inCidr4(net4, dst));
+          do dst = rng.chance(0.5) ? (net4.v4 + net4Size + rng.int(net4Size)) >>> 0 : publicIp4(rng); while (cidrContainsIpv4(net4, dst));
         }
         src = sources[0];
         frame = fb.buf; // placeholder, set below
@@ -477,7 +477,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
   for (const s of sources) {
     const p = srcPackets[s.index];
     if (p === 0) continue;
-    const ip = typeof s.key === 'number' ? ip4Text(s.key) : s.key;
+    const ip = typeof s.key === 'number' ? formatIpv4(s.key) : s.key;
     srcTruth.push({ ip, class: s.class, ...(s.family ? { family: s.family } : {}), spoofed: s.spoofed, ...(s.campaign ? { campaign: s.campaign } : {}), packets: p });
     byClass[s.class].packets += p;
     byClass[s.class].sources++;
@@ -490,7 +490,7 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
     return o;
   };
   const truth: DarknetTruth = {
-    kind: 'darknet', seed: opts.seed, darknets: [net4.text, net6.text], start: isoUs(opts.startUs), end: isoUs(sink.lastTs), hours: H,
+    kind: 'darknet', seed: opts.seed, darknets: [formatCidr(net4), formatCidr(net6)], start: isoUs(opts.startUs), end: isoUs(sink.lastTs), hours: H,
     totals: {
       packets: sink.packets, bytes: sink.bytes, packetsToDarknet: toDark, packetsNotToDarknet: notDark, uniqueSources: srcTruth.length,
       ipv6Packets: v6Packets, byClass, byFamily,
@@ -505,10 +505,10 @@ export async function generateDarknet(opts: DarknetOptions, outFile: string): Pr
 }
 
 /** Randomises the host part of `a` inside the IPv6 prefix (in place). */
-function randomHostBits(a: Uint8Array, net: Cidr6, rng: Rng): void {
+function randomHostBits(a: Uint8Array, net: Cidr, rng: Rng): void {
   for (let i = 0; i < 16; i++) {
-    const keep = Math.max(0, Math.min(8, net.bits - i * 8));
+    const keep = Math.max(0, Math.min(8, net.prefix - i * 8));
     const mask = (0xff << (8 - keep)) & 0xff;
-    a[i] = (net.base[i] & mask) | (rng.int(256) & ~mask & 0xff);
+    a[i] = (net.bytes[i] & mask) | (rng.int(256) & ~mask & 0xff);
   }
 }

@@ -8,7 +8,8 @@ import { PcapEmitter } from './emitter.js';
 import { Rng } from './rng.js';
 import { Scheduler, type FlowTask } from './scheduler.js';
 import { World, isoUs, type Device, type FlowTruth } from './world.js';
-import { ip4Text, macText } from './net.js';
+import { formatIpv4 } from '../util/ip.js';
+import { formatMac } from '../util/mac.js';
 import { webTls, TLS_SITES } from './flows/web-tls.js';
 import { webHttp, HTTP_SITES } from './flows/web-http.js';
 import { video, VIDEO_HOSTS } from './flows/video.js';
@@ -176,7 +177,7 @@ export async function generateMixed(opts: MixedOptions, outFile: string): Promis
 
 export function networkTruth(w: World, miners: Device[]): FlowSetTruth['network'] {
   return {
-    subnet: `${ip4Text(w.gatewayIp - 1)}/24`, gateway: ip4Text(w.gatewayIp), gatewayMac: macText(w.gatewayMac), resolver: ip4Text(w.gatewayIp),
-    devices: w.devices.map((d) => ({ name: d.name, kind: d.kind, vendor: d.vendor, mac: macText(d.mac), ip: ip4Text(d.ip), miner: miners.includes(d) })),
+    subnet: `${formatIpv4(w.gatewayIp - 1)}/24`, gateway: formatIpv4(w.gatewayIp), gatewayMac: formatMac(w.gatewayMac), resolver: formatIpv4(w.gatewayIp),
+    devices: w.devices.map((d) => ({ name: d.name, kind: d.kind, vendor: d.vendor, mac: formatMac(d.mac), ip: formatIpv4(d.ip), miner: miners.includes(d) })),
   };
 }

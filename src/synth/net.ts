@@ -4,85 +4,16 @@
  * in a plausible provider range).
  */
 import type { Rng } from './rng.js';
+import { isPublicIpv4, parseCidr, parseIpv4, parseIpv6, type Cidr } from '../util/ip.js';
 
-export function ip4(text: string): number {
-  const p = text.split('.');
-  return ((+p[0] << 24) | (+p[1] << 16) | (+p[2] << 8) | +p[3]) >>> 0;
-}
-
-export function ip4Text(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}
-
-/** Parses IPv6 text (with ::) into 16 bytes. */
-export function ip6(text: string): Uint8Array {
-  const out = new Uint8Array(16);
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, ''];
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  h.forEach((g, i) => { const v = parseInt(g, 16); out[i * 2] = v >>> 8; out[i * 2 + 1] = v & 255; });
-  t.forEach((g, i) => { const v = parseInt(g, 16); const j = 16 - (t.length - i) * 2; out[j] = v >>> 8; out[j + 1] = v & 255; });
-  return out;
-}
-
-/** Canonical (RFC 5952) IPv6 text. */
-export function ip6Text(a: Uint8Array): string {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push((a[i] << 8) | a[i + 1]);
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i; }
-    i = j;
-  }
-  const hx = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hx(g);
-  return `${hx(g.slice(0, bestAt))}::${hx(g.slice(bestAt + bestLen))}`;
-}
-
-export interface Cidr4 { v6: false; base: number; bits: number; size: number; text: string }
-export interface Cidr6 { v6: true; base: Uint8Array; bits: number; text: string }
-export type Cidr = Cidr4 | Cidr6;
-
-/** Parses "a.b.c.d/n" or an IPv6 prefix; returns null when malformed. */
-export function parseCidr(text: string): Cidr | null {
-  const m = /^([^/]+)\/(\d{1,3})$/.exec(text.trim());
-  if (!m) return null;
-  const bits = Number(m[2]);
-  if (m[1].includes(':')) {
-    if (bits < 8 || bits > 120 || !/^[0-9a-fA-F:]+$/.test(m[1])) return null;
-    const base = ip6(m[1]);
-    for (let i = 0; i < 16; i++) {
-      const keep = Math.max(0, Math.min(8, bits - i * 8));
-      base[i] &= (0xff << (8 - keep)) & 0xff;
-    }
-    return { v6: true, base, bits, text: `${ip6Text(base)}/${bits}` };
-  }
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(m[1]) || m[1].split('.').some((x) => +x > 255)) return null;
-  if (bits < 8 || bits > 30) return null;
-  const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-  const base = (ip4(m[1]) & mask) >>> 0;
-  return { v6: false, base, bits, size: 2 ** (32 - bits), text: `${ip4Text(base)}/${bits}` };
-}
-
-export function inCidr4(c: Cidr4, a: number): boolean {
-  return a - c.base >= 0 && a - c.base < c.size;
-}
-
-export function inCidr6(c: Cidr6, a: Uint8Array): boolean {
-  for (let i = 0; i < 16 && i * 8 < c.bits; i++) {
-    const keep = Math.min(8, c.bits - i * 8);
-    const mask = (0xff << (8 - keep)) & 0xff;
-    if ((a[i] & mask) !== c.base[i]) return false;
-  }
-  return true;
-}
-
-export function macText(m: Uint8Array): string {
-  return Array.from(m, (x) => x.toString(16).padStart(2, '0')).join(':');
+/**
+ * A darknet prefix for synthetic captures: util/ip's CIDR, limited to /8–/30 (IPv4) and
+ * /8–/120 (IPv6) so it holds hosts and is not the whole Internet; null otherwise.
+ */
+export function parseDarknetCidr(text: string): Cidr | null {
+  const c = parseCidr(text.trim());
+  if (c === null || c.prefix < 8 || c.prefix > (c.version === 4 ? 30 : 120)) return null;
+  return c;
 }
 
 /** Real OUIs by device kind (IEEE registry assignments). */
@@ -132,32 +63,25 @@ export function serverIp(name: string, mining = false): number {
   const h = fnv1a(name);
   const nets = mining ? POOL_NETS : PROVIDER_NETS;
   const net = nets[h % nets.length].split('.');
-  return ip4(`${net[0]}.${net[1]}.${(h >>> 8) & 255}.${1 + ((h >>> 16) % 253)}`);
+  return parseIpv4(`${net[0]}.${net[1]}.${(h >>> 8) & 255}.${1 + ((h >>> 16) % 253)}`);
 }
 
 export function serverIp6(name: string): Uint8Array {
   const h = fnv1a(`v6:${name}`);
-  const a = ip6('2606:4700::');
+  const a = parseIpv6('2606:4700::')!;
   a[4] = h >>> 24; a[5] = h >>> 16; a[14] = h >>> 8; a[15] = h | 1;
   return a;
 }
 
 /**
- * A random public-looking IPv4 address: not private, loopback, link-local, CGN, multicast,
- * reserved, the benchmarking range or documentation ranges.
+ * A random public-looking IPv4 address: globally reachable by util/ip's special-purpose
+ * table (not private, loopback, link-local, CGN, multicast, reserved, benchmarking or
+ * documentation space) and not ending in .0 or .255.
  */
 export function publicIp4(rng: Rng): number {
   for (;;) {
     const a = rng.u32();
-    const o1 = a >>> 24;
-    const o2 = (a >>> 16) & 255;
-    if (o1 === 0 || o1 === 10 || o1 === 127 || o1 >= 224) continue;
-    if (o1 === 100 && o2 >= 64 && o2 < 128) continue;
-    if (o1 === 169 && o2 === 254) continue;
-    if (o1 === 172 && o2 >= 16 && o2 < 32) continue;
-    if (o1 === 192 && (o2 === 168 || o2 === 0)) continue;
-    if (o1 === 198 && (o2 === 18 || o2 === 19 || o2 === 51)) continue;
-    if (o1 === 203 && o2 === 0) continue;
+    if (!isPublicIpv4(a)) continue;
     const o4 = a & 255;
     if (o4 === 0 || o4 === 255) continue;
     return a;

@@ -8,7 +8,8 @@ import { PcapEmitter } from './emitter.js';
 import { Rng } from './rng.js';
 import { Scheduler, type FlowTask } from './scheduler.js';
 import { World, isoUs, type Device } from './world.js';
-import { ip4, publicIp4 } from './net.js';
+import { publicIp4 } from './net.js';
+import { formatIpv4, parseIpv4 } from '../util/ip.js';
 import { networkTruth, type FlowSetTruth } from './mixed.js';
 import { webTls, TLS_SITES } from './flows/web-tls.js';
 import { webHttp, HTTP_SITES } from './flows/web-http.js';
@@ -83,15 +84,15 @@ export async function generateSample(opts: SampleOptions, outFile: string): Prom
   const working: [string, string] = ['root', 'xc3511'];
   const attempts = 10;
   start((t) => telnetBruteForce(w, telnetAttacker, camera, t, attempts, working), 20);
-  attacks.push({ kind: 'telnet-bruteforce', attacker: ipText(telnetAttacker), target: ipText(camera.ip), details: { attempts, success: { user: working[0], password: working[1] } } });
+  attacks.push({ kind: 'telnet-bruteforce', attacker: formatIpv4(telnetAttacker), target: formatIpv4(camera.ip), details: { attempts, success: { user: working[0], password: working[1] } } });
   const redisAttacker = publicIp4(rng);
-  const payloadHost = ip4('203.0.113.66');
+  const payloadHost = parseIpv4('203.0.113.66');
   start((t) => redisExploit(w, redisAttacker, nas, t, payloadHost), 100);
-  attacks.push({ kind: 'redis-exploitation', attacker: ipText(redisAttacker), target: ipText(nas.ip), details: { payloadUrl: 'http://203.0.113.66/xmr.sh', rogueMaster: '203.0.113.66:6379' } });
+  attacks.push({ kind: 'redis-exploitation', attacker: formatIpv4(redisAttacker), target: formatIpv4(nas.ip), details: { payloadUrl: 'http://203.0.113.66/xmr.sh', rogueMaster: '203.0.113.66:6379' } });
   const scanner = publicIp4(rng);
   const open = [22, 80, 443, 5000, 6379];
   start((t) => portScan(w, scanner, nas, t, open), 70);
-  attacks.push({ kind: 'port-scan', attacker: ipText(scanner), target: ipText(nas.ip), details: { open } });
+  attacks.push({ kind: 'port-scan', attacker: formatIpv4(scanner), target: formatIpv4(nas.ip), details: { open } });
 
   scheduler.run();
   sink.close();
@@ -109,6 +110,3 @@ export async function generateSample(opts: SampleOptions, outFile: string): Prom
   return { packets: sink.packets, bytes: sink.bytes, truth };
 }
 
-function ipText(a: number): string {
-  return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-}

@@ -6,7 +6,8 @@
 import { FrameBuilder, Path, SYN } from './packet-builder.js';
 import { PcapEmitter } from './emitter.js';
 import { Rng } from './rng.js';
-import { ip4, publicIp4 } from './net.js';
+import { publicIp4 } from './net.js';
+import { parseIpv4 } from '../util/ip.js';
 import { isoUs } from './world.js';
 
 export interface SmallOptions {
@@ -37,7 +38,7 @@ export async function generateSmall(opts: SmallOptions, outFile: string): Promis
   const rng = new Rng(opts.seed);
   const fb = new FrameBuilder();
   const sink = new PcapEmitter(outFile);
-  const dstBase = ip4('198.51.100.0');
+  const dstBase = parseIpv4('198.51.100.0');
   const path = new Path(Uint8Array.of(0x00, 0x1c, 0x73, 1, 2, 3), Uint8Array.of(0x3c, 0xfd, 0xfe, 4, 5, 6), 0, dstBase);
   const spacing = 1e6 / (opts.rate ?? 500_000);
   let tcp = 0;

@@ -7,7 +7,9 @@ import { FrameBuilder, Path, TcpSession, udpExchange, type FrameSink } from './p
 import { dnsQuery, dnsResponse, QTYPE_A, QTYPE_AAAA, QTYPE_CNAME, type DnsRecord } from './content/dns.js';
 import type { TlsClientProfile } from './content/tls.js';
 import { USER_AGENTS } from './content/http.js';
-import { fnv1a, ip4, ip4Text, macFor, macText, serverIp, serverIp6 } from './net.js';
+import { fnv1a, macFor, serverIp, serverIp6 } from './net.js';
+import { formatIpv4, parseIpv4 } from '../util/ip.js';
+import { formatMac } from '../util/mac.js';
 import type { Rng } from './rng.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -112,7 +114,7 @@ export class World {
     this.sink = o.sink;
     this.scheduler = o.scheduler;
     const subnet = o.subnet ?? '192.168.1.0';
-    const base = ip4(subnet);
+    const base = parseIpv4(subnet);
     this.gatewayIp = (base + 1) >>> 0;
     this.gatewayMac = macFor('router', this.rng).mac;
     this.pool = Buffer.alloc(1 << 20);
@@ -193,10 +195,10 @@ export class World {
   /** A truth record for a flow from `src` to `dst`; `d` is the home device involved. */
   record(proto: 'tcp' | 'udp', d: Device, sport: number, dst: number, dport: number, t: number, label: FlowLabel, extra: Partial<FlowTruth> = {}, src = d.ip): FlowTruth {
     const f: FlowTruth = {
-      id: this.flows.length + 1, proto, src: ip4Text(src), sport, dst: ip4Text(dst), dport,
+      id: this.flows.length + 1, proto, src: formatIpv4(src), sport, dst: formatIpv4(dst), dport,
       start: isoUs(t), startUs: Math.floor(t), endUs: Math.floor(t), label,
       category: MINING_LABELS.has(label) ? 'mining' : ATTACK_LABELS.has(label) ? 'attack' : 'benign',
-      device: macText(d.mac), deviceKind: d.kind, packets: 0, bytes: 0, ...extra,
+      device: formatMac(d.mac), deviceKind: d.kind, packets: 0, bytes: 0, ...extra,
     };
     this.flows.push(f);
     return f;

@@ -9,9 +9,7 @@ import type { FrameBatch } from '../capture/source.js';
 import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { ReasonCounter } from '../events/counters.js';
-import {
-  cidrContainsIpv6, ip4ToString, ip6ToString, isPrivateOrReservedIpv4, isPrivateOrReservedIpv6, type Cidr,
-} from '../decode/address.js';
+import { cidrContainsIpv6, formatIpv4, formatIpv6, isPublicIpv4, isPublicIpv6, type Cidr } from '../util/ip.js';
 import { icmpQuotedOffset } from '../decode/icmp.js';
 import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
@@ -549,16 +547,16 @@ export class TelescopeAggregator {
     this.sc[slot * SC + C_FIRST_PROTO] = kind === K_OTHER ? 0 : pkt.proto;
     this.sc[slot * SC + C_FIRST_REPLY] = isResponseKind(kind) ? 1 : 0;
     let flags = v6 ? F_V6 : 0;
-    const bogon = v6 ? isPrivateOrReservedIpv6(pkt.buf, pkt.src6Offset) : isPrivateOrReservedIpv4(key);
+    const bogon = v6 ? !isPublicIpv6(pkt.buf, pkt.src6Offset) : !isPublicIpv4(key);
     // inside a network, the sources of an internal darknet are private addresses by design
     if (bogon && !this.internal) flags |= F_BOGON;
     this.si[slot * SI + S_FLAGS] = flags;
     this.sources.add(key);
     if (!v6) this.src24.add(key >>> 8);
-    const text = v6 ? ip6ToString(pkt.buf, pkt.src6Offset) : null;
+    const text = v6 ? formatIpv6(pkt.buf, pkt.src6Offset) : null;
     if (text !== null) this.v6Text.set(slot, text);
     if (this.geo !== null) {
-      const ipText = text ?? ip4ToString(key);
+      const ipText = text ?? formatIpv4(key);
       this.si[slot * SI + S_COUNTRY] = this.countryIdx(this.geo.country(ipText));
       this.sc[slot * SC + C_ASN] = !v6 && this.geo.asn !== null ? this.geo.asn.lookup(key) : 0;
     } else {
@@ -663,7 +661,7 @@ export class TelescopeAggregator {
   }
 
   private sourceText(slot: number): string {
-    return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : ip4ToString(this.sc[slot * SC + C_KEY] >>> 0);
+    return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : formatIpv4(this.sc[slot * SC + C_KEY] >>> 0);
   }
 
   /** Marks one-packet sources that share a header fingerprint with many others in a short window. */
@@ -779,7 +777,7 @@ export class TelescopeAggregator {
     for (const [sender, a] of this.arpSenders) {
       // one or two requests for a gone address are stale ARP caches; a sweep asks for many
       if (a.targets.size < MIN_ARP_TARGETS) continue;
-      const ip = ip4ToString(sender);
+      const ip = formatIpv4(sender);
       state.alerts.push({
         timestamp: eveTimestamp(a.first), event_type: 'alert', src_ip: ip,
         alert: {
@@ -815,7 +813,7 @@ export class TelescopeAggregator {
       const kinds: string[] = [];
       for (let k = 0; k < KIND_COUNT; k++) if ((this.vKinds[v] & (1 << k)) !== 0) kinds.push(KIND_NAMES[k]);
       const row: VictimRow = {
-        ip: ip4ToString(this.vKey[v]), packets: this.vPackets[v], first: this.vFirst[v], last: this.vLast[v], port: this.vPortCand[v],
+        ip: formatIpv4(this.vKey[v]), packets: this.vPackets[v], first: this.vFirst[v], last: this.vLast[v], port: this.vPortCand[v],
         kinds, max_ppm: this.vMaxPpm[v], attack: false,
       };
       row.attack = isDosAttack(row);

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Reader } from 'maxmind';
+import { parseIpv4 } from '../util/ip.js';
 
 export const ASN_ATTRIBUTION =
   'AS data: @ip-location-db/asn (RouteViews and DB-IP, CC BY 4.0, https://github.com/sapics/ip-location-db). ' +
@@ -82,18 +83,6 @@ export class AsnTable {
   }
 }
 
-function dottedToNumber(s: string): number {
-  const p = s.split('.');
-  if (p.length !== 4) return -1;
-  let n = 0;
-  for (const x of p) {
-    const v = Number(x);
-    if (!Number.isInteger(v) || v < 0 || v > 255) return -1;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
 /** Parses "start,end,asn,org" lines (org may be quoted). Bad lines are skipped and counted. */
 export function parseAsnCsv(text: string): { table: AsnTable; badLines: number } {
   const starts: number[] = [];
@@ -114,8 +103,8 @@ export function parseAsnCsv(text: string): { table: AsnTable; badLines: number }
     if (c1 < 0 || c2 < 0) { bad++; continue; }
     const a = line.slice(0, c1);
     const b = line.slice(c1 + 1, c2);
-    const start = a.includes('.') ? dottedToNumber(a) : Number(a);
-    const end = b.includes('.') ? dottedToNumber(b) : Number(b);
+    const start = a.includes('.') ? parseIpv4(a) : Number(a);
+    const end = b.includes('.') ? parseIpv4(b) : Number(b);
     const asn = Number(c3 < 0 ? line.slice(c2 + 1) : line.slice(c2 + 1, c3));
     if (!Number.isInteger(start) || !Number.isInteger(end) || !Number.isInteger(asn) || start < 0 || end < start || end > 0xffffffff || asn < 0) {
       bad++;

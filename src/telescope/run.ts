@@ -12,7 +12,7 @@ import { startWorker, superviseWorker } from '../util/worker-thread.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
-import { parseCidr, type Cidr } from '../decode/address.js';
+import { parseCidr, type Cidr } from '../util/ip.js';
 import { TelescopeAggregator, telescopeRoute } from './aggregator.js';
 import { openGeo, type GeoLookup } from './geo.js';
 import { loadWatchList, type WatchList } from './watch.js';

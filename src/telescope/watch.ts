@@ -3,7 +3,7 @@
  * `Organisation name: CIDR[, CIDR …]` (or a JSON array of {name, ranges}); '#' starts a comment.
  */
 import { invalidConfig, parseConfigJson, readConfigText } from '../util/config.js';
-import { cidrContainsIpv4, cidrContainsIpv6, parseCidr, type Cidr } from '../decode/address.js';
+import { cidrContainsIpv4, cidrContainsIpv6, parseCidr, type Cidr } from '../util/ip.js';
 
 export interface WatchEntry {
   name: string;

@@ -3,10 +3,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
+import { cidrContainsPacketDst, cidrContainsPacketSrc } from '../../src/decode/address.js';
 import {
-  cidrContains, cidrContainsIpv4, cidrContainsPacketDst, cidrContainsPacketSrc, ip4ToString, ip6ToString,
-  isPrivateOrReservedIp, macToString, parseCidr, parseIp,
-} from '../../src/decode/address.js';
+  cidrContains, cidrContainsIpv4, classifyIp, formatIpv4 as ip4ToString, formatIpv6 as ip6ToString, isPublicIp, parseCidr, parseIp,
+} from '../../src/util/ip.js';
+import { formatMac as macToString } from '../../src/util/mac.js';
+
+/** Special-purpose (not globally reachable) address text; false for text that is no address. */
+const isPrivateOrReservedIp = (t: string): boolean => classifyIp(t) !== null && !isPublicIp(t);
 import { decodeFrame, ethernet, ip6Bytes, ipv4, ipv6, udp } from './frames.js';
 
 void test('ip4ToString', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { createPacketView, IpProto, Layer, type PacketView } from '../../src/events/packet.js';
 import { PacketDecoder } from '../../src/decode/decoder.js';
-import { macToString } from '../../src/decode/address.js';
+import { formatMac as macToString } from '../../src/util/mac.js';
 import { concat, ethernet, ext6, frag6, ipv4, ipv6, MAC_A, udp } from './frames.js';
 
 const T0 = 1_700_000_000_000_000;

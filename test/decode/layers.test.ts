@@ -6,7 +6,9 @@ import { PacketDecoder } from '../../src/decode/decoder.js';
 import { arpOperation, arpSenderMacOffset, arpTargetMacOffset } from '../../src/decode/arp.js';
 import { icmpQuotedOffset } from '../../src/decode/icmp.js';
 import { tcpOptionFind, tcpOptionKinds, tcpOptionMss, tcpOptionTimestamp, tcpOptionWindowScale } from '../../src/decode/tcp.js';
-import { dstIpString, ip4ToString, macToString, srcIpString } from '../../src/decode/address.js';
+import { dstIpString, srcIpString } from '../../src/decode/address.js';
+import { formatIpv4 as ip4ToString } from '../../src/util/ip.js';
+import { formatMac as macToString } from '../../src/util/mac.js';
 import { createPacketView } from '../../src/events/packet.js';
 import {
   ah6, bytes, concat, decodeFrame, ethernet, ext6, frag6, icmp, ip4Bytes, ip6Bytes, ipv4, ipv6, MAC_A, MAC_B, SYN_OPTIONS, tcp, u16, u32, udp,

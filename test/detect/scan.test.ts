@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createScanDetector } from '../../src/detect/scan.js';
-import { createPacketView, type PacketView } from '../../src/events/packet.js';
+import { createPacketView, TcpFlag, type PacketView } from '../../src/events/packet.js';
+import { srcIpString } from '../../src/decode/address.js';
+import { decodeFrame, ethernet, ipv6, tcp } from '../decode/frames.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { needTshark, recordingContext, tsharkPackets } from './fixtures.js';
 
@@ -114,4 +116,17 @@ void test('scan: a resolver answering 40 clients is not a scan; a UDP scan sent 
   assert.equal(a.length, 1);
   assert.equal(a[0].alert.srcIp, '192.168.1.2');
   assert.equal(a[0].alert.evidence.kind, 'horizontal');
+});
+
+void test('scan: an IPv6 scanner is named in RFC 5952 text, the same text flow events use (longest zero run compressed)', () => {
+  const pkts: PacketView[] = [];
+  for (let port = 1; port <= 60; port++) {
+    const frame = ethernet(0x86dd, ipv6({ src: '2001:db8:0:0:1:0:0:0', dst: '2001:db8::99', nextHeader: 6 }, tcp({ sport: 40000, dport: port, flags: TcpFlag.SYN })));
+    pkts.push(decodeFrame(frame, 1, undefined, { tsUs: 1_700_000_000_000_000 + port * 1000 }).pkt);
+  }
+  assert.equal(srcIpString(pkts[0]), '2001:db8:0:0:1::');
+  const alerts = run(pkts);
+  assert.equal(alerts.length, 1);
+  assert.equal(alerts[0].alert.srcIp, '2001:db8:0:0:1::', 'not 2001:db8::1:0:0:0');
+  assert.equal(alerts[0].alert.evidence.kind, 'vertical');
 });

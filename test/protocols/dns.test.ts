@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { comparable, fakeFlow, hexBytes, needTshark, recordingSink, tsharkFields } from './helpers.js';
-import { createDnsConsumer, ipv6Text, looksLikeDns, parseDns, type ParsedDns } from '../../src/protocols/dns.js';
+import { createDnsConsumer, looksLikeDns, parseDns, type ParsedDns } from '../../src/protocols/dns.js';
+import { formatIpv6 as ipv6Text } from '../../src/util/ip.js';
 import { ConsumerVerdict } from '../../src/events/stream.js';
 
 const DNS_CAPTURES = [

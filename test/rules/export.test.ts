@@ -23,8 +23,8 @@ function tool(name: string): string | null {
 }
 
 const SEEN = [
-  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', src_ip: '192.168.1.20', dest_ip: '198.51.100.77', dest_port: 3333, alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '198.51.100.77:3333', poolName: 'xmr.seenpool.example', agent: 'XMRig/6.0' } } },
-  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '192.168.1.20', alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '[2001:db8:5::7]:3333' } } },
+  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', src_ip: '192.168.1.20', dest_ip: '51.68.100.77', dest_port: 3333, alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '51.68.100.77:3333', poolName: 'xmr.seenpool.example', agent: 'XMRig/6.0' } } },
+  { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '192.168.1.20', alert: { signature_id: 1, signature: 'Stratum', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool: '[2a01:4f8:5::7]:3333' } } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '10.0.0.5', alert: { signature_id: 2, signature: 'Stratum LAN proxy', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'stratum', evidence: {} } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', alert: { signature_id: 3, signature: 'pool dns', category: 'Crypto Currency Mining Activity Detected', severity: 2 }, minewatch: { detector: 'pool-dns', evidence: { qname: 'Mine.Other-Pool.Example.' } } },
   { timestamp: '2024-01-01T00:00:00.000000+0000', event_type: 'alert', dest_ip: '203.0.113.250', alert: { signature_id: 4, signature: 'ssh brute force', category: 'Attempted Administrator Privilege Gain', severity: 1 }, minewatch: { detector: 'ssh-bruteforce', evidence: { host: 'not-mining.example' } } },
@@ -34,7 +34,7 @@ const SEEN = [
 function sampleIntel(): ListIntel {
   const intel = new ListIntel();
   intel.addList(parseList('domains', 'pool.example\neu.pool.example\nminer.example\nxn--bcher-kva.example\n', { name: 'd', kind: 'pool' }));
-  intel.addList(parseList('ips', '198.51.100.0/24\n198.51.100.7\n203.0.113.9\n2001:db8::/32\n2001:db8:1::1\n', { name: 'i', kind: 'pool' }));
+  intel.addList(parseList('ips', '51.68.100.0/24\n51.68.100.7\n203.0.113.9\n2a01:4f8::/32\n2a01:4f8:1::1\n', { name: 'i', kind: 'pool' }));
   intel.addList(parseList('domains', 'miner.example\n', { name: 'allow', kind: 'allow' }), 'allow');
   return intel;
 }
@@ -42,12 +42,19 @@ function sampleIntel(): ListIntel {
 test('seen hosts: names from mining alerts, pool IPs of stratum sessions, never private addresses', () => {
   const seen = readSeenHosts(SEEN);
   assert.deepEqual([...seen.domains].sort(), ['mine.other-pool.example', 'xmr.seenpool.example']);
-  assert.deepEqual([...seen.ips].sort(), ['198.51.100.77', '2001:db8:5::7'], 'pool side from evidence, not the miner in dest_ip');
+  assert.deepEqual([...seen.ips].sort(), ['2a01:4f8:5::7', '51.68.100.77'], 'pool side from evidence, not the miner in dest_ip');
   assert.deepEqual(seen.skipped.toJSON(), { 'bad-json': 1, 'non-public-ip': 1, 'not-a-mining-alert': 1 });
   const list = buildBlocklist(sampleIntel(), seen);
   assert.equal(list.seenDomains, 2);
   // Exact entries are kept; the nftables export merges the address into the listed /24.
   assert.equal(list.seenIps, 2);
+});
+
+test('seen hosts: special-purpose addresses (documentation, benchmarking, CGN) are never exported; one table with the scanner', () => {
+  const alert = (pool: string): string => JSON.stringify({ event_type: 'alert', alert: { signature_id: 1, signature: 'Stratum', category: 'x', severity: 2 }, minewatch: { detector: 'stratum', evidence: { pool } } });
+  const seen = readSeenHosts(['198.51.100.77:3333', '[2001:db8:5::7]:3333', '198.18.0.1:3333', '100.64.1.1:3333', '51.68.1.1:3333'].map(alert).join('\n'));
+  assert.deepEqual([...seen.ips], ['51.68.1.1']);
+  assert.deepEqual(seen.skipped.toJSON(), { 'non-public-ip': 4 });
 });
 
 test('every format renders the names and addresses it can express', () => {
@@ -59,14 +66,14 @@ test('every format renders the names and addresses it can express', () => {
   assert.doesNotMatch(out.dnsmasq, /eu\.pool\.example/, 'covered by the parent');
   assert.match(out.unbound, /^ {4}local-zone: "xmr\.seenpool\.example\." always_nxdomain$/m);
   assert.match(out['bind-rpz'], /^\*\.pool\.example CNAME \.$/m);
-  assert.match(out['bind-rpz'], /^24\.0\.100\.51\.198\.rpz-ip CNAME \.$/m);
+  assert.match(out['bind-rpz'], /^24\.0\.100\.68\.51\.rpz-ip CNAME \.$/m);
   assert.match(out.hosts, /^0\.0\.0\.0 eu\.pool\.example$/m, 'hosts has no suffix match: keep subdomains');
   assert.match(out.pihole, /^eu\.pool\.example$/m);
   assert.match(out.adblock, /^\|\|pool\.example\^$/m);
   assert.match(out.adblock, /^\|\|203\.0\.113\.9\^$/m);
-  assert.match(out.nftables, /198\.51\.100\.0-198\.51\.100\.255/, 'overlapping /24, its member and the seen address merged');
-  assert.doesNotMatch(out.nftables, /198\.51\.100\.7\b/);
-  assert.match(out.nftables, /2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff/);
+  assert.match(out.nftables, /51\.68\.100\.0-51\.68\.100\.255/, 'overlapping /24, its member and the seen address merged');
+  assert.doesNotMatch(out.nftables, /51\.68\.100\.7\b/);
+  assert.match(out.nftables, /2a01:4f8::-2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff/);
   for (const f of EXPORT_FORMATS) assert.doesNotMatch(out[f], /(^|[^a-z.-])miner\.example/m, `${f}: allow-listed name absent`);
 });
 

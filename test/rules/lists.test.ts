@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { DomainSet, normalizeDomain } from '../../src/rules/lists/domain-set.js';
-import { CidrSet } from '../../src/rules/lists/cidr-set.js';
+import { CidrSet } from '../../src/util/ip-set.js';
 import { ListIntel } from '../../src/rules/lists/intel.js';
 import { detectListFormat, parseList } from '../../src/rules/lists/parse.js';
 import { loadDefaultIntel, loadPoolPorts } from '../../src/rules/lists/default.js';

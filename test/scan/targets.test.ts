@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UsageError } from '../../src/util/errors.js';
-import { expandTargets, intToIpv4, ipv4ToInt, isPrivateOrReservedAddress, localSubnets, parseIpv4Range } from '../../src/scan/targets.js';
+import { expandTargets, localSubnets, parseIpv4Range } from '../../src/scan/targets.js';
+import { formatIpv4 as intToIpv4, isPublicIp, parseIpv4 as ipv4ToInt } from '../../src/util/ip.js';
 
 void test('CIDR, range and single-address syntax expand to the right hosts', () => {
   assert.deepEqual(parseIpv4Range('192.168.1.0/24'), [ipv4ToInt('192.168.1.1'), ipv4ToInt('192.168.1.254')]);
@@ -17,9 +18,9 @@ void test('CIDR, range and single-address syntax expand to the right hosts', () 
 
 void test('private/reserved classification', () => {
   for (const a of ['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.0.1', '127.0.0.1', '169.254.1.1', '100.64.0.1', '192.0.2.5', '::1', 'fd00::2', 'fe80::1', '::ffff:192.168.1.1'])
-    assert.equal(isPrivateOrReservedAddress(a), true, a);
+    assert.equal(isPublicIp(a), false, a);
   for (const a of ['8.8.8.8', '172.32.0.1', '1.1.1.1', '100.128.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8'])
-    assert.equal(isPrivateOrReservedAddress(a), false, a);
+    assert.equal(isPublicIp(a), true, a);
 });
 
 void test('public addresses are refused without --i-own-these-addresses, accepted with it', async () => {

@@ -6,7 +6,7 @@ import { FP_MASSCAN, FP_MIRAI, FP_NMAP, FP_ZMAP, H_BAD_FLAGS, H_CLEAN, H_SRC_EQ_
 import { classifySource, MATCH_COUNT, M_MASSCAN } from '../../src/telescope/classify.js';
 import { KIND_COUNT } from '../../src/telescope/fingerprint.js';
 import { TelescopeAggregator } from '../../src/telescope/aggregator.js';
-import { parseCidr } from '../../src/decode/address.js';
+import { parseCidr } from '../../src/util/ip.js';
 import { BatchArrays } from '../../src/capture/source.js';
 
 function syn(fields: Partial<ReturnType<typeof createPacketView>>) {

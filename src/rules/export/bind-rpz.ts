@@ -2,20 +2,17 @@
  * BIND response-policy zone: `name CNAME .` (NXDOMAIN) for each name and `*.name` for its
  * subdomains; addresses as rpz-ip triggers (answers containing them are rewritten).
  */
-import { parseCidr } from '../lists/ip.js';
+import { parseCidr } from '../../util/ip.js';
 import { compactDomains, headerLines, type Blocklist } from './blocklist.js';
 
 export const RPZ_ORIGIN = 'rpz.minewatch.';
 
 function rpzIp(cidr: string): string | null {
   const r = parseCidr(cidr);
-  if (typeof r === 'string') return null;
-  if (r.v === 4) {
-    const o = [24, 16, 8, 0].map((s) => Math.floor(r.start / 2 ** s) % 256);
-    return `${r.prefix}.${o.reverse().join('.')}.rpz-ip`;
-  }
+  if (r === null) return null;
+  if (r.version === 4) return `${r.prefix}.${[...r.bytes].reverse().join('.')}.rpz-ip`;
   const groups: string[] = [];
-  for (let i = 0; i < 4; i++) groups.push((r.start[i] >>> 16).toString(16), (r.start[i] & 0xffff).toString(16));
+  for (let i = 0; i < 16; i += 2) groups.push(((r.bytes[i] << 8) | r.bytes[i + 1]).toString(16));
   return `${r.prefix}.${groups.reverse().join('.')}.rpz-ip`;
 }
 

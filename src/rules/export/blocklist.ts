@@ -4,7 +4,7 @@
  */
 import { ReasonCounter } from '../../events/counters.js';
 import { normalizeDomain, isSubdomainOrSelf } from '../lists/domain-set.js';
-import { isNonPublicIp, parseCidr } from '../lists/ip.js';
+import { isPublicIp, parseCidr } from '../../util/ip.js';
 import type { ListIntel } from '../lists/intel.js';
 
 export interface Blocklist {
@@ -37,7 +37,7 @@ function hostOf(v: string): string {
   const s = v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
   const v6 = /^\[([0-9a-fA-F:.]+)\]/.exec(s);
   if (v6) return v6[1];
-  if (typeof parseCidr(s) !== 'string') return s;
+  if (parseCidr(s) !== null) return s;
   return s.replace(/[:/?#].*$/, '').replace(/^\*\./, '');
 }
 
@@ -75,8 +75,8 @@ export class SeenHostsReader {
       const v = evidence[f];
       if (typeof v !== 'string' || !v) continue;
       const host = hostOf(v);
-      if (typeof parseCidr(host) !== 'string' && !host.includes('/')) {
-        if (isNonPublicIp(host)) out.skipped.add('non-public-ip');
+      if (parseCidr(host) !== null && !host.includes('/')) {
+        if (!isPublicIp(host)) out.skipped.add('non-public-ip');
         else this.addIp(host);
         continue;
       }
@@ -90,8 +90,8 @@ export class SeenHostsReader {
     if (mw?.detector === 'stratum' && typeof evidence.pool !== 'string') ips.push(ev.dest_ip);
     for (const ip of ips) {
       if (typeof ip !== 'string' || !ip) continue;
-      if (typeof parseCidr(ip) === 'string') { out.skipped.add('bad-ip'); continue; }
-      if (isNonPublicIp(ip)) { out.skipped.add('non-public-ip'); continue; }
+      if (parseCidr(ip) === null) { out.skipped.add('bad-ip'); continue; }
+      if (!isPublicIp(ip)) { out.skipped.add('non-public-ip'); continue; }
       this.addIp(ip);
     }
   }
@@ -129,9 +129,9 @@ export async function readSeenHostsFile(path: string): Promise<SeenHosts> {
 
 function ipSortKey(cidr: string): string {
   const r = parseCidr(cidr);
-  if (typeof r === 'string') return `z${cidr}`;
-  if (r.v === 4) return `4${r.start.toString(16).padStart(8, '0')}${String(r.prefix).padStart(3, '0')}`;
-  return `6${[...r.start].map((w) => w.toString(16).padStart(8, '0')).join('')}${String(r.prefix).padStart(3, '0')}`;
+  if (r === null) return `z${cidr}`;
+  const hex = [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${r.version}${hex}${String(r.prefix).padStart(3, '0')}`;
 }
 
 export function buildBlocklist(intel: ListIntel, seen?: SeenHosts): Blocklist {

@@ -3,45 +3,18 @@
  * drops traffic to them. Ranges are merged here (nft rejects overlapping intervals) and the
  * file re-creates its table so it can be applied repeatedly with `nft -f`.
  */
-import { formatIpv4, formatIpv6, parseCidr } from '../lists/ip.js';
+import { formatIpv4, formatIpv6, parseCidr, type Cidr } from '../../util/ip.js';
+import { IpRangeSet } from '../../util/ip-set.js';
 import { headerLines, type Blocklist } from './blocklist.js';
 
-function merge4(cidrs: readonly string[]): string[] {
-  const ranges: [number, number][] = [];
-  for (const c of cidrs) {
-    const r = parseCidr(c);
-    if (typeof r !== 'string' && r.v === 4) ranges.push([r.start, r.end]);
-  }
-  ranges.sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const r of ranges) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1) last[1] = Math.max(last[1], r[1]);
-    else out.push([r[0], r[1]]);
-  }
-  return out.map(([a, b]) => (a === b ? formatIpv4(a) : `${formatIpv4(a)}-${formatIpv4(b)}`));
-}
-
-function big(w: Uint32Array): bigint {
-  return (BigInt(w[0]) << 96n) | (BigInt(w[1]) << 64n) | (BigInt(w[2]) << 32n) | BigInt(w[3]);
-}
-function words(v: bigint): Uint32Array {
-  return Uint32Array.from([Number((v >> 96n) & 0xffffffffn), Number((v >> 64n) & 0xffffffffn), Number((v >> 32n) & 0xffffffffn), Number(v & 0xffffffffn)]);
-}
-
-function merge6(cidrs: readonly string[]): string[] {
-  const ranges: [bigint, bigint][] = [];
-  for (const c of cidrs) {
-    const r = parseCidr(c);
-    if (typeof r !== 'string' && r.v === 6) ranges.push([big(r.start), big(r.end)]);
-  }
-  ranges.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const out: [bigint, bigint][] = [];
-  for (const r of ranges) {
-    const last = out[out.length - 1];
-    if (last && r[0] <= last[1] + 1n) { if (r[1] > last[1]) last[1] = r[1]; } else out.push([r[0], r[1]]);
-  }
-  return out.map(([a, b]) => (a === b ? formatIpv6(words(a)) : `${formatIpv6(words(a))}-${formatIpv6(words(b))}`));
+/** The list's addresses as merged ranges per family ("a" or "a-b"): nft rejects overlapping intervals. */
+function merged(cidrs: readonly string[]): { v4: string[]; v6: string[] } {
+  const set = IpRangeSet.fromCidrs(cidrs.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null));
+  const text = (a: string, b: string): string => (a === b ? a : `${a}-${b}`);
+  return {
+    v4: set.ranges4().map(([a, b]) => text(formatIpv4(a), formatIpv4(b))),
+    v6: set.ranges6().map(([a, b]) => text(formatIpv6(a), formatIpv6(b))),
+  };
 }
 
 function set(name: string, type: string, elements: string[]): string[] {
@@ -57,14 +30,15 @@ function set(name: string, type: string, elements: string[]): string[] {
 
 export function toNftables(list: Blocklist): string {
   const head = headerLines(list, 'nftables', 'apply with: nft -f FILE (re-creates table inet minewatch); names are not expressible here');
+  const ranges = merged(list.ips);
   return [
     '#!/usr/sbin/nft -f',
     ...head.map((l) => `# ${l}`),
     'table inet minewatch',
     'delete table inet minewatch',
     'table inet minewatch {',
-    ...set('pool4', 'ipv4_addr', merge4(list.ips)),
-    ...set('pool6', 'ipv6_addr', merge6(list.ips)),
+    ...set('pool4', 'ipv4_addr', ranges.v4),
+    ...set('pool6', 'ipv6_addr', ranges.v6),
     '    chain forward {',
     '        type filter hook forward priority filter; policy accept;',
     '        ip daddr @pool4 counter drop',

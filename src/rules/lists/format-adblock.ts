@@ -6,7 +6,7 @@
  * - comments `!`, `[Adblock …]` headers, cosmetic `##` rules, `/regex/` filters and
  *   option-only lines are counted as skipped by reason.
  */
-import { parseCidr } from './ip.js';
+import { parseCidr } from '../../util/ip.js';
 import { normalizeDomain } from './domain-set.js';
 import { emptyList, splitLines, type ListSourceInfo, type ParsedList } from './types.js';
 
@@ -31,7 +31,7 @@ export function parseAdblockList(text: string, source: ListSourceInfo): ParsedLi
     const host = /^\|\|([^/^*|$]+)\^?$/.exec(pattern);
     if (host) {
       const h = host[1];
-      if (typeof parseCidr(h) !== 'string') {
+      if (parseCidr(h) !== null) {
         if (allow) out.allowIps.push(h);
         else out.ips.push({ cidr: h });
         out.acceptedLines++;

@@ -1,5 +1,5 @@
 /** Plain domain lists: one name per line, '#' comments, optional '*.' prefix or ':port' suffix. */
-import { parseIpv4 } from './ip.js';
+import { parseIpv4 } from '../../util/ip.js';
 import { normalizeDomain } from './domain-set.js';
 import { emptyList, splitLines, type ListSourceInfo, type ParsedList } from './types.js';
 

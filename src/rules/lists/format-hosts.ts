@@ -1,5 +1,5 @@
 /** hosts-file lists: "0.0.0.0 name [name …]" (the sink address is ignored; names are the entries). */
-import { parseCidr } from './ip.js';
+import { parseCidr } from '../../util/ip.js';
 import { normalizeDomain } from './domain-set.js';
 import { emptyList, splitLines, type ListSourceInfo, type ParsedList } from './types.js';
 
@@ -16,7 +16,7 @@ export function parseHostsList(text: string, source: ListSourceInfo): ParsedList
     if (line === '') { out.skipped.add(hash >= 0 ? 'comment' : 'blank'); continue; }
     const parts = line.split(/\s+/);
     if (parts.length < 2) { out.skipped.add('no-hostname'); continue; }
-    if (typeof parseCidr(parts[0]) === 'string' || parts[0].includes('/')) { out.skipped.add('bad-address'); continue; }
+    if (parseCidr(parts[0]) === null || parts[0].includes('/')) { out.skipped.add('bad-address'); continue; }
     let added = 0;
     let reason = 'local-name';
     for (const name of parts.slice(1)) {

@@ -3,7 +3,7 @@
  * fqdn,pool,pool_url,port,coin,coin_name,ip_addresses,protocols_up,protocols_listen_only.
  * Each row yields the server name (with pool, coin, port) and its addresses.
  */
-import { parseCidr, parseIpv4 } from './ip.js';
+import { parseCidr, parseIpv4 } from '../../util/ip.js';
 import { normalizeDomain } from './domain-set.js';
 import { emptyList, splitLines, type ListSourceInfo, type ParsedList } from './types.js';
 
@@ -42,7 +42,7 @@ export function parseSmashedCsv(text: string, source: ListSourceInfo): ParsedLis
       }
     }
     for (const ip of col('ip_addresses').split(/\s+/).filter(Boolean)) {
-      if (typeof parseCidr(ip) === 'string') continue;
+      if (parseCidr(ip) === null) continue;
       if (!ips.has(ip)) { ips.add(ip); out.ips.push({ cidr: ip, meta }); }
       added = true;
     }

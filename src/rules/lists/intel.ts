@@ -4,7 +4,7 @@
  * knows them) and a per-list load report.
  */
 import type { HostIntel, HostMatch } from '../../events/intel.js';
-import { CidrSet } from './cidr-set.js';
+import { CidrSet } from '../../util/ip-set.js';
 import { DomainSet, normalizeDomain } from './domain-set.js';
 import { UrlPatternSet } from './url-pattern-set.js';
 import { entryCount, type EntryMeta, type ParsedList } from './types.js';

@@ -3,13 +3,13 @@
  * can ask the router to open ports; botnets use it to expose infected devices.
  */
 import type { Finding } from '../types.js';
-import { isPrivateOrReservedAddress } from '../targets.js';
+import { isPublicIp } from '../../util/ip.js';
 import { describePort, portsWith, type HostCheck } from './check.js';
 
 export const upnpExposed: HostCheck = {
   id: 'upnp-exposed',
   run(host): Finding[] {
-    const publicAddr = !isPrivateOrReservedAddress(host.address);
+    const publicAddr = isPublicIp(host.address);
     return portsWith(host, (p) => p.service === 'upnp' || p.service === 'ssdp').map((p) => {
       const portMapping = p.details?.portMapping === true;
       const tr064 = p.details?.tr064 === true;

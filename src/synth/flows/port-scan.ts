@@ -3,7 +3,7 @@
  * fixed source port; open ports answer SYN-ACK (and get a RST), closed ones RST-ACK.
  */
 import { ACK, Path, RST, SYN } from '../packet-builder.js';
-import { ip4Text } from '../net.js';
+import { formatIpv4 } from '../../util/ip.js';
 import type { FlowTask } from '../scheduler.js';
 import type { Device, World } from '../world.js';
 import { after, sleep } from './common.js';
@@ -25,7 +25,7 @@ export function* portScan(w: World, scanner: number, d: Device, t: number, openP
     if (w.stopped) break;
     const seq = w.rng.u32();
     out.ipId = w.rng.int(65536);
-    const truth = w.record('tcp', d, sport, d.ip, dport, t, 'port-scan', { details: { open: openPorts.includes(dport), scanner: ip4Text(scanner) } }, scanner);
+    const truth = w.record('tcp', d, sport, d.ip, dport, t, 'port-scan', { details: { open: openPorts.includes(dport), scanner: formatIpv4(scanner) } }, scanner);
     let f = w.fb.tcp(out, sport, dport, seq, 0, SYN, 1024, null, 0, 0, NMAP_MSS);
     w.sink.emit(t, f);
     truth.packets++; truth.bytes += f.length;

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ipv4Text, ipv6Text, macText } from '../../src/flow/ip-text.js';
+import { formatIpv4 as ipv4Text, formatIpv6 as ipv6Text } from '../../src/util/ip.js';
+import { formatMac as macText } from '../../src/util/mac.js';
 
 void test('IPv6 text equals the WHATWG URL serialiser (RFC 5952 compression) for any address', () => {
   // Bias towards zero groups so that "::" placement is exercised.
