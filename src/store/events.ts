@@ -1,7 +1,7 @@
 /**
- * The ingest write path: one transaction per batch inserts the events (raw EVE text beside
- * the extracted columns; a unique key on (sensor, event id) turns a retried event into a
- * counted duplicate), and, counting only the rows really inserted, updates the hourly and
+ * The ingest write path: one transaction per batch inserts the events (the EVE text of the
+ * batch as one deflated block, blocks.ts, beside one row of extracted columns per event; a
+ * unique key on (sensor, event id) turns a retried event into a counted duplicate), and, counting only the rows really inserted, updates the hourly and
  * daily roll-ups, incidents, devices, telescope intervals, scan results and the sensor's
  * health. `writeEvents` resolves after COMMIT: on SQLite (WAL, synchronous=NORMAL) the commit
  * survives a killed process; on PostgreSQL it is flushed (synchronous_commit on).
@@ -19,6 +19,7 @@ import type { Store } from './open.js';
 import { DAY_MS, HOUR_MS } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
+import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
 
 /** Country (ISO alpha-2) and AS number of a public address, or null when unknown. */
 export type Enricher = (ip: string) => { country: string | null; asn: number | null } | null;
@@ -43,7 +44,8 @@ interface Row {
   asn: number | null;
   device_id: string | null;
   scope: string;
-  raw: string;
+  off: number;
+  len: number;
   ev: StoredEvent;
 }
 
@@ -256,8 +258,10 @@ abstract class BaseWriter implements EventWriter {
     return g;
   }
 
-  protected rows(batch: EventBatch, sensor: SensorInfo, scopes: ScopeIndex): Row[] {
+  protected rows(batch: EventBatch, sensor: SensorInfo, scopes: ScopeIndex): { rows: Row[]; texts: Buffer[] } {
     const out: Row[] = new Array(batch.events.length);
+    const texts: Buffer[] = new Array(batch.events.length);
+    let off = 0;
     for (let i = 0; i < batch.events.length; i++) {
       const ev = batch.events[i];
       const e = ev as Record<string, unknown>;
@@ -278,20 +282,23 @@ abstract class BaseWriter implements EventWriter {
           asn = g.asn;
         }
       }
+      const text = Buffer.from(JSON.stringify(ev));
+      texts[i] = text;
       out[i] = {
         ts, event_type: ev.event_type, event_id: mw.event_id, src_ip: src, src_port: int(e.src_port), dest_ip: dest, dest_port: int(e.dest_port),
         proto: str(e.proto), detector: str(mw.detector), signature_id: alert ? int(alert.signature_id) : null, severity: alert ? int(alert.severity) : null,
         country, asn, device_id: dev ? str(dev.id) ?? str(dev.mac) : null,
-        scope: scopes.scopeOf(sensor.orgId, sensor.name, country, asn, src, dest), raw: JSON.stringify(ev), ev,
+        scope: scopes.scopeOf(sensor.orgId, sensor.name, country, asn, src, dest), off, len: text.length, ev,
       };
+      off += text.length + 1;
     }
-    return out;
+    return { rows: out, texts };
   }
 
   abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
 }
 
-const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, raw';
+const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, block_id, block_off, block_len';
 
 export class SqliteEventWriter extends BaseWriter {
   private stmts: ReturnType<SqliteEventWriter['prepare']> | null = null;
@@ -301,7 +308,9 @@ export class SqliteEventWriter extends BaseWriter {
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = count + excluded.count`);
     return {
-      event: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, event_id) DO NOTHING`),
+      event: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, event_id) DO NOTHING`),
+      block: db.prepare('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
       hourly: roll('rollup_hourly'),
       daily: roll('rollup_daily'),
       incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
@@ -325,7 +334,8 @@ export class SqliteEventWriter extends BaseWriter {
 
   async writeEvents(batch: EventBatch): Promise<WriteResult> {
     const { sensor, scopes } = await this.context(batch);
-    const rows = this.rows(batch, sensor, scopes);
+    const { rows, texts } = this.rows(batch, sensor, scopes);
+    const block = await packBlock(texts, rows);
     const db = this.store.sqlite;
     if (!db) throw new InternalError('store.no-sqlite', 'SQLite writer on a store without a SQLite handle');
     // hold kysely's connection lock: no other statement can run inside this transaction
@@ -334,14 +344,17 @@ export class SqliteEventWriter extends BaseWriter {
       const run = db.transaction((): WriteResult => {
         const d = emptyDerived();
         let accepted = 0;
+        const blockId = Number(s.block.run(sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data).lastInsertRowid);
         for (const r of rows) {
           const info = s.event.run(r.ts, r.event_type, sensor.orgId, sensor.id, r.event_id, r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto,
-            r.detector, r.signature_id, r.severity, r.country, r.asn, r.device_id, r.scope, r.raw);
+            r.detector, r.signature_id, r.severity, r.country, r.asn, r.device_id, r.scope, blockId, r.off, r.len);
           if (info.changes > 0) {
             accepted++;
             derive(d, r);
           }
         }
+        // a retried batch stored nothing new: its block is not needed
+        if (accepted === 0) s.dropBlock.run(blockId);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
@@ -367,7 +380,8 @@ function columns<T>(items: readonly T[], pick: Array<(x: T) => unknown>): unknow
 export class PostgresEventWriter extends BaseWriter {
   async writeEvents(batch: EventBatch): Promise<WriteResult> {
     const { sensor, scopes } = await this.context(batch);
-    const rows = this.rows(batch, sensor, scopes);
+    const { rows, texts } = this.rows(batch, sensor, scopes);
+    const block = await packBlock(texts, rows);
     const pool = this.store.pool;
     if (!pool) throw new InternalError('store.no-pool', 'PostgreSQL writer on a store without a pool');
     const client = await pool.connect();
@@ -376,7 +390,7 @@ export class PostgresEventWriter extends BaseWriter {
       await ensurePartitions(client, rows.map((r) => r.ts));
       await client.query('BEGIN');
       try {
-        const result = await this.inTransaction(client, rows, sensor);
+        const result = await this.inTransaction(client, rows, sensor, block);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -390,19 +404,23 @@ export class PostgresEventWriter extends BaseWriter {
     }
   }
 
-  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo): Promise<WriteResult> {
+  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<WriteResult> {
+    const b = await client.query<{ id: number }>('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+      [sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data]);
+    const blockId = b.rows[0].id;
     const cols = columns(rows, [(r) => r.ts, (r) => r.event_type, (r) => r.event_id, (r) => r.src_ip, (r) => r.src_port, (r) => r.dest_ip, (r) => r.dest_port,
-      (r) => r.proto, (r) => r.detector, (r) => r.signature_id, (r) => r.severity, (r) => r.country, (r) => r.asn, (r) => r.device_id, (r) => r.scope, (r) => r.raw]);
+      (r) => r.proto, (r) => r.detector, (r) => r.signature_id, (r) => r.severity, (r) => r.country, (r) => r.asn, (r) => r.device_id, (r) => r.scope, (r) => r.off, (r) => r.len]);
     const inserted = await client.query<{ event_id: string }>(
       `INSERT INTO events (${EVENT_COLUMNS})
-       SELECT u.ts, u.event_type, $17::bigint, $18::bigint, u.event_id, u.src_ip, u.src_port, u.dest_ip, u.dest_port, u.proto, u.detector,
-              u.signature_id, u.severity, u.country, u.asn, u.device_id, u.scope, u.raw
+       SELECT u.ts, u.event_type, $18::bigint, $19::bigint, u.event_id, u.src_ip, u.src_port, u.dest_ip, u.dest_port, u.proto, u.detector,
+              u.signature_id, u.severity, u.country, u.asn, u.device_id, u.scope, $20::bigint, u.off, u.len
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bigint[],
-                   $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[])
-         AS u(ts, event_type, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, raw)
+                   $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::int[], $17::int[])
+         AS u(ts, event_type, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, off, len)
        ON CONFLICT DO NOTHING RETURNING event_id`,
-      [...cols, sensor.orgId, sensor.id],
+      [...cols, sensor.orgId, sensor.id, blockId],
     );
+    if ((inserted.rowCount ?? 0) === 0) await client.query('DELETE FROM event_blocks WHERE id = $1', [blockId]);
     const ids = new Set(inserted.rows.map((r) => r.event_id));
     const d = emptyDerived();
     for (const r of rows) {

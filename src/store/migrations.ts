@@ -91,7 +91,7 @@ function initial(dialect: Dialect): Migration {
         ts bigint NOT NULL, event_type text NOT NULL, org_id bigint NOT NULL, sensor_id bigint NOT NULL,
         event_id text NOT NULL, src_ip text, src_port integer, dest_ip text, dest_port integer, proto text,
         detector text, signature_id bigint, severity integer, country text, asn bigint, device_id text,
-        scope text NOT NULL, raw text NOT NULL`;
+        scope text NOT NULL, block_id bigint NOT NULL, block_off integer NOT NULL, block_len integer NOT NULL`;
       if (dialect === 'postgres') {
         // Unique keys of a partitioned table must contain the partition key: a retried event
         // carries its own timestamp, so (sensor, event id, ts) still catches every retry.
@@ -102,6 +102,15 @@ function initial(dialect: Dialect): Migration {
           CONSTRAINT events_sensor_event UNIQUE (sensor_id, event_id))`).execute(db);
       }
       await db.schema.createIndex('events_type_ts').on('events').columns(['event_type', 'ts', 'id']).execute();
+      await t.id(db.schema.createTable('event_blocks'))
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('min_ts', t.big, (c) => c.notNull())
+        .addColumn('max_ts', t.big, (c) => c.notNull())
+        .addColumn('events', 'integer', (c) => c.notNull())
+        .addColumn('codec', 'text', (c) => c.notNull())
+        .addColumn('data', t.bytes, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('event_blocks_max_ts').on('event_blocks').column('max_ts').execute();
 
       await t.id(db.schema.createTable('incidents'))
         .addColumn('org_id', t.big, (c) => c.notNull())

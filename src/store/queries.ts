@@ -9,6 +9,7 @@ import { InputError } from '../util/errors.js';
 import type { Store } from './open.js';
 import { DAY_MS, HOUR_MS, type IncidentStatus } from './schema.js';
 import { scopePattern } from './scope.js';
+import { BlockCache } from './blocks.js';
 
 export interface Viewer {
   orgId: number | null;
@@ -32,6 +33,25 @@ export function decodeCursor(c: string): { t: number; id: number } {
 function scoped<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, column: string, v: Viewer): SelectQueryBuilder<DB, TB, O> {
   if (v.orgId === null) return q;
   return q.where(sql.ref(column), 'like', scopePattern(v.orgId)) as SelectQueryBuilder<DB, TB, O>;
+}
+
+const caches = new WeakMap<Store, BlockCache>();
+
+/** The EVE objects of event rows, read from their blocks (each block inflated once). */
+export async function eventObjects(store: Store, rows: ReadonlyArray<{ block_id: number; block_off: number; block_len: number }>): Promise<unknown[]> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new BlockCache()));
+  const missing = [...new Set(rows.map((r) => r.block_id))].filter((id) => cache.get(id) === undefined);
+  const blocks = new Map<number, Buffer>();
+  if (missing.length > 0) {
+    const got = await store.read.selectFrom('event_blocks').select(['id', 'codec', 'data']).where('id', 'in', missing).execute();
+    for (const b of got) blocks.set(b.id, cache.put(b.id, b.codec, b.data));
+  }
+  return rows.map((r) => {
+    const text = blocks.get(r.block_id) ?? cache.get(r.block_id);
+    if (!text) return null;
+    return parseRaw(text.toString('utf8', r.block_off, r.block_off + r.block_len));
+  });
 }
 
 function parseRaw(raw: string): unknown {
@@ -71,7 +91,7 @@ export interface AlertRow {
 export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promise<Page<AlertRow> & { total: number | null }> {
   const type = f.event_type ?? 'alert';
   const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
-  let q = store.read.selectFrom('events').select(['id', 'ts', 'sensor_id', 'country', 'asn', 'raw']).where('event_type', '=', type);
+  let q = store.read.selectFrom('events').select(['id', 'ts', 'sensor_id', 'country', 'asn', 'block_id', 'block_off', 'block_len']).where('event_type', '=', type);
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
@@ -89,7 +109,9 @@ export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promi
   }
   const rows = await q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
   const more = rows.length > limit;
-  const items = rows.slice(0, limit).map((r) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: parseRaw(r.raw) }));
+  const page = rows.slice(0, limit);
+  const objects = await eventObjects(store, page);
+  const items = page.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
   const last = items[items.length - 1];
   // a total from roll-ups is exact when the filter uses only rolled-up dimensions and whole hours
   const rollable = f.src_ip === undefined && f.dest_ip === undefined && f.detector === undefined

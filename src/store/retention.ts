@@ -36,7 +36,7 @@ export interface RetentionReport {
 
 export const RETENTION_DEFAULTS = { eventsMaxAgeDays: 14, eventsMaxBytes: 0, hourlyMaxAgeDays: 90, dailyMaxAgeDays: 400, chunk: 1000, maxChunks: 50 };
 
-/** Bytes the raw events occupy (SQLite: pages in use of the whole file; PostgreSQL: event partitions with indexes). */
+/** Bytes the raw events occupy (SQLite: pages in use of the whole file; PostgreSQL: event partitions with indexes, and the blocks). */
 export async function eventBytes(store: Store): Promise<number> {
   if (store.dialect === 'sqlite') {
     const db = store.sqlite!;
@@ -45,7 +45,8 @@ export async function eventBytes(store: Store): Promise<number> {
     const pages = Number(db.pragma('page_count', { simple: true })) - Number(db.pragma('freelist_count', { simple: true }));
     return pages * pageSize;
   }
-  const r = await sql<{ bytes: number | null }>`SELECT sum(pg_total_relation_size(i.inhrelid))::bigint AS bytes FROM pg_inherits i WHERE i.inhparent = 'events'::regclass`.execute(store.db);
+  const r = await sql<{ bytes: number | null }>`SELECT (SELECT coalesce(sum(pg_total_relation_size(i.inhrelid)), 0) FROM pg_inherits i WHERE i.inhparent = 'events'::regclass)
+    + pg_total_relation_size('event_blocks') AS bytes`.execute(store.db);
   return Number(r.rows[0]?.bytes ?? 0);
 }
 
@@ -75,6 +76,17 @@ async function deleteChunk(store: Store, chunk: number, before: number | null): 
     ? await sql`DELETE FROM events WHERE id IN (SELECT id FROM events WHERE ts < ${before} ORDER BY ts LIMIT ${chunk}) AND ts < ${before}`.execute(store.db)
     : await sql`DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY ts LIMIT ${chunk})`.execute(store.db);
   return Number(r.numAffectedRows ?? 0);
+}
+
+/** Time of the oldest stored event (one index probe per event type), or null when there is none. */
+async function oldestEvent(store: Store): Promise<number | null> {
+  const types = await store.db.selectFrom('rollup_daily').select('event_type').distinct().execute();
+  let min: number | null = null;
+  for (const t of types) {
+    const r = await store.db.selectFrom('events').select('ts').where('event_type', '=', t.event_type).orderBy('ts').limit(1).executeTakeFirst();
+    if (r && (min === null || r.ts < min)) min = r.ts;
+  }
+  return min;
 }
 
 export async function applyRetention(store: Store, policy: RetentionPolicy = {}): Promise<RetentionReport> {
@@ -126,6 +138,10 @@ export async function applyRetention(store: Store, policy: RetentionPolicy = {})
       report.eventBytes = await eventBytes(store);
     }
   }
+  // blocks whose events are all gone: older than the cut-off, or older than the oldest event left
+  const oldest = await oldestEvent(store);
+  const blockCut = Math.max(cutoff, oldest ?? Number.MAX_SAFE_INTEGER);
+  report.derivedDeleted += Number((await store.db.deleteFrom('event_blocks').where('max_ts', '<', blockCut).executeTakeFirst()).numDeletedRows);
   // derived rows by age (small tables, one statement each)
   const del = async (q: Promise<{ numDeletedRows: bigint }>) => {
     report.derivedDeleted += Number((await q).numDeletedRows);
