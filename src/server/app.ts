@@ -53,7 +53,12 @@ function statusOf(err: MinewatchError): number {
 export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyInstance; routes: RouteDef[]; context: ServerContext }> {
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const logger = opts.logger === undefined || opts.logger === false ? false
-    : { ...(typeof opts.logger === 'object' ? opts.logger : {}), redact: { paths: REDACT, censor: '[redacted]' } };
+    : {
+      ...(typeof opts.logger === 'object' ? opts.logger : {}),
+      // headers are logged (they help with sensor problems), secrets in them never
+      serializers: { req: (r: FastifyRequest) => ({ method: r.method, url: r.url, remoteAddress: r.ip, headers: r.headers }) },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    };
   const app = Fastify({
     logger,
     bodyLimit: limits.bodyLimit,
