@@ -6,9 +6,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Role, Store } from '../store/index.js';
+import type { Role, SensorPrincipal, Store, User } from '../store/index.js';
 import type { IngestSink } from '../transport/ingest.js';
-import type { Principal } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RateLimiter } from './limits.js';
 
@@ -17,6 +16,12 @@ import type { RateLimiter } from './limits.js';
  * change the password); a role: users with at least that role (viewer < analyst < admin).
  */
 export type Access = 'public' | 'sensor' | 'user' | Role;
+
+/** Who is calling (auth.ts resolves it). */
+export type Principal =
+  | { kind: 'anonymous' }
+  | ({ kind: 'sensor' } & SensorPrincipal)
+  | { kind: 'user'; user: User; csrf: string; cookie: string };
 
 export interface Parsed<Q, P, B> {
   query: Q;
