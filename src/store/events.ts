@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS } from './schema.js';
+import { DAY_MS, HOUR_MS, type EventTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -28,26 +28,8 @@ export interface WriterOptions {
   enrich?: Enricher;
 }
 
-interface Row {
-  ts: number;
-  event_type: string;
-  event_id: string;
-  src_ip: string | null;
-  src_port: number | null;
-  dest_ip: string | null;
-  dest_port: number | null;
-  proto: string | null;
-  detector: string | null;
-  signature_id: number | null;
-  severity: number | null;
-  country: string | null;
-  asn: number | null;
-  device_id: string | null;
-  scope: string;
-  off: number;
-  len: number;
-  ev: StoredEvent;
-}
+/** One event's columns as extracted (the table row without what the batch fixes), its place in the block, the event. */
+type Row = Omit<EventTable, 'id' | 'org_id' | 'sensor_id' | 'block_id' | 'block_off' | 'block_len'> & { off: number; len: number; ev: StoredEvent };
 
 interface SensorInfo {
   id: number;
