@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS, type EventTable } from './schema.js';
+import { DAY_MS, HOUR_MS, type EventTable, type IncidentTable, type RollupTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -57,28 +57,9 @@ interface Derived {
   maxTs: number;
 }
 
-export interface RollKey {
-  bucket: number;
-  scope_org: number;
-  event_type: string;
-  signature_id: number;
-  severity: number;
-  country: string;
-  asn: number;
-  count: number;
-}
+export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
-interface IncidentAgg {
-  signature_id: number;
-  signature: string;
-  src_ip: string;
-  dest_ip: string | null;
-  severity: number;
-  first_ms: number;
-  last_ms: number;
-  count: number;
-  scope: string;
-}
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status'>;
 
 interface DeviceAgg {
   device_key: string;

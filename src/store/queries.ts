@@ -54,6 +54,15 @@ export async function eventObjects(store: Store, rows: ReadonlyArray<{ block_id:
   });
 }
 
+/** `column = value` for each of `keys` the filter sets. */
+function equal<Q extends SelectQueryBuilder<any, any, any>, F extends object>(q: Q, f: F, keys: Array<keyof F & string>): Q { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const k of keys) {
+    const v = f[k];
+    if (v !== undefined) q = q.where(sql.ref(k), '=', v) as Q;
+  }
+  return q;
+}
+
 /** Newest first by (time column, id), one page after the cursor. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function newestFirst<R extends { id: number }>(q: SelectQueryBuilder<any, any, R>, col: string, f: { limit?: number; cursor?: string }, timeOf: (r: R) => number): Promise<Page<R>> {
@@ -108,14 +117,7 @@ export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promi
   let q = store.read.selectFrom('events').select(['id', 'ts', 'sensor_id', 'country', 'asn', 'block_id', 'block_off', 'block_len']).where('event_type', '=', type);
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
-  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
-  if (f.signature_id !== undefined) q = q.where('signature_id', '=', f.signature_id);
-  if (f.severity !== undefined) q = q.where('severity', '=', f.severity);
-  if (f.country !== undefined) q = q.where('country', '=', f.country);
-  if (f.asn !== undefined) q = q.where('asn', '=', f.asn);
-  if (f.src_ip !== undefined) q = q.where('src_ip', '=', f.src_ip);
-  if (f.dest_ip !== undefined) q = q.where('dest_ip', '=', f.dest_ip);
-  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
+  q = equal(q, f, ['sensor_id', 'signature_id', 'severity', 'country', 'asn', 'src_ip', 'dest_ip', 'detector']);
   const page = await newestFirst(scoped(q, 'scope', v), 'ts', { limit: f.limit, cursor: f.cursor }, (r) => r.ts);
   const objects = await eventObjects(store, page.items);
   const items = page.items.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
@@ -156,12 +158,7 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
   const step = c.granularity === 'day' ? DAY_MS : HOUR_MS;
   if (c.from !== undefined) q = q.where('bucket', '>=', c.from - (((c.from % step) + step) % step));
   if (c.to !== undefined) q = q.where('bucket', '<', c.to);
-  if (c.event_type !== undefined) q = q.where('event_type', '=', c.event_type);
-  if (c.sensor_id !== undefined) q = q.where('sensor_id', '=', c.sensor_id);
-  if (c.signature_id !== undefined) q = q.where('signature_id', '=', c.signature_id);
-  if (c.severity !== undefined) q = q.where('severity', '=', c.severity);
-  if (c.country !== undefined) q = q.where('country', '=', c.country);
-  if (c.asn !== undefined) q = q.where('asn', '=', c.asn);
+  q = equal(q, c, ['event_type', 'sensor_id', 'signature_id', 'severity', 'country', 'asn']);
   const limit = Math.min(Math.max(c.limit ?? 1000, 1), 10_000);
   if (col === null) {
     const r = await q.select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
