@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS, type EventTable, type IncidentTable, type RollupTable } from './schema.js';
+import { DAY_MS, HOUR_MS, type EventTable, type IncidentTable, type RollupTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -75,25 +75,9 @@ interface DeviceAgg {
   scope: string;
 }
 
-interface TelescopeRow {
-  start_ms: number;
-  end_ms: number;
-  packets: number;
-  sources: number;
-  sketch: Buffer | null;
-  summary: string;
-  scope: string;
-}
+type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch'> & { sketch: Buffer | null };
 
-interface ScanRow {
-  ts: number;
-  target_ip: string;
-  port: number | null;
-  finding: string;
-  severity: string | null;
-  title: string | null;
-  scope: string;
-}
+type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id'>;
 
 function emptyDerived(): Derived {
   return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), telescope: [], scans: [], maxTs: 0 };
