@@ -16,7 +16,7 @@ import type pg from 'pg';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS, type EventTable, type IncidentTable, type RollupTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
+import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable, type RollupTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -61,19 +61,7 @@ export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
 type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status'>;
 
-interface DeviceAgg {
-  device_key: string;
-  ip: string | null;
-  mac: string | null;
-  type: string | null;
-  vendor: string | null;
-  name: string | null;
-  first: number;
-  last: number;
-  alerts: number;
-  events: number;
-  scope: string;
-}
+type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
 type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch'> & { sketch: Buffer | null };
 
@@ -130,12 +118,12 @@ function derive(d: Derived, r: Row): void {
       if (e) {
         e.events++;
         if (r.event_type === 'alert') e.alerts++;
-        if (r.ts < e.first) e.first = r.ts;
-        if (r.ts > e.last) e.last = r.ts;
+        if (r.ts < e.first_seen_ms) e.first_seen_ms = r.ts;
+        if (r.ts > e.last_seen_ms) e.last_seen_ms = r.ts;
       } else {
         d.devices.set(key, {
           device_key: key.slice(0, 128), ip: str(dev.ip), mac: str(dev.mac), type: str(dev.type), vendor: str(dev.vendor), name: str(dev.name),
-          first: r.ts, last: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
+          first_seen_ms: r.ts, last_seen_ms: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
         });
       }
     }
@@ -305,7 +293,7 @@ export class SqliteEventWriter extends BaseWriter {
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
-        for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first, v.last, v.alerts, v.events, v.scope);
+        for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
         for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
         const duplicates = rows.length - accepted;
@@ -410,7 +398,7 @@ export class PostgresEventWriter extends BaseWriter {
     }
     if (d.devices.size > 0) {
       const dev = [...d.devices.values()].sort((a, b) => (a.device_key < b.device_key ? -1 : 1));
-      const c = columns(dev, [(v) => v.device_key, (v) => v.ip, (v) => v.mac, (v) => v.type, (v) => v.vendor, (v) => v.name, (v) => v.first, (v) => v.last, (v) => v.alerts, (v) => v.events, (v) => v.scope]);
+      const c = columns(dev, [(v) => v.device_key, (v) => v.ip, (v) => v.mac, (v) => v.type, (v) => v.vendor, (v) => v.name, (v) => v.first_seen_ms, (v) => v.last_seen_ms, (v) => v.alerts, (v) => v.events, (v) => v.scope]);
       ctes.push(`dev AS (INSERT INTO devices AS t (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
         SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::text[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[],
           ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::bigint[], ${p(c[9])}::bigint[], ${p(c[10])}::text[])
