@@ -13,6 +13,9 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
@@ -305,6 +308,13 @@ export class SqliteEventWriter extends BaseWriter {
   }
 }
 
+/** One field of COPY's text format. */
+function copyField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
+}
+
 /** unnest() arrays, one per column. */
 function columns<T>(items: readonly T[], pick: Array<(x: T) => unknown>): unknown[][] {
   const cols = pick.map(() => new Array<unknown>(items.length));
@@ -323,24 +333,75 @@ export class PostgresEventWriter extends BaseWriter {
     let broken = false;
     try {
       await ensurePartitions(client, rows.map((r) => r.ts));
-      await client.query('BEGIN');
-      try {
-        const result = await this.inTransaction(client, rows, sensor, block);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw err;
+      // fast path: COPY the events not yet stored; a concurrent writer storing one of them
+      // first (a unique violation) sends the batch down the INSERT … ON CONFLICT path
+      for (const mode of ['copy', 'upsert'] as const) {
+        await client.query('BEGIN');
+        try {
+          const result = await this.inTransaction(client, rows, sensor, block, mode);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          if (mode === 'copy' && !broken && (err as { code?: string }).code === '23505') continue;
+          throw err;
+        }
       }
+      throw new InternalError('store.unreachable', 'both write paths returned nothing');
     } finally {
       client.release(broken);
     }
   }
 
-  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<WriteResult> {
-    // statement 1: the block and the events (the block's id flows through a CTE)
+  /** The block, then the events not stored yet (checked by key) with COPY; returns the rows inserted. */
+  private async copyEvents(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<{ blockId: number | null; fresh: Row[] }> {
+    const res = await client.query<{ block_id: number | null; event_id: string | null; ts: number | null }>(
+      `WITH b AS (INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+       SELECT (SELECT id FROM b) AS block_id, NULL::text AS event_id, NULL::bigint AS ts
+       UNION ALL SELECT NULL, event_id, ts FROM events WHERE sensor_id = $1 AND ts >= $2 AND ts <= $3 AND event_id = ANY($7::text[])`,
+      [sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data, [...new Set(rows.map((r) => r.event_id))]],
+    );
+    const blockId = res.rows.find((r) => r.event_id === null)?.block_id ?? null;
+    const have = new Set(res.rows.filter((r) => r.event_id !== null).map((r) => `${r.event_id}\u0000${r.ts}`));
+    const fresh: Row[] = [];
+    for (const r of rows) {
+      const k = `${r.event_id}\u0000${r.ts}`;
+      if (have.has(k)) continue;
+      have.add(k);
+      fresh.push(r);
+    }
+    if (fresh.length > 0) {
+      const lines: string[] = new Array(fresh.length);
+      for (let i = 0; i < fresh.length; i++) {
+        const r = fresh[i];
+        lines[i] = [r.ts, r.event_type, sensor.orgId, sensor.id, r.event_id, r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto, r.detector,
+          r.signature_id, r.severity, r.country, r.asn, r.device_id, r.scope, blockId, r.off, r.len].map(copyField).join('\t');
+      }
+      const stream = client.query(copyFrom(`COPY events (${EVENT_COLUMNS}) FROM STDIN`));
+      await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+    }
+    return { blockId, fresh };
+  }
+
+  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock, mode: 'copy' | 'upsert'): Promise<WriteResult> {
+    const d = emptyDerived();
+    let blockId: number | null;
+    let accepted: number;
+    if (mode === 'copy') {
+      const c = await this.copyEvents(client, rows, sensor, block);
+      blockId = c.blockId;
+      accepted = c.fresh.length;
+      for (const r of c.fresh) derive(d, r);
+    } else {
+      ({ blockId, accepted } = await this.upsertEvents(client, rows, sensor, block, d));
+    }
+    return this.writeDerived(client, d, sensor, blockId, accepted, rows.length - accepted);
+  }
+
+  /** The block and the events in one statement, INSERT … ON CONFLICT DO NOTHING (the block's id flows through a CTE). */
+  private async upsertEvents(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock, d: Derived): Promise<{ blockId: number | null; accepted: number }> {
     const cols = columns(rows, [(r) => r.ts, (r) => r.event_type, (r) => r.event_id, (r) => r.src_ip, (r) => r.src_port, (r) => r.dest_ip, (r) => r.dest_port,
       (r) => r.proto, (r) => r.detector, (r) => r.signature_id, (r) => r.severity, (r) => r.country, (r) => r.asn, (r) => r.device_id, (r) => r.scope, (r) => r.off, (r) => r.len]);
     const res = await client.query<{ event_id: string | null; block_id: number | null }>(
@@ -357,14 +418,15 @@ export class PostgresEventWriter extends BaseWriter {
     );
     const blockId = res.rows.find((r) => r.event_id === null)?.block_id ?? null;
     const inserted = { rows: res.rows.filter((r): r is { event_id: string; block_id: null } => r.event_id !== null) };
-    const accepted = inserted.rows.length;
-    const duplicates = rows.length - accepted;
     const ids = new Set(inserted.rows.map((r) => r.event_id));
-    const d = emptyDerived();
     for (const r of rows) {
       if (ids.delete(r.event_id)) derive(d, r);
     }
-    // statement 2: every derived row and the sensor's health, as data-modifying CTEs
+    return { blockId, accepted: inserted.rows.length };
+  }
+
+  /** Every derived row and the sensor's health in one statement of data-modifying CTEs. */
+  private async writeDerived(client: pg.PoolClient, d: Derived, sensor: SensorInfo, blockId: number | null, accepted: number, duplicates: number): Promise<WriteResult> {
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
