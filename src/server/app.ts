@@ -138,7 +138,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       url: r.url,
       bodyLimit: r.bodyLimit ?? limits.bodyLimit,
       onRequest: async (req) => {
-        req.principal = r.access === 'public' && r.url !== '/api/v1/auth/logout' ? { kind: 'anonymous' } : await resolvePrincipal(opts.store, req);
+        req.principal = r.access === 'public' ? { kind: 'anonymous' } : await resolvePrincipal(opts.store, req);
         authorise(r.access, req.principal, req, r.url.startsWith('/api/v1/auth/'));
       },
       ...(r.preParsing ? { preParsing: async (req: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream) => r.preParsing!(req, payload) } : {}),
