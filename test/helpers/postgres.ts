@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -45,10 +45,21 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function privateCluster(): Promise<string | null> {
+/** initdb/pg_ctl from PATH, else Debian's /usr/lib/postgresql/VERSION/bin (newest). */
+function pgBinary(name: string): string | null {
+  const onPath = findBinary(name);
+  if (onPath) return onPath;
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(join(base, v, 'bin', name))) return join(base, v, 'bin', name);
+  return null;
+}
+
+export async function privateCluster(): Promise<string | null> {
   if (cluster) return cluster.url;
-  const initdb = findBinary('initdb') ?? findBinary('/usr/lib/postgresql/15/bin/initdb');
-  const pgCtl = findBinary('pg_ctl');
+  const initdb = pgBinary('initdb');
+  const pgCtl = pgBinary('pg_ctl');
   if (!initdb || !pgCtl) return null;
   const dir = mkdtempSync(join(tmpdir(), 'mw-pg-'));
   const asUser: string[] = [];
