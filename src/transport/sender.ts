@@ -15,7 +15,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { ConfigError, UsageError } from '../util/errors.js';
 import { Outbox, type OutboxEntry, type OutboxStats } from './outbox.js';
@@ -81,7 +81,7 @@ interface Attempt {
 type Outcome =
   | { kind: 'ok'; accepted: number; duplicates: number }
   | { kind: 'retry'; reason: string; retryAfterMs?: number }
-  | { kind: 'permanent'; status: number; reason: string };
+  | { kind: 'permanent'; status: number; reason: string; rejected?: number[] };
 
 export class Sender {
   private readonly url: URL;
@@ -308,6 +308,22 @@ export class Sender {
     req.end(body);
   }
 
+  /** Re-queues the events of a refused batch that the collector did not name as invalid; returns how many were refused. */
+  private resendValid(entry: OutboxEntry, rejected: number[]): number {
+    try {
+      const bad = new Set(rejected);
+      const events = gunzipJson(this.outbox.read(entry)).events.filter((_, i) => !bad.has(i));
+      if (events.length === 0) return entry.events;
+      const newId = uuidv7();
+      this.outbox.append(newId, events.length, gzipSync(`{"events":[${events.map((e) => JSON.stringify(e)).join(',')}]}`, { level: 3 }));
+      this.queue.push(newId);
+      return entry.events - events.length;
+    } catch (err) {
+      this.log(`cannot re-send the valid events of batch ${entry.id}: ${(err as Error).message}`);
+      return entry.events;
+    }
+  }
+
   private settle(a: Attempt, o: Outcome): void {
     const id = a.entry.id;
     const droppedMeanwhile = this.droppedInFlight.delete(id);
@@ -325,14 +341,16 @@ export class Sender {
     } else if (o.kind === 'permanent') {
       this.failures = 0;
       if (this.outbox.has(id)) {
+        // invalid events named one by one: the valid rest goes again as a new batch (same event ids)
+        const refused = o.rejected && o.rejected.length < a.entry.events ? this.resendValid(a.entry, o.rejected) : a.entry.events;
         this.outbox.ack(id);
         this.stats.refusedBatches++;
-        this.stats.refusedEvents += a.entry.events;
+        this.stats.refusedEvents += refused;
         const key = `HTTP ${o.status}: ${o.reason}`;
-        this.stats.refusedReasons[key] = (this.stats.refusedReasons[key] ?? 0) + a.entry.events;
+        this.stats.refusedReasons[key] = (this.stats.refusedReasons[key] ?? 0) + refused;
         if (!this.loggedReasons.has(key) && this.loggedReasons.size < PERMANENT_LOG_LIMIT) {
           this.loggedReasons.add(key);
-          this.log(`the collector refused a batch of ${a.entry.events} events (${key}); not retried (each reason is logged once; counts in the summary)`);
+          this.log(`the collector refused ${refused} of ${a.entry.events} events of a batch (${key}); not retried (each reason is logged once; counts in the summary)`);
         }
       }
     } else {
@@ -353,6 +371,10 @@ export class Sender {
   }
 }
 
+function gunzipJson(body: Buffer): { events: unknown[] } {
+  return JSON.parse(gunzipSync(body).toString('utf8')) as { events: unknown[] };
+}
+
 function classify(status: number, headers: http.IncomingHttpHeaders, text: string, events: number): Outcome {
   if (status >= 200 && status < 300) {
     try {
@@ -368,7 +390,23 @@ function classify(status: number, headers: http.IncomingHttpHeaders, text: strin
   if (status === 408 || status === 429 || status >= 500 || status < 200) {
     return { kind: 'retry', reason: `HTTP ${status}`, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
-  return { kind: 'permanent', status, reason: refusalReason(text) };
+  return { kind: 'permanent', status, reason: refusalReason(text), ...(status === 400 ? rejectedIndexes(text, events) : {}) };
+}
+
+/**
+ * The collector refuses a whole batch for its invalid events and lists them
+ * (`rejected: [{index, reasons}]`, `rejected_count`): the indexes, when the list is complete.
+ */
+function rejectedIndexes(text: string, events: number): { rejected?: number[] } {
+  try {
+    const j = JSON.parse(text) as { rejected?: Array<{ index?: unknown }>; rejected_count?: unknown };
+    if (!Array.isArray(j.rejected)) return {};
+    const idx = [...new Set(j.rejected.map((r) => r?.index).filter((i): i is number => Number.isInteger(i) && (i as number) >= 0 && (i as number) < events))];
+    const count = typeof j.rejected_count === 'number' ? j.rejected_count : idx.length;
+    return idx.length === count && idx.length > 0 ? { rejected: idx } : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Retry-After as seconds or an HTTP date → milliseconds from now (bounded to an hour). */
@@ -392,11 +430,12 @@ function refusalReason(text: string): string {
     const parts: string[] = [];
     const msg = j.message ?? j.error;
     if (typeof msg === 'string') parts.push(msg);
-    const list = (j.errors ?? j.reasons ?? j.events) as unknown;
+    const list = (j.rejected ?? j.errors ?? j.reasons) as unknown;
     if (Array.isArray(list)) {
       const reasons = new Set<string>();
       for (const e of list) {
-        const r = typeof e === 'string' ? e : (e as Record<string, unknown>)?.reason ?? (e as Record<string, unknown>)?.message;
+        const o = e as Record<string, unknown> | null;
+        const r = typeof e === 'string' ? e : Array.isArray(o?.reasons) ? (o.reasons as unknown[]).join(', ') : o?.reason ?? o?.message;
         if (typeof r === 'string') reasons.add(r);
         if (reasons.size >= 3) break;
       }

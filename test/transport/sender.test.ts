@@ -161,6 +161,29 @@ test('sender: 4xx other than 408/429 is permanent: counted, each reason logged o
   }
 });
 
+test('sender: a 400 naming the invalid events: the valid rest goes again as a new batch with the same event ids', async () => {
+  const col = new FakeCollector(TOKEN);
+  await col.start();
+  col.behave = (n) => (n === 0 ? { status: 400, body: { code: 'ingest.invalid-events', message: '2 of 10 events are invalid; nothing was stored', rejected: [{ index: 2, reasons: ['timestamp: Invalid string'] }, { index: 7, reasons: ['timestamp: Invalid string'] }], rejected_count: 2 } } : 'ok');
+  const dir = tempDir();
+  const lines: string[] = [];
+  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, log: (l) => lines.push(l) });
+  try {
+    for (let i = 0; i < 10; i++) sender.write(alert(i));
+    assert.equal(await sender.drain(10_000), true);
+    assert.equal(col.requests.length, 2);
+    assert.notEqual(col.requests[1].batchId, col.requests[0].batchId);
+    assert.deepEqual(col.requests[1].ids, col.requests[0].ids.filter((_, i) => i !== 2 && i !== 7));
+    assert.equal(col.stored.size, 8);
+    assert.equal(sender.stats.refusedEvents, 2);
+    assert.match(lines.join('\n'), /refused 2 of 10 events .*timestamp: Invalid string/);
+  } finally {
+    await sender.stop();
+    await col.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('sender: a bad token (401) is refused and counted, not retried forever', async () => {
   const col = new FakeCollector('other-token');
   await col.start();
