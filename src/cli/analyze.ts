@@ -9,6 +9,7 @@ import type { EncryptionHandling } from '../rules/detector.js';
 import { DETECTOR_IDS } from '../detect/ids.js';
 import { PARSER_IDS } from '../protocols/ids.js';
 import { UsageError } from './errors.js';
+import { withSendOptions } from './send-options.js';
 
 export function parseIntOption(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -31,8 +32,7 @@ export function parseIdList(name: string, known: readonly string[]) {
 }
 
 export function register(program: Command): void {
-  program
-    .command('analyze')
+  withSendOptions(program.command('analyze'))
     .description('analyse captures (pcap, pcapng, gzip, directories) or a live interface: flows, protocols, miners, attacks')
     .argument('[captures...]', 'capture files or directories')
     .option('-i, --interface <name>', 'capture live from a network interface (libpcap) until interrupted')
@@ -60,7 +60,10 @@ export function register(program: Command): void {
       if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch analyze --help)');
       if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both');
       const workers = o.workers === 'auto' ? 'auto' : parseIntOption('--workers', 1, 64)(String(o.workers));
+      const { openSender, finishSending } = await import('../transport/send.js');
+      const sender = openSender(o, 'analyze');
       const opts: AnalyzeOptions = {
+        sink: sender ?? undefined,
         inputs: captures,
         interface: o.interface as string | undefined,
         filter: o.filter as string | undefined,
@@ -90,6 +93,7 @@ export function register(program: Command): void {
       const { analyze } = await import('../pipeline/analyze.js');
       const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
       const { summary, alerts } = await analyze(opts);
+      await finishSending(sender, o);
       if (o.json) {
         const text = JSON.stringify(summary, null, 2) + '\n';
         if (o.json === '-') process.stdout.write(text);

@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from './errors.js';
+import { withSendOptions } from './send-options.js';
+import type { SendFlags } from '../transport/send.js';
 import { DEFAULT_PORTS } from '../scan/ports.js';
 import type { ScanProgress } from '../scan/scanner.js';
 
@@ -31,7 +33,7 @@ function positiveInt(name: string, max: number): (v: string) => number {
   };
 }
 
-interface ScanFlags {
+interface ScanFlags extends SendFlags {
   ports?: number[];
   json?: string;
   html?: string;
@@ -51,8 +53,7 @@ interface ScanFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command('scan')
+  withSendOptions(program.command('scan'))
     .description('find exposed services, default passwords and vulnerable firmware on your own network, with fixes')
     .argument('[targets...]', 'addresses, CIDRs (192.168.1.0/24), ranges (192.168.1.10-20) or hostnames; default: this machine\'s local subnets')
     .option('-p, --ports <list>', `TCP ports to scan (default: ${DEFAULT_PORTS.join(',')})`, parsePortList)
@@ -72,6 +73,8 @@ export function register(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--sensor <name>', 'sensor name in EVE events')
     .action(async (targets: string[], flags: ScanFlags) => {
+      const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
+      const sender = openSender(flags, 'scan');
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -125,6 +128,8 @@ export function register(program: Command): void {
         if (flags.json) writeFileSync(flags.json, `${JSON.stringify({ hosts, stats }, null, 2)}\n`);
         if (flags.html) writeFileSync(flags.html, renderHtmlReport(result));
         if (flags.eve) writeFileSync(flags.eve, scanEveEvents(result, { sensor: flags.sensor }).map((e) => JSON.stringify(e)).join('\n') + '\n');
+        sendEvents(sender, scanEveEvents(result, { sensor: flags.sensor }));
+        await finishSending(sender, flags);
         if (stats.interrupted) process.exitCode = 130;
       } finally {
         bar?.stop();

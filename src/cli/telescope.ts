@@ -9,6 +9,7 @@ import type { TelescopeReport } from '../telescope/report.js';
 import type { TelescopeOptions } from '../telescope/run.js';
 import type { TelescopeState } from '../telescope/state.js';
 import { UsageError } from './errors.js';
+import { withSendOptions } from './send-options.js';
 
 // The telescope library (and the report, HTML, CSV and geo code under it) is loaded only when
 // a telescope command runs: every other command, --help and --version start without it.
@@ -43,8 +44,7 @@ async function writeOutputs(report: TelescopeReport, o: Record<string, unknown>,
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('telescope')
+  const cmd = withSendOptions(program.command('telescope'))
     .description('darknet (network telescope) analysis: packets and hosts over time, ports, countries, AS, scanner families, backscatter, spoofing; owner and internal-darknet alerts')
     .argument('[captures...]', 'capture files or directories')
     .option('--darknet <cidrs>', 'darknet address ranges, comma-separated (packets to other destinations are ignored and counted)')
@@ -98,6 +98,8 @@ export function register(program: Command): void {
         intervalS: parseInterval(String(o.interval)), workers, geoipDb: o.geoipDb as string | undefined, asnDb: o.asnDb as string | undefined,
         noGeo: o.geo === false, watchFile: o.watch as string | undefined, internal: o.internal === true, maxSources, sensor: o.sensor as string | undefined,
       };
+      const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
+      const sender = openSender(o, 'telescope');
       let run;
       try {
         run = await runTelescope(opts);
@@ -109,6 +111,8 @@ export function register(program: Command): void {
       const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
       await writeOutputs(report, o, run.state);
+      sendEvents(sender, report.alerts);
+      await finishSending(sender, o);
       if (!o.quiet && o.json !== '-' && o.eve !== '-') {
         const { formatTelescopeSummary } = await import('../telescope/summary-text.js');
         process.stdout.write(formatTelescopeSummary(report, run));
