@@ -6,5 +6,7 @@ import { register as synth } from './synth.js';
 import { register as scan } from './scan.js';
 import { register as lists } from './lists.js';
 import { register as telescope } from './telescope.js';
+import { register as server } from './server.js';
+import { register as admin } from './admin.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, server, admin];

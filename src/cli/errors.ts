@@ -2,6 +2,7 @@
  * User-facing errors: one clear line, exit code 2; stack traces only with --debug.
  */
 import { CaptureError } from '../capture/source.js';
+import { MinewatchError } from '../util/errors.js';
 
 /** A mistake the user can fix (bad flag, missing file, unusable input). */
 export class UsageError extends Error {
@@ -13,6 +14,7 @@ export class UsageError extends Error {
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError || err instanceof CaptureError) return 2;
+  if (err instanceof MinewatchError) return err.kind === 'internal' ? 1 : 2;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'ENOTDIR') return 2;
   return 1;

@@ -1,0 +1,29 @@
+/** GET /api/v1/incidents, PATCH /api/v1/incidents/:id (acknowledge, archive, reopen). */
+import { z } from 'zod';
+import { audit, listIncidents, setIncidentStatus } from '../../store/index.js';
+import { viewerOf } from '../auth.js';
+import { HttpError, route, type ServerContext } from '../route.js';
+import { Cursor, Id, IntParam, Limit } from './common.js';
+
+const Status = z.enum(['open', 'acknowledged', 'archived']);
+
+export default function incidentRoutes(ctx: ServerContext) {
+  return [
+    route({
+      method: 'GET', url: '/api/v1/incidents', tag: 'read', access: 'viewer',
+      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first',
+      query: z.strictObject({ status: Status.optional(), sensor_id: IntParam.optional(), limit: Limit, cursor: Cursor }),
+      handler: async ({ query, principal }) => listIncidents(ctx.store, viewerOf(principal), query),
+    }),
+    route({
+      method: 'PATCH', url: '/api/v1/incidents/:id', tag: 'triage', access: 'analyst',
+      summary: 'Set an incident\'s status', params: Id, body: z.strictObject({ status: Status }),
+      errors: { 404: 'no such incident in your scope' },
+      handler: async ({ params, body, principal, req }) => {
+        if (!(await setIncidentStatus(ctx.store, viewerOf(principal), params.id, body.status))) throw new HttpError(404, 'incident.unknown', `no incident ${params.id}`);
+        await audit(ctx.store, principal.kind === 'user' ? `user:${principal.user.name}` : 'unknown', 'incident.status', String(params.id), { status: body.status }, req.ip);
+        return { id: params.id, status: body.status };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,12 @@
+/** Every route module, registered in this order (one file per resource). */
+import type { RouteDef, ServerContext } from '../route.js';
+import health from './health.js';
+import auth from './auth.js';
+import ingest from './ingest.js';
+import alerts from './alerts.js';
+import incidents from './incidents.js';
+import inventory from './inventory.js';
+import admin from './admin.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const ROUTE_MODULES: Array<(ctx: ServerContext) => Array<RouteDef<any, any, any>>> = [health, auth, ingest, alerts, incidents, inventory, admin];

@@ -1,0 +1,162 @@
+/**
+ * POST /api/v1/ingest: a sensor's batch, `{"events":[…]}` or NDJSON (one event per line),
+ * optionally gzip-encoded. Every event is checked with the EVE schemas of events/eve.ts and
+ * must carry minewatch.event_id; one bad event refuses the batch with a reason per bad event
+ * (400, nothing stored: the sender drops or fixes those and resends). Over the sensor's rate
+ * or with too many batches already being written: 429 with Retry-After. The answer
+ * {accepted, duplicates} comes only when the sink says the batch is durable.
+ */
+import { randomUUID } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
+import { z } from 'zod';
+import { AlertEvent, EveEvent, FlowEvent, GenericEvent, StatsEvent } from '../../events/eve.js';
+import { MinewatchError } from '../../util/errors.js';
+import type { StoredEvent } from '../../store/contract.js';
+import { HttpError, route, type ServerContext } from '../route.js';
+
+/** A line of an NDJSON body that is not JSON (reported with the per-event reasons). */
+export class BadLine {
+  constructor(readonly reason: string) {}
+}
+
+/** NDJSON → {events}; empty lines are skipped, unparseable ones kept as BadLine. */
+export function parseNdjson(text: string): { events: unknown[] } {
+  const events: unknown[] = [];
+  let pos = 0;
+  while (pos < text.length) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(pos, nl).trim();
+    pos = nl + 1;
+    if (line === '') continue;
+    try {
+      events.push(JSON.parse(line) as unknown);
+    } catch (err) {
+      events.push(new BadLine(`not JSON: ${(err as Error).message.slice(0, 120)}`));
+    }
+  }
+  return { events };
+}
+
+export const MAX_EVENT_DEPTH = 32;
+const EARLIEST = Date.UTC(2000, 0, 1);
+
+/** Deeper than `max` levels of objects/arrays (iterative: a hostile nesting cannot overflow the stack). */
+function tooDeep(v: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[v, 1]];
+  let visited = 0;
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d > max || ++visited > 100_000) return true;
+    for (const c of Array.isArray(x) ? x : Object.values(x as object)) if (c !== null && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return false;
+}
+
+/** Reasons an event cannot be stored (empty when it can). */
+export function eventProblems(e: unknown, now = Date.now()): string[] {
+  if (e instanceof BadLine) return [e.reason];
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return ['an event must be a JSON object'];
+  if (tooDeep(e, MAX_EVENT_DEPTH)) return [`nested deeper than ${MAX_EVENT_DEPTH} levels`];
+  // the branch of the EVE union its event_type selects: its issues name the bad fields
+  const type = (e as { event_type?: unknown }).event_type;
+  const schema = type === 'alert' ? AlertEvent : type === 'flow' ? FlowEvent : type === 'stats' ? StatsEvent : GenericEvent;
+  const r = schema.safeParse(e);
+  const reasons: string[] = [];
+  if (!r.success) {
+    for (const i of r.error.issues.slice(0, 5)) reasons.push(`${i.path.join('.') || '(event)'}: ${i.message}`.slice(0, 200));
+  }
+  const mw = (e as { minewatch?: { event_id?: unknown } }).minewatch;
+  if (typeof mw?.event_id !== 'string' || mw.event_id.length === 0) reasons.push('minewatch.event_id is required (unique per sensor, e.g. a UUIDv7)');
+  const ts = (e as { timestamp?: unknown }).timestamp;
+  if (typeof ts === 'string') {
+    const t = Date.parse(ts);
+    if (!Number.isFinite(t) || t < EARLIEST || t > now + 86_400_000) reasons.push('timestamp is before 2000 or more than a day in the future');
+  }
+  return [...new Set(reasons)];
+}
+
+const IngestBody = z.object({ events: z.array(EveEvent).min(1) });
+const IngestAnswer = z.object({ accepted: z.number().int(), duplicates: z.number().int(), queued: z.boolean().optional() });
+const BATCH_ID = /^[A-Za-z0-9_-]{8,64}$/;
+
+export default function ingestRoutes(ctx: ServerContext) {
+  // batches handed to the sink and not yet durable (this server instance)
+  let inFlight = 0;
+  return [
+    route({
+      method: 'POST', url: '/api/v1/ingest', tag: 'ingest', access: 'sensor',
+      summary: 'Store a batch of EVE events from a sensor (JSON {"events":[…]} or NDJSON, gzip allowed); answers after a durable commit',
+      body: IngestBody, validateBody: false, response: IngestAnswer, bodyTypes: ['application/x-ndjson'],
+      bodyLimit: ctx.config.ingestBodyLimit,
+      errors: { 413: 'body or batch too large', 415: 'unsupported content type or encoding', 429: 'over the rate or the collector is busy: retry after Retry-After seconds', 503: 'the database is unavailable: retry' },
+      preParsing: async (req, payload) => {
+        const enc = req.headers['content-encoding'];
+        if (enc === undefined || enc === 'identity') return payload;
+        if (enc !== 'gzip') throw new HttpError(415, 'ingest.encoding', `Content-Encoding ${String(enc).slice(0, 20)} is not supported (use gzip)`);
+        const gunzip = createGunzip() as ReturnType<typeof createGunzip> & { receivedEncodedLength: number };
+        gunzip.receivedEncodedLength = 0;
+        payload.on('data', (c: Buffer) => {
+          gunzip.receivedEncodedLength += c.length;
+        });
+        payload.on('error', (err) => gunzip.destroy(err));
+        payload.pipe(gunzip);
+        return gunzip;
+      },
+      handler: async ({ body, principal, req, reply }) => {
+        if (principal.kind !== 'sensor') throw new HttpError(403, 'auth.sensor-only', 'only sensor tokens may ingest');
+        const m = ctx.metrics;
+        const wait = ctx.limits.ingest.take(String(principal.sensorId));
+        if (wait > 0) {
+          m.batches.inc({ status: '429' });
+          throw new HttpError(429, 'ingest.rate', `this sensor is over ${ctx.config.ingestPerMinute} requests a minute`, { 'retry-after': String(wait) });
+        }
+        const events = (body as { events?: unknown } | null)?.events;
+        if (!Array.isArray(events) || events.length === 0) throw new HttpError(400, 'ingest.no-events', 'the body must be {"events":[…]} with at least one event, or NDJSON lines');
+        if (events.length > ctx.config.maxBatchEvents) throw new HttpError(413, 'ingest.batch-too-large', `at most ${ctx.config.maxBatchEvents} events per request`);
+        const now = Date.now();
+        const rejected: Array<{ index: number; event_id?: string; reasons: string[] }> = [];
+        for (let i = 0; i < events.length; i++) {
+          const reasons = eventProblems(events[i], now);
+          if (reasons.length > 0) {
+            const id = (events[i] as { minewatch?: { event_id?: unknown } } | null)?.minewatch?.event_id;
+            rejected.push({ index: i, ...(typeof id === 'string' ? { event_id: id.slice(0, 64) } : {}), reasons });
+          }
+        }
+        if (rejected.length > 0) {
+          m.events.inc({ result: 'rejected' }, rejected.length);
+          m.batches.inc({ status: '400' });
+          throw new HttpError(400, 'ingest.invalid-events', `${rejected.length} of ${events.length} events are invalid; nothing was stored`, {}, { rejected: rejected.slice(0, 100), rejected_count: rejected.length });
+        }
+        if (inFlight >= ctx.config.maxInFlight) {
+          m.batches.inc({ status: '429' });
+          throw new HttpError(429, 'ingest.busy', 'the collector is busy writing other batches', { 'retry-after': '1' });
+        }
+        const header = req.headers['x-minewatch-batch-id'];
+        const batchId = typeof header === 'string' && BATCH_ID.test(header) ? header : randomUUID();
+        const end = m.batchSeconds.startTimer();
+        inFlight++;
+        m.inFlight.set(inFlight);
+        try {
+          const r = await ctx.sink.submit({ batchId, orgId: String(principal.orgId), sensorId: String(principal.sensorId), events: events as StoredEvent[] });
+          m.events.inc({ result: 'accepted' }, r.accepted);
+          m.events.inc({ result: 'duplicate' }, r.duplicates);
+          m.batches.inc({ status: '200' });
+          void reply.code(200);
+          return { accepted: r.accepted, duplicates: r.duplicates, ...(r.queued ? { queued: true } : {}) };
+        } catch (err) {
+          if (err instanceof MinewatchError && err.kind === 'input') throw err;
+          m.dbErrors.inc();
+          m.batches.inc({ status: '503' });
+          req.log.error({ err }, 'ingest write failed');
+          throw new HttpError(503, 'ingest.unavailable', 'the batch could not be stored; nothing was acknowledged: retry', { 'retry-after': '5' });
+        } finally {
+          inFlight--;
+          m.inFlight.set(inFlight);
+          end();
+        }
+      },
+    }),
+  ];
+}

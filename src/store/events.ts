@@ -1,0 +1,498 @@
+/**
+ * The ingest write path: one transaction per batch inserts the events (the EVE text of the
+ * batch as one deflated block, blocks.ts, beside one row of extracted columns per event; a
+ * unique key on (sensor, event id) turns a retried event into a counted duplicate), and, counting only the rows really inserted, updates the hourly and
+ * daily roll-ups, incidents, devices, telescope intervals, scan results and the sensor's
+ * health. `writeEvents` resolves after COMMIT: on SQLite (WAL, synchronous=NORMAL) the commit
+ * survives a killed process; on PostgreSQL it is flushed (synchronous_commit on).
+ *
+ * SQLite runs through prepared statements on the writer connection while holding kysely's
+ * connection lock; PostgreSQL inserts the batch with one multi-row
+ * INSERT … SELECT unnest(…) ON CONFLICT DO NOTHING RETURNING, into daily range partitions
+ * created on demand (partitions.ts).
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import type pg from 'pg';
+import { InputError, InternalError } from '../util/errors.js';
+import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
+import type { Store } from './open.js';
+import { DAY_MS, HOUR_MS } from './schema.js';
+import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
+import { ensurePartitions } from './partitions.js';
+import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
+
+/** Country (ISO alpha-2) and AS number of a public address, or null when unknown. */
+export type Enricher = (ip: string) => { country: string | null; asn: number | null } | null;
+
+export interface WriterOptions {
+  enrich?: Enricher;
+}
+
+interface Row {
+  ts: number;
+  event_type: string;
+  event_id: string;
+  src_ip: string | null;
+  src_port: number | null;
+  dest_ip: string | null;
+  dest_port: number | null;
+  proto: string | null;
+  detector: string | null;
+  signature_id: number | null;
+  severity: number | null;
+  country: string | null;
+  asn: number | null;
+  device_id: string | null;
+  scope: string;
+  off: number;
+  len: number;
+  ev: StoredEvent;
+}
+
+interface SensorInfo {
+  id: number;
+  orgId: number;
+  name: string;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const int = (v: unknown): number | null => (typeof v === 'number' && Number.isInteger(v) ? v : null);
+const obj = (v: unknown): Record<string, unknown> | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null);
+
+/** Milliseconds of an EVE timestamp, or NaN. */
+export function eventTime(ts: string): number {
+  return Date.parse(ts);
+}
+
+/** Derived rows, aggregated per batch so each key is written once. */
+interface Derived {
+  hourly: Map<string, RollKey>;
+  daily: Map<string, RollKey>;
+  incidents: Map<string, IncidentAgg>;
+  devices: Map<string, DeviceAgg>;
+  telescope: TelescopeRow[];
+  scans: ScanRow[];
+  maxTs: number;
+}
+
+export interface RollKey {
+  bucket: number;
+  scope_org: number;
+  event_type: string;
+  signature_id: number;
+  severity: number;
+  country: string;
+  asn: number;
+  count: number;
+}
+
+interface IncidentAgg {
+  signature_id: number;
+  signature: string;
+  src_ip: string;
+  dest_ip: string | null;
+  severity: number;
+  first_ms: number;
+  last_ms: number;
+  count: number;
+  scope: string;
+}
+
+interface DeviceAgg {
+  device_key: string;
+  ip: string | null;
+  mac: string | null;
+  type: string | null;
+  vendor: string | null;
+  name: string | null;
+  first: number;
+  last: number;
+  alerts: number;
+  events: number;
+  scope: string;
+}
+
+interface TelescopeRow {
+  start_ms: number;
+  end_ms: number;
+  packets: number;
+  sources: number;
+  sketch: Buffer | null;
+  summary: string;
+  scope: string;
+}
+
+interface ScanRow {
+  ts: number;
+  target_ip: string;
+  port: number | null;
+  finding: string;
+  severity: string | null;
+  title: string | null;
+  scope: string;
+}
+
+function emptyDerived(): Derived {
+  return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), telescope: [], scans: [], maxTs: 0 };
+}
+
+function bump(m: Map<string, RollKey>, bucket: number, scopeOrg: number, r: Row): void {
+  const sig = r.signature_id ?? 0;
+  const sev = r.severity ?? 0;
+  const cc = r.country ?? '';
+  const asn = r.asn ?? 0;
+  const k = `${bucket}|${scopeOrg}|${r.event_type}|${sig}|${sev}|${cc}|${asn}`;
+  const e = m.get(k);
+  if (e) e.count++;
+  else m.set(k, { bucket, scope_org: scopeOrg, event_type: r.event_type, signature_id: sig, severity: sev, country: cc, asn, count: 1 });
+}
+
+/** Adds one inserted row to the batch's derived rows. */
+function derive(d: Derived, r: Row): void {
+  if (r.ts > d.maxTs) d.maxTs = r.ts;
+  const hour = r.ts - (r.ts % HOUR_MS);
+  const day = r.ts - (r.ts % DAY_MS);
+  bump(d.hourly, hour, 0, r);
+  bump(d.daily, day, 0, r);
+  for (const org of ScopeIndex.ids(r.scope)) {
+    bump(d.hourly, hour, org, r);
+    bump(d.daily, day, org, r);
+  }
+  const ev = r.ev as Record<string, unknown>;
+  const mw = obj(ev.minewatch) ?? {};
+  if (r.event_type === 'alert' && r.signature_id !== null && r.src_ip !== null) {
+    const k = `${r.signature_id}|${r.src_ip}`;
+    const inc = d.incidents.get(k);
+    if (inc) {
+      inc.count++;
+      if (r.ts < inc.first_ms) inc.first_ms = r.ts;
+      if (r.ts > inc.last_ms) inc.last_ms = r.ts;
+    } else {
+      const alert = obj(ev.alert) ?? {};
+      d.incidents.set(k, {
+        signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope,
+      });
+    }
+  }
+  const dev = obj(mw.device);
+  if (dev) {
+    const key = str(dev.id) ?? str(dev.mac) ?? str(dev.ip);
+    if (key) {
+      const e = d.devices.get(key);
+      if (e) {
+        e.events++;
+        if (r.event_type === 'alert') e.alerts++;
+        if (r.ts < e.first) e.first = r.ts;
+        if (r.ts > e.last) e.last = r.ts;
+      } else {
+        d.devices.set(key, {
+          device_key: key.slice(0, 128), ip: str(dev.ip), mac: str(dev.mac), type: str(dev.type), vendor: str(dev.vendor), name: str(dev.name),
+          first: r.ts, last: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
+        });
+      }
+    }
+  }
+  if (r.event_type === 'telescope') {
+    const t = obj(ev.telescope);
+    const start = t ? (typeof t.start === 'string' ? Date.parse(t.start) : Number(t.start)) : NaN;
+    const end = t ? (typeof t.end === 'string' ? Date.parse(t.end) : Number(t.end)) : NaN;
+    if (t && Number.isFinite(start) && Number.isFinite(end)) {
+      const { sketch: _sketch, ...summary } = t;
+      d.telescope.push({
+        start_ms: start, end_ms: end, packets: int(t.packets) ?? 0, sources: int(t.unique_sources) ?? int(t.sources) ?? 0,
+        sketch: typeof t.sketch === 'string' ? Buffer.from(t.sketch, 'base64') : null, summary: JSON.stringify(summary), scope: r.scope,
+      });
+    }
+  }
+  if (r.event_type === 'scan') {
+    const s = obj(mw.scan);
+    const target = r.dest_ip ?? r.src_ip;
+    if (s && s.kind === 'finding' && target) {
+      d.scans.push({ ts: r.ts, target_ip: target, port: r.dest_port, finding: String(s.id ?? r.detector ?? 'finding').slice(0, 128), severity: str(s.severity), title: str(s.title), scope: r.scope });
+    }
+  }
+}
+
+/** Shared by both dialects: extraction, enrichment, scope. */
+abstract class BaseWriter implements EventWriter {
+  protected scopes: ScopeIndex | null = null;
+  protected readonly sensors = new Map<number, SensorInfo>();
+  private readonly geoCache = new Map<string, { country: string | null; asn: number | null } | null>();
+
+  constructor(protected readonly store: Store, protected readonly opts: WriterOptions = {}) {}
+
+  /** Call after organisations or sensors change. */
+  invalidate(): void {
+    this.scopes = null;
+    this.sensors.clear();
+  }
+
+  protected async context(batch: EventBatch): Promise<{ sensor: SensorInfo; scopes: ScopeIndex }> {
+    const sensorId = Number(batch.sensorId);
+    const orgId = Number(batch.orgId);
+    if (!Number.isInteger(sensorId) || !Number.isInteger(orgId)) throw new InputError('ingest.bad-batch', `batch names sensor "${batch.sensorId}" of organisation "${batch.orgId}": both must be numeric ids`);
+    if (this.scopes === null) {
+      const orgs = await this.store.db.selectFrom('organisations').select(['id', 'countries', 'asns', 'prefixes', 'sensor_names']).execute();
+      this.scopes = new ScopeIndex(orgs as OrgScopeRow[]);
+    }
+    let sensor = this.sensors.get(sensorId);
+    if (!sensor) {
+      const row = await this.store.db.selectFrom('sensors').select(['id', 'org_id', 'name']).where('id', '=', sensorId).executeTakeFirst();
+      if (!row) throw new InputError('ingest.unknown-sensor', `sensor ${sensorId} is not registered`);
+      sensor = { id: row.id, orgId: row.org_id, name: row.name };
+      this.sensors.set(sensorId, sensor);
+    }
+    if (sensor.orgId !== orgId) throw new InputError('ingest.sensor-org', `sensor ${sensorId} does not belong to organisation ${orgId}`);
+    return { sensor, scopes: this.scopes };
+  }
+
+  private geo(ip: string): { country: string | null; asn: number | null } | null {
+    if (!this.opts.enrich) return null;
+    let g = this.geoCache.get(ip);
+    if (g === undefined) {
+      g = this.opts.enrich(ip);
+      if (this.geoCache.size >= 65_536) this.geoCache.clear();
+      this.geoCache.set(ip, g);
+    }
+    return g;
+  }
+
+  protected rows(batch: EventBatch, sensor: SensorInfo, scopes: ScopeIndex): { rows: Row[]; texts: Buffer[] } {
+    const out: Row[] = new Array(batch.events.length);
+    const texts: Buffer[] = new Array(batch.events.length);
+    let off = 0;
+    for (let i = 0; i < batch.events.length; i++) {
+      const ev = batch.events[i];
+      const e = ev as Record<string, unknown>;
+      const ts = eventTime(ev.timestamp);
+      if (!Number.isFinite(ts)) throw new InputError('ingest.bad-timestamp', `event ${i}: timestamp "${String(ev.timestamp).slice(0, 40)}" is not a time`);
+      const mw = ev.minewatch;
+      const alert = obj(e.alert);
+      const dev = obj(mw.device);
+      const src = str(e.src_ip);
+      const dest = str(e.dest_ip);
+      let country: string | null = null;
+      let asn: number | null = null;
+      const subject = src && isPublicAddress(src) ? src : dest && isPublicAddress(dest) ? dest : null;
+      if (subject) {
+        const g = this.geo(subject);
+        if (g) {
+          country = g.country;
+          asn = g.asn;
+        }
+      }
+      const text = Buffer.from(JSON.stringify(ev));
+      texts[i] = text;
+      out[i] = {
+        ts, event_type: ev.event_type, event_id: mw.event_id, src_ip: src, src_port: int(e.src_port), dest_ip: dest, dest_port: int(e.dest_port),
+        proto: str(e.proto), detector: str(mw.detector), signature_id: alert ? int(alert.signature_id) : null, severity: alert ? int(alert.severity) : null,
+        country, asn, device_id: dev ? str(dev.id) ?? str(dev.mac) : null,
+        scope: scopes.scopeOf(sensor.orgId, sensor.name, country, asn, src, dest), off, len: text.length, ev,
+      };
+      off += text.length + 1;
+    }
+    return { rows: out, texts };
+  }
+
+  abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
+}
+
+const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, block_id, block_off, block_len';
+
+export class SqliteEventWriter extends BaseWriter {
+  private stmts: ReturnType<SqliteEventWriter['prepare']> | null = null;
+
+  private prepare(db: BetterSqlite3.Database) {
+    const roll = (t: string) => db.prepare(`INSERT INTO ${t} (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = count + excluded.count`);
+    return {
+      event: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, event_id) DO NOTHING`),
+      block: db.prepare('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES (?, ?, ?, ?, ?, ?)'),
+      dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
+      hourly: roll('rollup_hourly'),
+      daily: roll('rollup_daily'),
+      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
+        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count,
+          first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
+          status = CASE WHEN status = 'archived' THEN 'open' ELSE status END`),
+      device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, ip), mac = coalesce(excluded.mac, mac),
+          type = coalesce(excluded.type, type), vendor = coalesce(excluded.vendor, vendor), name = coalesce(excluded.name, name),
+          first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
+          alerts = alerts + excluded.alerts, events = events + excluded.events`),
+      telescope: db.prepare(`INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, start_ms) DO NOTHING`),
+      scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      sensor: db.prepare(`UPDATE sensors SET last_seen_ms = ?, last_event_ms = max(coalesce(last_event_ms, 0), ?), events_total = events_total + ?,
+        batches_total = batches_total + 1, duplicates_total = duplicates_total + ? WHERE id = ?`),
+    };
+  }
+
+  async writeEvents(batch: EventBatch): Promise<WriteResult> {
+    const { sensor, scopes } = await this.context(batch);
+    const { rows, texts } = this.rows(batch, sensor, scopes);
+    const block = await packBlock(texts, rows);
+    const db = this.store.sqlite;
+    if (!db) throw new InternalError('store.no-sqlite', 'SQLite writer on a store without a SQLite handle');
+    // hold kysely's connection lock: no other statement can run inside this transaction
+    return this.store.db.connection().execute(async () => {
+      const s = (this.stmts ??= this.prepare(db));
+      const run = db.transaction((): WriteResult => {
+        const d = emptyDerived();
+        let accepted = 0;
+        const blockId = Number(s.block.run(sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data).lastInsertRowid);
+        for (const r of rows) {
+          const info = s.event.run(r.ts, r.event_type, sensor.orgId, sensor.id, r.event_id, r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto,
+            r.detector, r.signature_id, r.severity, r.country, r.asn, r.device_id, r.scope, blockId, r.off, r.len);
+          if (info.changes > 0) {
+            accepted++;
+            derive(d, r);
+          }
+        }
+        // a retried batch stored nothing new: its block is not needed
+        if (accepted === 0) s.dropBlock.run(blockId);
+        for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
+        for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
+        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
+        for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first, v.last, v.alerts, v.events, v.scope);
+        for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
+        for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
+        const duplicates = rows.length - accepted;
+        s.sensor.run(Date.now(), d.maxTs, accepted, duplicates, sensor.id);
+        return { accepted, duplicates };
+      });
+      return run.immediate();
+    });
+  }
+}
+
+/** unnest() arrays, one per column. */
+function columns<T>(items: readonly T[], pick: Array<(x: T) => unknown>): unknown[][] {
+  const cols = pick.map(() => new Array<unknown>(items.length));
+  for (let i = 0; i < items.length; i++) for (let c = 0; c < pick.length; c++) cols[c][i] = pick[c](items[i]);
+  return cols;
+}
+
+export class PostgresEventWriter extends BaseWriter {
+  async writeEvents(batch: EventBatch): Promise<WriteResult> {
+    const { sensor, scopes } = await this.context(batch);
+    const { rows, texts } = this.rows(batch, sensor, scopes);
+    const block = await packBlock(texts, rows);
+    const pool = this.store.pool;
+    if (!pool) throw new InternalError('store.no-pool', 'PostgreSQL writer on a store without a pool');
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      await ensurePartitions(client, rows.map((r) => r.ts));
+      await client.query('BEGIN');
+      try {
+        const result = await this.inTransaction(client, rows, sensor, block);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {
+          broken = true;
+        });
+        throw err;
+      }
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<WriteResult> {
+    const b = await client.query<{ id: number }>('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+      [sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data]);
+    const blockId = b.rows[0].id;
+    const cols = columns(rows, [(r) => r.ts, (r) => r.event_type, (r) => r.event_id, (r) => r.src_ip, (r) => r.src_port, (r) => r.dest_ip, (r) => r.dest_port,
+      (r) => r.proto, (r) => r.detector, (r) => r.signature_id, (r) => r.severity, (r) => r.country, (r) => r.asn, (r) => r.device_id, (r) => r.scope, (r) => r.off, (r) => r.len]);
+    const inserted = await client.query<{ event_id: string }>(
+      `INSERT INTO events (${EVENT_COLUMNS})
+       SELECT u.ts, u.event_type, $18::bigint, $19::bigint, u.event_id, u.src_ip, u.src_port, u.dest_ip, u.dest_port, u.proto, u.detector,
+              u.signature_id, u.severity, u.country, u.asn, u.device_id, u.scope, $20::bigint, u.off, u.len
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bigint[],
+                   $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::int[], $17::int[])
+         AS u(ts, event_type, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, off, len)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [...cols, sensor.orgId, sensor.id, blockId],
+    );
+    if ((inserted.rowCount ?? 0) === 0) await client.query('DELETE FROM event_blocks WHERE id = $1', [blockId]);
+    const ids = new Set(inserted.rows.map((r) => r.event_id));
+    const d = emptyDerived();
+    for (const r of rows) {
+      if (ids.delete(r.event_id)) derive(d, r);
+    }
+    const accepted = inserted.rowCount ?? inserted.rows.length;
+    // fixed key order: concurrent writers lock roll-up rows in the same order (no deadlock)
+    for (const [table, m] of [['rollup_hourly', d.hourly], ['rollup_daily', d.daily]] as const) {
+      if (m.size === 0) continue;
+      const keys = [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+      const c = columns(keys, [(k) => k.bucket, (k) => k.scope_org, (k) => k.event_type, (k) => k.signature_id, (k) => k.severity, (k) => k.country, (k) => k.asn, (k) => k.count]);
+      await client.query(
+        `INSERT INTO ${table} AS t (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
+         SELECT u.bucket, u.scope_org, $9::bigint, u.event_type, u.signature_id, u.severity, u.country, u.asn, u.count
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[], $8::bigint[])
+           AS u(bucket, scope_org, event_type, signature_id, severity, country, asn, count)
+         ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count`,
+        [...c, sensor.id],
+      );
+    }
+    if (d.incidents.size > 0) {
+      const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
+      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope]);
+      await client.query(
+        `INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
+         SELECT $10::bigint, $11::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
+           AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope)
+         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count,
+           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
+           status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END`,
+        [...c, sensor.orgId, sensor.id],
+      );
+    }
+    if (d.devices.size > 0) {
+      const dev = [...d.devices.values()].sort((a, b) => (a.device_key < b.device_key ? -1 : 1));
+      const c = columns(dev, [(v) => v.device_key, (v) => v.ip, (v) => v.mac, (v) => v.type, (v) => v.vendor, (v) => v.name, (v) => v.first, (v) => v.last, (v) => v.alerts, (v) => v.events, (v) => v.scope]);
+      await client.query(
+        `INSERT INTO devices AS t (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
+         SELECT $12::bigint, $13::bigint, u.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
+           AS u(device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
+         ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, t.ip), mac = coalesce(excluded.mac, t.mac),
+           type = coalesce(excluded.type, t.type), vendor = coalesce(excluded.vendor, t.vendor), name = coalesce(excluded.name, t.name),
+           first_seen_ms = LEAST(t.first_seen_ms, excluded.first_seen_ms), last_seen_ms = GREATEST(t.last_seen_ms, excluded.last_seen_ms),
+           alerts = t.alerts + excluded.alerts, events = t.events + excluded.events`,
+        [...c, sensor.orgId, sensor.id],
+      );
+    }
+    for (const t of d.telescope) {
+      await client.query(
+        `INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (sensor_id, start_ms) DO NOTHING`,
+        [sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope],
+      );
+    }
+    for (const x of d.scans) {
+      await client.query(
+        'INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        [sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope],
+      );
+    }
+    const duplicates = rows.length - accepted;
+    await client.query(
+      `UPDATE sensors SET last_seen_ms = $1, last_event_ms = GREATEST(coalesce(last_event_ms, 0), $2), events_total = events_total + $3,
+         batches_total = batches_total + 1, duplicates_total = duplicates_total + $4 WHERE id = $5`,
+      [Date.now(), d.maxTs, accepted, duplicates, sensor.id],
+    );
+    return { accepted, duplicates };
+  }
+}
+
+/** The writer for a store's dialect. */
+export function eventWriter(store: Store, opts: WriterOptions = {}): SqliteEventWriter | PostgresEventWriter {
+  return store.dialect === 'sqlite' ? new SqliteEventWriter(store, opts) : new PostgresEventWriter(store, opts);
+}

@@ -1,0 +1,9 @@
+/** The store: schema, migrations, the event writer, identity records, reads and retention on SQLite or PostgreSQL. */
+export type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
+export { openStore, parseDatabaseUrl, defaultDatabasePath, type Store, type StoreLocation, type Dialect } from './open.js';
+export { eventWriter, SqliteEventWriter, PostgresEventWriter, type Enricher, type WriterOptions } from './events.js';
+export { applyRetention, eventBytes, RETENTION_DEFAULTS, type RetentionPolicy, type RetentionReport } from './retention.js';
+export * from './identity.js';
+export * from './queries.js';
+export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
+export { ROLES, type Role, type Database } from './schema.js';

@@ -1,0 +1,212 @@
+/**
+ * Migrations, in order, for both databases. Kysely's Migrator records them in
+ * `kysely_migration` and takes a lock (an advisory lock on PostgreSQL), so several collector
+ * processes starting at once migrate once. Types differ only where the databases do: ids
+ * (INTEGER PRIMARY KEY / bigserial), 64-bit integers, bytes; and on PostgreSQL the events
+ * table is range-partitioned by day on `ts` (partitions are created on demand, partitions.ts).
+ */
+import { Migrator, sql, type Kysely, type Migration, type ColumnDataType, type CreateTableBuilder } from 'kysely';
+import type { Dialect } from './schema.js';
+
+type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function types(dialect: Dialect) {
+  const pg = dialect === 'postgres';
+  return {
+    big: (pg ? 'bigint' : 'integer') as ColumnDataType,
+    bytes: (pg ? 'bytea' : 'blob') as ColumnDataType,
+    id: <T extends string, C extends string>(t: CreateTableBuilder<T, C>) =>
+      pg ? t.addColumn('id', 'bigserial', (c) => c.primaryKey()) : t.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement()),
+  };
+}
+
+function initial(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await t.id(db.schema.createTable('organisations'))
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('countries', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('asns', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('prefixes', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('sensor_names', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .execute();
+      await t.id(db.schema.createTable('users'))
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('org_id', t.big)
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('must_change_password', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('locked_until_ms', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .execute();
+      await db.schema.createTable('sessions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', t.big, (c) => c.notNull())
+        .addColumn('csrf', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .addColumn('expires_ms', t.big, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+      await t.id(db.schema.createTable('sensors'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .addColumn('last_seen_ms', t.big)
+        .addColumn('last_event_ms', t.big)
+        .addColumn('events_total', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('batches_total', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('duplicates_total', t.big, (c) => c.notNull().defaultTo(0))
+        .addUniqueConstraint('sensors_org_name', ['org_id', 'name'])
+        .execute();
+      await t.id(db.schema.createTable('tokens'))
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .addColumn('revoked_ms', t.big)
+        .addColumn('last_used_ms', t.big)
+        .execute();
+      await t.id(db.schema.createTable('devices'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('device_key', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .addColumn('mac', 'text')
+        .addColumn('type', 'text')
+        .addColumn('vendor', 'text')
+        .addColumn('name', 'text')
+        .addColumn('first_seen_ms', t.big, (c) => c.notNull())
+        .addColumn('last_seen_ms', t.big, (c) => c.notNull())
+        .addColumn('alerts', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('events', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addUniqueConstraint('devices_sensor_key', ['sensor_id', 'device_key'])
+        .execute();
+
+      const eventColumns = `
+        ts bigint NOT NULL, event_type text NOT NULL, org_id bigint NOT NULL, sensor_id bigint NOT NULL,
+        event_id text NOT NULL, src_ip text, src_port integer, dest_ip text, dest_port integer, proto text,
+        detector text, signature_id bigint, severity integer, country text, asn bigint, device_id text,
+        scope text NOT NULL, block_id bigint NOT NULL, block_off integer NOT NULL, block_len integer NOT NULL`;
+      if (dialect === 'postgres') {
+        // Unique keys of a partitioned table must contain the partition key: a retried event
+        // carries its own timestamp, so (sensor, event id, ts) still catches every retry.
+        await sql.raw(`CREATE TABLE events (id bigserial NOT NULL, ${eventColumns},
+          CONSTRAINT events_sensor_event UNIQUE (sensor_id, event_id, ts)) PARTITION BY RANGE (ts)`).execute(db);
+      } else {
+        await sql.raw(`CREATE TABLE events (id integer PRIMARY KEY, ${eventColumns},
+          CONSTRAINT events_sensor_event UNIQUE (sensor_id, event_id))`).execute(db);
+      }
+      await db.schema.createIndex('events_type_ts').on('events').columns(['event_type', 'ts', 'id']).execute();
+      await t.id(db.schema.createTable('event_blocks'))
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('min_ts', t.big, (c) => c.notNull())
+        .addColumn('max_ts', t.big, (c) => c.notNull())
+        .addColumn('events', 'integer', (c) => c.notNull())
+        .addColumn('codec', 'text', (c) => c.notNull())
+        .addColumn('data', t.bytes, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('event_blocks_max_ts').on('event_blocks').column('max_ts').execute();
+
+      await t.id(db.schema.createTable('incidents'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('signature_id', t.big, (c) => c.notNull())
+        .addColumn('signature', 'text', (c) => c.notNull())
+        .addColumn('src_ip', 'text', (c) => c.notNull())
+        .addColumn('dest_ip', 'text')
+        .addColumn('severity', 'integer', (c) => c.notNull())
+        .addColumn('first_ms', t.big, (c) => c.notNull())
+        .addColumn('last_ms', t.big, (c) => c.notNull())
+        .addColumn('count', t.big, (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('open'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addUniqueConstraint('incidents_key', ['sensor_id', 'signature_id', 'src_ip'])
+        .execute();
+      await db.schema.createIndex('incidents_last').on('incidents').column('last_ms').execute();
+
+      for (const name of ['rollup_hourly', 'rollup_daily']) {
+        await db.schema.createTable(name)
+          .addColumn('bucket', t.big, (c) => c.notNull())
+          .addColumn('scope_org', t.big, (c) => c.notNull())
+          .addColumn('sensor_id', t.big, (c) => c.notNull())
+          .addColumn('event_type', 'text', (c) => c.notNull())
+          .addColumn('signature_id', t.big, (c) => c.notNull())
+          .addColumn('severity', 'integer', (c) => c.notNull())
+          .addColumn('country', 'text', (c) => c.notNull())
+          .addColumn('asn', t.big, (c) => c.notNull())
+          .addColumn('count', t.big, (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${name}_pk`, ['scope_org', 'bucket', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn'])
+          .execute();
+      }
+
+      await t.id(db.schema.createTable('telescope_intervals'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('start_ms', t.big, (c) => c.notNull())
+        .addColumn('end_ms', t.big, (c) => c.notNull())
+        .addColumn('packets', t.big, (c) => c.notNull())
+        .addColumn('sources', t.big, (c) => c.notNull())
+        .addColumn('sketch', t.bytes)
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addUniqueConstraint('telescope_sensor_start', ['sensor_id', 'start_ms'])
+        .execute();
+      await db.schema.createIndex('telescope_start').on('telescope_intervals').column('start_ms').execute();
+
+      await t.id(db.schema.createTable('scan_results'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('ts', t.big, (c) => c.notNull())
+        .addColumn('target_ip', 'text', (c) => c.notNull())
+        .addColumn('port', 'integer')
+        .addColumn('finding', 'text', (c) => c.notNull())
+        .addColumn('severity', 'text')
+        .addColumn('title', 'text')
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('scan_results_ts').on('scan_results').column('ts').execute();
+
+      await t.id(db.schema.createTable('campaigns'))
+        .addColumn('org_id', t.big)
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .execute();
+      await t.id(db.schema.createTable('notifications'))
+        .addColumn('campaign_id', t.big)
+        .addColumn('org_id', t.big)
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .addColumn('sent_ms', t.big)
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .execute();
+      await t.id(db.schema.createTable('audit_log'))
+        .addColumn('ts', t.big, (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('subject', 'text', (c) => c.notNull())
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text')
+        .execute();
+      await db.schema.createIndex('audit_ts').on('audit_log').column('ts').execute();
+    },
+  };
+}
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return { '0001_initial': initial(dialect) };
+}
+
+export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations(dialect) } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error;
+}

@@ -1,0 +1,256 @@
+/**
+ * Reads for the API and reports. Every function takes the viewer's organisation (null: the
+ * whole collector) and returns only rows in its scope. Lists are cursor-paged on (time, id)
+ * newest first; totals and counts come from the hourly/daily roll-ups, never from a scan of
+ * raw events.
+ */
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { InputError } from '../util/errors.js';
+import type { Store } from './open.js';
+import { DAY_MS, HOUR_MS, type IncidentStatus } from './schema.js';
+import { scopePattern } from './scope.js';
+import { BlockCache } from './blocks.js';
+
+export interface Viewer {
+  orgId: number | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export function encodeCursor(t: number, id: number): string {
+  return Buffer.from(`${t}:${id}`).toString('base64url');
+}
+
+export function decodeCursor(c: string): { t: number; id: number } {
+  const m = /^(-?\d{1,16}):(\d{1,16})$/.exec(Buffer.from(c, 'base64url').toString('latin1'));
+  if (!m) throw new InputError('query.bad-cursor', 'cursor is not one this server handed out', { subject: 'cursor' });
+  return { t: Number(m[1]), id: Number(m[2]) };
+}
+
+function scoped<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>, column: string, v: Viewer): SelectQueryBuilder<DB, TB, O> {
+  if (v.orgId === null) return q;
+  return q.where(sql.ref(column), 'like', scopePattern(v.orgId)) as SelectQueryBuilder<DB, TB, O>;
+}
+
+const caches = new WeakMap<Store, BlockCache>();
+
+/** The EVE objects of event rows, read from their blocks (each block inflated once). */
+export async function eventObjects(store: Store, rows: ReadonlyArray<{ block_id: number; block_off: number; block_len: number }>): Promise<unknown[]> {
+  let cache = caches.get(store);
+  if (!cache) caches.set(store, (cache = new BlockCache()));
+  const missing = [...new Set(rows.map((r) => r.block_id))].filter((id) => cache.get(id) === undefined);
+  const blocks = new Map<number, Buffer>();
+  if (missing.length > 0) {
+    const got = await store.read.selectFrom('event_blocks').select(['id', 'codec', 'data']).where('id', 'in', missing).execute();
+    for (const b of got) blocks.set(b.id, cache.put(b.id, b.codec, b.data));
+  }
+  return rows.map((r) => {
+    const text = blocks.get(r.block_id) ?? cache.get(r.block_id);
+    if (!text) return null;
+    return parseRaw(text.toString('utf8', r.block_off, r.block_off + r.block_len));
+  });
+}
+
+function parseRaw(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return raw;
+  }
+}
+
+export interface AlertFilter {
+  from?: number;
+  to?: number;
+  sensor_id?: number;
+  signature_id?: number;
+  severity?: number;
+  country?: string;
+  asn?: number;
+  src_ip?: string;
+  dest_ip?: string;
+  detector?: string;
+  event_type?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface AlertRow {
+  id: number;
+  ts: number;
+  sensor_id: number;
+  country: string | null;
+  asn: number | null;
+  event: unknown;
+}
+
+/** Events (alerts by default) newest first, with the total from roll-ups when the filter allows it. */
+export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promise<Page<AlertRow> & { total: number | null }> {
+  const type = f.event_type ?? 'alert';
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+  let q = store.read.selectFrom('events').select(['id', 'ts', 'sensor_id', 'country', 'asn', 'block_id', 'block_off', 'block_len']).where('event_type', '=', type);
+  if (f.from !== undefined) q = q.where('ts', '>=', f.from);
+  if (f.to !== undefined) q = q.where('ts', '<', f.to);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  if (f.signature_id !== undefined) q = q.where('signature_id', '=', f.signature_id);
+  if (f.severity !== undefined) q = q.where('severity', '=', f.severity);
+  if (f.country !== undefined) q = q.where('country', '=', f.country);
+  if (f.asn !== undefined) q = q.where('asn', '=', f.asn);
+  if (f.src_ip !== undefined) q = q.where('src_ip', '=', f.src_ip);
+  if (f.dest_ip !== undefined) q = q.where('dest_ip', '=', f.dest_ip);
+  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
+  q = scoped(q, 'scope', v);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('ts', '<', c.t), eb.and([eb('ts', '=', c.t), eb('id', '<', c.id)])]));
+  }
+  const rows = await q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  const objects = await eventObjects(store, page);
+  const items = page.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
+  const last = items[items.length - 1];
+  // a total from roll-ups is exact when the filter uses only rolled-up dimensions and whole hours
+  const rollable = f.src_ip === undefined && f.dest_ip === undefined && f.detector === undefined
+    && (f.from === undefined || f.from % HOUR_MS === 0) && (f.to === undefined || f.to % HOUR_MS === 0);
+  const total = rollable ? (await counts(store, v, { ...f, event_type: type, group_by: 'none', granularity: 'hour' }))[0]?.count ?? 0 : null;
+  return { items, next_cursor: more && last ? encodeCursor(last.ts, last.id) : null, total };
+}
+
+export type GroupBy = 'none' | 'time' | 'event_type' | 'signature_id' | 'severity' | 'country' | 'asn' | 'sensor_id';
+
+export interface CountQuery {
+  from?: number;
+  to?: number;
+  granularity?: 'hour' | 'day';
+  group_by?: GroupBy;
+  event_type?: string;
+  sensor_id?: number;
+  signature_id?: number;
+  severity?: number;
+  country?: string;
+  asn?: number;
+  limit?: number;
+}
+
+export interface CountRow {
+  key: string | number | null;
+  count: number;
+}
+
+/** Counts from the roll-ups (hourly or daily buckets), grouped by one dimension. */
+export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<CountRow[]> {
+  const table = c.granularity === 'day' ? 'rollup_daily' : 'rollup_hourly';
+  const g = c.group_by ?? 'none';
+  const col = g === 'time' ? 'bucket' : g === 'none' ? null : g;
+  let q = store.read.selectFrom(table).where('scope_org', '=', v.orgId ?? 0);
+  const step = c.granularity === 'day' ? DAY_MS : HOUR_MS;
+  if (c.from !== undefined) q = q.where('bucket', '>=', c.from - (((c.from % step) + step) % step));
+  if (c.to !== undefined) q = q.where('bucket', '<', c.to);
+  if (c.event_type !== undefined) q = q.where('event_type', '=', c.event_type);
+  if (c.sensor_id !== undefined) q = q.where('sensor_id', '=', c.sensor_id);
+  if (c.signature_id !== undefined) q = q.where('signature_id', '=', c.signature_id);
+  if (c.severity !== undefined) q = q.where('severity', '=', c.severity);
+  if (c.country !== undefined) q = q.where('country', '=', c.country);
+  if (c.asn !== undefined) q = q.where('asn', '=', c.asn);
+  const limit = Math.min(Math.max(c.limit ?? 1000, 1), 10_000);
+  if (col === null) {
+    const r = await q.select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
+    return [{ key: null, count: Number(r?.n ?? 0) }];
+  }
+  const rows = await q.select([sql.ref<string | number>(col).as('key'), (eb) => eb.fn.sum<number>('count').as('n')])
+    .groupBy(sql.ref(col)).orderBy(g === 'time' ? sql.ref('key') : sql`sum(count)`, g === 'time' ? 'asc' : 'desc').limit(limit).execute();
+  return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
+}
+
+export async function listIncidents(store: Store, v: Viewer, f: { status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status']);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  q = scoped(q, 'scope', v);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('last_ms', '<', c.t), eb.and([eb('last_ms', '=', c.t), eb('id', '<', c.id)])]));
+  }
+  const rows = await q.orderBy('last_ms', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.last_ms, last.id) : null };
+}
+
+/** Sets an incident's status; false when it does not exist or is out of scope. */
+export async function setIncidentStatus(store: Store, v: Viewer, id: number, status: IncidentStatus): Promise<boolean> {
+  let q = store.db.updateTable('incidents').set({ status }).where('id', '=', id);
+  if (v.orgId !== null) q = q.where('scope', 'like', scopePattern(v.orgId));
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function listDevices(store: Store, v: Viewer, f: { limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown>>> {
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+  let q = store.read.selectFrom('devices').select(['id', 'sensor_id', 'device_key', 'ip', 'mac', 'type', 'vendor', 'name', 'first_seen_ms', 'last_seen_ms', 'alerts', 'events']);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  q = scoped(q, 'scope', v);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('last_seen_ms', '<', c.t), eb.and([eb('last_seen_ms', '=', c.t), eb('id', '<', c.id)])]));
+  }
+  const rows = await q.orderBy('last_seen_ms', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.last_seen_ms, last.id) : null };
+}
+
+/** A sensor is "ok" when it sent within 5 minutes, "stale" within a day, else "silent". */
+export async function listSensors(store: Store, v: Viewer, now = Date.now()): Promise<Array<Record<string, unknown>>> {
+  let q = store.read.selectFrom('sensors').innerJoin('organisations', 'organisations.id', 'sensors.org_id')
+    .select(['sensors.id', 'sensors.name', 'organisations.name as org', 'sensors.created_ms', 'sensors.last_seen_ms', 'sensors.last_event_ms',
+      'sensors.events_total', 'sensors.batches_total', 'sensors.duplicates_total', 'organisations.sensor_names']);
+  if (v.orgId !== null) {
+    const own = v.orgId;
+    const org = await store.read.selectFrom('organisations').select('sensor_names').where('id', '=', own).executeTakeFirst();
+    const named = org ? (JSON.parse(org.sensor_names) as string[]) : [];
+    q = q.where((eb) => (named.length > 0 ? eb.or([eb('sensors.org_id', '=', own), eb('sensors.name', 'in', named)]) : eb('sensors.org_id', '=', own)));
+  }
+  const rows = await q.orderBy('sensors.name').execute();
+  return rows.map(({ sensor_names: _s, ...r }) => ({
+    ...r,
+    health: r.last_seen_ms === null ? 'never' : now - r.last_seen_ms < 5 * 60_000 ? 'ok' : now - r.last_seen_ms < DAY_MS ? 'stale' : 'silent',
+  }));
+}
+
+export async function telescopeStats(store: Store, v: Viewer, f: { from: number; to: number; sensor_id?: number; limit?: number }): Promise<{ intervals: Array<Record<string, unknown>>; packets: number; covered_from: number | null; covered_to: number | null }> {
+  let q = store.read.selectFrom('telescope_intervals').select(['id', 'sensor_id', 'start_ms', 'end_ms', 'packets', 'sources', 'sketch', 'summary'])
+    .where('start_ms', '<', f.to).where('end_ms', '>', f.from);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  q = scoped(q, 'scope', v);
+  const rows = await q.orderBy('start_ms').limit(Math.min(Math.max(f.limit ?? 1000, 1), 10_000)).execute();
+  let packets = 0;
+  for (const r of rows) packets += r.packets;
+  return {
+    intervals: rows.map((r) => ({ ...r, sketch: r.sketch ? Buffer.from(r.sketch).toString('base64') : null, summary: parseRaw(r.summary) })),
+    packets,
+    covered_from: rows.length > 0 ? Math.min(...rows.map((r) => r.start_ms)) : null,
+    covered_to: rows.length > 0 ? Math.max(...rows.map((r) => r.end_ms)) : null,
+  };
+}
+
+export async function listScanResults(store: Store, v: Viewer, f: { from?: number; to?: number; limit?: number; cursor?: string }): Promise<Page<Record<string, unknown>>> {
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+  let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']);
+  if (f.from !== undefined) q = q.where('ts', '>=', f.from);
+  if (f.to !== undefined) q = q.where('ts', '<', f.to);
+  q = scoped(q, 'scope', v);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('ts', '<', c.t), eb.and([eb('ts', '=', c.t), eb('id', '<', c.id)])]));
+  }
+  const rows = await q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.ts, last.id) : null };
+}

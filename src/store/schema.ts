@@ -1,0 +1,243 @@
+/**
+ * The collector's schema as kysely types: one definition for SQLite and PostgreSQL. Times are
+ * integer milliseconds since the epoch (`*_ms`, `ts`, `bucket`), so ordering, bucketing and
+ * partition bounds are the same arithmetic on both databases. Every row that a reader may be
+ * scoped out of carries `scope`: the organisation ids whose constituency it falls in, written
+ * at ingest as ",1,4," (see scope.ts).
+ */
+import type { Generated } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export type Role = 'admin' | 'analyst' | 'viewer';
+export const ROLES: readonly Role[] = ['admin', 'analyst', 'viewer'];
+
+export interface OrganisationTable {
+  id: Generated<number>;
+  name: string;
+  /** JSON arrays: ISO country codes, AS numbers, CIDR prefixes, sensor names of other organisations. */
+  countries: string;
+  asns: string;
+  prefixes: string;
+  sensor_names: string;
+  created_ms: number;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  name: string;
+  role: Role;
+  /** null: an operator of the whole collector (sees every organisation). */
+  org_id: number | null;
+  password_hash: string;
+  must_change_password: number;
+  failed_logins: number;
+  locked_until_ms: number;
+  created_ms: number;
+}
+
+export interface SessionTable {
+  /** SHA-256 of the cookie value: a database leak does not leak live sessions. */
+  id: string;
+  user_id: number;
+  csrf: string;
+  created_ms: number;
+  expires_ms: number;
+}
+
+export interface TokenTable {
+  id: Generated<number>;
+  /** SHA-256 of the whole token; the token itself is shown once and never stored. */
+  token_hash: string;
+  /** The first characters, to tell tokens apart in listings. */
+  prefix: string;
+  org_id: number;
+  sensor_id: number;
+  created_ms: number;
+  revoked_ms: number | null;
+  last_used_ms: number | null;
+}
+
+export interface SensorTable {
+  id: Generated<number>;
+  org_id: number;
+  name: string;
+  created_ms: number;
+  last_seen_ms: number | null;
+  last_event_ms: number | null;
+  events_total: number;
+  batches_total: number;
+  duplicates_total: number;
+}
+
+export interface DeviceTable {
+  id: Generated<number>;
+  org_id: number;
+  sensor_id: number;
+  /** minewatch.device.id, else the MAC, else the address. */
+  device_key: string;
+  ip: string | null;
+  mac: string | null;
+  type: string | null;
+  vendor: string | null;
+  name: string | null;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  alerts: number;
+  events: number;
+  scope: string;
+}
+
+export interface EventTable {
+  id: Generated<number>;
+  ts: number;
+  event_type: string;
+  org_id: number;
+  sensor_id: number;
+  event_id: string;
+  src_ip: string | null;
+  src_port: number | null;
+  dest_ip: string | null;
+  dest_port: number | null;
+  proto: string | null;
+  detector: string | null;
+  signature_id: number | null;
+  severity: number | null;
+  country: string | null;
+  asn: number | null;
+  device_id: string | null;
+  scope: string;
+  /** Where the event's EVE JSON text is: bytes [block_off, block_off + block_len) of block block_id, inflated. */
+  block_id: number;
+  block_off: number;
+  block_len: number;
+}
+
+/**
+ * The events of one ingested batch as EVE JSON lines, deflated together: alerts of one batch
+ * share most of their text, so a block is 5-10x smaller than the events one by one, and
+ * compressing one block per batch runs off the main thread.
+ */
+export interface EventBlockTable {
+  id: Generated<number>;
+  sensor_id: number;
+  min_ts: number;
+  max_ts: number;
+  events: number;
+  /** 'deflate-raw' */
+  codec: string;
+  data: Uint8Array;
+}
+
+export type IncidentStatus = 'open' | 'acknowledged' | 'archived';
+
+export interface IncidentTable {
+  id: Generated<number>;
+  org_id: number;
+  sensor_id: number;
+  signature_id: number;
+  signature: string;
+  src_ip: string;
+  dest_ip: string | null;
+  severity: number;
+  first_ms: number;
+  last_ms: number;
+  count: number;
+  status: IncidentStatus;
+  scope: string;
+}
+
+/** Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view. */
+export interface RollupTable {
+  bucket: number;
+  scope_org: number;
+  sensor_id: number;
+  event_type: string;
+  signature_id: number;
+  severity: number;
+  country: string;
+  asn: number;
+  count: number;
+}
+
+export interface TelescopeIntervalTable {
+  id: Generated<number>;
+  org_id: number;
+  sensor_id: number;
+  start_ms: number;
+  end_ms: number;
+  packets: number;
+  sources: number;
+  /** Mergeable sketch bytes as the telescope wrote them; merged by the reader. */
+  sketch: Uint8Array | null;
+  summary: string;
+  scope: string;
+}
+
+export interface ScanResultTable {
+  id: Generated<number>;
+  org_id: number;
+  sensor_id: number;
+  ts: number;
+  target_ip: string;
+  port: number | null;
+  finding: string;
+  severity: string | null;
+  title: string | null;
+  scope: string;
+}
+
+export interface CampaignTable {
+  id: Generated<number>;
+  org_id: number | null;
+  name: string;
+  /** JSON: countries, AS numbers, prefixes, signatures, time window. */
+  definition: string;
+  status: string;
+  created_ms: number;
+}
+
+export interface NotificationTable {
+  id: Generated<number>;
+  campaign_id: number | null;
+  org_id: number | null;
+  recipient: string;
+  channel: string;
+  status: string;
+  created_ms: number;
+  sent_ms: number | null;
+  payload: string;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  ts: number;
+  /** "user:NAME", "cli", "system". */
+  actor: string;
+  action: string;
+  subject: string;
+  detail: string;
+  ip: string | null;
+}
+
+export interface Database {
+  organisations: OrganisationTable;
+  users: UserTable;
+  sessions: SessionTable;
+  tokens: TokenTable;
+  sensors: SensorTable;
+  devices: DeviceTable;
+  events: EventTable;
+  event_blocks: EventBlockTable;
+  incidents: IncidentTable;
+  rollup_hourly: RollupTable;
+  rollup_daily: RollupTable;
+  telescope_intervals: TelescopeIntervalTable;
+  scan_results: ScanResultTable;
+  campaigns: CampaignTable;
+  notifications: NotificationTable;
+  audit_log: AuditTable;
+}
+
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;

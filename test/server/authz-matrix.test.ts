@@ -1,0 +1,219 @@
+/**
+ * The authorisation matrix, generated from the served OpenAPI document: every operation in
+ * it must have a row below (a new route without one fails this test), and every row is
+ * called as each of {anonymous, sensor token, viewer, analyst, admin, user of another
+ * organisation} and must give the expected status. Every write route refuses anonymous
+ * callers (login is the one public write), and every cookie-authenticated write needs the
+ * CSRF header. Scoping: a CERT user sees only its constituency.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DIALECTS, alertEvent } from '../helpers/collector.js';
+import { PASSWORD, serverFixture, type Fixture } from '../helpers/collector-server.js';
+import { createToken, createUser } from '../../src/store/identity.js';
+import { eveTimestamp } from '../../src/events/eve-format.js';
+import { geoEnricher } from '../../src/server/enrich.js';
+
+type Who = 'anonymous' | 'sensor' | 'viewer' | 'analyst' | 'admin' | 'other';
+const WHO: Who[] = ['anonymous', 'sensor', 'viewer', 'analyst', 'admin', 'other'];
+
+interface Call {
+  path?: Record<string, string>;
+  query?: string;
+  body?: unknown;
+}
+
+type Row = { expect: [number, number, number, number, number, number]; call?: (f: Fixture, who: Who) => Promise<Call> };
+
+const READ: Row['expect'] = [401, 403, 200, 200, 200, 200];
+const ADMIN: Row['expect'] = [401, 403, 403, 403, 200, 403];
+const SELF: Row['expect'] = [401, 403, 200, 200, 200, 200];
+let n = 0;
+
+const USERS: Record<Exclude<Who, 'anonymous' | 'sensor'>, 'viewer' | 'analyst' | 'admin' | 'other'> = { viewer: 'viewer', analyst: 'analyst', admin: 'admin', other: 'other' };
+
+/** Expected status per operation: [anonymous, sensor, viewer, analyst, admin, other org's analyst]. */
+const MATRIX: Record<string, Row> = {
+  'GET /healthz': { expect: [200, 200, 200, 200, 200, 200] },
+  'GET /metrics': { expect: [200, 200, 200, 200, 200, 200] },
+  'GET /openapi.json': { expect: [200, 200, 200, 200, 200, 200] },
+  'POST /api/v1/auth/login': { expect: [200, 200, 200, 200, 200, 200], call: async () => ({ body: { name: 'login-only', password: PASSWORD } }) },
+  'POST /api/v1/auth/logout': { expect: SELF },
+  'GET /api/v1/auth/me': { expect: SELF },
+  'POST /api/v1/auth/password': { expect: SELF, call: async () => ({ body: { current: PASSWORD, password: PASSWORD } }) },
+  'POST /api/v1/ingest': { expect: [401, 200, 403, 403, 403, 403], call: async () => ({ body: { events: [alertEvent(n++, Date.now() - 1000)] } }) },
+  'GET /api/v1/alerts': { expect: READ, call: async () => ({ query: 'limit=5&severity=1' }) },
+  'GET /api/v1/counts': { expect: READ, call: async () => ({ query: 'group_by=country&granularity=day' }) },
+  'GET /api/v1/incidents': { expect: READ },
+  'PATCH /api/v1/incidents/{id}': {
+    // the other organisation's analyst cannot see isp-a's private incident: 404, not 200
+    expect: [401, 403, 403, 200, 200, 404],
+    call: async (f) => {
+      const row = await f.store.db.selectFrom('incidents').select('id').where('src_ip', '=', '192.168.77.7').executeTakeFirstOrThrow();
+      return { path: { id: String(row.id) }, body: { status: 'acknowledged' } };
+    },
+  },
+  'GET /api/v1/devices': { expect: READ },
+  'GET /api/v1/sensors': { expect: READ },
+  'GET /api/v1/telescope': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
+  'GET /api/v1/scans': { expect: READ },
+  'GET /api/v1/users': { expect: ADMIN },
+  'POST /api/v1/users': { expect: ADMIN, call: async () => ({ body: { name: `made-${n++}`, role: 'viewer', password: PASSWORD } }) },
+  'DELETE /api/v1/users/{name}': {
+    expect: ADMIN,
+    call: async (f) => {
+      const name = `victim-${n++}`;
+      await createUser(f.store, { name, role: 'viewer', password: PASSWORD });
+      return { path: { name } };
+    },
+  },
+  'GET /api/v1/orgs': { expect: ADMIN },
+  'POST /api/v1/orgs': { expect: ADMIN, call: async () => ({ body: { name: `org-${n++}`, countries: ['VN'], asns: [45899], prefixes: ['198.51.100.0/24'] } }) },
+  'GET /api/v1/tokens': { expect: ADMIN },
+  'POST /api/v1/tokens': { expect: ADMIN, call: async () => ({ body: { sensor: `s-${n++}`, org: 'isp-a' } }) },
+  'DELETE /api/v1/tokens/{id}': {
+    expect: ADMIN,
+    call: async (f) => ({ path: { id: String((await createToken(f.store, `t-${n++}`, 'isp-a')).info.id) } }),
+  },
+  'GET /api/v1/audit': { expect: ADMIN },
+};
+
+async function headersFor(f: Fixture, who: Who): Promise<Record<string, string>> {
+  if (who === 'anonymous') return {};
+  if (who === 'sensor') return { authorization: `Bearer ${f.tokenA}` };
+  return f.session(USERS[who]);
+}
+
+function operations(doc: { paths: Record<string, Record<string, { 'x-minewatch-access': string }>> }): Array<{ key: string; method: string; path: string; access: string }> {
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => ({ key: `${m.toUpperCase()} ${path}`, method: m.toUpperCase(), path, access: op['x-minewatch-access'] })));
+}
+
+for (const dialect of DIALECTS) {
+  describe(`authorisation matrix on ${dialect.name}`, () => {
+    let f: Fixture;
+    let skip: string | false = false;
+    before(async () => {
+      const r = await serverFixture(dialect, { enrich: geoEnricher(), limits: { loginPerMinute: 1000 } });
+      if (typeof r === 'string') {
+        skip = r;
+        return;
+      }
+      f = r;
+      await createUser(f.store, { name: 'login-only', role: 'viewer', password: PASSWORD });
+      // isp-a: a private-address alert (isp-a's only), a TH alert (cert-th sees it), a JP one
+      const ts = Date.now() - 5000;
+      const events = [alertEvent(1, ts, { src: '192.168.77.7' }), alertEvent(2, ts + 1, { src: '14.207.0.5' }), alertEvent(3, ts + 2, { src: '1.0.16.1' })];
+      for (const e of events) e.dest_ip = '10.0.0.1';
+      const r1 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenA}` }, payload: { events } });
+      assert.equal(r1.statusCode, 200, r1.body);
+      // cert-th's own sensor: a telescope interval
+      const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { start: ts - 60_000, end: ts, packets: 10, unique_sources: 3 }, minewatch: { event_id: 'tel-1' } };
+      const r2 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenB}` }, payload: { events: [tel] } });
+      assert.equal(r2.statusCode, 200, r2.body);
+    });
+    after(async () => f?.cleanup());
+
+    test('every operation in the OpenAPI document has expectations, and gets them for every caller', async (t) => {
+      if (skip) return t.skip(skip);
+      const doc = (await f.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+      assert.equal(doc.openapi, '3.1.0');
+      const ops = operations(doc);
+      const missing = ops.filter((o) => !(o.key in MATRIX)).map((o) => o.key);
+      assert.deepEqual(missing, [], `routes without a row in the authorisation matrix: ${missing.join(', ')}`);
+      const stale = Object.keys(MATRIX).filter((k) => !ops.some((o) => o.key === k));
+      assert.deepEqual(stale, [], `matrix rows for routes that do not exist: ${stale.join(', ')}`);
+      const failures: string[] = [];
+      for (const op of ops) {
+        const row = MATRIX[op.key];
+        for (const [i, who] of WHO.entries()) {
+          const c = row.call ? await row.call(f, who) : {};
+          const url = op.path.replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(c.path?.[k] ?? '1')) + (c.query ? `?${c.query}` : '');
+          const res = await f.app.inject({
+            method: op.method as 'GET', url, headers: await headersFor(f, who),
+            ...(c.body !== undefined ? { payload: c.body as object } : op.method !== 'GET' && op.method !== 'DELETE' ? { payload: {} } : {}),
+          });
+          if (res.statusCode !== row.expect[i]) failures.push(`${op.key} as ${who}: ${res.statusCode} (expected ${row.expect[i]}) ${res.body.slice(0, 160)}`);
+        }
+      }
+      assert.deepEqual(failures, []);
+    });
+
+    test('every write route refuses anonymous callers; login is the only public write; cookie writes need the CSRF token', async (t) => {
+      if (skip) return t.skip(skip);
+      const ops = operations((await f.app.inject({ method: 'GET', url: '/openapi.json' })).json());
+      const writes = ops.filter((o) => o.method !== 'GET');
+      assert.ok(writes.length >= 10);
+      assert.deepEqual(writes.filter((o) => o.access === 'public').map((o) => o.key), ['POST /api/v1/auth/login']);
+      for (const o of writes.filter((x) => x.access !== 'public')) {
+        const url = o.path.replace(/\{\w+\}/g, '1');
+        const anon = await f.app.inject({ method: o.method as 'POST', url, payload: {} });
+        assert.equal(anon.statusCode, 401, `${o.key} anonymous`);
+        if (o.access === 'sensor') continue;
+        const noCsrf = await f.app.inject({ method: o.method as 'POST', url, payload: {}, headers: await f.session('admin', false) });
+        assert.equal(noCsrf.statusCode, 403, `${o.key} without CSRF`);
+        assert.equal(noCsrf.json().code, 'auth.csrf');
+        const wrongCsrf = await f.app.inject({ method: o.method as 'POST', url, payload: {}, headers: { ...(await f.session('admin')), 'x-csrf-token': 'forged' } });
+        assert.equal(wrongCsrf.statusCode, 403, `${o.key} with a forged CSRF token`);
+      }
+    });
+
+    test('login: HttpOnly SameSite=Strict cookie, lock-out after repeated failures, one-time passwords must be changed first', async (t) => {
+      if (skip) return t.skip(skip);
+      const ok = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'login-only', password: PASSWORD } });
+      assert.equal(ok.statusCode, 200);
+      const cookie = String(ok.headers['set-cookie']);
+      assert.match(cookie, /HttpOnly/);
+      assert.match(cookie, /SameSite=Strict/);
+      assert.doesNotMatch(cookie, /Secure/); // not over TLS here
+      await createUser(f.store, { name: 'locky', role: 'viewer', password: PASSWORD });
+      const codes: number[] = [];
+      for (let i = 0; i < 6; i++) codes.push((await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'locky', password: 'not the password' } })).statusCode);
+      assert.deepEqual(codes, [401, 401, 401, 401, 429, 429]);
+      const locked = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'locky', password: PASSWORD } });
+      assert.equal(locked.statusCode, 429);
+      assert.ok(Number(locked.headers['retry-after']) > 60);
+      await createUser(f.store, { name: 'fresh-admin', role: 'admin', password: PASSWORD, mustChange: true });
+      const fresh = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'fresh-admin', password: PASSWORD } });
+      const h = { cookie: String(fresh.headers['set-cookie']).split(';')[0], 'x-csrf-token': fresh.json().csrf as string };
+      assert.equal((await f.app.inject({ method: 'GET', url: '/api/v1/users', headers: h })).json().code, 'auth.must-change-password');
+      const ch = await f.app.inject({ method: 'POST', url: '/api/v1/auth/password', headers: h, payload: { current: PASSWORD, password: 'a brand new password' } });
+      assert.equal(ch.statusCode, 200);
+      const again = await f.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { name: 'fresh-admin', password: 'a brand new password' } });
+      const h2 = { cookie: String(again.headers['set-cookie']).split(';')[0] };
+      assert.equal((await f.app.inject({ method: 'GET', url: '/api/v1/users', headers: h2 })).statusCode, 200);
+    });
+
+    test('a CERT user sees only its constituency, in lists, totals and counts', async (t) => {
+      if (skip) return t.skip(skip);
+      const get = async (who: 'other' | 'admin', url: string) => (await f.app.inject({ method: 'GET', url, headers: await f.session(who) })).json();
+      const mine = await get('other', '/api/v1/alerts?limit=100');
+      const srcs = (mine.items as Array<{ event: { src_ip: string }; country: string }>).map((x) => x.event.src_ip);
+      assert.ok(srcs.includes('14.207.0.5'), 'cert-th does not see the TH alert');
+      assert.ok(!srcs.includes('1.0.16.1'), 'cert-th sees a JP alert');
+      assert.ok(!srcs.includes('192.168.77.7'), 'cert-th sees isp-a\'s private alert');
+      assert.ok((mine.items as Array<{ country: string }>).every((x) => x.country === 'TH'));
+      const all = await get('admin', '/api/v1/alerts?limit=100');
+      assert.ok(all.items.length > mine.items.length);
+      const countsTh = await get('other', '/api/v1/counts?group_by=country&event_type=alert');
+      assert.deepEqual((countsTh.rows as Array<{ key: string }>).map((r) => r.key), ['TH']);
+      const inc = await get('other', '/api/v1/incidents');
+      assert.ok((inc.items as Array<{ src_ip: string }>).every((i) => i.src_ip === '14.207.0.5'));
+      const sensors = await get('other', '/api/v1/sensors');
+      assert.deepEqual((sensors.items as Array<{ name: string }>).map((s) => s.name), ['cert-sensor']);
+      const tel = await get('other', `/api/v1/telescope?from=0&to=${Date.now() + 1000}`);
+      assert.equal(tel.intervals.length, 1);
+      const telA = await f.app.inject({ method: 'GET', url: `/api/v1/telescope?from=0&to=${Date.now() + 1000}`, headers: await f.session('viewer') });
+      assert.equal(telA.json().intervals.length, 1); // collector-wide viewer sees it too
+      // an organisation's admin manages only its own organisation
+      const olga = await f.session('orgadmin');
+      const users = await f.app.inject({ method: 'GET', url: '/api/v1/users', headers: olga });
+      assert.deepEqual((users.json().items as Array<{ orgName: string }>).map((u) => u.orgName).filter((x, i, a) => a.indexOf(x) === i), ['cert-th']);
+      assert.equal((await f.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: olga, payload: { sensor: 'x', org: 'isp-a' } })).statusCode, 403);
+      assert.equal((await f.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: olga, payload: { name: 'mine' } })).statusCode, 403);
+      assert.equal((await f.app.inject({ method: 'DELETE', url: '/api/v1/users/vera', headers: olga })).statusCode, 404);
+      const audit = await get('admin', '/api/v1/audit?limit=1000');
+      assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'org.create'));
+      assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'incident.status'));
+    });
+  });
+}
