@@ -5,6 +5,7 @@
  * acknowledged events/s and the p50/p99 acknowledgement latency:
  *
  * - sqlite / postgres: the embedded path (ingest writes through to the store);
+ * - jetstream-publish: the JetStreamSink alone (what an ingest node does after validation);
  * - jetstream: `server --nats --role ingest` (acknowledges after JetStream's PubAck, file
  *   storage, a private nats-server) with a `--role writer` process writing to PostgreSQL at the
  *   same time; reports ingest accepted/s and how long the writer needed to catch up.
@@ -26,7 +27,9 @@ import { sql } from 'kysely';
 import { openStore } from '../src/store/open.js';
 import { eventBytes } from '../src/store/retention.js';
 import { createOrg, createToken } from '../src/store/identity.js';
-import { connectNats, writerLag } from '../src/transport/jetstream.js';
+import { connectNats, ensureIngestStream, JetStreamSink, writerLag } from '../src/transport/jetstream.js';
+import type { EventBatch, StoredEvent } from '../src/store/contract.js';
+import { gunzipSync } from 'node:zlib';
 import { uuidv7 } from '../src/transport/uuidv7.js';
 import { alertEvent } from '../test/helpers/collector.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
@@ -302,6 +305,47 @@ async function jetstreamRound(o: Opts, row: TargetRow, bodies: Buffer[], perBatc
   }
 }
 
+/**
+ * The JetStream publish path alone: validated batches handed to JetStreamSink by as many
+ * concurrent submitters as sensors (what ingest nodes do after parsing and validating), PubAck
+ * latency and accepted events/s; no HTTP, no writer.
+ */
+async function publishRound(o: Opts, row: TargetRow, bodies: Buffer[], perBatch: number): Promise<void> {
+  const nats = await startNats();
+  if (typeof nats === 'string') {
+    process.stderr.write(`bench collector: jetstream-publish skipped: ${nats}\n`);
+    return;
+  }
+  const nc = await connectNats(nats.url, 'bench-publish');
+  try {
+    await ensureIngestStream(nc, { replicas: 1 });
+    const sink = new JetStreamSink(nc);
+    const batches: EventBatch[] = bodies.map((b, k) => ({ batchId: uuidv7(), orgId: '1', sensorId: String(k % o.sensors), events: (JSON.parse(gunzipSync(b).toString('utf8')) as { events: StoredEvent[] }).events }));
+    const latencies: number[] = [];
+    let events = 0;
+    let next = 0;
+    const start = Date.now();
+    const end = start + o.seconds * 1000;
+    await Promise.all(Array.from({ length: o.sensors }, async () => {
+      while (Date.now() < end && next < batches.length) {
+        const b = batches[next++];
+        const t0 = performance.now();
+        await sink.submit(b);
+        latencies.push(performance.now() - t0);
+        events += perBatch;
+      }
+    }));
+    const rate = events / ((Date.now() - start) / 1000);
+    row.max.push(rate);
+    row.p50.push(pct(latencies, 50));
+    row.p99.push(pct(latencies, 99));
+    process.stderr.write(`bench collector: jetstream-publish: ${Math.round(rate)} events/s accepted (PubAck p99 ${pct(latencies, 99).toFixed(1)} ms)\n`);
+  } finally {
+    await nc.close().catch(() => {});
+    await nats.stop();
+  }
+}
+
 export async function runCollectorBench(args: string[], cli: string): Promise<string> {
   const value = (name: string, dflt: string) => {
     const i = args.indexOf(name);
@@ -312,7 +356,7 @@ export async function runCollectorBench(args: string[], cli: string): Promise<st
     rounds: Number(value('--collector-rounds', '3')),
     seconds: Number(value('--collector-seconds', '8')),
     sensors: Number(value('--sensors', '8')),
-    targets: value('--targets', 'sqlite,postgres,jetstream').split(','),
+    targets: value('--targets', 'sqlite,postgres,jetstream,jetstream-publish').split(','),
   };
   if (!existsSync(cli)) throw new Error(`${cli} missing: npm run build first`);
   const perBatch = 500;
@@ -327,6 +371,7 @@ export async function runCollectorBench(args: string[], cli: string): Promise<st
     for (const t of o.targets) {
       const row = rows.get(t)!;
       if (t === 'jetstream') await jetstreamRound(o, row, bodies, perBatch, last);
+      else if (t === 'jetstream-publish') await publishRound(o, row, bodies, perBatch);
       else await embeddedRound(o, t, row, bodies, perBatch, last);
     }
     process.stderr.write(`bench collector: round ${round + 1} of ${o.rounds} done\n`);
@@ -336,7 +381,7 @@ export async function runCollectorBench(args: string[], cli: string): Promise<st
   md += '| path | events/s (full speed) | ack p50 / p99 ms | at half rate: events/s | ack p50 / p99 ms | writer caught up after | storage bytes/event |\n|---|---|---|---|---|---|---|\n';
   for (const r of rows.values()) {
     if (r.max.length === 0) continue;
-    const name = r.target === 'jetstream' ? 'JetStream ingest (accepted) → writer → PostgreSQL' : r.target === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL (embedded)';
+    const name = r.target === 'jetstream' ? 'JetStream: HTTP ingest (accepted) → writer → PostgreSQL' : r.target === 'jetstream-publish' ? 'JetStream: publish alone (validated batches → PubAck, file storage)' : r.target === 'sqlite' ? 'SQLite (embedded)' : 'PostgreSQL (embedded)';
     const catchUp = r.catchUpS.length ? `${f(median(r.catchUpS), 1)} s (${f(median(r.writerRate))} events/s written)` : '';
     md += `| ${name} | ${f(median(r.max))} | ${f(median(r.p50), 1)} / ${f(median(r.p99), 1)} | ${r.halfRate.length ? f(median(r.halfRate)) : ''} | ${r.halfRate.length ? `${f(median(r.halfP50), 1)} / ${f(median(r.halfP99), 1)}` : ''} | ${catchUp} | ${r.bytesPerEvent !== undefined ? `${f(r.bytesPerEvent)} (${f(r.stored ?? 0)} events)` : ''} |\n`;
   }

@@ -101,6 +101,7 @@ export class Sender {
   private stopped = false;
   private waiters: Array<() => void> = [];
   private loggedReasons = new Set<string>();
+  private appendErrors = 0;
   /** Batches dropped past the outbox bound while a request carried them. */
   private readonly droppedInFlight = new Set<string>();
   readonly stats: SenderStats;
@@ -184,7 +185,15 @@ export class Sender {
     const n = this.lines.length;
     this.lines = [];
     this.lineBytes = 0;
-    this.outbox.append(id, n, body);
+    try {
+      this.outbox.append(id, n, body);
+    } catch (err) {
+      // a full disk or a batch bigger than the bound: counted and logged, never thrown into the pipeline
+      this.outbox.stats.droppedBatches++;
+      this.outbox.stats.droppedEvents += n;
+      if (this.appendErrors++ === 0) this.log(`cannot store a batch of ${n} events in the outbox ${this.opts.outboxDir} (${(err as Error).message}); dropped and counted`);
+      return;
+    }
     this.queue.push(id);
     this.pump();
   }

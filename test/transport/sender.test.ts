@@ -275,6 +275,20 @@ test('outbox: a restarted sender re-sends what was not acknowledged, with the sa
   }
 });
 
+test('sender: a batch that cannot be stored (bigger than half the outbox bound) is dropped and counted, not thrown into the pipeline', async () => {
+  const dir = tempDir();
+  const lines: string[] = [];
+  const sender = new Sender({ url: 'http://127.0.0.1:9', token: TOKEN, outboxDir: dir, outboxMaxBytes: 64 << 10, log: (l) => lines.push(l) });
+  try {
+    for (let i = 0; i < 500; i++) sender.write(alert(i, 200)); // ~200 KB gzipped in one batch: over 32 KB
+    assert.equal(sender.stats.outbox.droppedEvents, 500);
+    assert.match(lines.join('\n'), /cannot store a batch of 500 events/);
+  } finally {
+    await sender.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('outbox: one process at a time; a torn record at the end is cut off on open', () => {
   const dir = tempDir();
   try {
