@@ -162,3 +162,36 @@ test('jetstream: stop() finishes and acks the writes in flight, nothing is left 
   assert.equal(lag.pending + w.stats.messages, 10, `pending ${lag.pending}, written ${w.stats.messages}`);
   assert.equal(lag.ackPending, 0);
 });
+
+test('jetstream: the writer on the real store (SQLite): each event once, a batch re-published beyond the duplicate window is all duplicates', async (t) => {
+  if (!nc) return t.skip(String(server));
+  const { DIALECTS, alertEvent } = await import('../helpers/collector.js');
+  const { eventWriter } = await import('../../src/store/events.js');
+  const { createOrg, createToken } = await import('../../src/store/identity.js');
+  const opened = await DIALECTS[0].open();
+  if (typeof opened === 'string') return t.skip(opened);
+  const { store, cleanup } = opened;
+  try {
+    const org = await createOrg(store, 'isp-js', {});
+    await createToken(store, 'js-sensor', 'isp-js');
+    const sensor = await store.db.selectFrom('sensors').select('id').where('name', '=', 'js-sensor').executeTakeFirstOrThrow();
+    const names = await freshStream();
+    const sink = new JetStreamSink(nc, { subjectPrefix: names.subjectPrefix });
+    const events = Array.from({ length: 500 }, (_, i) => alertEvent(i, Date.now() - 60_000) as unknown as StoredEvent);
+    const batch: EventBatch = { batchId: uuidv7(), orgId: String(org.id), sensorId: String(sensor.id), events };
+    await sink.submit(batch);
+    // the sensor retried much later with a new batch id: JetStream cannot tell, the database can
+    await sink.submit({ ...batch, batchId: uuidv7() });
+    const w = new JetStreamWriter(nc, eventWriter(store), { ...names, maxInFlight: 1, log: () => {} });
+    await w.start();
+    await until(() => w.stats.messages === 2, 20_000, 'both messages written');
+    await w.stop();
+    assert.equal(w.stats.accepted, 500);
+    assert.equal(w.stats.duplicates, 500);
+    const n = await store.db.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(n.n), 500);
+    assert.equal((await writerLag(nc, names)).pending, 0);
+  } finally {
+    await cleanup();
+  }
+});
