@@ -85,7 +85,7 @@ export function register(program: Command): void {
     .option('--sensors <name,…>', 'named sensors (of any organisation) it sees')
     .action(async (name: string, o: { countries?: string; asn?: string; prefix?: string; sensors?: string }, cmd: Command) => {
       const { createOrg } = await import('../store/index.js');
-      const r = await withStore(cmd, (s) => createOrg(s, name, { countries: list(o.countries), asns: list(o.asn).map(Number), prefixes: list(o.prefix), sensorNames: list(o.sensors) }, 'cli'));
+      const r = await withStore(cmd, (s) => createOrg(s, name, { countries: list(o.countries), asns: list(o.asn), prefixes: list(o.prefix), sensorNames: list(o.sensors) }, 'cli'));
       const c = r.constituency;
       process.stdout.write(`created organisation ${r.name}: countries ${c.countries.join(',') || '-'}; AS ${c.asns.join(',') || '-'}; prefixes ${c.prefixes.join(',') || '-'}; sensors ${c.sensorNames.join(',') || '-'}\n`);
     });

@@ -5,7 +5,7 @@
  * and any IngestSink (the direct write-through by default; the transport layer plugs in
  * JetStream), so tests and `minewatch server` build the same thing.
  */
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import { z } from 'zod';
@@ -138,10 +138,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       url: r.url,
       bodyLimit: r.bodyLimit ?? limits.bodyLimit,
       onRequest: async (req) => {
-        req.principal = r.access === 'public' && r.url !== '/api/v1/auth/logout' ? { kind: 'anonymous' } : await resolvePrincipal(opts.store, req);
+        req.principal = r.access === 'public' ? { kind: 'anonymous' } : await resolvePrincipal(opts.store, req);
         authorise(r.access, req.principal, req, r.url.startsWith('/api/v1/auth/'));
       },
-      ...(r.preParsing ? { preParsing: async (req: FastifyRequest, _reply: unknown, payload: NodeJS.ReadableStream) => r.preParsing!(req, payload) } : {}),
+      ...(r.preParsing ? { preParsing: async (req: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => r.preParsing!(req, reply, payload) } : {}),
       handler: async (req, reply) => {
         const query = r.query ? r.query.parse(req.query ?? {}) : undefined;
         const params = r.params ? r.params.parse(req.params ?? {}) : undefined;

@@ -6,16 +6,13 @@
  * X-CSRF-Token header (a cross-site form cannot read it; SameSite=Strict is the second wall).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { authenticateToken, safeEqual, sessionUser, type Role, type SensorPrincipal, type Store, type User } from '../store/index.js';
-import { HttpError, type Access } from './route.js';
+import { authenticateToken, safeEqual, sessionUser, type Role, type Store } from '../store/index.js';
+import { HttpError, type Access, type Principal } from './route.js';
 
 export const SESSION_COOKIE = 'mw_session';
 export const CSRF_HEADER = 'x-csrf-token';
 
-export type Principal =
-  | { kind: 'anonymous' }
-  | ({ kind: 'sensor' } & SensorPrincipal)
-  | { kind: 'user'; user: User; csrf: string; cookie: string };
+export type { Principal };
 
 const RANK: Record<Role, number> = { viewer: 1, analyst: 2, admin: 3 };
 

@@ -6,9 +6,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Role, Store } from '../store/index.js';
+import type { Role, SensorPrincipal, Store, User } from '../store/index.js';
 import type { IngestSink } from '../transport/ingest.js';
-import type { Principal } from './auth.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RateLimiter } from './limits.js';
 
@@ -17,6 +16,12 @@ import type { RateLimiter } from './limits.js';
  * change the password); a role: users with at least that role (viewer < analyst < admin).
  */
 export type Access = 'public' | 'sensor' | 'user' | Role;
+
+/** Who is calling (auth.ts resolves it). */
+export type Principal =
+  | { kind: 'anonymous' }
+  | ({ kind: 'sensor' } & SensorPrincipal)
+  | { kind: 'user'; user: User; csrf: string; cookie: string };
 
 export interface Parsed<Q, P, B> {
   query: Q;
@@ -44,8 +49,8 @@ export interface RouteDef<Q = unknown, P = unknown, B = unknown> {
   bodyLimit?: number;
   /** false: the handler validates the body itself (ingest: per-event reasons). */
   validateBody?: boolean;
-  /** Replaces the raw body stream before parsing (ingest: gzip decoding). */
-  preParsing?: (req: FastifyRequest, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream>;
+  /** Runs after authentication, before the body is read; may replace the raw body stream (ingest: admission, gzip decoding). */
+  preParsing?: (req: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream>;
   /** Extra answers worth documenting: status → description. */
   errors?: Record<number, string>;
   handler(r: Parsed<Q, P, B>): Promise<unknown>;
@@ -72,7 +77,7 @@ export interface ServerLimits {
   ingestBodyLimit: number;
   /** Most events in one ingest request. */
   maxBatchEvents: number;
-  /** Ingest batches being written at once before 429. */
+  /** Ingest requests being read or written at once before 429 (bounds memory: at most this many bodies). */
   maxInFlight: number;
   /** Ingest requests per sensor per minute before 429. */
   ingestPerMinute: number;
@@ -82,9 +87,9 @@ export interface ServerLimits {
 
 export const DEFAULT_LIMITS: ServerLimits = {
   bodyLimit: 64 * 1024,
-  ingestBodyLimit: 16 * 1024 * 1024,
+  ingestBodyLimit: 8 * 1024 * 1024,
   maxBatchEvents: 5000,
-  maxInFlight: 64,
+  maxInFlight: 32,
   ingestPerMinute: 6000,
   loginPerMinute: 10,
 };

@@ -13,10 +13,13 @@
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS } from './schema.js';
+import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable, type RollupTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -28,26 +31,8 @@ export interface WriterOptions {
   enrich?: Enricher;
 }
 
-interface Row {
-  ts: number;
-  event_type: string;
-  event_id: string;
-  src_ip: string | null;
-  src_port: number | null;
-  dest_ip: string | null;
-  dest_port: number | null;
-  proto: string | null;
-  detector: string | null;
-  signature_id: number | null;
-  severity: number | null;
-  country: string | null;
-  asn: number | null;
-  device_id: string | null;
-  scope: string;
-  off: number;
-  len: number;
-  ev: StoredEvent;
-}
+/** One event's columns as extracted (the table row without what the batch fixes), its place in the block, the event. */
+type Row = Omit<EventTable, 'id' | 'org_id' | 'sensor_id' | 'block_id' | 'block_off' | 'block_len'> & { off: number; len: number; ev: StoredEvent };
 
 interface SensorInfo {
   id: number;
@@ -75,62 +60,15 @@ interface Derived {
   maxTs: number;
 }
 
-export interface RollKey {
-  bucket: number;
-  scope_org: number;
-  event_type: string;
-  signature_id: number;
-  severity: number;
-  country: string;
-  asn: number;
-  count: number;
-}
+export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
-interface IncidentAgg {
-  signature_id: number;
-  signature: string;
-  src_ip: string;
-  dest_ip: string | null;
-  severity: number;
-  first_ms: number;
-  last_ms: number;
-  count: number;
-  scope: string;
-}
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status'>;
 
-interface DeviceAgg {
-  device_key: string;
-  ip: string | null;
-  mac: string | null;
-  type: string | null;
-  vendor: string | null;
-  name: string | null;
-  first: number;
-  last: number;
-  alerts: number;
-  events: number;
-  scope: string;
-}
+type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
-interface TelescopeRow {
-  start_ms: number;
-  end_ms: number;
-  packets: number;
-  sources: number;
-  sketch: Buffer | null;
-  summary: string;
-  scope: string;
-}
+type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch'> & { sketch: Buffer | null };
 
-interface ScanRow {
-  ts: number;
-  target_ip: string;
-  port: number | null;
-  finding: string;
-  severity: string | null;
-  title: string | null;
-  scope: string;
-}
+type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id'>;
 
 function emptyDerived(): Derived {
   return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), telescope: [], scans: [], maxTs: 0 };
@@ -183,12 +121,12 @@ function derive(d: Derived, r: Row): void {
       if (e) {
         e.events++;
         if (r.event_type === 'alert') e.alerts++;
-        if (r.ts < e.first) e.first = r.ts;
-        if (r.ts > e.last) e.last = r.ts;
+        if (r.ts < e.first_seen_ms) e.first_seen_ms = r.ts;
+        if (r.ts > e.last_seen_ms) e.last_seen_ms = r.ts;
       } else {
         d.devices.set(key, {
           device_key: key.slice(0, 128), ip: str(dev.ip), mac: str(dev.mac), type: str(dev.type), vendor: str(dev.vendor), name: str(dev.name),
-          first: r.ts, last: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
+          first_seen_ms: r.ts, last_seen_ms: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
         });
       }
     }
@@ -358,7 +296,7 @@ export class SqliteEventWriter extends BaseWriter {
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
-        for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first, v.last, v.alerts, v.events, v.scope);
+        for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
         for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
         const duplicates = rows.length - accepted;
@@ -368,6 +306,13 @@ export class SqliteEventWriter extends BaseWriter {
       return run.immediate();
     });
   }
+}
+
+/** One field of COPY's text format. */
+function copyField(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'number') return String(v);
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r')) : v;
 }
 
 /** unnest() arrays, one per column. */
@@ -388,105 +333,164 @@ export class PostgresEventWriter extends BaseWriter {
     let broken = false;
     try {
       await ensurePartitions(client, rows.map((r) => r.ts));
-      await client.query('BEGIN');
-      try {
-        const result = await this.inTransaction(client, rows, sensor, block);
-        await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          broken = true;
-        });
-        throw err;
+      // fast path: COPY the events not yet stored; a concurrent writer storing one of them
+      // first (a unique violation) sends the batch down the INSERT … ON CONFLICT path
+      for (const mode of ['copy', 'upsert'] as const) {
+        await client.query('BEGIN');
+        try {
+          const result = await this.inTransaction(client, rows, sensor, block, mode);
+          await client.query('COMMIT');
+          return result;
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {
+            broken = true;
+          });
+          if (mode === 'copy' && !broken && (err as { code?: string }).code === '23505') continue;
+          throw err;
+        }
       }
+      throw new InternalError('store.unreachable', 'both write paths returned nothing');
     } finally {
       client.release(broken);
     }
   }
 
-  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<WriteResult> {
-    const b = await client.query<{ id: number }>('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
-      [sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data]);
-    const blockId = b.rows[0].id;
+  /** The block, then the events not stored yet (checked by key) with COPY; returns the rows inserted. */
+  private async copyEvents(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock): Promise<{ blockId: number | null; fresh: Row[] }> {
+    const res = await client.query<{ block_id: number | null; event_id: string | null; ts: number | null }>(
+      `WITH b AS (INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+       SELECT (SELECT id FROM b) AS block_id, NULL::text AS event_id, NULL::bigint AS ts
+       UNION ALL SELECT NULL, event_id, ts FROM events WHERE sensor_id = $1 AND ts >= $2 AND ts <= $3 AND event_id = ANY($7::text[])`,
+      [sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data, [...new Set(rows.map((r) => r.event_id))]],
+    );
+    const blockId = res.rows.find((r) => r.event_id === null)?.block_id ?? null;
+    const have = new Set(res.rows.filter((r) => r.event_id !== null).map((r) => `${r.event_id}\u0000${r.ts}`));
+    const fresh: Row[] = [];
+    for (const r of rows) {
+      const k = `${r.event_id}\u0000${r.ts}`;
+      if (have.has(k)) continue;
+      have.add(k);
+      fresh.push(r);
+    }
+    if (fresh.length > 0) {
+      const lines: string[] = new Array(fresh.length);
+      for (let i = 0; i < fresh.length; i++) {
+        const r = fresh[i];
+        lines[i] = [r.ts, r.event_type, sensor.orgId, sensor.id, r.event_id, r.src_ip, r.src_port, r.dest_ip, r.dest_port, r.proto, r.detector,
+          r.signature_id, r.severity, r.country, r.asn, r.device_id, r.scope, blockId, r.off, r.len].map(copyField).join('\t');
+      }
+      const stream = client.query(copyFrom(`COPY events (${EVENT_COLUMNS}) FROM STDIN`));
+      await pipeline(Readable.from([`${lines.join('\n')}\n`]), stream);
+    }
+    return { blockId, fresh };
+  }
+
+  private async inTransaction(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock, mode: 'copy' | 'upsert'): Promise<WriteResult> {
+    const d = emptyDerived();
+    let blockId: number | null;
+    let accepted: number;
+    if (mode === 'copy') {
+      const c = await this.copyEvents(client, rows, sensor, block);
+      blockId = c.blockId;
+      accepted = c.fresh.length;
+      for (const r of c.fresh) derive(d, r);
+    } else {
+      ({ blockId, accepted } = await this.upsertEvents(client, rows, sensor, block, d));
+    }
+    return this.writeDerived(client, d, sensor, blockId, accepted, rows.length - accepted);
+  }
+
+  /** The block and the events in one statement, INSERT … ON CONFLICT DO NOTHING (the block's id flows through a CTE). */
+  private async upsertEvents(client: pg.PoolClient, rows: Row[], sensor: SensorInfo, block: PackedBlock, d: Derived): Promise<{ blockId: number | null; accepted: number }> {
     const cols = columns(rows, [(r) => r.ts, (r) => r.event_type, (r) => r.event_id, (r) => r.src_ip, (r) => r.src_port, (r) => r.dest_ip, (r) => r.dest_port,
       (r) => r.proto, (r) => r.detector, (r) => r.signature_id, (r) => r.severity, (r) => r.country, (r) => r.asn, (r) => r.device_id, (r) => r.scope, (r) => r.off, (r) => r.len]);
-    const inserted = await client.query<{ event_id: string }>(
-      `INSERT INTO events (${EVENT_COLUMNS})
-       SELECT u.ts, u.event_type, $18::bigint, $19::bigint, u.event_id, u.src_ip, u.src_port, u.dest_ip, u.dest_port, u.proto, u.detector,
-              u.signature_id, u.severity, u.country, u.asn, u.device_id, u.scope, $20::bigint, u.off, u.len
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bigint[],
-                   $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::int[], $17::int[])
-         AS u(ts, event_type, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, off, len)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
-      [...cols, sensor.orgId, sensor.id, blockId],
+    const res = await client.query<{ event_id: string | null; block_id: number | null }>(
+      `WITH b AS (INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES ($19, $20, $21, $22, $23, $24) RETURNING id),
+       ins AS (INSERT INTO events (${EVENT_COLUMNS})
+         SELECT u.ts, u.event_type, $18::bigint, $19::bigint, u.event_id, u.src_ip, u.src_port, u.dest_ip, u.dest_port, u.proto, u.detector,
+                u.signature_id, u.severity, u.country, u.asn, u.device_id, u.scope, (SELECT id FROM b), u.off, u.len
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $8::text[], $9::text[], $10::bigint[],
+                     $11::int[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::int[], $17::int[])
+           AS u(ts, event_type, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, off, len)
+         ON CONFLICT DO NOTHING RETURNING event_id)
+       SELECT NULL::text AS event_id, (SELECT id FROM b) AS block_id UNION ALL SELECT event_id, NULL FROM ins`,
+      [...cols, sensor.orgId, sensor.id, block.minTs, block.maxTs, rows.length, BLOCK_CODEC, block.data],
     );
-    if ((inserted.rowCount ?? 0) === 0) await client.query('DELETE FROM event_blocks WHERE id = $1', [blockId]);
+    const blockId = res.rows.find((r) => r.event_id === null)?.block_id ?? null;
+    const inserted = { rows: res.rows.filter((r): r is { event_id: string; block_id: null } => r.event_id !== null) };
     const ids = new Set(inserted.rows.map((r) => r.event_id));
-    const d = emptyDerived();
     for (const r of rows) {
       if (ids.delete(r.event_id)) derive(d, r);
     }
-    const accepted = inserted.rowCount ?? inserted.rows.length;
-    // fixed key order: concurrent writers lock roll-up rows in the same order (no deadlock)
+    return { blockId, accepted: inserted.rows.length };
+  }
+
+  /** Every derived row and the sensor's health in one statement of data-modifying CTEs. */
+  private async writeDerived(client: pg.PoolClient, d: Derived, sensor: SensorInfo, blockId: number | null, accepted: number, duplicates: number): Promise<WriteResult> {
+    const params: unknown[] = [];
+    const p = (v: unknown) => {
+      params.push(v);
+      return `$${params.length}`;
+    };
+    let orgParam: string | null = null;
+    const org = () => (orgParam ??= p(sensor.orgId));
+    const sid = p(sensor.id);
+    const ctes: string[] = [];
+    // fixed key order: concurrent writers lock shared rows in the same order (no deadlock)
     for (const [table, m] of [['rollup_hourly', d.hourly], ['rollup_daily', d.daily]] as const) {
       if (m.size === 0) continue;
       const keys = [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
       const c = columns(keys, [(k) => k.bucket, (k) => k.scope_org, (k) => k.event_type, (k) => k.signature_id, (k) => k.severity, (k) => k.country, (k) => k.asn, (k) => k.count]);
-      await client.query(
-        `INSERT INTO ${table} AS t (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
-         SELECT u.bucket, u.scope_org, $9::bigint, u.event_type, u.signature_id, u.severity, u.country, u.asn, u.count
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::int[], $6::text[], $7::bigint[], $8::bigint[])
-           AS u(bucket, scope_org, event_type, signature_id, severity, country, asn, count)
-         ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count`,
-        [...c, sensor.id],
-      );
+      ctes.push(`${table} AS (INSERT INTO ${table} AS t (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
+        SELECT u.bucket, u.scope_org, ${sid}::bigint, u.event_type, u.signature_id, u.severity, u.country, u.asn, u.count
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::text[], ${p(c[3])}::bigint[], ${p(c[4])}::int[], ${p(c[5])}::text[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[])
+          AS u(bucket, scope_org, event_type, signature_id, severity, country, asn, count)
+        ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count RETURNING 1)`);
     }
     if (d.incidents.size > 0) {
       const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
       const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope]);
-      await client.query(
-        `INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
-         SELECT $10::bigint, $11::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope
-         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
-           AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope)
-         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count,
-           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
-           status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END`,
-        [...c, sensor.orgId, sensor.id],
-      );
+      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope)
+        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count,
+          first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
+          status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END RETURNING 1)`);
     }
     if (d.devices.size > 0) {
       const dev = [...d.devices.values()].sort((a, b) => (a.device_key < b.device_key ? -1 : 1));
-      const c = columns(dev, [(v) => v.device_key, (v) => v.ip, (v) => v.mac, (v) => v.type, (v) => v.vendor, (v) => v.name, (v) => v.first, (v) => v.last, (v) => v.alerts, (v) => v.events, (v) => v.scope]);
-      await client.query(
-        `INSERT INTO devices AS t (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
-         SELECT $12::bigint, $13::bigint, u.* FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::text[])
-           AS u(device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
-         ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, t.ip), mac = coalesce(excluded.mac, t.mac),
-           type = coalesce(excluded.type, t.type), vendor = coalesce(excluded.vendor, t.vendor), name = coalesce(excluded.name, t.name),
-           first_seen_ms = LEAST(t.first_seen_ms, excluded.first_seen_ms), last_seen_ms = GREATEST(t.last_seen_ms, excluded.last_seen_ms),
-           alerts = t.alerts + excluded.alerts, events = t.events + excluded.events`,
-        [...c, sensor.orgId, sensor.id],
-      );
+      const c = columns(dev, [(v) => v.device_key, (v) => v.ip, (v) => v.mac, (v) => v.type, (v) => v.vendor, (v) => v.name, (v) => v.first_seen_ms, (v) => v.last_seen_ms, (v) => v.alerts, (v) => v.events, (v) => v.scope]);
+      ctes.push(`dev AS (INSERT INTO devices AS t (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::text[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[],
+          ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::bigint[], ${p(c[9])}::bigint[], ${p(c[10])}::text[])
+          AS u(device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
+        ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, t.ip), mac = coalesce(excluded.mac, t.mac),
+          type = coalesce(excluded.type, t.type), vendor = coalesce(excluded.vendor, t.vendor), name = coalesce(excluded.name, t.name),
+          first_seen_ms = LEAST(t.first_seen_ms, excluded.first_seen_ms), last_seen_ms = GREATEST(t.last_seen_ms, excluded.last_seen_ms),
+          alerts = t.alerts + excluded.alerts, events = t.events + excluded.events RETURNING 1)`);
     }
-    for (const t of d.telescope) {
-      await client.query(
-        `INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-         ON CONFLICT (sensor_id, start_ms) DO NOTHING`,
-        [sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope],
-      );
+    if (d.telescope.length > 0) {
+      const c = columns(d.telescope, [(t) => t.start_ms, (t) => t.end_ms, (t) => t.packets, (t) => t.sources, (t) => t.sketch, (t) => t.summary, (t) => t.scope]);
+      ctes.push(`tel AS (INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::bigint[], ${p(c[3])}::bigint[], ${p(c[4])}::bytea[], ${p(c[5])}::text[], ${p(c[6])}::text[])
+          AS u(start_ms, end_ms, packets, sources, sketch, summary, scope)
+        ON CONFLICT (sensor_id, start_ms) DO NOTHING RETURNING 1)`);
     }
-    for (const x of d.scans) {
-      await client.query(
-        'INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-        [sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope],
-      );
+    if (d.scans.length > 0) {
+      const c = columns(d.scans, [(x) => x.ts, (x) => x.target_ip, (x) => x.port, (x) => x.finding, (x) => x.severity, (x) => x.title, (x) => x.scope]);
+      ctes.push(`scan AS (INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::int[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[], ${p(c[6])}::text[])
+          AS u(ts, target_ip, port, finding, severity, title, scope) RETURNING 1)`);
     }
-    const duplicates = rows.length - accepted;
+    if (accepted === 0 && blockId !== null) {
+      // a retried batch stored nothing new: its block is not needed
+      ctes.push(`drop_block AS (DELETE FROM event_blocks WHERE id = ${p(blockId)}::bigint RETURNING 1)`);
+    }
     await client.query(
-      `UPDATE sensors SET last_seen_ms = $1, last_event_ms = GREATEST(coalesce(last_event_ms, 0), $2), events_total = events_total + $3,
-         batches_total = batches_total + 1, duplicates_total = duplicates_total + $4 WHERE id = $5`,
-      [Date.now(), d.maxTs, accepted, duplicates, sensor.id],
+      `${ctes.length > 0 ? `WITH ${ctes.join(',\n')}\n` : ''}UPDATE sensors SET last_seen_ms = ${p(Date.now())}, last_event_ms = GREATEST(coalesce(last_event_ms, 0), ${p(d.maxTs)}::bigint),
+         events_total = events_total + ${p(accepted)}::bigint, batches_total = batches_total + 1, duplicates_total = duplicates_total + ${p(duplicates)}::bigint WHERE id = ${sid}::bigint`,
+      params,
     );
     return { accepted, duplicates };
   }

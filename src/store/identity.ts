@@ -72,7 +72,7 @@ export async function listAudit(store: Store, limit = 100): Promise<Array<{ id: 
   return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
 }
 
-export async function createOrg(store: Store, name: string, c: Partial<Constituency>, actor = 'system'): Promise<Org> {
+export async function createOrg(store: Store, name: string, c: Parameters<typeof normaliseConstituency>[0], actor = 'system'): Promise<Org> {
   checkName('org', name);
   const con = normaliseConstituency(c);
   const exists = await store.db.selectFrom('organisations').select('id').where('name', '=', name).executeTakeFirst();

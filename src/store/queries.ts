@@ -54,6 +54,30 @@ export async function eventObjects(store: Store, rows: ReadonlyArray<{ block_id:
   });
 }
 
+/** `column = value` for each of `keys` the filter sets. */
+function equal<Q extends SelectQueryBuilder<any, any, any>, F extends object>(q: Q, f: F, keys: Array<keyof F & string>): Q { // eslint-disable-line @typescript-eslint/no-explicit-any
+  for (const k of keys) {
+    const v = f[k];
+    if (v !== undefined) q = q.where(sql.ref(k), '=', v) as Q;
+  }
+  return q;
+}
+
+/** Newest first by (time column, id), one page after the cursor. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function newestFirst<R extends { id: number }>(q: SelectQueryBuilder<any, any, R>, col: string, f: { limit?: number; cursor?: string }, timeOf: (r: R) => number): Promise<Page<R>> {
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
+  const t = sql.ref(col);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb(t, '<', c.t), eb.and([eb(t, '=', c.t), eb(sql.ref('id'), '<', c.id)])]));
+  }
+  const rows = await q.orderBy(t, 'desc').orderBy(sql.ref('id'), 'desc').limit(limit + 1).execute();
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, next_cursor: rows.length > limit && last ? encodeCursor(timeOf(last), last.id) : null };
+}
+
 function parseRaw(raw: string): unknown {
   try {
     return JSON.parse(raw);
@@ -90,34 +114,18 @@ export interface AlertRow {
 /** Events (alerts by default) newest first, with the total from roll-ups when the filter allows it. */
 export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promise<Page<AlertRow> & { total: number | null }> {
   const type = f.event_type ?? 'alert';
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
   let q = store.read.selectFrom('events').select(['id', 'ts', 'sensor_id', 'country', 'asn', 'block_id', 'block_off', 'block_len']).where('event_type', '=', type);
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
-  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
-  if (f.signature_id !== undefined) q = q.where('signature_id', '=', f.signature_id);
-  if (f.severity !== undefined) q = q.where('severity', '=', f.severity);
-  if (f.country !== undefined) q = q.where('country', '=', f.country);
-  if (f.asn !== undefined) q = q.where('asn', '=', f.asn);
-  if (f.src_ip !== undefined) q = q.where('src_ip', '=', f.src_ip);
-  if (f.dest_ip !== undefined) q = q.where('dest_ip', '=', f.dest_ip);
-  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
-  q = scoped(q, 'scope', v);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    q = q.where((eb) => eb.or([eb('ts', '<', c.t), eb.and([eb('ts', '=', c.t), eb('id', '<', c.id)])]));
-  }
-  const rows = await q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  const more = rows.length > limit;
-  const page = rows.slice(0, limit);
-  const objects = await eventObjects(store, page);
-  const items = page.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
-  const last = items[items.length - 1];
+  q = equal(q, f, ['sensor_id', 'signature_id', 'severity', 'country', 'asn', 'src_ip', 'dest_ip', 'detector']);
+  const page = await newestFirst(scoped(q, 'scope', v), 'ts', { limit: f.limit, cursor: f.cursor }, (r) => r.ts);
+  const objects = await eventObjects(store, page.items);
+  const items = page.items.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
   // a total from roll-ups is exact when the filter uses only rolled-up dimensions and whole hours
   const rollable = f.src_ip === undefined && f.dest_ip === undefined && f.detector === undefined
     && (f.from === undefined || f.from % HOUR_MS === 0) && (f.to === undefined || f.to % HOUR_MS === 0);
   const total = rollable ? (await counts(store, v, { ...f, event_type: type, group_by: 'none', granularity: 'hour' }))[0]?.count ?? 0 : null;
-  return { items, next_cursor: more && last ? encodeCursor(last.ts, last.id) : null, total };
+  return { items, next_cursor: page.next_cursor, total };
 }
 
 export type GroupBy = 'none' | 'time' | 'event_type' | 'signature_id' | 'severity' | 'country' | 'asn' | 'sensor_id';
@@ -150,12 +158,7 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
   const step = c.granularity === 'day' ? DAY_MS : HOUR_MS;
   if (c.from !== undefined) q = q.where('bucket', '>=', c.from - (((c.from % step) + step) % step));
   if (c.to !== undefined) q = q.where('bucket', '<', c.to);
-  if (c.event_type !== undefined) q = q.where('event_type', '=', c.event_type);
-  if (c.sensor_id !== undefined) q = q.where('sensor_id', '=', c.sensor_id);
-  if (c.signature_id !== undefined) q = q.where('signature_id', '=', c.signature_id);
-  if (c.severity !== undefined) q = q.where('severity', '=', c.severity);
-  if (c.country !== undefined) q = q.where('country', '=', c.country);
-  if (c.asn !== undefined) q = q.where('asn', '=', c.asn);
+  q = equal(q, c, ['event_type', 'sensor_id', 'signature_id', 'severity', 'country', 'asn']);
   const limit = Math.min(Math.max(c.limit ?? 1000, 1), 10_000);
   if (col === null) {
     const r = await q.select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
@@ -167,19 +170,10 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
 }
 
 export async function listIncidents(store: Store, v: Viewer, f: { status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
   let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status']);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
-  q = scoped(q, 'scope', v);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    q = q.where((eb) => eb.or([eb('last_ms', '<', c.t), eb.and([eb('last_ms', '=', c.t), eb('id', '<', c.id)])]));
-  }
-  const rows = await q.orderBy('last_ms', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.last_ms, last.id) : null };
+  return newestFirst(scoped(q, 'scope', v), 'last_ms', f, (r) => r.last_ms);
 }
 
 /** Sets an incident's status; false when it does not exist or is out of scope. */
@@ -191,18 +185,9 @@ export async function setIncidentStatus(store: Store, v: Viewer, id: number, sta
 }
 
 export async function listDevices(store: Store, v: Viewer, f: { limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown>>> {
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
   let q = store.read.selectFrom('devices').select(['id', 'sensor_id', 'device_key', 'ip', 'mac', 'type', 'vendor', 'name', 'first_seen_ms', 'last_seen_ms', 'alerts', 'events']);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
-  q = scoped(q, 'scope', v);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    q = q.where((eb) => eb.or([eb('last_seen_ms', '<', c.t), eb.and([eb('last_seen_ms', '=', c.t), eb('id', '<', c.id)])]));
-  }
-  const rows = await q.orderBy('last_seen_ms', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.last_seen_ms, last.id) : null };
+  return newestFirst(scoped(q, 'scope', v), 'last_seen_ms', f, (r) => r.last_seen_ms);
 }
 
 /** A sensor is "ok" when it sent within 5 minutes, "stale" within a day, else "silent". */
@@ -240,17 +225,8 @@ export async function telescopeStats(store: Store, v: Viewer, f: { from: number;
 }
 
 export async function listScanResults(store: Store, v: Viewer, f: { from?: number; to?: number; limit?: number; cursor?: string }): Promise<Page<Record<string, unknown>>> {
-  const limit = Math.min(Math.max(f.limit ?? 100, 1), 1000);
   let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']);
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
-  q = scoped(q, 'scope', v);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    q = q.where((eb) => eb.or([eb('ts', '<', c.t), eb.and([eb('ts', '=', c.t), eb('id', '<', c.id)])]));
-  }
-  const rows = await q.orderBy('ts', 'desc').orderBy('id', 'desc').limit(limit + 1).execute();
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return { items, next_cursor: rows.length > limit && last ? encodeCursor(last.ts, last.id) : null };
+  return newestFirst(scoped(q, 'scope', v), 'ts', f, (r) => r.ts);
 }

@@ -26,11 +26,14 @@ export interface OrgScopeRow {
 }
 
 /** Validates and normalises a constituency given by a user (CLI or API). */
-export function normaliseConstituency(c: Partial<Constituency>): Constituency {
+export function normaliseConstituency(c: Partial<Omit<Constituency, 'asns'>> & { asns?: Array<number | string> }): Constituency {
   const countries = (c.countries ?? []).map((x) => x.trim().toUpperCase()).filter(Boolean);
   for (const cc of countries) if (!/^[A-Z]{2}$/.test(cc)) throw new InputError('org.bad-country', `country "${cc}" is not an ISO 3166 alpha-2 code (e.g. TH, VN)`, { subject: 'countries' });
-  const asns = (c.asns ?? []).map((x) => Number(String(x).replace(/^AS/i, '')));
-  for (const a of asns) if (!Number.isInteger(a) || a <= 0 || a > 4294967295) throw new InputError('org.bad-asn', `AS number "${a}" is not a number between 1 and 4294967295`, { subject: 'asns' });
+  const asns = (c.asns ?? []).map((x) => {
+    const a = /^(AS)?\d{1,10}$/i.test(String(x).trim()) ? Number(String(x).trim().replace(/^AS/i, '')) : NaN;
+    if (!Number.isInteger(a) || a <= 0 || a > 4294967295) throw new InputError('org.bad-asn', `AS number "${String(x).slice(0, 20)}" is not a number between 1 and 4294967295 (e.g. 4621 or AS4621)`, { subject: 'asns' });
+    return a;
+  });
   const prefixes = (c.prefixes ?? []).map((x) => x.trim()).filter(Boolean);
   for (const p of prefixes) parsePrefix(p);
   const sensorNames = (c.sensorNames ?? []).map((x) => x.trim()).filter(Boolean);

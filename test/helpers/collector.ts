@@ -53,10 +53,14 @@ export function eventId(ms = Date.now()): string {
 const POOLS = [['pool.supportxmr.com', '141.94.96.144', 3333], ['xmr.pool.minergate.com', '94.130.143.162', 45700], ['gulf.moneroocean.stream', '18.210.126.40', 10128], ['xmr-eu1.nanopool.org', '51.15.58.224', 14444]] as const;
 const PUBLIC_SRC = ['1.0.16.1', '14.207.0.5', '27.54.112.9', '36.66.0.2', '49.128.176.3', '103.1.28.7', '113.160.0.4', '202.28.0.8'];
 
-/** One realistic alert (about 700-900 bytes of JSON). `i` varies address, pool and device. */
+/**
+ * One realistic alert (about 950 bytes of JSON). `i` varies pool, signature and device; a
+ * device keeps its address (one of 40 home devices, every third alert from a public source),
+ * so alerts repeat per device as they do from a real sensor.
+ */
 export function alertEvent(i: number, tsMs = Date.now(), opts: { sensor?: string; src?: string } = {}): Record<string, unknown> {
   const [pool, poolIp, port] = POOLS[i % POOLS.length];
-  const src = opts.src ?? (i % 3 === 0 ? PUBLIC_SRC[i % PUBLIC_SRC.length] : `192.168.${(i >> 8) & 255}.${(i % 250) + 2}`);
+  const src = opts.src ?? (i % 3 === 0 ? PUBLIC_SRC[i % PUBLIC_SRC.length] : `192.168.1.${(i % 40) + 2}`);
   const wallet = `4${'8ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz123456789'.repeat(2).slice(i % 7, (i % 7) + 94)}`;
   return {
     timestamp: eveTimestamp(tsMs * 1000 + (i % 1000)),

@@ -161,6 +161,8 @@ describe('ingest back-pressure and failures (any IngestSink)', () => {
       assert.deepEqual(ok.json(), { accepted: 1, duplicates: 0, queued: true });
       assert.equal(seen[0].batchId, 'batch-0001-abcdef');
       assert.equal(seen[0].orgId, String(g.orgA));
+      const after = await g.app.inject({ method: 'GET', url: '/metrics' });
+      assert.match(after.body, /minewatch_ingest_queue_depth 0/);
       const rated = await post();
       assert.equal(rated.statusCode, 200);
       const over = await post();

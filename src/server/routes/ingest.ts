@@ -82,7 +82,7 @@ const IngestAnswer = z.object({ accepted: z.number().int(), duplicates: z.number
 const BATCH_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 export default function ingestRoutes(ctx: ServerContext) {
-  // batches handed to the sink and not yet durable (this server instance)
+  // ingest requests admitted and not yet answered (this server instance)
   let inFlight = 0;
   return [
     route({
@@ -91,7 +91,30 @@ export default function ingestRoutes(ctx: ServerContext) {
       body: IngestBody, validateBody: false, response: IngestAnswer, bodyTypes: ['application/x-ndjson'],
       bodyLimit: ctx.config.ingestBodyLimit,
       errors: { 413: 'body or batch too large', 415: 'unsupported content type or encoding', 429: 'over the rate or the collector is busy: retry after Retry-After seconds', 503: 'the database is unavailable: retry' },
-      preParsing: async (req, payload) => {
+      preParsing: async (req, reply, payload) => {
+        // admission before the body is read: the sensor's rate, then how many bodies are in the house
+        const m = ctx.metrics;
+        const sensor = req.principal.kind === 'sensor' ? String(req.principal.sensorId) : '-';
+        const wait = ctx.limits.ingest.take(sensor);
+        if (wait > 0) {
+          m.batches.inc({ status: '429' });
+          throw new HttpError(429, 'ingest.rate', `this sensor is over ${ctx.config.ingestPerMinute} requests a minute`, { 'retry-after': String(wait) });
+        }
+        if (inFlight >= ctx.config.maxInFlight) {
+          m.batches.inc({ status: '429' });
+          throw new HttpError(429, 'ingest.busy', 'the collector is busy with other batches', { 'retry-after': '1' });
+        }
+        inFlight++;
+        m.inFlight.set(inFlight);
+        let done = false;
+        const leave = () => {
+          if (done) return;
+          done = true;
+          inFlight--;
+          m.inFlight.set(inFlight);
+        };
+        reply.raw.once('finish', leave);
+        reply.raw.once('close', leave);
         const enc = req.headers['content-encoding'];
         if (enc === undefined || enc === 'identity') return payload;
         if (enc !== 'gzip') throw new HttpError(415, 'ingest.encoding', `Content-Encoding ${String(enc).slice(0, 20)} is not supported (use gzip)`);
@@ -107,11 +130,6 @@ export default function ingestRoutes(ctx: ServerContext) {
       handler: async ({ body, principal, req, reply }) => {
         if (principal.kind !== 'sensor') throw new HttpError(403, 'auth.sensor-only', 'only sensor tokens may ingest');
         const m = ctx.metrics;
-        const wait = ctx.limits.ingest.take(String(principal.sensorId));
-        if (wait > 0) {
-          m.batches.inc({ status: '429' });
-          throw new HttpError(429, 'ingest.rate', `this sensor is over ${ctx.config.ingestPerMinute} requests a minute`, { 'retry-after': String(wait) });
-        }
         const events = (body as { events?: unknown } | null)?.events;
         if (!Array.isArray(events) || events.length === 0) throw new HttpError(400, 'ingest.no-events', 'the body must be {"events":[…]} with at least one event, or NDJSON lines');
         if (events.length > ctx.config.maxBatchEvents) throw new HttpError(413, 'ingest.batch-too-large', `at most ${ctx.config.maxBatchEvents} events per request`);
@@ -129,15 +147,9 @@ export default function ingestRoutes(ctx: ServerContext) {
           m.batches.inc({ status: '400' });
           throw new HttpError(400, 'ingest.invalid-events', `${rejected.length} of ${events.length} events are invalid; nothing was stored`, {}, { rejected: rejected.slice(0, 100), rejected_count: rejected.length });
         }
-        if (inFlight >= ctx.config.maxInFlight) {
-          m.batches.inc({ status: '429' });
-          throw new HttpError(429, 'ingest.busy', 'the collector is busy writing other batches', { 'retry-after': '1' });
-        }
         const header = req.headers['x-minewatch-batch-id'];
         const batchId = typeof header === 'string' && BATCH_ID.test(header) ? header : randomUUID();
         const end = m.batchSeconds.startTimer();
-        inFlight++;
-        m.inFlight.set(inFlight);
         try {
           const r = await ctx.sink.submit({ batchId, orgId: String(principal.orgId), sensorId: String(principal.sensorId), events: events as StoredEvent[] });
           m.events.inc({ result: 'accepted' }, r.accepted);
@@ -152,8 +164,6 @@ export default function ingestRoutes(ctx: ServerContext) {
           req.log.error({ err }, 'ingest write failed');
           throw new HttpError(503, 'ingest.unavailable', 'the batch could not be stored; nothing was acknowledged: retry', { 'retry-after': '5' });
         } finally {
-          inFlight--;
-          m.inFlight.set(inFlight);
           end();
         }
       },
