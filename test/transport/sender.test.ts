@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Sender, parseRetryAfter } from '../../src/transport/sender.js';
+import { Sender, parseRetryAfter, type SenderOptions } from '../../src/transport/sender.js';
 import { Outbox, outboxBytes } from '../../src/transport/outbox.js';
 import { isUuidv7 } from '../../src/transport/uuidv7.js';
 import { FakeCollector } from '../helpers/fake-collector.js';
@@ -38,6 +38,23 @@ async function until(cond: () => boolean, timeoutMs: number, what: string): Prom
 
 const quiet = (): void => {};
 
+/** A fake collector, a Sender on a fresh outbox pointed at it (`url` relative to the collector's), and their cleanup. */
+async function rig(opts: Partial<SenderOptions> & { path?: string }, token = TOKEN): Promise<{ col: FakeCollector; dir: string; sender: Sender; done(): Promise<void> }> {
+  const col = new FakeCollector(token);
+  await col.start();
+  const dir = tempDir();
+  const { path, ...rest } = opts;
+  const sender = new Sender({ url: col.url + (path ?? ''), token: TOKEN, outboxDir: dir, log: quiet, ...rest });
+  return {
+    col, dir, sender,
+    async done() {
+      await sender.stop();
+      await col.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 test('sender: batches of 500, the rest after the delay; gzip, bearer token, UUIDv7 event and batch ids', async () => {
   const col = new FakeCollector(TOKEN);
   await col.start();
@@ -68,10 +85,7 @@ test('sender: batches of 500, the rest after the delay; gzip, bearer token, UUID
 });
 
 test('sender: an existing minewatch.event_id is kept', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
-  const dir = tempDir();
-  const sender = new Sender({ url: `${col.url}/`, token: TOKEN, outboxDir: dir, log: quiet });
+  const { col, sender, done } = await rig({ path: '/' });
   try {
     const ev = alert(1);
     (ev.minewatch as Record<string, unknown>).event_id = 'sensor-assigned-id-1';
@@ -79,18 +93,13 @@ test('sender: an existing minewatch.event_id is kept', async () => {
     assert.equal(await sender.drain(10_000), true);
     assert.deepEqual([...col.stored.keys()], ['sensor-assigned-id-1']);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
 test('sender: retries 5xx, dropped connections and lost acks with backoff; the same batch and event ids each time', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
+  const { col, sender, done } = await rig({ concurrency: 1, backoffInitialMs: 50 });
   col.behave = (n) => (n === 0 ? { status: 500 } : n === 1 ? 'drop' : n === 2 ? 'commit-then-drop' : n === 3 ? { status: 503 } : 'ok');
-  const dir = tempDir();
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, concurrency: 1, backoffInitialMs: 50, log: quiet });
   try {
     for (let i = 0; i < 500; i++) sender.write(alert(i));
     assert.equal(await sender.drain(20_000), true);
@@ -105,18 +114,13 @@ test('sender: retries 5xx, dropped connections and lost acks with backoff; the s
     const gaps = col.requests.slice(1).map((r, i) => r.at - col.requests[i].at);
     assert.ok(gaps[0] >= 20 && gaps[3] >= 190, `gaps ${gaps.join(',')}`);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
 test('sender: honours 429 Retry-After before the next attempt', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
+  const { col, sender, done } = await rig({ backoffInitialMs: 10 });
   col.behave = (n) => (n === 0 ? { status: 429, headers: { 'retry-after': '1' } } : 'ok');
-  const dir = tempDir();
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, backoffInitialMs: 10, log: quiet });
   try {
     for (let i = 0; i < 20; i++) sender.write(alert(i));
     assert.equal(await sender.drain(20_000), true);
@@ -126,9 +130,7 @@ test('sender: honours 429 Retry-After before the next attempt', async () => {
     assert.equal(sender.stats.retryAfterWaits, 1);
     assert.equal(col.stored.size, 20);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
   assert.equal(parseRetryAfter('2'), 2000);
   assert.ok((parseRetryAfter(new Date(Date.now() + 5000).toUTCString()) ?? 0) > 3000);
@@ -136,13 +138,10 @@ test('sender: honours 429 Retry-After before the next attempt', async () => {
 });
 
 test('sender: 4xx other than 408/429 is permanent: counted, each reason logged once, the next batch goes on', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
+  const lines: string[] = [];
+  const { col, sender, done } = await rig({ concurrency: 1, batchEvents: 100, backoffInitialMs: 10, log: (l) => lines.push(l) });
   const bad = { status: 400, body: { message: 'invalid events', errors: [{ index: 3, reason: 'timestamp: not ISO 8601' }] } };
   col.behave = (n) => (n < 2 ? bad : n === 2 ? { status: 408 } : 'ok');
-  const dir = tempDir();
-  const lines: string[] = [];
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, concurrency: 1, batchEvents: 100, backoffInitialMs: 10, log: (l) => lines.push(l) });
   try {
     for (let i = 0; i < 300; i++) sender.write(alert(i));
     assert.equal(await sender.drain(20_000), true);
@@ -155,19 +154,14 @@ test('sender: 4xx other than 408/429 is permanent: counted, each reason logged o
     assert.equal(col.stored.size, 100);
     assert.equal(sender.stats.outbox.pendingBatches, 0);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
 test('sender: a 400 naming the invalid events: the valid rest goes again as a new batch with the same event ids', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
-  col.behave = (n) => (n === 0 ? { status: 400, body: { code: 'ingest.invalid-events', message: '2 of 10 events are invalid; nothing was stored', rejected: [{ index: 2, reasons: ['timestamp: Invalid string'] }, { index: 7, reasons: ['timestamp: Invalid string'] }], rejected_count: 2 } } : 'ok');
-  const dir = tempDir();
   const lines: string[] = [];
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, log: (l) => lines.push(l) });
+  const { col, sender, done } = await rig({ log: (l) => lines.push(l) });
+  col.behave = (n) => (n === 0 ? { status: 400, body: { code: 'ingest.invalid-events', message: '2 of 10 events are invalid; nothing was stored', rejected: [{ index: 2, reasons: ['timestamp: Invalid string'] }, { index: 7, reasons: ['timestamp: Invalid string'] }], rejected_count: 2 } } : 'ok');
   try {
     for (let i = 0; i < 10; i++) sender.write(alert(i));
     assert.equal(await sender.drain(10_000), true);
@@ -178,38 +172,28 @@ test('sender: a 400 naming the invalid events: the valid rest goes again as a ne
     assert.equal(sender.stats.refusedEvents, 2);
     assert.match(lines.join('\n'), /refused 2 of 10 events .*timestamp: Invalid string/);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
 test('sender: a bad token (401) is refused and counted, not retried forever', async () => {
-  const col = new FakeCollector('other-token');
-  await col.start();
-  const dir = tempDir();
   const lines: string[] = [];
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, log: (l) => lines.push(l) });
+  const { sender, done } = await rig({ log: (l) => lines.push(l) }, 'other-token');
   try {
     for (let i = 0; i < 10; i++) sender.write(alert(i));
     assert.equal(await sender.drain(10_000), true);
     assert.equal(sender.stats.refusedEvents, 10);
     assert.match(lines.join('\n'), /HTTP 401: bad token/);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
 test('outbox: bounded on disk while the collector is away; the oldest batches are dropped and counted, the rest delivered later', async () => {
-  const col = new FakeCollector(TOKEN);
-  await col.start();
+  const maxBytes = 256 << 10;
+  const { col, dir, sender, done } = await rig({ outboxMaxBytes: maxBytes, batchEvents: 50, backoffInitialMs: 20, backoffMaxMs: 100 });
   let up = false;
   col.behave = () => (up ? 'ok' : { status: 503 });
-  const dir = tempDir();
-  const maxBytes = 256 << 10;
-  const sender = new Sender({ url: col.url, token: TOKEN, outboxDir: dir, outboxMaxBytes: maxBytes, batchEvents: 50, backoffInitialMs: 20, backoffMaxMs: 100, log: quiet });
   try {
     const total = 2000; // ~150 bytes of random hex each: far more than the bound even gzipped
     let maxSeen = 0;
@@ -237,9 +221,7 @@ test('outbox: bounded on disk while the collector is away; the oldest batches ar
     // what is missing is old
     for (let i = 0; i < total; i++) if (!seqs.has(i)) assert.ok(i < total - pendingAtReturn, `missing seq ${i} is among the oldest`);
   } finally {
-    await sender.stop();
-    await col.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await done();
   }
 });
 
