@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeCollector } from '../helpers/fake-collector.js';
 
-const CHILD = join(import.meta.dirname, 'sender-child.js');
+const CHILD = join(import.meta.dirname, '..', 'helpers', 'sender-child.js');
 const TOKEN = 'crash-token';
 
 interface Run {
