@@ -31,6 +31,8 @@ export interface ScaleOptions extends IngestStreamOptions {
 export interface RunningScaleOut {
   /** The HTTP server (ingest and all roles). */
   server?: RunningServer;
+  /** The ingest nodes' sink (its stats count publish retries through leader elections). */
+  sink?: JetStreamSink;
   writer?: JetStreamWriter;
   nc: NatsConnection;
   close(): Promise<void>;
@@ -42,9 +44,10 @@ export async function startScaleOut(start: StartOptions, o: ScaleOptions): Promi
   let server: RunningServer | undefined;
   let store: Store | undefined;
   let writer: JetStreamWriter | undefined;
+  const sink = o.role !== 'writer' ? new JetStreamSink(nc, { subjectPrefix: o.subjectPrefix }) : undefined;
   try {
     await ensureIngestStream(nc, o);
-    if (o.role !== 'writer') server = await startServer({ ...start, sink: new JetStreamSink(nc, { subjectPrefix: o.subjectPrefix }) });
+    if (sink) server = await startServer({ ...start, sink });
     if (o.role !== 'ingest') {
       const own = !server;
       store = server?.store ?? await openStore(parseDatabaseUrl(start.db));
@@ -64,7 +67,7 @@ export async function startScaleOut(start: StartOptions, o: ScaleOptions): Promi
     throw err;
   }
   return {
-    server, writer, nc,
+    server, sink, writer, nc,
     async close() {
       await writer?.stop(); // finish and ack the writes in flight
       await server?.close();

@@ -121,7 +121,8 @@ test('JetStream cluster: kill the stream leader node and a writer during ingest 
       assert.equal(twice, 0, 'none twice');
       assert.equal(rows.length, total);
       const retries = load.senders.reduce((n, s) => n + s.sender.stats.retries, 0);
-      process.stderr.write(`JetStream cluster: node ${victim.name} (stream leader) killed at ${killedNodeAt}, writer killed at ${killedWriterAt} acknowledged events (${storedBefore} stored then); ${retries} sender retries; ${rows.length} stored of ${total}\n`);
+      const publishRetries = ingest.reduce((n, x) => n + (x.sink?.stats.retries ?? 0), 0);
+      process.stderr.write(`JetStream cluster: node ${victim.name} (stream leader) killed at ${killedNodeAt}, writer killed at ${killedWriterAt} acknowledged events (${storedBefore} stored then); ${publishRetries} publish retries in the ingest nodes, ${retries} sender retries; ${rows.length} stored of ${total}\n`);
     } finally {
       await c.end();
     }
