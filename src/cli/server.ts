@@ -14,19 +14,26 @@ export function register(program: Command): void {
     .option('--no-geo', 'do not look up country and AS of event addresses')
     .option('--retention-days <n>', 'keep raw events this many days (roll-ups are kept longer)', '14')
     .option('--retention-bytes <n>', 'also delete the oldest raw events while they take more than this many bytes (0: no limit)', '0')
+    .option('--max-inflight <n>', 'ingest requests read or written at once before 429', '32')
+    .option('--ingest-rate <n>', 'ingest requests per sensor per minute before 429', '6000')
     .option('--log', 'log requests (JSON lines on stdout; secrets redacted)')
     .option('--nats <urls>', 'scale out over NATS JetStream (nats://host:4222,…; docs/scale.md)')
     .option('--role <role>', 'with --nats: ingest (HTTP, publish to JetStream), writer (drain the stream into --db) or all', 'all')
     .option('--nats-replicas <n>', 'with --nats: copies of the ingest stream in the NATS cluster (3 in production)', '1')
-    .action(async (o: { nats?: string; role: string; natsReplicas: string; db?: string; listen: string; tlsCert?: string; tlsKey?: string; geoipDb?: string; asnDb?: string; geo: boolean; retentionDays: string; retentionBytes: string; log?: boolean }) => {
+    .action(async (o: { nats?: string; role: string; natsReplicas: string; db?: string; listen: string; tlsCert?: string; tlsKey?: string; geoipDb?: string; asnDb?: string; geo: boolean; retentionDays: string; retentionBytes: string; maxInflight: string; ingestRate: string; log?: boolean }) => {
       const { startServer } = await import('../server/start.js');
       const { UsageError } = await import('../util/errors.js');
       const days = Number(o.retentionDays);
       const bytes = Number(o.retentionBytes);
       if (!(days > 0) || !(bytes >= 0)) throw new UsageError('--retention-days must be > 0 and --retention-bytes >= 0', 'usage.retention', { subject: '--retention-days' });
+      const maxInFlight = Number(o.maxInflight);
+      const ingestPerMinute = Number(o.ingestRate);
+      if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || !Number.isInteger(ingestPerMinute) || ingestPerMinute < 1) {
+        throw new UsageError('--max-inflight and --ingest-rate must be whole numbers of at least 1', 'usage.limits', { subject: '--max-inflight' });
+      }
       const startOpts = {
         db: o.db, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, geoipDb: o.geoipDb, asnDb: o.asnDb, noGeo: !o.geo,
-        retention: { eventsMaxAgeDays: days, eventsMaxBytes: bytes }, logger: o.log ? { level: 'info' as const } : false as const,
+        retention: { eventsMaxAgeDays: days, eventsMaxBytes: bytes }, limits: { maxInFlight, ingestPerMinute }, logger: o.log ? { level: 'info' as const } : false as const,
       };
       if (!o.nats && (o.role !== 'all' || o.natsReplicas !== '1')) throw new UsageError('--role and --nats-replicas go with --nats', 'usage.nats-missing', { subject: '--role' });
       const { startScaleOut } = await import('../server/scale.js');

@@ -111,7 +111,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
       void reply.code(e.statusCode).send({ error: 'request refused', code: `http.${(e.code ?? 'bad-request').toLowerCase()}`, message: e.message ?? 'bad request' });
       return;
     }
-    if (typeof e.code === 'string' && (/^Z_/.test(e.code) || e.code === 'ECONNRESET' || e.code === 'ERR_STREAM_PREMATURE_CLOSE')) {
+    if (typeof e.code === 'string' && (/^Z_/.test(e.code) || e.code === 'ERR_STREAM_PREMATURE_CLOSE')) {
       void reply.code(400).send({ error: 'request refused', code: 'request.bad-encoding', message: 'the request body could not be decoded (broken gzip or connection)' });
       return;
     }
@@ -121,6 +121,11 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     }
     context.metrics.dbErrors.inc();
     req.log.error({ err }, 'request failed');
+    // the database is away or busy: the client should come back, not give up
+    if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P0[1-3]|08\d\d\d|53300|SQLITE_BUSY|SQLITE_LOCKED)$/.test(e.code)) {
+      void reply.code(503).headers({ 'retry-after': '5' }).send({ error: 'server error', code: 'db.unavailable', message: 'the database is unavailable: retry later' });
+      return;
+    }
     void reply.code(500).send({ error: 'server error', code: 'internal', message: 'internal error (see the server log)' });
   });
   app.setNotFoundHandler((req, reply) => {

@@ -20,20 +20,14 @@ export interface PackedBlock {
 }
 
 /** Joins the texts with newlines (the offsets the rows carry) and deflates them. */
-export async function packBlock(texts: Buffer[], rows: ReadonlyArray<{ ts: number }>): Promise<PackedBlock> {
-  const parts: Buffer[] = [];
-  const nl = Buffer.from('\n');
-  for (let i = 0; i < texts.length; i++) {
-    if (i > 0) parts.push(nl);
-    parts.push(texts[i]);
-  }
+export async function packBlock(texts: string[], rows: ReadonlyArray<{ ts: number }>): Promise<PackedBlock> {
   let minTs = Infinity;
   let maxTs = -Infinity;
   for (const r of rows) {
     if (r.ts < minTs) minTs = r.ts;
     if (r.ts > maxTs) maxTs = r.ts;
   }
-  const data = await deflate(Buffer.concat(parts), { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
+  const data = await deflate(Buffer.from(texts.join('\n')), { level: 1, memLevel: 9, strategy: constants.Z_DEFAULT_STRATEGY });
   return { data, minTs: Number.isFinite(minTs) ? minTs : 0, maxTs: Number.isFinite(maxTs) ? maxTs : 0 };
 }
 

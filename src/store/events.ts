@@ -196,9 +196,9 @@ abstract class BaseWriter implements EventWriter {
     return g;
   }
 
-  protected rows(batch: EventBatch, sensor: SensorInfo, scopes: ScopeIndex): { rows: Row[]; texts: Buffer[] } {
+  protected rows(batch: EventBatch, sensor: SensorInfo, scopes: ScopeIndex): { rows: Row[]; texts: string[] } {
     const out: Row[] = new Array(batch.events.length);
-    const texts: Buffer[] = new Array(batch.events.length);
+    const texts: string[] = new Array(batch.events.length);
     let off = 0;
     for (let i = 0; i < batch.events.length; i++) {
       const ev = batch.events[i];
@@ -220,15 +220,16 @@ abstract class BaseWriter implements EventWriter {
           asn = g.asn;
         }
       }
-      const text = Buffer.from(JSON.stringify(ev));
+      const text = JSON.stringify(ev);
       texts[i] = text;
+      const len = Buffer.byteLength(text);
       out[i] = {
         ts, event_type: ev.event_type, event_id: mw.event_id, src_ip: src, src_port: int(e.src_port), dest_ip: dest, dest_port: int(e.dest_port),
         proto: str(e.proto), detector: str(mw.detector), signature_id: alert ? int(alert.signature_id) : null, severity: alert ? int(alert.severity) : null,
         country, asn, device_id: dev ? str(dev.id) ?? str(dev.mac) : null,
-        scope: scopes.scopeOf(sensor.orgId, sensor.name, country, asn, src, dest), off, len: text.length, ev,
+        scope: scopes.scopeOf(sensor.orgId, sensor.name, country, asn, src, dest), off, len, ev,
       };
-      off += text.length + 1;
+      off += len + 1;
     }
     return { rows: out, texts };
   }

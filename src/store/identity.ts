@@ -38,6 +38,12 @@ export interface SensorPrincipal {
   sensorName: string;
 }
 
+/** A unique key said no (PostgreSQL 23505, SQLite SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY): someone else was first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const now = () => Date.now();
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -80,7 +86,9 @@ export async function createOrg(store: Store, name: string, c: Parameters<typeof
   const row = await store.db.insertInto('organisations').values({
     name, countries: JSON.stringify(con.countries), asns: JSON.stringify(con.asns), prefixes: JSON.stringify(con.prefixes),
     sensor_names: JSON.stringify(con.sensorNames), created_ms: now(),
-  }).returning('id').executeTakeFirstOrThrow();
+  }).returning('id').executeTakeFirstOrThrow().catch((err: unknown) => {
+    throw isUniqueViolation(err) ? new InputError('org.exists', `organisation "${name}" already exists`, { subject: name }) : err;
+  });
   await audit(store, actor, 'org.create', name, { ...con });
   return { id: Number(row.id), name, constituency: con };
 }
@@ -103,7 +111,14 @@ export async function orgById(store: Store, id: number): Promise<Org | null> {
 
 async function orCreateDefaultOrg(store: Store, actor: string): Promise<Org> {
   const r = await store.db.selectFrom('organisations').selectAll().where('name', '=', DEFAULT_ORG).executeTakeFirst();
-  return r ? toOrg(r) : createOrg(store, DEFAULT_ORG, {}, actor);
+  if (r) return toOrg(r);
+  try {
+    return await createOrg(store, DEFAULT_ORG, {}, actor);
+  } catch (err) {
+    // created at the same moment by another request
+    if (err instanceof InputError && err.code === 'org.exists') return findOrg(store, DEFAULT_ORG);
+    throw err;
+  }
 }
 
 export async function createUser(store: Store, u: { name: string; role: string; org?: string | null; password: string; mustChange?: boolean }, actor = 'system'): Promise<User> {
@@ -116,7 +131,9 @@ export async function createUser(store: Store, u: { name: string; role: string; 
   const row = await store.db.insertInto('users').values({
     name: u.name, role: u.role as Role, org_id: org?.id ?? null, password_hash: await hashPassword(u.password),
     must_change_password: u.mustChange ? 1 : 0, failed_logins: 0, locked_until_ms: 0, created_ms: now(),
-  }).returning('id').executeTakeFirstOrThrow();
+  }).returning('id').executeTakeFirstOrThrow().catch((err: unknown) => {
+    throw isUniqueViolation(err) ? new InputError('user.exists', `user "${u.name}" already exists`, { subject: u.name }) : err;
+  });
   await audit(store, actor, 'user.create', u.name, { role: u.role, org: org?.name ?? null });
   return { id: Number(row.id), name: u.name, role: u.role as Role, orgId: org?.id ?? null, orgName: org?.name ?? null, mustChangePassword: !!u.mustChange };
 }
@@ -214,10 +231,16 @@ export async function ensureSensor(store: Store, orgId: number, name: string): P
   checkName('sensor', name);
   const r = await store.db.selectFrom('sensors').select('id').where('org_id', '=', orgId).where('name', '=', name).executeTakeFirst();
   if (r) return r.id;
-  const ins = await store.db.insertInto('sensors').values({
-    org_id: orgId, name, created_ms: now(), last_seen_ms: null, last_event_ms: null, events_total: 0, batches_total: 0, duplicates_total: 0,
-  }).returning('id').executeTakeFirstOrThrow();
-  return Number(ins.id);
+  try {
+    const ins = await store.db.insertInto('sensors').values({
+      org_id: orgId, name, created_ms: now(), last_seen_ms: null, last_event_ms: null, events_total: 0, batches_total: 0, duplicates_total: 0,
+    }).returning('id').executeTakeFirstOrThrow();
+    return Number(ins.id);
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    // registered at the same moment by another request
+    return (await store.db.selectFrom('sensors').select('id').where('org_id', '=', orgId).where('name', '=', name).executeTakeFirstOrThrow()).id;
+  }
 }
 
 export interface TokenInfo {

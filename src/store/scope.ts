@@ -68,10 +68,19 @@ function family(ip: string): 'ipv4' | 'ipv6' | null {
   return isIPv4(ip) ? 'ipv4' : isIPv6(ip) ? 'ipv6' : null;
 }
 
+// BlockList.check builds a SocketAddress per call: answers are cached per address (bounded)
+const publicCache = new Map<string, boolean>();
+
 /** A routable public address (not private, loopback, link-local, documentation or multicast). */
 export function isPublicAddress(ip: string): boolean {
-  const f = family(ip);
-  return f !== null && !PRIVATE.check(ip, f);
+  let v = publicCache.get(ip);
+  if (v === undefined) {
+    const f = family(ip);
+    v = f !== null && !PRIVATE.check(ip, f);
+    if (publicCache.size >= 65_536) publicCache.clear();
+    publicCache.set(ip, v);
+  }
+  return v;
 }
 
 export class ScopeIndex {
@@ -79,6 +88,8 @@ export class ScopeIndex {
   private readonly byAsn = new Map<number, number[]>();
   private readonly bySensor = new Map<string, number[]>();
   private readonly prefixes: Array<{ org: number; list: BlockList }> = [];
+  /** Organisations whose prefixes hold an address, per address (bounded). */
+  private readonly prefixCache = new Map<string, number[]>();
 
   constructor(orgs: readonly OrgScopeRow[]) {
     const add = <K>(m: Map<K, number[]>, k: K, org: number) => {
@@ -118,14 +129,23 @@ export class ScopeIndex {
     if (asn) push(this.byAsn.get(asn));
     push(this.bySensor.get(sensorName));
     if (this.prefixes.length > 0) {
-      const fs = family(src ?? '');
-      const fd = family(dest ?? '');
-      for (const p of this.prefixes) {
-        if ((fs && p.list.check(src!, fs)) || (fd && p.list.check(dest!, fd))) push([p.org]);
-      }
+      if (src) push(this.prefixOrgs(src));
+      if (dest) push(this.prefixOrgs(dest));
     }
     if (extra === null) return `,${owner},`;
     return `,${owner},${(extra as number[]).join(',')},`;
+  }
+
+  private prefixOrgs(ip: string): number[] {
+    let orgs = this.prefixCache.get(ip);
+    if (orgs === undefined) {
+      orgs = [];
+      const f = family(ip);
+      if (f) for (const p of this.prefixes) if (p.list.check(ip, f)) orgs.push(p.org);
+      if (this.prefixCache.size >= 65_536) this.prefixCache.clear();
+      this.prefixCache.set(ip, orgs);
+    }
+    return orgs;
   }
 
   /** Organisation ids in a scope string (owner first). */

@@ -12,6 +12,8 @@ import { DIALECTS, alertEvent } from '../helpers/collector.js';
 import { serverFixture, type Fixture } from '../helpers/collector-server.js';
 import { openStore } from '../../src/store/open.js';
 import { startServer } from '../../src/server/start.js';
+import { buildServer } from '../../src/server/app.js';
+import type { InjectOptions } from 'fastify';
 import type { IngestSink } from '../../src/transport/ingest.js';
 import { listEvents } from '../../src/store/queries.js';
 import { createToken } from '../../src/store/identity.js';
@@ -178,6 +180,35 @@ describe('ingest back-pressure and failures (any IngestSink)', () => {
     } finally {
       await g.cleanup();
       await f.cleanup();
+    }
+  });
+});
+
+describe('the database away', () => {
+  test('reads, sign-in and ingest answer 503 with Retry-After (not 500) when PostgreSQL does not answer', async () => {
+    const { Kysely, PostgresDialect } = await import('kysely');
+    const pg = (await import('pg')).default;
+    const { freePort } = await import('../helpers/servers.js');
+    const port = await freePort(); // nothing listens there
+    const pool = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${port}/none`, connectionTimeoutMillis: 2000 });
+    const db = new Kysely<never>({ dialect: new PostgresDialect({ pool }) });
+    const store = { dialect: 'postgres', db, read: db, pool, location: { dialect: 'postgres', target: '' }, close: async () => db.destroy() } as unknown as Parameters<typeof buildServer>[0]['store'];
+    const { app } = await buildServer({ store, logger: false });
+    try {
+      const requests: InjectOptions[] = [
+        { method: 'GET', url: '/healthz' },
+        { method: 'GET', url: '/api/v1/alerts', headers: { cookie: 'mw_session=abc' } },
+        { method: 'POST', url: '/api/v1/auth/login', payload: { name: 'a', password: 'b' } },
+        { method: 'POST', url: '/api/v1/ingest', headers: { authorization: 'Bearer mwt_abcdefghijklmnop' }, payload: { events: [alertEvent(1, now())] } },
+      ];
+      for (const req of requests) {
+        const r = await app.inject(req);
+        assert.equal(r.statusCode, 503, `${req.method} ${req.url}: ${r.body}`);
+        assert.equal(r.headers['retry-after'], '5');
+      }
+    } finally {
+      await app.close();
+      await db.destroy();
     }
   });
 });

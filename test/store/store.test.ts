@@ -295,6 +295,16 @@ for (const dialect of DIALECTS) {
       await assert.rejects(createUser(store, { name: 'bad', role: 'root', password: 'long enough password' }), /not one of/);
     });
 
+    test('concurrent token creation (default organisation, same sensor) and duplicate names', async (t) => {
+      if (skip) return t.skip(skip);
+      const made = await Promise.all(Array.from({ length: 6 }, (_, i) => createToken(store, i % 2 ? 'twin' : `solo-${i}`, null)));
+      assert.equal(new Set(made.map((m) => m.info.org)).size, 1);
+      const twins = await Promise.all(made.filter((m) => m.info.sensor === 'twin').map((m) => authenticateToken(store, m.token)));
+      assert.equal(new Set(twins.map((p) => p!.sensorId)).size, 1);
+      await assert.rejects(Promise.all([createOrg(store, 'race', {}), createOrg(store, 'race', {})]), /already exists/);
+      await assert.rejects(Promise.all([createUser(store, { name: 'racer', role: 'viewer', password: 'long enough password' }), createUser(store, { name: 'racer', role: 'viewer', password: 'long enough password' })]), /already exists/);
+    });
+
     test('tokens: hashed at rest, revocation stops ingest', async (t) => {
       if (skip) return t.skip(skip);
       const { token, info } = await createToken(store, 'revoke-me', 'isp-a');
