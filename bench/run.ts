@@ -10,6 +10,7 @@
  *   npm run bench -- --only cost --runs 7   # what each parser and detector costs (opt-in group)
  *   npm run bench -- --with-tshark     # also tshark -z endpoints (minutes, ~13 GB RAM)
  *   npm run bench -- --ndpi-small      # also ndpiReader on the 10 M one-packet flows (tens of GB RAM)
+ *   npm run bench -- --only collector  # the collector under load (opt-in: bench/collector.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -106,6 +107,12 @@ function packetCountOf(path: string): number {
 
 async function main(): Promise<void> {
   mkdirSync(BENCH_DIR, { recursive: true });
+  if (ONLY.includes('collector')) {
+    // not a capture case: sensors posting to `minewatch server` (events/s, ack latency, bytes per event)
+    const { runCollectorBench } = await import('./collector.js');
+    process.stdout.write(await runCollectorBench(args, CLI));
+    if (ONLY.length === 1) return;
+  }
   const mixed = await ensureInput(QUICK ? 'mixed-100m.pcap' : 'mixed-1g.pcap', (p) => generate('mixed', { seed: 1, sizeBytes: QUICK ? 100e6 : 1e9 }, p));
   const small = await ensureInput(QUICK ? 'small-1m.pcap' : 'small-10m.pcap', (p) => generate('small', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));
   const darknet = await ensureInput(QUICK ? 'darknet-1m.pcap' : 'darknet-10m.pcap', (p) => generate('darknet', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));

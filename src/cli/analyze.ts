@@ -9,10 +9,10 @@ import { DETECTOR_IDS, PARSER_IDS } from '../pipeline/components.js';
 import { UsageError } from '../util/errors.js';
 import { parseCidrList, parseIdList, parseIntOption, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
+import { withSendOptions } from './send-options.js';
 
 export function register(program: Command): void {
-  program
-    .command('analyze')
+  withSendOptions(program.command('analyze'))
     .description('analyse captures (pcap, pcapng, gzip, directories) or a live interface: flows, protocols, miners, attacks')
     .argument('[captures...]', 'capture files or directories')
     .option('-i, --interface <name>', 'capture live from a network interface (libpcap) until interrupted')
@@ -43,7 +43,10 @@ export function register(program: Command): void {
       const outputs: OutputTarget[] = [{ option: '--eve', path: o.eve as string | undefined }, { option: '--json', path: o.json as string | undefined }];
       checkOutputs(outputs);
       const workers = o.workers as number | 'auto';
+      const { openSender, finishSending } = await import('../transport/send.js');
+      const sender = openSender(o, 'analyze');
       const opts: AnalyzeOptions = {
+        sink: sender ?? undefined,
         inputs: captures,
         interface: o.interface as string | undefined,
         filter: o.filter as string | undefined,
@@ -73,6 +76,7 @@ export function register(program: Command): void {
       const { analyze } = await import('../pipeline/analyze.js');
       const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
       const { summary, alerts } = await analyze(opts);
+      await finishSending(sender, o);
       if (summary.rules && !o.quiet) {
         const { formatRulesLoad } = await import('../pipeline/preflight.js');
         for (const line of formatRulesLoad(summary.rules)) process.stderr.write(`minewatch: rules: ${line}\n`);

@@ -5,6 +5,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../util/errors.js';
+import { withSendOptions } from './send-options.js';
+import type { SendFlags } from '../transport/send.js';
 import { DEFAULT_PORTS } from '../scan/ports.js';
 import type { ScanProgress } from '../scan/scanner.js';
 import { parseIntOption, parsePortList } from './options.js';
@@ -12,7 +14,7 @@ import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './o
 
 export { parsePortList };
 
-interface ScanFlags {
+interface ScanFlags extends SendFlags {
   ports?: number[];
   json?: string;
   html?: string;
@@ -34,8 +36,7 @@ interface ScanFlags {
 }
 
 export function register(program: Command): void {
-  program
-    .command('scan')
+  withSendOptions(program.command('scan'))
     .description('find exposed services, default passwords and vulnerable firmware on your own network, with fixes')
     .argument('[targets...]', 'addresses, CIDRs (192.168.1.0/24), ranges (192.168.1.10-20) or hostnames; default: this machine\'s local subnets')
     .option('-p, --ports <list>', `TCP ports to scan (default: ${DEFAULT_PORTS.join(',')})`, (v: string) => parsePortList(v))
@@ -62,6 +63,8 @@ export function register(program: Command): void {
       const outputs: OutputTarget[] = [{ option: '--json', path: flags.json }, { option: '--html', path: html }, { option: '--eve', path: flags.eve }];
       // every output is checked before the first probe: a typo must not cost a whole scan
       checkOutputs(outputs);
+      const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
+      const sender = openSender(flags, 'scan');
       const controller = new AbortController();
       let interrupts = 0;
       const onSigint = (): void => {
@@ -112,9 +115,12 @@ export function register(program: Command): void {
         ]);
         if (!flags.quiet && !stdoutClaimed(outputs)) process.stdout.write(renderTextReport(result));
         const { stats, hosts } = result;
+        const eve = flags.eve || flags.send ? scanEveEvents(result, { sensor: flags.sensor }) : [];
         if (flags.json) writeOutput(flags.json, `${JSON.stringify({ hosts, stats }, null, 2)}\n`);
         if (html) writeOutput(html, renderHtmlReport(result));
-        if (flags.eve) writeOutput(flags.eve, scanEveEvents(result, { sensor: flags.sensor }).map((e) => JSON.stringify(e)).join('\n') + '\n');
+        if (flags.eve) writeOutput(flags.eve, eve.map((e) => JSON.stringify(e)).join('\n') + '\n');
+        sendEvents(sender, eve);
+        await finishSending(sender, flags);
         if (stats.interrupted) process.exitCode = 130;
       } finally {
         bar?.stop();

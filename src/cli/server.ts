@@ -17,7 +17,10 @@ export function register(program: Command): void {
     .option('--max-inflight <n>', 'ingest requests read or written at once before 429', '32')
     .option('--ingest-rate <n>', 'ingest requests per sensor per minute before 429', '6000')
     .option('--log', 'log requests (JSON lines on stdout; secrets redacted)')
-    .action(async (o: { db?: string; listen: string; tlsCert?: string; tlsKey?: string; geoipDb?: string; asnDb?: string; geo: boolean; retentionDays: string; retentionBytes: string; maxInflight: string; ingestRate: string; log?: boolean }) => {
+    .option('--nats <urls>', 'scale out over NATS JetStream (nats://host:4222,…; docs/scale.md)')
+    .option('--role <role>', 'with --nats: ingest (HTTP, publish to JetStream), writer (drain the stream into --db) or all', 'all')
+    .option('--nats-replicas <n>', 'with --nats: copies of the ingest stream in the NATS cluster (3 in production)', '1')
+    .action(async (o: { nats?: string; role: string; natsReplicas: string; db?: string; listen: string; tlsCert?: string; tlsKey?: string; geoipDb?: string; asnDb?: string; geo: boolean; retentionDays: string; retentionBytes: string; maxInflight: string; ingestRate: string; log?: boolean }) => {
       const { startServer } = await import('../server/start.js');
       const { UsageError } = await import('../util/errors.js');
       const days = Number(o.retentionDays);
@@ -28,17 +31,22 @@ export function register(program: Command): void {
       if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || !Number.isInteger(ingestPerMinute) || ingestPerMinute < 1) {
         throw new UsageError('--max-inflight and --ingest-rate must be whole numbers of at least 1', 'usage.limits', { subject: '--max-inflight' });
       }
-      const s = await startServer({
+      const startOpts = {
         db: o.db, listen: o.listen, tlsCert: o.tlsCert, tlsKey: o.tlsKey, geoipDb: o.geoipDb, asnDb: o.asnDb, noGeo: !o.geo,
-        retention: { eventsMaxAgeDays: days, eventsMaxBytes: bytes }, limits: { maxInFlight, ingestPerMinute }, logger: o.log ? { level: 'info' } : false,
-      });
-      process.stderr.write(`minewatch: collector listening on ${s.url} (database: ${s.store.dialect} ${s.store.dialect === 'sqlite' ? s.store.location.target : ''})\n`);
+        retention: { eventsMaxAgeDays: days, eventsMaxBytes: bytes }, limits: { maxInFlight, ingestPerMinute }, logger: o.log ? { level: 'info' as const } : false as const,
+      };
+      if (!o.nats && (o.role !== 'all' || o.natsReplicas !== '1')) throw new UsageError('--role and --nats-replicas go with --nats', 'usage.nats-missing', { subject: '--role' });
+      const { startScaleOut } = await import('../server/scale.js');
+      const scaled = o.nats ? await startScaleOut(startOpts, { nats: o.nats, role: o.role as 'all', replicas: Number(o.natsReplicas) }) : null;
+      const s = scaled ? scaled.server : await startServer(startOpts);
+      if (s) process.stderr.write(`minewatch: collector listening on ${s.url} (database: ${s.store.dialect} ${s.store.dialect === 'sqlite' ? s.store.location.target : ''}${o.nats ? `; ${o.role === 'all' ? 'ingest and writer' : 'ingest'} over NATS ${o.nats}` : ''})\n`);
+      else process.stderr.write(`minewatch: JetStream writer draining NATS ${o.nats} into the database\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
       process.stderr.write('minewatch: stopping the collector\n');
-      await s.close();
+      await (scaled ?? s)!.close();
     });
 }

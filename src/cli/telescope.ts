@@ -11,6 +11,7 @@ import { UsageError } from '../util/errors.js';
 import { parseConfigJson, readConfigText } from '../util/config.js';
 import { parseIntOption, parseInterval, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
+import { withSendOptions } from './send-options.js';
 
 // The telescope library (and the report, HTML, CSV and geo code under it) is loaded only when
 // a telescope command runs: every other command, --help and --version start without it.
@@ -48,8 +49,7 @@ async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state:
 }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('telescope')
+  const cmd = withSendOptions(program.command('telescope'))
     .description('darknet (network telescope) analysis: packets and hosts over time, ports, countries, AS, scanner families, backscatter, spoofing; owner and internal-darknet alerts')
     .argument('[captures...]', 'capture files or directories')
     .option('--darknet <cidrs>', 'darknet address ranges, comma-separated (packets to other destinations are ignored and counted)')
@@ -92,10 +92,14 @@ export function register(program: Command): void {
         maxSources: o.maxSources as number | undefined, sensor: o.sensor as string | undefined,
         progress: o.progress !== false && !o.quiet && process.stderr.isTTY === true,
       };
+      const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
+      const sender = openSender(o, 'telescope');
       const run = await runTelescope(opts);
       const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
       await writeOutputs(report, outs, run.state);
+      sendEvents(sender, report.alerts);
+      await finishSending(sender, o);
       if (!o.quiet && !stdoutClaimed(outputTargets(outs))) {
         const { formatTelescopeSummary } = await import('../telescope/summary-text.js');
         process.stdout.write(formatTelescopeSummary(report, run));
