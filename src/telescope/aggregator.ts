@@ -12,25 +12,26 @@ import { ReasonCounter } from '../events/counters.js';
 import {
   cidrContainsIpv6, ip4ToString, ip6ToString, isPrivateOrReservedIpv4, isPrivateOrReservedIpv6, type Cidr,
 } from '../decode/address.js';
-import { icmpQuotedOffset } from '../decode/icmp.js';
-import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
-import { eveTimestamp, protoName } from '../events/eve-format.js';
+import { protoName } from '../events/eve-format.js';
 import type { AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
 import { decodePlainIpv4 } from './fast-decode.js';
 import { growArray, U32Index } from './index-table.js';
 import {
   FP_MASSCAN, FP_MASSCAN_SHAPE, FP_MIRAI, FP_NMAP, FP_ZMAP, H_BAD_FLAGS, H_FRAGMENT, H_PORT_ZERO, H_SRC_EQ_DST, H_SRC_NET_BCAST,
-  HYGIENE_COUNT, HYGIENE_NAMES, isResponseKind, K_ICMP_ERROR, K_OTHER, K_SYN, KIND_COUNT, KIND_NAMES, hygieneReason, packetKind, synFingerprint,
+  HYGIENE_COUNT, HYGIENE_NAMES, isResponseKind, K_OTHER, K_SYN, KIND_COUNT, hygieneReason, packetKind, synFingerprint,
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, isDosAttack, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
-  type IntervalState, type SourceRow, type VictimRow,
+  bigCounter, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
+  type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
 import type { WatchList } from './watch.js';
+import { sourceAlert } from './alerts.js';
+import { ArpSweeps } from './arp-sweeps.js';
+import { VictimTable } from './victims.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -129,12 +130,6 @@ export const BURST_MIN_SOURCES = 32;
 const MAX_COUNTRIES = 512;
 const MAX_WATCHED_PORTS = 64;
 const DST_BITMAP_MAX = 1 << 21;
-const MAX_VICTIMS = 1 << 20;
-const MAX_VICTIM_ROWS = 10_000;
-const MAX_ARP_SENDERS = 65_536;
-const MAX_ARP_TARGETS = 4096;
-/** Distinct unused addresses an ARP sender must ask for before it is alerted. */
-const MIN_ARP_TARGETS = 4;
 
 interface IntervalAcc {
   state: IntervalState;
@@ -236,24 +231,11 @@ export class TelescopeAggregator {
   private firstSeen = new Float64Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
+  /** backscatter victims */
+  private readonly victims = new VictimTable();
   /** internal mode: ARP requests for darknet addresses, by sender */
-  private readonly arpSenders = new Map<number, { requests: number; targets: Set<number>; first: number; last: number }>();
+  private readonly arpSweeps: ArpSweeps;
 
-  // backscatter victims
-  private readonly vIndex = new U32Index(1 << 10);
-  private nVictims = 0;
-  private vCap = 0;
-  private vKey = new Uint32Array(0);
-  private vPackets = new Float64Array(0);
-  private vFirst = new Float64Array(0);
-  private vLast = new Float64Array(0);
-  private vPortCand = new Int32Array(0);
-  private vPortVotes = new Int32Array(0);
-  private vMinute = new Float64Array(0);
-  private vMinuteCount = new Uint32Array(0);
-  private vMaxPpm = new Uint32Array(0);
-  private vKinds = new Uint16Array(0);
-  private victimsDropped = 0;
 
   constructor(readonly opts: AggregatorOptions) {
     this.workerIndex = opts.workerIndex ?? 0;
@@ -272,6 +254,7 @@ export class TelescopeAggregator {
     for (let i = 0; i < v4.length; i++) this.dnOffset[i + 1] = this.dnOffset[i] + 2 ** (32 - v4[i].prefix);
     const total = this.dnOffset[v4.length];
     this.dstBits = total <= DST_BITMAP_MAX ? new Uint8Array((total + 7) >>> 3) : null;
+    this.arpSweeps = new ArpSweeps(this.dnBase, this.dnMask);
     this.growSources(1 << 14);
   }
 
@@ -326,7 +309,7 @@ export class TelescopeAggregator {
         if (owned || wi === 0) {
           if (v === 0) {
             this.ignoredNonIp++;
-            if (this.internal && (pkt.layers & 2 /* Layer.ARP */) !== 0) this.onArp(pkt);
+            if (this.internal && (pkt.layers & 2 /* Layer.ARP */) !== 0) this.arpSweeps.onArp(pkt);
           } else this.ignoredNotDarknet++;
         }
         continue;
@@ -460,69 +443,7 @@ export class TelescopeAggregator {
         if (set !== undefined && set.size < MAX_WATCHED_PORTS) set.add(dport);
       }
     }
-    if (isResponseKind(kind) && !v6) this.onBackscatter(pkt, kind, ts);
-  }
-
-  /**
-   * Internal darknet: an ARP request for an unused internal address is a host touching it
-   * (sweeps of the local segment show up here before any IP packet is sent). Bounded map:
-   * ARP is rare next to IP traffic.
-   */
-  private onArp(pkt: PacketView): void {
-    if (arpOperation(pkt) !== 1 /* ArpOp.REQUEST */) return;
-    const target = pkt.dst4;
-    let inside = false;
-    for (let k = 0; k < this.dnBase.length; k++) if (((target & this.dnMask[k]) >>> 0) === this.dnBase[k]) { inside = true; break; }
-    if (!inside) return;
-    let a = this.arpSenders.get(pkt.src4);
-    if (a === undefined) {
-      if (this.arpSenders.size >= MAX_ARP_SENDERS) return;
-      a = { requests: 0, targets: new Set(), first: pkt.tsUs, last: pkt.tsUs };
-      this.arpSenders.set(pkt.src4, a);
-    }
-    a.requests++;
-    if (a.targets.size < MAX_ARP_TARGETS) a.targets.add(target);
-    if (pkt.tsUs > a.last) a.last = pkt.tsUs;
-    if (pkt.tsUs < a.first) a.first = pkt.tsUs;
-  }
-
-  private onBackscatter(pkt: PacketView, kind: number, ts: number): void {
-    let victim = pkt.src4;
-    let port = pkt.proto === 6 || pkt.proto === 17 ? pkt.srcPort : 0;
-    if (kind === K_ICMP_ERROR) {
-      // the error quotes the (spoofed) packet that provoked it: its destination is the victim
-      const q = icmpQuotedOffset(pkt);
-      if (q < 0) return;
-      const buf = pkt.buf;
-      victim = ((buf[q + 16] << 24) | (buf[q + 17] << 16) | (buf[q + 18] << 8) | buf[q + 19]) >>> 0;
-      const ihl = (buf[q] & 15) * 4;
-      const end = pkt.payloadOffset + pkt.payloadLength;
-      const qp = buf[q + 9];
-      port = (qp === 6 || qp === 17) && q + ihl + 4 <= end ? (buf[q + ihl + 2] << 8) | buf[q + ihl + 3] : 0;
-    }
-    let v = this.vIndex.get(victim);
-    if (v < 0) {
-      if (this.nVictims >= MAX_VICTIMS) { this.victimsDropped++; return; }
-      if (this.nVictims >= this.vCap) this.growVictims(this.vCap * 2);
-      v = this.nVictims++;
-      this.vIndex.insert(victim, v);
-      this.vKey[v] = victim;
-      this.vFirst[v] = ts;
-      this.vLast[v] = ts;
-      this.vPortCand[v] = port;
-      this.vMinute[v] = Math.floor(ts / 60e6);
-    }
-    this.vPackets[v]++;
-    if (ts > this.vLast[v]) this.vLast[v] = ts;
-    if (ts < this.vFirst[v]) this.vFirst[v] = ts;
-    if (this.vPortCand[v] === port) this.vPortVotes[v]++;
-    else if (this.vPortVotes[v] === 0) { this.vPortCand[v] = port; this.vPortVotes[v] = 1; }
-    else this.vPortVotes[v]--;
-    const minute = Math.floor(ts / 60e6);
-    if (minute === this.vMinute[v]) this.vMinuteCount[v]++;
-    else { this.vMinute[v] = minute; this.vMinuteCount[v] = 1; }
-    if (this.vMinuteCount[v] > this.vMaxPpm[v]) this.vMaxPpm[v] = this.vMinuteCount[v];
-    this.vKinds[v] |= 1 << kind;
+    if (isResponseKind(kind) && !v6) this.victims.add(pkt, kind, ts);
   }
 
   private addSource(pkt: PacketView, kind: number): number {
@@ -624,21 +545,6 @@ export class TelescopeAggregator {
     this.sc = growArray(this.sc, n * SC);
     this.firstSeen = growArray(this.firstSeen, n);
     this.cap = n;
-  }
-
-  private growVictims(n: number): void {
-    n = Math.max(n, 1024);
-    this.vKey = growArray(this.vKey, n);
-    this.vPackets = growArray(this.vPackets, n);
-    this.vFirst = growArray(this.vFirst, n);
-    this.vLast = growArray(this.vLast, n);
-    this.vPortCand = growArray(this.vPortCand, n);
-    this.vPortVotes = growArray(this.vPortVotes, n);
-    this.vMinute = growArray(this.vMinute, n);
-    this.vMinuteCount = growArray(this.vMinuteCount, n);
-    this.vMaxPpm = growArray(this.vMaxPpm, n);
-    this.vKinds = growArray(this.vKinds, n);
-    this.vCap = n;
   }
 
   /** Adds the darknet address of every set bit to a counter (byte-wise: empty bytes cost one test). */
@@ -776,24 +682,7 @@ export class TelescopeAggregator {
       rows.push(row);
       if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
     }
-    for (const [sender, a] of this.arpSenders) {
-      // one or two requests for a gone address are stale ARP caches; a sweep asks for many
-      if (a.targets.size < MIN_ARP_TARGETS) continue;
-      const ip = ip4ToString(sender);
-      state.alerts.push({
-        timestamp: eveTimestamp(a.first), event_type: 'alert', src_ip: ip,
-        alert: {
-          action: 'allowed', gid: 1, signature_id: 9_500_003, rev: 1,
-          signature: 'MINEWATCH internal host ARP-requested unused internal addresses (likely infected, sweeping the segment)',
-          category: 'A Network Trojan was detected', severity: 1,
-        },
-        minewatch: {
-          detector: 'internal-darknet',
-          ...(this.opts.sensor ? { sensor: this.opts.sensor } : {}),
-          evidence: { first_seen: eveTimestamp(a.first), last_seen: eveTimestamp(a.last), arp_requests: a.requests, unused_addresses_requested: a.targets.size },
-        },
-      });
-    }
+    for (const alert of this.arpSweeps.alerts(this.opts.sensor)) state.alerts.push(alert);
     if (this.spilledPackets > 0) {
       const ca = countryAgg.get('??') ?? { packets: 0, sources: smallCounter() };
       ca.packets += this.spilledPackets;
@@ -805,53 +694,14 @@ export class TelescopeAggregator {
     if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
-    // rows only for the largest victims (ICMP errors name a fresh victim each: there can be
-    // hundreds of thousands with one packet); order by packets, then address
-    const order = Uint32Array.from({ length: this.nVictims }, (_, v) => v)
-      .sort((a, b) => this.vPackets[b] - this.vPackets[a] || this.vKey[a] - this.vKey[b])
-      .subarray(0, MAX_VICTIM_ROWS);
-    const victims: VictimRow[] = [];
-    for (const v of order) {
-      const kinds: string[] = [];
-      for (let k = 0; k < KIND_COUNT; k++) if ((this.vKinds[v] & (1 << k)) !== 0) kinds.push(KIND_NAMES[k]);
-      const row: VictimRow = {
-        ip: ip4ToString(this.vKey[v]), packets: this.vPackets[v], first: this.vFirst[v], last: this.vLast[v], port: this.vPortCand[v],
-        kinds, max_ppm: this.vMaxPpm[v], attack: false,
-      };
-      row.attack = isDosAttack(row);
-      victims.push(row);
-    }
-    state.victims = victims;
-    if (this.victimsDropped > 0) state.malformed['telescope.victim-table-full'] = this.victimsDropped;
+    state.victims = this.victims.rows();
+    if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
     return state;
   }
 
   private alertFor(slot: number, row: SourceRow): AlertEvent {
-    const internal = this.internal;
-    const org = !internal && this.watch ? this.watch.entries[this.si[slot * SI + S_WATCH]] : null;
+    const org = !this.internal && this.watch ? this.watch.entries[this.si[slot * SI + S_WATCH]] : null;
     const ports = [...(this.watchedPorts.get(slot) ?? [])].sort((a, b) => a - b);
-    const family = row.family && row.family !== 'unknown' ? row.family : null;
-    const signature = internal
-      ? `MINEWATCH internal host touched unused internal address space (likely infected${family ? `, ${family}` : ''})`
-      : `MINEWATCH watched address seen as a darknet source (${org?.name ?? '?'}${family ? `, ${family}` : ''})`;
-    return {
-      timestamp: eveTimestamp(row.first),
-      event_type: 'alert',
-      src_ip: row.ip,
-      ...(ports.length > 0 ? { dest_port: ports[0], proto: 'TCP' } : {}),
-      alert: {
-        action: 'allowed', gid: 1, signature_id: internal ? 9_500_002 : 9_500_001, rev: 1, signature,
-        category: internal ? 'A Network Trojan was detected' : 'Attempted Information Leak', severity: internal ? 1 : 2,
-      },
-      minewatch: {
-        detector: internal ? 'internal-darknet' : 'darknet-source',
-        ...(this.opts.sensor ? { sensor: this.opts.sensor } : {}),
-        evidence: {
-          ...(org ? { organisation: org.name, ranges: org.rangeText } : {}),
-          first_seen: eveTimestamp(row.first), last_seen: eveTimestamp(row.last), packets: row.packets, ports,
-          class: row.class, tag: row.tag, likely_family: family ?? (row.class === 'scanner' ? 'unknown' : null),
-        },
-      },
-    };
+    return sourceAlert(row, ports, this.internal, org, this.opts.sensor);
   }
 }
