@@ -32,6 +32,7 @@ import type { WatchList } from './watch.js';
 import { sourceAlert } from './alerts.js';
 import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
+import { SpilledSources } from './spilled-sources.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -194,6 +195,10 @@ export class TelescopeAggregator {
   private ignoredNotDarknet = 0;
   private ignoredNonIp = 0;
   private spilledPackets = 0;
+  /** country and AS unique counts of the sources past the source table */
+  private readonly spilled: SpilledSources;
+  /** spilled sources with a packet that passed the noise filters (tracked ones are judged at finish) */
+  private readonly spilledFiltered = bigCounter();
   private readonly protocols = new Float64Array(PROTO_SLOTS);
   private readonly hygiene = new Float64Array(HYGIENE_COUNT);
   private readonly sources = bigCounter();
@@ -255,6 +260,11 @@ export class TelescopeAggregator {
     const total = this.dnOffset[v4.length];
     this.dstBits = total <= DST_BITMAP_MAX ? new Uint8Array((total + 7) >>> 3) : null;
     this.arpSweeps = new ArpSweeps(this.dnBase, this.dnMask);
+    const geo = this.geo;
+    this.spilled = new SpilledSources(MAX_COUNTRIES, {
+      countryIndex: (pkt) => this.countryIdx(geo === null ? '??' : geo.country(pkt.ipVersion === 6 ? ip6ToString(pkt.buf, pkt.src6Offset) : ip4ToString(pkt.src4))),
+      asn: (pkt) => geo !== null && geo.asn !== null && pkt.ipVersion !== 6 ? geo.asn.lookup(pkt.src4) : 0,
+    });
     this.growSources(1 << 14);
   }
 
@@ -379,7 +389,14 @@ export class TelescopeAggregator {
       this.sources.add(src);
       ivs.sources.add(src);
       if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
-      if (hyg === 0) ivs.filteredSources.add(src);
+      if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
+      // … per port (probes, as for tracked sources), per country and per AS
+      if (pkey >= 0 && !isResponseKind(kind)) {
+        let u = this.portSources[pkey];
+        if (u === undefined) this.portSources[pkey] = u = smallCounter();
+        u.add(src);
+      }
+      cur.countries[this.spilled.add(pkt, src, v6)]++;
       return;
     }
     const si = this.si;
@@ -683,12 +700,24 @@ export class TelescopeAggregator {
       if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
     }
     for (const alert of this.arpSweeps.alerts(this.opts.sensor)) state.alerts.push(alert);
-    if (this.spilledPackets > 0) {
-      const ca = countryAgg.get('??') ?? { packets: 0, sources: smallCounter() };
-      ca.packets += this.spilledPackets;
-      countryAgg.set('??', ca);
+    // sources past the source table: in the country and AS counts too
+    for (let c = 0; c < this.countryNames.length; c++) {
+      const u = this.spilled.countrySources[c];
+      if (u === undefined) continue;
+      const country = this.countryNames[c];
+      let ca = countryAgg.get(country);
+      if (!ca) countryAgg.set(country, ca = { packets: 0, sources: smallCounter() });
+      ca.packets += this.spilled.countryPackets[c];
+      ca.sources.merge(u);
+    }
+    for (const [asn, a] of this.spilled.asns) {
+      let aa = state.asns.get(asn);
+      if (!aa) state.asns.set(asn, aa = { org: this.geo?.asn?.org(asn) ?? '', packets: 0, sources: smallCounter() });
+      aa.packets += a.packets;
+      aa.sources.merge(a.sources);
     }
     state.countries = countryAgg;
+    filtered.merge(this.spilledFiltered);
     state.filteredSources = filtered;
     rows.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
     if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
