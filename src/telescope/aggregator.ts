@@ -16,7 +16,7 @@ import { createPacketView, type PacketView } from '../events/packet.js';
 import { protoName } from '../events/eve-format.js';
 import type { AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
-import { decodePlainIpv4 } from './fast-decode.js';
+import { decodePlainIpv4, ipv4SrcAt, isEthernetIpv4 } from '../decode/plain-ipv4.js';
 import { growArray, U32Index } from './index-table.js';
 import {
   FP_MASSCAN, FP_MASSCAN_SHAPE, FP_MIRAI, FP_NMAP, FP_ZMAP, H_BAD_FLAGS, H_FRAGMENT, H_PORT_ZERO, H_SRC_EQ_DST, H_SRC_NET_BCAST,
@@ -156,9 +156,7 @@ function ownerOf(src: number, workerCount: number): number {
  * every other frame is ROUTE_ALL (each worker decodes it and owns it after decoding).
  */
 export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, linkType: number, workers: number): number {
-  if (linkType === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
-    return ownerOf((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29], workers);
-  }
+  if (isEthernetIpv4(buf, off, capLen, linkType)) return ownerOf(ipv4SrcAt(buf, off), workers);
   return ROUTE_ALL;
 }
 
@@ -301,7 +299,7 @@ export class TelescopeAggregator {
           owned = true;
         }
       }
-      if (linkTypes[i] === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
+      if (isEthernetIpv4(buf, off, capLen, linkTypes[i])) {
         decoded = decodePlainIpv4(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], b.ifIndexes[i]);
       }
       if (!decoded) (owned ? this.ownedDecoder : this.decoder).decode(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], linkTypes[i], b.ifIndexes[i]);
