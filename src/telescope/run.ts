@@ -3,10 +3,9 @@
  * threads fed by one reader (capture/fanout.ts), each owning the sources hashed to it (so
  * per-source classification stays in one worker), their states merged exactly at the end.
  */
-import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
-import { startWorker, superviseWorker } from '../util/worker-thread.js';
+import { startWorker } from '../util/worker-thread.js';
+import { captureCounts, planPartitions, runPartitioned, runSingle, type PartitionPlan } from '../capture/runner.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
@@ -24,7 +23,7 @@ export interface TelescopeOptions {
   darknets: string[];
   /** Interval length in seconds (default 3600). */
   intervalS?: number;
-  /** Worker threads; 'auto' = 2 on inputs over 64 MB while a core is idle, else 1. */
+  /** Worker threads; 'auto' (default) = the policy of capture/runner.ts (autoWorkerCount). */
   workers?: number | 'auto';
   geoipDb?: string;
   asnDb?: string;
@@ -63,18 +62,6 @@ export type TelescopeWorkerMessage =
   | { type: 'done'; state: unknown; frames: number }
   | { type: 'error'; message: string; name: string };
 
-const AUTO_WORKER_MIN_BYTES = 64 << 20;
-
-/**
- * 'auto': a second worker reads and walks the whole input again (it only skips the other's
- * sources), so it pays off on big inputs and only while a core is idle; on a busy machine
- * it costs more CPU than it saves (10 M packets, 2 cores at load 4: 4.5 s with one, 8.5 s with two).
- */
-export function autoWorkerCount(totalBytes: number, cores = availableParallelism(), load = loadavg()[0]): number {
-  if (totalBytes < AUTO_WORKER_MIN_BYTES || cores < 2) return 1;
-  return cores - load >= 1.5 ? 2 : 1;
-}
-
 /** Parses and checks the darknet list; throws an Error naming the bad entry. */
 export function parseDarknets(list: string[]): Cidr[] {
   if (list.length === 0) throw new Error('--darknet needs at least one CIDR');
@@ -106,21 +93,22 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
   if (opts.interface) {
     const agg = buildAggregator(opts, 0, 1);
     const source = await openLive(opts.interface, { filter: opts.filter });
-    state = await runSource(agg, source, opts.stopSignal, true);
+    state = await runSource(agg, source, { workers: 1, batches: source.batches() }, opts.stopSignal, true);
     frames = agg.framesSeen;
   } else {
     // check arguments before opening anything (bad --darknet / --watch fail fast in the main thread)
     parseDarknets(opts.darknets);
     if (opts.watchFile) loadWatchList(opts.watchFile);
     const source = await openCapture(opts.inputs);
-    const w = opts.workers ?? 'auto';
-    workers = typeof w === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(w))) : autoWorkerCount(source.totalBytes ?? 0);
+    // a second worker reads and walks the whole input again (it only skips the other's sources)
+    const plan = await planPartitions(source, opts.workers);
+    workers = plan.workers;
     if (workers === 1) {
       const agg = buildAggregator(opts, 0, 1);
-      state = await runSource(agg, source, undefined, false);
+      state = await runSource(agg, source, plan, undefined, false);
       frames = agg.framesSeen;
     } else {
-      const r = await runWorkers(source, opts, workers);
+      const r = await runWorkers(source, opts, plan);
       state = r.state;
       frames = r.frames;
     }
@@ -132,23 +120,8 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
   };
 }
 
-async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSignal: AbortSignal | undefined, live: boolean): Promise<TelescopeState> {
-  let stop: (() => void) | null = null;
-  if (live) {
-    stop = () => void source.close();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    stopSignal?.addEventListener('abort', stop, { once: true });
-  }
-  try {
-    for await (const batch of source.batches()) agg.processBatch(batch);
-  } finally {
-    if (stop) {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-    await source.close();
-  }
+async function runSource(agg: TelescopeAggregator, source: CaptureSource, plan: PartitionPlan, stopSignal: AbortSignal | undefined, live: boolean): Promise<TelescopeState> {
+  await runSingle(source, (batch) => agg.processBatch(batch), { live, stopSignal, batches: plan.batches, first: plan.first });
   const state = agg.finish();
   addCaptureCounts(state, source);
   return state;
@@ -156,38 +129,38 @@ async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSi
 
 /** Capture-level losses (counted once: by the single run or worker 0). */
 export function addCaptureCounts(state: TelescopeState, source: CaptureSource): void {
-  for (const [k, v] of Object.entries(source.malformed.toJSON())) state.malformed[`capture.${k}`] = (state.malformed[`capture.${k}`] ?? 0) + v;
+  for (const [k, v] of Object.entries(captureCounts(source).malformed)) state.malformed[k] = (state.malformed[k] ?? 0) + v;
 }
 
-async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number): Promise<{ state: TelescopeState; frames: number }> {
+async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: PartitionPlan): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
+  const count = plan.workers;
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
-  const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
   const states: unknown[] = [];
-  const runs = Array.from({ length: count - 1 }, (_, i) => {
-    const index = i + 1;
-    const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.port(index) };
-    const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.port(index)]);
-    return superviseWorker<TelescopeWorkerMessage>(worker, `telescope worker ${index}`, (m) => {
+  let own: TelescopeAggregator | null = null;
+  let total: TelescopeState | null = null;
+  await runPartitioned<TelescopeWorkerMessage>({
+    source, workers: count, route: telescopeRoute, batches: plan.batches, first: plan.first,
+    startWorker: (index, port) => {
+      const input: TelescopeWorkerInput = { opts: plain, index, count, batches: port };
+      return startWorker(import.meta.url, 'worker', 'telescope-worker', input, [port]);
+    },
+    label: (index) => `telescope worker ${index}`,
+    onMessage: (index, m) => {
       if (m.type !== 'done') return false;
       states[index] = m.state;
       return true;
-    }, () => fanout.close());
+    },
+    createOwn: () => {
+      const agg = buildAggregator(opts, 0, count);
+      own = agg;
+      return (batch) => agg.processBatch(batch);
+    },
+    finishOwn: () => { total = own!.finish(); },
   });
-  // Built after the threads are started: they load their code meanwhile.
-  const own = buildAggregator(opts, 0, count);
-  let total: TelescopeState;
-  try {
-    const fed = feedFanout(source.batches(), fanout, (batch, routes) => {
-      batch.routes = routes;
-      own.processBatch(batch);
-    }).then(() => { total = own.finish(); });
-    await Promise.all([fed, ...runs]);
-  } finally {
-    fanout.close();
-    await source.close();
-  }
-  for (let i = 1; i < count; i++) total!.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
-  addCaptureCounts(total!, source);
-  return { state: total!, frames: own.framesSeen };
+  const state = total as TelescopeState | null;
+  if (state === null || own === null) throw new Error('telescope: partition 0 did not finish');
+  for (let i = 1; i < count; i++) state.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
+  addCaptureCounts(state, source);
+  return { state, frames: (own as TelescopeAggregator).framesSeen };
 }
