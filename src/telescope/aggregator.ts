@@ -128,6 +128,9 @@ const BITS_SET = Uint8Array.from({ length: 256 }, (_, v) => {
 const BURST_BUCKET_US = 600e6;
 /** Sources needed (across all workers) for a burst: one-packet sources with one fingerprint by chance stay far below. */
 export const BURST_MIN_SOURCES = 32;
+/** Port keys: TCP port p is key p, UDP port p is key UDP_PORT_KEY_BASE + p. */
+const UDP_PORT_KEY_BASE = 65536;
+const PORT_KEYS = 2 * UDP_PORT_KEY_BASE;
 const MAX_COUNTRIES = 512;
 const MAX_WATCHED_PORTS = 64;
 const DST_BITMAP_MAX = 1 << 21;
@@ -202,8 +205,8 @@ export class TelescopeAggregator {
   private readonly sources = bigCounter();
   private readonly src24 = bigCounter();
   private readonly destinations = bigCounter();
-  private readonly portPackets = new Float64Array(131072);
-  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(131072);
+  private readonly portPackets = new Float64Array(PORT_KEYS);
+  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(PORT_KEYS);
 
   // intervals
   private readonly intervals = new Map<number, IntervalAcc>();
@@ -211,8 +214,8 @@ export class TelescopeAggregator {
   private curIv = NaN;
   /** ordinal of the current interval (1-based), stored per source to count it once per interval */
   private curOrd = 0;
-  private readonly ivPortAcc = new Float64Array(131072);
-  private readonly ivPortTouched = new Int32Array(131072);
+  private readonly ivPortAcc = new Float64Array(PORT_KEYS);
+  private readonly ivPortTouched = new Int32Array(PORT_KEYS);
   private ivPortN = 0;
 
   // countries
@@ -354,8 +357,8 @@ export class TelescopeAggregator {
     cur.protocols[pslot]++;
 
     let pkey = -1;
-    if ((proto === 6 || proto === 17) && !pkt.isFragment && (pkt.layers & 8) !== 0) {
-      pkey = (proto === 17 ? 65536 : 0) + pkt.dstPort;
+    if ((proto === 6 || proto === 17) && !pkt.isFragment && (pkt.layers & 8 /* Layer.L4 */) !== 0) {
+      pkey = (proto === 17 ? UDP_PORT_KEY_BASE : 0) + pkt.dstPort;
       this.portPackets[pkey]++;
       // Replies (backscatter) arrive at the darknet's random ephemeral ports: they count in
       // the port packets, but per-interval trends and per-port sources are about probes.
@@ -644,7 +647,7 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
-    for (let k = 0; k < 131072; k++) {
+    for (let k = 0; k < PORT_KEYS; k++) {
       const u = this.portSources[k];
       if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? null });
     }
