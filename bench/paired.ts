@@ -52,12 +52,14 @@ function warm(path: string): void {
   }
 }
 
-function timed(cli: string, a: string[]): number {
+/** Wall seconds and CPU seconds (user + system, all threads: less sensitive than wall time to other processes on the machine). */
+function timed(cli: string, a: string[]): { wall: number; cpu: number } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [cli, ...a], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 900_000 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MWCPU %U %S', process.execPath, cli, ...a], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 900_000 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cli} ${a.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 500)}`);
-  return wall;
+  const m = /MWCPU ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
 }
 
 async function main(): Promise<void> {
@@ -78,31 +80,30 @@ async function main(): Promise<void> {
       args: ['telescope', darknet, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', '/dev/null', '-q', '-w', w] });
   }
   const selected = cases.filter((c) => ONLY.length === 0 || ONLY.includes(c.group));
-  const walls = selected.map(() => ({ head: [] as number[], base: [] as number[] }));
+  const walls = selected.map(() => ({ head: [] as number[], base: [] as number[], headCpu: [] as number[], baseCpu: [] as number[] }));
   const loads: number[] = [];
   for (let round = 0; round < RUNS; round++) {
     selected.forEach((c, k) => {
       warm(c.file);
       loads.push(loadavg()[0]);
       // alternate which build goes first
-      if (round % 2 === 0) {
-        walls[k].head.push(timed(CLI, c.args));
-        walls[k].base.push(timed(baseCli, c.args));
-      } else {
-        walls[k].base.push(timed(baseCli, c.args));
-        walls[k].head.push(timed(CLI, c.args));
-      }
+      const w = walls[k];
+      const head = () => { const t = timed(CLI, c.args); w.head.push(t.wall); w.headCpu.push(t.cpu); };
+      const base = () => { const t = timed(baseCli, c.args); w.base.push(t.wall); w.baseCpu.push(t.cpu); };
+      if (round % 2 === 0) { head(); base(); } else { base(); head(); }
     });
     process.stderr.write(`paired: round ${round + 1} of ${RUNS} done\n`);
   }
   const f = (x: number) => x.toFixed(2);
   let md = `Paired runs, ${RUNS} rounds, order alternating; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}; ` +
     `1-min load during the runs: median ${f(median(loads))} (min ${f(Math.min(...loads))}, max ${f(Math.max(...loads))}) — a shared machine.\n\n` +
-    '| case | base median s | this median s | median of ratios this/base | ratio range |\n|---|---:|---:|---:|---:|\n';
+    '| case | wall s base / this (medians) | wall ratio this/base: median (range) | CPU s base / this (medians) | CPU ratio this/base: median (range) |\n|---|---:|---:|---:|---:|\n';
   selected.forEach((c, k) => {
-    const { head, base } = walls[k];
+    const { head, base, headCpu, baseCpu } = walls[k];
     const ratios = head.map((h, i) => h / base[i]);
-    md += `| ${c.name} | ${f(median(base))} | ${f(median(head))} | ${f(median(ratios))} | ${f(Math.min(...ratios))}–${f(Math.max(...ratios))} |\n`;
+    const cpuRatios = headCpu.map((h, i) => h / baseCpu[i]);
+    md += `| ${c.name} | ${f(median(base))} / ${f(median(head))} | ${f(median(ratios))} (${f(Math.min(...ratios))}–${f(Math.max(...ratios))}) | ` +
+      `${f(median(baseCpu))} / ${f(median(headCpu))} | ${f(median(cpuRatios))} (${f(Math.min(...cpuRatios))}–${f(Math.max(...cpuRatios))}) |\n`;
   });
   process.stdout.write(md);
 }

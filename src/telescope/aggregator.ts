@@ -385,19 +385,7 @@ export class TelescopeAggregator {
     const hyg = hygieneReason(pkt, kind, fp, slot >= 0 ? (this.si[slot * SI + S_FLAGS] & F_BOGON) !== 0 : false);
     this.hygiene[hyg]++;
     if (slot < 0) {
-      // source table full: the source still counts in every sketch, but is not classified
-      this.spilledPackets++;
-      this.sources.add(src);
-      ivs.sources.add(src);
-      if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
-      if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
-      // … per port (probes, as for tracked sources), per country and per AS
-      if (pkey >= 0 && !isResponseKind(kind)) {
-        let u = this.portSources[pkey];
-        if (u === undefined) this.portSources[pkey] = u = smallCounter();
-        u.add(src);
-      }
-      cur.countries[this.spilled.add(pkt, src, v6)]++;
+      this.onSpilledPacket(pkt, src, v6, hyg, pkey, kind, cur);
       return;
     }
     const si = this.si;
@@ -462,6 +450,26 @@ export class TelescopeAggregator {
       }
     }
     if (isResponseKind(kind) && !v6) this.victims.add(pkt, kind, ts);
+  }
+
+  /**
+   * A packet of a source past the source table (full): the source still counts in every
+   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS —
+   * but is not classified. Apart from onDarknetPacket to keep that one small.
+   */
+  private onSpilledPacket(pkt: PacketView, src: number, v6: boolean, hyg: number, pkey: number, kind: number, cur: IntervalAcc): void {
+    const ivs = cur.state;
+    this.spilledPackets++;
+    this.sources.add(src);
+    ivs.sources.add(src);
+    if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
+    if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
+    if (pkey >= 0 && !isResponseKind(kind)) {
+      let u = this.portSources[pkey];
+      if (u === undefined) this.portSources[pkey] = u = smallCounter();
+      u.add(src);
+    }
+    cur.countries[this.spilled.add(pkt, src, v6)]++;
   }
 
   private addSource(pkt: PacketView, kind: number): number {
