@@ -4,7 +4,8 @@
  * fingerprint:
  * - Mirai: TCP sequence number == destination IPv4 address (32 bits).
  * - masscan: IP ID == low16(dst ^ dport ^ seq) (its SYN-cookie), corroborated by window 1024.
- * - ZMap (older releases): IP ID 54321, corroborated by window 65535.
+ * - ZMap (older releases): IP ID 54321, corroborated by window 65535 and TTL ≥ 200 (sent with 255).
+ * The fingerprints are decode/scanner-fingerprint.ts (shared with the telescope).
  * A family is named only when a majority (≥ 80 %, at least 10 probes) of that source's SYN
  * probes match, and never on one 16-bit field alone.
  *
@@ -21,6 +22,7 @@
 import type { DetectorContext, DetectorOf } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
 import { IpProto, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
+import { FP_MASSCAN, FP_MIRAI, FP_ZMAP, synFingerprint } from '../decode/scanner-fingerprint.js';
 import { Category, LruMap, SidBase } from './common.js';
 import { formatIpv4, formatIpv6 } from '../util/ip.js';
 import { formatMac } from '../util/mac.js';
@@ -114,7 +116,7 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     const frac = (n: number) => n / st.syn;
     if (frac(st.mirai) >= FAMILY_MAJORITY) return { name: 'Mirai', offset: 2, detail: `${st.mirai}/${st.syn} SYNs with TCP seq == destination address` };
     if (frac(st.masscan) >= FAMILY_MAJORITY) return { name: 'masscan', offset: 3, detail: `${st.masscan}/${st.syn} SYNs with IP ID == low16(dst ^ dport ^ seq) and window 1024` };
-    if (frac(st.zmap) >= FAMILY_MAJORITY) return { name: 'ZMap', offset: 4, detail: `${st.zmap}/${st.syn} SYNs with IP ID 54321 and window 65535` };
+    if (frac(st.zmap) >= FAMILY_MAJORITY) return { name: 'ZMap', offset: 4, detail: `${st.zmap}/${st.syn} SYNs with IP ID 54321, window 65535 and TTL ≥ 200` };
     return null;
   }
 
@@ -217,9 +219,10 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
       }
       if (isSyn && pkt.ipVersion === 4) {
         st.syn++;
-        if (pkt.seq >>> 0 === pkt.dst4 >>> 0) st.mirai++;
-        if (pkt.window === 1024 && pkt.ipId === ((pkt.dst4 ^ pkt.dstPort ^ pkt.seq) & 0xffff)) st.masscan++;
-        if (pkt.ipId === 54321 && pkt.window === 65535) st.zmap++;
+        const fp = synFingerprint(pkt);
+        if ((fp & FP_MIRAI) !== 0) st.mirai++;
+        if ((fp & FP_MASSCAN) !== 0) st.masscan++;
+        if ((fp & FP_ZMAP) !== 0) st.zmap++;
       }
       lastPkt.tsUs = pkt.tsUs;
       maybeAlert(st, pkt, ctx);

@@ -4,10 +4,9 @@
  * thread (capture/fanout.ts), each owning the flows hashed to it; their events are merged by
  * packet time (ties: worker index).
  */
-import { addStageCounts } from '../events/counters.js';
 import type { MessagePort } from 'node:worker_threads';
-import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
-import { startWorker, superviseWorker } from '../util/worker-thread.js';
+import { startWorker } from '../util/worker-thread.js';
+import { captureCounts, planPartitions, runPartitioned, runSingle as runSinglePartition } from '../capture/runner.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
@@ -26,7 +25,7 @@ export interface AnalyzeOptions {
   /** Live capture instead of files. */
   interface?: string;
   filter?: string;
-  /** Worker threads: 1 = single-threaded; 'auto' = 2 on inputs over 64 MB when cores allow. */
+  /** Worker threads: 1 = single-threaded; 'auto' (default) = the policy of capture/runner.ts (autoWorkerCount). */
   workers?: number | 'auto';
   /** EVE output path or '-' (stdout). */
   eve?: string;
@@ -64,10 +63,6 @@ export interface WorkerInput {
   sensor?: string;
 }
 
-const AUTO_WORKER_MIN_BYTES = 64 << 20;
-/** Above this mean frame size, reading dominates and one thread is faster (measured: BENCHMARKS.md). */
-const AUTO_WORKER_MAX_MEAN_FRAME = 256;
-
 export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const started = process.hrtime.bigint();
   const keep = opts.keepAlerts ?? 1000;
@@ -92,19 +87,9 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
       summary = await runSingle(await openLive(opts.interface, { filter: opts.filter }), run, wantEvents, onEvent, true);
     } else {
       const source = await openCapture(opts.inputs);
-      let workers = typeof opts.workers === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(opts.workers))) : 1;
-      let batches: AsyncIterableIterator<FrameBatch> | undefined;
-      let first: FrameBatch | undefined;
-      if (opts.workers === undefined || opts.workers === 'auto') {
-        // Every worker reads the whole input, so workers pay off only when per-packet flow
-        // work outweighs reading: many small packets (floods, darknets), not a few big flows.
-        if ((source.totalBytes ?? 0) >= AUTO_WORKER_MIN_BYTES) {
-          batches = source.batches();
-          const r = await batches.next();
-          first = r.done ? undefined : r.value;
-          if (first && meanCapturedLength(first) <= AUTO_WORKER_MAX_MEAN_FRAME) workers = 2;
-        }
-      }
+      // Every worker reads the whole input, so workers pay off only when per-packet flow
+      // work outweighs reading: many small packets (floods, darknets), not a few big flows.
+      const { workers, batches, first } = await planPartitions(source, opts.workers);
       if (workers <= 1) {
         summary = await runSingle(source, run, wantEvents, onEvent, false, batches, first);
       } else {
@@ -130,13 +115,6 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   return { summary, alerts };
 }
 
-/** Mean captured frame length of a batch (the workers decision's sample). */
-function meanCapturedLength(b: FrameBatch): number {
-  let sum = 0;
-  for (let i = 0; i < b.count; i++) sum += b.capLens[i];
-  return b.count > 0 ? sum / b.count : 0;
-}
-
 /** Options of one run: the caller's, plus how to tell that the event output's reader has gone. */
 type RunOptions = AnalyzeOptions & { outputClosed?: () => boolean };
 
@@ -157,28 +135,16 @@ async function runSingle(
     sensor: opts.sensor,
   });
   const progress = createProgress(live ? null : source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
-  let stop: (() => void) | null = null;
-  if (live) {
-    // Live capture runs until interrupted; the summary is printed for what was seen.
-    stop = () => void source.close();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    opts.stopSignal?.addEventListener('abort', stop, { once: true });
-  }
   try {
-    if (first) pipeline.processBatch(first);
-    for await (const batch of batches) {
-      pipeline.processBatch(batch);
-      stopIfOutputClosed(opts);
-      progress.update(source.bytesConsumed(), pipeline.packets);
-    }
+    // Live capture runs until interrupted; the summary is printed for what was seen.
+    await runSinglePartition(source, (batch) => pipeline.processBatch(batch), {
+      live, stopSignal: opts.stopSignal, batches, first, afterBatch: () => {
+        stopIfOutputClosed(opts);
+        progress.update(source.bytesConsumed(), pipeline.packets);
+      },
+    });
   } finally {
     progress.stop();
-    if (stop) {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-    await source.close();
   }
   pipeline.finish();
   const summary = pipeline.summary();
@@ -188,9 +154,10 @@ async function runSingle(
 
 /** Capture-level counts (read once, by the single pipeline or by worker 0). */
 export function addSourceCounts(summary: AnalysisSummary, source: CaptureSource): void {
-  for (const [lt, n] of source.linkTypeCounts) summary.link_types[linkTypeName(lt)] = (summary.link_types[linkTypeName(lt)] ?? 0) + n;
-  addStageCounts(summary.malformed, 'capture', source.malformed);
-  for (const w of source.warnings) summary.warnings.push(w);
+  const c = captureCounts(source);
+  for (const [lt, n] of c.linkTypes) summary.link_types[linkTypeName(lt)] = (summary.link_types[linkTypeName(lt)] ?? 0) + n;
+  for (const [k, v] of Object.entries(c.malformed)) summary.malformed[k] = (summary.malformed[k] ?? 0) + v;
+  for (const w of c.warnings) summary.warnings.push(w);
 }
 
 async function runWorkers(
@@ -205,59 +172,66 @@ async function runWorkers(
     else onEvent(type === 'alert' || wantEvents ? (JSON.parse(event) as Record<string, unknown>) : {});
   });
   // The reading thread runs partition 0's pipeline itself; partitions 1.. get worker threads.
-  const fanout = new BatchFanout({ workers: count, route: routeFrame, readerIsWorker0: true });
   const summaries: AnalysisSummary[] = [];
-  const runs = Array.from({ length: count - 1 }, (_, i) => {
-    const index = i + 1;
-    const input: WorkerInput = {
-      index, count, flowEvents: wantEvents, batches: fanout.port(index),
-      analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
-    };
-    const worker = startWorker(import.meta.url, 'worker', 'analyze-worker', input, [fanout.port(index)]);
-    return superviseWorker<WorkerMessage>(worker, `worker ${index}`, (m) => {
-      if (m.type === 'events') {
-        merger.push(index, m.items, m.watermark);
-        return false;
-      }
-      if (m.type !== 'done') return false;
-      // Its events came before its summary on the same port.
-      summaries[index] = m.summary;
-      merger.finish(index);
-      return true;
-    }, () => fanout.close());
-  });
   // Partition 0, in this thread: its events enter the merger like a worker's (same tags).
   let pending: [number, string, Record<string, unknown>][] = [];
-  const own = new PacketPipeline({
-    workerIndex: 0, workerCount: count, flowEvents: wantEvents,
-    sink: (ts, event) => { pending.push([ts, String(event.event_type), event]); },
-    analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
-    flow: opts.flow, sensor: opts.sensor,
-  });
+  let own: PacketPipeline | null = null;
   let lastTs = -Infinity;
+  let frames = 0;
   const flush = (watermark: number) => {
     merger.push(0, pending, watermark);
     pending = [];
   };
   try {
-    const fed = feedFanout(batches, fanout, (batch, routes) => {
-      batch.routes = routes;
-      own.processBatch(batch);
-      if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
-      flush(lastTs);
-      stopIfOutputClosed(opts);
-      progress.update(source.bytesConsumed(), fanout.frames);
-    }, first).then(() => {
-      own.finish();
-      flush(Infinity);
-      summaries[0] = own.summary();
-      merger.finish(0);
+    await runPartitioned<WorkerMessage>({
+      source, workers: count, route: routeFrame, batches, first,
+      startWorker: (index, port) => {
+        const input: WorkerInput = {
+          index, count, flowEvents: wantEvents, batches: port,
+          analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
+        };
+        return startWorker(import.meta.url, 'worker', 'analyze-worker', input, [port]);
+      },
+      label: (index) => `worker ${index}`,
+      onMessage: (index, m) => {
+        if (m.type === 'events') {
+          merger.push(index, m.items, m.watermark);
+          return false;
+        }
+        if (m.type !== 'done') return false;
+        // Its events came before its summary on the same port.
+        summaries[index] = m.summary;
+        merger.finish(index);
+        return true;
+      },
+      createOwn: async () => {
+        const pipeline = new PacketPipeline({
+          workerIndex: 0, workerCount: count, flowEvents: wantEvents,
+          sink: (ts, event) => { pending.push([ts, String(event.event_type), event]); },
+          analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
+          flow: opts.flow, sensor: opts.sensor,
+        });
+        own = pipeline;
+        return (batch) => {
+          pipeline.processBatch(batch);
+          frames += batch.count;
+          if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
+          flush(lastTs);
+        };
+      },
+      finishOwn: () => {
+        own!.finish();
+        flush(Infinity);
+        summaries[0] = own!.summary();
+        merger.finish(0);
+      },
+      afterBatch: () => {
+        stopIfOutputClosed(opts);
+        progress.update(source.bytesConsumed(), frames);
+      },
     });
-    await Promise.all([fed, ...runs]);
   } finally {
     progress.stop();
-    fanout.close();
-    await source.close();
   }
   merger.drain();
   const total = emptySummary(opts.inputs);

@@ -12,6 +12,7 @@ import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
 import { PacketDecoder, finalMix, ip6Fold, symmetricFlowHash, symmetricHashV4 } from '../decode/index.js';
 import { parseIp } from '../util/ip.js';
+import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
@@ -274,13 +275,8 @@ export class PacketPipeline {
       // another worker's frame: skipped before its bytes are touched
       if (n > 1 && routes !== undefined && (routes[i] & 0xff) !== me) continue;
       const o = offsets[i];
-      if (linkTypes[i] !== 1 || capLens[i] < 38 || buf[o + 12] !== 0x08 || buf[o + 13] !== 0x00 || buf[o + 14] !== 0x45 ||
-          (buf[o + 20] & 0x3f) !== 0 || buf[o + 21] !== 0) continue;
-      const proto = buf[o + 23];
-      if (proto !== 6 && proto !== 17) continue;
-      const a = ((buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29]) >>> 0;
-      const b = ((buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33]) >>> 0;
-      const h = symmetricHashV4(a, b, (buf[o + 34] << 8) | buf[o + 35], (buf[o + 36] << 8) | buf[o + 37], proto);
+      if (!isPlainIpv4Ports(buf, o, capLens[i], linkTypes[i])) continue;
+      const h = symmetricHashV4(ipv4SrcAt(buf, o) >>> 0, ipv4DstAt(buf, o) >>> 0, srcPortAt(buf, o), dstPortAt(buf, o), ipv4ProtoAt(buf, o));
       hashes[k++] = h;
       frameHash[i - from] = h;
       frameHashed[i - from] = 1;
@@ -407,10 +403,9 @@ export class PacketPipeline {
  * ROUTE_ALL (each worker decodes it and decides).
  */
 export function routeFrame(buf: Uint8Array, o: number, capLen: number, linkType: number, n: number): number {
-  if (linkType === 1 && capLen >= 34 && buf[o + 12] === 0x08 && buf[o + 13] === 0x00 &&
-      (buf[o + 14] & 0xf0) === 0x40 && (buf[o + 14] & 0x0f) >= 5 && (buf[o + 20] & 0x3f) === 0 && buf[o + 21] === 0) {
-    const src = (buf[o + 26] << 24) | (buf[o + 27] << 16) | (buf[o + 28] << 8) | buf[o + 29];
-    const dst = (buf[o + 30] << 24) | (buf[o + 31] << 16) | (buf[o + 32] << 8) | buf[o + 33];
+  if (isPlainIpv4(buf, o, capLen, linkType)) {
+    const src = ipv4SrcAt(buf, o);
+    const dst = ipv4DstAt(buf, o);
     return partitionOf(hostPairHash(src, dst), n) | (partitionOf(hostHash(src), n) << 8) | (partitionOf(hostHash(dst), n) << 16);
   }
   return ROUTE_ALL;

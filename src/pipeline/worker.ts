@@ -1,10 +1,10 @@
 /**
  * Worker-thread entry: processes the batches the main thread's fan-out reader sends (the
- * frames routed to this worker, see capture/fanout.ts), owns the flows hashed to its index,
- * and streams its events (tagged with packet time) to the main thread.
+ * frames routed to this worker, see capture/fanout.ts and capture/runner.ts), owns the flows
+ * hashed to its index, and streams its events (tagged with packet time) to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { BatchReceiver } from '../capture/fanout.js';
+import { runPartitionWorker } from '../capture/runner.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { analyzerFactory } from './analyzers.js';
 import type { WorkerInput, WorkerMessage } from './analyze.js';
@@ -13,9 +13,13 @@ const input = workerData as WorkerInput;
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-async function run(): Promise<void> {
-  let pending: [number, string, string][] = [];
-  const pipeline = new PacketPipeline({
+let pending: [number, string, string][] = [];
+let pipeline: PacketPipeline | null = null;
+let lastTs = -Infinity;
+let lastPost = 0;
+
+void runPartitionWorker(input.batches, port, async () => {
+  const p = new PacketPipeline({
     workerIndex: input.index,
     workerCount: input.count,
     flowEvents: input.flowEvents,
@@ -26,11 +30,9 @@ async function run(): Promise<void> {
     flow: input.flow,
     sensor: input.sensor,
   });
-  let lastTs = -Infinity;
-  const receiver = new BatchReceiver(input.batches);
-  let lastPost = 0;
-  for (let batch = receiver.next(); batch !== null; batch = receiver.next()) {
-    pipeline.processBatch(batch);
+  pipeline = p;
+  return (batch) => {
+    p.processBatch(batch);
     if (batch.count > 0) lastTs = Math.max(lastTs, batch.tsUs[batch.count - 1]);
     // Events go out with every batch that made some; a bare watermark (which only lets the
     // merger release other workers' events sooner) at most every 50 ms, to spare wake-ups.
@@ -40,14 +42,9 @@ async function run(): Promise<void> {
       post({ type: 'events', watermark: lastTs, items: pending });
       pending = [];
     }
-  }
-  receiver.close();
-  pipeline.finish();
+  };
+}, () => {
+  pipeline!.finish();
   if (pending.length > 0) post({ type: 'events', watermark: Infinity, items: pending });
-  post({ type: 'done', summary: pipeline.summary() });
-}
-
-run().catch((err: unknown) => {
-  const e = err as Error;
-  post({ type: 'error', message: e.message, name: e.name });
+  post({ type: 'done', summary: pipeline!.summary() });
 });

@@ -10,25 +10,27 @@ import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { ReasonCounter } from '../events/counters.js';
 import { cidrContainsIpv6, formatIpv4, formatIpv6, isPublicIpv4, isPublicIpv6, type Cidr } from '../util/ip.js';
-import { icmpQuotedOffset } from '../decode/icmp.js';
-import { arpOperation } from '../decode/arp.js';
 import { createPacketView, type PacketView } from '../events/packet.js';
-import { eveTimestamp, protoName } from '../events/eve-format.js';
+import { protoName } from '../events/eve-format.js';
 import type { AlertEvent } from '../events/eve.js';
 import { mix32, UniqueCounter } from './unique.js';
-import { decodePlainIpv4 } from './fast-decode.js';
+import { decodePlainIpv4, ipv4SrcAt, isEthernetIpv4 } from '../decode/plain-ipv4.js';
 import { growArray, U32Index } from './index-table.js';
 import {
   FP_MASSCAN, FP_MASSCAN_SHAPE, FP_MIRAI, FP_NMAP, FP_ZMAP, H_BAD_FLAGS, H_FRAGMENT, H_PORT_ZERO, H_SRC_EQ_DST, H_SRC_NET_BCAST,
-  HYGIENE_COUNT, HYGIENE_NAMES, isResponseKind, K_ICMP_ERROR, K_OTHER, K_SYN, KIND_COUNT, KIND_NAMES, hygieneReason, packetKind, synFingerprint,
+  HYGIENE_COUNT, HYGIENE_NAMES, isResponseKind, K_OTHER, K_SYN, KIND_COUNT, hygieneReason, packetKind, synFingerprint,
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, isDosAttack, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
-  type IntervalState, type SourceRow, type VictimRow,
+  bigCounter, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
+  type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
 import type { WatchList } from './watch.js';
+import { sourceAlert } from './alerts.js';
+import { ArpSweeps } from './arp-sweeps.js';
+import { VictimTable } from './victims.js';
+import { SpilledSources } from './spilled-sources.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -124,15 +126,12 @@ const BITS_SET = Uint8Array.from({ length: 256 }, (_, v) => {
 const BURST_BUCKET_US = 600e6;
 /** Sources needed (across all workers) for a burst: one-packet sources with one fingerprint by chance stay far below. */
 export const BURST_MIN_SOURCES = 32;
+/** Port keys: TCP port p is key p, UDP port p is key UDP_PORT_KEY_BASE + p. */
+const UDP_PORT_KEY_BASE = 65536;
+const PORT_KEYS = 2 * UDP_PORT_KEY_BASE;
 const MAX_COUNTRIES = 512;
 const MAX_WATCHED_PORTS = 64;
 const DST_BITMAP_MAX = 1 << 21;
-const MAX_VICTIMS = 1 << 20;
-const MAX_VICTIM_ROWS = 10_000;
-const MAX_ARP_SENDERS = 65_536;
-const MAX_ARP_TARGETS = 4096;
-/** Distinct unused addresses an ARP sender must ask for before it is alerted. */
-const MIN_ARP_TARGETS = 4;
 
 interface IntervalAcc {
   state: IntervalState;
@@ -158,9 +157,7 @@ function ownerOf(src: number, workerCount: number): number {
  * every other frame is ROUTE_ALL (each worker decodes it and owns it after decoding).
  */
 export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, linkType: number, workers: number): number {
-  if (linkType === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
-    return ownerOf((buf[off + 26] << 24) | (buf[off + 27] << 16) | (buf[off + 28] << 8) | buf[off + 29], workers);
-  }
+  if (isEthernetIpv4(buf, off, capLen, linkType)) return ownerOf(ipv4SrcAt(buf, off), workers);
   return ROUTE_ALL;
 }
 
@@ -197,13 +194,17 @@ export class TelescopeAggregator {
   private ignoredNotDarknet = 0;
   private ignoredNonIp = 0;
   private spilledPackets = 0;
+  /** country and AS unique counts of the sources past the source table */
+  private readonly spilled: SpilledSources;
+  /** spilled sources with a packet that passed the noise filters (tracked ones are judged at finish) */
+  private readonly spilledFiltered = bigCounter();
   private readonly protocols = new Float64Array(PROTO_SLOTS);
   private readonly hygiene = new Float64Array(HYGIENE_COUNT);
   private readonly sources = bigCounter();
   private readonly src24 = bigCounter();
   private readonly destinations = bigCounter();
-  private readonly portPackets = new Float64Array(131072);
-  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(131072);
+  private readonly portPackets = new Float64Array(PORT_KEYS);
+  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(PORT_KEYS);
 
   // intervals
   private readonly intervals = new Map<number, IntervalAcc>();
@@ -211,8 +212,8 @@ export class TelescopeAggregator {
   private curIv = NaN;
   /** ordinal of the current interval (1-based), stored per source to count it once per interval */
   private curOrd = 0;
-  private readonly ivPortAcc = new Float64Array(131072);
-  private readonly ivPortTouched = new Int32Array(131072);
+  private readonly ivPortAcc = new Float64Array(PORT_KEYS);
+  private readonly ivPortTouched = new Int32Array(PORT_KEYS);
   private ivPortN = 0;
 
   // countries
@@ -234,24 +235,11 @@ export class TelescopeAggregator {
   private firstSeen = new Float64Array(0);
   private readonly v6Text = new Map<number, string>();
   private readonly watchedPorts = new Map<number, Set<number>>();
+  /** backscatter victims */
+  private readonly victims = new VictimTable();
   /** internal mode: ARP requests for darknet addresses, by sender */
-  private readonly arpSenders = new Map<number, { requests: number; targets: Set<number>; first: number; last: number }>();
+  private readonly arpSweeps: ArpSweeps;
 
-  // backscatter victims
-  private readonly vIndex = new U32Index(1 << 10);
-  private nVictims = 0;
-  private vCap = 0;
-  private vKey = new Uint32Array(0);
-  private vPackets = new Float64Array(0);
-  private vFirst = new Float64Array(0);
-  private vLast = new Float64Array(0);
-  private vPortCand = new Int32Array(0);
-  private vPortVotes = new Int32Array(0);
-  private vMinute = new Float64Array(0);
-  private vMinuteCount = new Uint32Array(0);
-  private vMaxPpm = new Uint32Array(0);
-  private vKinds = new Uint16Array(0);
-  private victimsDropped = 0;
 
   constructor(readonly opts: AggregatorOptions) {
     this.workerIndex = opts.workerIndex ?? 0;
@@ -270,6 +258,12 @@ export class TelescopeAggregator {
     for (let i = 0; i < v4.length; i++) this.dnOffset[i + 1] = this.dnOffset[i] + 2 ** (32 - v4[i].prefix);
     const total = this.dnOffset[v4.length];
     this.dstBits = total <= DST_BITMAP_MAX ? new Uint8Array((total + 7) >>> 3) : null;
+    this.arpSweeps = new ArpSweeps(this.dnBase, this.dnMask);
+    const geo = this.geo;
+    this.spilled = new SpilledSources(MAX_COUNTRIES, {
+      countryIndex: (pkt) => this.countryIdx(geo === null ? '??' : geo.country(pkt.ipVersion === 6 ? formatIpv6(pkt.buf, pkt.src6Offset) : formatIpv4(pkt.src4))),
+      asn: (pkt) => geo !== null && geo.asn !== null && pkt.ipVersion !== 6 ? geo.asn.lookup(pkt.src4) : 0,
+    });
     this.growSources(1 << 14);
   }
 
@@ -306,7 +300,7 @@ export class TelescopeAggregator {
           owned = true;
         }
       }
-      if (linkTypes[i] === 1 && capLen >= 34 && buf[off + 12] === 8 && buf[off + 13] === 0 && buf[off + 14] >> 4 === 4) {
+      if (isEthernetIpv4(buf, off, capLen, linkTypes[i])) {
         decoded = decodePlainIpv4(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], b.ifIndexes[i]);
       }
       if (!decoded) (owned ? this.ownedDecoder : this.decoder).decode(pkt, buf, off, capLen, b.wireLens[i], b.tsUs[i], linkTypes[i], b.ifIndexes[i]);
@@ -324,7 +318,7 @@ export class TelescopeAggregator {
         if (owned || wi === 0) {
           if (v === 0) {
             this.ignoredNonIp++;
-            if (this.internal && (pkt.layers & 2 /* Layer.ARP */) !== 0) this.onArp(pkt);
+            if (this.internal && (pkt.layers & 2 /* Layer.ARP */) !== 0) this.arpSweeps.onArp(pkt);
           } else this.ignoredNotDarknet++;
         }
         continue;
@@ -361,8 +355,8 @@ export class TelescopeAggregator {
     cur.protocols[pslot]++;
 
     let pkey = -1;
-    if ((proto === 6 || proto === 17) && !pkt.isFragment && (pkt.layers & 8) !== 0) {
-      pkey = (proto === 17 ? 65536 : 0) + pkt.dstPort;
+    if ((proto === 6 || proto === 17) && !pkt.isFragment && (pkt.layers & 8 /* Layer.L4 */) !== 0) {
+      pkey = (proto === 17 ? UDP_PORT_KEY_BASE : 0) + pkt.dstPort;
       this.portPackets[pkey]++;
       // Replies (backscatter) arrive at the darknet's random ephemeral ports: they count in
       // the port packets, but per-interval trends and per-port sources are about probes.
@@ -389,12 +383,7 @@ export class TelescopeAggregator {
     const hyg = hygieneReason(pkt, kind, fp, slot >= 0 ? (this.si[slot * SI + S_FLAGS] & F_BOGON) !== 0 : false);
     this.hygiene[hyg]++;
     if (slot < 0) {
-      // source table full: the source still counts in every sketch, but is not classified
-      this.spilledPackets++;
-      this.sources.add(src);
-      ivs.sources.add(src);
-      if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
-      if (hyg === 0) ivs.filteredSources.add(src);
+      this.onSpilledPacket(pkt, src, v6, hyg, pkey, kind, cur);
       return;
     }
     const si = this.si;
@@ -458,69 +447,27 @@ export class TelescopeAggregator {
         if (set !== undefined && set.size < MAX_WATCHED_PORTS) set.add(dport);
       }
     }
-    if (isResponseKind(kind) && !v6) this.onBackscatter(pkt, kind, ts);
+    if (isResponseKind(kind) && !v6) this.victims.add(pkt, kind, ts);
   }
 
   /**
-   * Internal darknet: an ARP request for an unused internal address is a host touching it
-   * (sweeps of the local segment show up here before any IP packet is sent). Bounded map:
-   * ARP is rare next to IP traffic.
+   * A packet of a source past the source table (full): the source still counts in every
+   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS —
+   * but is not classified. Apart from onDarknetPacket to keep that one small.
    */
-  private onArp(pkt: PacketView): void {
-    if (arpOperation(pkt) !== 1 /* ArpOp.REQUEST */) return;
-    const target = pkt.dst4;
-    let inside = false;
-    for (let k = 0; k < this.dnBase.length; k++) if (((target & this.dnMask[k]) >>> 0) === this.dnBase[k]) { inside = true; break; }
-    if (!inside) return;
-    let a = this.arpSenders.get(pkt.src4);
-    if (a === undefined) {
-      if (this.arpSenders.size >= MAX_ARP_SENDERS) return;
-      a = { requests: 0, targets: new Set(), first: pkt.tsUs, last: pkt.tsUs };
-      this.arpSenders.set(pkt.src4, a);
+  private onSpilledPacket(pkt: PacketView, src: number, v6: boolean, hyg: number, pkey: number, kind: number, cur: IntervalAcc): void {
+    const ivs = cur.state;
+    this.spilledPackets++;
+    this.sources.add(src);
+    ivs.sources.add(src);
+    if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
+    if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
+    if (pkey >= 0 && !isResponseKind(kind)) {
+      let u = this.portSources[pkey];
+      if (u === undefined) this.portSources[pkey] = u = smallCounter();
+      u.add(src);
     }
-    a.requests++;
-    if (a.targets.size < MAX_ARP_TARGETS) a.targets.add(target);
-    if (pkt.tsUs > a.last) a.last = pkt.tsUs;
-    if (pkt.tsUs < a.first) a.first = pkt.tsUs;
-  }
-
-  private onBackscatter(pkt: PacketView, kind: number, ts: number): void {
-    let victim = pkt.src4;
-    let port = pkt.proto === 6 || pkt.proto === 17 ? pkt.srcPort : 0;
-    if (kind === K_ICMP_ERROR) {
-      // the error quotes the (spoofed) packet that provoked it: its destination is the victim
-      const q = icmpQuotedOffset(pkt);
-      if (q < 0) return;
-      const buf = pkt.buf;
-      victim = ((buf[q + 16] << 24) | (buf[q + 17] << 16) | (buf[q + 18] << 8) | buf[q + 19]) >>> 0;
-      const ihl = (buf[q] & 15) * 4;
-      const end = pkt.payloadOffset + pkt.payloadLength;
-      const qp = buf[q + 9];
-      port = (qp === 6 || qp === 17) && q + ihl + 4 <= end ? (buf[q + ihl + 2] << 8) | buf[q + ihl + 3] : 0;
-    }
-    let v = this.vIndex.get(victim);
-    if (v < 0) {
-      if (this.nVictims >= MAX_VICTIMS) { this.victimsDropped++; return; }
-      if (this.nVictims >= this.vCap) this.growVictims(this.vCap * 2);
-      v = this.nVictims++;
-      this.vIndex.insert(victim, v);
-      this.vKey[v] = victim;
-      this.vFirst[v] = ts;
-      this.vLast[v] = ts;
-      this.vPortCand[v] = port;
-      this.vMinute[v] = Math.floor(ts / 60e6);
-    }
-    this.vPackets[v]++;
-    if (ts > this.vLast[v]) this.vLast[v] = ts;
-    if (ts < this.vFirst[v]) this.vFirst[v] = ts;
-    if (this.vPortCand[v] === port) this.vPortVotes[v]++;
-    else if (this.vPortVotes[v] === 0) { this.vPortCand[v] = port; this.vPortVotes[v] = 1; }
-    else this.vPortVotes[v]--;
-    const minute = Math.floor(ts / 60e6);
-    if (minute === this.vMinute[v]) this.vMinuteCount[v]++;
-    else { this.vMinute[v] = minute; this.vMinuteCount[v] = 1; }
-    if (this.vMinuteCount[v] > this.vMaxPpm[v]) this.vMaxPpm[v] = this.vMinuteCount[v];
-    this.vKinds[v] |= 1 << kind;
+    cur.countries[this.spilled.add(pkt, src, v6)]++;
   }
 
   private addSource(pkt: PacketView, kind: number): number {
@@ -624,21 +571,6 @@ export class TelescopeAggregator {
     this.cap = n;
   }
 
-  private growVictims(n: number): void {
-    n = Math.max(n, 1024);
-    this.vKey = growArray(this.vKey, n);
-    this.vPackets = growArray(this.vPackets, n);
-    this.vFirst = growArray(this.vFirst, n);
-    this.vLast = growArray(this.vLast, n);
-    this.vPortCand = growArray(this.vPortCand, n);
-    this.vPortVotes = growArray(this.vPortVotes, n);
-    this.vMinute = growArray(this.vMinute, n);
-    this.vMinuteCount = growArray(this.vMinuteCount, n);
-    this.vMaxPpm = growArray(this.vMaxPpm, n);
-    this.vKinds = growArray(this.vKinds, n);
-    this.vCap = n;
-  }
-
   /** Adds the darknet address of every set bit to a counter (byte-wise: empty bytes cost one test). */
   private addBitsTo(bits: Uint8Array, out: UniqueCounter): void {
     let set = 0;
@@ -721,7 +653,7 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
-    for (let k = 0; k < 131072; k++) {
+    for (let k = 0; k < PORT_KEYS; k++) {
       const u = this.portSources[k];
       if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? null });
     }
@@ -774,82 +706,38 @@ export class TelescopeAggregator {
       rows.push(row);
       if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
     }
-    for (const [sender, a] of this.arpSenders) {
-      // one or two requests for a gone address are stale ARP caches; a sweep asks for many
-      if (a.targets.size < MIN_ARP_TARGETS) continue;
-      const ip = formatIpv4(sender);
-      state.alerts.push({
-        timestamp: eveTimestamp(a.first), event_type: 'alert', src_ip: ip,
-        alert: {
-          action: 'allowed', gid: 1, signature_id: 9_500_003, rev: 1,
-          signature: 'MINEWATCH internal host ARP-requested unused internal addresses (likely infected, sweeping the segment)',
-          category: 'A Network Trojan was detected', severity: 1,
-        },
-        minewatch: {
-          detector: 'internal-darknet',
-          ...(this.opts.sensor ? { sensor: this.opts.sensor } : {}),
-          evidence: { first_seen: eveTimestamp(a.first), last_seen: eveTimestamp(a.last), arp_requests: a.requests, unused_addresses_requested: a.targets.size },
-        },
-      });
+    for (const alert of this.arpSweeps.alerts(this.opts.sensor)) state.alerts.push(alert);
+    // sources past the source table: in the country and AS counts too
+    for (let c = 0; c < this.countryNames.length; c++) {
+      const u = this.spilled.countrySources[c];
+      if (u === undefined) continue;
+      const country = this.countryNames[c];
+      let ca = countryAgg.get(country);
+      if (!ca) countryAgg.set(country, ca = { packets: 0, sources: smallCounter() });
+      ca.packets += this.spilled.countryPackets[c];
+      ca.sources.merge(u);
     }
-    if (this.spilledPackets > 0) {
-      const ca = countryAgg.get('??') ?? { packets: 0, sources: smallCounter() };
-      ca.packets += this.spilledPackets;
-      countryAgg.set('??', ca);
+    for (const [asn, a] of this.spilled.asns) {
+      let aa = state.asns.get(asn);
+      if (!aa) state.asns.set(asn, aa = { org: this.geo?.asn?.org(asn) ?? '', packets: 0, sources: smallCounter() });
+      aa.packets += a.packets;
+      aa.sources.merge(a.sources);
     }
     state.countries = countryAgg;
+    filtered.merge(this.spilledFiltered);
     state.filteredSources = filtered;
     rows.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
     if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
-    // rows only for the largest victims (ICMP errors name a fresh victim each: there can be
-    // hundreds of thousands with one packet); order by packets, then address
-    const order = Uint32Array.from({ length: this.nVictims }, (_, v) => v)
-      .sort((a, b) => this.vPackets[b] - this.vPackets[a] || this.vKey[a] - this.vKey[b])
-      .subarray(0, MAX_VICTIM_ROWS);
-    const victims: VictimRow[] = [];
-    for (const v of order) {
-      const kinds: string[] = [];
-      for (let k = 0; k < KIND_COUNT; k++) if ((this.vKinds[v] & (1 << k)) !== 0) kinds.push(KIND_NAMES[k]);
-      const row: VictimRow = {
-        ip: formatIpv4(this.vKey[v]), packets: this.vPackets[v], first: this.vFirst[v], last: this.vLast[v], port: this.vPortCand[v],
-        kinds, max_ppm: this.vMaxPpm[v], attack: false,
-      };
-      row.attack = isDosAttack(row);
-      victims.push(row);
-    }
-    state.victims = victims;
-    if (this.victimsDropped > 0) state.malformed['telescope.victim-table-full'] = this.victimsDropped;
+    state.victims = this.victims.rows();
+    if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
     return state;
   }
 
   private alertFor(slot: number, row: SourceRow): AlertEvent {
-    const internal = this.internal;
-    const org = !internal && this.watch ? this.watch.entries[this.si[slot * SI + S_WATCH]] : null;
+    const org = !this.internal && this.watch ? this.watch.entries[this.si[slot * SI + S_WATCH]] : null;
     const ports = [...(this.watchedPorts.get(slot) ?? [])].sort((a, b) => a - b);
-    const family = row.family && row.family !== 'unknown' ? row.family : null;
-    const signature = internal
-      ? `MINEWATCH internal host touched unused internal address space (likely infected${family ? `, ${family}` : ''})`
-      : `MINEWATCH watched address seen as a darknet source (${org?.name ?? '?'}${family ? `, ${family}` : ''})`;
-    return {
-      timestamp: eveTimestamp(row.first),
-      event_type: 'alert',
-      src_ip: row.ip,
-      ...(ports.length > 0 ? { dest_port: ports[0], proto: 'TCP' } : {}),
-      alert: {
-        action: 'allowed', gid: 1, signature_id: internal ? 9_500_002 : 9_500_001, rev: 1, signature,
-        category: internal ? 'A Network Trojan was detected' : 'Attempted Information Leak', severity: internal ? 1 : 2,
-      },
-      minewatch: {
-        detector: internal ? 'internal-darknet' : 'darknet-source',
-        ...(this.opts.sensor ? { sensor: this.opts.sensor } : {}),
-        evidence: {
-          ...(org ? { organisation: org.name, ranges: org.rangeText } : {}),
-          first_seen: eveTimestamp(row.first), last_seen: eveTimestamp(row.last), packets: row.packets, ports,
-          class: row.class, tag: row.tag, likely_family: family ?? (row.class === 'scanner' ? 'unknown' : null),
-        },
-      },
-    };
+    return sourceAlert(row, ports, this.internal, org, this.opts.sensor);
   }
 }

@@ -5,10 +5,9 @@
  */
 import { addStageCounts } from '../events/counters.js';
 import { UsageError } from '../util/errors.js';
-import { availableParallelism, loadavg } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { BatchFanout, feedFanout, MAX_FANOUT_WORKERS } from '../capture/fanout.js';
-import { startWorker, superviseWorker } from '../util/worker-thread.js';
+import { startWorker } from '../util/worker-thread.js';
+import { planPartitions, runPartitioned, runSingle, type PartitionPlan } from '../capture/runner.js';
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
@@ -27,7 +26,7 @@ export interface TelescopeOptions {
   darknets: string[];
   /** Interval length in seconds (default 3600). */
   intervalS?: number;
-  /** Worker threads; 'auto' = 2 on inputs over 64 MB while a core is idle, else 1. */
+  /** Worker threads; 'auto' (default) = the policy of capture/runner.ts (autoWorkerCount). */
   workers?: number | 'auto';
   geoipDb?: string;
   asnDb?: string;
@@ -68,18 +67,6 @@ export type TelescopeWorkerMessage =
   | { type: 'done'; state: unknown; frames: number }
   | { type: 'error'; message: string; name: string };
 
-const AUTO_WORKER_MIN_BYTES = 64 << 20;
-
-/**
- * 'auto': a second worker reads and walks the whole input again (it only skips the other's
- * sources), so it pays off on big inputs and only while a core is idle; on a busy machine
- * it costs more CPU than it saves (10 M packets, 2 cores at load 4: 4.5 s with one, 8.5 s with two).
- */
-export function autoWorkerCount(totalBytes: number, cores = availableParallelism(), load = loadavg()[0]): number {
-  if (totalBytes < AUTO_WORKER_MIN_BYTES || cores < 2) return 1;
-  return cores - load >= 1.5 ? 2 : 1;
-}
-
 /** Parses and checks the darknet list; throws a UsageError naming the bad entry. */
 export function parseDarknets(list: string[]): Cidr[] {
   if (list.length === 0) throw new UsageError('--darknet needs at least one CIDR', 'usage.darknet-empty', { subject: '--darknet' });
@@ -111,22 +98,23 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
   if (opts.interface) {
     const agg = buildAggregator(opts, 0, 1);
     const source = await openLive(opts.interface, { filter: opts.filter });
-    state = await runSource(agg, source, opts.stopSignal, true);
+    state = await runSource(agg, source, { workers: 1, batches: source.batches() }, opts.stopSignal, true);
     frames = agg.framesSeen;
   } else {
     // check arguments before opening anything (bad --darknet / --watch fail fast in the main thread)
     parseDarknets(opts.darknets);
     if (opts.watchFile) loadWatchList(opts.watchFile);
     const source = await openCapture(opts.inputs);
-    const w = opts.workers ?? 'auto';
-    workers = typeof w === 'number' ? Math.min(MAX_FANOUT_WORKERS, Math.max(1, Math.floor(w))) : autoWorkerCount(source.totalBytes ?? 0);
+    // a second worker reads and walks the whole input again (it only skips the other's sources)
+    const plan = await planPartitions(source, opts.workers);
+    workers = plan.workers;
     const progress = createProgress(source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
     if (workers === 1) {
       const agg = buildAggregator(opts, 0, 1);
-      state = await runSource(agg, source, undefined, false, progress);
+      state = await runSource(agg, source, plan, undefined, false, progress);
       frames = agg.framesSeen;
     } else {
-      const r = await runWorkers(source, opts, workers, progress);
+      const r = await runWorkers(source, opts, plan, progress);
       state = r.state;
       frames = r.frames;
     }
@@ -138,26 +126,14 @@ export async function runTelescope(opts: TelescopeOptions): Promise<TelescopeRun
   };
 }
 
-async function runSource(agg: TelescopeAggregator, source: CaptureSource, stopSignal: AbortSignal | undefined, live: boolean, progress?: ProgressReporter): Promise<TelescopeState> {
-  let stop: (() => void) | null = null;
-  if (live) {
-    stop = () => void source.close();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    stopSignal?.addEventListener('abort', stop, { once: true });
-  }
+async function runSource(agg: TelescopeAggregator, source: CaptureSource, plan: PartitionPlan, stopSignal: AbortSignal | undefined, live: boolean, progress?: ProgressReporter): Promise<TelescopeState> {
   try {
-    for await (const batch of source.batches()) {
-      agg.processBatch(batch);
-      progress?.update(source.bytesConsumed(), agg.framesSeen);
-    }
+    await runSingle(source, (batch) => agg.processBatch(batch), {
+      live, stopSignal, batches: plan.batches, first: plan.first,
+      ...(progress ? { afterBatch: () => progress.update(source.bytesConsumed(), agg.framesSeen) } : {}),
+    });
   } finally {
     progress?.stop();
-    if (stop) {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-    await source.close();
   }
   const state = agg.finish();
   addCaptureCounts(state, source);
@@ -169,37 +145,40 @@ export function addCaptureCounts(state: TelescopeState, source: CaptureSource): 
   addStageCounts(state.malformed, 'capture', source.malformed);
 }
 
-async function runWorkers(source: CaptureSource, opts: TelescopeOptions, count: number, progress?: ProgressReporter): Promise<{ state: TelescopeState; frames: number }> {
+async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: PartitionPlan, progress?: ProgressReporter): Promise<{ state: TelescopeState; frames: number }> {
   const { stopSignal: _ignored, ...plain } = opts;
+  const count = plan.workers;
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
-  const fanout = new BatchFanout({ workers: count, route: telescopeRoute, readerIsWorker0: true });
   const states: unknown[] = [];
-  const runs = Array.from({ length: count - 1 }, (_, i) => {
-    const index = i + 1;
-    const input: TelescopeWorkerInput = { opts: plain, index, count, batches: fanout.port(index) };
-    const worker = startWorker(import.meta.url, 'worker', 'telescope-worker', input, [fanout.port(index)]);
-    return superviseWorker<TelescopeWorkerMessage>(worker, `telescope worker ${index}`, (m) => {
-      if (m.type !== 'done') return false;
-      states[index] = m.state;
-      return true;
-    }, () => fanout.close());
-  });
-  // Built after the threads are started: they load their code meanwhile.
-  const own = buildAggregator(opts, 0, count);
-  let total: TelescopeState;
+  let own: TelescopeAggregator | null = null;
+  let total: TelescopeState | null = null;
   try {
-    const fed = feedFanout(source.batches(), fanout, (batch, routes) => {
-      batch.routes = routes;
-      own.processBatch(batch);
-      progress?.update(source.bytesConsumed(), fanout.frames);
-    }).then(() => { total = own.finish(); });
-    await Promise.all([fed, ...runs]);
+    await runPartitioned<TelescopeWorkerMessage>({
+      source, workers: count, route: telescopeRoute, batches: plan.batches, first: plan.first,
+      startWorker: (index, port) => {
+        const input: TelescopeWorkerInput = { opts: plain, index, count, batches: port };
+        return startWorker(import.meta.url, 'worker', 'telescope-worker', input, [port]);
+      },
+      label: (index) => `telescope worker ${index}`,
+      onMessage: (index, m) => {
+        if (m.type !== 'done') return false;
+        states[index] = m.state;
+        return true;
+      },
+      createOwn: () => {
+        const agg = buildAggregator(opts, 0, count);
+        own = agg;
+        return (batch) => agg.processBatch(batch);
+      },
+      finishOwn: () => { total = own!.finish(); },
+      ...(progress ? { afterBatch: () => progress.update(source.bytesConsumed(), own?.framesSeen ?? 0) } : {}),
+    });
   } finally {
     progress?.stop();
-    fanout.close();
-    await source.close();
   }
-  for (let i = 1; i < count; i++) total!.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
-  addCaptureCounts(total!, source);
-  return { state: total!, frames: own.framesSeen };
+  const state = total as TelescopeState | null;
+  if (state === null || own === null) throw new Error('telescope: partition 0 did not finish');
+  for (let i = 1; i < count; i++) state.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
+  addCaptureCounts(state, source);
+  return { state, frames: (own as TelescopeAggregator).framesSeen };
 }

@@ -58,29 +58,35 @@ void test('scan: no alerts for an Ethereum P2P node, spoofed SYN floods (one SYN
   }
 });
 
-function syn(src: number, dst: number, dport: number, seq: number, ipId: number, window: number, tsUs: number): PacketView {
+function syn(src: number, dst: number, dport: number, seq: number, ipId: number, window: number, tsUs: number, ttl = 64): PacketView {
   const p = createPacketView();
-  Object.assign(p, { ipVersion: 4, proto: 6, src4: src, dst4: dst, dstPort: dport, srcPort: 40000, seq, ipId, window, tcpFlags: 0x02, tsUs, layers: 12 });
+  Object.assign(p, { ipVersion: 4, proto: 6, src4: src, dst4: dst, dstPort: dport, srcPort: 40000, seq, ipId, window, ttl, tcpFlags: 0x02, tsUs, layers: 12 });
   return p;
 }
 
-void test('scan: Mirai (seq == dst) and ZMap (IP ID 54321 + window 65535) families; one 16-bit field alone is not enough', () => {
+void test('scan: Mirai (seq == dst) and ZMap (IP ID 54321 + window 65535 + TTL ≥ 200) families; one 16-bit field alone is not enough', () => {
   const mirai: PacketView[] = [];
   const zmap: PacketView[] = [];
   const idOnly: PacketView[] = [];
+  const lowTtl: PacketView[] = [];
   for (let i = 0; i < 40; i++) {
     const dst = (0x0a000000 + i * 7919) >>> 0;
     mirai.push(syn(0xc0a80002, dst, i % 10 === 0 ? 2323 : 23, dst, i * 13, 14600, 1e15 + i * 1000));
-    zmap.push(syn(0xc0a80003, dst, 22, (i * 2654435761) >>> 0, 54321, 65535, 1e15 + i * 1000));
-    idOnly.push(syn(0xc0a80004, dst, 22, (i * 2654435761) >>> 0, 54321, 29200, 1e15 + i * 1000));
+    // ZMap sends with TTL 255 (MAXTTL); a few hops on the way
+    zmap.push(syn(0xc0a80003, dst, 22, (i * 2654435761) >>> 0, 54321, 65535, 1e15 + i * 1000, 250));
+    idOnly.push(syn(0xc0a80004, dst, 22, (i * 2654435761) >>> 0, 54321, 29200, 1e15 + i * 1000, 250));
+    // ZMap's IP ID and window from an ordinary stack (TTL 64): not ZMap (the telescope agrees)
+    lowTtl.push(syn(0xc0a80005, dst, 22, (i * 2654435761) >>> 0, 54321, 65535, 1e15 + i * 1000, 64));
   }
-  const a = run([...mirai, ...zmap, ...idOnly]);
+  const a = run([...mirai, ...zmap, ...idOnly, ...lowTtl]);
   const bySrc = new Map(a.map((x) => [x.alert.srcIp, x.alert]));
   assert.equal(bySrc.get('192.168.0.2')?.evidence.family, 'Mirai');
   assert.equal(bySrc.get('192.168.0.2')?.severity, 1);
   assert.equal(bySrc.get('192.168.0.3')?.evidence.family, 'ZMap');
   assert.equal(bySrc.get('192.168.0.4')?.evidence.family, undefined);
   assert.equal(bySrc.get('192.168.0.4')?.signatureId, 9100600);
+  assert.equal(bySrc.get('192.168.0.5')?.evidence.family, undefined);
+  assert.equal(bySrc.get('192.168.0.5')?.signatureId, 9100600);
 });
 
 void test('scan: state stays bounded under a flood of distinct sources', () => {
