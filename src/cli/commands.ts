@@ -7,5 +7,6 @@ import { register as scan } from './scan.js';
 import { register as lists } from './lists.js';
 import { register as telescope } from './telescope.js';
 import { register as schema } from './schema.js';
+import { register as campaign } from './campaign.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, campaign];
