@@ -112,6 +112,11 @@ test('STIX 2.1: bundle invariants and reference checks; malware_types resource-e
   const s = bundle.objects.find((o) => o.type === 'sighting')!;
   s.sighting_of_ref = 'malware--00000000-0000-5000-8000-000000000000';
   assert.equal(checkStixBundle(bundle).length, 1);
+  // … and a missing required property, a timestamp without milliseconds
+  const ind = bundle.objects.find((o) => o.type === 'indicator')!;
+  delete ind.valid_from;
+  ind.created = '2019-06-01T00:00:00Z';
+  assert.equal(checkStixBundle(bundle).length, 3);
   // SCO ids follow STIX 2.1 §2.9 (UUIDv5 over {"value": …} in the STIX namespace)
   const addr = bundle.objects.find((o) => o.type === 'ipv4-addr' && o.value === '203.0.113.10')!;
   assert.match(String(addr.id), /^ipv4-addr--[0-9a-f]{8}-[0-9a-f]{4}-5/);

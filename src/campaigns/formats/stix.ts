@@ -115,7 +115,47 @@ export function stixBundle(pkg: RecipientPackage, ctx: PackageContext): Record<s
   return { type: 'bundle', id: `bundle--${uuidv5(`stix-bundle|${ctx.campaign}|${pkg.recipient.id}`)}`, objects };
 }
 
-/** Reference checks the JSON schemas cannot make: every *_ref / *_refs names an object in the bundle, ids match their type, no id twice. */
+/**
+ * Required properties per type (STIX 2.1 CS02/OS, sections 4.x and 5.x, for the types emitted
+ * here) and the common SDO/SRO ones. The OASIS JSON schemas are not vendored (see
+ * docs/campaigns.md); this is the spec's structure for what we write.
+ */
+const REQUIRED: Record<string, string[]> = {
+  identity: ['name'],
+  malware: ['is_family'],
+  indicator: ['pattern', 'pattern_type', 'valid_from'],
+  'observed-data': ['first_observed', 'last_observed', 'number_observed', 'object_refs'],
+  sighting: ['sighting_of_ref'],
+  relationship: ['relationship_type', 'source_ref', 'target_ref'],
+  'ipv4-addr': ['value'],
+  'ipv6-addr': ['value'],
+  'autonomous-system': ['number'],
+};
+const SCO_TYPES = new Set(['ipv4-addr', 'ipv6-addr', 'autonomous-system', 'domain-name', 'url', 'network-traffic']);
+const MILLIS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+function structureProblems(o: StixObject): string[] {
+  const p: string[] = [];
+  const req = REQUIRED[o.type];
+  if (!req) return [`${o.id}: type ${o.type} is not one minewatch emits`];
+  for (const k of req) if (o[k] === undefined) p.push(`${o.id}: missing ${k}`);
+  if (!SCO_TYPES.has(o.type)) {
+    for (const k of ['created', 'modified']) if (typeof o[k] !== 'string' || !MILLIS.test(o[k] as string)) p.push(`${o.id}: ${k} is not a millisecond UTC timestamp`);
+    if (typeof o.created === 'string' && typeof o.modified === 'string' && o.modified < o.created) p.push(`${o.id}: modified before created`);
+  }
+  if (o.type === 'malware' && o.is_family === true && typeof o.name !== 'string') p.push(`${o.id}: a malware family needs a name`);
+  if (o.type === 'indicator' && !(typeof o.pattern === 'string' && /^\[.+\]$/.test(o.pattern))) p.push(`${o.id}: pattern is not a STIX pattern`);
+  if (o.type === 'observed-data') {
+    const n = o.number_observed;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 999999999) p.push(`${o.id}: number_observed out of range`);
+    if (!Array.isArray(o.object_refs) || o.object_refs.length === 0) p.push(`${o.id}: object_refs empty`);
+    if (String(o.last_observed) < String(o.first_observed)) p.push(`${o.id}: last_observed before first_observed`);
+  }
+  if (o.type === 'sighting' && typeof o.first_seen === 'string' && typeof o.last_seen === 'string' && o.last_seen < o.first_seen) p.push(`${o.id}: last_seen before first_seen`);
+  return p;
+}
+
+/** Checks the JSON schemas cannot make, and the spec's required properties: every *_ref / *_refs names an object in the bundle, ids match their type, no id twice. */
 export function checkStixBundle(bundle: unknown): string[] {
   const problems: string[] = [];
   const b = bundle as { type?: unknown; id?: unknown; objects?: unknown };
@@ -127,6 +167,7 @@ export function checkStixBundle(bundle: unknown): string[] {
     if (ids.has(o.id)) problems.push(`id twice: ${o.id}`);
     ids.add(o.id);
     if (o.spec_version !== '2.1') problems.push(`${o.id}: spec_version is not 2.1`);
+    problems.push(...structureProblems(o));
   }
   const visit = (owner: string, v: unknown, key: string): void => {
     if (key.endsWith('_ref') && typeof v === 'string' && !ids.has(v)) problems.push(`${owner}: ${key} → ${v} not in bundle`);
