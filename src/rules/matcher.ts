@@ -15,6 +15,7 @@ import {
   type BufferName, type ContentOp, type MatchOp, type Rule, type RuleContext,
 } from './parser.js';
 import { addressMatches, portMatches } from './variables.js';
+import { PcreRunner } from './pcre.js';
 
 /** Per-call facts about the packet or message being inspected; one object, reused by the caller. */
 export interface MatchMeta {
@@ -50,6 +51,8 @@ export interface RuleEngineOptions {
   stepBudget?: number;
   /** Threshold tracking entries kept (oldest evicted). */
   thresholdCapacity?: number;
+  /** Wall-time budget of one rule evaluation's pcre runs in the backtracking engine (rules/pcre.ts). */
+  pcreBudgetMs?: number;
   /** Bytes of each match shown in evidence. */
   evidenceBytes?: number;
   /**
@@ -157,7 +160,24 @@ interface PacketGroups {
   distinct: ContextTable[];
 }
 
-interface CompiledOp { op: MatchOp; index: number }
+/** `retry`: another match position of this (positive content) op could change the outcome. */
+interface CompiledOp { op: MatchOp; index: number; retry: boolean }
+
+/**
+ * Whether a later op reads op i's match end (a relative op before the next positive content
+ * or pcre resets it). When none does, a failure after op i's first match is final: trying its
+ * other positions (as Suricata does only for relative follow-ups) would rerun the same ops on
+ * the same input; on a payload where the content occurs everywhere that multiplied every
+ * pcre run by up to the step budget.
+ */
+function readsMatchEnd(ops: readonly MatchOp[], i: number): boolean {
+  for (let j = i + 1; j < ops.length; j++) {
+    const o = ops[j];
+    if ((o.kind === 'content' || o.kind === 'pcre' || o.kind === 'isdataat') && o.relative) return true;
+    if ((o.kind === 'content' || o.kind === 'pcre') && !o.negated) return false;
+  }
+  return false;
+}
 interface CompiledRule {
   rule: Rule;
   groups: { bufferId: number; ops: CompiledOp[] }[];
@@ -192,6 +212,8 @@ export class RuleEngine implements AcSink {
   private readonly posBuf: Int32Array;
   private steps = 0;
   private readonly stepBudget: number;
+  /** Evaluates `pcre` (linear engine; budgeted fallback) and counts budget hits per rule. */
+  readonly pcre: PcreRunner;
   private readonly evidenceBytes: number;
   private readonly thresholdCapacity: number;
   private readonly thresholds = new Map<string, { start: number; count: number }>();
@@ -205,6 +227,7 @@ export class RuleEngine implements AcSink {
   constructor(rules: readonly Rule[], options: RuleEngineOptions = {}) {
     this.rules = rules;
     this.stepBudget = options.stepBudget ?? 4096;
+    this.pcre = new PcreRunner(options.pcreBudgetMs);
     this.thresholdCapacity = options.thresholdCapacity ?? 65536;
     this.evidenceBytes = options.evidenceBytes ?? 64;
     let maxOps = 1;
@@ -212,7 +235,7 @@ export class RuleEngine implements AcSink {
       let index = 0;
       const groups = rule.buffers.map((b) => ({
         bufferId: BUFFER_ID[b.buffer],
-        ops: b.ops.map((op) => ({ op, index: index++ })),
+        ops: b.ops.map((op, i) => ({ op, index: index++, retry: readsMatchEnd(b.ops, i) })),
       }));
       maxOps = Math.max(maxOps, index);
       return { rule, groups, opCount: index };
@@ -567,6 +590,7 @@ export class RuleEngine implements AcSink {
       const buf = this.slotBuf[g.bufferId];
       if (buf === null) return;
       this.steps = 0;
+      this.pcre.begin(rule.sid);
       if (!this.matchOps(g.ops, 0, g.bufferId, buf, this.slotStart[g.bufferId], this.slotEnd[g.bufferId], -1, meta)) {
         if (this.steps >= this.stepBudget) this.stats.budgetExhausted++;
         return;
@@ -643,7 +667,7 @@ export class RuleEngine implements AcSink {
             this.posEnd[index] = pos + plen;
             this.posBuf[index] = bufId;
             if (this.matchOps(ops, i + 1, bufId, buf, start, end, pos + plen, meta)) return true;
-            if (this.steps > this.stepBudget) return false;
+            if (this.steps > this.stepBudget || !ops[i].retry) return false;
           }
           from = pos + 1;
         }
@@ -651,17 +675,17 @@ export class RuleEngine implements AcSink {
       case 'pcre': {
         const str = this.bufferString(bufId, buf, start, end);
         const from = op.relative && prevEnd > 0 ? prevEnd : 0;
-        const m = op.regex.exec(from > 0 ? str.slice(from) : str);
+        const s = this.pcre.exec(op.compiled, str, from);
         if (op.negated) {
-          if (m) return false;
+          if (s >= 0) return false;
           return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
         }
-        if (!m) return false;
-        const s = from + m.index;
+        if (s < 0) return false;
+        const e = this.pcre.end;
         this.posStart[index] = s;
-        this.posEnd[index] = s + m[0].length;
+        this.posEnd[index] = e;
         this.posBuf[index] = bufId;
-        return this.matchOps(ops, i + 1, bufId, buf, start, end, s + m[0].length, meta);
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, e, meta);
       }
       case 'bsize': case 'urilen':
         if (!sizeMatches(op, len)) return false;
