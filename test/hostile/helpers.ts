@@ -95,9 +95,9 @@ const MAC_B = Uint8Array.of(2, 0, 0, 0, 0, 2);
 
 /** A TCP conversation client→server on `port`; `script` sends through the session. */
 export function tcpConversation(sink: FrameSink, fb: FrameBuilder, client: number, server: number, cport: number, port: number, t: number,
-  script: (s: TcpSession, t: number) => number): number {
+  script: (s: TcpSession, t: number) => number, mss = 1460): number {
   const c2s = new Path(MAC_A, MAC_B, client, server);
-  const s = new TcpSession(sink, fb, [c2s, c2s.reverse(64)], [cport, port], [1000, 5000]);
+  const s = new TcpSession(sink, fb, [c2s, c2s.reverse(64)], [cport, port], [1000, 5000], { mss }, { mss });
   t = s.handshake(t, 200);
   t = script(s, t + 100);
   return s.close(0, t + 100, 200);
