@@ -82,6 +82,19 @@ export class LruMap<K, V> {
     return true;
   }
 
+  /**
+   * When the map is full, removes the least recently touched entry and returns its value, so
+   * the caller can reuse it for the entry it is about to set (a flood of new keys then
+   * allocates no value per key); otherwise undefined.
+   */
+  evictOldestIfFull(): V | undefined {
+    if (this.index.size < this.capacity || this.oldest < 0) return undefined;
+    const slot = this.oldest;
+    const v = this.values[slot];
+    this.delete(this.keys[slot] as K);
+    return v;
+  }
+
   get size(): number {
     return this.index.size;
   }

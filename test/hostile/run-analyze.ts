@@ -1,6 +1,6 @@
 /**
  * Child-process runner for the hostile-input suite: one `analyze` over one capture, timed
- * inside the process (start-up excluded), with the process's peak RSS. Argument: JSON
+ * inside the process (start-up excluded) in wall and CPU time, with the process's peak RSS. Argument: JSON
  * `{ input, config }`; prints one JSON line.
  */
 import { analyze } from '../../src/pipeline/analyze.js';
@@ -8,7 +8,10 @@ import { DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from '../../src/pipeline
 
 const { input, config } = JSON.parse(process.argv[2]) as { input: string; config: Partial<AnalyzerConfig> };
 const t0 = process.hrtime.bigint();
+const cpu0 = process.cpuUsage();
 const r = await analyze({ inputs: [input], workers: 1, progress: false, keepAlerts: 1000, analyzers: { ...DEFAULT_ANALYZER_CONFIG, ...config } });
 const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+const cpu = process.cpuUsage(cpu0);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 const sigs = r.alerts.map((a) => String((a.alert as { signature?: string } | undefined)?.signature ?? ''));
-process.stdout.write(`${JSON.stringify({ ms, rssMb: process.resourceUsage().maxRSS / 1024, summary: r.summary, signatures: sigs })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuMs, rssMb: process.resourceUsage().maxRSS / 1024, summary: r.summary, signatures: sigs })}\n`);

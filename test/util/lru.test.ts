@@ -73,3 +73,14 @@ test('LruMap insert at capacity costs the same at capacity 100 and 100,000 (O(1)
   // The old Map-order eviction was ~80x slower at 10 k than at 100; allow cache effects.
   assert.ok(samples[1] < 6, `per-insert cost ratio cap 100k / cap 100: ${samples.map((x) => x.toFixed(2)).join(', ')}`);
 });
+
+test('LruMap.evictOldestIfFull hands back the least recently touched value only when full', () => {
+  const lru = new LruMap<string, { v: number }>(2);
+  lru.set('a', { v: 1 });
+  assert.equal(lru.evictOldestIfFull(), undefined);
+  lru.set('b', { v: 2 });
+  lru.get('a');
+  assert.deepEqual(lru.evictOldestIfFull(), { v: 2 });
+  assert.equal(lru.size, 1);
+  assert.equal(lru.has('b'), false);
+});
