@@ -101,3 +101,34 @@ test('nested quantifiers run in linear time; a backtracking-only expression is c
   assert.equal(runner.exec(backref, 'aaaa!', 0), 0);
   assert.equal(runner.end, 5);
 });
+
+test('content is retried at later positions only when a later option reads its match end', async () => {
+  const { parseRule } = await import('../../src/rules/parser.js');
+  const { RuleEngine, createMatchMeta } = await import('../../src/rules/matcher.js');
+  const fire = (opts: string, payload: string) => {
+    const r = parseRule(`alert tcp any any -> any any (msg:"t"; ${opts} sid:77;)`);
+    if (!r.ok) throw new Error(r.skip.reason);
+    const e = new RuleEngine([r.rule]);
+    e.clearSlots();
+    e.setSlot('pkt', Buffer.from(payload, 'latin1'));
+    const hits = e.evaluate('packet', Object.assign(createMatchMeta(), { srcIp: '10.0.0.1', dstIp: '10.0.0.2', srcPort: 1, dstPort: 2 })).length;
+    return { hits, pcreRuns: e.pcre.stats.linear + e.pcre.stats.backtracking };
+  };
+  // relative follow-ups still backtrack over earlier occurrences
+  assert.equal(fire('content:"A"; pcre:"/^x+B/R";', 'AyyAxxB').hits, 1);
+  assert.equal(fire('content:"A"; content:"B"; distance:1; within:2;', 'AxxxxAxB').hits, 1);
+  // a non-relative pcre after a content found everywhere runs once, not once per position
+  const r = fire('content:"a"; pcre:"/zzz$/";', 'a'.repeat(5000));
+  assert.equal(r.hits, 0);
+  assert.equal(r.pcreRuns, 1);
+});
+
+test('the linear engine is on in worker threads too', async () => {
+  const { Worker } = await import('node:worker_threads');
+  const url = new URL('../../src/rules/pcre.js', import.meta.url).href;
+  const w = new Worker(`import('${url}').then((m) => require('node:worker_threads').parentPort.postMessage([m.LINEAR_ENGINE, m.compilePcre('(a+)+$', '').mode]))`, { eval: true });
+  const [on, mode] = await new Promise<[boolean, string]>((res, rej) => { w.once('message', res); w.once('error', rej); });
+  await w.terminate();
+  assert.equal(on, LINEAR_ENGINE);
+  if (LINEAR_ENGINE) assert.equal(mode, 'linear');
+});
