@@ -14,7 +14,7 @@ import { gzipSync, deflateRawSync, brotliCompressSync } from 'node:zlib';
 import { openCapture } from '../../src/capture/open.js';
 import { CaptureError, type FrameBatch } from '../../src/capture/source.js';
 import { PacketDecoder } from '../../src/decode/decoder.js';
-import { createPacketView } from '../../src/events/packet.js';
+import { createPacketView, Layer } from '../../src/events/packet.js';
 import type { FlowView } from '../../src/events/flow.js';
 import type { StreamConsumer } from '../../src/events/stream.js';
 import { parseDns } from '../../src/protocols/dns.js';
@@ -103,7 +103,7 @@ function readerTarget(corpus: Corpus, scratch: string): Target<{ bytes: Uint8Arr
 
 const LINK_TYPES = [1, 0, 12, 101, 113, 276, 228, 229, 108, 14, 999];
 
-function decoderTarget(corpus: Corpus): Target<SeedFrame> {
+export function decoderTarget(corpus: Corpus): Target<SeedFrame> {
   const frames = corpus.frameRuns.flat();
   let decoder = new PacketDecoder();
   const pkt = createPacketView();
@@ -120,9 +120,15 @@ function decoderTarget(corpus: Corpus): Target<SeedFrame> {
       const buf = new Uint8Array(f.bytes.length + 16).fill(0xab);
       buf.set(f.bytes, 8);
       decoder.decode(pkt, buf, 8, f.bytes.length, f.bytes.length, f.tsUs, f.linkType, 0);
-      const end = 8 + f.bytes.length;
-      check(pkt.payloadLength >= 0 && (pkt.payloadOffset === -1 || (pkt.payloadOffset >= 8 && pkt.payloadOffset + pkt.payloadLength <= end)), 'payload outside the frame');
-      check(pkt.l4Offset === -1 || (pkt.l4Offset >= 8 && pkt.l4Offset <= end), 'l4 offset outside the frame');
+      // A fragment that completes a datagram leaves the view on the reassembly buffer, framed
+      // by frameOffset/capLength there (the first 34 M-input run flagged exactly that until
+      // this check followed the view instead of the input buffer).
+      const start = pkt.frameOffset;
+      const end = pkt.frameOffset + pkt.capLength;
+      check(pkt.buf === buf || (pkt.layers & Layer.REASSEMBLED) !== 0, 'view moved off the input buffer without reassembly');
+      check(start >= 0 && end <= pkt.buf.length, 'frame outside its buffer');
+      check(pkt.payloadLength >= 0 && (pkt.payloadOffset === -1 || (pkt.payloadOffset >= start && pkt.payloadOffset + pkt.payloadLength <= end)), 'payload outside the frame');
+      check(pkt.l4Offset === -1 || (pkt.l4Offset >= start && pkt.l4Offset <= end), 'l4 offset outside the frame');
       check(pkt.malformed === '' || /^[a-z0-9]+\.[a-z0-9-]+$/.test(pkt.malformed), `malformed reason ${pkt.malformed}`);
       decoder.decodeIcmpQuoted(pkt, inner);
       if (++n % 100_000 === 0) decoder = new PacketDecoder(); // bound fragment state over long runs
