@@ -326,6 +326,10 @@ export class FragmentReassembler {
       this.release(this.oldest);
     }
     const d = this.free.pop() ?? new Datagram();
+    if (d.data.length > 0) {
+      if (this.bytes + d.data.length > this.maxBytes) d.data = EMPTY;
+      else this.bytes += d.data.length;
+    }
     d.hash = hash;
     d.headerLen = 0;
     d.totalLength = -1;
@@ -361,8 +365,10 @@ export class FragmentReassembler {
     this.count--;
     this.bytes -= d.data.length;
     d.bucketNext = d.older = d.newer = null;
-    // Buffers are not kept with free datagrams: they would escape the byte bound.
-    d.data = EMPTY;
+    // A free datagram keeps a minimum-size buffer (at most FREE_LIST_MAX x 2 KB outside the
+    // byte bound, counted again when reused): a flood of never-completed fragments otherwise
+    // allocated and zeroed a new buffer per fragment, 3x ordinary traffic's time per byte.
+    if (d.data.length !== MIN_BUFFER) d.data = EMPTY;
     if (this.free.length < FREE_LIST_MAX) this.free.push(d);
   }
 }

@@ -52,11 +52,22 @@ interface PairState {
   lastAlertUs: number;
 }
 
+/** Waiting-SYN table of the brute-force detector: 2^16 slots (1.5 MB of typed arrays). */
+const SEEN_BITS = 16;
+const SEEN_FIRST = 1;
+const SEEN_TRACKED = 2;
+
 export function createBruteforceDetector(opts: BruteforceOptions = {}): DetectorOf<'telnet' | 'ftp' | 'http'> {
   const windowUs = opts.windowUs ?? 300_000_000;
   const connThreshold = opts.connectionThreshold ?? 10;
   const attemptThreshold = opts.attemptThreshold ?? 5;
   const pairs = new LruMap<string, PairState>(opts.maxPairs ?? 20000);
+  // IPv4 (source, destination, port) triples seen: the first SYN of each, or tracked.
+  const seenSrc = new Uint32Array(1 << SEEN_BITS);
+  const seenDst = new Uint32Array(1 << SEEN_BITS);
+  const seenPort = new Uint16Array(1 << SEEN_BITS);
+  const seenTs = new Float64Array(1 << SEEN_BITS);
+  const seenState = new Uint8Array(1 << SEEN_BITS);
 
   function pairFor(service: Service, srcIp: string, srcMac: string, dstIp: string, dstPort: number, tsUs: number): PairState {
     const key = `${service}|${srcIp}|${dstIp}|${dstPort}`;
@@ -112,11 +123,32 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
       if (pkt.proto !== IpProto.TCP || LOGIN_PORT[pkt.dstPort] === 0 || (pkt.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK)) !== TcpFlag.SYN) return;
       const service = PORT_SERVICE.get(pkt.dstPort);
       if (service === undefined) return;
+      let remembered = 0;
+      if (pkt.ipVersion === 4) {
+        // A pair's first SYN waits in a typed-array table; its state (strings, an object in
+        // the LRU) is made with the second. A flood of one-SYN pairs (random spoofed sources)
+        // then allocates nothing per packet. A collision forgets at most one waiting SYN.
+        const src = pkt.src4 >>> 0;
+        const dst = pkt.dst4 >>> 0;
+        const slot = Math.imul(src ^ Math.imul(dst, 0x85ebca6b) ^ pkt.dstPort, 0x9e3779b1) >>> (32 - SEEN_BITS);
+        const state = seenState[slot];
+        if (state === 0 || seenSrc[slot] !== src || seenDst[slot] !== dst || seenPort[slot] !== pkt.dstPort || pkt.tsUs - seenTs[slot] > windowUs) {
+          seenSrc[slot] = src;
+          seenDst[slot] = dst;
+          seenPort[slot] = pkt.dstPort;
+          seenTs[slot] = pkt.tsUs;
+          seenState[slot] = SEEN_FIRST;
+          return;
+        }
+        if (state === SEEN_FIRST) remembered = 1;
+        seenState[slot] = SEEN_TRACKED;
+        seenTs[slot] = pkt.tsUs;
+      }
       const srcIp = flow ? flow.clientIp : pkt.ipVersion === 4 ? formatIpv4(pkt.src4) : '';
       const dstIp = flow ? flow.serverIp : pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : '';
       if (!srcIp || !dstIp) return;
       const p = pairFor(service, srcIp, flow?.clientMac ?? '', dstIp, pkt.dstPort, pkt.tsUs);
-      p.connections++;
+      p.connections += 1 + remembered;
       check(p, flow, pkt.tsUs, ctx);
     },
     onMessage(msg: ProtocolMessage<'telnet' | 'ftp' | 'http'>, flow: FlowView, ctx: DetectorContext): void {

@@ -4,6 +4,7 @@
  */
 import type { DeviceRef } from '../events/eve.js';
 import type { DirectionValue, FlowView } from '../events/flow.js';
+import { LruMap } from '../util/lru.js';
 
 /** Suricata classtype descriptions (classification.config) used as alert categories. */
 export const Category = {
@@ -52,41 +53,8 @@ export function firstInFlow(flow: FlowView, detector: string, key: string, max =
   return true;
 }
 
-/** Map with a size bound; the least recently touched key is evicted first. */
-export class LruMap<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(readonly capacity: number) {}
-
-  get(key: K): V | undefined {
-    const v = this.map.get(key);
-    if (v !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, v);
-    }
-    return v;
-  }
-  /** Read without refreshing recency. */
-  peek(key: K): V | undefined {
-    return this.map.get(key);
-  }
-  set(key: K, value: V): void {
-    if (this.map.has(key)) this.map.delete(key);
-    else if (this.map.size >= this.capacity) {
-      const oldest = this.map.keys().next();
-      if (!oldest.done) this.map.delete(oldest.value);
-    }
-    this.map.set(key, value);
-  }
-  delete(key: K): boolean {
-    return this.map.delete(key);
-  }
-  get size(): number {
-    return this.map.size;
-  }
-  entries(): IterableIterator<[K, V]> {
-    return this.map.entries();
-  }
-}
+/** Map with a size bound and O(1) eviction of the least recently touched key. */
+export { LruMap };
 
 /**
  * Suppresses repeats of the same finding across flows (e.g. a device resolving the same

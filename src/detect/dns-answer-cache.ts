@@ -22,7 +22,17 @@ export class DnsAnswerCache {
 
   remember(address: string, name: string, tsUs: number, target = ''): void {
     if (address === '' || name === '') return;
-    this.map.set(address, { name, target: target === name ? '' : target, tsUs });
+    const t = target === name ? '' : target;
+    // Entries are updated in place and the evicted one is reused: an answer flood allocates
+    // no entry objects (lookups read them at once and keep no reference).
+    let e = this.map.get(address);
+    if (e === undefined) {
+      e = this.map.evictOldestIfFull() ?? { name, target: t, tsUs };
+      this.map.set(address, e);
+    }
+    e.name = name;
+    e.target = t;
+    e.tsUs = tsUs;
   }
 
   lookup(address: string): CachedName | undefined {

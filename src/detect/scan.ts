@@ -45,6 +45,14 @@ const MAX_SET = 512;
 const MIN_FAMILY_PROBES = 10;
 const FAMILY_MAJORITY = 0.8;
 const ANSWER_GRACE_US = 3_000_000;
+/** First-probe table: 2^16 slots (1.25 MB of typed arrays). */
+const FIRST_PROBE_BITS = 16;
+const P_USED = 1;
+const P_ICMP = 2;
+const P_SYN = 4;
+const P_MIRAI = 8;
+const P_MASSCAN = 16;
+const P_ZMAP = 32;
 
 interface SourceState {
   windowStart: number;
@@ -96,6 +104,38 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
       else sources.set(srcIp, st);
     }
     return st;
+  }
+
+  // First probes of IPv4 sources not tracked yet (direct-mapped by source; a collision only
+  // forgets a first probe).
+  const firstSrc = new Uint32Array(1 << FIRST_PROBE_BITS);
+  const firstDst = new Uint32Array(1 << FIRST_PROBE_BITS);
+  const firstTs = new Float64Array(1 << FIRST_PROBE_BITS);
+  const firstPort = new Uint16Array(1 << FIRST_PROBE_BITS);
+  const firstBits = new Uint8Array(1 << FIRST_PROBE_BITS);
+
+  /** Counts one probe into a source's state (`pkt` null: a remembered IPv4 first probe). */
+  function account(st: SourceState, dst: number, dstPort: number, bits: number, pkt: PacketView | null): void {
+    st.probes++;
+    // dst is the IPv4 address, or a 32-bit fold of the IPv6 address (see PacketView).
+    if ((bits & P_ICMP) !== 0) {
+      if (st.icmpDsts.size < MAX_SET) st.icmpDsts.add(dst);
+    } else {
+      if (st.dsts.size < MAX_SET) {
+        const before = st.dsts.size;
+        st.dsts.add(dst);
+        if (st.dsts.size > before && st.firstDsts.length < 8) st.firstDsts.push(pkt === null || pkt.ipVersion === 4 ? formatIpv4(dst) : formatIpv6(pkt.buf, pkt.dst6Offset));
+      }
+      if (st.portDst === -1) st.portDst = dst;
+      if (dst === st.portDst && st.ports.size < MAX_SET * 4) st.ports.add(dstPort);
+      if (st.topPorts.size < 256 || st.topPorts.has(dstPort)) st.topPorts.set(dstPort, (st.topPorts.get(dstPort) ?? 0) + 1);
+    }
+    if ((bits & P_SYN) !== 0) {
+      st.syn++;
+      if ((bits & P_MIRAI) !== 0) st.mirai++;
+      if ((bits & P_MASSCAN) !== 0) st.masscan++;
+      if ((bits & P_ZMAP) !== 0) st.zmap++;
+    }
   }
 
   function reset(st: SourceState, tsUs: number): void {
@@ -200,30 +240,37 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
       // Multicast/broadcast discovery (mDNS, SSDP, DHCP) is not scanning.
       if (pkt.ipVersion === 4 && ((pkt.dst4 >>> 28) === 14 || pkt.dst4 === 0xffffffff || (pkt.dst4 & 0xff) === 0xff)) return;
       if (pkt.ipVersion === 6 && pkt.dst6Offset >= 0 && pkt.buf[pkt.dst6Offset] === 0xff) return;
-      const st = stateFor(pkt);
-      if (pkt.tsUs - st.windowStart > windowUs) reset(st, pkt.tsUs);
-      st.probes++;
-      // dst4 is the IPv4 address, or a 32-bit fold of the IPv6 address (see PacketView).
-      const dst = pkt.dst4;
-      if (isIcmp) {
-        if (st.icmpDsts.size < MAX_SET) st.icmpDsts.add(dst);
-      } else {
-        if (st.dsts.size < MAX_SET) {
-          const before = st.dsts.size;
-          st.dsts.add(dst);
-          if (st.dsts.size > before && st.firstDsts.length < 8) st.firstDsts.push(pkt.ipVersion === 4 ? formatIpv4(dst) : formatIpv6(pkt.buf, pkt.dst6Offset));
-        }
-        if (st.portDst === -1) st.portDst = dst;
-        if (dst === st.portDst && st.ports.size < MAX_SET * 4) st.ports.add(pkt.dstPort);
-        if (st.topPorts.size < 256 || st.topPorts.has(pkt.dstPort)) st.topPorts.set(pkt.dstPort, (st.topPorts.get(pkt.dstPort) ?? 0) + 1);
-      }
+      let bits = isIcmp ? P_ICMP : 0;
       if (isSyn && pkt.ipVersion === 4) {
-        st.syn++;
+        bits |= P_SYN;
         const fp = synFingerprint(pkt);
-        if ((fp & FP_MIRAI) !== 0) st.mirai++;
-        if ((fp & FP_MASSCAN) !== 0) st.masscan++;
-        if ((fp & FP_ZMAP) !== 0) st.zmap++;
+        if ((fp & FP_MIRAI) !== 0) bits |= P_MIRAI;
+        if ((fp & FP_MASSCAN) !== 0) bits |= P_MASSCAN;
+        if ((fp & FP_ZMAP) !== 0) bits |= P_ZMAP;
       }
+      let st: SourceState;
+      if (pkt.ipVersion === 4 && v4Keys.peek(pkt.src4) === undefined) {
+        // An IPv4 source gets its state (sets, strings) with its second probe; its first waits
+        // in a typed-array table. A flood of one-probe sources (random spoofed SYNs) then
+        // allocates nothing per packet: each state lived just long enough to be promoted
+        // by the GC, which dominated such floods.
+        const src = pkt.src4 >>> 0;
+        const slot = Math.imul(src, 0x9e3779b1) >>> (32 - FIRST_PROBE_BITS);
+        if (firstBits[slot] === 0 || firstSrc[slot] !== src || pkt.tsUs - firstTs[slot] > windowUs) {
+          firstSrc[slot] = src;
+          firstTs[slot] = pkt.tsUs;
+          firstDst[slot] = pkt.dst4 >>> 0;
+          firstPort[slot] = pkt.dstPort;
+          firstBits[slot] = bits | P_USED;
+          return;
+        }
+        st = stateFor(pkt);
+        st.windowStart = firstTs[slot];
+        account(st, firstDst[slot], firstPort[slot], firstBits[slot], null);
+        firstBits[slot] = 0;
+      } else st = stateFor(pkt);
+      if (pkt.tsUs - st.windowStart > windowUs) reset(st, pkt.tsUs);
+      account(st, pkt.dst4, pkt.dstPort, bits, pkt);
       lastPkt.tsUs = pkt.tsUs;
       maybeAlert(st, pkt, ctx);
     },

@@ -194,6 +194,11 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
       if (rules) for (const [k, v] of Object.entries(rules.engine.stats as unknown as Record<string, unknown>)) {
         if (typeof v === 'number') add(summary.stream, `rules.${k}`, v);
       }
+      if (rules) {
+        // pcre runs cut short by their time budget (rules/pcre.ts), in total and per rule
+        add(summary.stream, 'rules.pcre_budget_hits', rules.engine.pcre.stats.budgetHits);
+        for (const [sid, n] of rules.engine.pcre.budgetHits) add(summary.stream, `rules.pcre_budget_hits.sid_${sid}`, n);
+      }
     },
   };
 }

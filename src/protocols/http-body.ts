@@ -234,8 +234,29 @@ const textDecoder = new TextDecoder('utf-8', { fatal: false });
  * Incremental WebSocket frame reader: keeps at most `previewBytes` of each payload and skips
  * the rest without buffering. Calls `onFrame` when a frame's payload has been read.
  */
+/**
+ * permessage-deflate inflating is bounded per reader (one flow direction): each attempt costs a
+ * credit, a failed one costs DEFLATE_ERROR_COST; credit starts at DEFLATE_INITIAL_CREDIT and
+ * grows by one per DEFLATE_BYTES_PER_CREDIT payload bytes, up to DEFLATE_MAX_CREDIT. A flood
+ * of tiny compressed frames (each a zlib stream set up and torn down, ~16 KB held until the
+ * event loop turns when it fails) therefore costs in proportion to its bytes. Little is lost:
+ * each frame is inflated on its own, so with context takeover (the default) only the first
+ * message of a direction decodes anyway, and a consumer reads at most 32 frames a direction.
+ */
+const DEFLATE_INITIAL_CREDIT = 16;
+const DEFLATE_MAX_CREDIT = 64;
+const DEFLATE_BYTES_PER_CREDIT = 512;
+const DEFLATE_ERROR_COST = 2;
+
 export class WebSocketReader {
   private state = WS_HEADER;
+  /** Inflate attempts this reader may still make (see DEFLATE_INITIAL_CREDIT). */
+  private inflateCredit = DEFLATE_INITIAL_CREDIT;
+  private creditBytes = 0;
+  /** Compressed frames whose text was not inflated for want of credit. */
+  inflateSkipped = 0;
+  /** Set once onFrame asked for no more frames: the rest of the stream is passed over. */
+  done = false;
   private readonly header = new Uint8Array(14);
   private headerLen = 0;
   private remaining = 0;
@@ -245,7 +266,8 @@ export class WebSocketReader {
   private frame = { opcode: 0, fin: false, masked: false, compressed: false, length: 0 };
   error = '';
 
-  constructor(private readonly previewBytes: number, private readonly onFrame: (f: WebSocketFrameFields) => void) {
+  /** `onFrame` returns false when it wants no more frames (later ones are neither read nor inflated). */
+  constructor(private readonly previewBytes: number, private readonly onFrame: (f: WebSocketFrameFields) => boolean | void) {
     this.preview = new BoundedBody(previewBytes);
   }
 
@@ -285,25 +307,38 @@ export class WebSocketReader {
     let truncated = this.preview.truncated;
     if (f.opcode === 1 || (f.opcode === 0 && f.compressed)) {
       let bytes = this.preview.bytes();
-      if (f.compressed) {
-        const withTail = new Uint8Array(bytes.length + 4);
-        withTail.set(bytes);
-        withTail.set([0, 0, 0xff, 0xff], bytes.length);
-        const d = decodeContent('deflate-raw', withTail, this.previewBytes);
-        bytes = d.body;
-        truncated ||= d.truncated;
+      if (f.compressed && bytes.length > 0) {
+        this.creditBytes += f.length;
+        if (this.creditBytes >= DEFLATE_BYTES_PER_CREDIT) {
+          this.inflateCredit = Math.min(DEFLATE_MAX_CREDIT, this.inflateCredit + Math.floor(this.creditBytes / DEFLATE_BYTES_PER_CREDIT));
+          this.creditBytes %= DEFLATE_BYTES_PER_CREDIT;
+        }
+        if (this.inflateCredit >= 1) {
+          this.inflateCredit--;
+          const withTail = new Uint8Array(bytes.length + 4);
+          withTail.set(bytes);
+          withTail.set([0, 0, 0xff, 0xff], bytes.length);
+          const d = decodeContent('deflate-raw', withTail, this.previewBytes);
+          if (d.error !== '') this.inflateCredit -= DEFLATE_ERROR_COST;
+          bytes = d.body;
+          truncated ||= d.truncated;
+        } else {
+          this.inflateSkipped++;
+          bytes = EMPTY_BODY;
+          truncated = true;
+        }
       }
-      text = textDecoder.decode(bytes);
+      text = bytes.length === 0 ? '' : textDecoder.decode(bytes);
     }
     this.state = WS_HEADER;
     this.headerLen = 0;
-    this.onFrame({ ...f, text, truncated });
+    if (this.onFrame({ ...f, text, truncated }) === false) this.done = true;
   }
 
   /** Consumes all of data[start, end). */
   feed(data: Uint8Array, start: number, end: number): void {
     let p = start;
-    while (p < end && this.error === '') {
+    while (p < end && this.error === '' && !this.done) {
       if (this.state === WS_HEADER) {
         const need = this.headerNeeded();
         while (this.headerLen < need && p < end) this.header[this.headerLen++] = data[p++];

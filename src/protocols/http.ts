@@ -269,11 +269,14 @@ export function createHttpConsumer(sink: MessageSink, opts: HttpConsumerOptions 
       wd.head = null;
       wd.held = null;
       wd.ws = new WebSocketReader(framePreview, (frame: WebSocketFrameFields) => {
-        if (wd.wsFrames >= maxFrames) return;
+        if (wd.wsFrames >= maxFrames) return false;
         wd.wsFrames++;
         if (frame.opcode === 8) wd.wsFrames = maxFrames; // close: nothing more to learn
         stats.add('websocket_frame');
+        if (frame.compressed && frame.truncated && frame.text === '' && frame.length > 0) stats.add('websocket_inflate_skipped');
         sink(flow, message('http', 'websocket_frame', wdir, wd.tsUs, frame));
+        // Past the reported frames nothing is read (or inflated) any more.
+        return wd.wsFrames < maxFrames;
       });
       if (held && held.length > 0) wd.ws.feed(held.view(), 0, held.length);
     }

@@ -42,13 +42,19 @@ function isHttpRequestLine(data: Uint8Array): boolean {
   return at > 0 && (nl < 0 || at < nl);
 }
 
-export type RedisParse = { fields: RedisCommandFields; used: number } | { need: true } | { malformed: string };
+/** `need`: incomplete; `until` is the buffer length before which another try cannot succeed. */
+export type RedisParse = { fields: RedisCommandFields; used: number } | { need: true; until: number } | { malformed: string };
 
 const latin1 = (b: Uint8Array, s: number, e: number) => Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 
 function findCrlf(b: Uint8Array, from: number, to: number): number {
   for (let i = from; i + 1 < to; i++) if (b[i] === 13 && b[i + 1] === 10) return i;
   return -1;
+}
+
+function indexOfByte(b: Uint8Array, byte: number, from: number, to: number): number {
+  const i = b.subarray(0, to).indexOf(byte, from);
+  return i;
 }
 
 function readInt(b: Uint8Array, s: number, e: number): number {
@@ -66,27 +72,30 @@ function readInt(b: Uint8Array, s: number, e: number): number {
   return neg ? -n : n;
 }
 
-/** Parse one command at b[0..len). */
-export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
-  if (len === 0) return { need: true };
+/**
+ * Parse one command at b[0..len). `nlFrom`: for an inline command, no newline lies before this
+ * offset (a caller that saw `need` resumes the search there instead of rescanning).
+ */
+export function parseRedisCommand(b: Uint8Array, len: number, nlFrom = 0): RedisParse {
+  if (len === 0) return { need: true, until: 1 };
   if (b[0] === 0x2a /* * */) {
     const e = findCrlf(b, 1, len);
-    if (e < 0) return len > 32 ? { malformed: 'bad-array-header' } : { need: true };
+    if (e < 0) return len > 32 ? { malformed: 'bad-array-header' } : { need: true, until: len + 1 };
     const n = readInt(b, 1, e);
     if (!Number.isFinite(n) || n < 0 || n > MAX_ARRAY) return { malformed: 'bad-array-length' };
     let p = e + 2;
     const args: string[] = [];
     let truncated = false;
     for (let i = 0; i < n; i++) {
-      if (p >= len) return { need: true };
+      if (p >= len) return { need: true, until: p + 1 };
       if (b[p] !== 0x24 /* $ */) return { malformed: 'expected-bulk' };
       const he = findCrlf(b, p + 1, len);
-      if (he < 0) return (len - p) > 32 ? { malformed: 'bad-bulk-header' } : { need: true };
+      if (he < 0) return (len - p) > 32 ? { malformed: 'bad-bulk-header' } : { need: true, until: len + 1 };
       const bl = readInt(b, p + 1, he);
       if (!Number.isFinite(bl) || bl < 0) return { malformed: 'bad-bulk-length' };
       const start = he + 2;
       if (start + bl + 2 > MAX_BUFFER) return { malformed: 'command-too-long' };
-      if (start + bl + 2 > len) return { need: true };
+      if (start + bl + 2 > len) return { need: true, until: start + bl + 2 };
       if (args.length < MAX_ARGS + 1) {
         const end = Math.min(start + bl, start + MAX_ARG);
         if (bl > MAX_ARG) truncated = true;
@@ -98,9 +107,8 @@ export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
     return { fields: { command: args[0].toUpperCase(), args: args.slice(1, MAX_ARGS + 1), argCount: n - 1, truncated }, used: p };
   }
   // Inline command: one line, words split on spaces (quotes kept simple: "a b" is one word).
-  let e = -1;
-  for (let i = 0; i < len; i++) if (b[i] === 10) { e = i; break; }
-  if (e < 0) return len >= MAX_BUFFER ? { malformed: 'command-too-long' } : { need: true };
+  const e = indexOfByte(b, 10, nlFrom, len);
+  if (e < 0) return len >= MAX_BUFFER ? { malformed: 'command-too-long' } : { need: true, until: len + 1 };
   const line = latin1(b, 0, e > 0 && b[e - 1] === 13 ? e - 1 : e);
   const words: string[] = [];
   const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
@@ -111,9 +119,22 @@ export function parseRedisCommand(b: Uint8Array, len: number): RedisParse {
 
 interface RedisState {
   buf: Uint8Array;
+  /** Unparsed bytes are buf[pos, len). */
+  pos: number;
   len: number;
+  /** Parse again only once len - pos reaches this (an incomplete command needs more). */
+  until: number;
+  /** Inline command in progress: no newline in buf[pos, pos + nlFrom). */
+  nlFrom: number;
   commands: number;
   bad: number;
+}
+
+function resetState(st: RedisState): void {
+  st.pos = 0;
+  st.len = 0;
+  st.until = 0;
+  st.nlFrom = 0;
 }
 
 export interface RedisConsumer extends StreamConsumer {
@@ -137,7 +158,7 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
     onData(flow: FlowView, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
       let st = flow.userData.get(REDIS_ID) as RedisState | undefined;
       if (!st) {
-        st = { buf: new Uint8Array(0), len: 0, commands: 0, bad: 0 };
+        st = { buf: new Uint8Array(0), pos: 0, len: 0, until: 0, nlFrom: 0, commands: 0, bad: 0 };
         flow.userData.set(REDIS_ID, st);
       }
       if (dir === 1) {
@@ -145,10 +166,18 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
         if (c === 0x2b || c === 0x2d) sink(flow, message(REDIS_ID, 'reply', 1, tsUs, { ok: c === 0x2b, text: latin1(data, 1, Math.min(data.length, 80)).split('\r', 1)[0] }));
         return ConsumerVerdict.CONTINUE;
       }
-      // Append (bounded), then parse as many complete commands as there are.
+      // Append (bounded), then parse as many complete commands as there are. Every step is
+      // linear: consumed bytes are dropped once per segment (not once per command: a run of
+      // empty lines was quadratic), blank lines are skipped in one pass, and an incomplete
+      // command is not re-parsed until enough bytes arrived for it to complete.
+      if (st.pos > 0) {
+        st.buf.copyWithin(0, st.pos, st.len);
+        st.len -= st.pos;
+        st.pos = 0;
+      }
       if (st.len + data.length > MAX_BUFFER) {
         malformed.add('command-too-long');
-        st.len = 0;
+        resetState(st);
         return ++st.bad > 8 ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
       }
       if (st.buf.length < st.len + data.length) {
@@ -158,26 +187,37 @@ export function createRedisConsumer(sink: MessageSink, opts: { ports?: number[];
       }
       st.buf.set(data, st.len);
       st.len += data.length;
-      for (let guard = 0; guard < 1024 && st.len > 0; guard++) {
-        const r = parseRedisCommand(st.buf, st.len);
-        if ('need' in r) break;
+      if (st.len < st.until) return ConsumerVerdict.CONTINUE;
+      const b = st.buf;
+      while (st.pos < st.len) {
+        let p = st.pos;
+        while (p < st.len && (b[p] === 10 || b[p] === 13)) p++;
+        if (p > st.pos) { st.pos = p; st.nlFrom = 0; continue; }
+        const r = parseRedisCommand(b.subarray(p, st.len), st.len - p, st.nlFrom);
+        if ('need' in r) {
+          st.until = r.until;
+          if (b[p] !== 0x2a) st.nlFrom = st.len - p;
+          break;
+        }
+        st.until = 0;
+        st.nlFrom = 0;
         if ('malformed' in r) {
           malformed.add(r.malformed);
-          st.len = 0;
+          resetState(st);
           return ++st.bad > 8 ? ConsumerVerdict.DONE : ConsumerVerdict.CONTINUE;
         }
         if (r.fields.command !== '') {
           st.commands++;
           sink(flow, message(REDIS_ID, 'command', 0, tsUs, r.fields));
         }
-        st.buf.copyWithin(0, r.used, st.len);
-        st.len -= r.used;
+        st.pos = p + r.used;
       }
+      if (st.pos >= st.len) { st.pos = 0; st.len = 0; }
       return ConsumerVerdict.CONTINUE;
     },
     onGap(flow: FlowView): ConsumerVerdictValue {
       const st = flow.userData.get(REDIS_ID) as RedisState | undefined;
-      if (st) st.len = 0;
+      if (st) resetState(st);
       malformed.add('gap');
       return ConsumerVerdict.CONTINUE;
     },

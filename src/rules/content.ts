@@ -6,8 +6,26 @@
 import { ASCII_LOWER } from '../match/aho-corasick.js';
 import { BUFFER_NAMES, sizeMatches, type ContentOp, type MatchOp, type Rule } from './parser.js';
 import type { MatchMeta } from './match-meta.js';
+import type { PcreRunner } from './pcre.js';
 
-export interface CompiledOp { op: MatchOp; index: number }
+/** `retry`: another match position of this (positive content) op could change the outcome. */
+export interface CompiledOp { op: MatchOp; index: number; retry: boolean }
+
+/**
+ * Whether a later op reads op i's match end (a relative op before the next positive content
+ * or pcre resets it). When none does, a failure after op i's first match is final: trying its
+ * other positions (as Suricata does only for relative follow-ups) would rerun the same ops on
+ * the same input; on a payload where the content occurs everywhere that multiplied every
+ * pcre run by up to the step budget.
+ */
+export function readsMatchEnd(ops: readonly MatchOp[], i: number): boolean {
+  for (let j = i + 1; j < ops.length; j++) {
+    const o = ops[j];
+    if ((o.kind === 'content' || o.kind === 'pcre' || o.kind === 'isdataat') && o.relative) return true;
+    if ((o.kind === 'content' || o.kind === 'pcre') && !o.negated) return false;
+  }
+  return false;
+}
 export interface CompiledRule {
   rule: Rule;
   groups: { bufferId: number; ops: CompiledOp[] }[];
@@ -24,7 +42,8 @@ export class ContentInspector {
   /** Latin1 text of each buffer for pcre, built on first use; the engine clears it when a slot changes. */
   readonly strCache: (string | null)[] = BUFFER_NAMES.map(() => null);
 
-  constructor(maxOps: number, readonly stepBudget: number) {
+  /** `pcre`: evaluates expressions (linear engine; budgeted fallback) and counts budget hits. */
+  constructor(maxOps: number, readonly stepBudget: number, readonly pcre: PcreRunner) {
     this.posStart = new Int32Array(maxOps);
     this.posEnd = new Int32Array(maxOps);
     this.posBuf = new Int32Array(maxOps);
@@ -66,7 +85,7 @@ export class ContentInspector {
             this.posEnd[index] = pos + plen;
             this.posBuf[index] = bufId;
             if (this.matchOps(ops, i + 1, bufId, buf, start, end, pos + plen, meta)) return true;
-            if (this.steps > this.stepBudget) return false;
+            if (this.steps > this.stepBudget || !ops[i].retry) return false;
           }
           from = pos + 1;
         }
@@ -74,17 +93,17 @@ export class ContentInspector {
       case 'pcre': {
         const str = this.bufferString(bufId, buf, start, end);
         const from = op.relative && prevEnd > 0 ? prevEnd : 0;
-        const m = op.regex.exec(from > 0 ? str.slice(from) : str);
+        const s = this.pcre.exec(op.compiled, str, from);
         if (op.negated) {
-          if (m) return false;
+          if (s >= 0) return false;
           return this.matchOps(ops, i + 1, bufId, buf, start, end, prevEnd, meta);
         }
-        if (!m) return false;
-        const s = from + m.index;
+        if (s < 0) return false;
+        const e = this.pcre.end;
         this.posStart[index] = s;
-        this.posEnd[index] = s + m[0].length;
+        this.posEnd[index] = e;
         this.posBuf[index] = bufId;
-        return this.matchOps(ops, i + 1, bufId, buf, start, end, s + m[0].length, meta);
+        return this.matchOps(ops, i + 1, bufId, buf, start, end, e, meta);
       }
       case 'bsize': case 'urilen':
         if (!sizeMatches(op, len)) return false;

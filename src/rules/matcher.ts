@@ -13,10 +13,11 @@ import { BUFFER_ID, BUFFER_NAMES, type BufferName, type Rule, type RuleContext }
 import type { MatchMeta, RuleHit } from './match-meta.js';
 import { APP_CLASS_COUNT, appClassOf, GROUP_COUNT, groupOf, headerMatches, protoClassOf } from './header.js';
 import { buildContextTable, buildPacketGroups, type ContextTable, type PacketGroups } from './prefilter-groups.js';
-import { ContentInspector, type CompiledRule } from './content.js';
+import { ContentInspector, readsMatchEnd, type CompiledRule } from './content.js';
 import { ThresholdTracker } from './thresholds.js';
 import { buildEvidence } from './evidence.js';
 import { AddressRuleIndex } from './address-index.js';
+import { PcreRunner } from './pcre.js';
 
 export { createMatchMeta, type MatchMeta, type RuleHit } from './match-meta.js';
 export { appClassOf } from './header.js';
@@ -27,6 +28,8 @@ export interface RuleEngineOptions {
   stepBudget?: number;
   /** Threshold tracking entries kept (oldest evicted). */
   thresholdCapacity?: number;
+  /** Wall-time budget of one rule evaluation's pcre runs in the backtracking engine (rules/pcre.ts). */
+  pcreBudgetMs?: number;
   /** Bytes of each match shown in evidence. */
   evidenceBytes?: number;
   /**
@@ -71,6 +74,8 @@ export class RuleEngine implements AcSink {
   private curPatternRules: Int32Array[] | null = null;
   /** Content inspection of the candidates (positions of matches, step budget, pcre text). */
   private readonly inspector: ContentInspector;
+  /** Evaluates `pcre` (linear engine; budgeted fallback) and counts budget hits per rule. */
+  readonly pcre: PcreRunner;
   /** Latin1 text cache of the slots (the inspector's), cleared when a slot changes. */
   private readonly strCache: (string | null)[];
   private readonly evidenceBytes: number;
@@ -90,12 +95,13 @@ export class RuleEngine implements AcSink {
       let index = 0;
       const groups = rule.buffers.map((b) => ({
         bufferId: BUFFER_ID[b.buffer],
-        ops: b.ops.map((op) => ({ op, index: index++ })),
+        ops: b.ops.map((op, i) => ({ op, index: index++, retry: readsMatchEnd(b.ops, i) })),
       }));
       maxOps = Math.max(maxOps, index);
       return { rule, groups, opCount: index };
     });
-    this.inspector = new ContentInspector(maxOps, options.stepBudget ?? 4096);
+    this.pcre = new PcreRunner(options.pcreBudgetMs);
+    this.inspector = new ContentInspector(maxOps, options.stepBudget ?? 4096, this.pcre);
     this.strCache = this.inspector.strCache;
     this.stamp = new Int32Array(rules.length);
     this.cands = new Int32Array(rules.length);
@@ -360,6 +366,7 @@ export class RuleEngine implements AcSink {
       if (buf === null) return;
       const ins = this.inspector;
       ins.steps = 0;
+      this.pcre.begin(rule.sid);
       if (!ins.matchOps(g.ops, 0, g.bufferId, buf, this.slotStart[g.bufferId], this.slotEnd[g.bufferId], -1, meta)) {
         if (ins.steps >= ins.stepBudget) this.stats.budgetExhausted++;
         return;

@@ -4,6 +4,7 @@
  * README of this folder); anything else is reported, never silently dropped.
  * Never throws: every failure becomes a RuleSkip with a reason.
  */
+import { compilePcre, type CompiledPcre } from './pcre.js';
 import { classify } from './classification.js';
 import {
   parseAddressGroup, parsePortGroup, RuleVariables, type AddressGroup, type PortGroup,
@@ -71,6 +72,8 @@ export interface ContentOp {
 export interface PcreOp {
   kind: 'pcre';
   regex: RegExp;
+  /** Linear-time form and fallback (rules/pcre.ts). */
+  compiled: CompiledPcre;
   negated: boolean;
   relative: boolean;
   source: string;
@@ -283,7 +286,8 @@ function parsePcre(value: string): PcreOp | string {
     return `pcre: ${(e as Error).message}`;
   }
   try {
-    return { kind: 'pcre', regex: new RegExp(source, js), negated, relative, source: q };
+    const compiled = compilePcre(source, js);
+    return { kind: 'pcre', regex: compiled.regex, compiled, negated, relative, source: q };
   } catch (e) {
     return `pcre does not compile as JS RegExp: ${(e as Error).message}`;
   }

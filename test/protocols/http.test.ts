@@ -349,3 +349,34 @@ void test('keepResponseBody: skipped bodies are framed and counted but never kep
   // Skipping changes nothing but the skipped bodies, however the stream is cut.
   assertSplitInvariant(chunks, opts);
 });
+
+test('websocket reader: inflating is bounded by credit earned from payload bytes, and stops once no more frames are wanted', async () => {
+  const { WebSocketReader } = await import('../../src/protocols/http-body.js');
+  const zlib = await import('node:zlib');
+  // 20,000 corrupt 3-byte compressed frames: at most the initial credit is spent on them.
+  let frames = 0;
+  const r = new WebSocketReader(4096, () => { frames++; });
+  const corrupt = Buffer.concat(Array.from({ length: 20_000 }, () => Buffer.of(0xc1, 0x01, 0xff)));
+  r.feed(corrupt, 0, corrupt.length);
+  assert.equal(frames, 20_000);
+  const attempts = frames - r.inflateSkipped;
+  assert.ok(attempts <= 16 + corrupt.length / 512, `inflate attempts ${attempts}`);
+  // Real compressed text frames keep being inflated: each earns its credit.
+  const texts: string[] = [];
+  const ok = new WebSocketReader(4096, (f) => { texts.push(f.text); });
+  const pad = Buffer.from(Array.from({ length: 1500 }, (_, i) => (i * 7919) % 251)).toString('base64');
+  const body = zlib.deflateRawSync(Buffer.from(`{"method":"login","params":{"pad":"${pad}"}}`), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+  const payload = body.subarray(0, body.length - 4); // permessage-deflate drops the 00 00 ff ff tail
+  const frame = Buffer.concat([Buffer.of(0xc1, 126, payload.length >> 8, payload.length & 255), payload]);
+  const many = Buffer.concat(Array.from({ length: 100 }, () => frame));
+  ok.feed(many, 0, many.length);
+  assert.equal(texts.length, 100);
+  assert.ok(texts.every((t) => t.startsWith('{"method":"login"')), 'every frame inflated');
+  assert.equal(ok.inflateSkipped, 0);
+  // A consumer that wants 3 frames gets 3; the rest is passed over.
+  let seen = 0;
+  const three = new WebSocketReader(4096, () => ++seen < 3);
+  three.feed(many, 0, many.length);
+  assert.equal(seen, 3);
+  assert.equal(three.done, true);
+});

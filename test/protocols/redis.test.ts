@@ -141,3 +141,25 @@ test('redis: accepts inline commands on any port, but not HTTP requests that sta
   const onRedisPort = fakeFlow({ serverPort: 6379, serverIp: '127.0.0.1', clientIp: '127.0.0.1' });
   assert.equal(c.accepts(onRedisPort, 0, bytes('GET / HTTP/1.1\r\n\r\n')), true);
 });
+
+void test('redis: every segmentation of a command stream (blank lines, inline, RESP) yields the same commands', () => {
+  const pieces = fc.constantFrom(resp('SET', 'k', 'v\r\nx'), resp('FLUSHALL'), 'PING\r\n', 'CONFIG SET dir /tmp\n', '\n\n\r\n', 'SLAVEOF 192.0.2.1 8886\r\n', resp('GET', 'a'.repeat(300)));
+  fc.assert(fc.property(fc.array(pieces, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 40 }), (parts, cuts) => {
+    const data = Buffer.from(parts.join(''), 'latin1');
+    const commands = (chunks: Uint8Array[]) => {
+      const out: string[] = [];
+      const c = createRedisConsumer((_f, m) => { if (m.kind === 'command') out.push(JSON.stringify(m.fields)); });
+      const flow = fakeFlow({ serverPort: 6379 });
+      for (const d of chunks) c.onData(flow, 0, d, 1);
+      return out;
+    };
+    const chunks: Uint8Array[] = [];
+    let at = 0;
+    for (let i = 0; at < data.length; i++) {
+      const n = cuts[i % cuts.length];
+      chunks.push(data.subarray(at, at + n));
+      at += n;
+    }
+    assert.deepEqual(commands(chunks), commands([data]));
+  }), { numRuns: 400 });
+});

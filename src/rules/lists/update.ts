@@ -2,13 +2,16 @@
  * `minewatch lists update`: refresh configured list sources over HTTP(S) into a cache dir.
  * Conditional requests (ETag / If-Modified-Since), integrity checks (parses as the declared
  * format, not empty, optional minimum entry count, optional sha256 pin, no shrink over 50 %
- * without force), atomic replace (write temp, rename), and one report line per source.
+ * without force), atomic replace (write temp, rename), and one report line per source. Each
+ * source is fetched under its own connect/idle/total timeouts with checked redirects
+ * (lists/fetch.ts); a source that fails keeps its cached list and never stops the others.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { guardedFetch } from './fetch.js';
 import { parseList } from './parse.js';
 import { entryCount, type ListFormat } from './types.js';
 import type { ListRole } from './intel.js';
@@ -29,7 +32,14 @@ export interface ListSourceConfig {
 export interface UpdateOptions {
   cacheDir: string;
   force?: boolean;
+  /** Whole fetch of one source, redirects and body included (default 30 s). */
   timeoutMs?: number;
+  /** Until the response headers (default min(10 s, timeoutMs)). */
+  connectTimeoutMs?: number;
+  /** Longest pause between body bytes (default min(10 s, timeoutMs)). */
+  idleTimeoutMs?: number;
+  /** Redirect hops followed (default 5). */
+  maxRedirects?: number;
   maxBytes?: number;
 }
 
@@ -78,27 +88,24 @@ function readMeta(cacheDir: string, name: string): CacheMeta | null {
   }
 }
 
-async function readBounded(res: Response, maxBytes: number): Promise<Uint8Array | string> {
-  if (!res.body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > maxBytes) {
-      await reader.cancel();
-      return `body larger than ${maxBytes} bytes`;
-    }
-    chunks.push(value);
+/**
+ * Fetches one source and replaces its cached copy when the new list passes every check.
+ * Never throws: any failure (network, timeout, refused redirect, bad content, disk) is a
+ * 'failed' result, and the cached list stays as it was.
+ */
+export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): Promise<UpdateResult> {
+  try {
+    return await updateSourceUnsafe(src, opts);
+  } catch (e) {
+    return { name: src.name, url: src.url, status: 'failed', reason: `unexpected error: ${(e as Error).message}`, entriesBefore: null, entriesAfter: null };
   }
-  return Buffer.concat(chunks);
 }
 
-export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): Promise<UpdateResult> {
+async function updateSourceUnsafe(src: ListSourceConfig, opts: UpdateOptions): Promise<UpdateResult> {
   const result: UpdateResult = { name: src.name, url: src.url, status: 'failed', entriesBefore: null, entriesAfter: null };
-  const fail = (reason: string): UpdateResult => ({ ...result, status: 'failed', reason });
+  const fail = (reason: string): UpdateResult => ({
+    ...result, status: 'failed', reason: result.entriesBefore !== null ? `${reason}; cached list kept (${result.entriesBefore} entries)` : reason,
+  });
   if (!SAFE_NAME.test(src.name)) return fail('source name must be letters, digits, ".", "_" or "-"');
   if (!/^https?:\/\//i.test(src.url)) return fail('only http:// and https:// URLs are supported');
   mkdirSync(opts.cacheDir, { recursive: true });
@@ -112,23 +119,21 @@ export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): 
     if (meta.etag) headers['if-none-match'] = meta.etag;
     if (meta.lastModified) headers['if-modified-since'] = meta.lastModified;
   }
-  let res: Response;
-  try {
-    res = await fetch(src.url, { headers, redirect: 'follow', signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    return fail(`fetch failed: ${err.cause?.code ?? err.name}${err.message ? ` (${err.message})` : ''}`);
-  }
+  const total = opts.timeoutMs ?? 30_000;
+  const res = await guardedFetch(src.url, {
+    headers, totalTimeoutMs: total, connectTimeoutMs: opts.connectTimeoutMs ?? Math.min(10_000, total),
+    idleTimeoutMs: opts.idleTimeoutMs ?? Math.min(10_000, total), maxRedirects: opts.maxRedirects ?? 5, maxBytes: opts.maxBytes ?? 32 * 1024 * 1024,
+  });
+  if (!res.ok) return fail(res.url !== src.url ? `${res.reason} (at ${res.url})` : res.reason);
   if (res.status === 304 && usable) {
-    await res.body?.cancel();
     return { ...result, status: 'not-modified', entriesAfter: meta.entries, sha256: meta.sha256 };
   }
-  if (!res.ok) {
-    await res.body?.cancel();
-    return fail(`HTTP ${res.status}`);
-  }
-  const body = await readBounded(res, opts.maxBytes ?? 32 * 1024 * 1024);
-  if (typeof body === 'string') return fail(body);
+  if (res.status < 200 || res.status >= 300) return fail(`HTTP ${res.status}`);
+  const body = res.body;
+  const header = (name: string): string | undefined => {
+    const v = res.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
   const sha256 = createHash('sha256').update(body).digest('hex');
   if (src.sha256 && src.sha256.toLowerCase() !== sha256) return fail(`sha256 mismatch: expected ${src.sha256.toLowerCase()}, got ${sha256}`);
   const text = Buffer.from(body).toString('utf8');
@@ -153,7 +158,7 @@ export async function updateSource(src: ListSourceConfig, opts: UpdateOptions): 
   writeFileAtomic(cachedListPath(opts.cacheDir, src.name), body);
   const newMeta: CacheMeta = {
     url: src.url, format: src.format, sha256, entries, fetchedAt: new Date().toISOString(),
-    etag: res.headers.get('etag') ?? undefined, lastModified: res.headers.get('last-modified') ?? undefined,
+    etag: header('etag'), lastModified: header('last-modified'),
   };
   writeFileAtomic(metaPath(opts.cacheDir, src.name), JSON.stringify(newMeta, null, 2));
   if (usable && meta.sha256 === sha256) return { ...result, status: 'not-modified', entriesAfter: entries, sha256 };
