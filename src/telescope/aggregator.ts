@@ -638,7 +638,8 @@ export class TelescopeAggregator {
     const malformed = new ReasonCounter();
     if (this.workerIndex === 0) malformed.merge(this.decoder.malformed);
     malformed.merge(this.ownedDecoder.malformed);
-    state.malformed = Object.fromEntries(Object.entries(malformed.toJSON()).map(([k, v]) => [`decode.${k}`, v]));
+    // decoder reasons already name their layer (ipv4.truncated), as in analyze's summary
+    state.malformed = malformed.toJSON();
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     state.sources = this.sources;
