@@ -341,9 +341,9 @@ function identityKeys(r: MacRecord): string[] {
     // a client id of type 1 that is just the (randomised) MAC itself names nothing beyond it
     if (c.replace(/^01/, '') !== r.mac.replace(/:/g, '')) keys.push(`cid:${c}`);
   }
-  for (const n of r.mdnsNames) if (!GENERIC_NAMES.has(n.toLowerCase())) keys.push(`mdns:${n.toLowerCase()}`);
-  for (const n of r.hostnames) if (!GENERIC_NAMES.has(n.toLowerCase())) keys.push(`host:${n.toLowerCase()}`);
-  return keys;
+  // a DHCP host name and an mDNS name are one namespace: iOS announces its DHCP name over mDNS
+  for (const n of [...r.mdnsNames, ...r.hostnames]) if (!GENERIC_NAMES.has(n.toLowerCase())) keys.push(`name:${n.toLowerCase()}`);
+  return [...new Set(keys)];
 }
 
 /** Two records may be one device only when their DHCP option 55 lists agree (or one has none). */
@@ -431,5 +431,5 @@ function buildDevice(members: MacRecord[], rules: DeviceRuleSet | undefined): De
 }
 
 function keyRank(k: string): number {
-  return k.startsWith('cid:') ? 0 : k.startsWith('mdns:') ? 1 : 2;
+  return k.startsWith('cid:') ? 0 : 1;
 }
