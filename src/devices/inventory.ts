@@ -107,7 +107,8 @@ export function normalizeMac(mac: string): string {
 }
 
 function cleanName(name: string): string {
-  return name.trim().replace(/\.$/, '').replace(/\.local$/i, '').slice(0, 64);
+  // "black-pearl [b8:27:eb:c7:e9:c9]": the _workstation instance convention appends the MAC
+  return name.trim().replace(/\.$/, '').replace(/\.local$/i, '').replace(/\s*\[[0-9a-f:]{17}\]$/i, '').slice(0, 64);
 }
 
 function addTo(list: string[], value: string, cap = LIST_CAP): boolean {

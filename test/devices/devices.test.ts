@@ -58,6 +58,22 @@ test('each evidence source reaches the inventory from a generated home capture',
   }
 });
 
+test('real capture: DHCP lease, NDP and ARP addresses, mDNS name, router roles (Hide and Seek home)', { skip: needSharedData() }, async () => {
+  const { devices } = await analyze({ inputs: [sharedFile('iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap')], workers: 1, progress: false });
+  const pi = devices!.find((d) => d.macs.includes('b8:27:eb:c7:e9:c9'))!;
+  assert.equal(pi.type, 'iot');
+  assert.match(pi.vendor, /Raspberry Pi/);
+  assert.deepEqual(pi.hostnames, ['black-pearl']);
+  assert.ok(pi.addresses.some((a) => a.ip === '192.168.2.16' && a.via === 'dhcp'));
+  assert.ok(pi.addresses.some((a) => a.ip === 'fe80::ba27:ebff:fec7:e9c9' && a.via === 'ndp'));
+  assert.ok(pi.mdnsServices.includes('_workstation._tcp'));
+  const gw = devices!.find((d) => d.macs.includes('a6:d1:8c:1f:ce:64'))!;
+  assert.ok(gw.addresses.some((a) => a.ip === '192.168.2.1' && a.via === 'arp'));
+  assert.ok(gw.roles.includes('dhcp-server'));
+  // none of the 137 Internet hosts the Pi scanned becomes a device or an address of one
+  assert.ok(devices!.every((d) => d.ips.every((ip) => /^(192\.168\.|169\.254\.|fe80:)/.test(ip))));
+});
+
 test('ARP and NDP teach addresses; TLS fingerprints attach to the client', () => {
   const inv = new Inventory();
   inv.observeAddress('b8:27:eb:c7:e9:c9', '192.168.2.16', 'arp', T);
