@@ -15,6 +15,8 @@ export function attributeDevice(inv: Inventory, flow: FlowView | null, alert: Al
   if (!inv.isLocal(ip)) return { ip };
   const frameMac = flow ? (flow.clientIp === ip ? flow.clientMac : flow.serverIp === ip ? flow.serverMac : '') : '';
   const mac = inv.macForIp(ip) ?? (alert.device?.mac || frameMac);
+  // a local sender the inventory has not met yet (its first packet was the alert's): it is on the segment now
+  if (mac && !inv.deviceOfMac(mac)) inv.observeAddress(mac, ip, 'traffic', alert.tsUs ?? flow?.lastTsUs ?? 0);
   const d = mac ? inv.deviceOfMac(mac) : undefined;
   if (!d) return mac ? { ip, mac } : { ip };
   return { id: d.id, mac, ip, vendor: d.vendor, type: d.type, ...(d.name ? { name: d.name } : {}) };

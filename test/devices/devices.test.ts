@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { generateHome } from '../../src/synth/home.js';
+import { generateSample } from '../../src/synth/sample.js';
 import { Inventory, classify, compileRules, readDeviceRules, lookupVendor, parseIeeeCsv, isLocallyAdministered, attributeDevice, type DeviceRulesFile } from '../../src/devices/index.js';
 import type { FlowView } from '../../src/events/flow.js';
 import { HAVE_SHARED_DATA, SHARED_DATA, needSharedData, sharedFile } from '../helpers/shared-data.js';
@@ -153,6 +154,10 @@ test('alert attribution: a remote attacker never gets the router MAC; a local de
   assert.match(local.vendor ?? '', /Raspberry/);
   assert.equal(local.name, 'black-pearl');
   assert.match(local.id ?? '', /^dev-[0-9a-f]{12}$/);
+  // a local host not met before still gets a device (id and vendor), from its frame MAC
+  const fresh = attributeDevice(inv, flow('192.168.2.50', '00:11:32:aa:bb:cc', '45.33.32.156', 'e4:8d:8c:00:00:01'), alert)!;
+  assert.match(fresh.id ?? '', /^dev-/);
+  assert.match(fresh.vendor ?? '', /Synology/);
 });
 
 test('alerts in EVE carry the device; an inbound scan from the Internet is not pinned on the router', { skip: needSharedData() }, async () => {
@@ -167,7 +172,7 @@ test('alerts in EVE carry the device; an inbound scan from the Internet is not p
   }
 });
 
-test('1 and 2 workers give the same inventory', async () => {
+test('1 and 2 workers give the same inventory (generated home, and the demo sample with its alerts)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-dev-w-'));
   try {
     const file = join(dir, 'home.pcap');
@@ -177,6 +182,13 @@ test('1 and 2 workers give the same inventory', async () => {
     assert.equal(two.summary.workers, 2);
     assert.ok((one.devices ?? []).length >= 16);
     assert.deepEqual(two.devices, one.devices);
+    const sample = join(dir, 'sample.pcap');
+    await generateSample({ seed: 1, startUs: Date.UTC(2026, 0, 5) * 1000 }, sample);
+    const s1 = await analyze({ inputs: [sample], workers: 1, progress: false });
+    const s2 = await analyze({ inputs: [sample], workers: 2, progress: false });
+    assert.ok(s1.alerts.length > 0 && (s1.devices ?? []).length >= 8);
+    assert.deepEqual(s2.devices, s1.devices);
+    assert.deepEqual([...s2.deviceAlerts!].sort(), [...s1.deviceAlerts!].sort());
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
