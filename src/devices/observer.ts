@@ -33,8 +33,38 @@ function sender(flow: FlowView, dir: number): [string, string] {
   return dir === Direction.TO_SERVER ? [flow.clientMac, flow.clientIp] : [flow.serverMac, flow.serverIp];
 }
 
+/** 10/8, 172.16/12, 192.168/16, 169.254/16 on the integer address (no string). */
+function isPrivate4(a: number): boolean {
+  const hi = a >>> 24;
+  return hi === 10 || (hi === 172 && ((a >>> 20) & 0xf) === 1) || (a >>> 16) === 0xc0a8 || (a >>> 16) === 0xa9fe;
+}
+
+const TEXT_CACHE = 4096;
+
 export function createDeviceObserver(inventory: Inventory): DeviceObserver {
   const inv = inventory;
+  // SYNs are the one frequent thing it reads: address and MAC text are made once per host
+  const ip4Text = new Map<number, string>();
+  const macTexts = new Map<number, string>();
+  const text4 = (a: number): string => {
+    let t = ip4Text.get(a);
+    if (t === undefined) {
+      if (ip4Text.size >= TEXT_CACHE) ip4Text.clear();
+      t = ip4ToString(a);
+      ip4Text.set(a, t);
+    }
+    return t;
+  };
+  const macAt = (buf: Uint8Array, o: number): string => {
+    const key = buf[o] * 0x10000000000 + buf[o + 1] * 0x100000000 + ((buf[o + 2] << 24) >>> 0) + (buf[o + 3] << 16) + (buf[o + 4] << 8) + buf[o + 5];
+    let t = macTexts.get(key);
+    if (t === undefined) {
+      if (macTexts.size >= TEXT_CACHE) macTexts.clear();
+      t = macToString(buf, o);
+      macTexts.set(key, t);
+    }
+    return t;
+  };
 
   /** A link-layer address option (type 1 source / 2 target) of an NDP message, or ''. */
   function ndpOption(pkt: PacketView, start: number, want: number): string {
@@ -88,9 +118,10 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
       }
       if (pkt.proto !== IpProto.TCP || (pkt.tcpFlags & TcpFlag.SYN) === 0) return;
       // a connection opening or accepted: its TTL tells the sender's stack, if the sender is here
-      const src = pkt.ipVersion === 4 ? ip4ToString(pkt.src4) : ip6ToString(pkt.buf, pkt.src6Offset);
-      const mac = macToString(pkt.buf, pkt.macSrcOffset);
-      if (inv.isLocal(src)) {
+      const v4 = pkt.ipVersion === 4;
+      const src = v4 ? text4(pkt.src4) : ip6ToString(pkt.buf, pkt.src6Offset);
+      const mac = macAt(pkt.buf, pkt.macSrcOffset);
+      if ((v4 && isPrivate4(pkt.src4)) || inv.isLocal(src)) {
         inv.observeTtl(mac, pkt.ttl, pkt.tsUs);
         inv.observeAddress(mac, src, 'traffic', pkt.tsUs);
       } else {

@@ -7,26 +7,39 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 
-export type OuiTable = Record<string, string>;
+export type OuiTable = Record<string, string> | Map<string, string>;
 
-let table: OuiTable | null = null;
+let table: Map<string, string> | null = null;
 
-function loadTable(): OuiTable {
+/**
+ * The registry as assignment → organisation (the entry's first line only). Read line by line
+ * from the package's JSON (one `"KEY": "value",` per line) rather than JSON.parse of the
+ * whole file: a third of the memory (≈10 MB instead of ≈33 MB), which matters on a small box.
+ */
+function loadTable(): Map<string, string> {
   if (table) return table;
+  table = new Map();
+  let text: string;
   try {
     const require = createRequire(import.meta.url);
-    table = JSON.parse(readFileSync(require.resolve('oui-data'), 'utf8')) as OuiTable;
+    text = readFileSync(require.resolve('oui-data'), 'utf8');
   } catch {
-    table = {}; // the registry package is missing: vendors stay unknown, nothing else changes
+    return table; // the registry package is missing: vendors stay unknown, nothing else changes
   }
+  const re = /^ "([0-9A-F]{6,9})": "((?:[^"\\\n]|\\[^n])*)/gm;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) table.set(m[1], (m[2].includes('\\') ? (JSON.parse(`"${m[2]}"`) as string) : m[2]).trim());
   return table;
+}
+
+function get(t: OuiTable, key: string): string | undefined {
+  return t instanceof Map ? t.get(key) : t[key];
 }
 
 /** The registry entry's first line (the organisation), or '' when the MAC is not assigned. */
 export function lookupVendor(mac: string, t: OuiTable = loadTable()): string {
   const hex = mac.replace(/[^0-9a-fA-F]/g, '').toUpperCase();
   if (hex.length < 6) return '';
-  const hit = (hex.length >= 9 ? t[hex.slice(0, 9)] : undefined) ?? (hex.length >= 7 ? t[hex.slice(0, 7)] : undefined) ?? t[hex.slice(0, 6)];
+  const hit = (hex.length >= 9 ? get(t, hex.slice(0, 9)) : undefined) ?? (hex.length >= 7 ? get(t, hex.slice(0, 7)) : undefined) ?? get(t, hex.slice(0, 6));
   if (!hit) return '';
   return hit.split('\n', 1)[0].trim();
 }
@@ -47,7 +60,7 @@ export function isGroupMac(mac: string): boolean {
  * An IEEE registry CSV (`Registry,Assignment,Organization Name,Organization Address`, as in
  * the Debian ieee-data files) as a table in the same shape (for tests and offline updates).
  */
-export function parseIeeeCsv(text: string, into: OuiTable = {}): OuiTable {
+export function parseIeeeCsv(text: string, into: Record<string, string> = {}): Record<string, string> {
   for (const line of text.split('\n')) {
     const m = /^(MA-[LMS]),([0-9A-Fa-f]{6,9}),("(?:[^"]|"")*"|[^,]*)/.exec(line);
     if (!m) continue;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { generateHome } from '../../src/synth/home.js';
@@ -23,6 +24,13 @@ test('vendor from the IEEE registry package agrees with the IEEE CSV (MA-L), and
   const t = { '70B3D5': 'IEEE Registration Authority', '70B3D5123': 'Small Maker' };
   assert.equal(lookupVendor('70:b3:d5:12:34:56', t), 'Small Maker');
   assert.equal(lookupVendor('70:b3:d5:99:34:56', t), 'IEEE Registration Authority');
+  // every assignment of the package, looked up by a MAC inside it, gives the longest match's organisation
+  const full = JSON.parse(readFileSync(createRequire(import.meta.url).resolve('oui-data'), 'utf8')) as Record<string, string>;
+  for (const k of Object.keys(full)) {
+    const hex = k.padEnd(12, '0');
+    const best = [hex.slice(0, 9), hex.slice(0, 7), hex.slice(0, 6)].find((x) => full[x] !== undefined)!;
+    assert.equal(lookupVendor(hex), full[best].split('\n')[0].trim(), k);
+  }
   assert.equal(isLocallyAdministered('da:a1:19:00:00:01'), true);
   assert.equal(isLocallyAdministered('d8:a1:19:00:00:01'), false);
 });
