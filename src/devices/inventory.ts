@@ -138,6 +138,8 @@ export class Inventory {
   private readonly maxMacs: number;
   private rules: DeviceRuleSet | undefined;
   private changes = 0;
+  /** Address → inside the home/local ranges (bounded; the ranges never change). */
+  private readonly rangeCache = new Map<string, boolean>();
   private cache: { at: number; devices: Device[]; byMac: Map<string, Device> } | null = null;
 
   constructor(opts: InventoryOptions = {}) {
@@ -158,11 +160,14 @@ export class Inventory {
   /** True when the address belongs on the local segment: learned from ARP/DHCP/NDP, in --home-net, or private/link-local. */
   isLocal(ip: string): boolean {
     if (this.ipToMac.has(ip)) return true;
-    const p = parseIp(ip);
-    if (p === null) return false;
-    for (const c of this.homeNets) if (cidrContains(c, p)) return true;
-    for (const c of LOCAL_RANGES) if (cidrContains(c, p)) return true;
-    return false;
+    let v = this.rangeCache.get(ip);
+    if (v === undefined) {
+      const p = parseIp(ip);
+      v = p !== null && (this.homeNets.some((c) => cidrContains(c, p)) || LOCAL_RANGES.some((c) => cidrContains(c, p)));
+      if (this.rangeCache.size >= 8192) this.rangeCache.clear();
+      this.rangeCache.set(ip, v);
+    }
+    return v;
   }
 
   /** The MAC the segment said owns this address (ARP, DHCP, NDP), if any. */
@@ -171,6 +176,13 @@ export class Inventory {
   }
 
   private record(mac: string, ts: number): MacRecord | null {
+    // fast path: the pipeline's MAC text is already canonical
+    const known = this.macs.get(mac);
+    if (known) {
+      if (ts > known.last) known.last = ts;
+      else if (ts < known.first) known.first = ts;
+      return known;
+    }
     const m = normalizeMac(mac);
     if (m === '' || isGroupMac(m) || m === '00:00:00:00:00:00') return null;
     let r = this.macs.get(m);
