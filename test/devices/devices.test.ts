@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { generateHome } from '../../src/synth/home.js';
 import { generateSample } from '../../src/synth/sample.js';
-import { Inventory, classify, compileRules, readDeviceRules, lookupVendor, parseIeeeCsv, isLocallyAdministered, attributeDevice, type DeviceRulesFile } from '../../src/devices/index.js';
+import { Inventory, validateDeviceRules, classify, compileRules, readDeviceRules, lookupVendor, parseIeeeCsv, isLocallyAdministered, attributeDevice, type DeviceRulesFile } from '../../src/devices/index.js';
 import type { FlowView } from '../../src/events/flow.js';
-import { HAVE_SHARED_DATA, SHARED_DATA, needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { HAVE_SHARED_DATA, REPO_ROOT, SHARED_DATA, needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { evalGenerated, evalShared } from '../../bench/eval-devices.js';
 
 const T = 1_700_000_000_000_000;
@@ -137,6 +137,11 @@ test('classifier: weights add up to a 0–100 score with reasons; below the thre
   assert.equal(classify({ ...ev, mdnsServices: Array(5).fill('_ipp._tcp'), vendor: 'brother brother' }, compileRules([{ rules: [...file.rules, { id: 'd', type: 'printer', weight: 90, reason: 'x', match: { vendor: 'brother' } }] }])).score, 100);
   // the shipped rules use user agents through ua-parser-js
   assert.equal(classify({ ...ev, vendor: '', mdnsServices: [], userAgents: ['Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Mobile Safari/537.36'] }).type, 'phone');
+  // the shipped file (read at run time without zod) passes the schema, every rule has a unique id
+  const shipped = validateDeviceRules(JSON.parse(readFileSync(join(REPO_ROOT, 'data', 'devices', 'rules.json'), 'utf8')));
+  assert.notEqual(typeof shipped, 'string', String(shipped));
+  const ids = (shipped as DeviceRulesFile).rules.map((r) => r.id);
+  assert.equal(new Set(ids).size, ids.length);
   // a bad user rules file is a ConfigError naming the field
   const dir = mkdtempSync(join(tmpdir(), 'mw-rules-'));
   try {
