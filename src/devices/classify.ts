@@ -29,10 +29,10 @@ export interface DeviceRuleSet {
   rules: CompiledRule[];
 }
 
-/** The evidence a rule reads (a Device has all of it). */
-export interface EvidenceInput {
-  vendor: string;
+/** The lists of evidence kept per MAC and per device. */
+export interface EvidenceLists {
   hostnames: string[];
+  /** DHCP option 55 lists, each as "1,3,6,…" in the order sent. */
   dhcpParams: string[];
   vendorClasses: string[];
   mdnsServices: string[];
@@ -41,6 +41,11 @@ export interface EvidenceInput {
   userAgents: string[];
   ja3: string[];
   ja4: string[];
+}
+
+/** The evidence a rule reads (a Device has all of it). */
+export interface EvidenceInput extends EvidenceLists {
+  vendor: string;
   ttl: number;
   roles: string[];
   randomized: boolean;

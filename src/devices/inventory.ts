@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { cidrContains, parseCidr, parseIp, type Cidr } from '../decode/address.js';
 import { isGroupMac, isLocallyAdministered, lookupVendor } from './oui.js';
-import { classify, type Classification, type DeviceRuleSet } from './classify.js';
+import { classify, type Classification, type DeviceRuleSet, type EvidenceInput, type EvidenceLists } from './classify.js';
 
 /** How an address was learned. */
 export type AddressSource = 'arp' | 'dhcp' | 'ndp' | 'traffic';
@@ -23,22 +23,13 @@ export type DeviceRole = 'dhcp-server' | 'gateway' | 'ipv6-router' | 'dns-server
 export interface AddressRecord { first: number; last: number; via: AddressSource }
 
 /** Everything seen for one MAC (timestamps in µs). */
-export interface MacRecord {
+export interface MacRecord extends EvidenceLists {
   mac: string;
   first: number;
   last: number;
   ips: Record<string, AddressRecord>;
-  hostnames: string[];
-  dhcpParams: string[];
-  vendorClasses: string[];
   clientIds: string[];
   mdnsNames: string[];
-  mdnsServices: string[];
-  mdnsModels: string[];
-  ssdp: string[];
-  userAgents: string[];
-  ja3: string[];
-  ja4: string[];
   /** Initial-TTL guesses (64, 128, 255) → packets seen. */
   ttl: Record<string, number>;
   roles: DeviceRole[];
@@ -50,7 +41,7 @@ export interface InventoryState {
 }
 
 /** One device: one or more MACs (a randomised MAC joins the device it shares an identity with). */
-export interface Device extends Classification {
+export interface Device extends Classification, EvidenceInput {
   /** Stable id: from the device's burned-in MAC, else its strongest identity (client id, mDNS name, host name). */
   id: string;
   /** The MAC seen last. */
@@ -61,20 +52,11 @@ export interface Device extends Classification {
   randomized: boolean;
   /** Best display name: mDNS name, DHCP host name, or ''. */
   name: string;
-  hostnames: string[];
   ips: string[];
   addresses: (AddressRecord & { ip: string })[];
   first: number;
   last: number;
-  dhcpParams: string[];
-  vendorClasses: string[];
   clientIds: string[];
-  mdnsServices: string[];
-  mdnsModels: string[];
-  ssdp: string[];
-  userAgents: string[];
-  ja3: string[];
-  ja4: string[];
   /** Most frequent initial TTL, or 0. */
   ttl: number;
   roles: DeviceRole[];
