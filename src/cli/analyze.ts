@@ -19,6 +19,8 @@ export function register(program: Command): void {
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
     .option('--eve <file>', "write EVE JSON events (flow, alert …) to FILE, or '-' for stdout")
     .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
+    .option('--devices <file>', "write the device inventory (JSON) to FILE, or '-' for stdout")
+    .option('--device-rules <files...>', 'extra device classification rules (JSON; see docs/devices.md)')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--rules <files...>', 'Suricata-subset rule files to load (e.g. ET Open emerging-coinminer.rules)')
     .addOption(new Option('--encryption-handling <mode>', "raw-content rules on TLS flows after the handshake: 'default' stops them (as Suricata's default does), 'full' scans every packet").choices(['default', 'full'] satisfies EncryptionHandling[]).default('default'))
@@ -40,7 +42,7 @@ export function register(program: Command): void {
     .action(async (captures: string[], o: Record<string, unknown>) => {
       if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch analyze --help)', 'usage.no-input');
       if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both', 'usage.conflict');
-      const outputs: OutputTarget[] = [{ option: '--eve', path: o.eve as string | undefined }, { option: '--json', path: o.json as string | undefined }];
+      const outputs: OutputTarget[] = [{ option: '--eve', path: o.eve as string | undefined }, { option: '--json', path: o.json as string | undefined }, { option: '--devices', path: o.devices as string | undefined }];
       checkOutputs(outputs);
       const workers = o.workers as number | 'auto';
       const { openSender, finishSending } = await import('../transport/send.js');
@@ -62,6 +64,7 @@ export function register(program: Command): void {
           defaultLists: o.defaultLists !== false,
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
+          deviceRules: o.deviceRules as string[] | undefined,
           probe: o.probe === true,
           detectors: o.detectors as string[] | undefined,
           parsers: o.parsers as string[] | undefined,
@@ -75,15 +78,20 @@ export function register(program: Command): void {
       // loaded here, not at startup, so other commands and --help stay fast
       const { analyze } = await import('../pipeline/analyze.js');
       const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
-      const { summary, alerts } = await analyze(opts);
+      const { summary, alerts, devices, deviceAlerts } = await analyze(opts);
       await finishSending(sender, o);
       if (summary.rules && !o.quiet) {
         const { formatRulesLoad } = await import('../pipeline/preflight.js');
         for (const line of formatRulesLoad(summary.rules)) process.stderr.write(`minewatch: rules: ${line}\n`);
       }
       if (o.json) writeOutput(o.json as string, JSON.stringify(summary, null, 2) + '\n');
+      if (o.devices) writeOutput(o.devices as string, JSON.stringify({ devices: (devices ?? []).map((d) => ({ ...d, alerts: deviceAlerts?.get(d.id) ?? 0 })) }, null, 2) + '\n');
       if (!o.quiet && !stdoutClaimed(outputs)) {
         process.stdout.write(formatSummary(summary));
+        if (devices && devices.length > 0) {
+          const { formatDevices } = await import('../devices/index.js');
+          process.stdout.write(formatDevices(devices, deviceAlerts).join('\n') + '\n');
+        }
         if (alerts.length > 0) process.stdout.write(formatAlerts(alerts));
       }
     });

@@ -7,6 +7,7 @@ import type { AlertEvent } from '../events/eve.js';
 import { eveTimestamp, limitEvidence, protoName } from '../events/eve-format.js';
 import type { AlertInput } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
+import { isLocalAddress } from '../devices/inventory.js';
 
 export interface AlertBuilderOptions {
   sensor?: string;
@@ -71,7 +72,11 @@ export class AlertBuilder {
   }
 }
 
-/** The client side of a flow is the device by default; detectors override when the miner is the server. */
+/**
+ * The client side of a flow is the device by default; detectors override when the miner is the
+ * server. The frame's MAC is the device's only when the address is a local one: a remote
+ * host's packets carry the router's MAC (the device inventory, when it runs, refines this).
+ */
 function deviceOf(flow: FlowView): { ip: string; mac?: string } {
-  return flow.clientMac ? { ip: flow.clientIp, mac: flow.clientMac } : { ip: flow.clientIp };
+  return flow.clientMac && isLocalAddress(flow.clientIp) ? { ip: flow.clientIp, mac: flow.clientMac } : { ip: flow.clientIp };
 }

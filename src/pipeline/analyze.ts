@@ -19,6 +19,7 @@ import { linkTypeName } from './link-names.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import { OutputError, PIPE_CLOSED } from '../util/errors.js';
 import { preflightAnalyzers } from './preflight.js';
+import type { Device } from '../devices/index.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -44,6 +45,10 @@ export interface AnalyzeOptions {
 export interface AnalyzeResult {
   summary: AnalysisSummary;
   alerts: Record<string, unknown>[];
+  /** The device inventory (merged across workers, classified), when the devices component ran. */
+  devices?: Device[];
+  /** Alerts per device id. */
+  deviceAlerts?: Map<string, number>;
 }
 
 /** Message protocol between workers and the main thread. */
@@ -75,8 +80,13 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const run: RunOptions = eve ? { ...opts, outputClosed: () => eve.pipeClosed } : opts;
   const outputs: EventSink[] = [eve, opts.sink].filter((s): s is EventSink => s != null);
   const wantEvents = outputs.length > 0;
+  const deviceAlerts = new Map<string, number>();
   const onEvent = (event: Record<string, unknown>) => {
-    if (event.event_type === 'alert' && alerts.length < keep) alerts.push(event);
+    if (event.event_type === 'alert') {
+      if (alerts.length < keep) alerts.push(event);
+      const id = (event.minewatch as { device?: { id?: string } } | undefined)?.device?.id;
+      if (id) deviceAlerts.set(id, (deviceAlerts.get(id) ?? 0) + 1);
+    }
     for (const o of outputs) o.write(event);
   };
 
@@ -112,7 +122,15 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   for (const k of ['malformed', 'link_types', 'alerts', 'events', 'flows_by_end', 'stream', 'protocols'] as const) {
     summary[k] = sortedCounts(summary[k]);
   }
-  return { summary, alerts };
+  let devices: Device[] | undefined;
+  if (summary.devices) {
+    const { Inventory, loadDeviceRules } = await import('../devices/index.js');
+    const inv = new Inventory({ homeNets: opts.analyzers?.homeNets, rules: loadDeviceRules(opts.analyzers?.deviceRules ?? []) });
+    inv.importState(summary.devices);
+    devices = inv.devices();
+    delete summary.devices;
+  }
+  return { summary, alerts, devices, deviceAlerts };
 }
 
 /** Options of one run: the caller's, plus how to tell that the event output's reader has gone. */

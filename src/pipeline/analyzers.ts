@@ -4,7 +4,8 @@
  * every worker thread rebuilds the same set.
  */
 import { addStageCounts } from '../events/counters.js';
-import type { Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { AlertInput, Detector, DetectorContext, ProtocolMessage } from '../events/detector.js';
+import type { Inventory } from '../devices/index.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import { InternalError } from '../util/errors.js';
@@ -29,9 +30,10 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
   const unknown = unknownComponentIds(config);
   if (unknown) throw new RangeError(unknown);
   const withRules = config.rules !== undefined && config.rules.length > 0;
-  const [protocols, detect, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
+  const [protocols, detect, devices, listsDefault, listsConfig, suppressConfig, ruleLoad, ruleDetector] = await Promise.all([
     import('../protocols/index.js'),
     import('../detect/index.js'),
+    import('../devices/index.js'),
     import('../rules/lists/default.js'),
     // config-file schemas (zod) and the rule engine (parser, automata) only when asked for
     config.listsConfig ? import('../rules/lists/config.js') : null,
@@ -40,7 +42,7 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
     withRules ? import('../rules/detector.js') : null,
   ]);
   const ruleEngine = ruleLoad && ruleDetector ? { ...ruleLoad, ...ruleDetector } : null;
-  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);
+  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, devices, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);
 }
 
 interface Modules extends ComponentModules {
@@ -67,6 +69,8 @@ export interface AnalyzerConfig {
   suppress?: string;
   /** Home networks (CIDRs): alerts say whether the device is inside them. */
   homeNets?: string[];
+  /** Extra device classification rule files (--device-rules), on top of data/devices/rules.json. */
+  deviceRules?: string[];
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
@@ -111,8 +115,8 @@ const noResponseBodies = (): boolean => false;
 
 /** The parser and detector modules (what the registry's create functions draw on). */
 export async function loadComponentModules(): Promise<ComponentModules> {
-  const [protocols, detect] = await Promise.all([import('../protocols/index.js'), import('../detect/index.js')]);
-  return { protocols, detect };
+  const [protocols, detect, devices] = await Promise.all([import('../protocols/index.js'), import('../detect/index.js'), import('../devices/index.js')]);
+  return { protocols, detect, devices };
 }
 
 /**
@@ -138,12 +142,14 @@ export interface CreateDetectorsOptions {
   detectorOn?: (id: string) => boolean;
   /** Active confirmation of suspected pools (contacts them). */
   probe?: boolean;
+  /** The device inventory's settings. */
+  inventory?: import('../devices/index.js').InventoryOptions;
 }
 
 /** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
 export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
   const on = opts.detectorOn ?? (() => true);
-  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs() };
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
   return DETECTORS.filter((c) => on(c.id)).map((c) => {
     const d = c.create(m, shared);
@@ -160,7 +166,9 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const parserOn = (id: string) => config.parsers === undefined || config.parsers.includes(id);
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
-  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe });
+  const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
+  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory });
+  const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
   if (withRules && m.ruleEngine && config.rules) {
@@ -175,11 +183,14 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     detectors,
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
-      const c = alertContext(ctx, { homeNets: config.homeNets, suppress }, m.detect);
+      // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)
+      const inner = observer ? withDevices(ctx, observer.inventory, m.devices.attributeDevice) : ctx;
+      const c = alertContext(inner, { homeNets: config.homeNets, suppress }, m.detect);
       contexts.push(c);
       return c.ctx;
     },
     collect(summary: AnalysisSummary) {
+      if (observer) summary.devices = observer.inventory.exportState();
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of consumers) {
         if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());
@@ -200,6 +211,16 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
         for (const [sid, n] of rules.engine.pcre.budgetHits) add(summary.stream, `rules.pcre_budget_hits.sid_${sid}`, n);
       }
     },
+  };
+}
+
+function withDevices(next: DetectorContext, inv: Inventory, attribute: (inv: Inventory, flow: FlowView | null, a: AlertInput) => AlertInput['device']): DetectorContext {
+  return {
+    emit(flow: FlowView | null, alert: AlertInput): void {
+      const device = attribute(inv, flow, alert);
+      next.emit(flow, device ? { ...alert, device } : alert);
+    },
+    emitEvent: (e) => next.emitEvent(e),
   };
 }
 

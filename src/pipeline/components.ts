@@ -26,6 +26,7 @@ import type { StreamConsumer } from '../events/stream.js';
 export interface ComponentModules {
   protocols: typeof import('../protocols/index.js');
   detect: typeof import('../detect/index.js');
+  devices: typeof import('../devices/index.js');
 }
 
 /** A stream consumer with its counters, as every parser of protocols/ is. */
@@ -43,6 +44,8 @@ export interface DetectorShared {
   hostPairs: InstanceType<ComponentModules['detect']['MiningHostPairs']>;
   /** Active confirmation of a suspected pool (only with probing on). */
   onSuspect?: (flow: FlowView, score: number, ctx: DetectorContext) => void;
+  /** The device inventory's settings (home networks, classification rules). */
+  inventory?: import('../devices/index.js').InventoryOptions;
 }
 
 export interface ParserComponent<Id extends ProtocolId = ProtocolId> {
@@ -96,7 +99,9 @@ export const COMPONENTS = [
   defineParser('telnet', (m, sink) => m.protocols.createTelnetConsumer(sink)),
   defineParser('ftp', (m, sink) => m.protocols.createFtpConsumer(sink)),
   defineParser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
-  // Detectors. Order matters in one place: stratum runs before mining-encrypted, so a flow
+  // Detectors. The device inventory first, so the alerts of a packet see what it taught.
+  defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory)) }),
+  // Order matters in one place: stratum runs before mining-encrypted, so a flow
   // already identified in clear text is not scored again as "encrypted".
   defineDetector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),
   defineDetector({ id: 'pool-dns', protocols: ['dns'], create: (m, s) => m.detect.createPoolDnsDetector({ intel: s.intel, dnsCache: s.dnsCache }) }),

@@ -27,6 +27,10 @@ export async function preflightAnalyzers(config: AnalyzerConfig): Promise<Analyz
     if (problem) throw new UsageError(`--home-net: "${net}" ${problem} (e.g. 192.168.1.0/24, fd00::/8)`, 'usage.bad-cidr', { subject: '--home-net' });
   }
   if (!config.detect) return out;
+  if (config.deviceRules && config.deviceRules.length > 0) {
+    const { loadDeviceRules } = await import('../devices/index.js');
+    loadDeviceRules(config.deviceRules);
+  }
   if (config.suppress) {
     const { readSuppressionConfig } = await import('../detect/suppress-config.js');
     readSuppressionConfig(config.suppress, '--suppress');

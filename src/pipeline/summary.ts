@@ -2,6 +2,7 @@
  * The analysis summary: what `minewatch analyze --json` writes and what the terminal
  * summary prints. Worker summaries merge by addition, so N workers report like one.
  */
+import { Inventory, type InventoryState } from '../devices/index.js';
 
 /** What the rule files gave: per file, loaded and skipped counts, skips grouped by keyword. */
 export interface RulesLoadSummary {
@@ -28,6 +29,8 @@ export interface AnalysisSummary {
   warnings: string[];
   /** With --rules: what each rule file gave (loaded, skipped by keyword). */
   rules?: RulesLoadSummary;
+  /** The device inventory's state (merged across workers; analyze turns it into its device list). */
+  devices?: InventoryState;
   workers: number;
   elapsed_s: number;
   packets_per_s: number;
@@ -61,6 +64,12 @@ export function mergeSummary(a: AnalysisSummary, b: AnalysisSummary): AnalysisSu
   addInto(a.stream, b.stream);
   addInto(a.protocols, b.protocols);
   for (const w of b.warnings) if (!a.warnings.includes(w)) a.warnings.push(w);
+  if (b.devices) {
+    const inv = new Inventory();
+    if (a.devices) inv.importState(a.devices);
+    inv.importState(b.devices);
+    a.devices = inv.exportState();
+  }
   return a;
 }
 

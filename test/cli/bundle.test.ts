@@ -24,7 +24,7 @@ test('bundled command: --version and a usage error exit as documented', { skip: 
   assert.equal(run('analyze').status, 2);
   const unknown = run('analyze', 'any.pcap', '--detectors', 'stratum,nope');
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /--detectors: unknown "nope" \(known: stratum, /);
+  assert.match(unknown.stderr, /--detectors: unknown "nope" \(known: devices, stratum, /);
   assert.equal(run('analyze', 'any.pcap', '--parsers', 'quic').status, 2);
 });
 

@@ -1,0 +1,183 @@
+/**
+ * The inventory's eyes on the pipeline: a detector-shaped component (it emits no alert) that
+ * feeds an Inventory from the rare packets that say who is on the segment — ARP, IPv6
+ * neighbour discovery, TCP SYN / SYN-ACK for the initial TTL — and from the parsers'
+ * DHCP, mDNS, SSDP, HTTP and TLS messages. It asks the pipeline for those packet classes
+ * only, so TCP data and ACKs (nearly all packets) never reach it.
+ *
+ * Only traffic from an address on the local segment is attributed to the frame's MAC: a
+ * packet from a remote host carries the router's MAC, which then earns the `gateway` role
+ * and nothing else.
+ */
+import type { DetectorContext, DetectorOf } from '../events/detector.js';
+import { Direction, type FlowView } from '../events/flow.js';
+import { IpProto, Layer, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
+import type { ProtocolMessage } from '../events/messages.js';
+import { arpSenderMacOffset } from '../decode/index.js';
+import { formatIpv4, formatIpv6 } from '../util/ip.js';
+import { formatMac } from '../util/mac.js';
+import type { Inventory } from './inventory.js';
+
+export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'http', 'tls'] as const;
+export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
+
+export interface DeviceObserver extends DetectorOf<DeviceProtocol> {
+  readonly inventory: Inventory;
+}
+
+const NDP_RS = 133;
+const NDP_RA = 134;
+const NDP_NS = 135;
+const NDP_NA = 136;
+
+/** The sender's MAC and address of a message: the side its direction says sent it. */
+function sender(flow: FlowView, dir: number): [string, string] {
+  return dir === Direction.TO_SERVER ? [flow.clientMac, flow.clientIp] : [flow.serverMac, flow.serverIp];
+}
+
+/** 10/8, 172.16/12, 192.168/16, 169.254/16 on the integer address (no string). */
+function isPrivate4(a: number): boolean {
+  const hi = a >>> 24;
+  return hi === 10 || (hi === 172 && ((a >>> 20) & 0xf) === 1) || (a >>> 16) === 0xc0a8 || (a >>> 16) === 0xa9fe;
+}
+
+const TEXT_CACHE = 4096;
+
+export function createDeviceObserver(inventory: Inventory): DeviceObserver {
+  const inv = inventory;
+  // SYNs are the one frequent thing it reads: address and MAC text are made once per host
+  const ip4Text = new Map<number, string>();
+  const macTexts = new Map<number, string>();
+  const text4 = (a: number): string => {
+    let t = ip4Text.get(a);
+    if (t === undefined) {
+      if (ip4Text.size >= TEXT_CACHE) ip4Text.clear();
+      t = formatIpv4(a);
+      ip4Text.set(a, t);
+    }
+    return t;
+  };
+  const macAt = (buf: Uint8Array, o: number): string => {
+    const key = buf[o] * 0x10000000000 + buf[o + 1] * 0x100000000 + ((buf[o + 2] << 24) >>> 0) + (buf[o + 3] << 16) + (buf[o + 4] << 8) + buf[o + 5];
+    let t = macTexts.get(key);
+    if (t === undefined) {
+      if (macTexts.size >= TEXT_CACHE) macTexts.clear();
+      t = formatMac(buf, o);
+      macTexts.set(key, t);
+    }
+    return t;
+  };
+
+  /** A link-layer address option (type 1 source / 2 target) of an NDP message, or ''. */
+  function ndpOption(pkt: PacketView, start: number, want: number): string {
+    const buf = pkt.buf;
+    const end = pkt.l4Offset + Math.max(0, pkt.ipLength - 40);
+    const limit = Math.min(end, pkt.frameOffset + pkt.capLength);
+    for (let o = start; o + 8 <= limit;) {
+      const len = buf[o + 1] * 8;
+      if (len === 0) return '';
+      if (buf[o] === want && len >= 8) return formatMac(buf, o + 2);
+      o += len;
+    }
+    return '';
+  }
+
+  function onNdp(pkt: PacketView): void {
+    if ((pkt.layers & Layer.L4) === 0 || pkt.macSrcOffset < 0) return;
+    const t = pkt.icmpType;
+    const frameMac = formatMac(pkt.buf, pkt.macSrcOffset);
+    const srcIp = formatIpv6(pkt.buf, pkt.src6Offset);
+    const avail = pkt.frameOffset + pkt.capLength - pkt.l4Offset;
+    if (t === NDP_NA && avail >= 24) {
+      const target = formatIpv6(pkt.buf, pkt.l4Offset + 8);
+      inv.observeAddress(ndpOption(pkt, pkt.l4Offset + 24, 2) || frameMac, target, 'ndp', pkt.tsUs);
+    } else if (t === NDP_NS && avail >= 24) {
+      if (srcIp !== '::') inv.observeAddress(ndpOption(pkt, pkt.l4Offset + 24, 1) || frameMac, srcIp, 'ndp', pkt.tsUs);
+    } else if (t === NDP_RA && avail >= 16) {
+      inv.observeRole(frameMac, 'ipv6-router', pkt.tsUs);
+      inv.observeAddress(ndpOption(pkt, pkt.l4Offset + 16, 1) || frameMac, srcIp, 'ndp', pkt.tsUs);
+    } else if (t === NDP_RS && srcIp !== '::') {
+      inv.observeAddress(frameMac, srcIp, 'ndp', pkt.tsUs);
+    }
+  }
+
+  return {
+    id: 'devices',
+    protocols: DEVICE_PROTOCOLS,
+    packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.ICMP | PacketClass.OTHER,
+    inventory,
+
+    onPacket(pkt: PacketView, _flow: FlowView | null, _ctx: DetectorContext): void {
+      if ((pkt.layers & Layer.ARP) !== 0) {
+        const off = arpSenderMacOffset(pkt);
+        if (off >= 0 && pkt.src4 !== 0) inv.observeAddress(formatMac(pkt.buf, off), formatIpv4(pkt.src4), 'arp', pkt.tsUs);
+        return;
+      }
+      if (pkt.ipVersion === 0 || pkt.macSrcOffset < 0) return;
+      if (pkt.proto === IpProto.ICMPV6) {
+        if (pkt.icmpType >= NDP_RS && pkt.icmpType <= NDP_NA) onNdp(pkt);
+        return;
+      }
+      if (pkt.proto !== IpProto.TCP || (pkt.tcpFlags & TcpFlag.SYN) === 0) return;
+      // a connection opening or accepted: its TTL tells the sender's stack, if the sender is here
+      const v4 = pkt.ipVersion === 4;
+      const src = v4 ? text4(pkt.src4) : formatIpv6(pkt.buf, pkt.src6Offset);
+      const mac = macAt(pkt.buf, pkt.macSrcOffset);
+      if ((v4 && isPrivate4(pkt.src4)) || inv.isLocal(src)) {
+        inv.observeTtl(mac, pkt.ttl, pkt.tsUs);
+        inv.observeAddress(mac, src, 'traffic', pkt.tsUs);
+      } else {
+        inv.observeRole(mac, 'gateway', pkt.tsUs);
+      }
+    },
+
+    onMessage(msg: ProtocolMessage<DeviceProtocol>, flow: FlowView): void {
+      const ts = msg.tsUs;
+      switch (msg.protocol) {
+        case 'dhcp': {
+          const f = msg.fields;
+          if (f.op === 1) {
+            inv.observeDhcpClient(f.clientMac, f, ts);
+            if (f.clientIp !== '' && f.clientIp !== '0.0.0.0') inv.observeAddress(f.clientMac, f.clientIp, 'dhcp', ts);
+          } else if (f.op === 2) {
+            if (msg.kind === 'ack' && f.yourIp !== '' && f.yourIp !== '0.0.0.0') inv.observeAddress(f.clientMac, f.yourIp, 'dhcp', ts);
+            const [mac, ip] = sender(flow, msg.dir);
+            inv.observeRole(mac, 'dhcp-server', ts);
+            if (inv.isLocal(ip)) inv.observeAddress(mac, ip, 'traffic', ts);
+          }
+          return;
+        }
+        case 'mdns': {
+          // what a device says about itself is in its responses; questions name what it looks for
+          if (msg.kind !== 'response') return;
+          const [mac, ip] = sender(flow, msg.dir);
+          if (!inv.isLocal(ip)) return;
+          inv.observeMdns(mac, msg.fields.hints, ts);
+          inv.observeAddress(mac, ip, 'traffic', ts);
+          return;
+        }
+        case 'ssdp': {
+          const f = msg.fields;
+          const [mac, ip] = sender(flow, msg.dir);
+          if (!inv.isLocal(ip)) return;
+          if (msg.kind === 'm-search') {
+            if (f.userAgent !== '') inv.observeUserAgent(mac, f.userAgent, ts);
+          } else {
+            inv.observeSsdp(mac, [f.server, f.usn, f.nt, f.st].filter((s) => s !== ''), ts);
+          }
+          return;
+        }
+        case 'http': {
+          if (msg.kind !== 'request' || msg.fields.userAgent === '') return;
+          if (inv.isLocal(flow.clientIp)) inv.observeUserAgent(flow.clientMac, msg.fields.userAgent, ts);
+          return;
+        }
+        case 'tls': {
+          if (msg.kind !== 'client_hello') return;
+          if (inv.isLocal(flow.clientIp)) inv.observeTls(flow.clientMac, msg.fields.ja3Hash, msg.fields.ja4, ts);
+          return;
+        }
+      }
+    },
+  };
+}
