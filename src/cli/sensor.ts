@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { readJsonConfig } from '../util/config.js';
+import { readConfigText, readJsonConfig } from '../util/config.js';
+import type { NotifyOptions } from '../pipeline/notify.js';
 import { UsageError } from '../util/errors.js';
 import { parseCidrList, parseIntOption, parseSize } from './options.js';
 import { checkOutputs } from './outputs.js';
@@ -34,6 +35,15 @@ const ConfigSchema = z.object({
   tokenFile: z.string().optional(),
   outbox: z.string().optional(),
   outboxMaxBytes: z.union([z.number().int().min(1000), z.string()]).optional(),
+  notifyLog: z.boolean().optional(),
+  webhook: z.string().url().optional(),
+  webhookSecretFile: z.string().optional(),
+  smtp: z.string().optional(),
+  mailFrom: z.string().optional(),
+  mailTo: z.array(z.string()).optional(),
+  minSeverity: z.number().int().min(1).max(3).optional(),
+  quietHours: z.string().optional(),
+  digestInterval: z.number().int().min(0).optional(),
 }).strict();
 
 export type SensorConfig = z.infer<typeof ConfigSchema>;
@@ -59,6 +69,15 @@ export function register(program: Command): void {
     .option('--suppress <file>', 'suppression rules (JSON)')
     .option('--home-net <cidrs...>', 'home networks (CIDRs)', parseCidrList('--home-net'))
     .option('--max-flows <n>', 'flow table bound', parseIntOption('--max-flows', 1000, 50_000_000))
+    .option('--notify-log', 'print one line per new incident (and digests) to stdout')
+    .option('--webhook <url>', 'POST one JSON message per new incident (and digests) to URL, retried with backoff')
+    .option('--webhook-secret-file <file>', 'shared secret: sign each webhook body with HMAC-SHA256 (header X-Minewatch-Signature: sha256=HEX)')
+    .option('--smtp <url>', 'send e-mail through smtp://[user:pass@]host:port (or smtps://)')
+    .option('--mail-from <address>', 'From: of notification mails')
+    .option('--mail-to <addresses...>', 'recipients of notification mails')
+    .option('--min-severity <n>', 'notify for alerts of this severity or higher (1 high … 3 low; default 2)', parseIntOption('--min-severity', 1, 3))
+    .option('--quiet-hours <HH:MM-HH:MM>', 'hold notifications during these local hours (e.g. 22:00-07:00); sent when they end')
+    .option('--digest-interval <seconds>', 'digest of repeated alerts of known incidents every N seconds (default 3600; 0 = never)', parseIntOption('--digest-interval', 0, 30 * 86_400))
     .option('-c, --config <file>', 'JSON configuration: every flag above by its camelCase name (flags given here win)')
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       const file: SensorConfig = flags.config ? readJsonConfig(flags.config as string, ConfigSchema, '--config') : {};
@@ -72,6 +91,7 @@ export function register(program: Command): void {
       if (o.replayPps !== undefined && !inputs?.length) throw new UsageError('--replay-pps goes with --read', 'usage.conflict', { subject: '--replay-pps' });
       if (o.eve === '-') throw new UsageError('--eve needs a file for the sensor (it is appended and rotated)', 'usage.eve-stdout', { subject: '--eve' });
       checkOutputs([{ option: '--eve', path: o.eve as string | undefined }]);
+      const notify = await notifyOptions(o);
       const { parseListen, serveMetrics } = await import('../pipeline/sensor-metrics.js');
       const listen = o.metrics ? parseListen(o.metrics as string) : null;
       const { openSender, finishSending } = await import('../transport/send.js');
@@ -102,6 +122,7 @@ export function register(program: Command): void {
           homeNets: o.homeNet as string[] | undefined,
         },
         flow: o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : undefined,
+        notify,
         sinks: sender ? [sender] : [],
         outboxDepth: sender ? () => sender.stats.outbox.pendingEvents : undefined,
         signal: abort.signal,
@@ -121,4 +142,34 @@ export function register(program: Command): void {
         await finishSending(sender, o);
       }
     });
+}
+
+/** The notification flags as NotifyOptions, or undefined when none is given. */
+async function notifyOptions(o: Record<string, unknown>): Promise<NotifyOptions | undefined> {
+  const email = o.smtp as string | undefined;
+  if (!o.notifyLog && !o.webhook && !email) {
+    for (const k of ['webhookSecretFile', 'mailFrom', 'mailTo', 'minSeverity', 'quietHours', 'digestInterval']) {
+      if (o[k] !== undefined) throw new UsageError('notification settings need a channel: --notify-log, --webhook URL or --smtp URL', 'usage.notify-channel');
+    }
+    return undefined;
+  }
+  if (email && (!o.mailFrom || !(o.mailTo as string[] | undefined)?.length)) throw new UsageError('--smtp needs --mail-from and --mail-to', 'usage.mail', { subject: '--smtp' });
+  if (email && !/^smtps?:\/\//.test(email)) throw new UsageError(`--smtp must be smtp://host:port or smtps://host:port (got "${email}")`, 'usage.smtp', { subject: '--smtp' });
+  if (o.quietHours) {
+    const { parseQuietHours } = await import('../pipeline/notify.js');
+    try {
+      parseQuietHours(o.quietHours as string);
+    } catch (err) {
+      throw new UsageError(`--quiet-hours: ${(err as Error).message}`, 'usage.quiet-hours', { subject: '--quiet-hours' });
+    }
+  }
+  const secret = o.webhookSecretFile ? readConfigText(o.webhookSecretFile as string, '--webhook-secret-file').trim() : undefined;
+  return {
+    log: o.notifyLog === true,
+    ...(o.webhook ? { webhook: { url: o.webhook as string, ...(secret ? { secret } : {}) } } : {}),
+    ...(email ? { email: { smtp: email, from: o.mailFrom as string, to: o.mailTo as string[] } } : {}),
+    ...(o.minSeverity !== undefined ? { minSeverity: o.minSeverity as number } : {}),
+    ...(o.quietHours ? { quietHours: o.quietHours as string } : {}),
+    ...(o.digestInterval !== undefined ? { digestMs: (o.digestInterval as number) * 1000 } : {}),
+  };
 }

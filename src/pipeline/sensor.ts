@@ -21,6 +21,7 @@ import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { AppendingEveWriter } from './eve-append.js';
 import type { EventSink } from './eve-writer.js';
+import { Notifier, type NotifyOptions } from './notify.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { preflightAnalyzers } from './preflight.js';
 import { defaultSensorName, StoreSink, STORED_EVENT_TYPES, stampEventId } from './sensor-store.js';
@@ -51,7 +52,9 @@ export interface SensorOptions {
   statsIntervalMs?: number;
   /** Store commit interval (default 1 s). */
   commitMs?: number;
-  /** Further outputs (the collector sender, notifications). */
+  /** Notifications (one per incident; incidents already in the store are not announced again). */
+  notify?: NotifyOptions;
+  /** Further outputs (the collector sender). */
   sinks?: EventSink[];
   /** Depth of the sender's outbox, for health (events). */
   outboxDepth?: () => number;
@@ -74,6 +77,8 @@ export interface SensorHealth {
   store_errors: number;
   eve_events: number;
   eve_rotations: number;
+  notifications_sent: number;
+  notifications_failed: number;
   outbox_depth: number;
   rss_bytes: number;
   heap_used_bytes: number;
@@ -112,7 +117,12 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     await store.finish();
     throw err;
   }
-  const outputs: EventSink[] = [...(eve ? [eve] : []), store, ...(opts.sinks ?? [])];
+  let notifier: Notifier | null = null;
+  if (opts.notify) {
+    const known = await store.store.read.selectFrom('incidents').select(['signature_id', 'src_ip']).where('sensor_id', '=', store.sensorId).execute();
+    notifier = new Notifier({ sensor: name, ...opts.notify, known: known.map((k) => `${k.signature_id}|${k.src_ip}`) });
+  }
+  const outputs: EventSink[] = [...(eve ? [eve] : []), store, ...(notifier ? [notifier] : []), ...(opts.sinks ?? [])];
   let alerts = 0;
   const onEvent = (event: Record<string, unknown>) => {
     const type = String(event.event_type);
@@ -148,6 +158,8 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       store_errors: store.stats.errors,
       eve_events: eve?.count ?? 0,
       eve_rotations: eve?.rotations ?? 0,
+      notifications_sent: Object.values(notifier?.stats.sent ?? {}).reduce((a, b) => a + b, 0),
+      notifications_failed: Object.values(notifier?.stats.failed ?? {}).reduce((a, b) => a + b, 0),
       outbox_depth: opts.outboxDepth?.() ?? 0,
       rss_bytes: mem.rss,
       heap_used_bytes: mem.heapUsed,
@@ -197,6 +209,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       eve?.close();
       for (const s of opts.sinks ?? []) s.close();
       await store.finish();
+      await notifier?.stop();
     }
     const summary = pipeline.summary();
     addSourceCounts(summary, source);
