@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   eveMaxBytes: z.union([z.number().int().min(1000), z.string()]).optional(),
   eveKeep: z.number().int().min(1).max(100).optional(),
   sensor: z.string().optional(),
+  retentionDays: z.number().int().min(1).max(36_500).optional(),
   statsInterval: z.number().int().min(1).max(86_400).optional(),
   metrics: z.string().optional(),
   rules: z.array(z.string()).optional(),
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     .option('--eve-keep <n>', 'rotated EVE files kept (default 5)', parseIntOption('--eve-keep', 1, 100))
     .option('--no-flow-events', 'write only alerts and stats to EVE, not flow events')
     .option('--sensor <name>', 'sensor name in events and in the store (default: the host name)')
+    .option('--retention-days <n>', 'delete stored events and incidents older than N days, hourly (default 30 with --interface; off with --read, whose captures may be old)', parseIntOption('--retention-days', 1, 36_500))
     .option('--stats-interval <seconds>', 'health line and stats event interval (default 60)', parseIntOption('--stats-interval', 1, 86_400))
     .option('--metrics <host:port>', 'serve Prometheus metrics on HOST:PORT/metrics')
     .option('--rules <files...>', 'Suricata-subset rule files to load')
@@ -112,6 +114,7 @@ export function register(program: Command): void {
         eveMaxBytes: o.eveMaxBytes as number | undefined,
         eveKeep: o.eveKeep as number | undefined,
         flowEvents: o.flowEvents !== false,
+        retentionDays: (o.retentionDays as number | undefined) ?? (o.interface ? 30 : undefined),
         statsIntervalMs: o.statsInterval !== undefined ? (o.statsInterval as number) * 1000 : undefined,
         analyzers: {
           detect: true,

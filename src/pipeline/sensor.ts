@@ -15,7 +15,7 @@ import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { eveTimestamp } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
-import type { Store } from '../store/index.js';
+import { applyRetention, RETENTION_DEFAULTS, type Store } from '../store/index.js';
 import { uuidv7 } from '../transport/uuidv7.js';
 import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
@@ -50,6 +50,8 @@ export interface SensorOptions {
   flow?: FlowEngineOptions;
   /** Health line + `stats` event interval (default 60 s). */
   statsIntervalMs?: number;
+  /** Delete stored events and incidents older than this many days (the store's retention), at start and hourly; undefined = keep. */
+  retentionDays?: number;
   /** Store commit interval (default 1 s). */
   commitMs?: number;
   /** Notifications (one per incident; incidents already in the store are not announced again). */
@@ -96,6 +98,7 @@ export interface SensorRun {
   readonly done: Promise<SensorResult>;
 }
 
+const RETENTION_EVERY_MS = 3_600_000;
 /** Packets handed to the pipeline per paced slice. */
 const PACE_SLICE = 16;
 
@@ -176,6 +179,23 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   };
   const statsTimer = setInterval(tick, opts.statsIntervalMs ?? 60_000);
   statsTimer.unref();
+  let retentionTimer: NodeJS.Timeout | null = null;
+  if (opts.retentionDays !== undefined) {
+    const days = opts.retentionDays;
+    const retain = async () => {
+      try {
+        await store.commit();
+        // roll-ups outlive the events (the store finds the event types to delete through them)
+        const r = await applyRetention(store.store, { eventsMaxAgeDays: days, hourlyMaxAgeDays: Math.max(days, RETENTION_DEFAULTS.hourlyMaxAgeDays), dailyMaxAgeDays: Math.max(days, RETENTION_DEFAULTS.dailyMaxAgeDays) });
+        if (r.eventsDeleted > 0 || r.derivedDeleted > 0) log(`minewatch sensor: retention: deleted ${r.eventsDeleted} events and ${r.derivedDeleted} older roll-ups/incidents (older than ${days} days)`);
+      } catch (err) {
+        log(`minewatch sensor: retention failed: ${(err as Error).message}`);
+      }
+    };
+    await retain();
+    retentionTimer = setInterval(() => void retain(), RETENTION_EVERY_MS);
+    retentionTimer.unref();
+  }
 
   let stopping = false;
   const stop = () => {
@@ -201,6 +221,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       }
     } finally {
       clearInterval(statsTimer);
+      if (retentionTimer) clearInterval(retentionTimer);
       opts.signal?.removeEventListener('abort', stop);
       await source.close();
       // end of input or a clean stop: the flows end (their alerts and events are written), then a last stats event
