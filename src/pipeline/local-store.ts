@@ -4,22 +4,18 @@
  * plain-text tables for the terminal.
  */
 import { listDevices, listIncidents, openStore, type Store } from '../store/index.js';
+import type { IncidentTable } from '../store/schema.js';
 import { remediationFor, type Remediation } from './remediation.js';
 
-export interface IncidentView {
+/** An incident row as the commands show it: times as ISO text, with the advice for its cause. */
+export type IncidentView = Pick<IncidentTable, 'signature_id' | 'signature' | 'src_ip' | 'dest_ip' | 'severity' | 'count'> & {
   id: number;
   sensor_id: number;
-  signature_id: number;
-  signature: string;
-  src_ip: string;
-  dest_ip: string | null;
-  severity: number;
   first_seen: string;
   last_seen: string;
-  count: number;
   status: string;
   remediation: Remediation;
-}
+};
 
 /** Opens the store at `db` (the default file when undefined) for reading, runs `fn`, closes it. */
 export async function withStore<T>(db: string | undefined, fn: (store: Store) => Promise<T>): Promise<T> {
