@@ -61,7 +61,7 @@ test('analyze --send: option mistakes fail before any work with one clear line',
     assert.match(badUrl.stderr, /cannot read the token file|http:\/\/ or https:\/\//);
     writeFileSync(join(dir, 'token'), 't\n');
     const badSize = await run(['analyze', 'x.pcap', '--send', 'http://127.0.0.1:9', '--token-file', join(dir, 'token'), '--outbox-max-bytes', 'lots']);
-    assert.match(badSize.stderr, /--outbox-max-bytes must be a size/);
+    assert.match(badSize.stderr, /--outbox-max-bytes: cannot read "lots"/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
