@@ -36,7 +36,8 @@ export function register(program: Command): void {
     .option('--parsers <ids>', `protocol parsers to run, comma-separated, or none (default all: ${PARSER_IDS.join(', ')})`, parseIdList('--parsers', PARSER_IDS))
     .option('--max-flows <n>', 'flow table bound (oldest idle flows are evicted beyond it)', parseIntOption('--max-flows', 1000, 50_000_000))
     .option('--stream-depth <bytes>', 'bytes reassembled per direction of a TCP flow (0 = unlimited)', parseIntOption('--stream-depth', 0, 1 << 30))
-    .option('--sensor <name>', 'sensor name recorded in events')
+    .option('--sensor <name>', 'sensor name recorded in events (and in the store with --db)')
+    .option('--db <url>', 'also store alerts, incidents and devices in the local store (sqlite:PATH or postgres://…), as minewatch sensor does')
     .option('--no-progress', 'never draw a progress bar')
     .option('-q, --quiet', 'print nothing but errors (use with --json/--eve)')
     .action(async (captures: string[], o: Record<string, unknown>) => {
@@ -47,8 +48,12 @@ export function register(program: Command): void {
       const workers = o.workers as number | 'auto';
       const { openSender, finishSending } = await import('../transport/send.js');
       const sender = openSender(o, 'analyze');
+      const { openAnalyzeStore } = await import('../pipeline/sensor-store.js');
+      const store = o.db !== undefined ? await openAnalyzeStore(o.db as string, o.sensor as string | undefined) : null;
+      const { TeeSink } = await import('../pipeline/eve-writer.js');
+      const sinks = [sender, store].filter((x) => x !== null);
       const opts: AnalyzeOptions = {
-        sink: sender ?? undefined,
+        sink: sinks.length === 0 ? undefined : sinks.length === 1 ? sinks[0] : new TeeSink(sinks),
         inputs: captures,
         interface: o.interface as string | undefined,
         filter: o.filter as string | undefined,
@@ -78,8 +83,15 @@ export function register(program: Command): void {
       // loaded here, not at startup, so other commands and --help stay fast
       const { analyze } = await import('../pipeline/analyze.js');
       const { formatSummary, formatAlerts } = await import('../pipeline/report-text.js');
-      const { summary, alerts, devices, deviceAlerts } = await analyze(opts);
+      let result: Awaited<ReturnType<typeof analyze>>;
+      try {
+        result = await analyze(opts);
+      } finally {
+        await store?.finish();
+      }
+      const { summary, alerts, devices, deviceAlerts } = result;
       await finishSending(sender, o);
+      if (store && !o.quiet) process.stderr.write(`minewatch: stored ${store.stats.stored} events in ${o.db} (${store.stats.duplicates} already there)\n`);
       if (summary.rules && !o.quiet) {
         const { formatRulesLoad } = await import('../pipeline/preflight.js');
         for (const line of formatRulesLoad(summary.rules)) process.stderr.write(`minewatch: rules: ${line}\n`);

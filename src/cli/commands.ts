@@ -10,5 +10,7 @@ import { register as schema } from './schema.js';
 import { register as server } from './server.js';
 import { register as admin } from './admin.js';
 import { register as campaign } from './campaign.js';
+import { register as sensor } from './sensor.js';
+import { register as incidents } from './incidents.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, sensor, ...incidents];

@@ -296,6 +296,11 @@ export class PacketPipeline {
     }
   }
 
+  /** Flows in the flow table now (the sensor's health). */
+  get activeFlows(): number {
+    return this.flows.size;
+  }
+
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */
   finish(): void {
     // Unfinished IP datagrams are dropped (and counted) at end of input.

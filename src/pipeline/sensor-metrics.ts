@@ -1,0 +1,62 @@
+/**
+ * The sensor's Prometheus endpoint (`--metrics HOST:PORT`, GET /metrics): gauges read from the
+ * running sensor's health at scrape time, plus prom-client's process metrics.
+ */
+import { createServer, type Server } from 'node:http';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { UsageError } from '../util/errors.js';
+import type { SensorHealth } from './sensor.js';
+
+const GAUGES: Array<[keyof SensorHealth, string, string]> = [
+  ['packets', 'minewatch_sensor_packets_total', 'Packets seen since start'],
+  ['bytes', 'minewatch_sensor_bytes_total', 'Bytes seen since start'],
+  ['packets_per_s', 'minewatch_sensor_packets_per_second', 'Packets per second over the last health interval'],
+  ['bytes_per_s', 'minewatch_sensor_bytes_per_second', 'Bytes per second over the last health interval'],
+  ['capture_dropped', 'minewatch_sensor_capture_dropped_total', 'Frames dropped because the pipeline was behind (libpcap kernel drops are not exposed by cap)'],
+  ['flows', 'minewatch_sensor_flows', 'Flows in the flow table'],
+  ['alerts', 'minewatch_sensor_alerts_total', 'Alerts since start'],
+  ['events_stored', 'minewatch_sensor_events_stored_total', 'Events committed to the local store since start'],
+  ['store_pending', 'minewatch_sensor_store_pending', 'Events waiting for the next store commit'],
+  ['store_errors', 'minewatch_sensor_store_errors_total', 'Failed store writes (retried)'],
+  ['outbox_depth', 'minewatch_sensor_outbox_events', 'Events in the --send outbox not yet acknowledged'],
+  ['rss_bytes', 'minewatch_sensor_rss_bytes', 'Resident memory'],
+];
+
+/** "127.0.0.1:9101" → host and port. */
+export function parseListen(text: string, option = '--metrics'): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || m[1] === '' || port > 65535) throw new UsageError(`${option} must be HOST:PORT, e.g. 127.0.0.1:9101 (got "${text}")`, 'usage.bad-listen', { subject: option });
+  return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+export function sensorRegistry(health: () => SensorHealth): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  for (const [key, name, help] of GAUGES) {
+    new Gauge({ name, help, registers: [registry], collect() { this.set(health()[key]); } });
+  }
+  return registry;
+}
+
+/** Serves GET /metrics; resolves with the listening server (port 0: see server.address()). */
+export async function serveMetrics(listen: { host: string; port: number }, health: () => SensorHealth): Promise<Server> {
+  const registry = sensorRegistry(health);
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': registry.contentType }).end(text);
+    }, (err: Error) => {
+      res.writeHead(500).end(err.message);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  server.unref();
+  return server;
+}
