@@ -26,7 +26,8 @@ function append(el: Node, children: Child[]): void {
 /** A table with a caption and column headers; `cells` returns one row's cells. */
 export function table<T>(caption: string, headers: string[], rows: T[], cells: (r: T) => Child[], empty = 'Nothing yet.'): HTMLElement {
   if (rows.length === 0) return h('p', { class: 'empty' }, `${caption}: ${empty}`);
-  return h('div', { class: 'table-wrap' },
+  // a wide table scrolls sideways on a phone: the region is focusable so the keyboard can scroll it
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', {},
       h('caption', {}, caption),
       h('thead', {}, h('tr', {}, headers.map((t) => h('th', { scope: 'col' }, t)))),

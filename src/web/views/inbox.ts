@@ -13,6 +13,8 @@ interface AlertItem { id: number; ts: number; sensor_id: number; country: string
 interface Eve { timestamp?: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert?: { signature_id?: number; signature?: string; severity?: number; category?: string }; minewatch?: { detector?: string } }
 
 const PAGE = 25;
+/** What the last action did: shown once, on the next render of the inbox. */
+let flash = '';
 const EXPORT_MAX = 10_000;
 
 function toInput(ms: number): string {
@@ -68,12 +70,13 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
     for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v));
     go(`#/inbox?${q}`);
   });
-  const msg = h('p', { role: 'status', class: 'status-line' });
+  const msg = h('p', { role: 'status', class: 'status-line' }, flash);
+  flash = '';
   const act = (i: Incident, to: Incident['status'], label: string) => h('button', {
     type: 'button', class: 'small', 'aria-label': `${label} incident ${i.id}`,
     onclick: () => {
       api('PATCH', `/api/v1/incidents/${i.id}`, { status: to })
-        .then(() => { msg.textContent = `Incident ${i.id}: ${to}.`; go(`#/inbox?${params}`); })
+        .then(() => { flash = `Incident ${i.id}: ${to}.`; go(`#/inbox?${params}`); })
         .catch((err: unknown) => { msg.textContent = (err as Error).message; });
     },
   }, label);

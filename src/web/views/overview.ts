@@ -26,7 +26,7 @@ export function healthBadge(health: string): HTMLElement {
 }
 
 export async function overviewView(params: URLSearchParams, go: (hash: string) => void): Promise<HTMLElement> {
-  const rangeKey = params.get('range') && RANGES[params.get('range')!] ? params.get('range')! : '7d';
+  const rangeKey = params.get('range') && RANGES[params.get('range')!] ? params.get('range')! : '24h';
   const range = RANGES[rangeKey];
   const now = Date.now();
   const step = range.step === 'hour' ? 3600_000 : 86_400_000;
