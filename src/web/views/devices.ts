@@ -5,10 +5,11 @@ import { timeEl } from '../prefs.js';
 
 interface Device { id: number; sensor_id: number; device_key: string; ip: string | null; mac: string | null; type: string | null; vendor: string | null; name: string | null; first_seen_ms: number; last_seen_ms: number; alerts: number; events: number }
 
-const ICONS: Record<string, string> = { router: '📶', camera: '📷', phone: '📱', laptop: '💻', pc: '🖥', desktop: '🖥', server: '🗄', tv: '📺', printer: '🖨', nas: '🗄', iot: '🔌', speaker: '🔊' };
+/** Short labels for device types (text, not emoji: a missing emoji font would draw empty boxes). */
+const ICONS: Record<string, string> = { router: 'RTR', camera: 'CAM', 'ip-camera': 'CAM', phone: 'PHN', laptop: 'PC', pc: 'PC', desktop: 'PC', server: 'SRV', tv: 'TV', printer: 'PRN', nas: 'NAS', iot: 'IoT', speaker: 'SPK' };
 
 function icon(type: string | null): HTMLElement {
-  return h('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[(type ?? '').toLowerCase()] ?? '❔');
+  return h('span', { class: 'icon', 'aria-hidden': 'true' }, ICONS[(type ?? '').toLowerCase()] ?? '?');
 }
 
 function risk(d: Device): HTMLElement {
@@ -41,8 +42,8 @@ export async function deviceView(id: number): Promise<HTMLElement> {
     h('section', { class: 'card' }, h('h2', {}, 'Device'),
       dl([['Type', d.type ?? 'unknown'], ['Vendor', d.vendor ?? '—'], ['Address', d.ip ?? '—'], ['MAC', d.mac ?? '—'], ['First seen', timeEl(d.first_seen_ms)],
         ['Last seen', timeEl(d.last_seen_ms)], ['Events', d.events.toLocaleString('en-US')], ['Alerts', d.alerts.toLocaleString('en-US')], ['Risk', risk(d)]])),
-    h('section', { class: 'card' }, h('h2', {}, 'Alerts from this device'),
-      table('Alerts from this device (latest 50)', ['Time', 'Signature', 'Detector', 'Sev.', 'Destination'], alerts.items, (a) => [
+    h('section', { class: 'card' }, h('h2', {}, "Alerts from the device's address"),
+      table(`Alerts from ${d.ip ?? 'the device'} (latest 50; other devices behind the same address count too)`, ['Time', 'Signature', 'Detector', 'Sev.', 'Destination'], alerts.items, (a) => [
         timeEl(a.ts), a.event?.alert?.signature ?? '—', a.event?.minewatch?.detector ?? '—', a.event?.alert?.severity ?? '—', `${a.event?.dest_ip ?? '—'}:${a.event?.dest_port ?? ''}`], 'none.'),
       d.alerts > 0 ? h('p', { class: 'advice' }, 'Advice: if this device should not mine, check it for unknown software, update its firmware, change its passwords and block the destinations above on the router.') : null));
 }
