@@ -199,16 +199,22 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await check(page, '10-incidents-dark', axeSource);
     });
 
-    await t.test('phone screen: no horizontal scrolling', async () => {
+    await t.test('phone screen: a one-time password is changed at first sign-in; no horizontal scrolling', async () => {
+      await createUser(server!.store, { name: 'phoebe', role: 'viewer', org: null, password: 'a one-time password', mustChange: true });
       const phone = await browser!.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme: 'dark' });
       const p = await phone.newPage();
       const phoneErrors: string[] = [];
       p.on('console', (m) => { if (m.type() === 'error') phoneErrors.push(m.text()); });
       await p.goto(`${server!.url}/`);
-      await p.getByLabel('User name').fill('erin');
-      await p.getByLabel('Password').fill(PASSWORD);
+      await p.getByLabel('User name').fill('phoebe');
+      await p.getByLabel('Password').fill('a one-time password');
       await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.getByRole('heading', { name: 'Choose a new password, phoebe' }).waitFor();
+      await check(p, '11-change-password-phone', axeSource);
+      await p.getByLabel('New password', { exact: true }).fill(PASSWORD);
+      await p.getByRole('button', { name: 'Change password' }).click();
       await settled(p);
+      assert.equal(await p.getByRole('heading', { level: 1 }).textContent(), 'Overview');
       // the signed-out probe (GET /api/v1/auth/me: 401) before sign-in is expected
       seen.console.push(...phoneErrors.filter((m) => !/status of 401/.test(m)).map((m) => `phone: ${m}`));
       phoneErrors.length = 0;
@@ -216,7 +222,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.equal(await p.evaluate(() => (globalThis as unknown as { document: { documentElement: { dataset: Record<string, string> } } }).document.documentElement.dataset.theme), 'dark', 'prefers-color-scheme: dark is followed');
       const overflow = await p.evaluate(() => { const g = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } }; return g.document.documentElement.scrollWidth - g.innerWidth; });
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone screen`);
-      await check(p, '11-overview-phone', axeSource);
+      await check(p, '12-overview-phone', axeSource);
       seen.console.push(...phoneErrors.map((m) => `phone: ${m}`));
       await phone.close();
     });
