@@ -12,5 +12,6 @@ import { register as admin } from './admin.js';
 import { register as campaign } from './campaign.js';
 import { register as sensor } from './sensor.js';
 import { register as incidents } from './incidents.js';
+import { register as dashboard } from './dashboard.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, sensor, ...incidents];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, sensor, ...incidents, dashboard];

@@ -11,7 +11,7 @@
  * recently seen go first) and a few values per list.
  */
 import { createHash } from 'node:crypto';
-import { cidrContains, classifyIp, parseCidr, parseIp, type Cidr, type IpClass } from '../util/ip.js';
+import { cidrContains, cidrContainsIpv4, classifyIp, classifyIpv4, parseCidr, parseIp, type Cidr, type IpClass } from '../util/ip.js';
 import { isGroupMac, isLocallyAdministered, lookupVendor } from './oui.js';
 import { classify, type Classification, type DeviceRuleSet, type EvidenceInput, type EvidenceLists } from './classify.js';
 
@@ -115,6 +115,8 @@ export class Inventory {
   private readonly macs = new Map<string, MacRecord>();
   /** Address → MAC, from ARP, DHCP and NDP (the local segment's own answers). */
   private readonly ipToMac = new Map<string, string>();
+  /** Set once the segment tied a non-local IPv4 address to a MAC: until then isLocalIpv4 needs no text. */
+  private ownsOtherIpv4 = false;
   private readonly homeNets: Cidr[];
   private readonly maxMacs: number;
   private rules: DeviceRuleSet | undefined;
@@ -149,6 +151,16 @@ export class Inventory {
       this.rangeCache.set(ip, v);
     }
     return v;
+  }
+
+  /**
+   * isLocal for an IPv4 address as an integer: private and link-local space and --home-net are
+   * decided on the integer, so a flood of remote sources makes no address text.
+   */
+  isLocalIpv4(n: number, text: (n: number) => string): boolean {
+    if (LOCAL_CLASSES.has(classifyIpv4(n))) return true;
+    for (const c of this.homeNets) if (c.version === 4 && cidrContainsIpv4(c, n)) return true;
+    return this.ownsOtherIpv4 && this.ipToMac.has(text(n));
   }
 
   /** The MAC the segment said owns this address (ARP, DHCP, NDP), if any. */
@@ -195,7 +207,10 @@ export class Inventory {
     if (ip === '' || ip === '0.0.0.0' || ip === '::') return;
     const r = this.record(mac, tsUs);
     if (!r) return;
-    if (via !== 'traffic') this.ipToMac.set(ip, r.mac);
+    if (via !== 'traffic') {
+      this.ipToMac.set(ip, r.mac);
+      if (!this.ownsOtherIpv4 && !ip.includes(':') && !LOCAL_CLASSES.has(classifyIp(ip))) this.ownsOtherIpv4 = true;
+    }
     const a = r.ips[ip];
     if (a) {
       if (tsUs < a.first) a.first = tsUs;

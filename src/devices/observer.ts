@@ -35,12 +35,6 @@ function sender(flow: FlowView, dir: number): [string, string] {
   return dir === Direction.TO_SERVER ? [flow.clientMac, flow.clientIp] : [flow.serverMac, flow.serverIp];
 }
 
-/** 10/8, 172.16/12, 192.168/16, 169.254/16 on the integer address (no string). */
-function isPrivate4(a: number): boolean {
-  const hi = a >>> 24;
-  return hi === 10 || (hi === 172 && ((a >>> 20) & 0xf) === 1) || (a >>> 16) === 0xc0a8 || (a >>> 16) === 0xa9fe;
-}
-
 const TEXT_CACHE = 4096;
 
 export function createDeviceObserver(inventory: Inventory): DeviceObserver {
@@ -121,11 +115,11 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
       if (pkt.proto !== IpProto.TCP || (pkt.tcpFlags & TcpFlag.SYN) === 0) return;
       // a connection opening or accepted: its TTL tells the sender's stack, if the sender is here
       const v4 = pkt.ipVersion === 4;
-      const src = v4 ? text4(pkt.src4) : formatIpv6(pkt.buf, pkt.src6Offset);
+      const src = v4 ? '' : formatIpv6(pkt.buf, pkt.src6Offset);
       const mac = macAt(pkt.buf, pkt.macSrcOffset);
-      if ((v4 && isPrivate4(pkt.src4)) || inv.isLocal(src)) {
+      if (v4 ? inv.isLocalIpv4(pkt.src4, text4) : inv.isLocal(src)) {
         inv.observeTtl(mac, pkt.ttl, pkt.tsUs);
-        inv.observeAddress(mac, src, 'traffic', pkt.tsUs);
+        inv.observeAddress(mac, v4 ? text4(pkt.src4) : src, 'traffic', pkt.tsUs);
       } else {
         inv.observeRole(mac, 'gateway', pkt.tsUs);
       }

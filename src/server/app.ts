@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, HttpError, type RouteDef, type ServerContext, type Serv
 import { openApiDocument } from './openapi.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { parseNdjson } from './routes/ingest.js';
+import { findWebRoot, registerWeb } from './web.js';
 
 export interface ServerOptions {
   store: Store;
@@ -32,6 +33,8 @@ export interface ServerOptions {
   /** fastify logger options; false for none (tests). Authorization and cookies are always redacted. */
   logger?: FastifyServerOptions['logger'];
   metrics?: ServerMetrics;
+  /** The dashboard's build to serve at `/` (default: dist/web when built; false: none). */
+  webRoot?: string | false;
 }
 
 declare module 'fastify' {
@@ -85,7 +88,8 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   };
 
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"] } },
+    // upgrade-insecure-requests only over TLS: on plain HTTP (a LAN address) it would send the dashboard's own scripts to https
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], frameAncestors: ["'none'"], objectSrc: ["'none'"], upgradeInsecureRequests: context.tls ? [] : null } },
     hsts: context.tls,
   });
   await app.register(cookie);
@@ -158,5 +162,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     });
   }
   context.document = openApiDocument(routes);
+  const webRoot = opts.webRoot === false ? null : opts.webRoot ?? findWebRoot();
+  if (webRoot) await registerWeb(app, webRoot);
   return { app, routes, context };
 }

@@ -5,5 +5,6 @@ export { eventWriter, SqliteEventWriter, PostgresEventWriter, type Enricher, typ
 export { applyRetention, eventBytes, RETENTION_DEFAULTS, type RetentionPolicy, type RetentionReport } from './retention.js';
 export * from './identity.js';
 export * from './queries.js';
+export { getDevice } from './device-detail.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
 export { ROLES, type Role, type Database } from './schema.js';

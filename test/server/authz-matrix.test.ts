@@ -54,6 +54,14 @@ const MATRIX: Record<string, Row> = {
     },
   },
   'GET /api/v1/devices': { expect: READ },
+  'GET /api/v1/devices/{id}': {
+    // a device only isp-a sees (private addresses): the other organisation's analyst gets 404
+    expect: [401, 403, 200, 200, 200, 404],
+    call: async (f) => {
+      const row = await f.store.db.selectFrom('devices').select('id').where('scope', '=', `,${f.orgA},`).executeTakeFirstOrThrow();
+      return { path: { id: String(row.id) } };
+    },
+  },
   'GET /api/v1/sensors': { expect: READ },
   'GET /api/v1/telescope': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/scans': { expect: READ },

@@ -1,0 +1,84 @@
+/**
+ * The dashboard shell: sign-in, the navigation, the theme and time-zone toggles, and a
+ * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/admin) whose views are
+ * plain async functions returning DOM nodes.
+ */
+import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
+import { disposeCharts } from './chart.js';
+import { errorBox, h } from './dom.js';
+import { applyTheme, setTheme, setZone, theme, zone, type Theme } from './prefs.js';
+import { adminView } from './views/admin.js';
+import { devicesView, deviceView } from './views/devices.js';
+import { inboxView } from './views/inbox.js';
+import { loginView } from './views/login.js';
+import { overviewView } from './views/overview.js';
+
+const root = document.getElementById('app')!;
+let user: Me | null = null;
+let renderId = 0;
+
+const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/admin', 'Admin']];
+
+function go(hash: string): void {
+  if (location.hash === hash) void render();
+  else location.hash = hash;
+}
+
+function header(current: string): HTMLElement {
+  const themeSel = h('select', { id: 'theme', onchange: (e: Event) => { setTheme((e.target as HTMLSelectElement).value as Theme); void render(); } },
+    (['system', 'light', 'dark'] as const).map((t) => h('option', { value: t, selected: theme() === t }, t === 'system' ? 'Theme: system' : `Theme: ${t}`)));
+  const zoneBtn = h('button', { type: 'button', id: 'zone', 'aria-pressed': zone() === 'local' ? 'true' : 'false',
+    onclick: () => { setZone(zone() === 'utc' ? 'local' : 'utc'); void render(); } }, zone() === 'utc' ? 'Times: UTC' : 'Times: local');
+  return h('header', { class: 'top' },
+    h('a', { class: 'brand', href: '#/overview' }, 'minewatch'),
+    h('nav', { 'aria-label': 'Main' }, h('ul', {}, NAV.map(([href, label]) =>
+      h('li', {}, h('a', { href, 'aria-current': current === href ? 'page' : null }, label))))),
+    h('div', { class: 'prefs' },
+      h('label', { for: 'theme', class: 'visually-hidden' }, 'Theme'), themeSel, zoneBtn,
+      h('span', { class: 'who' }, `${user?.name ?? ''} (${user?.role ?? ''})`),
+      h('button', { type: 'button', id: 'logout', onclick: () => { void logout().finally(() => { user = null; void render(); }); } }, 'Sign out')));
+}
+
+async function render(): Promise<void> {
+  const id = ++renderId;
+  disposeCharts();
+  applyTheme();
+  if (!user || user.must_change_password) {
+    root.replaceChildren(loginView((m) => { user = m; go('#/overview'); }, user ?? undefined));
+    document.title = 'Sign in · minewatch';
+    root.querySelector('input')?.focus();
+    return;
+  }
+  const [path, qs] = (location.hash.slice(1) || '/overview').split('?');
+  const params = new URLSearchParams(qs ?? '');
+  const section = `#/${path.split('/')[1] ?? 'overview'}`;
+  const main = h('main', { id: 'main', tabindex: '-1', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading…'));
+  root.replaceChildren(header(section), main);
+  let view: HTMLElement;
+  try {
+    const dev = /^\/devices\/(\d+)$/.exec(path);
+    view = dev ? await deviceView(Number(dev[1]))
+      : section === '#/inbox' ? await inboxView(params, user, go)
+        : section === '#/devices' ? await devicesView(params, go)
+          : section === '#/admin' ? await adminView(user)
+            : await overviewView(params, go);
+  } catch (err) {
+    view = h('div', { class: 'view' }, errorBox(err));
+  }
+  if (id !== renderId) return; // a newer navigation won
+  main.replaceChildren(view);
+  main.setAttribute('aria-busy', 'false');
+  document.title = `${NAV.find(([href]) => href === section)?.[1] ?? 'Overview'} · minewatch`;
+  root.dataset.view = path;
+}
+
+setSignedOutHandler(() => {
+  if (user) {
+    user = null;
+    void render();
+  }
+});
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => void render());
+addEventListener('hashchange', () => void render());
+applyTheme();
+fetchMe().then((m) => { user = m; }).catch(() => { user = null; }).finally(() => void render());

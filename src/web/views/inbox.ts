@@ -1,0 +1,182 @@
+/**
+ * Incidents and alerts: incidents (alerts grouped by sensor, signature and source) with
+ * acknowledge / archive / reopen for analysts, and the alerts themselves with filters (time,
+ * sensor, detector, severity), server-side cursor pages and CSV/JSON export of the filter.
+ * The filter lives in the address (#/inbox?…), so a view can be bookmarked and reloaded.
+ */
+import { api, query, type Me, type Page } from '../api.js';
+import { h, table } from '../dom.js';
+import { formatTime, timeEl, zone } from '../prefs.js';
+import type { Incident, Sensor } from './overview.js';
+
+interface AlertItem { id: number; ts: number; sensor_id: number; country: string | null; asn: number | null; event: Eve }
+interface Eve { timestamp?: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert?: { signature_id?: number; signature?: string; severity?: number; category?: string }; minewatch?: { detector?: string } }
+
+const PAGE = 25;
+/** What the last action did: shown once, on the next render of the inbox. */
+let flash = '';
+const EXPORT_MAX = 10_000;
+
+function toInput(ms: number): string {
+  const d = new Date(zone() === 'utc' ? ms : ms - new Date(ms).getTimezoneOffset() * 60_000);
+  return d.toISOString().slice(0, 16);
+}
+
+function fromInput(v: string): number | null {
+  if (!v) return null;
+  const t = zone() === 'utc' ? Date.parse(`${v}:00Z`) : new Date(v).getTime();
+  return Number.isFinite(t) ? t : null;
+}
+
+export async function inboxView(params: URLSearchParams, me: Me, go: (hash: string) => void): Promise<HTMLElement> {
+  const tab = params.get('tab') === 'alerts' ? 'alerts' : 'incidents';
+  const sensors = (await api<{ items: Sensor[] }>('GET', '/api/v1/sensors')).items;
+  const sensorName = new Map(sensors.map((s) => [s.id, s.name]));
+  const tabs = h('nav', { class: 'tabs', 'aria-label': 'Inbox sections' },
+    h('a', { href: '#/inbox', 'aria-current': tab === 'incidents' ? 'page' : null }, 'Incidents'),
+    h('a', { href: '#/inbox?tab=alerts', 'aria-current': tab === 'alerts' ? 'page' : null }, 'Alerts'));
+  const body = tab === 'incidents' ? await incidentsPart(params, me, sensors, sensorName, go) : await alertsPart(params, sensors, sensorName, go);
+  return h('div', { class: 'view' }, h('h1', {}, 'Incidents and alerts'), tabs, body);
+}
+
+function sensorSelect(id: string, sensors: Sensor[], value: string | null): HTMLSelectElement {
+  return h('select', { id, name: 'sensor_id' }, h('option', { value: '' }, 'All sensors'),
+    sensors.map((s) => h('option', { value: s.id, selected: String(s.id) === value }, s.name)));
+}
+
+function pager(params: URLSearchParams, next: string | null, go: (hash: string) => void): HTMLElement {
+  const first = new URLSearchParams(params);
+  first.delete('cursor');
+  const after = new URLSearchParams(params);
+  if (next) after.set('cursor', next);
+  return h('nav', { class: 'pager', 'aria-label': 'Pages' },
+    h('button', { type: 'button', disabled: !params.get('cursor'), onclick: () => go(`#/inbox?${first}`) }, 'First page'),
+    h('button', { type: 'button', disabled: !params.get('cursor'), onclick: () => history.back() }, 'Previous page'),
+    h('button', { type: 'button', disabled: !next, id: 'next-page', onclick: () => go(`#/inbox?${after}`) }, 'Next page'));
+}
+
+async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
+  const status = params.get('status') ?? 'open';
+  const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({ status: status === 'all' ? undefined : status, sensor_id: params.get('sensor_id'), limit: PAGE, cursor: params.get('cursor') })}`);
+  const canTriage = me.role !== 'viewer';
+  const form = h('form', { class: 'filters', 'aria-label': 'Incident filters' },
+    h('label', { for: 'f-status' }, 'Status'),
+    h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
+    h('label', { for: 'f-isensor' }, 'Sensor'), sensorSelect('f-isensor', sensors, params.get('sensor_id')),
+    h('button', { type: 'submit' }, 'Apply'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v));
+    go(`#/inbox?${q}`);
+  });
+  const msg = h('p', { role: 'status', class: 'status-line' }, flash);
+  flash = '';
+  const act = (i: Incident, to: Incident['status'], label: string) => h('button', {
+    type: 'button', class: 'small', 'aria-label': `${label} incident ${i.id}`,
+    onclick: () => {
+      api('PATCH', `/api/v1/incidents/${i.id}`, { status: to })
+        .then(() => { flash = `Incident ${i.id}: ${to}.`; go(`#/inbox?${params}`); })
+        .catch((err: unknown) => { msg.textContent = (err as Error).message; });
+    },
+  }, label);
+  return h('section', {},
+    form, msg,
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Sev.', 'Alerts', 'Status', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+      timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
+      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.severity ?? '—', i.count,
+      h('span', { class: `badge status-${i.status}` }, i.status),
+      ...(canTriage ? [h('span', { class: 'actions' },
+        i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
+        i.status !== 'archived' ? act(i, 'archived', 'Archive') : null,
+        i.status !== 'open' ? act(i, 'open', 'Reopen') : null)] : []),
+    ], 'no incidents match.'),
+    pager(params, page.next_cursor, go));
+}
+
+function alertFilter(params: URLSearchParams): Record<string, string | undefined> {
+  const f: Record<string, string | undefined> = {};
+  for (const k of ['from', 'to', 'sensor_id', 'detector', 'severity', 'src_ip']) f[k] = params.get(k) ?? undefined;
+  return f;
+}
+
+async function alertsPart(params: URLSearchParams, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
+  const filter = alertFilter(params);
+  const page = await api<Page<AlertItem>>('GET', `/api/v1/alerts${query({ ...filter, limit: PAGE, cursor: params.get('cursor') })}`);
+  const num = (k: string) => (params.get(k) ? Number(params.get(k)) : null);
+  const zoneLabel = zone() === 'utc' ? 'UTC' : 'local time';
+  const form = h('form', { class: 'filters', 'aria-label': 'Alert filters' },
+    h('label', { for: 'f-from' }, `From (${zoneLabel})`), h('input', { id: 'f-from', type: 'datetime-local', value: num('from') !== null ? toInput(num('from')!) : '' }),
+    h('label', { for: 'f-to' }, `To (${zoneLabel})`), h('input', { id: 'f-to', type: 'datetime-local', value: num('to') !== null ? toInput(num('to')!) : '' }),
+    h('label', { for: 'f-sensor' }, 'Sensor'), sensorSelect('f-sensor', sensors, params.get('sensor_id')),
+    h('label', { for: 'f-detector' }, 'Detector'), h('input', { id: 'f-detector', value: params.get('detector') ?? '', placeholder: 'e.g. stratum' }),
+    h('label', { for: 'f-severity' }, 'Severity'),
+    h('select', { id: 'f-severity' }, h('option', { value: '' }, 'Any'), [1, 2, 3, 4].map((s) => h('option', { value: s, selected: String(s) === params.get('severity') }, String(s)))),
+    h('button', { type: 'submit' }, 'Apply'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams({ tab: 'alerts' });
+    const val = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value.trim();
+    const from = fromInput(val('f-from'));
+    const to = fromInput(val('f-to'));
+    if (from !== null) q.set('from', String(from));
+    if (to !== null) q.set('to', String(to));
+    if (val('f-sensor')) q.set('sensor_id', val('f-sensor'));
+    if (val('f-detector')) q.set('detector', val('f-detector'));
+    if (val('f-severity')) q.set('severity', val('f-severity'));
+    go(`#/inbox?${q}`);
+  });
+  const exportMsg = h('p', { role: 'status', class: 'status-line' });
+  const exporter = (kind: 'csv' | 'json') => h('button', {
+    type: 'button', onclick: () => {
+      exportMsg.textContent = 'Exporting…';
+      exportAlerts(filter, kind, sensorName).then((n) => { exportMsg.textContent = `Exported ${n.toLocaleString('en-US')} alerts${n >= EXPORT_MAX ? ` (the first ${EXPORT_MAX.toLocaleString('en-US')}; narrow the filter for the rest)` : ''}.`; })
+        .catch((err: unknown) => { exportMsg.textContent = (err as Error).message; });
+    },
+  }, `Export ${kind.toUpperCase()}`);
+  return h('section', {},
+    form,
+    h('div', { class: 'toolbar' }, h('p', {}, page.total !== null && page.total !== undefined ? `${page.total.toLocaleString('en-US')} alerts match.` : 'Count not available for this filter (it uses a field the roll-ups do not have).'),
+      exporter('csv'), exporter('json')),
+    exportMsg,
+    table('Alerts', ['Time', 'Signature', 'Detector', 'Sev.', 'Source', 'Destination', 'Sensor', 'Country'], page.items, (a) => [
+      timeEl(a.ts), a.event?.alert?.signature ?? '—', a.event?.minewatch?.detector ?? '—', a.event?.alert?.severity ?? '—',
+      `${a.event?.src_ip ?? '—'}${a.event?.src_port !== undefined ? `:${a.event.src_port}` : ''}`,
+      `${a.event?.dest_ip ?? '—'}${a.event?.dest_port !== undefined ? `:${a.event.dest_port}` : ''}`,
+      sensorName.get(a.sensor_id) ?? String(a.sensor_id), a.country ?? '—',
+    ], 'no alerts match.'),
+    pager(params, page.next_cursor, go));
+}
+
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s; // no formula injection in spreadsheets
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** Pages through the filter (up to EXPORT_MAX alerts) and downloads them; returns how many. */
+async function exportAlerts(filter: Record<string, string | undefined>, kind: 'csv' | 'json', sensorName: Map<number, string>): Promise<number> {
+  const all: AlertItem[] = [];
+  let cursor: string | null = null;
+  do {
+    const p: Page<AlertItem> = await api<Page<AlertItem>>('GET', `/api/v1/alerts${query({ ...filter, limit: 1000, cursor })}`);
+    all.push(...p.items);
+    cursor = p.next_cursor;
+  } while (cursor && all.length < EXPORT_MAX);
+  const rows = all.slice(0, EXPORT_MAX);
+  let blob: Blob;
+  if (kind === 'json') {
+    blob = new Blob([JSON.stringify(rows.map((a) => a.event), null, 1)], { type: 'application/json' });
+  } else {
+    const head = ['time', 'sensor', 'signature_id', 'signature', 'detector', 'severity', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'country', 'asn'];
+    const lines = rows.map((a) => [new Date(a.ts).toISOString(), sensorName.get(a.sensor_id) ?? a.sensor_id, a.event?.alert?.signature_id, a.event?.alert?.signature, a.event?.minewatch?.detector,
+      a.event?.alert?.severity, a.event?.src_ip, a.event?.src_port, a.event?.dest_ip, a.event?.dest_port, a.event?.proto, a.country, a.asn].map(csvCell).join(','));
+    blob = new Blob([[head.join(','), ...lines].join('\r\n') + '\r\n'], { type: 'text/csv' });
+  }
+  const a = h('a', { href: URL.createObjectURL(blob), download: `minewatch-alerts-${formatTime(Date.now()).replace(/[^0-9A-Za-z]+/g, '-')}.${kind}` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  return rows.length;
+}
