@@ -9,5 +9,6 @@ import { register as telescope } from './telescope.js';
 import { register as schema } from './schema.js';
 import { register as server } from './server.js';
 import { register as admin } from './admin.js';
+import { register as campaign } from './campaign.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign];
