@@ -112,7 +112,11 @@ export function kaplanMeier(obs: readonly { time: number; event: boolean }[]): K
   for (const t of times) {
     let events = 0;
     let censored = 0;
-    for (const o of obs) if (o.time === t) (o.event ? events++ : censored++);
+    for (const o of obs) {
+      if (o.time !== t) continue;
+      if (o.event) events++;
+      else censored++;
+    }
     if (events > 0) s *= 1 - events / atRisk;
     out.push({ time: t, atRisk, events, censored, survival: s });
     atRisk -= events + censored;
