@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { sql } from 'kysely';
 import type { Store } from '../store/open.js';
 import { DAY_MS } from '../store/schema.js';
-import { scopePattern } from '../store/scope.js';
+import { ScopeIndex, scopePattern, type OrgScopeRow } from '../store/scope.js';
 import { cidrContains, isPublicIp, parseCidr, type Cidr } from '../util/ip.js';
 import { campaignHostKey, inControlGroup } from '../util/holdback.js';
 import { InputError, UsageError } from '../util/errors.js';
@@ -235,12 +235,14 @@ export async function buildCampaignHosts(store: Store, id: number): Promise<Buil
   }
   let external = 0;
   if (sources.has('external')) {
+    // external rows are scoped like ingested events: the campaign's organisation (0: the collector) and every constituency they fall in
+    const scopes = new ScopeIndex(await store.read.selectFrom('organisations').select(['id', 'countries', 'asns', 'prefixes', 'sensor_names']).execute() as OrgScopeRow[]);
     const rows = await store.read.selectFrom('campaign_evidence').selectAll().where('campaign_id', '=', id).where('ts', '>=', from).where('ts', '<', to).execute();
     for (const r of rows) {
       if (sel.countries && (!r.country || !sel.countries.includes(r.country))) continue;
       if (sel.asns && (r.asn === null || !sel.asns.includes(Number(r.asn)))) continue;
       if (prefixes.length > 0 && !prefixes.some((p) => cidrContains(p, r.ip))) continue;
-      add(campaignHostKey(d.identity, r.ip, '', null), r.ip, null, Number(r.ts), r.country, r.asn === null ? null : Number(r.asn), ',', { feed: r.feed, malware: r.malware, detector: `feed:${r.feed}` });
+      add(campaignHostKey(d.identity, r.ip, '', null), r.ip, null, Number(r.ts), r.country, r.asn === null ? null : Number(r.asn), scopes.scopeOf(c.orgId ?? 0, '', r.country, r.asn === null ? null : Number(r.asn), r.ip, null), { feed: r.feed, malware: r.malware, detector: `feed:${r.feed}` });
       external++;
     }
   }

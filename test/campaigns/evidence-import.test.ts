@@ -55,6 +55,13 @@ for (const dialect of DIALECTS) {
       assert.equal(b.hosts, 2); // JP row selected out
       const hosts = await campaignHosts(o.store, c.id);
       assert.deepEqual(hosts.map((h) => [h.ip, h.feeds, h.evidence.malware]), [['27.3.0.5', ['drone'], ['xmrig']], ['27.3.0.6', ['drone'], ['xmrig']]]);
+      // a CERT whose constituency is TH sees both hosts, one for JP none
+      const { createOrg } = await import('../../src/store/identity.js');
+      const th = await createOrg(o.store, 'cert-th', { countries: ['TH'] });
+      const jp = await createOrg(o.store, 'cert-jp', { countries: ['JP'] });
+      await buildCampaignHosts(o.store, c.id);
+      assert.equal((await campaignHosts(o.store, c.id, { orgId: th.id })).length, 2);
+      assert.equal((await campaignHosts(o.store, c.id, { orgId: jp.id })).length, 0);
       const rep = await campaignReport(o.store, c.id);
       assert.equal(rep.baseline, 2);
       const five = rep.all.curve;
