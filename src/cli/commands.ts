@@ -10,5 +10,6 @@ import { register as schema } from './schema.js';
 import { register as server } from './server.js';
 import { register as admin } from './admin.js';
 import { register as campaign } from './campaign.js';
+import { register as campaignCore } from './campaign-core.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore];
