@@ -7,6 +7,7 @@ import alerts from './alerts.js';
 import incidents from './incidents.js';
 import inventory from './inventory.js';
 import admin from './admin.js';
+import campaigns from './campaigns.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ROUTE_MODULES: Array<(ctx: ServerContext) => Array<RouteDef<any, any, any>>> = [health, auth, ingest, alerts, incidents, inventory, admin];
+export const ROUTE_MODULES: Array<(ctx: ServerContext) => Array<RouteDef<any, any, any>>> = [health, auth, ingest, alerts, incidents, inventory, admin, campaigns];
