@@ -11,5 +11,6 @@ import { register as server } from './server.js';
 import { register as admin } from './admin.js';
 import { register as campaign } from './campaign.js';
 import { register as campaignCore } from './campaign-core.js';
+import { register as report } from './report.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore, report];
