@@ -108,12 +108,18 @@ export async function getCampaign(store: Store, ref: string | number, v: Viewer 
   return c;
 }
 
-/** Records the notification time: treatment hosts become `notified`, the control group stays `held-back`. */
+/** Records the notification time: treatment hosts known by then become `notified` (later ones stay `pending`), the control group stays `held-back`. */
 export async function markNotified(store: Store, id: number, atMs: number): Promise<void> {
   const c = await getCampaign(store, id);
   const definition = { ...c.definition, notifiedAt: new Date(atMs).toISOString() };
   await store.db.updateTable('campaigns').set({ definition: JSON.stringify(definition), status: 'notified' }).where('id', '=', id).execute();
-  await store.db.updateTable('campaign_hosts').set({ notify_state: 'notified', notified_ms: atMs }).where('campaign_id', '=', id).where('grp', '=', 'treatment').execute();
+  await store.db.updateTable('campaign_hosts').set({ notify_state: 'notified', notified_ms: atMs }).where('campaign_id', '=', id).where('grp', '=', 'treatment').where('first_seen_ms', '<=', atMs).execute();
+}
+
+function notifyState(control: boolean, notifiedMs: number | null, firstSeen: number): { notify_state: string; notified_ms: number | null } {
+  if (control) return { notify_state: 'held-back', notified_ms: null };
+  if (notifiedMs !== null && firstSeen <= notifiedMs) return { notify_state: 'notified', notified_ms: notifiedMs };
+  return { notify_state: 'pending', notified_ms: null };
 }
 
 interface HostAgg {
@@ -269,7 +275,7 @@ export async function buildCampaignHosts(store: Store, id: number): Promise<Buil
         campaign_id: id, host_key: h.key, ip: h.ip, device_id: h.deviceId, sensor_ids: JSON.stringify([...h.sensors].sort((a, b) => a - b)), feeds: JSON.stringify([...h.feeds].sort()),
         country: h.country, asn: h.asn, first_seen_ms: h.first, last_seen_ms: h.last, events: h.events,
         evidence: JSON.stringify({ detectors: [...h.detectors].sort(), signatureIds: [...h.signatures].sort((a, b) => a - b), malware: [...h.malware].sort() }),
-        grp: control ? 'control' : 'treatment', notify_state: control ? 'held-back' : notifiedMs !== null ? 'notified' : 'pending', notified_ms: control ? null : notifiedMs, scope: h.scope,
+        grp: control ? 'control' : 'treatment', ...notifyState(control, notifiedMs, h.first), scope: h.scope,
       });
       for (const [day, n] of h.days) dayRows.push({ campaign_id: id, host_key: h.key, day, sightings: n });
       hostDays += h.days.size;

@@ -58,38 +58,47 @@ export interface HostOutcome {
   reinfected: boolean;
 }
 
-function mergeSorted(a: readonly number[], b: readonly number[]): number[] {
-  const s = new Set<number>(a);
-  for (const x of b) s.add(x);
-  return [...s].sort((x, y) => x - y);
-}
-
-/** The outcome of one cohort host (see the module comment for the definition). */
+/**
+ * The outcome of one cohort host (see the module comment for the definition). One merge walk
+ * over the two ascending day lists: no sets, no copies (a campaign report runs it per host).
+ */
 export function hostOutcome(h: HostTimeline, p: Pick<RemediationParams, 'notifyDay' | 'endDay' | 'quietDays'>): HostOutcome {
   const N = p.notifyDay;
   const E = p.endDay;
-  const sightings = new Set(h.sightings);
-  const observed = mergeSorted(h.observed, h.sightings).filter((d) => d >= N && d <= E);
+  const s = h.sightings;
+  const o = h.observed;
   let last = -Infinity;
-  for (const s of h.sightings) if (s < N && s > last) last = s;
+  let i = 0;
+  while (i < s.length && s[i] < N) last = s[i++];
+  let j = 0;
+  while (j < o.length && o[j] < N) j++;
   let quiet = 0;
+  let prev = -Infinity;
   let cleanDay: number | null = null;
   let confirmedAt = -1;
-  for (const d of observed) {
-    if (sightings.has(d)) {
+  for (;;) {
+    const ds = i < s.length ? s[i] : Infinity;
+    const dob = j < o.length ? o[j] : Infinity;
+    const d = ds < dob ? ds : dob;
+    if (d > E) break;
+    if (ds === d) i++;
+    if (dob === d) j++;
+    if (d === prev) continue;
+    prev = d;
+    if (ds === d) {
       last = d;
       quiet = 0;
       continue;
     }
-    quiet++;
-    if (quiet >= p.quietDays) {
+    if (++quiet >= p.quietDays) {
       cleanDay = Math.max(N, last + 1);
       confirmedAt = d;
       break;
     }
   }
   if (cleanDay === null) return { key: h.key, group: h.group, time: E - N + 1, remediated: false, cleanDay: null, reinfected: false };
-  const reinfected = h.sightings.some((s) => s > confirmedAt && s <= E);
+  while (i < s.length && s[i] <= confirmedAt) i++;
+  const reinfected = i < s.length && s[i] <= E;
   return { key: h.key, group: h.group, time: cleanDay - N, remediated: true, cleanDay, reinfected };
 }
 
@@ -105,18 +114,17 @@ export interface KmPoint {
 
 /** Kaplan–Meier product-limit estimate; censored observations at a time count as at risk at that time. */
 export function kaplanMeier(obs: readonly { time: number; event: boolean }[]): KmPoint[] {
-  const times = [...new Set(obs.map((o) => o.time))].sort((a, b) => a - b);
+  const at = new Map<number, { events: number; censored: number }>();
+  for (const o of obs) {
+    let a = at.get(o.time);
+    if (!a) at.set(o.time, (a = { events: 0, censored: 0 }));
+    if (o.event) a.events++;
+    else a.censored++;
+  }
   const out: KmPoint[] = [];
   let atRisk = obs.length;
   let s = 1;
-  for (const t of times) {
-    let events = 0;
-    let censored = 0;
-    for (const o of obs) {
-      if (o.time !== t) continue;
-      if (o.event) events++;
-      else censored++;
-    }
+  for (const [t, { events, censored }] of [...at].sort((a, b) => a[0] - b[0])) {
     if (events > 0) s *= 1 - events / atRisk;
     out.push({ time: t, atRisk, events, censored, survival: s });
     atRisk -= events + censored;
@@ -217,17 +225,22 @@ function summarise(outcomes: HostOutcome[], shareDays: readonly number[]): Group
   };
 }
 
-function countDaily(hosts: readonly HostTimeline[], keyOf: (h: HostTimeline) => string | null): Record<string, { day: number; hosts: number }[]> {
-  const m = new Map<string, Map<number, number>>();
+function countDaily(hosts: readonly HostTimeline[], keyOf: (h: HostTimeline) => string | null, span: { min: number; max: number }): Record<string, { day: number; hosts: number }[]> {
+  const m = new Map<string, Int32Array>();
+  const width = span.max - span.min + 1;
   for (const h of hosts) {
     const k = keyOf(h);
-    if (k === null) continue;
+    if (k === null || h.sightings.length === 0) continue;
     let days = m.get(k);
-    if (!days) m.set(k, (days = new Map()));
-    for (const d of h.sightings) days.set(d, (days.get(d) ?? 0) + 1);
+    if (!days) m.set(k, (days = new Int32Array(width)));
+    for (const d of h.sightings) days[d - span.min]++;
   }
   const out: Record<string, { day: number; hosts: number }[]> = {};
-  for (const [k, days] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1))) out[k] = [...days].sort((a, b) => a[0] - b[0]).map(([day, n]) => ({ day, hosts: n }));
+  for (const [k, days] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const series: { day: number; hosts: number }[] = [];
+    for (let i = 0; i < width; i++) if (days[i] > 0) series.push({ day: span.min + i, hosts: days[i] });
+    out[k] = series;
+  }
   return out;
 }
 
@@ -236,6 +249,13 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
   const N = p.notifyDay;
   const E = p.endDay;
   const inWindow = (h: HostTimeline, from: number, to: number) => h.sightings.some((d) => d >= from && d <= to);
+  const span = { min: Infinity, max: -Infinity };
+  for (const h of hosts) {
+    if (h.sightings.length === 0) continue;
+    if (h.sightings[0] < span.min) span.min = h.sightings[0];
+    if (h.sightings[h.sightings.length - 1] > span.max) span.max = h.sightings[h.sightings.length - 1];
+  }
+  if (span.min > span.max) span.min = span.max = 0;
   const cohort = hosts.filter((h) => inWindow(h, N - p.baselineDays, N - 1));
   const final = hosts.filter((h) => inWindow(h, E - p.baselineDays + 1, E)).length;
   const outcomes = cohort.map((h) => hostOutcome(h, p));
@@ -251,9 +271,9 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
     baseline: cohort.length,
     final,
     reduction: cohort.length ? final / cohort.length - 1 : null,
-    daily: (countDaily(hosts, () => '*')['*'] ?? []),
-    dailyByCountry: countDaily(hosts, (h) => h.country ?? '??'),
-    dailyByAsn: countDaily(hosts, (h) => (h.asn === null ? '0' : String(h.asn))),
+    daily: (countDaily(hosts, () => '*', span)['*'] ?? []),
+    dailyByCountry: countDaily(hosts, (h) => h.country ?? '??', span),
+    dailyByAsn: countDaily(hosts, (h) => (h.asn === null ? '0' : String(h.asn)), span),
     all: summarise(outcomes, p.shareDays),
     treatment: summarise(treat, p.shareDays),
     control: ctrl.length ? summarise(ctrl, p.shareDays) : null,

@@ -168,9 +168,10 @@ export function register(program: Command): void {
       process.stdout.write(`${name}: notified at ${new Date(at).toISOString()}\n`);
     });
 
-  campaign.command('hosts <name>').description('the campaign\'s infected hosts as host records (JSON lines, the input of campaign package --hosts)')
+  campaign.command('hosts <name>').description('the campaign\'s infected hosts as host records (JSON lines, the input of campaign package --hosts); the control group is left out')
     .option('-o, --output <file>', "file, or '-' for stdout", '-')
-    .action(async (name: string, o: { output: string }, cmd: Command) => {
+    .option('--include-control', 'also write the hosts held back from notification (the control group)')
+    .action(async (name: string, o: { output: string; includeControl?: boolean }, cmd: Command) => {
       checkOutputs([{ option: '--output', path: o.output }]);
       const { getCampaign, campaignHosts } = await import('../campaigns/campaign-store.js');
       const { hostRecord } = await import('../campaigns/report-text.js');
@@ -178,9 +179,10 @@ export function register(program: Command): void {
         const c = await getCampaign(s, name);
         return { c, hosts: await campaignHosts(s, c.id) };
       });
-      const lines = hosts.map((h) => hostRecord(h, c.definition.identity)).filter((h) => h !== null).map((h) => JSON.stringify(h));
+      const lines = hosts.filter((h) => o.includeControl || h.group !== 'control').map((h) => hostRecord(h, c.definition.identity)).filter((h) => h !== null).map((h) => JSON.stringify(h));
       writeOutput(o.output, lines.length ? `${lines.join('\n')}\n` : '');
-      if (o.output !== '-') process.stdout.write(`${lines.length} host records in ${o.output} (identity ${c.definition.identity})\n`);
+      const held = hosts.filter((h) => h.group === 'control').length;
+      if (o.output !== '-') process.stdout.write(`${lines.length} host records in ${o.output} (identity ${c.definition.identity}${held && !o.includeControl ? `; ${held} control hosts held back` : ''})\n`);
     });
 
   campaign.command('report <name>').description('remediation report: baseline, daily counts, reduction, clean-up shares, Kaplan–Meier median, reinfections, control effect')

@@ -88,7 +88,8 @@ for (const dialect of DIALECTS) {
       assert.equal(hosts.length, truth.hosts);
       assert.ok(hosts.every((h) => h.country !== null && h.asn !== null && h.evidence.detectors.length > 0));
       assert.ok(hosts.some((h) => h.key.startsWith('dev:isp-')) && hosts.some((h) => h.key.startsWith('ip:')));
-      assert.ok(hosts.every((h) => (h.group === 'control' ? h.notifyState === 'held-back' : h.notifyState === 'notified')));
+      assert.ok(hosts.every((h) => (h.group === 'control' ? h.notifyState === 'held-back' : h.notifyState === (h.firstSeen <= truth.notifiedAt ? 'notified' : 'pending'))));
+      assert.ok(hosts.some((h) => h.notifyState === 'pending'), 'late infections were not notified');
 
       // a CERT user (cert-th, constituency TH) sees its constituency only
       const th = await campaignHosts(f.store, c.id, { orgId: f.orgB });

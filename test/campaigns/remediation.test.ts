@@ -90,3 +90,31 @@ test('control hold-back is deterministic and near its share', () => {
   assert.equal(inControlGroup('x', 1, 0.5), inControlGroup('x', 1, 0.5));
   assert.equal(inControlGroup('x', 1, 0), false);
 });
+
+/** The definition written the slow, obvious way: the merge walk must agree with it on any input. */
+function naiveOutcome(h: HostTimeline, p: { notifyDay: number; endDay: number; quietDays: number }) {
+  const seen = new Set(h.sightings);
+  const days = [...new Set([...h.observed, ...h.sightings])].filter((d) => d >= p.notifyDay && d <= p.endDay).sort((a, b) => a - b);
+  let last = Math.max(-Infinity, ...h.sightings.filter((d) => d < p.notifyDay));
+  let quiet = 0;
+  for (const d of days) {
+    if (seen.has(d)) {
+      last = d;
+      quiet = 0;
+    } else if (++quiet >= p.quietDays) {
+      return { time: Math.max(p.notifyDay, last + 1) - p.notifyDay, remediated: true, reinfected: h.sightings.some((s) => s > d && s <= p.endDay) };
+    }
+  }
+  return { time: p.endDay - p.notifyDay + 1, remediated: false, reinfected: false };
+}
+
+test('host outcome: the merge walk agrees with the naive definition on random timelines', async () => {
+  const fc = (await import('fast-check')).default;
+  const days = fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { maxLength: 40 }).map((a) => a.sort((x, y) => x - y));
+  fc.assert(fc.property(days, days, fc.integer({ min: 5, max: 40 }), fc.integer({ min: 1, max: 10 }), (sightings, observed, notifyDay, quietDays) => {
+    const h: HostTimeline = { key: 'k', country: null, asn: null, group: 'treatment', sightings, observed };
+    const p = { notifyDay, endDay: 55, quietDays };
+    const got = hostOutcome(h, p);
+    assert.deepEqual({ time: got.time, remediated: got.remediated, reinfected: got.reinfected }, naiveOutcome(h, p));
+  }), { numRuns: 2000 });
+});

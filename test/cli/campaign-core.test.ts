@@ -72,8 +72,18 @@ test('synth campaign → store → campaign create/build/mark-notified/report/ho
     const h = run(dir, 'campaign', 'hosts', 'gf', '--db', db, '-o', 'hosts.jsonl');
     assert.equal(h.status, 0, h.stderr);
     const lines = readFileSync(join(dir, 'hosts.jsonl'), 'utf8').trim().split('\n');
-    assert.equal(lines.length, truth.hosts);
-    for (const l of lines) InfectedHost.parse(JSON.parse(l));
+    // the control group is held back from the notification packages
+    const withControl = run(dir, 'campaign', 'hosts', 'gf', '--db', db, '--include-control');
+    assert.equal(withControl.status, 0, withControl.stderr);
+    const all = withControl.stdout.trim().split('\n');
+    assert.equal(all.length, truth.hosts);
+    assert.ok(lines.length < all.length && lines.length > 0);
+    assert.match(h.stdout, /control hosts held back/);
+    // hosts known at notification were notified; hosts first seen later are still pending
+    for (const l of lines) {
+      const rec = InfectedHost.parse(JSON.parse(l));
+      assert.equal(rec.notification?.state, Date.parse(rec.firstSeen) <= Date.parse(truth.notifiedAt) ? 'sent' : 'pending', l);
+    }
     assert.ok(lines.some((l) => l.includes('"rule":"device-id"')) && lines.some((l) => l.includes('"rule":"ip-day"')));
 
     const bad = run(dir, 'campaign', 'create', 'x', '--db', db, '--from', 'yesterday', '--to', truth.period.to);
