@@ -8,19 +8,12 @@
  * and skipped, never thrown. A feed counts as observing on each day it delivered any row.
  */
 import type { Store } from '../store/open.js';
+import type { CampaignEvidenceTable } from '../store/schema.js';
 import { canonicalIp } from '../util/ip.js';
 import { parseCsv } from './contacts.js';
 
-export interface EvidenceRow {
-  feed: string;
-  ts: number;
-  ip: string;
-  port: number | null;
-  country: string | null;
-  asn: number | null;
-  malware: string | null;
-  detail: string;
-}
+/** One imported sighting: a campaign_evidence row without its ids. */
+export type EvidenceRow = Omit<CampaignEvidenceTable, 'id' | 'campaign_id'>;
 
 export interface EvidenceParse {
   rows: EvidenceRow[];

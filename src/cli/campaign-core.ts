@@ -5,21 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { Store } from '../store/open.js';
+import { withStore } from './with-store.js';
 import type { CampaignDefinitionInput } from '../campaigns/campaign-store.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkOutputs, writeOutput } from './outputs.js';
-
-async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>): Promise<T> {
-  const { openStore, parseDatabaseUrl } = await import('../store/open.js');
-  const db = (cmd.optsWithGlobals() as { db?: string }).db;
-  const store = await openStore(parseDatabaseUrl(db));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 const ints = (option: string, s: string | undefined) => list(s)?.map((x) => {
