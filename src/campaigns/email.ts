@@ -16,7 +16,9 @@ export interface OutgoingMessage {
   messageIdHeader: string;
   campaign: string;
   recipientId: string;
+  /** Sender address and display name (nodemailer encodes a non-ASCII or punctuated name). */
   from: string;
+  fromName: string;
   to: string;
   subject: string;
   text: string;
@@ -79,7 +81,8 @@ export function composeMessage(pkg: RecipientPackage, files: readonly PackageFil
     messageIdHeader: `<${id}@${ctx.reporter.domain}>`,
     campaign: ctx.campaign,
     recipientId: r.id,
-    from: `${ctx.reporter.org.replace(/["\\]/g, '')} <${ctx.reporter.email}>`,
+    from: ctx.reporter.email,
+    fromName: ctx.reporter.org,
     to: r.email,
     subject: render(tpl.subject, values),
     text: render(tpl.body, values),

@@ -4,7 +4,7 @@
  * good ones are kept. Lines longer than 64 KiB are refused (memory stays bounded).
  */
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { InfectedHost } from './types.js';
 import { fromFsError } from '../util/errors.js';
 
@@ -44,12 +44,46 @@ function addLine(out: HostsReadResult, line: string, n: number): void {
   else if (out.problems.length < MAX_PROBLEMS_KEPT) out.problems.push({ line: n, reason: r.reason });
 }
 
+/**
+ * Reads the file in chunks and splits lines itself, so a huge line (a corrupt or hostile file)
+ * costs at most MAX_LINE bytes of memory: the rest of it is skipped and the line reported.
+ */
 export async function readHostsFile(path: string): Promise<HostsReadResult> {
   const out: HostsReadResult = { hosts: [], problems: [] };
+  let pending = '';
+  let skipping = false;
+  let n = 0;
+  const decoder = new StringDecoder('utf8');
+  const take = (piece: string, complete: boolean): void => {
+    let start = 0;
+    for (;;) {
+      const nl = piece.indexOf('\n', start);
+      if (nl < 0) break;
+      n++;
+      if (skipping) {
+        if (out.problems.length < MAX_PROBLEMS_KEPT) out.problems.push({ line: n, reason: 'line-too-long' });
+        skipping = false;
+      } else addLine(out, pending + piece.slice(start, nl), n);
+      pending = '';
+      start = nl + 1;
+    }
+    if (!skipping) {
+      pending += piece.slice(start);
+      if (pending.length > MAX_LINE) {
+        pending = '';
+        skipping = true;
+      }
+    }
+    if (complete) {
+      if (skipping) {
+        n++;
+        if (out.problems.length < MAX_PROBLEMS_KEPT) out.problems.push({ line: n, reason: 'line-too-long' });
+      } else if (pending !== '') addLine(out, pending, ++n);
+    }
+  };
   try {
-    const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
-    let n = 0;
-    for await (const line of rl) addLine(out, line, ++n);
+    for await (const chunk of createReadStream(path, { highWaterMark: 64 * 1024 })) take(decoder.write(chunk as Buffer), false);
+    take(decoder.end(), true);
   } catch (err) {
     throw fromFsError(err, '--hosts');
   }

@@ -41,7 +41,7 @@ export interface NotifyResult {
 
 function mailOf(m: OutgoingMessage): SendMailOptions {
   return {
-    from: m.from,
+    from: { name: m.fromName, address: m.from },
     to: m.to,
     subject: m.subject,
     text: m.text,

@@ -76,7 +76,12 @@ test('host records: JSON lines with bad lines reported by number, never thrown',
   const dir = mkdtempSync(join(tmpdir(), 'mw-hosts-'));
   try {
     writeFileSync(join(dir, 'h.jsonl'), text);
-    assert.equal((await readHostsFile(join(dir, 'h.jsonl'))).hosts.length, 2);
+    const fromFile = await readHostsFile(join(dir, 'h.jsonl'));
+    assert.deepEqual([fromFile.hosts.length, fromFile.problems.map((p) => p.line)], [2, [2, 3, 6]]);
+    // a 5 MB line between two good ones: reported by number, the good ones kept, no trailing newline needed
+    writeFileSync(join(dir, 'huge.jsonl'), `${JSON.stringify(HOST_INPUT[0])}\r\n{"x":"${'a'.repeat(5_000_000)}"}\n${JSON.stringify(HOST_INPUT[4])}`);
+    const huge = await readHostsFile(join(dir, 'huge.jsonl'));
+    assert.deepEqual([huge.hosts.length, huge.problems], [2, [{ line: 2, reason: 'line-too-long' }]]);
     await assert.rejects(readHostsFile(join(dir, 'none.jsonl')), (e: unknown) => e instanceof InputError && e.code === 'input.not-found');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -128,6 +128,8 @@ test('SMTP: one message per recipient, attachments present, Japanese template fo
     const xarf = jp.parts.find((p) => filenameOf(p.headers) === 'cert-JP.xarf.jsonl')!;
     assert.equal(xarf.body.trim().split('\n').length, 2, 'the attachment holds the package (2 hosts)');
     assert.equal(jp.headers['message-id'], msgs.find((m) => m.recipientId === 'cert:JP')!.messageIdHeader);
+    assert.equal(decodeWords(jp.headers.from), 'Example Telemetry CERT <notify@cert.example.org>');
+    assert.equal(jp.headers['content-language'], 'ja');
 
     const id = parseMime(smtp.received.find((r) => r.to[0] === 'id-cert@example.id')!.raw);
     const idText = id.parts.find((p) => (p.headers['content-type'] ?? '').startsWith('text/plain') && !filenameOf(p.headers))!;
