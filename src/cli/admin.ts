@@ -3,18 +3,7 @@
  * from the shell, through the same store functions the HTTP API uses (audited as "cli").
  */
 import type { Command } from 'commander';
-import type { Store } from '../store/index.js';
-
-async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>): Promise<T> {
-  const { openStore, parseDatabaseUrl } = await import('../store/index.js');
-  const db = (cmd.optsWithGlobals() as { db?: string }).db;
-  const store = await openStore(parseDatabaseUrl(db));
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+import { withStore } from './with-store.js';
 
 async function readPassword(): Promise<string> {
   const { UsageError } = await import('../util/errors.js');

@@ -13,5 +13,7 @@ import { register as campaign } from './campaign.js';
 import { register as sensor } from './sensor.js';
 import { register as incidents } from './incidents.js';
 import { register as dashboard } from './dashboard.js';
+import { register as campaignCore } from './campaign-core.js';
+import { register as report } from './report.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, sensor, ...incidents, dashboard];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore, report, sensor, ...incidents, dashboard];

@@ -78,7 +78,7 @@ export function register(program: Command): void {
   program
     .command('synth')
     .description('write a deterministic synthetic capture: mixed (home network with mining), small (one-packet flows), darknet (telescope traffic), sample (the demo)')
-    .argument('<kind>', `one of ${SYNTH_KINDS.join(', ')}`)
+    .argument('<kind>', `one of ${SYNTH_KINDS.join(', ')}, or campaign (EVE telemetry of a notification campaign into directory -o, with truth.json)`)
     .option('-o, --output <file>', "pcap file to write, or '-' for stdout")
     .option('--seed <n>', 'PRNG seed (same seed ⇒ identical file)', '1')
     .option('--size <bytes>', 'mixed: file size to reach (1GB, 500MB …)')
@@ -91,7 +91,13 @@ export function register(program: Command): void {
     .option('--devices <n>', 'mixed: number of home devices (default 20–50)')
     .option('--start <iso>', 'capture start time (default 2026-01-05T18:00:00Z)')
     .option('-q, --quiet', 'print nothing but errors')
-    .action(async (kind: string, flags: SynthFlags) => {
+    .option('--days <n>', 'campaign: days of telemetry (default 120)')
+    .action(async (kind: string, flags: SynthFlags & { days?: string }) => {
+      if (kind === 'campaign') {
+        const { synthCampaignFiles } = await import('./synth-campaign.js');
+        await synthCampaignFiles(flags);
+        return;
+      }
       const { kind: k, out, opts } = synthOptions(kind, flags);
       const outputs: OutputTarget[] = [{ option: '--output', path: out }, { option: '--truth', path: flags.truth }];
       checkOutputs(outputs);

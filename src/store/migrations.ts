@@ -201,8 +201,59 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Campaigns' infected hosts (one row per host under the campaign's identity rule), the days each
+ * host was seen infected, and external evidence imported into a campaign (Shadowserver-style
+ * CSV, IntelMQ JSON). The `campaigns` table of 0001 keeps the definition (JSON).
+ */
+function campaignHosts(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable('campaign_hosts')
+        .addColumn('campaign_id', t.big, (c) => c.notNull())
+        .addColumn('host_key', 'text', (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('device_id', 'text')
+        .addColumn('sensor_ids', 'text', (c) => c.notNull())
+        .addColumn('feeds', 'text', (c) => c.notNull())
+        .addColumn('country', 'text')
+        .addColumn('asn', t.big)
+        .addColumn('first_seen_ms', t.big, (c) => c.notNull())
+        .addColumn('last_seen_ms', t.big, (c) => c.notNull())
+        .addColumn('events', t.big, (c) => c.notNull())
+        .addColumn('evidence', 'text', (c) => c.notNull())
+        .addColumn('grp', 'text', (c) => c.notNull())
+        .addColumn('notify_state', 'text', (c) => c.notNull())
+        .addColumn('notified_ms', t.big)
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('campaign_hosts_pk', ['campaign_id', 'host_key'])
+        .execute();
+      await db.schema.createTable('campaign_host_days')
+        .addColumn('campaign_id', t.big, (c) => c.notNull())
+        .addColumn('host_key', 'text', (c) => c.notNull())
+        .addColumn('day', 'integer', (c) => c.notNull())
+        .addColumn('sightings', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('campaign_host_days_pk', ['campaign_id', 'host_key', 'day'])
+        .execute();
+      await t.id(db.schema.createTable('campaign_evidence'))
+        .addColumn('campaign_id', t.big, (c) => c.notNull())
+        .addColumn('feed', 'text', (c) => c.notNull())
+        .addColumn('ts', t.big, (c) => c.notNull())
+        .addColumn('ip', 'text', (c) => c.notNull())
+        .addColumn('port', 'integer')
+        .addColumn('country', 'text')
+        .addColumn('asn', t.big)
+        .addColumn('malware', 'text')
+        .addColumn('detail', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('campaign_evidence_campaign').on('campaign_evidence').columns(['campaign_id', 'ts']).execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect) };
+  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect) };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

@@ -209,6 +209,53 @@ export interface NotificationTable {
   payload: string;
 }
 
+/** One infected host of a campaign, keyed by the campaign's host-identity rule (util/holdback.ts campaignHostKey). */
+export interface CampaignHostTable {
+  campaign_id: number;
+  host_key: string;
+  /** The last public address the host was seen with. */
+  ip: string;
+  device_id: string | null;
+  /** JSON arrays: the sensors that saw it, the external feeds that reported it. */
+  sensor_ids: string;
+  feeds: string;
+  country: string | null;
+  asn: number | null;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  events: number;
+  /** JSON: detectors, signature ids, device type/vendor, malware. */
+  evidence: string;
+  /** 'treatment' | 'control' (held back from notification). */
+  grp: string;
+  /** 'pending' | 'held-back' | 'notified' (the delivery funnel is in notifications). */
+  notify_state: string;
+  notified_ms: number | null;
+  scope: string;
+}
+
+/** A day (UTC days since the epoch) on which a campaign host was seen infected. */
+export interface CampaignHostDayTable {
+  campaign_id: number;
+  host_key: string;
+  day: number;
+  sightings: number;
+}
+
+/** External evidence imported into a campaign (Shadowserver-style CSV rows, IntelMQ events). */
+export interface CampaignEvidenceTable {
+  id: Generated<number>;
+  campaign_id: number;
+  feed: string;
+  ts: number;
+  ip: string;
+  port: number | null;
+  country: string | null;
+  asn: number | null;
+  malware: string | null;
+  detail: string;
+}
+
 export interface AuditTable {
   id: Generated<number>;
   ts: number;
@@ -236,6 +283,9 @@ export interface Database {
   scan_results: ScanResultTable;
   campaigns: CampaignTable;
   notifications: NotificationTable;
+  campaign_hosts: CampaignHostTable;
+  campaign_host_days: CampaignHostDayTable;
+  campaign_evidence: CampaignEvidenceTable;
   audit_log: AuditTable;
 }
 

@@ -13,6 +13,7 @@ import { PASSWORD, serverFixture, type Fixture } from '../helpers/collector-serv
 import { createToken, createUser } from '../../src/store/identity.js';
 import { eveTimestamp } from '../../src/events/eve-format.js';
 import { geoEnricher } from '../../src/server/enrich.js';
+import { buildCampaignHosts, createCampaign } from '../../src/campaigns/campaign-store.js';
 
 type Who = 'anonymous' | 'sensor' | 'viewer' | 'analyst' | 'admin' | 'other';
 const WHO: Who[] = ['anonymous', 'sensor', 'viewer', 'analyst', 'admin', 'other'];
@@ -84,7 +85,15 @@ const MATRIX: Record<string, Row> = {
     call: async (f) => ({ path: { id: String((await createToken(f.store, `t-${n++}`, 'isp-a')).info.id) } }),
   },
   'GET /api/v1/audit': { expect: ADMIN },
+  'GET /api/v1/campaigns': { expect: READ },
+  'GET /api/v1/campaigns/{id}/hosts': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
+  'GET /api/v1/campaigns/{id}/report': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
 };
+
+/** The collector-wide campaign built over the fixture's alerts (before()). */
+async function matrixCampaign(f: Fixture): Promise<number> {
+  return Number((await f.store.db.selectFrom('campaigns').select('id').where('name', '=', 'matrix').executeTakeFirstOrThrow()).id);
+}
 
 async function headersFor(f: Fixture, who: Who): Promise<Record<string, string>> {
   if (who === 'anonymous') return {};
@@ -118,6 +127,11 @@ for (const dialect of DIALECTS) {
       const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { start: ts - 60_000, end: ts, packets: 10, unique_sources: 3 }, minewatch: { event_id: 'tel-1' } };
       const r2 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenB}` }, payload: { events: [tel] } });
       assert.equal(r2.statusCode, 200, r2.body);
+      const c = await createCampaign(f.store, 'matrix', {
+        selection: { sources: ['sensor'] }, period: { from: new Date(ts - 10 * 86_400_000).toISOString(), to: new Date(ts + 86_400_000).toISOString() },
+        notifiedAt: new Date(ts - 2 * 86_400_000).toISOString(),
+      });
+      await buildCampaignHosts(f.store, c.id);
     });
     after(async () => f?.cleanup());
 
@@ -219,6 +233,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await f.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: olga, payload: { sensor: 'x', org: 'isp-a' } })).statusCode, 403);
       assert.equal((await f.app.inject({ method: 'POST', url: '/api/v1/orgs', headers: olga, payload: { name: 'mine' } })).statusCode, 403);
       assert.equal((await f.app.inject({ method: 'DELETE', url: '/api/v1/users/vera', headers: olga })).statusCode, 404);
+      // campaigns: the CERT sees the collector-wide campaign, but only its constituency's hosts and a report over them
+      const cid = await matrixCampaign(f);
+      const hostsTh = await get('other', `/api/v1/campaigns/${cid}/hosts`);
+      assert.deepEqual((hostsTh.items as Array<{ ip: string; country: string }>).map((h) => [h.ip, h.country]), [['14.207.0.5', 'TH']]);
+      const hostsAll = await get('admin', `/api/v1/campaigns/${cid}/hosts`);
+      assert.deepEqual((hostsAll.items as Array<{ ip: string }>).map((h) => h.ip).sort(), ['1.0.16.1', '14.207.0.5', '192.168.77.7']);
+      const repTh = await get('other', `/api/v1/campaigns/${cid}/report`);
+      assert.deepEqual(Object.keys(repTh.dailyByCountry), ['TH']);
+      assert.equal(repTh.daily[0].hosts, 1);
+      assert.equal((await get('admin', `/api/v1/campaigns/${cid}/report`)).daily[0].hosts, 3);
+      assert.equal((await f.app.inject({ method: 'GET', url: '/api/v1/campaigns/999999/report', headers: await f.session('other') })).statusCode, 404);
       const audit = await get('admin', '/api/v1/audit?limit=1000');
       assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'org.create'));
       assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'incident.status'));

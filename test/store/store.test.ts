@@ -18,6 +18,7 @@ import {
 import { counts, listDevices, listEvents, listIncidents, listScanResults, listSensors, telescopeStats } from '../../src/store/queries.js';
 import { applyRetention, eventBytes } from '../../src/store/retention.js';
 import { DAY_MS, HOUR_MS } from '../../src/store/schema.js';
+import { migrations } from '../../src/store/migrations.js';
 import { partitionName } from '../../src/store/partitions.js';
 
 // A deterministic enricher standing in for the mmdb lookup (server/enrich.ts tests the real one).
@@ -66,7 +67,8 @@ for (const dialect of DIALECTS) {
       if (skip) return t.skip(skip);
       const again = await openStore(url);
       const r = await again.db.selectFrom('kysely_migration' as 'users').select('name' as 'id').execute();
-      assert.equal(r.length, 1);
+      // each migration recorded once, however often the store is opened
+      assert.deepEqual(r.map((x) => String((x as unknown as { name: string }).name)).sort(), Object.keys(migrations(again.dialect)).sort());
       await again.close();
     });
 
