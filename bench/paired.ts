@@ -8,8 +8,9 @@
  *   npm run -s build && node dist/bench/paired.js --base /tmp/main-checkout [--runs 5] [--quick] [--only telescope]
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { warmPageCache } from './lib/page-cache.js';
 import { cpus, loadavg } from 'node:os';
 import { generate } from '../src/synth/index.js';
 
@@ -39,17 +40,6 @@ async function input(name: string, make: (path: string) => Promise<unknown>): Pr
     await make(path);
   }
   return path;
-}
-
-/** Reads the file once so every run finds it in the page cache (see bench/run.ts). */
-function warm(path: string): void {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(4 << 20);
-  try {
-    while (readSync(fd, buf, 0, buf.length, null) > 0);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Wall seconds and CPU seconds (user + system, all threads: less sensitive than wall time to other processes on the machine). */
@@ -84,7 +74,7 @@ async function main(): Promise<void> {
   const loads: number[] = [];
   for (let round = 0; round < RUNS; round++) {
     selected.forEach((c, k) => {
-      warm(c.file);
+      warmPageCache(c.file);
       loads.push(loadavg()[0]);
       // alternate which build goes first
       const w = walls[k];

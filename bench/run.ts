@@ -13,11 +13,12 @@
  *   npm run bench -- --only collector  # the collector under load (opt-in: bench/collector.ts)
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus, totalmem } from 'node:os';
 import { generate } from '../src/synth/index.js';
 import { extraCases, type BenchCase } from './cases.js';
+import { warmPageCache } from './lib/page-cache.js';
 
 type Case = BenchCase;
 
@@ -66,22 +67,6 @@ async function ensureInput(name: string, make: (path: string) => Promise<unknown
     process.stderr.write(`bench: ${name} ready in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   }
   return path;
-}
-
-/**
- * Reads a file once so the timed run finds it in the page cache. Every case measures
- * processing from cache, like ndpiReader's reference figure; on this VM the kernel's
- * proactive reclaim (DAMON pageout) evicts files idle for a few seconds, which turned a
- * 1 s run into 6 s when the previous case used another input.
- */
-function warmPageCache(path: string): void {
-  const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(4 << 20);
-  try {
-    while (readSync(fd, buf, 0, buf.length, null) > 0);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Runs a command under /usr/bin/time; returns wall seconds (measured here) and peak RSS. */
