@@ -4,6 +4,7 @@
  *   F a b   (about to seal seqs a..b)   D b   (sealed and fsynced up to b)
  * then drains and prints "done". The parent kills it with SIGKILL at random moments.
  */
+import { writeSync } from 'node:fs';
 import { Sender } from '../../src/transport/sender.js';
 
 const [url, token, outboxDir, startText, countText] = process.argv.slice(2);
@@ -12,7 +13,9 @@ if (countText === undefined) process.exit(0);
 const start = Number(startText);
 const count = Number(countText);
 const sender = new Sender({ url, token, outboxDir, concurrency: 2, backoffInitialMs: 20, backoffMaxMs: 200, batchEvents: 500, log: () => {} });
-const out = (line: string): void => void process.stdout.write(`${line}\n`);
+// straight to the pipe before going on (process.stdout is asynchronous on a pipe: a line still
+// queued when the parent kills this process would be lost, and the parent would think less durable)
+const out = (line: string): void => void writeSync(1, `${line}\n`);
 for (let s = start; s < start + count; s += 100) {
   const end = Math.min(start + count, s + 100) - 1;
   for (let i = s; i <= end; i++) {

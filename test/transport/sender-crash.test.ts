@@ -3,6 +3,11 @@
  * streams events to a collector that sometimes loses its answers, restarted each time from
  * where its outbox said events were durable; in the end every event is stored exactly once,
  * under the one event id it got first (re-sent batches carry the same ids).
+ *
+ * Events reported durable are only delivered once some run drains the outbox: the runs go on
+ * (killed for the first four, then left to finish) until one drains, even when the killed runs
+ * already wrote every event. A run's report is read to the end of its stdout ('close', not
+ * 'exit': after 'exit' lines can still be in the pipe).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,7 +27,8 @@ interface Run {
   done: boolean;
 }
 
-function runChild(url: string, dir: string, start: number, count: number, killAfterMs: number | null): Promise<Run> {
+/** Kills the child `kill.afterMs` after its start, or as soon as it reports `kill.atSeq` durable (so a killed run does not get to write everything). */
+function runChild(url: string, dir: string, start: number, count: number, kill: { afterMs: number; atSeq: number } | null): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, url, TOKEN, dir, String(start), String(count)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const run: Run = { lastDurable: start - 1, sealing: null, done: false };
@@ -37,13 +43,14 @@ function runChild(url: string, dir: string, start: number, count: number, killAf
         else if (line[0] === 'D') {
           run.lastDurable = Number(line[1]);
           run.sealing = null;
+          if (kill && run.lastDurable >= kill.atSeq) child.kill('SIGKILL');
         } else if (line[0] === 'done') run.done = true;
       }
     });
-    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer = kill === null ? null : setTimeout(() => child.kill('SIGKILL'), kill.afterMs);
     const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
-    child.on('exit', () => {
+    child.on('close', () => {
       if (timer) clearTimeout(timer);
       clearTimeout(guard);
       resolve(run);
@@ -61,12 +68,17 @@ test('sender outbox: SIGKILL mid-stream, restart, every event delivered exactly 
   const ambiguous: Array<[number, number]> = [];
   let next = 0;
   let kills = 0;
+  let drained = false;
   try {
-    for (let round = 0; round < 12 && next < total; round++) {
+    // a killed run may already have written the last event: the rounds go on until a run drained
+    // the outbox (with nothing left to write, a run only re-sends what its outbox holds)
+    for (let round = 0; round < 12 && !drained; round++) {
       const last = round >= 4;
       const before = col.requests.length;
-      const run = await runChild(col.url, dir, next, total - next, last ? null : 150 + Math.floor(Math.random() * 400));
+      const kill = last ? null : { afterMs: 150 + Math.floor(Math.random() * 400), atSeq: next + Math.floor((total - next) * (0.1 + Math.random() * 0.3)) };
+      const run = await runChild(col.url, dir, next, total - next, kill);
       if (!run.done) kills++;
+      drained = run.done;
       if (run.sealing) {
         // killed between "about to seal" and "sealed": that round may or may not be in the outbox
         ambiguous.push(run.sealing);
@@ -77,6 +89,7 @@ test('sender outbox: SIGKILL mid-stream, restart, every event delivered exactly 
       if (last) assert.ok(run.done, 'the last run drains the outbox');
       if (!last) assert.ok(col.requests.length >= before, 'requests arrive');
     }
+    assert.ok(drained, 'a run drained the outbox');
     assert.equal(next, total);
     assert.ok(kills >= 3, `the child was killed mid-stream (${kills} times)`);
     const bySeq = new Map<number, string[]>();
