@@ -59,7 +59,7 @@ test('LruMap evicts the least recently touched key; get refreshes, peek does not
   assert.throws(() => new LruMap(0), RangeError);
 });
 
-test('LruMap insert at capacity costs the same at capacity 100 and 100,000 (O(1) eviction)', () => {
+test('LruMap insert at capacity costs the same at capacity 100 and 10,000 (O(1) eviction)', () => {
   const perInsert = (cap: number, inserts: number): number => {
     const lru = new LruMap<number, number>(cap);
     for (let i = 0; i < cap; i++) lru.set(i, i);
@@ -67,11 +67,17 @@ test('LruMap insert at capacity costs the same at capacity 100 and 100,000 (O(1)
     for (let i = 0; i < inserts; i++) { lru.set(cap + i, i); lru.get(cap + i - (i & 7)); }
     return Number(process.hrtime.bigint() - t0) / inserts;
   };
-  const samples: number[] = [];
-  for (let r = 0; r < 3; r++) samples.push(perInsert(100_000, 200_000) / perInsert(100, 200_000));
-  samples.sort((a, b) => a - b);
+  // Alternating rounds, the fastest of each size: a shared machine only ever adds time, so the
+  // minimum is the closest to the cost itself.
+  const big: number[] = [];
+  const small: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    big.push(perInsert(10_000, 200_000));
+    small.push(perInsert(100, 200_000));
+  }
+  const ratio = Math.min(...big) / Math.min(...small);
   // The old Map-order eviction was ~80x slower at 10 k than at 100; allow cache effects.
-  assert.ok(samples[1] < 6, `per-insert cost ratio cap 100k / cap 100: ${samples.map((x) => x.toFixed(2)).join(', ')}`);
+  assert.ok(ratio < 6, `per-insert cost ratio cap 10k / cap 100: ${ratio.toFixed(2)} (ns: ${big.map((x) => x.toFixed(0)).join(', ')} vs ${small.map((x) => x.toFixed(0)).join(', ')})`);
 });
 
 test('LruMap.evictOldestIfFull hands back the least recently touched value only when full', () => {
