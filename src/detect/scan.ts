@@ -75,6 +75,13 @@ const P_MASSCAN = 16;
 const P_ZMAP = 32;
 const P_ARP = 64;
 const P_DNS = 128;
+/** Scanner families: name, signature offset, what the fingerprint is. */
+const FAMILIES = [
+  { name: 'Mirai', offset: 2, what: 'TCP seq == destination address' },
+  { name: 'masscan', offset: 3, what: 'IP ID == low16(dst ^ dport ^ seq) and window 1024' },
+  { name: 'ZMap', offset: 4, what: 'IP ID 54321, window 65535 and TTL ≥ 200' },
+] as const;
+const ALL_PROBES = 16;
 
 /** Ways per bucket of the source table. */
 const WAYS = 8;
@@ -106,6 +113,7 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
   const pingThreshold = opts.pingThreshold ?? 16;
   const fpHostThreshold = opts.fingerprintHostThreshold ?? 8;
   const repeatUs = opts.repeatUs ?? 3600_000_000;
+  const lowestHostThreshold = Math.min(hostThreshold, fpHostThreshold);
   let cap = WAYS;
   while (cap < (opts.maxSources ?? 10000)) cap *= 2;
   const bucketBits = Math.log2(cap / WAYS);
@@ -174,9 +182,11 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     ver[slot] = v;
     lastAlert[slot] = -Infinity;
     reset(slot, pkt.tsUs);
-    if (v === 6) src6.set(pkt.buf.subarray(pkt.src6Offset, pkt.src6Offset + 16), slot * 16);
-    if (macOffset >= 0 && macOffset + 6 <= pkt.buf.length) {
-      mac.set(pkt.buf.subarray(macOffset, macOffset + 6), slot * 6);
+    // Byte loops, not subarray(): no view object per new source.
+    const buf = pkt.buf;
+    if (v === 6) for (let j = 0; j < 16; j++) src6[slot * 16 + j] = buf[pkt.src6Offset + j];
+    if (macOffset >= 0 && macOffset + 6 <= buf.length) {
+      for (let j = 0; j < 6; j++) mac[slot * 6 + j] = buf[macOffset + j];
       hasMac[slot] = 1;
     } else hasMac[slot] = 0;
     return slot;
@@ -320,17 +330,20 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     }
   }
 
-  function family(slot: number): { name: string; offset: number; detail: string; all: boolean } | null {
+  /**
+   * The family whose fingerprint a majority (≥ 80 % of ≥ 10) of the source's SYNs carry, as
+   * FAMILIES index + 1 (0: none), plus ALL_PROBES when every probe (≥ FP_MIN_PROBES) carries it.
+   * Allocation-free: it runs for every probe of a source past the first thresholds.
+   */
+  function familyOf(slot: number): number {
     const n = syn[slot];
-    if (n < FP_MIN_PROBES) return null;
-    const pick = (name: string, offset: number, hits: number, what: string) => {
-      const all = hits === n && n >= FP_MIN_PROBES && probes[slot] === n;
-      if (!all && (n < MIN_FAMILY_PROBES || hits / n < FAMILY_MAJORITY)) return null;
-      return { name, offset, detail: `${hits}/${n} SYNs with ${what}`, all };
-    };
-    return pick('Mirai', 2, mirai[slot], 'TCP seq == destination address')
-      ?? pick('masscan', 3, masscan[slot], 'IP ID == low16(dst ^ dport ^ seq) and window 1024')
-      ?? pick('ZMap', 4, zmap[slot], 'IP ID 54321, window 65535 and TTL ≥ 200');
+    if (n < FP_MIN_PROBES) return 0;
+    for (let f = 0; f < FAMILIES.length; f++) {
+      const hits = f === 0 ? mirai[slot] : f === 1 ? masscan[slot] : zmap[slot];
+      if (hits === n && probes[slot] === n) return (f + 1) | ALL_PROBES;
+      if (n >= MIN_FAMILY_PROBES && hits / n >= FAMILY_MAJORITY) return f + 1;
+    }
+    return 0;
   }
 
   function sourceIp(slot: number): string {
@@ -340,27 +353,36 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
   function maybeAlert(slot: number, tsUs: number, proto: number, ctx: DetectorContext, final = false): void {
     if (tsUs - lastAlert[slot] < repeatUs) return;
     const hosts = count(slot, S_DST);
-    const fam = family(slot);
-    const horizontal = hosts >= hostThreshold || (fam !== null && fam.all && hosts >= fpHostThreshold);
-    const vertical = count(slot, S_PORT) >= portThreshold;
-    const sweep = count(slot, S_ICMP) >= pingThreshold;
-    const arp = count(slot, S_ARP) >= hostThreshold;
+    const ports = count(slot, S_PORT);
+    const icmp = count(slot, S_ICMP);
+    const arpTargets = count(slot, S_ARP);
+    // Most probes of most sources stop here.
+    if (hosts < lowestHostThreshold && ports < portThreshold && icmp < pingThreshold && arpTargets < hostThreshold) return;
+    const fam = familyOf(slot);
+    const all = (fam & ALL_PROBES) !== 0;
+    const horizontal = hosts >= hostThreshold || (all && hosts >= fpHostThreshold);
+    const vertical = ports >= portThreshold;
+    const sweep = icmp >= pingThreshold;
+    const arp = arpTargets >= hostThreshold;
     if (!horizontal && !vertical && !sweep && !arp) return;
     // A peer-to-peer node also contacts many hosts, but most of them answer; a scanner's
     // targets mostly do not (darknet: none do). Vertical scans are answered by RSTs, which
     // do not count as answers here. A fingerprint on every probe needs no such proof.
-    if ((horizontal || arp) && !vertical && !sweep && !(fam !== null && fam.all)) {
+    if ((horizontal || arp) && !vertical && !sweep && !all) {
       if (pendingSince[slot] < 0) pendingSince[slot] = tsUs;
       if (!final && tsUs - pendingSince[slot] < ANSWER_GRACE_US) return;
-      if (count(slot, S_ANS) >= (horizontal ? hosts : count(slot, S_ARP)) * 0.5) return;
+      if (count(slot, S_ANS) >= (horizontal ? hosts : arpTargets) * 0.5) return;
     }
     // Judge the family on enough SYNs: wait until there are MIN_FAMILY_PROBES of them.
-    if (syn[slot] > 0 && syn[slot] < MIN_FAMILY_PROBES && !(fam !== null && fam.all) && !sweep && !arp) return;
+    if (syn[slot] > 0 && syn[slot] < MIN_FAMILY_PROBES && !all && !sweep && !arp) return;
     lastAlert[slot] = tsUs;
-    emit(slot, fam, horizontal ? 'horizontal' : vertical ? 'vertical' : sweep ? 'ping sweep' : 'ARP sweep', tsUs, proto, ctx);
+    emit(slot, fam & ~ALL_PROBES, horizontal ? 'horizontal' : vertical ? 'vertical' : sweep ? 'ping sweep' : 'ARP sweep', tsUs, proto, ctx);
   }
 
-  function emit(slot: number, fam: ReturnType<typeof family>, kind: string, tsUs: number, proto: number, ctx: DetectorContext): void {
+  function emit(slot: number, famIndex: number, kind: string, tsUs: number, proto: number, ctx: DetectorContext): void {
+    const f = famIndex > 0 ? FAMILIES[famIndex - 1] : null;
+    const hits = famIndex === 1 ? mirai[slot] : famIndex === 2 ? masscan[slot] : zmap[slot];
+    const fam = f ? { name: f.name, offset: f.offset, detail: `${hits}/${syn[slot]} SYNs with ${f.what}` } : null;
     // Fresh estimates for the evidence.
     for (let i = slot * SETS; i < slot * SETS + SETS; i++) estimateAt[i] = 0;
     const srcIp = sourceIp(slot);
