@@ -119,6 +119,7 @@ export const COMPONENTS = [
     create: (m, s) => m.detect.createMiningEncryptedDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs, onSuspect: s.onSuspect }),
   }),
   defineDetector({ id: 'scan', protocols: [], partition: 'source', create: (m) => m.detect.createScanDetector() }),
+  defineDetector({ id: 'version-scan', protocols: ['http'], create: (m) => m.detect.createVersionScanDetector() }),
   defineDetector({ id: 'bruteforce', protocols: ['telnet', 'ftp', 'ssh', 'http'], create: (m) => m.detect.createBruteforceDetector() }),
   defineDetector({ id: 'redis-exploit', protocols: ['redis'], create: (m) => m.detect.createRedisExploitDetector() }),
 ] as const;
