@@ -208,27 +208,25 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     }
   }
 
-  /** Adds k to set `set` of `slot`; true when it was new (as far as an exact set can tell). */
-  function add(slot: number, set: number, k: number): boolean {
+  /** Adds k to set `set` of `slot`. */
+  function add(slot: number, set: number, k: number): void {
     const i = slot * SETS + set;
     const c = spilled[i];
     if (c !== null) {
-      if (!c.isExact) { c.add(k); return false; }
-      const before = c.count();
       c.add(k);
-      return c.isExact && c.count() > before;
+      return;
     }
     const n = inlineN[i];
     const base = i * INLINE;
-    for (let j = base; j < base + n; j++) if (inline[j] === k) return false;
+    for (let j = base; j < base + n; j++) if (inline[j] === k) return;
     if (n < INLINE) {
       inline[base + n] = k;
       inlineN[i] = n + 1;
-      return true;
+      return;
     }
     if (spilledCount >= MAX_SPILLED) {
       saturated[i] = 1;
-      return false;
+      return;
     }
     const u = new UniqueCounter(SPILL_P, SPILL_EXACT);
     u.reserve(INLINE * 2);
@@ -236,7 +234,6 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     u.add(k);
     spilled[i] = u;
     spilledCount++;
-    return true;
   }
 
   function count(slot: number, set: number): number {
@@ -314,10 +311,13 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     if ((bits & P_ICMP) !== 0) add(slot, S_ICMP, dst);
     else if ((bits & P_ARP) !== 0) add(slot, S_ARP, dst);
     else {
-      if (add(slot, S_DST, dst) && ver[slot] === 6 && pkt !== null && pkt.dst6Offset >= 0) {
+      if (ver[slot] === 6 && pkt !== null && pkt.dst6Offset >= 0) {
+        // IPv6 samples as text (IPv4 ones are the first inline entries, formatted on alert).
+        const before = count(slot, S_DST);
+        add(slot, S_DST, dst);
         const samples = (v6Samples[slot] ??= []);
-        if (samples.length < SAMPLE) samples.push(formatIpv6(pkt.buf, pkt.dst6Offset));
-      }
+        if (count(slot, S_DST) > before && samples.length < SAMPLE) samples.push(formatIpv6(pkt.buf, pkt.dst6Offset));
+      } else add(slot, S_DST, dst);
       if (hasPortDst[slot] === 0) { portDst[slot] = dst; hasPortDst[slot] = 1; }
       if (dst === portDst[slot]) add(slot, S_PORT, dstPort);
       countPort(slot, dstPort);
