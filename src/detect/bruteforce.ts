@@ -116,6 +116,7 @@ export function createBruteforceDetector(opts: BruteforceOptions = {}): Detector
         : { loginAttempts: p.attempts }),
       ...(p.software ? { serverSoftware: p.software } : {}),
       ...(p.failures ? { failedLogins: p.failures } : {}), ...(p.creds.length ? { credentials: p.creds } : {}),
+      ...(p.creds.length === MAX_CREDS && p.attempts > MAX_CREDS ? { credentialsCut: `the first ${MAX_CREDS} distinct of ${p.attempts} attempts` } : {}),
       ...(p.mirai ? { miraiDefaultCredentials: p.mirai, note: "credentials match Mirai's public default list" } : {}),
       ...(p.success ? { successfulLogin: p.success } : {}),
     };

@@ -71,6 +71,13 @@ void test('bruteforce: HTTP basic auth guessing and FTP USER/PASS', () => {
   assert.equal(c2.alerts[0].alert.signatureId, 9100702);
   assert.ok((c2.alerts[0].alert.evidence.credentials as string[]).includes('anonymous:guess4'));
   assert.equal(c2.alerts[0].alert.evidence.failedLogins, 5);
+  assert.equal(c2.alerts[0].alert.evidence.credentialsCut, undefined);
+  // Past ten distinct credentials the evidence says the list was cut.
+  const many = createBruteforceDetector({ attemptThreshold: 12 });
+  const c3 = recordingContext();
+  for (let i = 0; i < 12; i++) many.onMessage!(msg('ftp', 'login_attempt', { username: 'root', password: `p${i}`, success: false }, 0, 1e15 + i * 1e6), f2, c3);
+  assert.equal((c3.alerts[0].alert.evidence.credentials as string[]).length, 10);
+  assert.equal(c3.alerts[0].alert.evidence.credentialsCut, 'the first 10 distinct of 12 attempts');
 });
 
 void test('bruteforce: Hide-and-Seek telnet scanning hits each host once: scanning, not brute force', { skip: needSharedData() || needTshark() }, () => {
