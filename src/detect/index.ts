@@ -11,10 +11,11 @@
  *   pool-http         9100300  0 pool host, 1 browser-miner host, 2 miner download, 3 miner UA / getwork header, 4 other listed, 5 miner-download host
  *   browser-miner     9100400  0 miner in page, 1 script from listed host, 2 miner wasm, 3 WebSocket proxy, 4 WebSocket mining frames, 5 same key on unrelated sites
  *   mining-encrypted  9100500  0 encrypted mining (behaviour + knowledge score)
- *   scan              9100600  0 horizontal, 1 vertical, 2 Mirai, 3 masscan, 4 ZMap, 5 ping sweep
+ *   scan              9100600  0 horizontal, 1 vertical, 2 Mirai, 3 masscan, 4 ZMap, 5 ping sweep, 6 ARP sweep
  *   bruteforce        9100700  0 telnet, 1 SSH, 2 FTP, 3 HTTP basic, 4 Mirai default credential success
  *   redis-exploit     9100800  0 dir, 1 dbfilename, 2 rogue master, 3 module load, 4 payload, 5 write-cron chain, 6 Lua escape, 7 system.exec
  *   probe             9100900  0 pool confirmed by active probe
+ *   version-scan      9101000  0 Nmap service/version scan (probe strings, NSE user agent)
  */
 export { createStratumDetector } from './stratum.js';
 export { createPoolDnsDetector } from './pool-dns.js';
@@ -23,6 +24,7 @@ export { createPoolHttpDetector } from './pool-http.js';
 export { createBrowserMinerDetector, readsResponseBody } from './browser-miner.js';
 export { createMiningEncryptedDetector } from './mining-encrypted.js';
 export { createScanDetector } from './scan.js';
+export { createVersionScanDetector } from './version-scan.js';
 export { createBruteforceDetector } from './bruteforce.js';
 export { createRedisExploitDetector } from './redis-exploit.js';
 export { DnsAnswerCache } from './dns-answer-cache.js';

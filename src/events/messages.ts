@@ -218,6 +218,22 @@ export const LoginAttemptSchema = z.strictObject({
 
 export const TelnetCommandSchema = z.strictObject({ line: str });
 
+/**
+ * One SSH connection, summed up when it ends: the identification lines' software, whether
+ * both sides finished the key exchange (NEWKEYS), and the encrypted chunks (about one TCP
+ * segment each) and bytes each side sent after it.
+ */
+export const SshConnectionSchema = z.strictObject({
+  clientSoftware: str,
+  serverSoftware: str,
+  kexDone: bool,
+  clientChunks: num,
+  clientBytes: num,
+  serverChunks: num,
+  serverBytes: num,
+  durationUs: num,
+});
+
 export const RedisCommandSchema = z.strictObject({
   /** Upper-cased command name. */
   command: str,
@@ -292,6 +308,7 @@ export type StratumDialect = z.infer<typeof StratumDialectSchema>;
 export type StratumFields = z.infer<typeof StratumFieldsSchema>;
 export type LoginAttemptFields = z.infer<typeof LoginAttemptSchema>;
 export type TelnetCommandFields = z.infer<typeof TelnetCommandSchema>;
+export type SshConnectionFields = z.infer<typeof SshConnectionSchema>;
 export type RedisCommandFields = z.infer<typeof RedisCommandSchema>;
 export type RedisReplyFields = z.infer<typeof RedisReplySchema>;
 export type DhcpFields = z.infer<typeof DhcpFieldsSchema>;
@@ -319,6 +336,7 @@ export interface MessageKinds {
   stratum: { [method: string]: StratumFields };
   telnet: { login_attempt: LoginAttemptFields; command: TelnetCommandFields };
   ftp: { login_attempt: LoginAttemptFields };
+  ssh: { connection: SshConnectionFields };
   redis: { command: RedisCommandFields; reply: RedisReplyFields };
 }
 
@@ -355,6 +373,7 @@ const SCHEMAS = {
   http: { request: HttpRequestSchema, response: HttpResponseSchema, websocket: WebSocketUpgradeSchema, websocket_frame: WebSocketFrameSchema },
   telnet: { login_attempt: LoginAttemptSchema, command: TelnetCommandSchema },
   ftp: { login_attempt: LoginAttemptSchema },
+  ssh: { connection: SshConnectionSchema },
   redis: { command: RedisCommandSchema, reply: RedisReplySchema },
 } satisfies { [P in Closed]: { [K in MessageKind<P>]: z.ZodType<MessageFields<P, K>> } };
 

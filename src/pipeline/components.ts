@@ -98,6 +98,7 @@ export const COMPONENTS = [
   defineParser('stratum', (m, sink) => m.protocols.createStratumConsumer(sink)),
   defineParser('telnet', (m, sink) => m.protocols.createTelnetConsumer(sink)),
   defineParser('ftp', (m, sink) => m.protocols.createFtpConsumer(sink)),
+  defineParser('ssh', (m, sink) => m.protocols.createSshConsumer(sink)),
   defineParser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
   // Detectors. The device inventory first, so the alerts of a packet see what it taught.
   defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory)) }),
@@ -118,7 +119,8 @@ export const COMPONENTS = [
     create: (m, s) => m.detect.createMiningEncryptedDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs, onSuspect: s.onSuspect }),
   }),
   defineDetector({ id: 'scan', protocols: [], partition: 'source', create: (m) => m.detect.createScanDetector() }),
-  defineDetector({ id: 'bruteforce', protocols: ['telnet', 'ftp', 'http'], create: (m) => m.detect.createBruteforceDetector() }),
+  defineDetector({ id: 'version-scan', protocols: ['http'], create: (m) => m.detect.createVersionScanDetector() }),
+  defineDetector({ id: 'bruteforce', protocols: ['telnet', 'ftp', 'ssh', 'http'], create: (m) => m.detect.createBruteforceDetector() }),
   defineDetector({ id: 'redis-exploit', protocols: ['redis'], create: (m) => m.detect.createRedisExploitDetector() }),
 ] as const;
 

@@ -74,6 +74,7 @@ const BY_DETECTOR: Record<keyof typeof SidBase, Remediation> = {
   'browser-miner': BROWSER_MINER,
   'mining-encrypted': ENCRYPTED_MINER,
   scan: SCAN,
+  'version-scan': SCAN,
   bruteforce: BRUTEFORCE,
   'redis-exploit': REDIS,
   probe: MINER,

@@ -1,5 +1,6 @@
 /**
- * FTP control connections (RFC 959), only as far as logins go: the client's USER and PASS
+ * FTP control connections (RFC 959) on port 21, or on any port when the server greets with
+ * 220 (looksLikeFtpGreeting), only as far as logins go: the client's USER and PASS
  * commands and the server's reply to PASS (2xx logged in, 4xx/5xx refused) become login
  * attempts, for the bruteforce detector to count guesses and quote the credentials.
  * Commands and replies are lines, so a command split over segments or several pipelined in
@@ -31,6 +32,17 @@ interface FtpState {
   /** A PASS awaiting its reply. */
   pending: LoginAttemptFields | null;
   attempts: number;
+}
+
+/**
+ * An FTP server's greeting on any port: "220 " or "220-" first (RFC 959 §4.2), and not an SMTP
+ * server's (which greets with 220 too, naming SMTP in the first line).
+ */
+export function looksLikeFtpGreeting(data: Uint8Array): boolean {
+  if (data.length < 5 || data[0] !== 0x32 || data[1] !== 0x32 || data[2] !== 0x30 || (data[3] !== 0x20 && data[3] !== 0x2d)) return false;
+  let end = data.indexOf(0x0a);
+  if (end < 0) end = Math.min(data.length, MAX_LINE);
+  return !/SMTP/i.test(Buffer.from(data.buffer, data.byteOffset, end).toString('latin1'));
 }
 
 export function createFtpConsumer(sink: MessageSink, opts: { ports?: number[]; malformed?: ReasonCounter } = {}): StreamConsumer & { malformed: ReasonCounter } {
@@ -77,8 +89,9 @@ export function createFtpConsumer(sink: MessageSink, opts: { ports?: number[]; m
   return {
     id: FTP_ID,
     malformed,
-    accepts(flow: FlowView): boolean {
-      return flow.proto === 6 && ports.has(flow.serverPort);
+    accepts(flow: FlowView, dir: DirectionValue, data: Uint8Array): boolean {
+      if (flow.proto !== 6) return false;
+      return ports.has(flow.serverPort) || (dir === 1 && looksLikeFtpGreeting(data));
     },
     onData(flow: FlowView, dir: DirectionValue, data: Uint8Array, tsUs: number): ConsumerVerdictValue {
       const st = state(flow);

@@ -12,5 +12,6 @@ export { createHttpConsumer, type HttpConsumerOptions } from './http.js';
 export { createStratumConsumer } from './stratum.js';
 export { createTelnetConsumer } from './telnet.js';
 export { createFtpConsumer } from './ftp.js';
+export { createSshConsumer } from './ssh.js';
 export { createRedisConsumer } from './redis.js';
 export type { AppConsumer, MessageSink, ParseResult } from './types.js';

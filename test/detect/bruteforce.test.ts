@@ -2,9 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createBruteforceDetector } from '../../src/detect/bruteforce.js';
 import { isMiraiCredential, MIRAI_CREDENTIALS } from '../../src/detect/data/mirai-credentials.js';
-import { createPacketView } from '../../src/events/packet.js';
+import type { SshConnectionFields } from '../../src/events/messages.js';
+import type { FlowView } from '../../src/events/flow.js';
+import type { ProtocolMessage } from '../../src/events/detector.js';
+import { createTelnetConsumer } from '../../src/protocols/telnet.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
-import { fakeFlow, msg, needTshark, recordingContext, tsharkPackets } from './fixtures.js';
+import { fakeFlow, feedMessages, msg, needTshark, recordingContext, replay, tcpStreams } from './fixtures.js';
 
 void test('bruteforce: telnet attempts with Mirai credentials, then a success on the victim', () => {
   const det = createBruteforceDetector();
@@ -26,18 +29,28 @@ void test('bruteforce: telnet attempts with Mirai credentials, then a success on
   assert.equal(success[0].alert.device?.ip, '192.168.1.77');
 });
 
-void test('bruteforce: SSH connection storm from one source; a few connections are fine', () => {
+void test('bruteforce: SSH connections: short authentication-only exchanges are likely attempts; banner grabs and long sessions are not', () => {
   const det = createBruteforceDetector();
   const ctx = recordingContext();
-  const p = createPacketView();
-  Object.assign(p, { ipVersion: 4, proto: 6, tcpFlags: 0x02, dstPort: 22, src4: 0xc0a8010a, dst4: 0xc0a80105 });
-  for (let i = 0; i < 4; i++) { p.tsUs = 1e15 + i * 1e6; det.onPacket!(p, null, ctx); }
+  const conn = (over: Partial<SshConnectionFields>): SshConnectionFields => ({
+    clientSoftware: 'libssh2_1.10.0', serverSoftware: 'OpenSSH_9.2p1', kexDone: true, clientChunks: 4, clientBytes: 300, serverChunks: 4, serverBytes: 450, durationUs: 400_000, ...over,
+  });
+  let t = 1e15;
+  const send = (f: SshConnectionFields) => det.onMessage!(msg('ssh', 'connection', f, 0, (t += 1e6)), fakeFlow({ clientIp: '192.168.1.10', serverIp: '192.168.1.5', serverPort: 2200 }), ctx);
+  // A monitor: banner only, no key exchange; and a real session moving data.
+  for (let i = 0; i < 20; i++) send(conn({ kexDone: false, clientChunks: 0, clientBytes: 0, serverChunks: 0, serverBytes: 0 }));
+  for (let i = 0; i < 10; i++) send(conn({ clientChunks: 400, clientBytes: 60_000, serverChunks: 900, serverBytes: 2_000_000 }));
+  for (let i = 0; i < 4; i++) send(conn({}));
   assert.equal(ctx.alerts.length, 0);
-  for (let i = 4; i < 30; i++) { p.tsUs = 1e15 + i * 1e6; det.onPacket!(p, null, ctx); }
+  send(conn({}));
   assert.equal(ctx.alerts.length, 1);
-  assert.equal(ctx.alerts[0].alert.signatureId, 9100701);
-  assert.equal(ctx.alerts[0].alert.srcIp, '192.168.1.10');
-  assert.equal(ctx.alerts[0].alert.evidence.connections, 10);
+  const a = ctx.alerts[0].alert;
+  assert.equal(a.signatureId, 9100701);
+  assert.equal(a.srcIp, '192.168.1.10');
+  assert.equal(a.destPort, 2200);
+  assert.equal(a.evidence.connections, 35);
+  assert.equal(a.evidence.likelyLoginAttempts, 5);
+  assert.equal(a.evidence.loginAttempts, undefined);
 });
 
 void test('bruteforce: HTTP basic auth guessing and FTP USER/PASS', () => {
@@ -58,12 +71,24 @@ void test('bruteforce: HTTP basic auth guessing and FTP USER/PASS', () => {
   assert.equal(c2.alerts[0].alert.signatureId, 9100702);
   assert.ok((c2.alerts[0].alert.evidence.credentials as string[]).includes('anonymous:guess4'));
   assert.equal(c2.alerts[0].alert.evidence.failedLogins, 5);
+  assert.equal(c2.alerts[0].alert.evidence.credentialsCut, undefined);
+  // Past ten distinct credentials the evidence says the list was cut.
+  const many = createBruteforceDetector({ attemptThreshold: 12 });
+  const c3 = recordingContext();
+  for (let i = 0; i < 12; i++) many.onMessage!(msg('ftp', 'login_attempt', { username: 'root', password: `p${i}`, success: false }, 0, 1e15 + i * 1e6), f2, c3);
+  assert.equal((c3.alerts[0].alert.evidence.credentials as string[]).length, 10);
+  assert.equal(c3.alerts[0].alert.evidence.credentialsCut, 'the first 10 distinct of 12 attempts');
 });
 
 void test('bruteforce: Hide-and-Seek telnet scanning hits each host once: scanning, not brute force', { skip: needSharedData() || needTshark() }, () => {
   const det = createBruteforceDetector();
   const ctx = recordingContext();
-  for (const p of tsharkPackets(sharedFile('iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap'))) det.onPacket!(p, null, ctx);
+  for (const s of tcpStreams(sharedFile('iot-malware/hide-and-seek-rpi-telnet-scan-p2p.pcap'))) {
+    const items: { flow: FlowView; msg: ProtocolMessage }[] = [];
+    const telnet = createTelnetConsumer((flow, m) => items.push({ flow, msg: m }));
+    replay(telnet, s);
+    feedMessages(det, ctx, items);
+  }
   assert.equal(ctx.alerts.length, 0);
 });
 

@@ -6,6 +6,7 @@ import { srcIpString } from '../../src/decode/address.js';
 import { decodeFrame, ethernet, ipv6, tcp } from '../decode/frames.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { needTshark, recordingContext, tsharkPackets } from './fixtures.js';
+import { analyze } from '../../src/pipeline/analyze.js';
 
 function run(pkts: PacketView[], opts = {}) {
   const det = createScanDetector(opts);
@@ -135,4 +136,115 @@ void test('scan: an IPv6 scanner is named in RFC 5952 text, the same text flow e
   assert.equal(alerts.length, 1);
   assert.equal(alerts[0].alert.srcIp, '2001:db8:0:0:1::', 'not 2001:db8::1:0:0:0');
   assert.equal(alerts[0].alert.evidence.kind, 'vertical');
+});
+
+async function pipelineScanAlerts(file: string) {
+  const r = await analyze({ inputs: [file], workers: 1, progress: false, keepAlerts: 100, analyzers: { detect: true, detectors: ['scan'] } });
+  return r.alerts as { src_ip: string; proto: string; alert: { signature_id: number; signature: string }; minewatch: { evidence: Record<string, unknown>; device?: { mac?: string } } }[];
+}
+
+void test('scan: ARP who-has sweep of a /24 (shared capture, whole pipeline, default thresholds) → ARP sweep from the asking host', { skip: needSharedData() }, async () => {
+  const alerts = await pipelineScanAlerts(sharedFile('darknet/arp-sweep-lan-256.pcap'));
+  assert.equal(alerts.length, 1, JSON.stringify(alerts));
+  const a = alerts[0];
+  assert.equal(a.alert.signature_id, 9100606);
+  assert.equal(a.src_ip, '192.168.1.247');
+  assert.equal(a.proto, 'ARP');
+  assert.equal(a.minewatch.evidence.kind, 'ARP sweep');
+  assert.equal(a.minewatch.device?.mac?.slice(0, 8), '50:ed:3c');
+  const targets = a.minewatch.evidence.arpTargets as number;
+  // The alert comes once the threshold is passed and the replies had their grace time; the
+  // capture's few replies keep the answered share far below half.
+  assert.ok(targets >= 20 && targets <= 256, String(targets));
+  assert.ok((a.minewatch.evidence.answeringHosts as number) < targets / 2);
+  assert.equal(a.minewatch.evidence.counts, 'exact');
+});
+
+void test('scan: ICMP echo sweep (shared capture, whole pipeline, default thresholds) → ping sweep of 17 hosts', { skip: needSharedData() }, async () => {
+  const alerts = await pipelineScanAlerts(sharedFile('darknet/icmp-ping-sweep-lan.pcap'));
+  assert.equal(alerts.length, 1, JSON.stringify(alerts));
+  assert.equal(alerts[0].alert.signature_id, 9100605);
+  assert.equal(alerts[0].src_ip, '192.168.1.109');
+  assert.equal(alerts[0].minewatch.evidence.icmpTargets, 16, 'the alert fires at the 16th distinct target');
+});
+
+void test('scan: a ZMap SYN sweep of 16 hosts is a ZMap-family scan; the same 16 SYNs from an ordinary stack are not a scan', () => {
+  const zmap: PacketView[] = [];
+  const plain: PacketView[] = [];
+  for (let i = 0; i < 16; i++) {
+    const dst = (0x0a000000 + i * 7919) >>> 0;
+    zmap.push(syn(0xc0a80003, dst, 443, (i * 2654435761) >>> 0, 54321, 65535, 1e15 + i * 1000, 250));
+    plain.push(syn(0xc0a80004, dst, 443, (i * 2654435761) >>> 0, i * 77, 64240, 1e15 + i * 1000, 64));
+  }
+  const a = run([...zmap, ...plain]);
+  assert.equal(a.length, 1);
+  assert.equal(a[0].alert.srcIp, '192.168.0.3');
+  assert.equal(a[0].alert.signatureId, 9100604);
+  assert.equal(a[0].alert.evidence.family, 'ZMap');
+  assert.equal(a[0].alert.evidence.distinctHosts, 8, 'alerts at the fingerprint threshold (8 targets, every probe fingerprinted)');
+  // One odd probe among them: the lower threshold no longer applies.
+  const mixed = zmap.slice(0, 15).map((p) => Object.assign(createPacketView(), p, { src4: 0xc0a80005 }));
+  mixed.splice(3, 0, syn(0xc0a80005, 0x0b000001, 443, 5, 5, 29200, 1e15 + 3500, 64));
+  assert.deepEqual(run(mixed).map((x) => x.alert.signature), []);
+});
+
+void test('scan: distinct targets are exact past 512 and an estimate with its stated error past 1024; top ports by probes; the sample says it was cut', () => {
+  const pkts: PacketView[] = [];
+  // 800 hosts: port 23 twice as often as 2323, port 80 once per 10.
+  for (let i = 0; i < 3000; i++) {
+    const port = i % 10 === 0 ? 80 : i % 3 === 0 ? 2323 : 23;
+    // even addresses only: x.x.x.255 is a broadcast address, never counted as a target
+    pkts.push(syn(0xc0a80007, (0x0a000000 + (i % 800) * 2) >>> 0, port, i, i, 14600, 1e15 + i * 10));
+  }
+  const det = createScanDetector({ repeatUs: 1 });
+  const ctx = recordingContext();
+  for (const p of pkts) det.onPacket!(p, null, ctx);
+  det.onFinish!(ctx);
+  const last = ctx.alerts.at(-1)!.alert.evidence;
+  assert.equal(last.distinctHosts, 800);
+  assert.equal(last.counts, 'exact');
+  const top = last.topPorts as { port: number; probes: number }[];
+  assert.deepEqual(top.map((t) => t.port), [23, 2323, 80]);
+  assert.equal(top.reduce((s, t) => s + t.probes, 0), last.probes);
+  assert.equal(last.topPortsMaxOvercount, undefined);
+  assert.equal((last.sampleTargets as string[]).length, 8);
+  assert.equal(last.sampleTargetsCut, 'first 8 of 800');
+  // 20 000 hosts: the sketch, within 3 standard errors, and the evidence says so.
+  const big = createScanDetector({ repeatUs: 1 });
+  const c2 = recordingContext();
+  const p = syn(0xc0a80008, 0, 22, 1, 1, 14600, 0);
+  for (let i = 0; i < 20_000; i++) { p.dst4 = (0x0b000000 + i * 2) >>> 0; p.tsUs = 1e15 + i * 100; big.onPacket!(p, null, c2); }
+  big.onFinish!(c2);
+  const ev = c2.alerts.at(-1)!.alert.evidence;
+  const counts = ev.counts as { distinctHosts: { kind: string; sketchRelativeError: number } };
+  assert.equal(counts.distinctHosts.kind, 'sketch');
+  assert.equal(counts.distinctHosts.sketchRelativeError, 0.0325);
+  assert.ok(Math.abs((ev.distinctHosts as number) - 20_000) < 20_000 * 0.0325 * 3, String(ev.distinctHosts));
+});
+
+void test('scan: the scanner\'s own resolver (queried on 53, answering from 53) is not a target; querying 9+ DNS servers is a DNS scan', () => {
+  const pkts: PacketView[] = [];
+  const src = 0xc0a80109;
+  const resolver = 0xc0a80101;
+  let t = 1e15;
+  for (let i = 0; i < 25; i++) {
+    pkts.push(udp(src, resolver, 40000 + i, 53, (t += 1000)));
+    pkts.push(udp(resolver, src, 53, 40000 + i, (t += 100)));
+    pkts.push(syn(src, (0x0a000100 + i) >>> 0, 23, i, i, 14600, (t += 1000)));
+  }
+  const a = run(pkts);
+  assert.equal(a.length, 1);
+  const ev = a[0].alert.evidence;
+  assert.equal(ev.distinctHosts, 25);
+  assert.deepEqual(ev.resolversNotCounted, ['192.168.1.1']);
+  assert.ok(!(ev.sampleTargets as string[]).includes('192.168.1.1'));
+  assert.deepEqual((ev.topPorts as { port: number }[]).map((x) => x.port), [23]);
+  // Open-resolver scanning: 40 DNS servers, none answering.
+  const dnsScan: PacketView[] = [];
+  for (let i = 0; i < 40; i++) dnsScan.push(udp(0xc0a8010a, (0x08080000 + i * 256) >>> 0, 50000, 53, 1e15 + i * 1000));
+  const d = run(dnsScan);
+  assert.equal(d.length, 1);
+  // decided at the end of input (the targets had their grace time to answer): all 40
+  assert.equal(d[0].alert.evidence.distinctHosts, 40);
+  assert.equal(d[0].alert.evidence.resolversNotCounted, undefined);
 });

@@ -22,6 +22,7 @@ const EMPTY_FIELDS: { [P in ProtocolId]: () => Record<string, unknown> } = {
   stratum: () => ({ dialect: 'stratum-v1', method: '', rpc: 'request', id: null, agent: '', login: '', worker: '', password: '', algorithms: [], jobId: '', target: '', raw: '' }),
   telnet: () => ({}),
   ftp: login,
+  ssh: () => ({ clientSoftware: '', serverSoftware: '', kexDone: false, clientChunks: 0, clientBytes: 0, serverChunks: 0, serverBytes: 0, durationUs: 0 }),
   redis: () => ({}),
   dhcp: () => ({
     op: 1, xid: 0, messageType: 0, clientMac: '', clientIp: '0.0.0.0', hostname: '', vendorClass: '', parameterList: [], requestedIp: '', yourIp: '0.0.0.0',
