@@ -30,6 +30,7 @@ export const SidBase = {
   bruteforce: 9100700,
   'redis-exploit': 9100800,
   probe: 9100900,
+  'pool-ip': 9101000,
 } as const;
 
 /** The device on one side of a flow: its MAC when the link had one, and its IP. */

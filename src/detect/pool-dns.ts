@@ -2,7 +2,8 @@
  * Detector `pool-dns`: a device resolving a known mining-pool or miner-distribution name.
  * The name lists come from HostIntel (injected); the matching list goes into the evidence.
  * Also fills the DnsAnswerCache (address → name) from every A/AAAA answer, so detectors
- * that only see an address (stratum, mining-encrypted) can name the pool.
+ * that only see an address (stratum, mining-encrypted) can name the pool, and remembers the
+ * answer addresses of listed names for pool-tls and pool-ip.
  *
  * Signatures (9100100+): 0 pool name, 1 browser-miner name, 2 miner download host,
  * 3 other listed name. Repeats of the same (device, name) are reported once an hour.
@@ -12,7 +13,7 @@ import type { FlowView } from '../events/flow.js';
 import type { HostIntel, HostMatch } from '../events/intel.js';
 import type { DnsFields } from '../events/messages.js';
 import { Category, RepeatGate, SidBase, deviceOf, firstInFlow } from './common.js';
-import type { DnsAnswerCache } from './dns-answer-cache.js';
+import type { DnsAnswerCache, PoolAnswer } from './dns-answer-cache.js';
 
 export const POOL_DNS_DETECTOR = 'pool-dns';
 const SID = SidBase['pool-dns'];
@@ -48,6 +49,19 @@ export function matchEvidence(m: HostMatch): Record<string, unknown> {
   return { entry: m.entry, list: m.list, kind: m.kind, ...(m.pool ? { pool: m.pool } : {}), ...(m.coin ? { coin: m.coin } : {}) };
 }
 
+/**
+ * Evidence for a connection to an answer address of a listed name: the DNS answer (name,
+ * time, address, who asked) and how long after it the connection came.
+ */
+export function resolvedEvidence(a: PoolAnswer, flow: FlowView, tsUs: number): Record<string, unknown> {
+  return {
+    dnsAnswer: { name: a.name, address: flow.serverIp, answeredAt: new Date(a.tsUs / 1000).toISOString(), askedBy: a.askedBy, list: a.list, kind: a.kind },
+    secondsAfterAnswer: Math.round((tsUs - a.tsUs) / 1e5) / 10,
+    sameDevice: a.askedBy === flow.clientIp,
+    server: `${flow.serverIp.includes(':') ? `[${flow.serverIp}]` : flow.serverIp}:${flow.serverPort}`,
+  };
+}
+
 export function createPoolDnsDetector(opts: PoolDnsOptions): DetectorOf<'dns'> {
   const { intel, dnsCache } = opts;
   const gate = new RepeatGate(HOUR_US);
@@ -55,6 +69,12 @@ export function createPoolDnsDetector(opts: PoolDnsOptions): DetectorOf<'dns'> {
   function check(flow: FlowView, name: string, f: DnsFields, msg: ProtocolMessage, ctx: DetectorContext): void {
     const m = intel.matchDomain(name);
     if (!m) return;
+    // The answer addresses of a listed name: a later connection to one is itself an indicator (pool-tls, pool-ip).
+    if (f.response && dnsCache) {
+      for (const a of f.answers) {
+        if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.rememberPool(a.data, { name, askedBy: flow.clientIp, tsUs: msg.tsUs, list: m.list, kind: m.kind });
+      }
+    }
     if (!firstInFlow(flow, POOL_DNS_DETECTOR, name)) return;
     // The asking device is the DNS client (the flow's client side for both query and answer).
     const device = deviceOf(flow, 0);

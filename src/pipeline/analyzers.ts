@@ -146,11 +146,16 @@ export interface CreateDetectorsOptions {
   inventory?: import('../devices/index.js').InventoryOptions;
 }
 
-/** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
-export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
-  const on = opts.detectorOn ?? (() => true);
+/** The lists, caches and prober one pipeline's detectors share. */
+export function createDetectorShared(m: ComponentModules, opts: CreateDetectorsOptions): DetectorShared {
   const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
+  return shared;
+}
+
+/** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
+export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions, shared: DetectorShared = createDetectorShared(m, opts)): Detector[] {
+  const on = opts.detectorOn ?? (() => true);
   return DETECTORS.filter((c) => on(c.id)).map((c) => {
     const d = c.create(m, shared);
     if (d.id !== c.id || String(d.protocols ?? []) !== String(c.protocols)) {
@@ -167,7 +172,9 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
-  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory });
+  const detectorOpts: CreateDetectorsOptions = { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory };
+  const shared = createDetectorShared(m, detectorOpts);
+  const detectors = createDetectors(m, detectorOpts, shared);
   const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
@@ -191,6 +198,9 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     },
     collect(summary: AnalysisSummary) {
       if (observer) summary.devices = observer.inventory.exportState();
+      // bounded caches: how many DNS answers were forgotten because they were full
+      if (shared.dnsCache.evicted > 0) add(summary.stream, 'detect.dns_answers_evicted', shared.dnsCache.evicted);
+      if (shared.dnsCache.poolEvicted > 0) add(summary.stream, 'detect.pool_answers_evicted', shared.dnsCache.poolEvicted);
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of consumers) {
         if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());
