@@ -74,9 +74,9 @@ export class RepeatGate {
   }
 }
 
-/** Bounded printable form of a string for evidence. */
+/** Bounded printable form of a string for evidence; a cut string says so and how long it was. */
 export function clip(s: string, max = 256): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return s.length > max ? `${s.slice(0, max)}… [cut: ${max} of ${s.length} chars]` : s;
 }
 
 /** Strip a port and brackets from a Host header value; lower-case it. */
