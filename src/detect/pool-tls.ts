@@ -12,7 +12,7 @@ import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/det
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import type { TlsCertificateFields, TlsClientHelloFields } from '../events/messages.js';
-import { Category, SidBase, deviceOf, firstInFlow } from './common.js';
+import { Category, RepeatGate, SidBase, deviceOf, firstInFlow } from './common.js';
 import { MINER_TLS_FINGERPRINTS, type MinerTlsFingerprint } from './data/miner-tls-fingerprints.js';
 import { describeKind, matchEvidence, resolvedEvidence } from './pool-dns.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
@@ -31,6 +31,7 @@ export interface PoolTlsOptions {
 
 export function createPoolTlsDetector(opts: PoolTlsOptions): DetectorOf<'tls'> {
   const { intel } = opts;
+  const resolvedGate = new RepeatGate(3600e6);
   const byValue = new Map<string, MinerTlsFingerprint>();
   for (const f of opts.fingerprints ?? MINER_TLS_FINGERPRINTS) byValue.set(f.value, f);
 
@@ -77,6 +78,8 @@ export function createPoolTlsDetector(opts: PoolTlsOptions): DetectorOf<'tls'> {
   function resolved(flow: FlowView, f: TlsClientHelloFields, sni: string, tsUs: number, ctx: DetectorContext): void {
     const a = opts.dnsCache?.lookupPool(flow.serverIp);
     if (!a || !firstInFlow(flow, POOL_TLS_DETECTOR, 'resolved')) return;
+    // a miner's reconnects are one finding: once per device, address and port an hour
+    if (!resolvedGate.pass(`${deviceOf(flow, 0).id}|${flow.serverIp}|${flow.serverPort}`, tsUs)) return;
     ctx.emit(flow, {
       detector: POOL_TLS_DETECTOR,
       signatureId: SID + 5,

@@ -201,6 +201,8 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
       // bounded caches: how many DNS answers were forgotten because they were full
       if (shared.dnsCache.evicted > 0) add(summary.stream, 'detect.dns_answers_evicted', shared.dnsCache.evicted);
       if (shared.dnsCache.poolEvicted > 0) add(summary.stream, 'detect.pool_answers_evicted', shared.dnsCache.poolEvicted);
+      const encrypted = detectors.find((d): d is Detector & { endpointsEvicted: number } => d.id === 'mining-encrypted' && 'endpointsEvicted' in d);
+      if (encrypted && encrypted.endpointsEvicted > 0) add(summary.stream, 'detect.tls_endpoints_evicted', encrypted.endpointsEvicted);
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of consumers) {
         if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());
