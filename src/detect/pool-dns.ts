@@ -62,19 +62,18 @@ export function resolvedEvidence(a: PoolAnswer, flow: FlowView, tsUs: number): R
   };
 }
 
-export function createPoolDnsDetector(opts: PoolDnsOptions): DetectorOf<'dns'> {
+export interface PoolDnsDetector extends DetectorOf<'dns'> {
+  /** Learns from an answer whose flow another worker owns (no alert): the caches every worker needs. */
+  learnAnswer(f: DnsFields, askedBy: string, tsUs: number): void;
+}
+
+export function createPoolDnsDetector(opts: PoolDnsOptions): PoolDnsDetector {
   const { intel, dnsCache } = opts;
   const gate = new RepeatGate(HOUR_US);
 
   function check(flow: FlowView, name: string, f: DnsFields, msg: ProtocolMessage, ctx: DetectorContext): void {
     const m = intel.matchDomain(name);
     if (!m) return;
-    // The answer addresses of a listed name: a later connection to one is itself an indicator (pool-tls, pool-ip).
-    if (f.response && dnsCache) {
-      for (const a of f.answers) {
-        if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.rememberPool(a.data, { name, askedBy: flow.clientIp, tsUs: msg.tsUs, list: m.list, kind: m.kind });
-      }
-    }
     if (!firstInFlow(flow, POOL_DNS_DETECTOR, name)) return;
     // The asking device is the DNS client (the flow's client side for both query and answer).
     const device = deviceOf(flow, 0);
@@ -94,20 +93,36 @@ export function createPoolDnsDetector(opts: PoolDnsOptions): DetectorOf<'dns'> {
     });
   }
 
+  /** Remembers what an answer teaches: address → asked name, and the answer addresses of listed names. */
+  function learn(f: DnsFields, qname: string, askedBy: string, tsUs: number): void {
+    if (!f.response || !dnsCache || !Array.isArray(f.answers)) return;
+    // Follow the CNAME chain so the address is remembered under the asked name.
+    let target = qname;
+    for (const a of f.answers) {
+      if (a.type === TYPE_CNAME) target = a.data.toLowerCase();
+      else if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.remember(a.data, qname, tsUs, a.name.toLowerCase() !== qname ? a.name.toLowerCase() : target !== qname ? target : '');
+    }
+    const names = [qname, ...f.answers.filter((a) => a.type === TYPE_CNAME).map((a) => a.data.toLowerCase().replace(/\.$/, ''))];
+    for (const name of names) {
+      const m = name ? intel.matchDomain(name) : null;
+      if (!m) continue;
+      // The answer addresses of a listed name: a later connection to one is itself an indicator (pool-tls, pool-ip).
+      for (const a of f.answers) {
+        if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.rememberPool(a.data, { name, askedBy, tsUs, list: m.list, kind: m.kind });
+      }
+    }
+  }
+
   return {
     id: POOL_DNS_DETECTOR,
     protocols: ['dns'],
+    learnAnswer(f: DnsFields, askedBy: string, tsUs: number): void {
+      learn(f, (f.qname ?? '').toLowerCase().replace(/\.$/, ''), askedBy, tsUs);
+    },
     onMessage(msg: ProtocolMessage<'dns'>, flow: FlowView, ctx: DetectorContext): void {
       const f = msg.fields;
       const qname = (f.qname ?? '').toLowerCase().replace(/\.$/, '');
-      if (f.response && dnsCache && Array.isArray(f.answers)) {
-        // Follow the CNAME chain so the address is remembered under the asked name.
-        let target = qname;
-        for (const a of f.answers) {
-          if (a.type === TYPE_CNAME) target = a.data.toLowerCase();
-          else if (a.type === TYPE_A || a.type === TYPE_AAAA) dnsCache.remember(a.data, qname, msg.tsUs, a.name.toLowerCase() !== qname ? a.name.toLowerCase() : target !== qname ? target : '');
-        }
-      }
+      learn(f, qname, flow.clientIp, msg.tsUs);
       if (qname) check(flow, qname, f, msg, ctx);
       // A listed CNAME target behind an innocent-looking name (pool behind a vanity domain).
       if (f.response && Array.isArray(f.answers)) {

@@ -9,6 +9,8 @@ import type { Inventory } from '../devices/index.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import { InternalError } from '../util/errors.js';
+import { formatIpv4, formatIpv6 } from '../util/ip.js';
+import type { PacketView } from '../events/packet.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import type { AnalysisSummary } from './summary.js';
 import { alertContext } from './alert-context.js';
@@ -183,11 +185,19 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     rules = new m.ruleEngine.RuleDetector(report.rules, { encryptionHandling: config.encryptionHandling ?? 'default' });
     detectors.push(rules);
   }
+  // DNS answers of flows other workers own: pool-dns learns which addresses answered pool names
+  const poolDns = detectors.find((d): d is ReturnType<Modules['detect']['createPoolDnsDetector']> => d.id === 'pool-dns' && 'learnAnswer' in d);
+  const learnForeignDns = poolDns ? (pkt: PacketView): void => {
+    const r = m.protocols.parseDns(pkt.buf, pkt.payloadOffset, pkt.payloadLength, 'udp');
+    if (!r.ok || !r.value.response || r.value.ancount === 0) return;
+    poolDns.learnAnswer(r.value, pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : formatIpv6(pkt.buf, pkt.dst6Offset), pkt.tsUs);
+  } : undefined;
   const suppress = config.suppress && m.suppressConfig ? m.suppressConfig.readSuppressionConfig(config.suppress) : undefined;
   const contexts: ReturnType<typeof alertContext>[] = [];
   return {
     consumers,
     detectors,
+    ...(learnForeignDns ? { learnForeignDns } : {}),
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
       // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)

@@ -76,6 +76,12 @@ void test('real programs: TLS without SNI and an unreadable protocol to pool ans
     const ip = mine.find((a) => a.minewatch.detector === 'pool-ip')!;
     assert.equal((ip.minewatch.evidence.dnsAnswer as { name: string }).name, 'xmr-eu1.nanopool.org');
     assert.ok(Number(ip.minewatch.evidence.secondsAfterAnswer) >= 0);
+    // with 2 workers the lookup and the connections are different host pairs (maybe different
+    // workers): DNS answers reach every worker, so the same alerts come out
+    const two = await analyze({ inputs: [pcap], workers: 2, progress: false, keepAlerts: 1000 });
+    const got2 = (two.alerts as unknown as Alert[]).filter((a) => a.minewatch.detector === 'pool-tls' || a.minewatch.detector === 'pool-ip')
+      .map((a) => `${a.minewatch.detector} ${a.alert.signature_id} ${a.dest_ip}:${a.dest_port}`).sort();
+    assert.deepEqual(got2, got);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
