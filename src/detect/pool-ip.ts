@@ -3,7 +3,8 @@
  * address that a device resolved from a listed pool or miner-script name (issue 15, class 2).
  * Miners resolve the pool name once and then connect to the bare address; when the protocol
  * is TLS the pool-tls detector reports it (signature 5), when it is readable Stratum the
- * stratum detector does (with the name in its evidence); everything else is reported here,
+ * stratum detector does (with the name in its evidence), HTTP to a listed Host pool-http;
+ * everything else (HTTP to the bare address included) is reported here,
  * with the DNS answer (name, time, address, who asked) as evidence.
  *
  * When: at the flow's first payload burst, or at its end when it carried none (a refused or
@@ -15,7 +16,8 @@
  */
 import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowView } from '../events/flow.js';
-import { Category, RepeatGate, SidBase, deviceOf } from './common.js';
+import type { HostIntel } from '../events/intel.js';
+import { Category, RepeatGate, SidBase, deviceOf, hostOnly, urlHost } from './common.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
 import { describeKind, resolvedEvidence } from './pool-dns.js';
 
@@ -29,10 +31,12 @@ const STRATUM_KEY = 'detect.stratum';
 
 export interface PoolIpOptions {
   dnsCache: DnsAnswerCache;
+  /** To leave HTTP requests whose Host is listed to pool-http (which names them). */
+  intel: HostIntel;
 }
 
-export function createPoolIpDetector(opts: PoolIpOptions): DetectorOf<'tls'> {
-  const { dnsCache } = opts;
+export function createPoolIpDetector(opts: PoolIpOptions): DetectorOf<'tls' | 'http'> {
+  const { dnsCache, intel } = opts;
   const gate = new RepeatGate(HOUR_US);
 
   function judge(flow: FlowView, tsUs: number, ctx: DetectorContext): void {
@@ -58,10 +62,17 @@ export function createPoolIpDetector(opts: PoolIpOptions): DetectorOf<'tls'> {
 
   return {
     id: POOL_IP_DETECTOR,
-    // only to know which flows are TLS (pool-tls reports those)
-    protocols: ['tls'],
-    onMessage(msg: ProtocolMessage<'tls'>, flow: FlowView): void {
-      if (msg.kind === 'client_hello') flow.userData.set(KEY, true);
+    // only to know which flows pool-tls (TLS) or pool-http (HTTP to a listed host) report
+    protocols: ['tls', 'http'],
+    onMessage(msg: ProtocolMessage<'tls' | 'http'>, flow: FlowView): void {
+      if (msg.protocol === 'tls') {
+        if (msg.kind === 'client_hello') flow.userData.set(KEY, true);
+        return;
+      }
+      if (msg.kind !== 'request' || flow.userData.has(KEY) || !dnsCache.hasPoolAnswers) return;
+      const h = msg.fields;
+      const host = urlHost(h.uri) || hostOnly(h.host);
+      if (host && (intel.matchDomain(host) ?? intel.matchIp(host))) flow.userData.set(KEY, true);
     },
     onBurst(flow, burst, ctx): void {
       // the TLS parser's ClientHello comes with the first upstream burst's data, before the burst ends

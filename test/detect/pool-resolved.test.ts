@@ -13,6 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/pipeline/analyze.js';
 import { DnsAnswerCache } from '../../src/detect/dns-answer-cache.js';
+import { createPoolIpDetector } from '../../src/detect/pool-ip.js';
+import type { HostIntel } from '../../src/events/intel.js';
+import type { ProtocolMessage } from '../../src/events/detector.js';
+import { fakeFlow, msg, recordingContext } from './fixtures.js';
 import { captureInNetns, netnsCaptureProblem } from '../../bench/lib/netns-capture.js';
 
 void test('the listed-name answer map is bounded and counts evictions', () => {
@@ -24,6 +28,27 @@ void test('the listed-name answer map is bounded and counts evictions', () => {
   for (let i = 0; i < 10; i++) c.remember(`10.0.1.${i}`, 'x.example', i);
   assert.equal(c.evicted, 6);
   assert.equal(c.size, 4);
+});
+
+void test('pool-ip leaves TLS to pool-tls and HTTP with a listed Host to pool-http; HTTP to the bare address and unreadable flows are its own; once per device/address/port an hour', () => {
+  const cache = new DnsAnswerCache();
+  cache.rememberPool('203.0.113.5', { name: 'pool.supportxmr.com', askedBy: '192.168.1.10', tsUs: 1, list: 'l', kind: 'pool' });
+  const intel: HostIntel = { matchDomain: (n) => (n.endsWith('supportxmr.com') ? { entry: 'supportxmr.com', list: 'l', kind: 'pool' } : null), matchIp: () => null };
+  const det = createPoolIpDetector({ dnsCache: cache, intel });
+  const ctx = recordingContext();
+  const end = (over: Parameters<typeof fakeFlow>[0], m?: ProtocolMessage<'tls' | 'http'>) => {
+    const f = fakeFlow(over);
+    if (m) det.onMessage!(m, f, ctx);
+    det.onFlowEnd!(f, 'tcp-closed', ctx);
+  };
+  end({ serverPort: 443 }, msg('tls', 'client_hello', { sni: '' }));
+  end({ serverPort: 80 }, msg('http', 'request', { method: 'GET', uri: '/', host: 'pool.supportxmr.com' }));
+  assert.equal(ctx.alerts.length, 0);
+  end({ serverPort: 80, clientPort: 40001 }, msg('http', 'request', { method: 'GET', uri: '/', host: '203.0.113.5' }));
+  end({ serverPort: 80, clientPort: 40002 });
+  end({ serverPort: 7000 });
+  end({ serverPort: 7000, serverIp: '203.0.113.6' });
+  assert.deepEqual(ctx.alerts.map((a) => `${a.flow?.serverIp}:${a.flow?.serverPort} ${a.alert.severity}`), ['203.0.113.5:80 2', '203.0.113.5:7000 2']);
 });
 
 const skip = (): false | string => {
