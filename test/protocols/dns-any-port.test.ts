@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,24 @@ void test('the content check is strict: reserved bit, question type 0 or an unkn
   assert.ok(!looksLikeDns(query('pool.supportxmr.com', 0x1234)), 'class 0x1234');
   // a game/VoIP datagram that happens to have qdcount 1 and a parsable tail
   assert.ok(!looksLikeDns(Uint8Array.from([0, 1, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0x41, 0, 0x77, 0x77, 0x12, 0x34])));
+});
+
+void test('fast-check: the content checks never throw on random or mutated datagrams, and mDNS and DNS never both claim one', () => {
+  const dns = createDnsConsumer(() => {});
+  const mdns = createMdnsConsumer(() => {});
+  const base = Array.from(query('pool.supportxmr.com'));
+  const mutated = fc.tuple(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 6 }), fc.nat(base.length)).map(([edits, cut]) => {
+    const b = base.slice(0, Math.max(cut, 12));
+    for (const [i, v] of edits) if (i < b.length) b[i] = v;
+    return Uint8Array.from(b);
+  });
+  fc.assert(fc.property(fc.oneof(fc.uint8Array({ maxLength: 80 }), mutated), fc.constantFrom(5353, 5300, 53), fc.constantFrom(0x7f000001, 0xe00000fb), (data, port, server4) => {
+    const flow = { ...fakeFlow(17, 40000, port), server4 };
+    looksLikeDns(data);
+    hasMdnsClassBit(data);
+    assert.ok(!(isMdnsFlow(flow, data) && dns.accepts(flow, 0, data) && port === 5353));
+    assert.ok(!(mdns.accepts(flow, 0, data) && dns.accepts(flow, 0, data)));
+  }), { numRuns: 3000 });
 });
 
 void test('mDNS in the shared captures stays mDNS in the pipeline (every tshark mdns packet, no DNS message from 5353)', { skip: needSharedData() || needTshark() }, async () => {
