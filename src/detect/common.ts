@@ -31,6 +31,7 @@ export const SidBase = {
   'redis-exploit': 9100800,
   probe: 9100900,
   'version-scan': 9101000,
+  'pool-ip': 9101100,
 } as const;
 
 /** The device on one side of a flow: its MAC when the link had one, and its IP. */
@@ -74,9 +75,9 @@ export class RepeatGate {
   }
 }
 
-/** Bounded printable form of a string for evidence. */
+/** Bounded printable form of a string for evidence; a cut string says so and how long it was. */
 export function clip(s: string, max = 256): string {
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return s.length > max ? `${s.slice(0, max)}… [cut: ${max} of ${s.length} chars]` : s;
 }
 
 /** Strip a port and brackets from a Host header value; lower-case it. */

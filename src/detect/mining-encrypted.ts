@@ -22,12 +22,24 @@
  * all have the same size (fixed-format JSON); the pool acknowledges each within a second
  * and pushes fixed-size jobs unsolicited; volumes stay tiny.
  *
- * Signature (9100500+): 0 encrypted mining (score ≥ threshold).
+ * Signature (9100500+): 0 encrypted mining (score ≥ threshold), 1 Stratum over TLS without
+ * SNI (the no-SNI scorer below).
+ *
+ * Stratum over TLS without SNI (issue 15, class 3). XMRig and its forks connect with TLS and
+ * no SNI (OpenSSL's default ClientHello: no server_name, no ALPN, no GREASE), reconnect every
+ * few seconds when the pool refuses them, and keep one long connection with small periodic
+ * uploads when it accepts. That ClientHello alone is every OpenSSL client's, so the JA3 is
+ * never enough: a second score adds, for ClientHellos without SNI only, the handshake shape,
+ * the reconnect cadence to the same endpoint (a bounded per-endpoint LRU, evictions counted),
+ * an upload left unanswered before the flow ended (a refused login), a long connection with
+ * small periodic uploads, a Stratum port, and the endpoint knowledge (an answer address of a
+ * pool name from pool-dns, a listed address, the clear-text host-pair cache). Evaluated on a
+ * labelled set of real openssl/curl sessions (bench/eval-tls-mining.ts).
  */
 import type { DetectorOf, DetectorContext, ProtocolMessage } from '../events/detector.js';
 import type { FlowBurst, FlowEndReason, FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
-import { Category, SidBase, deviceOf } from './common.js';
+import { Category, LruMap, SidBase, deviceOf } from './common.js';
 import { MINER_TLS_FINGERPRINTS } from './data/miner-tls-fingerprints.js';
 import type { DnsAnswerCache } from './dns-answer-cache.js';
 import type { MiningHostPairs } from './host-pairs.js';
@@ -63,6 +75,25 @@ export const DEFAULT_WEIGHTS: IndicatorWeights = {
 };
 export const DEFAULT_THRESHOLD = 0.85;
 
+/** Weights of the no-SNI scorer (signature 1); the handshake shape alone stays far below the threshold. */
+export interface NoSniWeights {
+  noSni: number; noAlpn: number; opensslDefault: number; reconnects: number; unanswered: number; periodicUploads: number;
+  stratumPort: number; poolAnswer: number; poolAddress: number; hostPair: number; poolServerSeen: number; poolName: number;
+}
+export const NO_SNI_WEIGHTS: NoSniWeights = {
+  noSni: 0.2, noAlpn: 0.15, opensslDefault: 0.1, reconnects: 0.3, unanswered: 0.1, periodicUploads: 0.25,
+  stratumPort: 0.15, poolAnswer: 0.4, poolAddress: 0.3, hostPair: 0.45, poolServerSeen: 0.25, poolName: 0.35,
+};
+export const NO_SNI_THRESHOLD = 0.8;
+/** Ports that are Stratum's and little else (narrower than MINING_PORTS: 8888, 9000, 9999 … are common services). */
+const STRATUM_PORTS = new Set([3333, 3334, 3335, 3336, 4444, 5555, 7777, 10128, 10343, 14433, 14444, 15555, 17777, 20535, 20580, 45560, 45700]);
+/** Reconnects: at least this many no-SNI connections to one endpoint, each within RECONNECT_GAP of the one before. */
+const RECONNECT_MIN = 3;
+const RECONNECT_GAP_US = 60_000_000;
+const LONG_FLOW_US = 30_000_000;
+const NO_SNI_EVAL_EVERY_US = 5_000_000;
+const ENDPOINT_REPEAT_US = 3600e6;
+
 /** Per-flow behaviour features: fixed-size numeric state, no allocation per packet. */
 export class FlowShape {
   firstUs = -1;
@@ -95,12 +126,32 @@ export class FlowShape {
   alerted = false;
   sni = '';
   ja3 = '';
+  // ---- the no-SNI scorer's per-flow features (all bursts, no warm-up) ----
+  /** A ClientHello without SNI was seen (the no-SNI scorer runs on these flows only). */
+  noSniHello = false;
+  alpn = 0;
+  opensslDefault = false;
+  bursts = 0;
+  /** Bytes of the first downstream burst (the server's handshake flight). */
+  firstDown = -1;
+  /** Whether the last burst so far was upstream after the handshake (an upload nobody answered yet). */
+  lastUpUnanswered = false;
+  /** Downstream bytes after the server's handshake flight. */
+  downAfterHandshake = 0;
+  /** Upstream bursts after the first (the ClientHello) of 20–1000 bytes, and of any other size. */
+  smallUps = 0;
+  otherUps = 0;
+  firstSmallUpUs = -1;
+  lastSmallUpUs = -1;
+  noSniAlerted = false;
+  lastNoSniEvalUs = 0;
 
   /** One payload burst of the flow, in order (the flow stage reports each once it has ended). */
   addBurst(dir: number, startUs: number, lastUs: number, bytes: number): void {
     if (this.firstUs < 0) this.firstUs = startUs;
     this.lastUs = lastUs;
     if (dir === 0) this.upBytes += bytes; else this.downBytes += bytes;
+    if (this.noSniHello) this.addNoSniBurst(dir, startUs, bytes);
     if (startUs - this.firstUs < WARMUP_US) return;
     if (bytes > this.maxBurst) this.maxBurst = bytes;
     if (this.sizes === NO_SIZES) this.sizes = new Float64Array(2 * SAMPLES);
@@ -129,6 +180,24 @@ export class FlowShape {
       }
       this.awaitingAnswer = false;
     }
+  }
+
+  /** No-SNI scorer: the handshake flight, then uploads, their sizes and timing, and what answered them. */
+  addNoSniBurst(dir: number, startUs: number, bytes: number): void {
+    const n = this.bursts++;
+    if (dir === 1) {
+      if (this.firstDown < 0) this.firstDown = bytes;
+      else this.downAfterHandshake += bytes;
+      this.lastUpUnanswered = false;
+      return;
+    }
+    if (n === 0) return; // the ClientHello
+    this.lastUpUnanswered = this.firstDown >= 0;
+    if (bytes >= 20 && bytes <= 1000) {
+      if (this.firstSmallUpUs < 0) this.firstSmallUpUs = startUs;
+      this.lastSmallUpUs = startUs;
+      this.smallUps++;
+    } else this.otherUps++;
   }
 }
 
@@ -199,6 +268,10 @@ export interface MiningEncryptedOptions {
   hostPairs?: MiningHostPairs;
   weights?: IndicatorWeights;
   threshold?: number;
+  noSniWeights?: NoSniWeights;
+  noSniThreshold?: number;
+  /** Client/server:port pairs the reconnect memory keeps (LRU). */
+  endpointCapacity?: number;
   /** Called for flows scoring at least `suspectAt` but below threshold (active probing hook). */
   onSuspect?: (flow: FlowView, score: number, ctx: DetectorContext) => void;
   suspectAt?: number;
@@ -207,7 +280,14 @@ export interface MiningEncryptedOptions {
 export interface MiningEncryptedDetector extends DetectorOf<'tls'> {
   /** Score a flow now (also used by the evaluation): total, indicators, features. */
   score(flow: FlowView): { score: number; indicators: Indicator[]; features: ShapeFeatures } | null;
+  /** The no-SNI scorer's view of a flow now (null: not a ClientHello without SNI). */
+  scoreNoSni(flow: FlowView): { score: number; indicators: Indicator[] } | null;
+  /** Endpoints the reconnect memory forgot because it was full. */
+  readonly endpointsEvicted: number;
 }
+
+/** No-SNI connections from one client to one server:port: how many in a row, each within RECONNECT_GAP of the last. */
+interface EndpointRun { n: number; firstUs: number; lastUs: number; /** when this endpoint was last reported (0: never) */ alertedUs: number }
 
 const FP_BY_VALUE = new Map(MINER_TLS_FINGERPRINTS.map((f) => [f.value, f]));
 
@@ -216,6 +296,10 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   const threshold = opts.threshold ?? DEFAULT_THRESHOLD;
   const suspectAt = opts.suspectAt ?? threshold * 0.6;
   const { intel, dnsCache, hostPairs } = opts;
+  const nw = opts.noSniWeights ?? NO_SNI_WEIGHTS;
+  const noSniThreshold = opts.noSniThreshold ?? NO_SNI_THRESHOLD;
+  const endpoints = new LruMap<string, EndpointRun>(opts.endpointCapacity ?? 20000);
+  let endpointsEvicted = 0;
 
   function shape(flow: FlowView): FlowShape {
     let s = flow.userData.get(KEY) as FlowShape | undefined;
@@ -250,6 +334,93 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     let total = 0;
     for (const i of indicators) total += i.weight;
     return { score: Math.round(total * 100) / 100, indicators, features };
+  }
+
+  function endpointKey(flow: FlowView): string {
+    return `${flow.clientIp}|${flow.serverIp}|${flow.serverPort}`;
+  }
+
+  /** A ClientHello without SNI: counts the connection into its endpoint's run of reconnects. */
+  function noteNoSniConnection(flow: FlowView, tsUs: number): void {
+    const key = endpointKey(flow);
+    const run = endpoints.get(key);
+    if (run && tsUs - run.lastUs <= RECONNECT_GAP_US) {
+      run.n++;
+      run.lastUs = tsUs;
+      return;
+    }
+    if (run) { run.n = 1; run.firstUs = tsUs; run.lastUs = tsUs; return; } // alertedUs kept: one report per endpoint an hour
+    const reuse = endpoints.evictOldestIfFull();
+    if (reuse) endpointsEvicted++;
+    endpoints.set(key, reuse ? Object.assign(reuse, { n: 1, firstUs: tsUs, lastUs: tsUs, alertedUs: 0 }) : { n: 1, firstUs: tsUs, lastUs: tsUs, alertedUs: 0 });
+  }
+
+  function scoreNoSni(flow: FlowView): { score: number; indicators: Indicator[] } | null {
+    const s = flow.userData.get(KEY) as FlowShape | undefined;
+    if (!s || !s.noSniHello) return null;
+    const out: Indicator[] = [{ name: 'noSni', weight: nw.noSni, detail: 'ClientHello without server_name' }];
+    if (s.alpn === 0) out.push({ name: 'noAlpn', weight: nw.noAlpn, detail: 'no ALPN' });
+    if (s.opensslDefault) out.push({ name: 'opensslDefault', weight: nw.opensslDefault, detail: 'OpenSSL default ClientHello shape (no GREASE, encrypt_then_mac and session_ticket offered)' });
+    const run = endpoints.peek(endpointKey(flow));
+    if (run && run.n >= RECONNECT_MIN) {
+      out.push({ name: 'reconnects', weight: nw.reconnects, detail: `${run.n} connections without SNI to ${flow.serverIp}:${flow.serverPort}, every ${Math.round((run.lastUs - run.firstUs) / (run.n - 1) / 1e5) / 10} s on average` });
+    }
+    const ups = s.smallUps + s.otherUps;
+    if (ups >= 1 && ups <= 3 && s.downAfterHandshake <= UNANSWERED_DOWN_BYTES && s.lastUs - s.firstUs < LONG_FLOW_US) {
+      out.push({ name: 'unanswered', weight: nw.unanswered, detail: `${ups} upload(s) after the handshake, ${s.downAfterHandshake} B back (session tickets at most)` });
+    }
+    const dur = s.lastUs - s.firstUs;
+    if (dur >= LONG_FLOW_US && s.smallUps >= 4 && s.otherUps <= s.smallUps / 4) {
+      const every = (s.lastSmallUpUs - s.firstSmallUpUs) / (s.smallUps - 1) / 1e6;
+      const bps = (s.upBytes + s.downBytes) / (dur / 1e6);
+      if (every >= 2 && every <= 300 && bps < 2000) out.push({ name: 'periodicUploads', weight: nw.periodicUploads, detail: `${Math.round(dur / 1e6)} s open, ${s.smallUps} small uploads every ${Math.round(every * 10) / 10} s, ${Math.round(bps)} B/s` });
+    }
+    if (STRATUM_PORTS.has(flow.serverPort)) out.push({ name: 'stratumPort', weight: nw.stratumPort, detail: `server port ${flow.serverPort}` });
+    const answer = dnsCache?.lookupPool(flow.serverIp);
+    if (answer) out.push({ name: 'poolAnswer', weight: nw.poolAnswer, detail: `${flow.serverIp} answered a lookup of ${answer.name} (${answer.kind}, ${answer.list})` });
+    else {
+      const dnsName = dnsCache?.lookup(flow.serverIp)?.name ?? '';
+      const nameHit = dnsName ? intel.matchDomain(dnsName) : null;
+      if (nameHit) out.push({ name: 'poolName', weight: nw.poolName, detail: `${dnsName} listed as ${nameHit.kind} by ${nameHit.list} (DNS answer)` });
+    }
+    const ipHit = intel.matchIp(flow.serverIp);
+    if (ipHit) out.push({ name: 'poolAddress', weight: nw.poolAddress, detail: `${flow.serverIp} listed as ${ipHit.kind} by ${ipHit.list}` });
+    const pair = hostPairs?.lookup(flow.clientIp, flow.serverIp, flow.serverPort) ?? null;
+    if (pair?.match === 'pair') out.push({ name: 'hostPair', weight: nw.hostPair, detail: `same client and server:port seen mining in clear text (${pair.dialect})` });
+    else if (pair) out.push({ name: 'poolServerSeen', weight: nw.poolServerSeen, detail: `server seen as a clear-text pool (${pair.dialect})` });
+    let total = 0;
+    for (const i of out) total += i.weight;
+    return { score: Math.round(total * 100) / 100, indicators: out };
+  }
+
+  function evaluateNoSni(flow: FlowView, s: FlowShape, ctx: DetectorContext): void {
+    s.lastNoSniEvalUs = s.lastUs;
+    if (s.noSniAlerted || s.alerted || flow.userData.has(CLEAR_TEXT_KEY)) return;
+    // a miner's reconnects are one finding: the endpoint is reported once an hour
+    const run = endpoints.peek(endpointKey(flow));
+    if (run && run.alertedUs > 0 && s.lastUs - run.alertedUs < ENDPOINT_REPEAT_US) { s.noSniAlerted = true; return; }
+    const r = scoreNoSni(flow);
+    if (!r || r.score < noSniThreshold) return;
+    s.noSniAlerted = true;
+    if (run) run.alertedUs = Math.max(1, s.lastUs);
+    const name = dnsCache?.lookupPool(flow.serverIp)?.name || dnsCache?.lookup(flow.serverIp)?.name || '';
+    ctx.emit(flow, {
+      detector: MINING_ENCRYPTED_DETECTOR,
+      signatureId: SID + 1,
+      signature: `MINEWATCH COINMINER Stratum over TLS without SNI to ${name || flow.serverIp}:${flow.serverPort} (handshake shape + ${r.indicators.filter((i) => !HANDSHAKE_NAMES.has(i.name)).map((i) => i.name).join(' + ')})`,
+      category: Category.MINING,
+      severity: r.indicators.some((i) => KNOWLEDGE_NAMES.has(i.name)) ? 1 : 2,
+      evidence: {
+        score: r.score, threshold: noSniThreshold,
+        indicators: r.indicators.map((i) => ({ name: i.name, weight: i.weight, detail: i.detail })),
+        server: `${flow.serverIp.includes(':') ? `[${flow.serverIp}]` : flow.serverIp}:${flow.serverPort}`,
+        ja3: s.ja3,
+        ...(name ? { serverName: name } : {}),
+      },
+      device: deviceOf(flow, 0),
+      appProto: 'tls',
+      dedupKey: `${MINING_ENCRYPTED_DETECTOR}:nosni`,
+    });
   }
 
   function evaluate(flow: FlowView, s: FlowShape, ctx: DetectorContext): void {
@@ -288,9 +459,12 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     // the ClientHello's SNI and JA3 (knowledge indicators)
     protocols: ['tls'],
     score,
+    scoreNoSni,
+    get endpointsEvicted() { return endpointsEvicted; },
     onBurst(flow: FlowView, burst: FlowBurst, ctx: DetectorContext): void {
       const s = shape(flow);
       s.addBurst(burst.dir, burst.startUs, burst.lastUs, burst.bytes);
+      if (s.noSniHello && !s.noSniAlerted && s.lastUs - s.firstUs >= LONG_FLOW_US && s.lastUs - s.lastNoSniEvalUs >= NO_SNI_EVAL_EVERY_US) evaluateNoSni(flow, s, ctx);
       if (!s.alerted && s.lastUs - s.lastEvalUs >= EVAL_EVERY_US && s.lastUs - s.firstUs >= MIN_DURATION_US) evaluate(flow, s, ctx);
     },
     onMessage(msg: ProtocolMessage<'tls'>, flow: FlowView): void {
@@ -299,14 +473,38 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
       const s = shape(flow);
       s.sni = typeof f.sni === 'string' ? f.sni.toLowerCase().slice(0, 253) : '';
       s.ja3 = typeof f.ja3Hash === 'string' ? f.ja3Hash : '';
+      if (s.sni === '' && !s.noSniHello) {
+        s.noSniHello = true;
+        s.alpn = f.alpn?.length ?? 0;
+        s.opensslDefault = opensslDefaultHello(f.extensions ?? [], f.ciphers ?? []);
+        // the ClientHello's own burst is still open: it becomes the flow's first burst
+        noteNoSniConnection(flow, msg.tsUs);
+      }
     },
     onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
       // (the flow's last burst came in before this call)
       const s = flow.userData.get(KEY) as FlowShape | undefined;
       if (!s) return;
       evaluate(flow, s, ctx);
+      if (s.noSniHello) evaluateNoSni(flow, s, ctx);
     },
   };
+}
+
+const HANDSHAKE_NAMES = new Set(['noSni', 'noAlpn', 'opensslDefault']);
+const KNOWLEDGE_NAMES = new Set(['poolAnswer', 'poolName', 'poolAddress', 'hostPair', 'poolServerSeen']);
+/** Downstream bytes after the server's handshake flight that still mean "no answer": TLS 1.3 session tickets. */
+const UNANSWERED_DOWN_BYTES = 600;
+
+/**
+ * OpenSSL's default ClientHello (what XMRig sends; also curl/wget/python without ALPN): no
+ * GREASE (browsers and BoringSSL add it), and encrypt_then_mac (22) and session_ticket (35)
+ * offered — extensions OpenSSL sends by default and Go, rustls, NSS and SChannel do not.
+ */
+export function opensslDefaultHello(extensions: readonly number[], ciphers: readonly number[]): boolean {
+  const grease = (v: number) => (v & 0x0f0f) === 0x0a0a;
+  if (extensions.some(grease) || ciphers.some(grease)) return false;
+  return extensions.includes(22) && extensions.includes(35);
 }
 
 const BEHAVIOUR_NAMES: Record<string, true> = {

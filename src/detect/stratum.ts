@@ -9,7 +9,10 @@
  * When: once per flow, as soon as the session is confirmed — the pool pushed work
  * (notify/job/getWork result/V2 job), the miner submitted a share, or the pool answered a
  * login/authorize. A flow that only ever sent a subscribe/login (a pool prober, a refused
- * miner) is reported at flow end with lower severity.
+ * miner) is reported at flow end with lower severity. When a later job names another
+ * algorithm (CryptoNote `algo`: pools switch, the login's list is only what the miner
+ * offers), the session is reported again with the new algorithm and the previous one (at
+ * most 4 times per flow).
  *
  * Signatures (9100000+): 0 session confirmed, 1 attempt without work, 2 getwork over HTTP,
  * 3 Stratum V2 SetupConnection.
@@ -26,6 +29,8 @@ import type { MiningHostPairs } from './host-pairs.js';
 export const STRATUM_DETECTOR = 'stratum';
 const SID = SidBase.stratum;
 const MAX_METHOD_KINDS = 32;
+/** Algorithm changes reported per flow (a pool switching back and forth stays bounded). */
+const MAX_ALGO_UPDATES = 4;
 /** flow.userData key (the parser owns 'stratum'). */
 const SESSION_KEY = 'detect.stratum';
 
@@ -45,6 +50,11 @@ interface Session {
   worker: string;
   password: string;
   algorithms: string[];
+  /** The algorithm of the pool's latest work (a CryptoNote job's `algo`), '' when none said. */
+  jobAlgo: string;
+  /** The algorithm the last alert of this flow stated. */
+  reportedAlgo: string;
+  algoUpdates: number;
   methods: Map<string, number>;
   loginSeen: boolean;
   firstRaw: string;
@@ -60,8 +70,9 @@ export interface StratumDetectorOptions {
   hostPairs?: MiningHostPairs;
 }
 
-/** Best algorithm statement: what the miner/pool named, else an inference marked as such. */
-export function algorithmOf(s: { dialect: StratumDialect; algorithms: string[]; methods: Map<string, number> }): string {
+/** Best algorithm statement: the pool's latest job, else what the miner named, else an inference marked as such. */
+export function algorithmOf(s: { dialect: StratumDialect; algorithms: string[]; jobAlgo?: string; methods: Map<string, number> }): string {
+  if (s.jobAlgo) return s.jobAlgo;
   if (s.algorithms.length > 0) return s.algorithms.join(',');
   switch (s.dialect) {
     case 'cryptonote': return 'cryptonight/randomx family (inferred from CryptoNote protocol)';
@@ -84,7 +95,7 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
       const isMinerCall = f.rpc !== 'response' && MINER_CALLS.has(f.method);
       // A miner call travels from the miner; anything else (work push, result) from the pool.
       const minerSide = (isMinerCall ? dir : (1 - dir)) as 0 | 1;
-      s = { dialect: f.dialect, minerSide, agent: '', login: '', worker: '', password: '', algorithms: [], methods: new Map(), loginSeen: false, firstRaw: f.raw.slice(0, 300), lastJobId: '', target: '', alerted: false, v2Setup: '' };
+      s = { dialect: f.dialect, minerSide, agent: '', login: '', worker: '', password: '', algorithms: [], jobAlgo: '', reportedAlgo: '', algoUpdates: 0, methods: new Map(), loginSeen: false, firstRaw: clip(f.raw, 300), lastJobId: '', target: '', alerted: false, v2Setup: '' };
       flow.userData.set(SESSION_KEY, s);
     }
     return s;
@@ -96,7 +107,9 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
     if (f.login && !s.login) s.login = f.login;
     if (f.worker && !s.worker) s.worker = f.worker;
     if (f.password && !s.password) s.password = f.password;
-    for (const a of f.algorithms) if (!s.algorithms.includes(a) && s.algorithms.length < 16) s.algorithms.push(a);
+    // A job's algo is what the pool hands out now; a login's list is what the miner offers.
+    if (f.jobId && f.algorithms.length === 1 && (f.method === 'job' || f.rpc === 'response')) s.jobAlgo = f.algorithms[0];
+    else for (const a of f.algorithms) if (!s.algorithms.includes(a) && s.algorithms.length < 16) s.algorithms.push(a);
     if (f.jobId) s.lastJobId = f.jobId;
     if (f.target) s.target = f.target;
     if (f.method === 'SetupConnection') s.v2Setup = f.raw;
@@ -115,8 +128,10 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
     return false;
   }
 
-  function alert(flow: FlowView, s: Session, ctx: DetectorContext, attemptOnly: boolean): void {
+  function alert(flow: FlowView, s: Session, ctx: DetectorContext, attemptOnly: boolean, previousAlgo = ''): void {
     s.alerted = true;
+    const algorithm = algorithmOf(s);
+    s.reportedAlgo = algorithm;
     const poolIp = s.minerSide === 0 ? flow.serverIp : flow.clientIp;
     const poolPort = s.minerSide === 0 ? flow.serverPort : flow.clientPort;
     const minerIp = s.minerSide === 0 ? flow.clientIp : flow.serverIp;
@@ -128,8 +143,13 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
     const evidence: Record<string, unknown> = {
       pool: `${poolIp.includes(':') ? `[${poolIp}]` : poolIp}:${poolPort}`,
       dialect: s.dialect,
-      algorithm: algorithmOf(s),
+      algorithm,
     };
+    if (previousAlgo) {
+      evidence.previousAlgorithm = previousAlgo;
+      evidence.update = 'a later job changed the algorithm';
+    }
+    if (s.jobAlgo && s.algorithms.length > 0) evidence.algorithmsOffered = s.algorithms.join(',');
     if (poolName) evidence.poolName = poolName;
     if (s.agent) evidence.agent = clip(s.agent, 128);
     if (s.login) evidence.wallet = clip(s.login, 160);
@@ -142,6 +162,7 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
     evidence.firstMessage = s.v2Setup || s.firstRaw;
     let offset = 0;
     let signature = `MINEWATCH COINMINER ${dialectName(s.dialect)} mining session to ${poolName || poolIp}:${poolPort}`;
+    if (previousAlgo) signature += `: algorithm now ${algorithm} (was ${previousAlgo})`;
     if (attemptOnly) {
       offset = 1;
       signature = `MINEWATCH COINMINER ${dialectName(s.dialect)} pool login/subscribe without work (probe or refused miner) to ${poolName || poolIp}:${poolPort}`;
@@ -156,7 +177,8 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
       evidence,
       device: deviceOf(flow, s.minerSide),
       appProto: s.dialect === 'getwork-http' ? 'http' : 'stratum',
-      dedupKey: `${STRATUM_DETECTOR}:${SID + offset}`,
+      // an algorithm update is a new alert of the same session signature
+      dedupKey: `${STRATUM_DETECTOR}:${SID + offset}${previousAlgo ? `:algo:${algorithm}` : ''}`,
       metadata: { dialect: [s.dialect], ...(s.agent ? { agent: [clip(s.agent, 64)] } : {}) },
     };
     ctx.emit(flow, a);
@@ -196,6 +218,10 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
     const s = session(flow, f, dir);
     absorb(s, f);
     if (!s.alerted && confirmed(s, f)) alert(flow, s, ctx, false);
+    else if (s.alerted && s.jobAlgo && s.jobAlgo !== s.reportedAlgo && s.algoUpdates < MAX_ALGO_UPDATES) {
+      s.algoUpdates++;
+      alert(flow, s, ctx, false, s.reportedAlgo);
+    }
   }
 
   return {

@@ -9,6 +9,8 @@ import type { Inventory } from '../devices/index.js';
 import type { FlowView } from '../events/flow.js';
 import type { HostIntel } from '../events/intel.js';
 import { InternalError } from '../util/errors.js';
+import { formatIpv4, formatIpv6 } from '../util/ip.js';
+import type { PacketView } from '../events/packet.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import type { AnalysisSummary } from './summary.js';
 import { alertContext } from './alert-context.js';
@@ -146,11 +148,16 @@ export interface CreateDetectorsOptions {
   inventory?: import('../devices/index.js').InventoryOptions;
 }
 
-/** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
-export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
-  const on = opts.detectorOn ?? (() => true);
+/** The lists, caches and prober one pipeline's detectors share. */
+export function createDetectorShared(m: ComponentModules, opts: CreateDetectorsOptions): DetectorShared {
   const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
+  return shared;
+}
+
+/** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
+export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions, shared: DetectorShared = createDetectorShared(m, opts)): Detector[] {
+  const on = opts.detectorOn ?? (() => true);
   return DETECTORS.filter((c) => on(c.id)).map((c) => {
     const d = c.create(m, shared);
     if (d.id !== c.id || String(d.protocols ?? []) !== String(c.protocols)) {
@@ -167,7 +174,9 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
-  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory });
+  const detectorOpts: CreateDetectorsOptions = { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory };
+  const shared = createDetectorShared(m, detectorOpts);
+  const detectors = createDetectors(m, detectorOpts, shared);
   const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
@@ -176,11 +185,19 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     rules = new m.ruleEngine.RuleDetector(report.rules, { encryptionHandling: config.encryptionHandling ?? 'default' });
     detectors.push(rules);
   }
+  // DNS answers of flows other workers own: pool-dns learns which addresses answered pool names
+  const poolDns = detectors.find((d): d is ReturnType<Modules['detect']['createPoolDnsDetector']> => d.id === 'pool-dns' && 'learnAnswer' in d);
+  const learnForeignDns = poolDns ? (pkt: PacketView): void => {
+    const r = m.protocols.parseDns(pkt.buf, pkt.payloadOffset, pkt.payloadLength, 'udp');
+    if (!r.ok || !r.value.response || r.value.ancount === 0) return;
+    poolDns.learnAnswer(r.value, pkt.ipVersion === 4 ? formatIpv4(pkt.dst4) : formatIpv6(pkt.buf, pkt.dst6Offset), pkt.tsUs);
+  } : undefined;
   const suppress = config.suppress && m.suppressConfig ? m.suppressConfig.readSuppressionConfig(config.suppress) : undefined;
   const contexts: ReturnType<typeof alertContext>[] = [];
   return {
     consumers,
     detectors,
+    ...(learnForeignDns ? { learnForeignDns } : {}),
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
       // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)
@@ -191,6 +208,11 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     },
     collect(summary: AnalysisSummary) {
       if (observer) summary.devices = observer.inventory.exportState();
+      // bounded caches: how many DNS answers were forgotten because they were full
+      if (shared.dnsCache.evicted > 0) add(summary.stream, 'detect.dns_answers_evicted', shared.dnsCache.evicted);
+      if (shared.dnsCache.poolEvicted > 0) add(summary.stream, 'detect.pool_answers_evicted', shared.dnsCache.poolEvicted);
+      const encrypted = detectors.find((d): d is Detector & { endpointsEvicted: number } => d.id === 'mining-encrypted' && 'endpointsEvicted' in d);
+      if (encrypted && encrypted.endpointsEvicted > 0) add(summary.stream, 'detect.tls_endpoints_evicted', encrypted.endpointsEvicted);
       for (const w of warnings) if (!summary.warnings.includes(w)) summary.warnings.push(w);
       for (const c of consumers) {
         if (c.malformed) addStageCounts(summary.malformed, c.id, c.malformed.toJSON());

@@ -106,7 +106,9 @@ export const COMPONENTS = [
   // already identified in clear text is not scored again as "encrypted".
   defineDetector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),
   defineDetector({ id: 'pool-dns', protocols: ['dns'], create: (m, s) => m.detect.createPoolDnsDetector({ intel: s.intel, dnsCache: s.dnsCache }) }),
-  defineDetector({ id: 'pool-tls', protocols: ['tls'], create: (m, s) => m.detect.createPoolTlsDetector({ intel: s.intel }) }),
+  defineDetector({ id: 'pool-tls', protocols: ['tls'], create: (m, s) => m.detect.createPoolTlsDetector({ intel: s.intel, dnsCache: s.dnsCache }) }),
+  // after stratum (a readable session is reported there); TLS flows are pool-tls's, HTTP to a listed host pool-http's
+  defineDetector({ id: 'pool-ip', protocols: ['tls', 'http'], create: (m, s) => m.detect.createPoolIpDetector({ dnsCache: s.dnsCache, intel: s.intel }) }),
   defineDetector({ id: 'pool-http', protocols: ['http'], create: (m, s) => m.detect.createPoolHttpDetector({ intel: s.intel }) }),
   defineDetector({
     id: 'browser-miner', protocols: ['http'],

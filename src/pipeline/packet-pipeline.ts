@@ -42,6 +42,11 @@ export interface Analyzers {
    * home networks). Called once, at construction: nothing is built per packet.
    */
   wrapContext?(ctx: DetectorContext): DetectorContext;
+  /**
+   * A DNS answer (UDP from port 53) whose flow another worker owns: what every worker must
+   * know (which addresses answered pool names), learned without parsing the flow or alerting.
+   */
+  learnForeignDns?(pkt: PacketView): void;
 }
 
 export interface PacketPipelineOptions {
@@ -175,6 +180,7 @@ export class PacketPipeline {
     const sourceMasks = this.sourceMasks;
     const frameHash = this.frameHash;
     const frameHashed = this.frameHashed;
+    const learnDns = this.analyzers.learnForeignDns;
     let warmStart = 0;
     let warmEnd = 0;
     let warmed = false;
@@ -219,6 +225,8 @@ export class PacketPipeline {
         if (hasIp) this.tickExpiry(ts);
         // Decode problems are counted by the worker that owns the packet only.
         if (!ownsFlow && pkt.malformed !== '') this.unownedMalformed.add(pkt.malformed);
+        // DNS answers reach every worker (routeFrame): the connections to the answer addresses may be anyone's
+        if (!ownsFlow && learnDns !== undefined && pkt.proto === 17 && pkt.srcPort === 53 && pkt.payloadLength > 0) learnDns(pkt);
         if (!ownsFlow && !(ownsSource && ns > 0)) continue;
       }
       let flow: FlowView | null = null;
@@ -409,6 +417,8 @@ export class PacketPipeline {
  */
 export function routeFrame(buf: Uint8Array, o: number, capLen: number, linkType: number, n: number): number {
   if (isPlainIpv4(buf, o, capLen, linkType)) {
+    // DNS answers go to every worker (Analyzers.learnForeignDns)
+    if (ipv4ProtoAt(buf, o) === 17 && isPlainIpv4Ports(buf, o, capLen, linkType) && srcPortAt(buf, o) === 53) return ROUTE_ALL;
     const src = ipv4SrcAt(buf, o);
     const dst = ipv4DstAt(buf, o);
     return partitionOf(hostPairHash(src, dst), n) | (partitionOf(hostHash(src), n) << 8) | (partitionOf(hostHash(dst), n) << 16);

@@ -70,6 +70,7 @@ const BY_DETECTOR: Record<keyof typeof SidBase, Remediation> = {
   stratum: MINER,
   'pool-dns': MINER,
   'pool-tls': MINER,
+  'pool-ip': MINER,
   'pool-http': MINER,
   'browser-miner': BROWSER_MINER,
   'mining-encrypted': ENCRYPTED_MINER,

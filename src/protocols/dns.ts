@@ -5,6 +5,11 @@
  * point strictly backwards and at most 32 are followed per name (so no loop can spin);
  * at most 32 questions and 64 records per section are kept; TXT text ≤ 1024 characters.
  * A TCP stream carries 2-byte length-prefixed messages, several per direction.
+ *
+ * Which flows: port 53, and on any other port a first payload that passes a strict content
+ * check (looksLikeDns; over TCP, a length prefix framing a whole message). On UDP 5353 the
+ * flow is DNS only when it is not multicast DNS (isMdnsFlow): local resolvers and forwarders
+ * listen there too, and pool lookups through them must reach pool-dns.
  */
 import { ReasonCounter } from '../events/counters.js';
 import { ConsumerVerdict, type ConsumerVerdictValue } from '../events/stream.js';
@@ -229,8 +234,8 @@ export function parseDns(msg: Uint8Array, offset: number, length: number, transp
 }
 
 /**
- * Cheap content check for DNS on a non-standard port: sane counts, standard opcode, and
- * the whole message parses.
+ * Strict content check for DNS on a non-standard port: sane counts, a standard opcode, the
+ * reserved bit clear, every question of a real type and class, and the whole message parses.
  */
 export function looksLikeDns(data: Uint8Array): boolean {
   if (data.length < 17) return false;
@@ -240,7 +245,68 @@ export function looksLikeDns(data: Uint8Array): boolean {
   const ar = (data[10] << 8) | data[11];
   const opcode = (data[2] >> 3) & 0xf;
   if (qd < 1 || qd > 4 || an > 64 || ns > 64 || ar > 64 || (opcode !== 0 && opcode !== 4 && opcode !== 5)) return false;
+  if ((data[3] & 0x40) !== 0) return false; // the reserved Z bit
+  // every question: a real type and class IN, CH, HS or ANY (mDNS's unicast-response bit allowed)
+  let p = 12;
+  for (let i = 0; i < qd; i++) {
+    p = skipName(data, p);
+    if (p < 0 || p + 4 > data.length) return false;
+    const type = (data[p] << 8) | data[p + 1];
+    const cls = ((data[p + 2] << 8) | data[p + 3]) & 0x7fff;
+    if (type === 0 || (cls !== 1 && cls !== 3 && cls !== 4 && cls !== 255)) return false;
+    p += 4;
+  }
   return parseDns(data, 0, data.length, 'udp').ok;
+}
+
+const MDNS_PORT = 5353;
+
+/** Skips a (possibly compressed) name at `pos`; returns the offset after it, or -1. */
+function skipName(d: Uint8Array, pos: number): number {
+  for (let labels = 0; pos < d.length && labels < 128; labels++) {
+    const len = d[pos];
+    if (len === 0) return pos + 1;
+    if ((len & 0xc0) === 0xc0) return pos + 2;
+    if ((len & 0xc0) !== 0) return -1;
+    pos += 1 + len;
+  }
+  return -1;
+}
+
+/**
+ * The mDNS-only bits of a message (RFC 6762): the unicast-response bit of a question's class
+ * (§5.4) or the cache-flush bit of a record's class (§10.2), looked for in the first question
+ * or, without questions, the first answer record. Plain DNS never sets the top class bit.
+ */
+export function hasMdnsClassBit(d: Uint8Array): boolean {
+  if (d.length < 12) return false;
+  const qd = (d[4] << 8) | d[5];
+  const records = ((d[6] << 8) | d[7]) + ((d[8] << 8) | d[9]) + ((d[10] << 8) | d[11]);
+  if (qd === 0 && records === 0) return false;
+  const p = skipName(d, 12);
+  // question: name, type, class; record: name, type, class, …
+  return p > 0 && p + 4 <= d.length && (d[p + 2] & 0x80) !== 0;
+}
+
+/** Whether the name is in mDNS's own space (.local) rather than the global DNS. */
+function localName(d: Uint8Array): boolean {
+  const r = parseDns(d, 0, d.length, 'udp');
+  if (!r.ok) return false;
+  const n = (r.value.qname || r.value.answers[0]?.name || '').toLowerCase().replace(/\.$/, '');
+  return n === 'local' || n.endsWith('.local');
+}
+
+/**
+ * Whether a UDP flow on port 5353 is multicast DNS rather than unicast DNS to a resolver on
+ * that port (local resolvers and forwarders often listen on 5353): multicast destination,
+ * 5353 on both ends (mDNS responders send from 5353, RFC 6762 §11), the mDNS class bits, or a
+ * .local name. Anything else on 5353 is left to the DNS parser's content check.
+ */
+export function isMdnsFlow(flow: FlowView, data: Uint8Array): boolean {
+  if (flow.proto !== 17 || (flow.serverPort !== MDNS_PORT && flow.clientPort !== MDNS_PORT)) return false;
+  if (flow.ipVersion === 4 ? flow.server4 >>> 28 === 0xe : flow.serverIp.toLowerCase().startsWith('ff')) return true;
+  if (flow.serverPort === MDNS_PORT && flow.clientPort === MDNS_PORT) return true;
+  return hasMdnsClassBit(data) || localName(data);
 }
 
 export interface DnsConsumerOptions {
@@ -249,8 +315,8 @@ export interface DnsConsumerOptions {
 }
 
 const DNS_TCP_MAX = 65535 + 2;
-/** mDNS, DHCP, SSDP: parsed by their own consumers. */
-const OTHER_UDP_PORTS = new Set([67, 68, 1900, 5353]);
+/** DHCP, SSDP: parsed by their own consumers (mDNS on 5353: isMdnsFlow). */
+const OTHER_UDP_PORTS = new Set([67, 68, 1900]);
 
 interface DnsTcpState {
   queues: [ByteQueue | null, ByteQueue | null];
@@ -324,7 +390,8 @@ export function createDnsConsumer(sink: MessageSink, opts: DnsConsumerOptions = 
       // Ports owned by other consumers never go through the content heuristic; this catches
       // DNS on odd UDP ports (tunnels, alternative resolvers).
       if (OTHER_UDP_PORTS.has(flow.serverPort) || OTHER_UDP_PORTS.has(flow.clientPort)) return false;
-      return looksLikeDns(data);
+      // 5353: unicast DNS to a local resolver or forwarder is DNS; multicast DNS is the mDNS parser's
+      return looksLikeDns(data) && !isMdnsFlow(flow, data);
     },
     onData(flow, dir, data, tsUs) {
       if (flow.proto === 6) return tcpData(flow, dir, data, tsUs);

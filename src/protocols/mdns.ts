@@ -1,5 +1,6 @@
 /**
- * Multicast DNS (RFC 6762/6763) on UDP 5353: the DNS wire format (same DnsFields, protocol
+ * Multicast DNS (RFC 6762/6763) on UDP 5353 (isMdnsFlow: unicast DNS to a resolver on 5353 is
+ * left to the DNS parser): the DNS wire format (same DnsFields, protocol
  * id 'mdns', all four sections parsed because mDNS puts SRV/TXT/A records in the additional
  * section) plus device hints: .local host names, DNS-SD service types and instance names,
  * TXT key=value pairs and a model string (model=, md=, ty=, usb_MDL=, am=).
@@ -7,7 +8,7 @@
  */
 import { ConsumerVerdict } from '../events/stream.js';
 import { message, type AppConsumer, type MdnsHints, type MessageSink } from './types.js';
-import { DnsMessageEmitter, DnsType, type DnsRecord, type ParsedDns } from './dns.js';
+import { DnsMessageEmitter, DnsType, isMdnsFlow, type DnsRecord, type ParsedDns } from './dns.js';
 
 export type { MdnsFields, MdnsHints } from './types.js';
 
@@ -75,8 +76,8 @@ export function createMdnsConsumer(sink: MessageSink): AppConsumer {
     id: 'mdns',
     malformed: emitter.malformed,
     stats: emitter.stats,
-    accepts(flow) {
-      return flow.proto === 17 && (flow.serverPort === 5353 || flow.clientPort === 5353);
+    accepts(flow, _dir, data) {
+      return isMdnsFlow(flow, data);
     },
     onData(flow, dir, data, tsUs) {
       emitter.emit(flow, dir, data, 0, data.length, 'udp', tsUs);

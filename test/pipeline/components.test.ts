@@ -43,7 +43,7 @@ test('the id lists the command line checks are the detectors and parsers the pip
   // the lists are the registry's, in its order: parsers first (offer order), then detectors (run order)
   assert.deepEqual(COMPONENTS.map((c) => c.id), [...PARSER_IDS, ...DETECTOR_IDS]);
   assert.deepEqual([...PARSER_IDS], ['mdns', 'dhcp', 'ssdp', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'ssh', 'redis']);
-  assert.deepEqual([...DETECTOR_IDS], ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'version-scan', 'bruteforce', 'redis-exploit']);
+  assert.deepEqual([...DETECTOR_IDS], ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'version-scan', 'bruteforce', 'redis-exploit']);
   for (const d of detectors) {
     const entry = DETECTORS.find((c) => c.id === d.id)!;
     assert.deepEqual([...(d.protocols ?? [])], [...entry.protocols], `${d.id}: the protocols it reads are the registry's`);
@@ -121,7 +121,7 @@ test('--parsers runs only the chosen parsers, and names each detector left witho
     assert.ok((bare.summary.alerts.scan ?? 0) > 0);
     assert.equal(bare.summary.alerts.stratum, undefined);
     const named = bare.summary.warnings.filter((w) => w.startsWith('detector '));
-    assert.deepEqual(named.map((w) => w.split(' ')[1]), ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-http', 'browser-miner', 'mining-encrypted', 'version-scan', 'bruteforce', 'redis-exploit'], `${workers} worker(s)`);
+    assert.deepEqual(named.map((w) => w.split(' ')[1]), ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted', 'version-scan', 'bruteforce', 'redis-exploit'], `${workers} worker(s)`);
     assert.ok(named[1].includes('reads stratum and http messages, but the stratum and http parsers are off'), named[1]);
   }
 });
