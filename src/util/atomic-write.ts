@@ -3,12 +3,18 @@
  * (same directory, so the same file system) and is renamed over it. A reader never sees half
  * a report, and a failed run leaves the previous file in place.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 let seq = 0;
 
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  // A device, pipe or socket (`-o /dev/null`, `-o /dev/stdout`, a FIFO) is written in place:
+  // renaming a file over it would replace the device node itself.
+  if (isSpecialFile(path)) {
+    writeFileSync(path, data);
+    return;
+  }
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${seq++}`);
   try {
     writeFileSync(tmp, data);
@@ -17,6 +23,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+}
+
+function isSpecialFile(path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && !st.isFile() && !st.isDirectory();
 }
 
 /** An output of a command: '-' is stdout, anything else a file written atomically. */

@@ -1,7 +1,8 @@
 /** The shared option parsers (cli/options.ts) and output checks (cli/outputs.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCidrList, parseCount, parseIntOption, parseWorkers } from '../../src/cli/options.js';
@@ -70,6 +71,25 @@ void test('atomic writes: whole file or the old one, no temporary left behind', 
     assert.throws(() => writeFileAtomic(join(dir, 'd'), 'x'));
     assert.deepEqual(readdirSync(dir).sort(), ['d', 'report.json']);
     assert.ok(existsSync(join(dir, 'd')));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test('writeFileAtomic writes into a pipe or device in place instead of renaming over it (-o /dev/null once replaced the device node)', { timeout: 10_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-atomic-fifo-'));
+  try {
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let got = '';
+    reader.stdout.on('data', (d: Buffer) => { got += d.toString(); });
+    const done = new Promise((resolve) => reader.once('exit', resolve));
+    writeFileAtomic(fifo, 'through the pipe');
+    await done;
+    assert.equal(got, 'through the pipe');
+    assert.ok(statSync(fifo).isFIFO(), 'the FIFO is still a FIFO');
+    assert.deepEqual(readdirSync(dir), ['out.fifo'], 'no temporary file left beside it');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
