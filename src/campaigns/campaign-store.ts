@@ -27,6 +27,7 @@ import { cidrContains, isPublicIp, parseCidr, type Cidr } from '../util/ip.js';
 import { campaignHostKey, inControlGroup } from '../util/holdback.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { DEFAULT_PARAMS, remediationReport, type HostTimeline, type RemediationReport } from './remediation.js';
+import { funnel, StoreNotificationLog, type Funnel } from './notification-log.js';
 
 export const CAMPAIGN_SOURCES = ['sensor', 'telescope', 'internal-darknet', 'scanner', 'external'] as const;
 export type CampaignSource = (typeof CAMPAIGN_SOURCES)[number];
@@ -324,6 +325,8 @@ export interface CampaignReport extends Omit<RemediationReport, 'outcomes'> {
   /** Day numbers as UTC dates in the daily series. */
   firstDay: string;
   lastDay: string;
+  /** The delivery funnel of the campaign's notification messages (campaign notify; dry-run messages counted in `dryRun`). */
+  notifications: Funnel;
 }
 
 /** Remediation report of a built campaign (its notification time must be set). */
@@ -377,5 +380,6 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
   const { outcomes: _outcomes, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
-  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep };
+  const notifications = funnel(await new StoreNotificationLog(store, new Map([[c.name, c.id]]), c.orgId).list(c.name));
+  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep, notifications };
 }

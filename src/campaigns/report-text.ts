@@ -32,6 +32,16 @@ export function reportMarkdown(r: CampaignReport): string {
   } else {
     lines.push('No control group (or too short a follow-up): the before/after change cannot tell notification from natural clean-up.', '');
   }
+  const f = r.notifications;
+  const real = f.messages - f.dryRun;
+  lines.push('## Notification delivery', '');
+  if (real === 0) lines.push(f.dryRun ? `${f.dryRun} messages prepared in dry runs; none sent yet (campaign notify --send).` : 'No notification messages recorded (campaign notify).', '');
+  else {
+    const of = (n: number) => `${n} (${pct(n / real)})`;
+    lines.push('| messages | queued | sent | delivered | bounced | replied | acknowledged | failed |', '|---|---|---|---|---|---|---|---|');
+    lines.push(`| ${real} | ${of(f.queued)} | ${of(f.sent)} | ${of(f.delivered)} | ${of(f.bounced)} | ${of(f.replied)} | ${of(f.acknowledged)} | ${of(f.failed)} |`, '');
+    lines.push('Each column counts messages that ever reached the state; delivered, bounced, replied and acknowledged are set by hand (campaign mark) or by an inbound webhook.', '');
+  }
   lines.push('## Infected hosts per day and country', '');
   const countries = Object.keys(r.dailyByCountry);
   const days = r.daily.map((d) => d.day);

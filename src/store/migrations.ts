@@ -252,8 +252,16 @@ function campaignHosts(dialect: Dialect): Migration {
   };
 }
 
+/** Notification messages keyed by their stable id, so a delivery-funnel update (by hand or webhook) finds its row. */
+const notificationMessageId: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('notifications').addColumn('message_id', 'text').execute();
+    await db.schema.createIndex('notifications_message_id').unique().on('notifications').column('message_id').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect) };
+  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

@@ -207,6 +207,8 @@ export interface NotificationTable {
   created_ms: number;
   sent_ms: number | null;
   payload: string;
+  /** The message's stable id (campaign e-mail: email.ts composeMessage), unique; null for older rows. */
+  message_id: string | null;
 }
 
 /** One infected host of a campaign, keyed by the campaign's host-identity rule (util/holdback.ts campaignHostKey). */
