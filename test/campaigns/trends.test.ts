@@ -50,7 +50,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(julR.byCountry, [{ key: 'TH', count: 3 }, { key: 'JP', count: 1 }]);
       assert.deepEqual(sepR.byDetector, [{ key: 'stratum', count: 4 }, { key: 'rule', count: 1 }]);
       assert.equal(sepR.darknetPackets, 1200);
-      assert.deepEqual(sepR.topPorts[0], { port: '6379', packets: 900, change: null });
+      assert.deepEqual(sepR.topPorts[0], { port: '6379', packets: 900, change: null, surge: false });
+      assert.equal(sepR.darknetUniqueSources, null, 'intervals without a sketch: no unique count');
       assert.ok(sepR.byDeviceType.length > 0);
       const weekly = await trendReport(o.store, { from: Date.parse('2026-07-01T00:00:00Z'), to: Date.parse('2026-10-01T00:00:00Z'), by: 'week' });
       assert.equal(weekly.periods.reduce((a, p) => a + p.alerts, 0), 9);
