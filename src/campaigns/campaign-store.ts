@@ -28,6 +28,7 @@ import { campaignHostKey, inControlGroup } from '../util/holdback.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { DEFAULT_PARAMS, remediationReport, type HostTimeline, type RemediationReport } from './remediation.js';
 import { funnel, StoreNotificationLog, type Funnel } from './notification-log.js';
+import { asSizeLookup, per100k, type AsSize } from './as-size.js';
 
 export const CAMPAIGN_SOURCES = ['sensor', 'telescope', 'internal-darknet', 'scanner', 'external'] as const;
 export type CampaignSource = (typeof CAMPAIGN_SOURCES)[number];
@@ -318,7 +319,7 @@ export async function campaignHosts(store: Store, id: number, v: Viewer = { orgI
   }));
 }
 
-export interface CampaignReport extends Omit<RemediationReport, 'outcomes'> {
+export interface CampaignReport extends Omit<RemediationReport, 'outcomes' | 'byAsn'> {
   campaign: string;
   identity: CampaignDefinition['identity'];
   notifiedAt: string;
@@ -327,10 +328,12 @@ export interface CampaignReport extends Omit<RemediationReport, 'outcomes'> {
   lastDay: string;
   /** The delivery funnel of the campaign's notification messages (campaign notify; dry-run messages counted in `dryRun`). */
   notifications: Funnel;
+  /** Per AS: baseline and final infected hosts, the AS's announced IPv4 addresses, and both per 100,000 of them (null where the size is unknown). */
+  asRates: Array<{ asn: number | null; announced: number | null; baseline: number; final: number; baselinePer100k: number | null; finalPer100k: number | null }>;
 }
 
 /** Remediation report of a built campaign (its notification time must be set). */
-export async function campaignReport(store: Store, id: number, v: Viewer = { orgId: null }, shareDays: readonly number[] = DEFAULT_PARAMS.shareDays): Promise<CampaignReport> {
+export async function campaignReport(store: Store, id: number, v: Viewer = { orgId: null }, shareDays: readonly number[] = DEFAULT_PARAMS.shareDays, asSize: AsSize = asSizeLookup()): Promise<CampaignReport> {
   const c = await getCampaign(store, id, v);
   const d = c.definition;
   if (!d.notifiedAt) throw new UsageError(`campaign "${c.name}" has no notification time yet (campaign notify, or create --notified-at)`, 'usage.not-notified', { subject: c.name });
@@ -378,8 +381,12 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
     };
   });
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
-  const { outcomes: _outcomes, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
+  const { outcomes: _outcomes, byAsn, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
   const notifications = funnel(await new StoreNotificationLog(store, new Map([[c.name, c.id]]), c.orgId).list(c.name));
-  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep, notifications };
+  const asRates = byAsn.map((a) => {
+    const announced = a.asn === null ? undefined : asSize(a.asn);
+    return { asn: a.asn, announced: announced ?? null, baseline: a.baseline, final: a.final, baselinePer100k: per100k(a.baseline, announced), finalPer100k: per100k(a.final, announced) };
+  });
+  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep, notifications, asRates };
 }

@@ -203,6 +203,8 @@ export interface RemediationReport {
   daily: { day: number; hosts: number }[];
   dailyByCountry: Record<string, { day: number; hosts: number }[]>;
   dailyByAsn: Record<string, { day: number; hosts: number }[]>;
+  /** Per AS (null: unknown): baseline hosts and hosts seen in the last B days, most baseline hosts first. */
+  byAsn: Array<{ asn: number | null; baseline: number; final: number }>;
   all: GroupSummary;
   treatment: GroupSummary;
   control: GroupSummary | null;
@@ -256,8 +258,21 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
     if (h.sightings[h.sightings.length - 1] > span.max) span.max = h.sightings[h.sightings.length - 1];
   }
   if (span.min > span.max) span.min = span.max = 0;
-  const cohort = hosts.filter((h) => inWindow(h, N - p.baselineDays, N - 1));
-  const final = hosts.filter((h) => inWindow(h, E - p.baselineDays + 1, E)).length;
+  const cohort: HostTimeline[] = [];
+  let final = 0;
+  const perAs = new Map<number | null, { asn: number | null; baseline: number; final: number }>();
+  for (const h of hosts) {
+    const inBase = inWindow(h, N - p.baselineDays, N - 1);
+    const inFinal = inWindow(h, E - p.baselineDays + 1, E);
+    if (inBase) cohort.push(h);
+    if (inFinal) final++;
+    if (!inBase && !inFinal) continue;
+    let a = perAs.get(h.asn);
+    if (!a) perAs.set(h.asn, (a = { asn: h.asn, baseline: 0, final: 0 }));
+    if (inBase) a.baseline++;
+    if (inFinal) a.final++;
+  }
+  const byAsn = [...perAs.values()].sort((x, y) => y.baseline - x.baseline || y.final - x.final || (x.asn ?? -1) - (y.asn ?? -1));
   const outcomes = cohort.map((h) => hostOutcome(h, p));
   const treat = outcomes.filter((o) => o.group === 'treatment');
   const ctrl = outcomes.filter((o) => o.group === 'control');
@@ -274,6 +289,7 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
     daily: (countDaily(hosts, () => '*', span)['*'] ?? []),
     dailyByCountry: countDaily(hosts, (h) => h.country ?? '??', span),
     dailyByAsn: countDaily(hosts, (h) => (h.asn === null ? '0' : String(h.asn)), span),
+    byAsn,
     all: summarise(outcomes, p.shareDays),
     treatment: summarise(treat, p.shareDays),
     control: ctrl.length ? summarise(ctrl, p.shareDays) : null,

@@ -80,6 +80,7 @@ export function trendHtml(r: TrendReport): string {
 <div><h4>Countries</h4>${table(['country', 'alerts'], p.byCountry.map((c) => [c.key, c.count]))}</div>
 <div><h4>Detectors</h4>${table(['detector', 'alerts'], p.byDetector.map((c) => [c.key, c.count]))}</div>
 <div><h4>Device types</h4>${table(['type', 'alerts'], p.byDeviceType.map((c) => [c.key, c.count]))}</div>
+<div><h4>Source AS</h4>${table(['AS', 'alerts', 'announced IPv4', 'per 100k'], p.byAsn.map((a) => [`AS${a.asn}`, a.count, a.announced, a.per100k === null ? null : a.per100k.toFixed(2)]))}</div>
 <div><h4>Darknet ports</h4>${table(['port', 'packets', 'change', 'surge'], p.topPorts.map((x) => [x.port, x.packets, pct(x.change), x.surge ? 'surge' : '']))}</div>
 <div><h4>Darknet source countries</h4>${table(['country', 'packets'], p.darknetCountries.map((c) => [c.key, c.count]))}</div>
 </div></section>`).join('\n');

@@ -25,6 +25,7 @@ import { DAY_MS } from '../store/schema.js';
 import { scopePattern } from '../store/scope.js';
 import { decodeSketch } from '../telescope/interval-events.js';
 import { UniqueCounter } from '../telescope/unique.js';
+import { asSizeLookup, per100k, type AsSize } from './as-size.js';
 
 export type TrendPeriod = 'month' | 'week';
 
@@ -54,6 +55,8 @@ export interface TrendRow {
   byCountry: Array<{ key: string; count: number }>;
   byDetector: Array<{ key: string; count: number }>;
   byDeviceType: Array<{ key: string; count: number }>;
+  /** Alerts per source AS (roll-up), with the AS's announced IPv4 addresses and alerts per 100,000 of them (null: size unknown). */
+  byAsn: Array<{ asn: number; count: number; announced: number | null; per100k: number | null }>;
   darknetPackets: number;
   /** Per-interval unique sources summed (an upper bound of the period's unique hosts). */
   darknetSources: number;
@@ -118,11 +121,12 @@ function addInterval(a: Acc, r: { packets: number; sources: number; sketch: Uint
   }
 }
 
-export async function trendReport(store: Store, opts: { from: number; to: number; by: TrendPeriod; orgId?: number | null }): Promise<TrendReport> {
+export async function trendReport(store: Store, opts: { from: number; to: number; by: TrendPeriod; orgId?: number | null; asSize?: AsSize }): Promise<TrendReport> {
   const { from, to, by } = opts;
+  const asSize = opts.asSize ?? asSizeLookup();
   const orgId = opts.orgId ?? null;
   const acc = new Map<string, {
-    start: number; alerts: number; mining: number; country: Map<string, number>; detector: Map<string, number>; device: Map<string, number>;
+    start: number; alerts: number; mining: number; country: Map<string, number>; detector: Map<string, number>; device: Map<string, number>; asn: Map<string, number>;
     packets: number; sources: number; filtered: number; intervals: number; unique: UniqueCounter | null; sketchless: number; darkCountry: Map<string, number>; ports: Map<string, number>;
   }>();
   const slot = (ms: number) => {
@@ -130,7 +134,7 @@ export async function trendReport(store: Store, opts: { from: number; to: number
     let a = acc.get(p.label);
     if (!a) {
       acc.set(p.label, (a = {
-        start: p.start, alerts: 0, mining: 0, country: new Map(), detector: new Map(), device: new Map(),
+        start: p.start, alerts: 0, mining: 0, country: new Map(), detector: new Map(), device: new Map(), asn: new Map(),
         packets: 0, sources: 0, filtered: 0, intervals: 0, unique: null, sketchless: 0, darkCountry: new Map(), ports: new Map(),
       }));
     }
@@ -140,15 +144,16 @@ export async function trendReport(store: Store, opts: { from: number; to: number
 
   const sigText = new Map<number, string>();
   for (const r of await store.read.selectFrom('incidents').select(['signature_id', 'signature']).distinct().execute()) sigText.set(Number(r.signature_id), r.signature);
-  const roll = await store.read.selectFrom('rollup_daily').select(['bucket', 'signature_id', 'country', sql<number>`sum(count)`.as('n')])
+  const roll = await store.read.selectFrom('rollup_daily').select(['bucket', 'signature_id', 'country', 'asn', sql<number>`sum(count)`.as('n')])
     .where('scope_org', '=', orgId ?? 0).where('event_type', '=', 'alert').where('bucket', '>=', from).where('bucket', '<', to)
-    .groupBy(['bucket', 'signature_id', 'country']).execute();
+    .groupBy(['bucket', 'signature_id', 'country', 'asn']).execute();
   for (const r of roll) {
     const a = slot(Number(r.bucket));
     const n = Number(r.n);
     a.alerts += n;
     if (MINING_SIGNATURE.test(sigText.get(Number(r.signature_id)) ?? '')) a.mining += n;
     bump(a.country, r.country || '??', n);
+    if (Number(r.asn) > 0) bump(a.asn, String(r.asn), n);
   }
   let eq = store.read.selectFrom('events').leftJoin('devices', (j) => j.onRef('devices.sensor_id', '=', 'events.sensor_id').onRef('devices.device_key', '=', 'events.device_id'))
     .select([sql<number>`events.ts - (events.ts % ${sql.lit(DAY_MS)})`.as('day'), 'events.detector', 'devices.type', sql<number>`count(*)`.as('n')])
@@ -179,6 +184,10 @@ export async function trendReport(store: Store, opts: { from: number; to: number
       miningShare: a.alerts ? a.mining / a.alerts : null,
       miningChange: prev && prev.mining > 0 ? a.mining / prev.mining - 1 : null,
       byCountry: ranked(a.country), byDetector: ranked(a.detector), byDeviceType: ranked(a.device),
+      byAsn: ranked(a.asn).map(({ key, count }) => {
+        const announced = asSize(Number(key));
+        return { asn: Number(key), count, announced: announced ?? null, per100k: per100k(count, announced) };
+      }),
       darknetPackets: a.packets, darknetSources: a.sources, darknetSourcesFiltered: a.filtered,
       darknetUniqueSources: a.unique && a.sketchless === 0 ? a.unique.count() : null, darknetIntervals: a.intervals,
       darknetCountries: ranked(a.darkCountry, 10),
@@ -213,6 +222,7 @@ export function trendMarkdown(r: TrendReport): string {
     l.push(`Countries: ${p.byCountry.map((c) => `${c.key} ${c.count}`).join(', ') || '–'}`, '');
     l.push(`Detectors: ${p.byDetector.map((c) => `${c.key} ${c.count}`).join(', ') || '–'}`, '');
     l.push(`Device types: ${p.byDeviceType.map((c) => `${c.key} ${c.count}`).join(', ') || '–'}`, '');
+    if (p.byAsn.length) l.push(`Source AS (alerts; per 100k announced IPv4 addresses): ${p.byAsn.map((a) => `AS${a.asn} ${a.count}${a.per100k === null ? '' : ` (${a.per100k.toFixed(2)})`}`).join(', ')}`, '');
     if (p.topPorts.length) l.push(`Top darknet ports: ${p.topPorts.map((x) => `${x.port} ${x.packets}${x.change === null ? '' : ` (${pct(x.change)})`}${x.surge ? ' **surge**' : ''}`).join(', ')}`, '');
     if (p.darknetCountries.length) l.push(`Darknet source countries (packets): ${p.darknetCountries.map((c) => `${c.key} ${c.count}`).join(', ')}`, '');
   }

@@ -12,8 +12,9 @@ export function register(program: Command): void {
     .option('--by <period>', 'month or week', 'month')
     .option('-f, --format <fmt>', 'md, json or html (self-contained, charts as inline SVG)', 'md')
     .option('-o, --output <file>', "file, or '-' for stdout", '-')
+    .option('--asn-db <file>', 'AS range CSV "start,end,asn,org" for AS sizes (default: the bundled @ip-location-db/asn data)')
     .option('--db <url>', 'collector database: postgres://USER@HOST/DB or sqlite:PATH (default: $XDG_DATA_HOME/minewatch/minewatch.db)')
-    .action(async (o: { from: string; to: string; by: string; format: string; output: string; db?: string }) => {
+    .action(async (o: { from: string; to: string; by: string; format: string; output: string; db?: string; asnDb?: string }) => {
       const from = Date.parse(o.from);
       const to = Date.parse(o.to);
       if (!Number.isFinite(from)) throw new UsageError(`--from: "${o.from}" is not an ISO 8601 date`, 'usage.bad-value', { subject: '--from' });
@@ -25,7 +26,8 @@ export function register(program: Command): void {
       const { trendReport, trendMarkdown } = await import('../campaigns/trends.js');
       const store = await openStore(parseDatabaseUrl(o.db));
       try {
-        const r = await trendReport(store, { from, to, by: o.by });
+        const { asSizeLookup } = await import('../campaigns/as-size.js');
+        const r = await trendReport(store, { from, to, by: o.by, asSize: asSizeLookup(o.asnDb) });
         if (o.format === 'html') {
           const { trendHtml } = await import('../campaigns/trends-html.js');
           writeOutput(o.output, trendHtml(r));
