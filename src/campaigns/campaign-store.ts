@@ -118,6 +118,24 @@ export async function markNotified(store: Store, id: number, atMs: number): Prom
   await store.db.updateTable('campaign_hosts').set({ notify_state: 'notified', notified_ms: atMs }).where('campaign_id', '=', id).where('grp', '=', 'treatment').where('first_seen_ms', '<=', atMs).execute();
 }
 
+/** Day numbers → ascending little-endian Int32 bytes (the campaign_hosts.days column). */
+export function encodeDays(days: Iterable<number>): Buffer {
+  const a = Int32Array.from(days).sort();
+  const b = Buffer.alloc(a.length * 4);
+  for (let i = 0; i < a.length; i++) b.writeInt32LE(a[i], i * 4);
+  return b;
+}
+
+/** The column's bytes as day numbers (a view when aligned, else a copy); a ragged tail is ignored. */
+export function decodeDays(bytes: Uint8Array): Int32Array {
+  const n = bytes.byteLength >>> 2;
+  if ((bytes.byteOffset & 3) === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+  const a = new Int32Array(n);
+  const v = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
+  for (let i = 0; i < n; i++) a[i] = v.getInt32(i * 4, true);
+  return a;
+}
+
 function notifyState(control: boolean, notifiedMs: number | null, firstSeen: number): { notify_state: string; notified_ms: number | null } {
   if (control) return { notify_state: 'held-back', notified_ms: null };
   if (notifiedMs !== null && firstSeen <= notifiedMs) return { notify_state: 'notified', notified_ms: notifiedMs };
@@ -277,7 +295,7 @@ export async function buildCampaignHosts(store: Store, id: number): Promise<Buil
         campaign_id: id, host_key: h.key, ip: h.ip, device_id: h.deviceId, sensor_ids: JSON.stringify([...h.sensors].sort((a, b) => a - b)), feeds: JSON.stringify([...h.feeds].sort()),
         country: h.country, asn: h.asn, first_seen_ms: h.first, last_seen_ms: h.last, events: h.events,
         evidence: JSON.stringify({ detectors: [...h.detectors].sort(), signatureIds: [...h.signatures].sort((a, b) => a - b), malware: [...h.malware].sort() }),
-        grp: control ? 'control' : 'treatment', ...notifyState(control, notifiedMs, h.first), scope: h.scope,
+        grp: control ? 'control' : 'treatment', ...notifyState(control, notifiedMs, h.first), scope: h.scope, days: encodeDays(h.days.keys()),
       });
       for (const [day, n] of h.days) dayRows.push({ campaign_id: id, host_key: h.key, day, sightings: n });
       hostDays += h.days.size;
@@ -337,19 +355,22 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
   const c = await getCampaign(store, id, v);
   const d = c.definition;
   if (!d.notifiedAt) throw new UsageError(`campaign "${c.name}" has no notification time yet (campaign notify, or create --notified-at)`, 'usage.not-notified', { subject: c.name });
-  let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds']).where('campaign_id', '=', id);
+  let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds', 'days']).where('campaign_id', '=', id);
   if (v.orgId !== null) hq = hq.where('scope', 'like', scopePattern(v.orgId));
   const hostRows = await hq.execute();
+  // days from each host's own row; rows written before migration 0004 have none: read their day rows
   const sightings = new Map<string, number[]>();
-  let dq = store.read.selectFrom('campaign_host_days').select(['campaign_host_days.host_key', 'campaign_host_days.day']).where('campaign_host_days.campaign_id', '=', id);
-  if (v.orgId !== null) {
-    dq = dq.innerJoin('campaign_hosts', (j) => j.onRef('campaign_hosts.campaign_id', '=', 'campaign_host_days.campaign_id').onRef('campaign_hosts.host_key', '=', 'campaign_host_days.host_key'))
-      .where('campaign_hosts.scope', 'like', scopePattern(v.orgId));
-  }
-  for (const r of await dq.execute()) {
-    let a = sightings.get(r.host_key);
-    if (!a) sightings.set(r.host_key, (a = []));
-    a.push(Number(r.day));
+  if (hostRows.some((r) => r.days === null)) {
+    let dq = store.read.selectFrom('campaign_host_days').select(['campaign_host_days.host_key', 'campaign_host_days.day']).where('campaign_host_days.campaign_id', '=', id);
+    if (v.orgId !== null) {
+      dq = dq.innerJoin('campaign_hosts', (j) => j.onRef('campaign_hosts.campaign_id', '=', 'campaign_host_days.campaign_id').onRef('campaign_hosts.host_key', '=', 'campaign_host_days.host_key'))
+        .where('campaign_hosts.scope', 'like', scopePattern(v.orgId));
+    }
+    for (const r of await dq.execute()) {
+      let a = sightings.get(r.host_key);
+      if (!a) sightings.set(r.host_key, (a = []));
+      a.push(Number(r.day));
+    }
   }
   const from = Date.parse(d.period.from);
   const to = Date.parse(d.period.to);
@@ -371,15 +392,23 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
     if (!a) feedDays.set(r.feed, (a = []));
     a.push(Math.floor(Number(r.ts) / DAY_MS));
   }
-  const timelines: HostTimeline[] = hostRows.map((r) => {
-    const obs = new Set<number>();
-    for (const s of JSON.parse(r.sensor_ids) as number[]) for (const day of sensorDays.get(s) ?? []) obs.add(day);
-    for (const f of JSON.parse(r.feeds) as string[]) for (const day of feedDays.get(f) ?? []) obs.add(day);
-    return {
-      key: r.host_key, country: r.country, asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
-      sightings: (sightings.get(r.host_key) ?? []).sort((a, b) => a - b), observed: [...obs].sort((a, b) => a - b),
-    };
-  });
+  // hosts of the same sensors and feeds share one observed-days array
+  const observedOf = new Map<string, Int32Array>();
+  const observed = (sensorIds: string, feeds: string): Int32Array => {
+    const k = `${sensorIds}|${feeds}`;
+    let a = observedOf.get(k);
+    if (!a) {
+      const obs = new Set<number>();
+      for (const s of JSON.parse(sensorIds) as number[]) for (const day of sensorDays.get(s) ?? []) obs.add(day);
+      for (const f of JSON.parse(feeds) as string[]) for (const day of feedDays.get(f) ?? []) obs.add(day);
+      observedOf.set(k, (a = Int32Array.from(obs).sort()));
+    }
+    return a;
+  };
+  const timelines: HostTimeline[] = hostRows.map((r) => ({
+    key: r.host_key, country: r.country, asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
+    sightings: r.days !== null ? decodeDays(r.days) : (sightings.get(r.host_key) ?? []).sort((a, b) => a - b), observed: observed(r.sensor_ids, r.feeds),
+  }));
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
   const { outcomes: _outcomes, byAsn, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);

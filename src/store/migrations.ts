@@ -260,8 +260,20 @@ const notificationMessageId: Migration = {
   },
 };
 
+/** A campaign host's infected days in its own row (Int32 day numbers, little-endian): a report over a million hosts reads one row per host, not one per host-day. */
+function campaignHostDaysBlob(dialect: Dialect): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('campaign_hosts').addColumn('days', types(dialect).bytes).execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId };
+  return {
+    '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
+    '0004_campaign_host_days_blob': campaignHostDaysBlob(dialect),
+  };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

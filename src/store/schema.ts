@@ -234,6 +234,8 @@ export interface CampaignHostTable {
   notify_state: string;
   notified_ms: number | null;
   scope: string;
+  /** The days it was seen infected (UTC day numbers as little-endian Int32, ascending); null: read campaign_host_days (rows written before 0004). */
+  days: Uint8Array | null;
 }
 
 /** A day (UTC days since the epoch) on which a campaign host was seen infected. */
