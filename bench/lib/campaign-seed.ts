@@ -4,7 +4,7 @@
  * group), in memory or written into a SQLite collector store as one built campaign ("bench",
  * notified on day 20 045) whose one sensor reported every day.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { HostTimeline } from '../../src/campaigns/remediation.js';
 import { createCampaign, encodeDays } from '../../src/campaigns/campaign-store.js';
 import { openStore } from '../../src/store/open.js';
@@ -29,10 +29,11 @@ export function* hostTimelines(n: number): Generator<HostTimeline> {
   }
 }
 
-/** Writes the campaign into a new SQLite store at `path` (replacing a half-written one). */
+/** Writes the campaign into a new SQLite store at `path` (built beside it and renamed when complete, so a killed run leaves no half store). */
 export async function seedCampaignStore(path: string, n: number): Promise<void> {
-  if (existsSync(path)) rmSync(path);
-  const store = await openStore(`sqlite:${path}`);
+  const tmp = `${path}.part`;
+  for (const f of [tmp, `${tmp}-wal`, `${tmp}-shm`]) if (existsSync(f)) rmSync(f);
+  const store = await openStore(`sqlite:${tmp}`);
   try {
     const day = (d: number) => new Date(d * DAY_MS).toISOString();
     const c = await createCampaign(store, 'bench', { period: { from: day(FIRST_DAY), to: day(FIRST_DAY + DAYS) }, notifiedAt: day(NOTIFY_DAY), control: { share: 0.2, seed: 1 } });
@@ -57,4 +58,5 @@ export async function seedCampaignStore(path: string, n: number): Promise<void> 
   } finally {
     await store.close();
   }
+  renameSync(tmp, path);
 }

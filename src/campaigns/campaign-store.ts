@@ -118,22 +118,62 @@ export async function markNotified(store: Store, id: number, atMs: number): Prom
   await store.db.updateTable('campaign_hosts').set({ notify_state: 'notified', notified_ms: atMs }).where('campaign_id', '=', id).where('grp', '=', 'treatment').where('first_seen_ms', '<=', atMs).execute();
 }
 
-/** Day numbers → ascending little-endian Int32 bytes (the campaign_hosts.days column). */
-export function encodeDays(days: Iterable<number>): Buffer {
+/** Day numbers → runs text, ascending: "20003+11,20040" is days 20003 … 20014 and 20040. */
+export function encodeDays(days: Iterable<number>): string {
   const a = Int32Array.from(days).sort();
-  const b = Buffer.alloc(a.length * 4);
-  for (let i = 0; i < a.length; i++) b.writeInt32LE(a[i], i * 4);
-  return b;
+  const out: string[] = [];
+  for (let i = 0; i < a.length;) {
+    let j = i;
+    while (j + 1 < a.length && a[j + 1] === a[j] + 1) j++;
+    out.push(j > i ? `${a[i]}+${j - i}` : String(a[i]));
+    i = j + 1;
+  }
+  return out.join(',');
 }
 
-/** The column's bytes as day numbers (a view when aligned, else a copy); a ragged tail is ignored. */
-export function decodeDays(bytes: Uint8Array): Int32Array {
-  const n = bytes.byteLength >>> 2;
-  if ((bytes.byteOffset & 3) === 0) return new Int32Array(bytes.buffer, bytes.byteOffset, n);
-  const a = new Int32Array(n);
-  const v = new DataView(bytes.buffer, bytes.byteOffset, n * 4);
-  for (let i = 0; i < n; i++) a[i] = v.getInt32(i * 4, true);
-  return a;
+/**
+ * Decodes runs text into views of shared Int32Array blocks (no array per host beyond its view);
+ * anything malformed ends the list at that point (a hand-edited row cannot throw the report).
+ */
+export class DayDecoder {
+  private block = new Int32Array(1 << 16);
+  private used = 0;
+
+  decode(text: string): Int32Array {
+    let n = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      // pass 0 counts the days, pass 1 writes them
+      let at = 0;
+      if (pass === 1) {
+        if (this.used + n > this.block.length) {
+          this.block = new Int32Array(Math.max(1 << 16, n));
+          this.used = 0;
+        }
+        at = this.used;
+      }
+      let i = 0;
+      let count = 0;
+      while (i < text.length) {
+        let start = 0;
+        let digits = 0;
+        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) { start = start * 10 + c - 48; digits++; }
+        if (digits === 0 || digits > 9) break;
+        let extra = 0;
+        if (text.charCodeAt(i) === 43) {
+          digits = 0;
+          for (let c = text.charCodeAt(++i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) { extra = extra * 10 + c - 48; digits++; }
+          if (digits === 0 || digits > 6) break;
+        }
+        if (pass === 1) for (let k = 0; k <= extra && count < n; k++, count++) this.block[at + count] = start + k;
+        else n += extra + 1;
+        if (text.charCodeAt(i) !== 44) break;
+        i++;
+      }
+    }
+    const view = this.block.subarray(this.used, this.used + n);
+    this.used += n;
+    return view;
+  }
 }
 
 function notifyState(control: boolean, notifiedMs: number | null, firstSeen: number): { notify_state: string; notified_ms: number | null } {
@@ -355,12 +395,10 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
   const c = await getCampaign(store, id, v);
   const d = c.definition;
   if (!d.notifiedAt) throw new UsageError(`campaign "${c.name}" has no notification time yet (campaign notify, or create --notified-at)`, 'usage.not-notified', { subject: c.name });
-  let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds', 'days']).where('campaign_id', '=', id);
-  if (v.orgId !== null) hq = hq.where('scope', 'like', scopePattern(v.orgId));
-  const hostRows = await hq.execute();
   // days from each host's own row; rows written before migration 0004 have none: read their day rows
   const sightings = new Map<string, number[]>();
-  if (hostRows.some((r) => r.days === null)) {
+  const legacy = await store.read.selectFrom('campaign_hosts').select('host_key').where('campaign_id', '=', id).where('days', 'is', null).limit(1).executeTakeFirst();
+  if (legacy) {
     let dq = store.read.selectFrom('campaign_host_days').select(['campaign_host_days.host_key', 'campaign_host_days.day']).where('campaign_host_days.campaign_id', '=', id);
     if (v.orgId !== null) {
       dq = dq.innerJoin('campaign_hosts', (j) => j.onRef('campaign_hosts.campaign_id', '=', 'campaign_host_days.campaign_id').onRef('campaign_hosts.host_key', '=', 'campaign_host_days.host_key'))
@@ -392,23 +430,40 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
     if (!a) feedDays.set(r.feed, (a = []));
     a.push(Math.floor(Number(r.ts) / DAY_MS));
   }
+  const dayDecoder = new DayDecoder();
   // hosts of the same sensors and feeds share one observed-days array
   const observedOf = new Map<string, Int32Array>();
   const observed = (sensorIds: string, feeds: string): Int32Array => {
     const k = `${sensorIds}|${feeds}`;
-    let a = observedOf.get(k);
-    if (!a) {
+    let o = observedOf.get(k);
+    if (!o) {
       const obs = new Set<number>();
       for (const s of JSON.parse(sensorIds) as number[]) for (const day of sensorDays.get(s) ?? []) obs.add(day);
       for (const f of JSON.parse(feeds) as string[]) for (const day of feedDays.get(f) ?? []) obs.add(day);
-      observedOf.set(k, (a = Int32Array.from(obs).sort()));
+      observedOf.set(k, (o = Int32Array.from(obs).sort()));
     }
-    return a;
+    return o;
   };
-  const timelines: HostTimeline[] = hostRows.map((r) => ({
-    key: r.host_key, country: r.country, asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
-    sightings: r.days !== null ? decodeDays(r.days) : (sightings.get(r.host_key) ?? []).sort((a, b) => a - b), observed: observed(r.sensor_ids, r.feeds),
-  }));
+  // the hosts a page at a time (keyset on the primary key): short-lived rows, one timeline each
+  const names = new Map<string, string>();
+  const intern = (x: string) => names.get(x) ?? (names.set(x, x), x);
+  const timelines: HostTimeline[] = [];
+  const PAGE = 20_000;
+  let after = '';
+  for (;;) {
+    let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds', 'days'])
+      .where('campaign_id', '=', id).where('host_key', '>', after).orderBy('host_key').limit(PAGE);
+    if (v.orgId !== null) hq = hq.where('scope', 'like', scopePattern(v.orgId));
+    const rows = await hq.execute();
+    for (const r of rows) {
+      timelines.push({
+        key: r.days !== null ? '' : r.host_key, country: r.country === null ? null : intern(r.country), asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
+        sightings: r.days !== null ? dayDecoder.decode(r.days) : (sightings.get(r.host_key) ?? []).sort((x, y) => x - y), observed: observed(r.sensor_ids, r.feeds),
+      });
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1].host_key;
+  }
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
   const { outcomes: _outcomes, byAsn, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);

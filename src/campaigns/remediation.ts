@@ -216,18 +216,49 @@ export interface RemediationReport {
   outcomes: HostOutcome[];
 }
 
-function summarise(outcomes: HostOutcome[], shareDays: readonly number[]): GroupSummary {
-  const curve = kaplanMeier(outcomes.map((o) => ({ time: o.time, event: o.remediated })));
+/**
+ * A group's summary from a histogram of its outcome times (times are whole days 0 … T): the
+ * Kaplan–Meier curve, the crude shares and the counts in one pass over the outcomes and one
+ * over the days — the same numbers as kaplanMeier() over the outcome list, without a list of
+ * observation objects per host.
+ */
+function summarise(outcomes: readonly HostOutcome[], shareDays: readonly number[]): GroupSummary {
+  // times are whole days from 0 (a period ending before the notification day censors at ≤ 0: offset by the smallest)
+  let minT = 0;
+  let maxT = 0;
+  for (const o of outcomes) {
+    if (o.time > maxT) maxT = o.time;
+    if (o.time < minT) minT = o.time;
+  }
+  const events = new Int32Array(maxT - minT + 1);
+  const censored = new Int32Array(maxT - minT + 1);
+  let remediated = 0;
+  let reinfected = 0;
+  for (const o of outcomes) {
+    if (o.remediated) {
+      events[o.time - minT]++;
+      remediated++;
+    } else censored[o.time - minT]++;
+    if (o.reinfected) reinfected++;
+  }
+  const curve: KmPoint[] = [];
+  let atRisk = outcomes.length;
+  let sv = 1;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i] === 0 && censored[i] === 0) continue;
+    if (events[i] > 0) sv *= 1 - events[i] / atRisk;
+    curve.push({ time: i + minT, atRisk, events: events[i], censored: censored[i], survival: sv });
+    atRisk -= events[i] + censored[i];
+  }
   const shareCleaned: Record<string, number> = {};
   const kmCleaned: Record<string, number> = {};
   for (const k of shareDays) {
-    shareCleaned[k] = outcomes.length ? outcomes.filter((o) => o.remediated && o.time <= k).length / outcomes.length : 0;
+    let cleaned = 0;
+    for (let t = minT; t <= Math.min(k, maxT); t++) cleaned += events[t - minT];
+    shareCleaned[k] = outcomes.length ? cleaned / outcomes.length : 0;
     kmCleaned[k] = 1 - kmSurvivalAt(curve, k);
   }
-  return {
-    hosts: outcomes.length, remediated: outcomes.filter((o) => o.remediated).length, reinfected: outcomes.filter((o) => o.reinfected).length,
-    shareCleaned, kmCleaned, medianDays: kmMedian(curve), curve,
-  };
+  return { hosts: outcomes.length, remediated, reinfected, shareCleaned, kmCleaned, medianDays: kmMedian(curve), curve };
 }
 
 /** Daily host counts overall, per country and per AS in one walk over the sightings (typed arrays, one row per key). */

@@ -234,8 +234,8 @@ export interface CampaignHostTable {
   notify_state: string;
   notified_ms: number | null;
   scope: string;
-  /** The days it was seen infected (UTC day numbers as little-endian Int32, ascending); null: read campaign_host_days (rows written before 0004). */
-  days: Uint8Array | null;
+  /** The days it was seen infected as runs of UTC day numbers, "20003+11,20040" (campaign-store.ts encodeDays); null: read campaign_host_days (rows written before 0004). */
+  days: string | null;
 }
 
 /** A day (UTC days since the epoch) on which a campaign host was seen infected. */
