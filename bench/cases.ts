@@ -14,6 +14,9 @@ export interface CaseContext {
   quick: boolean;
   withTshark: boolean;
   benchDir: string;
+  /** A SQLite store holding one built campaign "bench" (bench/lib/campaign-seed.ts) and its host count. */
+  campaignDb: string;
+  campaignHosts: number;
 }
 
 export interface BenchCase {
@@ -78,6 +81,11 @@ export function extraCases(c: CaseContext): BenchCase[] {
   for (const w of ['1', '2']) {
     cases.push({ group: 'telescope', name: `minewatch telescope, darknet, ${w === '1' ? '1 thread' : '2 workers'}`, input: c.darknet, cmd: c.mw('telescope', c.darknet, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '--json', '/dev/null', '-q', '-w', w), packets: c.packets(c.darknet) });
   }
+  // the campaign progress report over a million infected hosts, end to end (CLI start, store read, statistics, JSON out); "packets/s" = hosts/s
+  cases.push({
+    group: 'campaign', name: `minewatch campaign report, ${c.campaignHosts.toLocaleString('en-US')} infected hosts (SQLite)`, input: c.campaignDb,
+    cmd: c.mw('campaign', '--db', `sqlite:${c.campaignDb}`, 'report', 'bench', '--format', 'json', '-o', '/dev/null'), packets: () => c.campaignHosts,
+  });
   if (c.withTshark && c.have('tshark')) {
     cases.push({ group: 'telescope', name: 'tshark -q -z endpoints,ip (reference, 1 run)', input: c.darknet, cmd: ['tshark', '-q', '-z', 'endpoints,ip', '-r', c.darknet], packets: c.packets(c.darknet), timeoutS: 900 });
   }

@@ -19,6 +19,7 @@ import { cpus, totalmem } from 'node:os';
 import { generate } from '../src/synth/index.js';
 import { extraCases, type BenchCase } from './cases.js';
 import { warmPageCache } from './lib/page-cache.js';
+import { seedCampaignStore } from './lib/campaign-seed.js';
 
 type Case = BenchCase;
 
@@ -101,6 +102,8 @@ async function main(): Promise<void> {
   const mixed = await ensureInput(QUICK ? 'mixed-100m.pcap' : 'mixed-1g.pcap', (p) => generate('mixed', { seed: 1, sizeBytes: QUICK ? 100e6 : 1e9 }, p));
   const small = await ensureInput(QUICK ? 'small-1m.pcap' : 'small-10m.pcap', (p) => generate('small', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));
   const darknet = await ensureInput(QUICK ? 'darknet-1m.pcap' : 'darknet-10m.pcap', (p) => generate('darknet', { seed: 1, packets: QUICK ? 1e6 : 10e6 }, p));
+  const campaignHosts = QUICK ? 100_000 : 1_000_000;
+  const campaignDb = await ensureInput(QUICK ? 'campaign-100k.db' : 'campaign-1m.db', (p) => seedCampaignStore(p, campaignHosts));
 
   const counts = new Map<string, number>();
   const packets = (p: string) => () => {
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     // Opt-in: on 10 M one-packet flows ndpiReader grew to 23.8 GB and was OOM-killed after 168 s here.
     if (flag('--ndpi-small')) cases.push({ group: 'spine', name: `ndpiReader -i FILE -q, small (reference, 1 run, ${NDPI_SMALL_CAP_S} s cap)`, input: small, cmd: ['ndpiReader', '-i', small, '-q'], packets: packets(small), timeoutS: NDPI_SMALL_CAP_S });
   }
-  const extra = extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR });
+  const extra = extraCases({ mixed, small, darknet, mw, packets, have, quick: QUICK, withTshark: flag('--with-tshark'), benchDir: BENCH_DIR, campaignDb, campaignHosts });
   cases.push(...extra);
 
   // Runs go round-robin across the cases (one run of each, then the next round): this VM's

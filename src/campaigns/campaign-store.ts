@@ -27,6 +27,8 @@ import { cidrContains, isPublicIp, parseCidr, type Cidr } from '../util/ip.js';
 import { campaignHostKey, inControlGroup } from '../util/holdback.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { DEFAULT_PARAMS, remediationReport, type HostTimeline, type RemediationReport } from './remediation.js';
+import { funnel, StoreNotificationLog, type Funnel } from './notification-log.js';
+import { asSizeLookup, per100k, type AsSize } from './as-size.js';
 
 export const CAMPAIGN_SOURCES = ['sensor', 'telescope', 'internal-darknet', 'scanner', 'external'] as const;
 export type CampaignSource = (typeof CAMPAIGN_SOURCES)[number];
@@ -114,6 +116,64 @@ export async function markNotified(store: Store, id: number, atMs: number): Prom
   const definition = { ...c.definition, notifiedAt: new Date(atMs).toISOString() };
   await store.db.updateTable('campaigns').set({ definition: JSON.stringify(definition), status: 'notified' }).where('id', '=', id).execute();
   await store.db.updateTable('campaign_hosts').set({ notify_state: 'notified', notified_ms: atMs }).where('campaign_id', '=', id).where('grp', '=', 'treatment').where('first_seen_ms', '<=', atMs).execute();
+}
+
+/** Day numbers → runs text, ascending: "20003+11,20040" is days 20003 … 20014 and 20040. */
+export function encodeDays(days: Iterable<number>): string {
+  const a = Int32Array.from(days).sort();
+  const out: string[] = [];
+  for (let i = 0; i < a.length;) {
+    let j = i;
+    while (j + 1 < a.length && a[j + 1] === a[j] + 1) j++;
+    out.push(j > i ? `${a[i]}+${j - i}` : String(a[i]));
+    i = j + 1;
+  }
+  return out.join(',');
+}
+
+/**
+ * Decodes runs text into views of shared Int32Array blocks (no array per host beyond its view);
+ * anything malformed ends the list at that point (a hand-edited row cannot throw the report).
+ */
+export class DayDecoder {
+  private block = new Int32Array(1 << 16);
+  private used = 0;
+
+  decode(text: string): Int32Array {
+    let n = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      // pass 0 counts the days, pass 1 writes them
+      let at = 0;
+      if (pass === 1) {
+        if (this.used + n > this.block.length) {
+          this.block = new Int32Array(Math.max(1 << 16, n));
+          this.used = 0;
+        }
+        at = this.used;
+      }
+      let i = 0;
+      let count = 0;
+      while (i < text.length) {
+        let start = 0;
+        let digits = 0;
+        for (let c = text.charCodeAt(i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) { start = start * 10 + c - 48; digits++; }
+        if (digits === 0 || digits > 9) break;
+        let extra = 0;
+        if (text.charCodeAt(i) === 43) {
+          digits = 0;
+          for (let c = text.charCodeAt(++i); c >= 48 && c <= 57; c = text.charCodeAt(++i)) { extra = extra * 10 + c - 48; digits++; }
+          if (digits === 0 || digits > 6) break;
+        }
+        if (pass === 1) for (let k = 0; k <= extra && count < n; k++, count++) this.block[at + count] = start + k;
+        else n += extra + 1;
+        if (text.charCodeAt(i) !== 44) break;
+        i++;
+      }
+    }
+    const view = this.block.subarray(this.used, this.used + n);
+    this.used += n;
+    return view;
+  }
 }
 
 function notifyState(control: boolean, notifiedMs: number | null, firstSeen: number): { notify_state: string; notified_ms: number | null } {
@@ -275,7 +335,7 @@ export async function buildCampaignHosts(store: Store, id: number): Promise<Buil
         campaign_id: id, host_key: h.key, ip: h.ip, device_id: h.deviceId, sensor_ids: JSON.stringify([...h.sensors].sort((a, b) => a - b)), feeds: JSON.stringify([...h.feeds].sort()),
         country: h.country, asn: h.asn, first_seen_ms: h.first, last_seen_ms: h.last, events: h.events,
         evidence: JSON.stringify({ detectors: [...h.detectors].sort(), signatureIds: [...h.signatures].sort((a, b) => a - b), malware: [...h.malware].sort() }),
-        grp: control ? 'control' : 'treatment', ...notifyState(control, notifiedMs, h.first), scope: h.scope,
+        grp: control ? 'control' : 'treatment', ...notifyState(control, notifiedMs, h.first), scope: h.scope, days: encodeDays(h.days.keys()),
       });
       for (const [day, n] of h.days) dayRows.push({ campaign_id: id, host_key: h.key, day, sightings: n });
       hostDays += h.days.size;
@@ -317,33 +377,38 @@ export async function campaignHosts(store: Store, id: number, v: Viewer = { orgI
   }));
 }
 
-export interface CampaignReport extends Omit<RemediationReport, 'outcomes'> {
+export interface CampaignReport extends Omit<RemediationReport, 'outcomes' | 'byAsn'> {
   campaign: string;
   identity: CampaignDefinition['identity'];
   notifiedAt: string;
   /** Day numbers as UTC dates in the daily series. */
   firstDay: string;
   lastDay: string;
+  /** The delivery funnel of the campaign's notification messages (campaign notify; dry-run messages counted in `dryRun`). */
+  notifications: Funnel;
+  /** Per AS: baseline and final infected hosts, the AS's announced IPv4 addresses, and both per 100,000 of them (null where the size is unknown). */
+  asRates: Array<{ asn: number | null; announced: number | null; baseline: number; final: number; baselinePer100k: number | null; finalPer100k: number | null }>;
 }
 
 /** Remediation report of a built campaign (its notification time must be set). */
-export async function campaignReport(store: Store, id: number, v: Viewer = { orgId: null }, shareDays: readonly number[] = DEFAULT_PARAMS.shareDays): Promise<CampaignReport> {
+export async function campaignReport(store: Store, id: number, v: Viewer = { orgId: null }, shareDays: readonly number[] = DEFAULT_PARAMS.shareDays, asSize: AsSize = asSizeLookup()): Promise<CampaignReport> {
   const c = await getCampaign(store, id, v);
   const d = c.definition;
   if (!d.notifiedAt) throw new UsageError(`campaign "${c.name}" has no notification time yet (campaign notify, or create --notified-at)`, 'usage.not-notified', { subject: c.name });
-  let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds']).where('campaign_id', '=', id);
-  if (v.orgId !== null) hq = hq.where('scope', 'like', scopePattern(v.orgId));
-  const hostRows = await hq.execute();
+  // days from each host's own row; rows written before migration 0004 have none: read their day rows
   const sightings = new Map<string, number[]>();
-  let dq = store.read.selectFrom('campaign_host_days').select(['campaign_host_days.host_key', 'campaign_host_days.day']).where('campaign_host_days.campaign_id', '=', id);
-  if (v.orgId !== null) {
-    dq = dq.innerJoin('campaign_hosts', (j) => j.onRef('campaign_hosts.campaign_id', '=', 'campaign_host_days.campaign_id').onRef('campaign_hosts.host_key', '=', 'campaign_host_days.host_key'))
-      .where('campaign_hosts.scope', 'like', scopePattern(v.orgId));
-  }
-  for (const r of await dq.execute()) {
-    let a = sightings.get(r.host_key);
-    if (!a) sightings.set(r.host_key, (a = []));
-    a.push(Number(r.day));
+  const legacy = await store.read.selectFrom('campaign_hosts').select('host_key').where('campaign_id', '=', id).where('days', 'is', null).limit(1).executeTakeFirst();
+  if (legacy) {
+    let dq = store.read.selectFrom('campaign_host_days').select(['campaign_host_days.host_key', 'campaign_host_days.day']).where('campaign_host_days.campaign_id', '=', id);
+    if (v.orgId !== null) {
+      dq = dq.innerJoin('campaign_hosts', (j) => j.onRef('campaign_hosts.campaign_id', '=', 'campaign_host_days.campaign_id').onRef('campaign_hosts.host_key', '=', 'campaign_host_days.host_key'))
+        .where('campaign_hosts.scope', 'like', scopePattern(v.orgId));
+    }
+    for (const r of await dq.execute()) {
+      let a = sightings.get(r.host_key);
+      if (!a) sightings.set(r.host_key, (a = []));
+      a.push(Number(r.day));
+    }
   }
   const from = Date.parse(d.period.from);
   const to = Date.parse(d.period.to);
@@ -365,17 +430,47 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
     if (!a) feedDays.set(r.feed, (a = []));
     a.push(Math.floor(Number(r.ts) / DAY_MS));
   }
-  const timelines: HostTimeline[] = hostRows.map((r) => {
-    const obs = new Set<number>();
-    for (const s of JSON.parse(r.sensor_ids) as number[]) for (const day of sensorDays.get(s) ?? []) obs.add(day);
-    for (const f of JSON.parse(r.feeds) as string[]) for (const day of feedDays.get(f) ?? []) obs.add(day);
-    return {
-      key: r.host_key, country: r.country, asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
-      sightings: (sightings.get(r.host_key) ?? []).sort((a, b) => a - b), observed: [...obs].sort((a, b) => a - b),
-    };
-  });
+  const dayDecoder = new DayDecoder();
+  // hosts of the same sensors and feeds share one observed-days array
+  const observedOf = new Map<string, Int32Array>();
+  const observed = (sensorIds: string, feeds: string): Int32Array => {
+    const k = `${sensorIds}|${feeds}`;
+    let o = observedOf.get(k);
+    if (!o) {
+      const obs = new Set<number>();
+      for (const s of JSON.parse(sensorIds) as number[]) for (const day of sensorDays.get(s) ?? []) obs.add(day);
+      for (const f of JSON.parse(feeds) as string[]) for (const day of feedDays.get(f) ?? []) obs.add(day);
+      observedOf.set(k, (o = Int32Array.from(obs).sort()));
+    }
+    return o;
+  };
+  // the hosts a page at a time (keyset on the primary key): short-lived rows, one timeline each
+  const names = new Map<string, string>();
+  const intern = (x: string) => names.get(x) ?? (names.set(x, x), x);
+  const timelines: HostTimeline[] = [];
+  const PAGE = 20_000;
+  let after = '';
+  for (;;) {
+    let hq = store.read.selectFrom('campaign_hosts').select(['host_key', 'country', 'asn', 'grp', 'sensor_ids', 'feeds', 'days'])
+      .where('campaign_id', '=', id).where('host_key', '>', after).orderBy('host_key').limit(PAGE);
+    if (v.orgId !== null) hq = hq.where('scope', 'like', scopePattern(v.orgId));
+    const rows = await hq.execute();
+    for (const r of rows) {
+      timelines.push({
+        key: r.days !== null ? '' : r.host_key, country: r.country === null ? null : intern(r.country), asn: r.asn === null ? null : Number(r.asn), group: r.grp === 'control' ? 'control' : 'treatment',
+        sightings: r.days !== null ? dayDecoder.decode(r.days) : (sightings.get(r.host_key) ?? []).sort((x, y) => x - y), observed: observed(r.sensor_ids, r.feeds),
+      });
+    }
+    if (rows.length < PAGE) break;
+    after = rows[rows.length - 1].host_key;
+  }
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
-  const { outcomes: _outcomes, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
+  const { outcomes: _outcomes, byAsn, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
-  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep };
+  const notifications = funnel(await new StoreNotificationLog(store, new Map([[c.name, c.id]]), c.orgId).list(c.name));
+  const asRates = byAsn.map((a) => {
+    const announced = a.asn === null ? undefined : asSize(a.asn);
+    return { asn: a.asn, announced: announced ?? null, baseline: a.baseline, final: a.final, baselinePer100k: per100k(a.baseline, announced), finalPer100k: per100k(a.final, announced) };
+  });
+  return { campaign: c.name, identity: d.identity, notifiedAt: d.notifiedAt, firstDay: dayText(fromDay), lastDay: dayText(endDay), ...rep, notifications, asRates };
 }

@@ -7,8 +7,11 @@
  * ```json
  * { "reporter": { "org": "Example CERT", "email": "notify@cert.example", "domain": "cert.example" },
  *   "certs":   [ { "country": "JP", "name": "JPCERT/CC", "email": "info@jpcert.or.jp", "language": "ja" } ],
- *   "asAbuse": [ { "asn": 64500, "name": "Example ISP", "email": "abuse@isp.example", "language": "en" } ] }
+ *   "asAbuse": [ { "asn": 64500, "name": "Example ISP", "email": "abuse@isp.example", "language": "en" } ],
+ *   "owners":  [ { "organisation": "Example University", "email": "soc@uni.example", "language": "en" } ] }
  * ```
+ * `owners` are the contacts of organisations on a telescope watch list (owner alerts, owner-alerts.ts):
+ * `organisation` is the name the watch list gives; an organisation may have several.
  */
 import { z } from 'zod';
 import { readJsonConfig } from '../util/config.js';
@@ -37,10 +40,19 @@ export const AsAbuseContact = z.object({
 export type AsAbuseContact = z.infer<typeof AsAbuseContact>;
 export type CertContact = z.infer<typeof CertContact>;
 
+export const OwnerContact = z.object({
+  organisation: z.string().min(1).max(200),
+  email,
+  name: z.string().min(1).max(200).optional(),
+  language,
+}).strict();
+export type OwnerContact = z.infer<typeof OwnerContact>;
+
 export const ContactsFile = z.object({
   reporter: z.object({ org: z.string().min(1).max(200), email, domain }).strict(),
   certs: z.array(CertContact).default([]),
   asAbuse: z.array(AsAbuseContact).default([]),
+  owners: z.array(OwnerContact).default([]),
 }).strict().superRefine((c, ctx) => {
   const seen = new Set<string>();
   c.certs.forEach((x, i) => {
@@ -66,9 +78,15 @@ export class Contacts {
   readonly reporter: Reporter;
   private readonly certs = new Map<string, Recipient>();
   private readonly ases = new Map<number, Recipient>();
+  private readonly owners = new Map<string, OwnerContact[]>();
 
   constructor(file: ContactsFile) {
     this.reporter = file.reporter;
+    for (const o of file.owners ?? []) {
+      const list = this.owners.get(o.organisation) ?? [];
+      if (!list.some((x) => x.email.toLowerCase() === o.email.toLowerCase())) list.push(o);
+      this.owners.set(o.organisation, list);
+    }
     for (const c of file.certs) {
       this.certs.set(c.country, { id: `cert:${c.country}`, kind: 'cert', name: c.name, email: c.email, language: c.language, country: c.country, domain: c.domain ?? domainOf(c.email) });
     }
@@ -83,6 +101,11 @@ export class Contacts {
 
   asFor(asn: number | undefined): Recipient | undefined {
     return asn === undefined ? undefined : this.ases.get(asn);
+  }
+
+  /** The contacts of a watched organisation (by its watch-list name), in file order; empty when none. */
+  ownersOf(organisation: string): readonly OwnerContact[] {
+    return this.owners.get(organisation) ?? [];
   }
 }
 

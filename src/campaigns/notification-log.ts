@@ -1,10 +1,12 @@
 /**
  * Every notification message is recorded (id, recipient, time, status) with its history, and
- * moves through the delivery funnel: sent → bounced | replied → acknowledged (the last two set
- * by hand or from an inbound webhook, see webhook.ts). `NotificationLog` is the interface the
- * store will implement; here are an in-memory and a JSON-file implementation.
+ * moves through the delivery funnel: queued → sent → delivered | bounced | replied →
+ * acknowledged (the last ones set by hand, `minewatch campaign mark`, or from an inbound
+ * webhook, see webhook.ts). Implementations: in memory, a JSON file (`campaign package
+ * --emails`), and the collector's store (`notifications` table, `campaign notify`).
  */
 import { readFileSync } from 'node:fs';
+import type { Store } from '../store/open.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InputError } from '../util/errors.js';
 import type { NotificationState } from './types.js';
@@ -29,13 +31,16 @@ export interface NotificationLog {
   /** Moves a message to a later funnel state; false (and no change) when the message is unknown or the move is not allowed. */
   setState(messageId: string, state: NotificationState, at: string, note?: string): Promise<boolean>;
   list(campaign?: string): Promise<NotificationRecord[]>;
+  get(messageId: string): Promise<NotificationRecord | undefined>;
 }
 
 /** Allowed moves; anything else is refused (e.g. acknowledged → bounced). */
 const NEXT: Record<NotificationState, readonly NotificationState[]> = {
-  pending: ['sent', 'failed'],
-  failed: ['sent', 'failed'],
-  sent: ['bounced', 'replied', 'acknowledged'],
+  pending: ['queued', 'sent', 'failed'],
+  queued: ['sent', 'failed'],
+  failed: ['queued', 'sent', 'failed'],
+  sent: ['delivered', 'bounced', 'replied', 'acknowledged'],
+  delivered: ['bounced', 'replied', 'acknowledged'],
   bounced: ['replied', 'acknowledged'],
   replied: ['acknowledged'],
   acknowledged: [],
@@ -60,6 +65,11 @@ export class MemoryNotificationLog implements NotificationLog {
     r.history.push(note === undefined ? { state, at } : { state, at, note });
     await this.persist();
     return true;
+  }
+
+  async get(messageId: string): Promise<NotificationRecord | undefined> {
+    const r = this.records.get(messageId);
+    return r && structuredClone(r);
   }
 
   async list(campaign?: string): Promise<NotificationRecord[]> {
@@ -93,13 +103,61 @@ export class JsonFileNotificationLog extends MemoryNotificationLog {
   }
 }
 
+/**
+ * The log in the collector's store: one `notifications` row per message (channel `email`),
+ * keyed by `message_id`, the whole record as JSON in `payload`, its current state in `status`.
+ */
+export class StoreNotificationLog implements NotificationLog {
+  constructor(private readonly store: Store, private readonly campaignIds: ReadonlyMap<string, number> = new Map(), private readonly orgId: number | null = null) {}
+
+  async record(r: NotificationRecord): Promise<void> {
+    const row = {
+      campaign_id: this.campaignIds.get(r.campaign) ?? null, org_id: this.orgId, recipient: r.recipientEmail, channel: 'email', status: r.status,
+      created_ms: Date.parse(r.at), sent_ms: r.status === 'sent' ? Date.parse(r.at) : null, payload: JSON.stringify(r), message_id: r.messageId,
+    };
+    await this.store.db.transaction().execute(async (tx) => {
+      await tx.deleteFrom('notifications').where('message_id', '=', r.messageId).execute();
+      await tx.insertInto('notifications').values(row).execute();
+    });
+  }
+
+  async get(messageId: string): Promise<NotificationRecord | undefined> {
+    const row = await this.store.db.selectFrom('notifications').select('payload').where('message_id', '=', messageId).executeTakeFirst();
+    return row ? (JSON.parse(row.payload) as NotificationRecord) : undefined;
+  }
+
+  async setState(messageId: string, state: NotificationState, at: string, note?: string): Promise<boolean> {
+    return this.store.db.transaction().execute(async (tx) => {
+      const row = await tx.selectFrom('notifications').select('payload').where('message_id', '=', messageId).executeTakeFirst();
+      if (!row) return false;
+      const r = JSON.parse(row.payload) as NotificationRecord;
+      if (!canMove(r.status, state)) return false;
+      r.status = state;
+      r.history.push(note === undefined ? { state, at } : { state, at, note });
+      await tx.updateTable('notifications').set({ status: state, payload: JSON.stringify(r), ...(state === 'sent' ? { sent_ms: Date.parse(at) } : {}) }).where('message_id', '=', messageId).execute();
+      return true;
+    });
+  }
+
+  async list(campaign?: string): Promise<NotificationRecord[]> {
+    let q = this.store.read.selectFrom('notifications').select('payload').where('channel', '=', 'email').where('message_id', 'is not', null);
+    const id = campaign === undefined ? undefined : this.campaignIds.get(campaign);
+    if (id !== undefined) q = q.where('campaign_id', '=', id);
+    const all = (await q.execute()).map((r) => JSON.parse(r.payload) as NotificationRecord).filter((r) => campaign === undefined || r.campaign === campaign);
+    return all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.messageId < b.messageId ? -1 : 1));
+  }
+}
+
+export const FUNNEL_STATES = ['queued', 'sent', 'delivered', 'failed', 'bounced', 'replied', 'acknowledged'] as const;
+export type Funnel = Record<'messages' | 'dryRun' | (typeof FUNNEL_STATES)[number], number>;
+
 /** The delivery funnel: how many messages ever reached each state (a replied message also counts as sent). */
-export function funnel(records: readonly NotificationRecord[]): Record<'messages' | 'sent' | 'failed' | 'bounced' | 'replied' | 'acknowledged' | 'dryRun', number> {
-  const out = { messages: records.length, sent: 0, failed: 0, bounced: 0, replied: 0, acknowledged: 0, dryRun: 0 };
+export function funnel(records: readonly NotificationRecord[]): Funnel {
+  const out: Funnel = { messages: records.length, queued: 0, sent: 0, delivered: 0, failed: 0, bounced: 0, replied: 0, acknowledged: 0, dryRun: 0 };
   for (const r of records) {
     if (r.dryRun) out.dryRun++;
     const reached = new Set(r.history.map((h) => h.state));
-    for (const s of ['sent', 'failed', 'bounced', 'replied', 'acknowledged'] as const) if (reached.has(s)) out[s]++;
+    for (const s of FUNNEL_STATES) if (reached.has(s)) out[s]++;
   }
   return out;
 }

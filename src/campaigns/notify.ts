@@ -1,7 +1,10 @@
 /**
  * Sending the notification e-mails. DRY RUN BY DEFAULT: the messages are written as .eml files
  * to a directory and nothing is sent; with `dryRun: false` they go through SMTP (nodemailer).
- * Every message is recorded in the NotificationLog with its outcome (sent / failed).
+ * Every message is recorded in the NotificationLog: `queued` before the SMTP transaction, then
+ * `sent` or `failed`. A message whose id the log already holds as sent (or further along the
+ * funnel) is not sent again: message ids are derived from the content, so re-running a
+ * campaign's notify sends only what is new or failed before.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,10 +37,12 @@ export interface NotifyOptions {
 export interface NotifyResult {
   messageId: string;
   recipientId: string;
-  status: 'sent' | 'failed' | 'dry-run';
+  status: 'sent' | 'failed' | 'dry-run' | 'already-sent';
   detail: string;
   file?: string;
 }
+
+const ALREADY_SENT = new Set(['sent', 'delivered', 'bounced', 'replied', 'acknowledged']);
 
 function mailOf(m: OutgoingMessage): SendMailOptions {
   return {
@@ -73,21 +78,32 @@ export async function sendNotifications(messages: readonly OutgoingMessage[], op
         const info = (await transport.sendMail(mailOf(m))) as { message: Buffer };
         const file = join(opts.outDir!, `${m.recipientId.replace(/[^A-Za-z0-9._-]+/g, '-')}.${m.id}.eml`);
         writeFileAtomic(file, info.message);
-        await opts.log.record({ ...base, status: 'pending', detail: `dry run: written to ${file}`, history: [{ state: 'pending', at, note: 'dry run' }] });
+        // a dry run never overwrites the record of a message really sent
+        const before = await opts.log.get(m.id);
+        if (!before || before.dryRun) await opts.log.record({ ...base, status: 'pending', detail: `dry run: written to ${file}`, history: [{ state: 'pending', at, note: 'dry run' }] });
         results.push({ messageId: m.id, recipientId: m.recipientId, status: 'dry-run', detail: 'not sent (dry run)', file });
         continue;
       }
+      const before = await opts.log.get(m.id);
+      if (before && !before.dryRun && ALREADY_SENT.has(before.status)) {
+        results.push({ messageId: m.id, recipientId: m.recipientId, status: 'already-sent', detail: `${before.status} since ${before.at}` });
+        continue;
+      }
+      const history = [...(before && !before.dryRun ? before.history : []), { state: 'queued' as const, at }];
+      await opts.log.record({ ...base, status: 'queued', history });
+      let status: 'sent' | 'failed';
+      let detail: string;
       try {
         const info = (await transport.sendMail(mailOf(m))) as { response?: string; rejected?: unknown[] };
-        const rejected = Array.isArray(info.rejected) && info.rejected.length > 0;
-        const status = rejected ? 'failed' : 'sent';
-        await opts.log.record({ ...base, status, detail: info.response ?? '', history: [{ state: status, at, note: info.response }] });
-        results.push({ messageId: m.id, recipientId: m.recipientId, status, detail: info.response ?? '' });
+        status = Array.isArray(info.rejected) && info.rejected.length > 0 ? 'failed' : 'sent';
+        detail = info.response ?? '';
       } catch (err) {
-        const detail = (err as Error).message.split('\n')[0];
-        await opts.log.record({ ...base, status: 'failed', detail, history: [{ state: 'failed', at, note: detail }] });
-        results.push({ messageId: m.id, recipientId: m.recipientId, status: 'failed', detail });
+        status = 'failed';
+        detail = (err as Error).message.split('\n')[0];
       }
+      const done = now().toISOString();
+      await opts.log.record({ ...base, at: done, status, detail, history: [...history, { state: status, at: done, note: detail }] });
+      results.push({ messageId: m.id, recipientId: m.recipientId, status, detail });
     }
   } finally {
     transport.close();

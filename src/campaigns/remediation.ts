@@ -19,15 +19,18 @@
  *   held-back control group, with 95 % intervals (Newcombe's hybrid score, and Wald).
  */
 
+/** An ascending list of UTC day numbers: an array, or a view into one shared typed array. */
+export type DayList = readonly number[] | Int32Array;
+
 export interface HostTimeline {
   key: string;
   country: string | null;
   asn: number | null;
   group: 'treatment' | 'control';
-  /** Days seen infected, ascending, unique. */
-  sightings: number[];
-  /** Days the host's network was observed, ascending, unique (sightings are observed days too). */
-  observed: number[];
+  /** Days seen infected, ascending, unique (an array or a typed-array view). */
+  sightings: DayList;
+  /** Days the host's network was observed, ascending, unique (sightings are observed days too); hosts of one network share one array. */
+  observed: DayList;
 }
 
 export interface RemediationParams {
@@ -203,6 +206,8 @@ export interface RemediationReport {
   daily: { day: number; hosts: number }[];
   dailyByCountry: Record<string, { day: number; hosts: number }[]>;
   dailyByAsn: Record<string, { day: number; hosts: number }[]>;
+  /** Per AS (null: unknown): baseline hosts and hosts seen in the last B days, most baseline hosts first. */
+  byAsn: Array<{ asn: number | null; baseline: number; final: number }>;
   all: GroupSummary;
   treatment: GroupSummary;
   control: GroupSummary | null;
@@ -211,44 +216,103 @@ export interface RemediationReport {
   outcomes: HostOutcome[];
 }
 
-function summarise(outcomes: HostOutcome[], shareDays: readonly number[]): GroupSummary {
-  const curve = kaplanMeier(outcomes.map((o) => ({ time: o.time, event: o.remediated })));
+/**
+ * A group's summary from a histogram of its outcome times (times are whole days 0 … T): the
+ * Kaplan–Meier curve, the crude shares and the counts in one pass over the outcomes and one
+ * over the days — the same numbers as kaplanMeier() over the outcome list, without a list of
+ * observation objects per host.
+ */
+function summarise(outcomes: readonly HostOutcome[], shareDays: readonly number[]): GroupSummary {
+  // times are whole days from 0 (a period ending before the notification day censors at ≤ 0: offset by the smallest)
+  let minT = 0;
+  let maxT = 0;
+  for (const o of outcomes) {
+    if (o.time > maxT) maxT = o.time;
+    if (o.time < minT) minT = o.time;
+  }
+  const events = new Int32Array(maxT - minT + 1);
+  const censored = new Int32Array(maxT - minT + 1);
+  let remediated = 0;
+  let reinfected = 0;
+  for (const o of outcomes) {
+    if (o.remediated) {
+      events[o.time - minT]++;
+      remediated++;
+    } else censored[o.time - minT]++;
+    if (o.reinfected) reinfected++;
+  }
+  const curve: KmPoint[] = [];
+  let atRisk = outcomes.length;
+  let sv = 1;
+  for (let i = 0; i < events.length; i++) {
+    if (events[i] === 0 && censored[i] === 0) continue;
+    if (events[i] > 0) sv *= 1 - events[i] / atRisk;
+    curve.push({ time: i + minT, atRisk, events: events[i], censored: censored[i], survival: sv });
+    atRisk -= events[i] + censored[i];
+  }
   const shareCleaned: Record<string, number> = {};
   const kmCleaned: Record<string, number> = {};
   for (const k of shareDays) {
-    shareCleaned[k] = outcomes.length ? outcomes.filter((o) => o.remediated && o.time <= k).length / outcomes.length : 0;
+    let cleaned = 0;
+    for (let t = minT; t <= Math.min(k, maxT); t++) cleaned += events[t - minT];
+    shareCleaned[k] = outcomes.length ? cleaned / outcomes.length : 0;
     kmCleaned[k] = 1 - kmSurvivalAt(curve, k);
   }
-  return {
-    hosts: outcomes.length, remediated: outcomes.filter((o) => o.remediated).length, reinfected: outcomes.filter((o) => o.reinfected).length,
-    shareCleaned, kmCleaned, medianDays: kmMedian(curve), curve,
-  };
+  return { hosts: outcomes.length, remediated, reinfected, shareCleaned, kmCleaned, medianDays: kmMedian(curve), curve };
 }
 
-function countDaily(hosts: readonly HostTimeline[], keyOf: (h: HostTimeline) => string | null, span: { min: number; max: number }): Record<string, { day: number; hosts: number }[]> {
-  const m = new Map<string, Int32Array>();
+/** Daily host counts overall, per country and per AS in one walk over the sightings (typed arrays, one row per key). */
+function countDailyAll(hosts: readonly HostTimeline[], span: { min: number; max: number }): { all: { day: number; hosts: number }[]; country: Record<string, { day: number; hosts: number }[]>; asn: Record<string, { day: number; hosts: number }[]> } {
   const width = span.max - span.min + 1;
+  const all = new Int32Array(width);
+  const rows = { country: new Map<string, Int32Array>(), asn: new Map<string, Int32Array>() };
+  const row = (m: Map<string, Int32Array>, k: string) => {
+    let r = m.get(k);
+    if (!r) m.set(k, (r = new Int32Array(width)));
+    return r;
+  };
   for (const h of hosts) {
-    const k = keyOf(h);
-    if (k === null || h.sightings.length === 0) continue;
-    let days = m.get(k);
-    if (!days) m.set(k, (days = new Int32Array(width)));
-    for (const d of h.sightings) days[d - span.min]++;
+    const s = h.sightings;
+    if (s.length === 0) continue;
+    const c = row(rows.country, h.country ?? '??');
+    const a = row(rows.asn, h.asn === null ? '0' : String(h.asn));
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i] - span.min;
+      all[d]++;
+      c[d]++;
+      a[d]++;
+    }
   }
-  const out: Record<string, { day: number; hosts: number }[]> = {};
-  for (const [k, days] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const series: { day: number; hosts: number }[] = [];
-    for (let i = 0; i < width; i++) if (days[i] > 0) series.push({ day: span.min + i, hosts: days[i] });
-    out[k] = series;
+  const series = (days: Int32Array) => {
+    const out: { day: number; hosts: number }[] = [];
+    for (let i = 0; i < width; i++) if (days[i] > 0) out.push({ day: span.min + i, hosts: days[i] });
+    return out;
+  };
+  const table = (m: Map<string, Int32Array>) => {
+    const out: Record<string, { day: number; hosts: number }[]> = {};
+    for (const [k, days] of [...m].sort((x, y) => (x[0] < y[0] ? -1 : 1))) out[k] = series(days);
+    return out;
+  };
+  return { all: hosts.some((h) => h.sightings.length > 0) ? series(all) : [], country: table(rows.country), asn: table(rows.asn) };
+}
+
+/** True when an ascending day list has a day in [from, to] (binary search). */
+function seenBetween(s: DayList, from: number, to: number): boolean {
+  let lo = 0;
+  let hi = s.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s[mid] < from) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
+  return lo < s.length && s[lo] <= to;
 }
 
 /** The whole campaign report from host timelines (each timeline is one host under the campaign's identity rule). */
 export function remediationReport(hosts: readonly HostTimeline[], p: RemediationParams): RemediationReport {
   const N = p.notifyDay;
   const E = p.endDay;
-  const inWindow = (h: HostTimeline, from: number, to: number) => h.sightings.some((d) => d >= from && d <= to);
+  const inWindow = (h: HostTimeline, from: number, to: number) => seenBetween(h.sightings, from, to);
   const span = { min: Infinity, max: -Infinity };
   for (const h of hosts) {
     if (h.sightings.length === 0) continue;
@@ -256,9 +320,23 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
     if (h.sightings[h.sightings.length - 1] > span.max) span.max = h.sightings[h.sightings.length - 1];
   }
   if (span.min > span.max) span.min = span.max = 0;
-  const cohort = hosts.filter((h) => inWindow(h, N - p.baselineDays, N - 1));
-  const final = hosts.filter((h) => inWindow(h, E - p.baselineDays + 1, E)).length;
+  const cohort: HostTimeline[] = [];
+  let final = 0;
+  const perAs = new Map<number | null, { asn: number | null; baseline: number; final: number }>();
+  for (const h of hosts) {
+    const inBase = inWindow(h, N - p.baselineDays, N - 1);
+    const inFinal = inWindow(h, E - p.baselineDays + 1, E);
+    if (inBase) cohort.push(h);
+    if (inFinal) final++;
+    if (!inBase && !inFinal) continue;
+    let a = perAs.get(h.asn);
+    if (!a) perAs.set(h.asn, (a = { asn: h.asn, baseline: 0, final: 0 }));
+    if (inBase) a.baseline++;
+    if (inFinal) a.final++;
+  }
+  const byAsn = [...perAs.values()].sort((x, y) => y.baseline - x.baseline || y.final - x.final || (x.asn ?? -1) - (y.asn ?? -1));
   const outcomes = cohort.map((h) => hostOutcome(h, p));
+  const daily = countDailyAll(hosts, span);
   const treat = outcomes.filter((o) => o.group === 'treatment');
   const ctrl = outcomes.filter((o) => o.group === 'control');
   let controlEffect: RemediationReport['controlEffect'] = null;
@@ -271,9 +349,10 @@ export function remediationReport(hosts: readonly HostTimeline[], p: Remediation
     baseline: cohort.length,
     final,
     reduction: cohort.length ? final / cohort.length - 1 : null,
-    daily: (countDaily(hosts, () => '*', span)['*'] ?? []),
-    dailyByCountry: countDaily(hosts, (h) => h.country ?? '??', span),
-    dailyByAsn: countDaily(hosts, (h) => (h.asn === null ? '0' : String(h.asn)), span),
+    daily: daily.all,
+    dailyByCountry: daily.country,
+    dailyByAsn: daily.asn,
+    byAsn,
     all: summarise(outcomes, p.shareDays),
     treatment: summarise(treat, p.shareDays),
     control: ctrl.length ? summarise(ctrl, p.shareDays) : null,

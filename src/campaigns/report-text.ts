@@ -32,6 +32,24 @@ export function reportMarkdown(r: CampaignReport): string {
   } else {
     lines.push('No control group (or too short a follow-up): the before/after change cannot tell notification from natural clean-up.', '');
   }
+  const f = r.notifications;
+  const real = f.messages - f.dryRun;
+  lines.push('## Notification delivery', '');
+  if (real === 0) lines.push(f.dryRun ? `${f.dryRun} messages prepared in dry runs; none sent yet (campaign notify --send).` : 'No notification messages recorded (campaign notify).', '');
+  else {
+    const of = (n: number) => `${n} (${pct(n / real)})`;
+    lines.push('| messages | queued | sent | delivered | bounced | replied | acknowledged | failed |', '|---|---|---|---|---|---|---|---|');
+    lines.push(`| ${real} | ${of(f.queued)} | ${of(f.sent)} | ${of(f.delivered)} | ${of(f.bounced)} | ${of(f.replied)} | ${of(f.acknowledged)} | ${of(f.failed)} |`, '');
+    lines.push('Each column counts messages that ever reached the state; delivered, bounced, replied and acknowledged are set by hand (campaign mark) or by an inbound webhook.', '');
+  }
+  const rated = r.asRates.filter((a) => a.asn !== null).slice(0, 30);
+  if (rated.length) {
+    lines.push('## Infected hosts per AS, normalised by AS size', '');
+    lines.push('| AS | announced IPv4 addresses | baseline | per 100k | last window | per 100k |', '|---|---|---|---|---|---|');
+    const n = (x: number | null) => (x === null ? '–' : x.toFixed(2));
+    for (const a of rated) lines.push(`| AS${a.asn} | ${a.announced ?? 'unknown'} | ${a.baseline} | ${n(a.baselinePer100k)} | ${a.final} | ${n(a.finalPer100k)} |`);
+    lines.push('', 'Announced addresses: the AS range table (bundled @ip-location-db/asn data, or --asn-db); rates are hosts per 100,000 announced IPv4 addresses.', '');
+  }
   lines.push('## Infected hosts per day and country', '');
   const countries = Object.keys(r.dailyByCountry);
   const days = r.daily.map((d) => d.day);

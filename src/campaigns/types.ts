@@ -41,8 +41,12 @@ export const HostEvidence = z.object({
 }).strict();
 export type HostEvidence = z.infer<typeof HostEvidence>;
 
-/** Delivery funnel of a notification (Li et al., Stock et al.: sent → bounced / replied → acknowledged). */
-export const NotificationState = z.enum(['pending', 'sent', 'bounced', 'replied', 'acknowledged', 'failed']);
+/**
+ * Delivery funnel of a notification (Li et al., Stock et al.): queued → sent → delivered |
+ * bounced | replied → acknowledged; `pending` is a dry run's message (written, never sent),
+ * `failed` an SMTP refusal or error.
+ */
+export const NotificationState = z.enum(['pending', 'queued', 'sent', 'delivered', 'bounced', 'replied', 'acknowledged', 'failed']);
 export type NotificationState = z.infer<typeof NotificationState>;
 
 export const InfectedHost = z.object({

@@ -1,15 +1,15 @@
 /**
  * Inbound webhook payloads → funnel updates. Accepts, without throwing on anything:
- * - minewatch's own form: `{"message_id": "<id>", "event": "bounced"|"replied"|"acknowledged", "time"?: ISO, "note"?: text}` (or an array of them);
- * - SendGrid event webhooks (arrays with `event: "bounce"|"dropped"`, `smtp-id`);
- * - Mailgun event webhooks (`event-data.event: "failed"` with severity permanent, message headers message-id);
+ * - minewatch's own form: `{"message_id": "<id>", "event": "delivered"|"bounced"|"replied"|"acknowledged", "time"?: ISO, "note"?: text}` (or an array of them);
+ * - SendGrid event webhooks (arrays with `event: "delivered"|"bounce"|"dropped"`, `smtp-id`);
+ * - Mailgun event webhooks (`event-data.event: "delivered"`, or `"failed"` with severity permanent; message headers message-id);
  * - inbound-parse replies carrying `In-Reply-To` / `References` (a reply to our Message-ID → replied;
  *   a reply whose subject or first line holds "[ACK]" or "ACK" as a word → acknowledged).
  * The message id is what composeMessage made (the Message-ID's local part).
  */
 export interface FunnelUpdate {
   messageId: string;
-  state: 'bounced' | 'replied' | 'acknowledged';
+  state: 'delivered' | 'bounced' | 'replied' | 'acknowledged';
   at?: string;
   note?: string;
 }
@@ -54,11 +54,15 @@ function one(item: unknown, out: WebhookResult, index: number): void {
     return;
   }
   // minewatch form
-  if (typeof o.event === 'string' && ['bounced', 'replied', 'acknowledged'].includes(o.event) && idFrom(o.message_id)) {
+  if (typeof o.event === 'string' && ['delivered', 'bounced', 'replied', 'acknowledged'].includes(o.event) && idFrom(o.message_id)) {
     out.updates.push({ messageId: idFrom(o.message_id)!, state: o.event as FunnelUpdate['state'], at: timeFrom(o.time), note: typeof o.note === 'string' ? o.note.slice(0, 500) : undefined });
     return;
   }
   // SendGrid
+  if (o.event === 'delivered' && idFrom(o['smtp-id'])) {
+    out.updates.push({ messageId: idFrom(o['smtp-id'])!, state: 'delivered', at: timeFrom(o.timestamp), note: typeof o.response === 'string' ? o.response.slice(0, 500) : undefined });
+    return;
+  }
   if (typeof o.event === 'string' && (o.event === 'bounce' || o.event === 'dropped') && idFrom(o['smtp-id'])) {
     out.updates.push({ messageId: idFrom(o['smtp-id'])!, state: 'bounced', at: timeFrom(o.timestamp), note: typeof o.reason === 'string' ? o.reason.slice(0, 500) : o.event });
     return;
@@ -68,11 +72,15 @@ function one(item: unknown, out: WebhookResult, index: number): void {
   if (ed) {
     const msg = obj(ed.message);
     const id = idFrom(msg ? header(msg, 'message-id') : undefined);
+    if (ed.event === 'delivered' && id) {
+      out.updates.push({ messageId: id, state: 'delivered', at: timeFrom(ed.timestamp) });
+      return;
+    }
     if (ed.event === 'failed' && ed.severity === 'permanent' && id) {
       out.updates.push({ messageId: id, state: 'bounced', at: timeFrom(ed.timestamp), note: typeof ed.reason === 'string' ? ed.reason : 'permanent failure' });
       return;
     }
-    out.ignored.push(`#${index}: mailgun event ${String(ed.event)} not a permanent failure of one of our messages`);
+    out.ignored.push(`#${index}: mailgun event ${String(ed.event)} not a delivery or permanent failure of one of our messages`);
     return;
   }
   // inbound reply

@@ -177,12 +177,15 @@ export function register(program: Command): void {
   campaign.command('report <name>').description('remediation report: baseline, daily counts, reduction, clean-up shares, Kaplan–Meier median, reinfections, control effect')
     .option('-f, --format <fmt>', 'md or json', 'md')
     .option('-o, --output <file>', "file, or '-' for stdout", '-')
-    .action(async (name: string, o: { format: string; output: string }, cmd: Command) => {
+    .option('--asn-db <file>', 'AS range CSV "start,end,asn,org" for AS sizes (default: the bundled @ip-location-db/asn data)')
+    .action(async (name: string, o: { format: string; output: string; asnDb?: string }, cmd: Command) => {
       if (o.format !== 'md' && o.format !== 'json') throw new UsageError(`--format must be md or json (got "${o.format}")`, 'usage.bad-value', { subject: '--format' });
       checkOutputs([{ option: '--output', path: o.output }]);
       const { getCampaign, campaignReport } = await import('../campaigns/campaign-store.js');
       const { reportMarkdown } = await import('../campaigns/report-text.js');
-      const r = await withStore(cmd, async (s) => campaignReport(s, (await getCampaign(s, name)).id));
+      const { asSizeLookup } = await import('../campaigns/as-size.js');
+      const asSize = asSizeLookup(o.asnDb);
+      const r = await withStore(cmd, async (s) => campaignReport(s, (await getCampaign(s, name)).id, { orgId: null }, undefined, asSize));
       writeOutput(o.output, o.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : reportMarkdown(r));
     });
 }

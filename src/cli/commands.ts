@@ -15,5 +15,6 @@ import { register as incidents } from './incidents.js';
 import { register as dashboard } from './dashboard.js';
 import { register as campaignCore } from './campaign-core.js';
 import { register as report } from './report.js';
+import { register as campaignNotify } from './campaign-notify.js';
 
-export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore, report, sensor, ...incidents, dashboard];
+export const COMMANDS: ((program: Command) => void)[] = [analyze, telescope, scan, lists, synth, demo, schema, server, admin, campaign, campaignCore, campaignNotify, report, sensor, ...incidents, dashboard];

@@ -68,7 +68,8 @@ export function register(program: Command): void {
     .option('--no-geo', 'skip country and AS attribution')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--max-sources <n>', 'sources tracked individually (beyond: sketches only)', parseIntOption('--max-sources', 1000, 100_000_000))
-    .option('--sensor <name>', 'sensor name recorded in alerts')
+    .option('--sensor <name>', 'sensor name recorded in alerts (and in the store with --db)')
+    .option('--db <url>', 'also store the alerts and per-interval statistics (packets, unique sources, ports, countries, sketch) in the collector store (sqlite:PATH or postgres://…), for report trends')
     .option('--no-progress', 'never draw a progress bar')
     .option('-q, --quiet', 'print nothing but errors')
     .action(async (captures: string[], o: Record<string, unknown>) => {
@@ -94,12 +95,23 @@ export function register(program: Command): void {
       };
       const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
       const sender = openSender(o, 'telescope');
+      // the store is opened (and migrated) before the run, so a bad --db fails at once
+      const { StoreSink } = await import('../pipeline/sensor-store.js');
+      const sink = o.db !== undefined ? await StoreSink.open({ db: o.db as string, sensor: o.sensor as string | undefined, types: new Set(['alert', 'telescope']) }) : null;
       const run = await runTelescope(opts);
       const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
       await writeOutputs(report, outs, run.state);
-      sendEvents(sender, report.alerts);
+      // alerts and one `telescope` event per interval (the store's telescope_intervals, read by report trends)
+      const { intervalEvents } = await import('../telescope/interval-events.js');
+      const intervals = sender || sink ? intervalEvents(run.state, (o.sensor as string | undefined) ?? '') : [];
+      sendEvents(sender, [...report.alerts, ...intervals]);
       await finishSending(sender, o);
+      if (sink) {
+        for (const e of [...report.alerts, ...intervals]) sink.write(e);
+        await sink.finish();
+        if (!o.quiet) process.stderr.write(`minewatch: stored ${sink.stats.stored} events (${intervals.length} intervals) in ${o.db as string} (${sink.stats.duplicates} already there)\n`);
+      }
       if (!o.quiet && !stdoutClaimed(outputTargets(outs))) {
         const { formatTelescopeSummary } = await import('../telescope/summary-text.js');
         process.stdout.write(formatTelescopeSummary(report, run));

@@ -4,10 +4,7 @@
  * the network is escaped: banners and page titles are attacker-controlled.
  */
 import type { Finding, HostResult, ScanResult, Severity } from './types.js';
-
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+import { escapeHtml } from '../util/html.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'info'];
 const COLORS: Record<Severity, string> = { critical: '#8b0000', high: '#c0392b', medium: '#d68910', low: '#2874a6', info: '#566573' };

@@ -252,8 +252,30 @@ function campaignHosts(dialect: Dialect): Migration {
   };
 }
 
+/** Notification messages keyed by their stable id, so a delivery-funnel update (by hand or webhook) finds its row. */
+const notificationMessageId: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('notifications').addColumn('message_id', 'text').execute();
+    await db.schema.createIndex('notifications_message_id').unique().on('notifications').column('message_id').execute();
+  },
+};
+
+/**
+ * A campaign host's infected days in its own row, as text runs ("20003+11,20040": day 20003 and
+ * the 11 after it, then day 20040): a report over a million hosts reads one row per host, not
+ * one per host-day, and text costs the reader no buffer per row.
+ */
+const campaignHostDaysText: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('campaign_hosts').addColumn('days', 'text').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect) };
+  return {
+    '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
+    '0004_campaign_host_days': campaignHostDaysText,
+  };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

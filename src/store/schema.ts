@@ -207,6 +207,8 @@ export interface NotificationTable {
   created_ms: number;
   sent_ms: number | null;
   payload: string;
+  /** The message's stable id (campaign e-mail: email.ts composeMessage), unique; null for older rows. */
+  message_id: string | null;
 }
 
 /** One infected host of a campaign, keyed by the campaign's host-identity rule (util/holdback.ts campaignHostKey). */
@@ -232,6 +234,8 @@ export interface CampaignHostTable {
   notify_state: string;
   notified_ms: number | null;
   scope: string;
+  /** The days it was seen infected as runs of UTC day numbers, "20003+11,20040" (campaign-store.ts encodeDays); null: read campaign_host_days (rows written before 0004). */
+  days: string | null;
 }
 
 /** A day (UTC days since the epoch) on which a campaign host was seen infected. */

@@ -81,6 +81,23 @@ export class AsnTable {
   org(asn: number): string {
     return this.orgs.get(asn) ?? '';
   }
+
+  private sizes: Map<number, number> | null = null;
+
+  /**
+   * IPv4 addresses the AS announces: the summed length of its ranges (the table's ranges do
+   * not overlap), counted once for the whole table on first use and kept; undefined for an AS
+   * the table does not hold.
+   */
+  announced(asn: number): number | undefined {
+    if (this.sizes === null) {
+      const m = new Map<number, number>();
+      const { starts, ends, asns } = this;
+      for (let i = 0; i < starts.length; i++) if (asns[i] > 0) m.set(asns[i], (m.get(asns[i]) ?? 0) + (ends[i] - starts[i] + 1));
+      this.sizes = m;
+    }
+    return this.sizes.get(asn);
+  }
 }
 
 /** Parses "start,end,asn,org" lines (org may be quoted). Bad lines are skipped and counted. */
@@ -230,13 +247,13 @@ export function openGeo(opts: GeoOptions = {}): GeoLookup {
   } catch (err) {
     throw new ConfigError('config.geoip-unreadable', `--geoip-db ${mmdbPath}: cannot read the country database (${(err as Error).message.split('\n')[0]})`, { subject: mmdbPath, cause: err });
   }
-  let asn: AsnTable;
-  if (opts.asnDb) {
-    const { table } = parseAsnCsv(readConfigText(opts.asnDb, '--asn-db'));
-    if (table.starts.length === 0) throw new ConfigError('config.asn-empty', `--asn-db ${opts.asnDb}: no usable "start,end,asn,org" lines`, { subject: opts.asnDb });
-    asn = table;
-  } else {
-    asn = loadBundledAsn(opts.cacheDir);
-  }
-  return new GeoLookup(reader, asn);
+  return new GeoLookup(reader, openAsnTable(opts));
+}
+
+/** The AS range table: the --asn-db CSV when given, else the bundled one (binary cache). */
+export function openAsnTable(opts: Pick<GeoOptions, 'asnDb' | 'cacheDir'> = {}): AsnTable {
+  if (!opts.asnDb) return loadBundledAsn(opts.cacheDir);
+  const { table } = parseAsnCsv(readConfigText(opts.asnDb, '--asn-db'));
+  if (table.starts.length === 0) throw new ConfigError('config.asn-empty', `--asn-db ${opts.asnDb}: no usable "start,end,asn,org" lines`, { subject: opts.asnDb });
+  return table;
 }

@@ -6,12 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TelescopeReport } from './report.js';
+import { escapeHtml } from '../util/html.js';
 
 const require = createRequire(import.meta.url);
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 /** JSON safe inside a <script> element. */
 function scriptJson(v: unknown): string {

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { buildPackages } from '../../src/campaigns/package.js';
 import { PACKAGE_FORMATS } from '../../src/campaigns/formats/index.js';
 import { composeMessage } from '../../src/campaigns/email.js';
@@ -17,86 +16,10 @@ import { sendNotifications } from '../../src/campaigns/notify.js';
 import { funnel, JsonFileNotificationLog, MemoryNotificationLog } from '../../src/campaigns/notification-log.js';
 import { parseInboundWebhook } from '../../src/campaigns/webhook.js';
 import { loadTemplate } from '../../src/campaigns/templates.js';
-import { freePort } from '../helpers/servers.js';
+import { decodeWords, parseMime, startSmtp } from '../helpers/smtp.js';
 import { ConfigError } from '../../src/util/errors.js';
 import { contacts, hosts } from './fixtures.js';
 
-interface Received { from: string; to: string[]; raw: string }
-
-async function startSmtp(opts: { refuse?: string } = {}): Promise<{ port: number; received: Received[]; connections: () => number; stop: () => Promise<void> }> {
-  const received: Received[] = [];
-  let connections = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onConnect(_s, cb) {
-      connections++;
-      cb();
-    },
-    onRcptTo(addr, _s, cb) {
-      if (opts.refuse && addr.address === opts.refuse) {
-        const err = new Error('mailbox unavailable') as Error & { responseCode: number };
-        err.responseCode = 550;
-        cb(err);
-        return;
-      }
-      cb();
-    },
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as { address: string }).address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-        cb();
-      });
-    },
-  });
-  const port = await freePort();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return { port, received, connections: () => connections, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** Minimal MIME reading for the checks: headers, and the parts of a multipart/mixed body decoded. */
-function decodeWords(s: string): string {
-  return s.replace(/\r?\n[ \t]+/g, ' ').replace(/=\?utf-8\?([bq])\?([^?]*)\?=\s*/gi, (_a, enc: string, text: string) => (enc.toLowerCase() === 'b' ? Buffer.from(text, 'base64').toString('utf8') : decodeQp(text.replace(/_/g, ' '))));
-}
-function decodeQp(s: string): string {
-  const bytes: number[] = [];
-  const t = s.replace(/=\r?\n/g, '');
-  for (let i = 0; i < t.length; i++) {
-    if (t[i] === '=' && /^[0-9A-F]{2}$/i.test(t.slice(i + 1, i + 3))) {
-      bytes.push(parseInt(t.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else bytes.push(...Buffer.from(t[i], 'utf8'));
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-function parseMime(raw: string): { headers: Record<string, string>; parts: { headers: Record<string, string>; body: string }[] } {
-  const split = (text: string): { headers: Record<string, string>; body: string } => {
-    const i = text.search(/\r?\n\r?\n/);
-    const head = text.slice(0, i).replace(/\r?\n[ \t]+/g, ' ');
-    const headers: Record<string, string> = {};
-    for (const line of head.split(/\r?\n/)) {
-      const c = line.indexOf(':');
-      if (c > 0) headers[line.slice(0, c).toLowerCase()] = line.slice(c + 1).trim();
-    }
-    let body = text.slice(i).replace(/^\r?\n\r?\n/, '');
-    const cte = (headers['content-transfer-encoding'] ?? '').toLowerCase();
-    if (cte === 'base64') body = Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    else if (cte === 'quoted-printable') body = decodeQp(body);
-    return { headers, body };
-  };
-  const top = split(raw);
-  const boundary = /boundary="?([^";]+)"?/.exec(top.headers['content-type'] ?? '')?.[1];
-  if (!boundary) return { headers: top.headers, parts: [top] };
-  const rawBody = raw.slice(raw.search(/\r?\n\r?\n/));
-  const parts = rawBody.split(`--${boundary}`).slice(1).filter((p) => !p.startsWith('--')).map((p) => split(p.replace(/^\r?\n/, '')));
-  return { headers: top.headers, parts };
-}
 const filenameOf = (h: Record<string, string>): string | undefined => /filename="?([^";]+)"?/.exec(h['content-disposition'] ?? '')?.[1];
 
 function messages() {
@@ -196,7 +119,7 @@ test('funnel: webhook payloads (own form, SendGrid, Mailgun, inbound reply) and 
       42,
     ];
     const updates = payloads.flatMap((p) => parseInboundWebhook(p).updates);
-    assert.deepEqual(updates.map((u) => [u.messageId, u.state]), [[ids[0], 'bounced'], [ids[1], 'replied'], [ids[2], 'replied'], [ids[3], 'acknowledged']]);
+    assert.deepEqual(updates.map((u) => [u.messageId, u.state]), [[ids[0], 'bounced'], [ids[1], 'delivered'], [ids[1], 'replied'], [ids[2], 'replied'], [ids[3], 'acknowledged']]);
     for (const u of updates) assert.equal(await log.setState(u.messageId, u.state, u.at ?? '2019-06-12T00:00:00.000Z', u.note), true);
     assert.equal(await log.setState(ids[2], 'acknowledged', '2019-06-13T00:00:00.000Z', 'by hand'), true);
     assert.equal(await log.setState(ids[3], 'bounced', '2019-06-13T00:00:00.000Z'), false, 'acknowledged is final');
@@ -205,7 +128,7 @@ test('funnel: webhook payloads (own form, SendGrid, Mailgun, inbound reply) and 
     const reloaded = new JsonFileNotificationLog(path);
     const recs = await reloaded.list();
     assert.deepEqual(recs.map((r) => r.status), ['bounced', 'replied', 'acknowledged', 'acknowledged']);
-    assert.deepEqual(funnel(recs), { messages: 4, sent: 4, failed: 0, bounced: 1, replied: 2, acknowledged: 2, dryRun: 0 });
+    assert.deepEqual(funnel(recs), { messages: 4, queued: 0, sent: 4, delivered: 1, failed: 0, bounced: 1, replied: 2, acknowledged: 2, dryRun: 0 });
     writeFileSync(join(dir, 'bad.json'), '{');
     assert.throws(() => new JsonFileNotificationLog(join(dir, 'bad.json')), /not a minewatch notification log/);
   } finally {

@@ -49,6 +49,7 @@ export const CONTACTS_JSON: ContactsFileT = {
     { asn: 64500, name: 'Example JP ISP', email: 'abuse@isp.example.jp', language: 'ja' },
     { asn: 64501, name: 'Example ID ISP', email: 'abuse@isp.example.id', language: 'en' },
   ],
+  owners: [],
 };
 
 export function contacts(): Contacts {

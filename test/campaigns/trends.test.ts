@@ -41,16 +41,19 @@ for (const dialect of DIALECTS) {
       const r = await w.writeEvents({ batchId: 'b1', orgId: String(org.id), sensorId: String(sensorId), events: ev as unknown as StoredEvent[] });
       assert.equal(r.accepted, ev.length);
 
-      const rep = await trendReport(o.store, { from: Date.parse('2026-07-01T00:00:00Z'), to: Date.parse('2026-10-01T00:00:00Z'), by: 'month' });
+      const rep = await trendReport(o.store, { from: Date.parse('2026-07-01T00:00:00Z'), to: Date.parse('2026-10-01T00:00:00Z'), by: 'month', asSize: (asn) => (asn === 23969 ? 50_000 : undefined) });
       assert.deepEqual(rep.periods.map((p) => [p.period, p.alerts, p.mining]), [['2026-07', 4, 2], ['2026-08', 0, 0], ['2026-09', 5, 4]]);
       const [julR, , sepR] = rep.periods;
       assert.equal(julR.miningShare, 0.5);
       assert.equal(sepR.miningShare, 0.8);
       assert.equal(sepR.miningChange, null); // August had none: no change to report
       assert.deepEqual(julR.byCountry, [{ key: 'TH', count: 3 }, { key: 'JP', count: 1 }]);
+      // alerts per source AS, per 100,000 announced addresses where the size is known
+      assert.deepEqual(julR.byAsn, [{ asn: 23969, count: 3, announced: 50_000, per100k: 6 }, { asn: 2519, count: 1, announced: null, per100k: null }]);
       assert.deepEqual(sepR.byDetector, [{ key: 'stratum', count: 4 }, { key: 'rule', count: 1 }]);
       assert.equal(sepR.darknetPackets, 1200);
-      assert.deepEqual(sepR.topPorts[0], { port: '6379', packets: 900, change: null });
+      assert.deepEqual(sepR.topPorts[0], { port: '6379', packets: 900, change: null, surge: false });
+      assert.equal(sepR.darknetUniqueSources, null, 'intervals without a sketch: no unique count');
       assert.ok(sepR.byDeviceType.length > 0);
       const weekly = await trendReport(o.store, { from: Date.parse('2026-07-01T00:00:00Z'), to: Date.parse('2026-10-01T00:00:00Z'), by: 'week' });
       assert.equal(weekly.periods.reduce((a, p) => a + p.alerts, 0), 9);

@@ -88,6 +88,11 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/campaigns': { expect: READ },
   'GET /api/v1/campaigns/{id}/hosts': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
   'GET /api/v1/campaigns/{id}/report': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
+  // the funnel webhook: analysts; the other organisation's analyst sees the collector-wide campaign but may not write to it
+  'POST /api/v1/campaigns/{id}/notification-events': {
+    expect: [401, 403, 403, 200, 200, 403],
+    call: async (f) => ({ path: { id: String(await matrixCampaign(f)) }, body: { message_id: '99999999-9999-5999-8999-999999999999', event: 'delivered' } }),
+  },
 };
 
 /** The collector-wide campaign built over the fixture's alerts (before()). */

@@ -66,3 +66,26 @@ test('analyze --send: option mistakes fail before any work with one clear line',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('telescope --send: one telescope event per interval (with its sketch) besides the alerts; a re-run repeats the same interval ids', { timeout: 120_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-send-tel-'));
+  const col = new FakeCollector('tel-token');
+  await col.start();
+  try {
+    const pcap = join(dir, 'darknet.pcap');
+    await generate('darknet', { seed: 4, packets: 8_000, darknet: '198.18.0.0/16', hours: 3 }, pcap);
+    writeFileSync(join(dir, 'token'), 'tel-token\n');
+    const args = ['telescope', pcap, '--darknet', '198.18.0.0/16', '--no-geo', '-w', '1', '--send', col.url, '--token-file', join(dir, 'token'), '--outbox', join(dir, 'outbox'), '-q'];
+    const r = await run(args);
+    assert.equal(r.code, 0, r.stderr);
+    const intervals = [...col.stored.values()].filter((e) => (e as { event_type: string }).event_type === 'telescope') as Array<{ telescope: { packets: number; sketch: string; start: string } }>;
+    assert.equal(intervals.length, 3);
+    assert.ok(intervals.every((i) => i.telescope.packets > 0 && i.telescope.sketch.length > 0));
+    const again = await run(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal([...col.stored.values()].filter((e) => (e as { event_type: string }).event_type === 'telescope').length, 3, 'interval ids derive from the content: the collector holds them once');
+  } finally {
+    await col.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

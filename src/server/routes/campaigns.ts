@@ -2,10 +2,13 @@
  * GET /api/v1/campaigns, /api/v1/campaigns/:id/hosts, /api/v1/campaigns/:id/report: campaigns
  * read through the caller's scope — an organisation's user (a CERT) sees its own and the
  * collector-wide campaigns, and only the hosts in its constituency (and a report computed
- * over those hosts alone).
+ * over those hosts alone). POST /api/v1/campaigns/:id/notification-events: the inbound
+ * webhook of the delivery funnel (campaigns/webhook.ts payloads), for analysts of the
+ * campaign's own organisation (or collector-wide ones).
  */
 import { z } from 'zod';
 import { campaignHosts, campaignReport, getCampaign, listCampaigns } from '../../campaigns/campaign-store.js';
+import { applyWebhook } from '../../campaigns/campaign-notify.js';
 import { MinewatchError } from '../../util/errors.js';
 import { viewerOf } from '../auth.js';
 import { HttpError, route, type ServerContext } from '../route.js';
@@ -48,6 +51,19 @@ export default function campaignRoutes(ctx: ServerContext) {
         const v = viewerOf(principal);
         const c = await getCampaign(ctx.store, params.id, v);
         return campaignReport(ctx.store, c.id, v);
+      }),
+    }),
+    route({
+      method: 'POST', url: '/api/v1/campaigns/:id/notification-events', tag: 'campaigns', access: 'analyst',
+      summary: 'Inbound webhook of the delivery funnel: delivered, bounced, replied, acknowledged (minewatch form, SendGrid and Mailgun events, inbound-parse replies); updates for messages of other campaigns are refused',
+      params: Id, body: z.unknown(), bodyLimit: 5 * 1024 * 1024,
+      errors: { 403: 'the campaign belongs to another organisation', 404: 'no such campaign visible to you' },
+      handler: async ({ params, body, principal }) => mapped(async () => {
+        const v = viewerOf(principal);
+        const c = await getCampaign(ctx.store, params.id, v);
+        if (v.orgId !== null && c.orgId !== v.orgId) throw new HttpError(403, 'campaign.not-owner', `campaign "${c.name}" belongs to ${c.orgId === null ? 'the whole collector' : 'another organisation'}: only its own analysts record its delivery funnel`);
+        const r = await applyWebhook(ctx.store, c.id, body);
+        return { applied: r.applied, refused: r.refused, ignored: r.ignored.slice(0, 100) };
       }),
     }),
   ];
