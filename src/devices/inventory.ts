@@ -317,8 +317,12 @@ export class Inventory {
     this.importState(other.exportState());
   }
 
-  /** The devices, grouped and classified (cached until the next observation that changes something). */
-  devices(): Device[] {
+  /**
+   * The devices, grouped and classified (cached until the next observation that changes
+   * something; `fresh`: rebuilt now, so last-seen times that moved without a change are current).
+   */
+  devices(fresh = false): Device[] {
+    if (fresh) this.changes++;
     return this.view().devices;
   }
 

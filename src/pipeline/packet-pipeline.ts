@@ -15,6 +15,7 @@ import { parseIp } from '../util/ip.js';
 import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
+import type { Inventory } from '../devices/index.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
 /** Frames whose flow-index entries are warmed at a time (see warmFlows). */
@@ -42,6 +43,8 @@ export interface Analyzers {
    * home networks). Called once, at construction: nothing is built per packet.
    */
   wrapContext?(ctx: DetectorContext): DetectorContext;
+  /** The device inventory the detectors feed, when the devices component runs (the sensor reads it live). */
+  inventory?: Inventory;
 }
 
 export interface PacketPipelineOptions {
@@ -299,6 +302,11 @@ export class PacketPipeline {
   /** Flows in the flow table now (the sensor's health). */
   get activeFlows(): number {
     return this.flows.size;
+  }
+
+  /** The device inventory this pipeline feeds (undefined without the devices component). */
+  get inventory(): Inventory | undefined {
+    return this.analyzers.inventory;
   }
 
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */

@@ -24,6 +24,7 @@ import type { EventSink } from './eve-writer.js';
 import { Notifier, type NotifyOptions } from './notify.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { preflightAnalyzers } from './preflight.js';
+import { DeviceEventTracker } from '../devices/device-events.js';
 import { defaultSensorName, StoreSink, STORED_EVENT_TYPES, stampEventId } from './sensor-store.js';
 import type { AnalysisSummary } from './summary.js';
 
@@ -56,6 +57,8 @@ export interface SensorOptions {
   commitMs?: number;
   /** Notifications (one per incident; incidents already in the store are not announced again). */
   notify?: NotifyOptions;
+  /** How often new or changed devices are written as `device` events (default 5 s). */
+  deviceIntervalMs?: number;
   /** Further outputs (the collector sender). */
   sinks?: EventSink[];
   /** Depth of the sender's outbox, for health (events). */
@@ -79,6 +82,8 @@ export interface SensorHealth {
   store_errors: number;
   eve_events: number;
   eve_rotations: number;
+  devices: number;
+  device_events: number;
   notifications_sent: number;
   notifications_failed: number;
   outbox_depth: number;
@@ -142,6 +147,19 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     sensor: name,
   });
 
+  // the inventory into the store: a `device` event when a device appears or changes
+  const deviceEvents = new DeviceEventTracker({ sensor: name });
+  let deviceCount = 0;
+  const announceDevices = (all: boolean) => {
+    const inv = pipeline.inventory;
+    if (!inv) return;
+    const devices = inv.devices(true);
+    deviceCount = devices.length;
+    for (const e of deviceEvents.changes(devices, all)) onEvent(e);
+  };
+  const deviceTimer = setInterval(() => announceDevices(false), opts.deviceIntervalMs ?? 5000);
+  deviceTimer.unref();
+
   const started = Date.now();
   let last = { t: started, packets: 0, bytes: 0 };
   let rates = { pps: 0, bps: 0 };
@@ -161,6 +179,8 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       store_errors: store.stats.errors,
       eve_events: eve?.count ?? 0,
       eve_rotations: eve?.rotations ?? 0,
+      devices: deviceCount,
+      device_events: deviceEvents.emitted,
       notifications_sent: Object.values(notifier?.stats.sent ?? {}).reduce((a, b) => a + b, 0),
       notifications_failed: Object.values(notifier?.stats.failed ?? {}).reduce((a, b) => a + b, 0),
       outbox_depth: opts.outboxDepth?.() ?? 0,
@@ -221,11 +241,13 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       }
     } finally {
       clearInterval(statsTimer);
+      clearInterval(deviceTimer);
       if (retentionTimer) clearInterval(retentionTimer);
       opts.signal?.removeEventListener('abort', stop);
       await source.close();
       // end of input or a clean stop: the flows end (their alerts and events are written), then a last stats event
       pipeline.finish();
+      announceDevices(true);
       tick();
       eve?.close();
       for (const s of opts.sinks ?? []) s.close();
