@@ -223,11 +223,12 @@ export class Inventory {
     this.changes++;
   }
 
-  /** A DHCP client's request: host name (option 12), option 55 in order, vendor class (60), client id (61). */
-  observeDhcpClient(mac: string, f: { hostname: string; parameterList: readonly number[]; vendorClass: string; clientId: string }, tsUs: number): void {
+  /** A DHCP client's request: host name (option 12), client FQDN (81, its host label), option 55 in order, vendor class (60), client id (61). */
+  observeDhcpClient(mac: string, f: { hostname: string; parameterList: readonly number[]; vendorClass: string; clientId: string; fqdn?: string }, tsUs: number): void {
     const r = this.record(mac, tsUs);
     if (!r) return;
     this.add(r, 'hostnames', cleanName(f.hostname));
+    if (f.fqdn) this.add(r, 'hostnames', cleanName(f.fqdn.split('.', 1)[0]));
     if (f.parameterList.length > 0) this.add(r, 'dhcpParams', f.parameterList.join(','));
     this.add(r, 'vendorClasses', f.vendorClass.slice(0, 80));
     this.add(r, 'clientIds', f.clientId.slice(0, 80).toLowerCase());

@@ -2,7 +2,7 @@
  * The inventory's eyes on the pipeline: a detector-shaped component (it emits no alert) that
  * feeds an Inventory from the rare packets that say who is on the segment — ARP, IPv6
  * neighbour discovery, TCP SYN / SYN-ACK for the initial TTL — and from the parsers'
- * DHCP, mDNS, SSDP, HTTP and TLS messages. It asks the pipeline for those packet classes
+ * DHCP, mDNS, SSDP, NetBIOS, HTTP and TLS messages. It asks the pipeline for those packet classes
  * only, so TCP data and ACKs (nearly all packets) never reach it.
  *
  * Only traffic from an address on the local segment is attributed to the frame's MAC: a
@@ -18,7 +18,9 @@ import { formatIpv4, formatIpv6 } from '../util/ip.js';
 import { formatMac } from '../util/mac.js';
 import type { Inventory } from './inventory.js';
 
-export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'http', 'tls'] as const;
+export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'] as const;
+/** NetBIOS suffixes of a host's own unique names: workstation and file server (the others name domains, browsers, services). */
+const NETBIOS_HOST_SUFFIXES: ReadonlySet<number> = new Set([0x00, 0x20]);
 export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
 
 export interface DeviceObserver extends DetectorOf<DeviceProtocol> {
@@ -159,6 +161,19 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
           } else {
             inv.observeSsdp(mac, [f.server, f.usn, f.nt, f.st].filter((s) => s !== ''), ts);
           }
+          return;
+        }
+        case 'netbios': {
+          // the name a host claims for itself: its registration or refresh, or its positive answer to a query for it
+          const f = msg.fields;
+          const claims = f.response ? msg.kind === 'query' && f.rcode === 0 && f.address !== '' : msg.kind === 'registration' || msg.kind === 'refresh';
+          if (!claims || f.group || !NETBIOS_HOST_SUFFIXES.has(f.suffix) || f.name === '' || f.name.startsWith('*')) return;
+          const [mac, ip] = sender(flow, msg.dir);
+          if (!inv.isLocal(ip)) return;
+          // an answer may come from a name server for another host: only a host answering for its own address counts
+          if (f.response && f.address !== ip) return;
+          inv.observeHostname(mac, f.name, ts);
+          inv.observeAddress(mac, ip, 'traffic', ts);
           return;
         }
         case 'http': {
