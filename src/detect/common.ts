@@ -30,6 +30,8 @@ export const SidBase = {
   bruteforce: 9100700,
   'redis-exploit': 9100800,
   probe: 9100900,
+  /** Device behaviour baselines (devices/baseline.ts): +1 mining port, +2 upload jump. */
+  anomaly: 9101000,
 } as const;
 
 /** The device on one side of a flow: its MAC when the link had one, and its IP. */

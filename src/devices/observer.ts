@@ -10,13 +10,15 @@
  * and nothing else.
  */
 import type { DetectorContext, DetectorOf } from '../events/detector.js';
-import { Direction, type FlowView } from '../events/flow.js';
+import { Direction, type FlowBurst, type FlowEndReason, type FlowView } from '../events/flow.js';
 import { IpProto, Layer, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import type { ProtocolMessage } from '../events/messages.js';
 import { arpSenderMacOffset } from '../decode/index.js';
 import { formatIpv4, formatIpv6 } from '../util/ip.js';
 import { formatMac } from '../util/mac.js';
 import type { Inventory } from './inventory.js';
+import type { Anomaly, Baselines, Connection } from './baseline.js';
+import { SidBase } from '../detect/common.js';
 
 export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'] as const;
 /** NetBIOS suffixes of a host's own unique names: workstation and file server (the others name domains, browsers, services). */
@@ -25,6 +27,8 @@ export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
 
 export interface DeviceObserver extends DetectorOf<DeviceProtocol> {
   readonly inventory: Inventory;
+  /** Behaviour baselines, when on: learned from the connections of local devices to remote hosts. */
+  readonly baselines?: Baselines;
 }
 
 const NDP_RS = 133;
@@ -39,8 +43,31 @@ function sender(flow: FlowView, dir: number): [string, string] {
 
 const TEXT_CACHE = 4096;
 
-export function createDeviceObserver(inventory: Inventory): DeviceObserver {
+const ANOMALY_SIGNATURES = {
+  'mining-port': [SidBase.anomaly + 1, 'MINEWATCH ANOMALY device opened a long connection to a new host on a mining port'],
+  'upload-jump': [SidBase.anomaly + 2, 'MINEWATCH ANOMALY device uploaded many times its baseline'],
+} as const;
+const BASELINE_CHECKED = 'baseline.checked';
+
+export function createDeviceObserver(inventory: Inventory, baselines?: Baselines): DeviceObserver {
   const inv = inventory;
+
+  /** The connection of a local device to a remote host, as the baselines see it; null otherwise. */
+  function connection(flow: FlowView, tsUs: number): Connection | null {
+    if (flow.clientMac === '' || !inv.isLocal(flow.clientIp) || inv.isLocal(flow.serverIp)) return null;
+    const d = inv.deviceOfMac(flow.clientMac);
+    if (!d) return null;
+    return { tsUs, device: d.id, type: d.type, remote: flow.serverIp, port: flow.serverPort, upBytes: flow.bytesToServer, durationUs: tsUs - flow.firstTsUs };
+  }
+
+  function report(a: Anomaly, flow: FlowView, ctx: DetectorContext): void {
+    const [sid, signature] = ANOMALY_SIGNATURES[a.cause];
+    ctx.emit(flow, {
+      detector: 'anomaly', signatureId: sid, signature, category: 'Potentially Bad Traffic', severity: a.severity, tsUs: a.tsUs,
+      evidence: { cause: a.cause, baseline: a.baseline, deviation: a.deviation }, dedupKey: `anomaly:${a.cause}`,
+      ...(a.remote ? { destIp: a.remote } : {}), ...(a.port ? { destPort: a.port } : {}),
+    });
+  }
   // SYNs are the one frequent thing it reads: address and MAC text are made once per host
   const ip4Text = new Map<number, string>();
   const macTexts = new Map<number, string>();
@@ -102,6 +129,22 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
     protocols: DEVICE_PROTOCOLS,
     packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.ICMP | PacketClass.OTHER,
     inventory,
+    baselines,
+    ...(baselines ? {
+      // a long-lived connection is judged while it lasts (a miner's may never end), once per flow
+      onBurst(flow: FlowView, burst: FlowBurst, ctx: DetectorContext): void {
+        if (burst.lastUs - flow.firstTsUs < baselines.longLivedUs || flow.userData.has(BASELINE_CHECKED)) return;
+        flow.userData.set(BASELINE_CHECKED, true);
+        const c = connection(flow, burst.lastUs);
+        const a = c ? baselines.checkLongLived(c) : null;
+        if (a) report(a, flow, ctx);
+      },
+      onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
+        const c = connection(flow, flow.lastTsUs);
+        if (!c) return;
+        for (const a of baselines.observe(c)) report(a, flow, ctx);
+      },
+    } : {}),
 
     onPacket(pkt: PacketView, _flow: FlowView | null, _ctx: DetectorContext): void {
       if ((pkt.layers & Layer.ARP) !== 0) {

@@ -71,6 +71,8 @@ export interface AnalyzerConfig {
   homeNets?: string[];
   /** Extra device classification rule files (--device-rules), on top of data/devices/rules.json. */
   deviceRules?: string[];
+  /** Behaviour baselines per device with these settings (off when undefined; the sensor turns them on). */
+  baselines?: import('../devices/index.js').BaselineOptions;
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
@@ -144,12 +146,13 @@ export interface CreateDetectorsOptions {
   probe?: boolean;
   /** The device inventory's settings. */
   inventory?: import('../devices/index.js').InventoryOptions;
+  baselines?: import('../devices/index.js').BaselineOptions;
 }
 
 /** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
 export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
   const on = opts.detectorOn ?? (() => true);
-  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory };
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
   return DETECTORS.filter((c) => on(c.id)).map((c) => {
     const d = c.create(m, shared);
@@ -167,7 +170,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
-  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory });
+  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory, baselines: config.baselines });
   const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
@@ -182,6 +185,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     consumers,
     detectors,
     inventory: observer?.inventory,
+    baselines: observer?.baselines,
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
       // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)

@@ -15,7 +15,7 @@ import { parseIp } from '../util/ip.js';
 import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
-import type { Inventory } from '../devices/index.js';
+import type { Baselines, Inventory } from '../devices/index.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
 /** Frames whose flow-index entries are warmed at a time (see warmFlows). */
@@ -45,6 +45,8 @@ export interface Analyzers {
   wrapContext?(ctx: DetectorContext): DetectorContext;
   /** The device inventory the detectors feed, when the devices component runs (the sensor reads it live). */
   inventory?: Inventory;
+  /** The device behaviour baselines, when on (the sensor persists them). */
+  baselines?: Baselines;
 }
 
 export interface PacketPipelineOptions {
@@ -307,6 +309,11 @@ export class PacketPipeline {
   /** The device inventory this pipeline feeds (undefined without the devices component). */
   get inventory(): Inventory | undefined {
     return this.analyzers.inventory;
+  }
+
+  /** The device baselines this pipeline keeps (undefined unless turned on). */
+  get baselines(): Baselines | undefined {
+    return this.analyzers.baselines;
   }
 
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */

@@ -15,7 +15,8 @@ import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { eveTimestamp } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
-import { applyRetention, RETENTION_DEFAULTS, type Store } from '../store/index.js';
+import { applyRetention, loadBaselineState, RETENTION_DEFAULTS, saveBaselineState, type Store } from '../store/index.js';
+import type { BaselineOptions, BaselineState } from '../devices/index.js';
 import { uuidv7 } from '../transport/uuidv7.js';
 import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
@@ -57,6 +58,10 @@ export interface SensorOptions {
   commitMs?: number;
   /** Notifications (one per incident; incidents already in the store are not announced again). */
   notify?: NotifyOptions;
+  /** Device behaviour baselines (default on with their defaults; false: off). Kept in the store across restarts. */
+  baselines?: BaselineOptions | false;
+  /** How often the baselines are saved to the store (default 10 min; also on stop). */
+  baselineSaveMs?: number;
   /** How often new or changed devices are written as `device` events (default 5 s). */
   deviceIntervalMs?: number;
   /** Further outputs (the collector sender). */
@@ -142,10 +147,26 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   const pipeline = new PacketPipeline({
     flowEvents: opts.flowEvents ?? eve !== null,
     sink: (_ts, event) => onEvent(event),
-    analyzers: await analyzerFactory(analyzers),
+    analyzers: await analyzerFactory(opts.baselines === false ? analyzers : { ...analyzers, baselines: analyzers.baselines ?? opts.baselines ?? {} }),
     flow: opts.flow,
     sensor: name,
   });
+  // the baselines learned before a restart: the learning window does not begin again
+  const baselines = pipeline.baselines;
+  if (baselines) {
+    const saved = await loadBaselineState(store.store, store.sensorId);
+    if (saved) baselines.importState(saved as BaselineState);
+  }
+  const saveBaselines = async () => {
+    if (!baselines) return;
+    try {
+      await saveBaselineState(store.store, store.sensorId, baselines.exportState());
+    } catch (err) {
+      log(`minewatch sensor: saving the device baselines failed: ${(err as Error).message}`);
+    }
+  };
+  const baselineTimer = setInterval(() => void saveBaselines(), opts.baselineSaveMs ?? 600_000);
+  baselineTimer.unref();
 
   // the inventory into the store: a `device` event when a device appears or changes
   const deviceEvents = new DeviceEventTracker({ sensor: name });
@@ -242,6 +263,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     } finally {
       clearInterval(statsTimer);
       clearInterval(deviceTimer);
+      clearInterval(baselineTimer);
       if (retentionTimer) clearInterval(retentionTimer);
       opts.signal?.removeEventListener('abort', stop);
       await source.close();
@@ -251,6 +273,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       tick();
       eve?.close();
       for (const s of opts.sinks ?? []) s.close();
+      await saveBaselines();
       await store.finish();
       await notifier?.stop();
     }

@@ -252,8 +252,22 @@ function campaignHosts(dialect: Dialect): Migration {
   };
 }
 
+/** The sensor's device behaviour baselines (devices/baseline.ts), one JSON state per sensor, kept across restarts. */
+function deviceBaselines(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable('device_baselines')
+        .addColumn('sensor_id', t.big, (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_ms', t.big, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect) };
+  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_device_baselines': deviceBaselines(dialect) };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {
