@@ -46,6 +46,8 @@ const ConfigSchema = z.object({
   quietHours: z.string().optional(),
   digestInterval: z.number().int().min(0).optional(),
   baselineDays: z.number().int().min(1).max(365).optional(),
+  blocklistNft: z.string().optional(),
+  blocklistInterval: z.number().int().min(1).max(86_400).optional(),
   baselines: z.boolean().optional(),
 }).strict();
 
@@ -82,6 +84,8 @@ export function register(program: Command): void {
     .option('--min-severity <n>', 'notify for alerts of this severity or higher (1 high … 3 low; default 2)', parseIntOption('--min-severity', 1, 3))
     .option('--quiet-hours <HH:MM-HH:MM>', 'hold notifications during these local hours (e.g. 22:00-07:00); sent when they end')
     .option('--digest-interval <seconds>', 'digest of repeated alerts of known incidents every N seconds (default 3600; 0 = never)', parseIntOption('--digest-interval', 0, 30 * 86_400))
+    .option('--blocklist-nft <file>', 'write the pool addresses seen resolved or reached to FILE as an nftables set (table inet minewatch; apply with nft -f FILE)')
+    .option('--blocklist-interval <seconds>', 'rewrite --blocklist-nft every N seconds when it changed (default 300; also on stop)', parseIntOption('--blocklist-interval', 1, 86_400))
     .option('--baseline-days <n>', 'learning window of the device behaviour baselines (default 7 days)', parseIntOption('--baseline-days', 1, 365))
     .option('--no-baselines', 'do not learn device behaviour baselines (no anomaly alerts)')
     .option('-c, --config <file>', 'JSON configuration: every flag above by its camelCase name (flags given here win)')
@@ -128,6 +132,8 @@ export function register(program: Command): void {
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
         },
+        blocklistNft: o.blocklistNft as string | undefined,
+        blocklistIntervalMs: o.blocklistInterval !== undefined ? (o.blocklistInterval as number) * 1000 : undefined,
         baselines: o.baselines === false ? false : { learnUs: ((o.baselineDays as number | undefined) ?? 7) * 86_400_000_000 },
         flow: o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : undefined,
         notify,

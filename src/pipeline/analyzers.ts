@@ -147,12 +147,14 @@ export interface CreateDetectorsOptions {
   /** The device inventory's settings. */
   inventory?: import('../devices/index.js').InventoryOptions;
   baselines?: import('../devices/index.js').BaselineOptions;
+  /** The DNS answer cache the detectors share (default: a new one). */
+  dnsCache?: InstanceType<ComponentModules['detect']['DnsAnswerCache']>;
 }
 
 /** The registry's detectors (those `detectorOn` picks, default all), in run order, sharing one set of caches. */
 export function createDetectors(m: ComponentModules, opts: CreateDetectorsOptions): Detector[] {
   const on = opts.detectorOn ?? (() => true);
-  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines };
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: opts.dnsCache ?? new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
   return DETECTORS.filter((c) => on(c.id)).map((c) => {
     const d = c.create(m, shared);
@@ -170,7 +172,9 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
-  const detectors = createDetectors(m, { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory, baselines: config.baselines });
+  const intel = loadHostIntel(config, m);
+  const dnsCache = new m.detect.DnsAnswerCache();
+  const detectors = createDetectors(m, { intel, detectorOn, probe: config.probe, inventory, baselines: config.baselines, dnsCache });
   const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
@@ -186,6 +190,11 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     detectors,
     inventory: observer?.inventory,
     baselines: observer?.baselines,
+    *resolvedMiningAddresses(): IterableIterator<string> {
+      for (const [address, e] of dnsCache.entries()) {
+        if (intel.matchDomain(e.name) ?? (e.target !== '' ? intel.matchDomain(e.target) : null)) yield address;
+      }
+    },
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
       // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)

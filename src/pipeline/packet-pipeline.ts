@@ -47,6 +47,8 @@ export interface Analyzers {
   inventory?: Inventory;
   /** The device behaviour baselines, when on (the sensor persists them). */
   baselines?: Baselines;
+  /** Addresses the DNS answers tied to a listed mining name (pools, browser-miner hosts): the sensor's blocklist. */
+  resolvedMiningAddresses?(): Iterable<string>;
 }
 
 export interface PacketPipelineOptions {
@@ -314,6 +316,11 @@ export class PacketPipeline {
   /** The device baselines this pipeline keeps (undefined unless turned on). */
   get baselines(): Baselines | undefined {
     return this.analyzers.baselines;
+  }
+
+  /** Addresses seen resolved for listed mining names (empty without detection). */
+  resolvedMiningAddresses(): Iterable<string> {
+    return this.analyzers.resolvedMiningAddresses?.() ?? [];
   }
 
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */

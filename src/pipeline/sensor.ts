@@ -21,6 +21,8 @@ import { uuidv7 } from '../transport/uuidv7.js';
 import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { AppendingEveWriter } from './eve-append.js';
+import { NftBlocklistWriter } from './blocklist-writer.js';
+import { UsageError } from '../util/errors.js';
 import type { EventSink } from './eve-writer.js';
 import { Notifier, type NotifyOptions } from './notify.js';
 import { PacketPipeline } from './packet-pipeline.js';
@@ -62,6 +64,9 @@ export interface SensorOptions {
   baselines?: BaselineOptions | false;
   /** How often the baselines are saved to the store (default 10 min; also on stop). */
   baselineSaveMs?: number;
+  /** Write the pool addresses seen resolved or reached to this nftables file (atomically, every blocklistIntervalMs and on stop). */
+  blocklistNft?: string;
+  blocklistIntervalMs?: number;
   /** How often new or changed devices are written as `device` events (default 5 s). */
   deviceIntervalMs?: number;
   /** Further outputs (the collector sender). */
@@ -87,6 +92,7 @@ export interface SensorHealth {
   store_errors: number;
   eve_events: number;
   eve_rotations: number;
+  blocklist_addresses: number;
   devices: number;
   device_events: number;
   notifications_sent: number;
@@ -121,12 +127,16 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   for (const w of pre.warnings) log(`minewatch sensor: warning: ${w}`);
   const store = await StoreSink.open({ db: opts.db, store: opts.store, sensor: name, commitMs: opts.commitMs, onError: (err) => log(`minewatch sensor: store write failed (retrying): ${err.message}`) });
   let eve: AppendingEveWriter | null = null;
+  let blocklist: NftBlocklistWriter | null = null;
+  let pipelineRef: PacketPipeline | null = null;
   let source: CaptureSource;
   try {
     eve = opts.eve ? new AppendingEveWriter(opts.eve, { maxBytes: opts.eveMaxBytes, keep: opts.eveKeep }) : null;
+    blocklist = opts.blocklistNft ? openBlocklist(opts.blocklistNft, opts.blocklistIntervalMs, log, () => pipelineRef?.resolvedMiningAddresses() ?? []) : null;
     source = opts.interface ? await openLive(opts.interface, { filter: opts.filter }) : await openCapture(opts.inputs ?? []);
   } catch (err) {
     eve?.close();
+    blocklist?.close();
     await store.finish();
     throw err;
   }
@@ -135,7 +145,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     const known = await store.store.read.selectFrom('incidents').select(['signature_id', 'src_ip']).where('sensor_id', '=', store.sensorId).execute();
     notifier = new Notifier({ sensor: name, ...opts.notify, known: known.map((k) => `${k.signature_id}|${k.src_ip}`) });
   }
-  const outputs: EventSink[] = [...(eve ? [eve] : []), store, ...(notifier ? [notifier] : []), ...(opts.sinks ?? [])];
+  const outputs: EventSink[] = [...(eve ? [eve] : []), ...(blocklist ? [blocklist] : []), store, ...(notifier ? [notifier] : []), ...(opts.sinks ?? [])];
   let alerts = 0;
   const onEvent = (event: Record<string, unknown>) => {
     const type = String(event.event_type);
@@ -151,6 +161,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     flow: opts.flow,
     sensor: name,
   });
+  pipelineRef = pipeline;
   // the baselines learned before a restart: the learning window does not begin again
   const baselines = pipeline.baselines;
   if (baselines) {
@@ -200,6 +211,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       store_errors: store.stats.errors,
       eve_events: eve?.count ?? 0,
       eve_rotations: eve?.rotations ?? 0,
+      blocklist_addresses: blocklist?.size ?? 0,
       devices: deviceCount,
       device_events: deviceEvents.emitted,
       notifications_sent: Object.values(notifier?.stats.sent ?? {}).reduce((a, b) => a + b, 0),
@@ -272,6 +284,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       announceDevices(true);
       tick();
       eve?.close();
+      blocklist?.close();
       for (const s of opts.sinks ?? []) s.close();
       await saveBaselines();
       await store.finish();
@@ -284,6 +297,14 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   };
   const done = run();
   return { health, reopenEve: () => eve?.reopen(), done };
+}
+
+function openBlocklist(path: string, intervalMs: number | undefined, log: (line: string) => void, resolved: () => Iterable<string>): NftBlocklistWriter {
+  try {
+    return new NftBlocklistWriter(path, { intervalMs, resolved, onError: (err) => log(`minewatch sensor: writing ${path} failed (kept the previous file): ${err.message}`) });
+  } catch (err) {
+    throw new UsageError(`--blocklist-nft ${path}: cannot write it (${(err as Error).message}); give a writable path`, 'usage.bad-output', { subject: '--blocklist-nft' });
+  }
 }
 
 /** Runs a sensor to its end (input exhausted or the signal aborted). */
