@@ -22,7 +22,7 @@ import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { AppendingEveWriter } from './eve-append.js';
 import { NftBlocklistWriter } from './blocklist-writer.js';
-import { UsageError } from '../util/errors.js';
+import { OutputError } from '../util/errors.js';
 import type { EventSink } from './eve-writer.js';
 import { Notifier, type NotifyOptions } from './notify.js';
 import { PacketPipeline } from './packet-pipeline.js';
@@ -303,7 +303,7 @@ function openBlocklist(path: string, intervalMs: number | undefined, log: (line:
   try {
     return new NftBlocklistWriter(path, { intervalMs, resolved, onError: (err) => log(`minewatch sensor: writing ${path} failed (kept the previous file): ${err.message}`) });
   } catch (err) {
-    throw new UsageError(`--blocklist-nft ${path}: cannot write it (${(err as Error).message}); give a writable path`, 'usage.bad-output', { subject: '--blocklist-nft' });
+    throw new OutputError('output.blocklist', `--blocklist-nft ${path}: cannot write it (${(err as Error).message}); give a writable path`, { subject: '--blocklist-nft' });
   }
 }
 

@@ -77,6 +77,24 @@ export function eventProblems(e: unknown, now = Date.now()): string[] {
   return [...new Set(reasons)];
 }
 
+/**
+ * A home sensor sends its private addresses as `minewatch.fill_public_ip: [field, …]`
+ * (pipeline/telemetry.ts): the collector puts the sensor's public address — the remote address
+ * of this connection — in those fields (only these: src_ip, dest_ip, minewatch.device.ip).
+ */
+export function fillPublicAddresses(events: unknown[], remote: string): void {
+  const ip = remote.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  for (const e of events) {
+    const ev = e as Record<string, unknown>;
+    const mw = ev.minewatch as Record<string, unknown> | undefined;
+    if (!mw || !Array.isArray(mw.fill_public_ip)) continue;
+    for (const f of mw.fill_public_ip) {
+      if (f === 'src_ip' || f === 'dest_ip') ev[f] = ip;
+      else if (f === 'minewatch.device.ip' && mw.device !== null && typeof mw.device === 'object') (mw.device as Record<string, unknown>).ip = ip;
+    }
+  }
+}
+
 const IngestBody = z.object({ events: z.array(AnyEveEvent).min(1) });
 const IngestAnswer = z.object({ accepted: z.number().int(), duplicates: z.number().int(), queued: z.boolean().optional() });
 const BATCH_ID = /^[A-Za-z0-9_-]{8,64}$/;
@@ -147,6 +165,7 @@ export default function ingestRoutes(ctx: ServerContext) {
           m.batches.inc({ status: '400' });
           throw new HttpError(400, 'ingest.invalid-events', `${rejected.length} of ${events.length} events are invalid; nothing was stored`, {}, { rejected: rejected.slice(0, 100), rejected_count: rejected.length });
         }
+        fillPublicAddresses(events, req.ip);
         const header = req.headers['x-minewatch-batch-id'];
         const batchId = typeof header === 'string' && BATCH_ID.test(header) ? header : randomUUID();
         const end = m.batchSeconds.startTimer();
