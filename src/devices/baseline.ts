@@ -70,10 +70,14 @@ type TopK = Record<string, number>;
 function bump(top: TopK, key: string, cap: number): void {
   if (key === '') return;
   if (top[key] !== undefined) { top[key]++; return; }
-  const keys = Object.keys(top);
-  if (keys.length < cap) { top[key] = 1; return; }
-  let min = keys[0];
-  for (const k of keys) if (top[k] < top[min]) min = k;
+  // one pass: the size and the smallest entry (no key array per new key)
+  let size = 0;
+  let min = '';
+  for (const k in top) {
+    size++;
+    if (min === '' || top[k] < top[min]) min = k;
+  }
+  if (size < cap) { top[key] = 1; return; }
   const n = top[min];
   delete top[min];
   top[key] = n + 1;

@@ -52,10 +52,25 @@ const BASELINE_CHECKED = 'baseline.checked';
 export function createDeviceObserver(inventory: Inventory, baselines?: Baselines): DeviceObserver {
   const inv = inventory;
 
+  // a MAC's device id and type for a minute of traffic: every flow end must not regroup and
+  // reclassify the inventory (it rebuilds after any change), which stalled a live capture
+  const deviceCache = new Map<string, { id: string; type: string; untilUs: number }>();
+  function deviceFor(mac: string, tsUs: number): { id: string; type: string } | null {
+    const c = deviceCache.get(mac);
+    if (c && tsUs < c.untilUs) return c;
+    const d = inv.deviceOfMac(mac);
+    if (!d) return null;
+    if (deviceCache.size >= TEXT_CACHE) deviceCache.clear();
+    const e = { id: d.id, type: d.type, untilUs: tsUs + 60_000_000 };
+    deviceCache.set(mac, e);
+    return e;
+  }
+
   /** The connection of a local device to a remote host, as the baselines see it; null otherwise. */
   function connection(flow: FlowView, tsUs: number): Connection | null {
-    if (flow.clientMac === '' || !inv.isLocal(flow.clientIp) || inv.isLocal(flow.serverIp)) return null;
-    const d = inv.deviceOfMac(flow.clientMac);
+    // unanswered attempts (a scan, a dead host) are not behaviour to learn, and a flood of them costs nothing here
+    if (flow.pktsToClient === 0 || flow.clientMac === '' || !inv.isLocal(flow.clientIp) || inv.isLocal(flow.serverIp)) return null;
+    const d = deviceFor(flow.clientMac, tsUs);
     if (!d) return null;
     return { tsUs, device: d.id, type: d.type, remote: flow.serverIp, port: flow.serverPort, upBytes: flow.bytesToServer, durationUs: tsUs - flow.firstTsUs };
   }
