@@ -63,7 +63,7 @@ function costCases(c: CaseContext): BenchCase[] {
     row('detection on, no parser, no detector', '--detectors', 'none', '--parsers', 'none'),
     row('all parsers, no detector', '--detectors', 'none'),
     // the parsers that see traffic on this capture one by one, the rest together
-    ...['dns', 'tls', 'http', 'stratum', 'mdns,dhcp,ssdp,telnet,ftp,redis'].map((p) => row(`parser ${p} alone`, '--detectors', 'none', '--parsers', p)),
+    ...['dns', 'tls', 'http', 'stratum', 'mdns,dhcp,ssdp,netbios,telnet,ftp,redis'].map((p) => row(`parser ${p} alone`, '--detectors', 'none', '--parsers', p)),
     row('every detector, no parser (packets only)', '--parsers', 'none'),
     ...DETECTOR_IDS.map((d) => row(`every parser + detector ${d}`, '--detectors', d)),
     row('every parser and detector (the default)'),

@@ -21,6 +21,8 @@ import { parseDns } from '../../src/protocols/dns.js';
 import { mdnsHints } from '../../src/protocols/mdns.js';
 import { parseDhcp } from '../../src/protocols/dhcp.js';
 import { parseSsdp } from '../../src/protocols/ssdp.js';
+import { parseNetbios } from '../../src/protocols/netbios.js';
+import { netbiosRegistration } from '../../src/synth/home.js';
 import { parseCertificate, parseClientHello, parseServerHello } from '../../src/protocols/tls.js';
 import { parseHttpHead } from '../../src/protocols/http.js';
 import { decodeContent } from '../../src/protocols/http-body.js';
@@ -156,6 +158,7 @@ function parserTarget(corpus: Corpus): Target<ParserInput> {
     dns: byPort(53, 5353),
     dhcp: byPort(67, 68),
     ssdp: byPort(1900),
+    netbios: payloads.some((p) => p.port === 137) ? byPort(137) : [netbiosRegistration('DESKTOP-FUZZ', 0x00, 0xc0a80109), netbiosRegistration('WORKGROUP', 0x00, 0xc0a80109, { group: true, opcode: 8 })],
     tls: byPort(443, 8443, 993, 995, 5223),
     http: textish.length > 0 ? textish : byPort(80),
     stratum: textish.length > 0 ? textish : byPort(3333),
@@ -184,6 +187,11 @@ function parserTarget(corpus: Corpus): Target<ParserInput> {
         }
         case 'dhcp': parseDhcp(bytes); break;
         case 'ssdp': parseSsdp(bytes); break;
+        case 'netbios': {
+          const r = parseNetbios(bytes);
+          if (r.ok) check(r.value.name.length <= 15, 'netbios name longer than 15');
+          break;
+        }
         case 'tls': {
           const start = Math.min(bytes.length, arg % 10);
           parseClientHello(bytes, start, bytes.length);

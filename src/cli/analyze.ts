@@ -86,6 +86,11 @@ export function register(program: Command): void {
       let result: Awaited<ReturnType<typeof analyze>>;
       try {
         result = await analyze(opts);
+        // the merged inventory into the store, as the sensor writes it: one `device` event per device
+        if (store && result.devices) {
+          const { deviceEvent } = await import('../devices/device-events.js');
+          for (const d of result.devices) store.write(deviceEvent(d, o.sensor as string | undefined));
+        }
       } finally {
         await store?.finish();
       }

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { dirname, join } from 'node:path';
 import { readConfigText, readJsonConfig } from '../util/config.js';
 import type { NotifyOptions } from '../pipeline/notify.js';
 import { UsageError } from '../util/errors.js';
@@ -45,6 +46,11 @@ const ConfigSchema = z.object({
   minSeverity: z.number().int().min(1).max(3).optional(),
   quietHours: z.string().optional(),
   digestInterval: z.number().int().min(0).optional(),
+  baselineDays: z.number().int().min(1).max(365).optional(),
+  blocklistNft: z.string().optional(),
+  telemetryKeyFile: z.string().optional(),
+  blocklistInterval: z.number().int().min(1).max(86_400).optional(),
+  baselines: z.boolean().optional(),
 }).strict();
 
 export type SensorConfig = z.infer<typeof ConfigSchema>;
@@ -80,6 +86,11 @@ export function register(program: Command): void {
     .option('--min-severity <n>', 'notify for alerts of this severity or higher (1 high … 3 low; default 2)', parseIntOption('--min-severity', 1, 3))
     .option('--quiet-hours <HH:MM-HH:MM>', 'hold notifications during these local hours (e.g. 22:00-07:00); sent when they end')
     .option('--digest-interval <seconds>', 'digest of repeated alerts of known incidents every N seconds (default 3600; 0 = never)', parseIntOption('--digest-interval', 0, 30 * 86_400))
+    .option('--telemetry-key-file <file>', 'with --send: the secret MACs are keyed-hashed with (created on first use; default $XDG_DATA_HOME/minewatch/telemetry.key)')
+    .option('--blocklist-nft <file>', 'write the pool addresses seen resolved or reached to FILE as an nftables set (table inet minewatch; apply with nft -f FILE)')
+    .option('--blocklist-interval <seconds>', 'rewrite --blocklist-nft every N seconds when it changed (default 300; also on stop)', parseIntOption('--blocklist-interval', 1, 86_400))
+    .option('--baseline-days <n>', 'learning window of the device behaviour baselines (default 7 days)', parseIntOption('--baseline-days', 1, 365))
+    .option('--no-baselines', 'do not learn device behaviour baselines (no anomaly alerts)')
     .option('-c, --config <file>', 'JSON configuration: every flag above by its camelCase name (flags given here win)')
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       const file: SensorConfig = flags.config ? readJsonConfig(flags.config as string, ConfigSchema, '--config') : {};
@@ -99,6 +110,8 @@ export function register(program: Command): void {
       const { openSender, finishSending } = await import('../transport/send.js');
       const sender = openSender(o, 'sensor');
       const { startSensor } = await import('../pipeline/sensor.js');
+      const { TelemetrySink, loadTelemetryKey } = await import('../pipeline/telemetry.js');
+      const { defaultDatabasePath } = await import('../store/index.js');
       const abort = new AbortController();
       const onStop = () => abort.abort();
       process.once('SIGINT', onStop);
@@ -124,9 +137,13 @@ export function register(program: Command): void {
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
         },
+        blocklistNft: o.blocklistNft as string | undefined,
+        blocklistIntervalMs: o.blocklistInterval !== undefined ? (o.blocklistInterval as number) * 1000 : undefined,
+        baselines: o.baselines === false ? false : { learnUs: ((o.baselineDays as number | undefined) ?? 7) * 86_400_000_000 },
         flow: o.maxFlows !== undefined ? { maxFlows: o.maxFlows as number } : undefined,
         notify,
-        sinks: sender ? [sender] : [],
+        // what leaves the home: alerts, device types and counters, MACs keyed-hashed, private addresses filled in by the collector
+        sinks: sender ? [new TelemetrySink(sender, loadTelemetryKey((o.telemetryKeyFile as string | undefined) ?? join(dirname(defaultDatabasePath()), 'telemetry.key')))] : [],
         outboxDepth: sender ? () => sender.stats.outbox.pendingEvents : undefined,
         signal: abort.signal,
       });

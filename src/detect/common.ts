@@ -32,6 +32,8 @@ export const SidBase = {
   probe: 9100900,
   'version-scan': 9101000,
   'pool-ip': 9101100,
+  /** Device behaviour baselines (devices/baseline.ts): +1 mining port, +2 upload jump (9101201, 9101202). */
+  anomaly: 9101200,
 } as const;
 
 /** The device on one side of a flow: its MAC when the link had one, and its IP. */

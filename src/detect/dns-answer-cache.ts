@@ -84,4 +84,9 @@ export class DnsAnswerCache {
   get size(): number {
     return this.map.size;
   }
+
+  /** Every remembered address and its name (the sensor's blocklist reads them; recency is not touched). */
+  entries(): IterableIterator<[string, CachedName]> {
+    return this.map.entries();
+  }
 }

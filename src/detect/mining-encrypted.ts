@@ -59,7 +59,8 @@ const SAMPLES = 64;
 const NO_SIZES = new Float64Array(0);
 
 /** Ports pools commonly listen on (sMaSheD list); a very weak hint. */
-const MINING_PORTS = new Set([3333, 3334, 3335, 3336, 4444, 5555, 5588, 6666, 7777, 8008, 8888, 9000, 9999, 10001, 10128, 10343, 14433, 14444, 15555, 17777, 20535, 20580, 45560, 45700]);
+/** Ports mining pools commonly listen on (also the device baselines' "mining-typical port"). */
+export const MINING_PORTS: ReadonlySet<number> = new Set([3333, 3334, 3335, 3336, 4444, 5555, 5588, 6666, 7777, 8008, 8888, 9000, 9999, 10001, 10128, 10343, 14433, 14444, 15555, 17777, 20535, 20580, 45560, 45700]);
 
 export interface IndicatorWeights {
   longLived: number; submitRate: number; fixedSizeSubmits: number; poissonSubmits: number;

@@ -223,11 +223,12 @@ export class Inventory {
     this.changes++;
   }
 
-  /** A DHCP client's request: host name (option 12), option 55 in order, vendor class (60), client id (61). */
-  observeDhcpClient(mac: string, f: { hostname: string; parameterList: readonly number[]; vendorClass: string; clientId: string }, tsUs: number): void {
+  /** A DHCP client's request: host name (option 12), client FQDN (81, its host label), option 55 in order, vendor class (60), client id (61). */
+  observeDhcpClient(mac: string, f: { hostname: string; parameterList: readonly number[]; vendorClass: string; clientId: string; fqdn?: string }, tsUs: number): void {
     const r = this.record(mac, tsUs);
     if (!r) return;
     this.add(r, 'hostnames', cleanName(f.hostname));
+    if (f.fqdn) this.add(r, 'hostnames', cleanName(f.fqdn.split('.', 1)[0]));
     if (f.parameterList.length > 0) this.add(r, 'dhcpParams', f.parameterList.join(','));
     this.add(r, 'vendorClasses', f.vendorClass.slice(0, 80));
     this.add(r, 'clientIds', f.clientId.slice(0, 80).toLowerCase());
@@ -317,8 +318,12 @@ export class Inventory {
     this.importState(other.exportState());
   }
 
-  /** The devices, grouped and classified (cached until the next observation that changes something). */
-  devices(): Device[] {
+  /**
+   * The devices, grouped and classified (cached until the next observation that changes
+   * something; `fresh`: rebuilt now, so last-seen times that moved without a change are current).
+   */
+  devices(fresh = false): Device[] {
+    if (fresh) this.changes++;
     return this.view().devices;
   }
 

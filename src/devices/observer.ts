@@ -2,7 +2,7 @@
  * The inventory's eyes on the pipeline: a detector-shaped component (it emits no alert) that
  * feeds an Inventory from the rare packets that say who is on the segment — ARP, IPv6
  * neighbour discovery, TCP SYN / SYN-ACK for the initial TTL — and from the parsers'
- * DHCP, mDNS, SSDP, HTTP and TLS messages. It asks the pipeline for those packet classes
+ * DHCP, mDNS, SSDP, NetBIOS, HTTP and TLS messages. It asks the pipeline for those packet classes
  * only, so TCP data and ACKs (nearly all packets) never reach it.
  *
  * Only traffic from an address on the local segment is attributed to the frame's MAC: a
@@ -10,19 +10,25 @@
  * and nothing else.
  */
 import type { DetectorContext, DetectorOf } from '../events/detector.js';
-import { Direction, type FlowView } from '../events/flow.js';
+import { Direction, type FlowBurst, type FlowEndReason, type FlowView } from '../events/flow.js';
 import { IpProto, Layer, PacketClass, TcpFlag, type PacketView } from '../events/packet.js';
 import type { ProtocolMessage } from '../events/messages.js';
 import { arpSenderMacOffset } from '../decode/index.js';
 import { formatIpv4, formatIpv6 } from '../util/ip.js';
 import { formatMac } from '../util/mac.js';
 import type { Inventory } from './inventory.js';
+import type { Anomaly, Baselines, Connection } from './baseline.js';
+import { SidBase } from '../detect/common.js';
 
-export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'http', 'tls'] as const;
+export const DEVICE_PROTOCOLS = ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'] as const;
+/** NetBIOS suffixes of a host's own unique names: workstation and file server (the others name domains, browsers, services). */
+const NETBIOS_HOST_SUFFIXES: ReadonlySet<number> = new Set([0x00, 0x20]);
 export type DeviceProtocol = (typeof DEVICE_PROTOCOLS)[number];
 
 export interface DeviceObserver extends DetectorOf<DeviceProtocol> {
   readonly inventory: Inventory;
+  /** Behaviour baselines, when on: learned from the connections of local devices to remote hosts. */
+  readonly baselines?: Baselines;
 }
 
 const NDP_RS = 133;
@@ -37,8 +43,46 @@ function sender(flow: FlowView, dir: number): [string, string] {
 
 const TEXT_CACHE = 4096;
 
-export function createDeviceObserver(inventory: Inventory): DeviceObserver {
+const ANOMALY_SIGNATURES = {
+  'mining-port': [SidBase.anomaly + 1, 'MINEWATCH ANOMALY device opened a long connection to a new host on a mining port'],
+  'upload-jump': [SidBase.anomaly + 2, 'MINEWATCH ANOMALY device uploaded many times its baseline'],
+} as const;
+const BASELINE_CHECKED = 'baseline.checked';
+
+export function createDeviceObserver(inventory: Inventory, baselines?: Baselines): DeviceObserver {
   const inv = inventory;
+
+  // a MAC's device id and type for a minute of traffic: every flow end must not regroup and
+  // reclassify the inventory (it rebuilds after any change), which stalled a live capture
+  const deviceCache = new Map<string, { id: string; type: string; untilUs: number }>();
+  function deviceFor(mac: string, tsUs: number): { id: string; type: string } | null {
+    const c = deviceCache.get(mac);
+    if (c && tsUs < c.untilUs) return c;
+    const d = inv.deviceOfMac(mac);
+    if (!d) return null;
+    if (deviceCache.size >= TEXT_CACHE) deviceCache.clear();
+    const e = { id: d.id, type: d.type, untilUs: tsUs + 60_000_000 };
+    deviceCache.set(mac, e);
+    return e;
+  }
+
+  /** The connection of a local device to a remote host, as the baselines see it; null otherwise. */
+  function connection(flow: FlowView, tsUs: number): Connection | null {
+    // unanswered attempts (a scan, a dead host) are not behaviour to learn, and a flood of them costs nothing here
+    if (flow.pktsToClient === 0 || flow.clientMac === '' || !inv.isLocal(flow.clientIp) || inv.isLocal(flow.serverIp)) return null;
+    const d = deviceFor(flow.clientMac, tsUs);
+    if (!d) return null;
+    return { tsUs, device: d.id, type: d.type, remote: flow.serverIp, port: flow.serverPort, upBytes: flow.bytesToServer, durationUs: tsUs - flow.firstTsUs };
+  }
+
+  function report(a: Anomaly, flow: FlowView, ctx: DetectorContext): void {
+    const [sid, signature] = ANOMALY_SIGNATURES[a.cause];
+    ctx.emit(flow, {
+      detector: 'anomaly', signatureId: sid, signature, category: 'Potentially Bad Traffic', severity: a.severity, tsUs: a.tsUs,
+      evidence: { cause: a.cause, baseline: a.baseline, deviation: a.deviation }, dedupKey: `anomaly:${a.cause}`,
+      ...(a.remote ? { destIp: a.remote } : {}), ...(a.port ? { destPort: a.port } : {}),
+    });
+  }
   // SYNs are the one frequent thing it reads: address and MAC text are made once per host
   const ip4Text = new Map<number, string>();
   const macTexts = new Map<number, string>();
@@ -100,6 +144,22 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
     protocols: DEVICE_PROTOCOLS,
     packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.ICMP | PacketClass.OTHER,
     inventory,
+    baselines,
+    ...(baselines ? {
+      // a long-lived connection is judged while it lasts (a miner's may never end), once per flow
+      onBurst(flow: FlowView, burst: FlowBurst, ctx: DetectorContext): void {
+        if (burst.lastUs - flow.firstTsUs < baselines.longLivedUs || flow.userData.has(BASELINE_CHECKED)) return;
+        flow.userData.set(BASELINE_CHECKED, true);
+        const c = connection(flow, burst.lastUs);
+        const a = c ? baselines.checkLongLived(c) : null;
+        if (a) report(a, flow, ctx);
+      },
+      onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
+        const c = connection(flow, flow.lastTsUs);
+        if (!c) return;
+        for (const a of baselines.observe(c)) report(a, flow, ctx);
+      },
+    } : {}),
 
     onPacket(pkt: PacketView, _flow: FlowView | null, _ctx: DetectorContext): void {
       if ((pkt.layers & Layer.ARP) !== 0) {
@@ -159,6 +219,19 @@ export function createDeviceObserver(inventory: Inventory): DeviceObserver {
           } else {
             inv.observeSsdp(mac, [f.server, f.usn, f.nt, f.st].filter((s) => s !== ''), ts);
           }
+          return;
+        }
+        case 'netbios': {
+          // the name a host claims for itself: its registration or refresh, or its positive answer to a query for it
+          const f = msg.fields;
+          const claims = f.response ? msg.kind === 'query' && f.rcode === 0 && f.address !== '' : msg.kind === 'registration' || msg.kind === 'refresh';
+          if (!claims || f.group || !NETBIOS_HOST_SUFFIXES.has(f.suffix) || f.name === '' || f.name.startsWith('*')) return;
+          const [mac, ip] = sender(flow, msg.dir);
+          if (!inv.isLocal(ip)) return;
+          // an answer may come from a name server for another host: only a host answering for its own address counts
+          if (f.response && f.address !== ip) return;
+          inv.observeHostname(mac, f.name, ts);
+          inv.observeAddress(mac, ip, 'traffic', ts);
           return;
         }
         case 'http': {

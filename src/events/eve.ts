@@ -95,6 +95,28 @@ export const StatsEvent = Base.extend({
   stats: z.record(z.string(), z.unknown()),
 });
 
+/** The inventory's description of one device (event_type 'device': first seen or changed). */
+export const DeviceInventoryInfo = z.object({
+  macs: z.array(z.string()),
+  ips: z.array(z.string()),
+  hostnames: z.array(z.string()),
+  randomized: z.boolean(),
+  score: z.number().int().min(0).max(100),
+  reasons: z.array(z.string()),
+  first_seen: z.string().regex(EVE_TIMESTAMP),
+  last_seen: z.string().regex(EVE_TIMESTAMP),
+  /** Ids the device was announced under before (a randomised MAC joined it): their rows merge into this one. */
+  replaces: z.array(z.string()).optional(),
+});
+
+export const DeviceEvent = Base.extend({
+  event_type: z.literal('device'),
+  minewatch: MinewatchFields.extend({
+    device: DeviceRef.extend({ id: z.string().min(1), type: z.string() }),
+    inventory: DeviceInventoryInfo,
+  }),
+});
+
 /** What `minewatch scan` found about one live host (event_type 'scan', kind 'host'). */
 export const ScanHostInfo = z.object({
   kind: z.literal('host'),
@@ -131,10 +153,10 @@ export const ScanEvent = Base.extend({
  * Every event type minewatch writes, discriminated on `event_type`: a known type must carry
  * its own body (an `alert` without `alert{…}` fails), never falling back to a lax schema.
  */
-export const EveEvent = z.discriminatedUnion('event_type', [FlowEvent, AlertEvent, StatsEvent, ScanEvent]);
+export const EveEvent = z.discriminatedUnion('event_type', [FlowEvent, AlertEvent, StatsEvent, ScanEvent, DeviceEvent]);
 
 /** The event types of EveEvent. */
-export const EVE_EVENT_TYPES = ['flow', 'alert', 'stats', 'scan'] as const;
+export const EVE_EVENT_TYPES = ['flow', 'alert', 'stats', 'scan', 'device'] as const;
 
 /**
  * An EVE event of a type minewatch does not define (Suricata's dns, tls, http … from another
@@ -156,6 +178,7 @@ export type AlertInfo = z.input<typeof AlertInfo>;
 export type AlertEvent = z.input<typeof AlertEvent>;
 export type StatsEvent = z.infer<typeof StatsEvent>;
 export type ScanEvent = z.infer<typeof ScanEvent>;
+export type DeviceEvent = z.infer<typeof DeviceEvent>;
 export type EveEvent = z.input<typeof EveEvent>;
 export type OtherEveEvent = z.infer<typeof OtherEveEvent>;
 

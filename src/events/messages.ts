@@ -271,6 +271,24 @@ export const DhcpFieldsSchema = z.strictObject({
   leaseTime: num,
   /** Option codes in order of appearance. */
   options: nums,
+  /** Option 81 (client FQDN, RFC 4702) as text; '' when absent. */
+  fqdn: str,
+});
+
+/** A NetBIOS name service datagram (RFC 1001/1002, UDP 137). */
+export const NetbiosFieldsSchema = z.strictObject({
+  /** Header opcode: 0 query, 5 registration, 6 release, 7 WACK, 8/9 refresh, 15 multi-homed registration. */
+  opcode: num,
+  response: bool,
+  rcode: num,
+  /** The NetBIOS name (first-level decoded, trailing spaces removed, up to 15 characters). */
+  name: str,
+  /** The 16th byte: 0x00 workstation, 0x20 file server, 0x1b–0x1e domain and browser names … */
+  suffix: num,
+  /** The name is a group name (NB_FLAGS G bit of its address record); false without one. */
+  group: bool,
+  /** The IPv4 address of the name's NB record ('' without one). */
+  address: str,
 });
 
 export const SsdpFieldsSchema = z.strictObject({
@@ -313,6 +331,7 @@ export type RedisCommandFields = z.infer<typeof RedisCommandSchema>;
 export type RedisReplyFields = z.infer<typeof RedisReplySchema>;
 export type DhcpFields = z.infer<typeof DhcpFieldsSchema>;
 export type SsdpFields = z.infer<typeof SsdpFieldsSchema>;
+export type NetbiosFields = z.infer<typeof NetbiosFieldsSchema>;
 
 const DHCP_NAMED_KINDS = [
   'bootp', 'discover', 'offer', 'request', 'decline', 'ack', 'nak', 'release', 'inform',
@@ -330,6 +349,7 @@ export interface MessageKinds {
   mdns: { query: MdnsFields; response: MdnsFields };
   dhcp: { [K in DhcpKind]: DhcpFields };
   ssdp: { 'm-search': SsdpFields; notify: SsdpFields; response: SsdpFields };
+  netbios: { query: NetbiosFields; registration: NetbiosFields; release: NetbiosFields; wack: NetbiosFields; refresh: NetbiosFields; other: NetbiosFields };
   dns: { query: DnsFields; response: DnsFields };
   tls: { client_hello: TlsClientHelloFields; server_hello: TlsServerHelloFields; certificate: TlsCertificateFields; handshake_done: TlsHandshakeDoneFields };
   http: { request: HttpRequestFields; response: HttpResponseFields; websocket: WebSocketUpgradeFields; websocket_frame: WebSocketFrameFields };
@@ -368,6 +388,7 @@ type Closed = Exclude<ProtocolId, 'dhcp' | 'stratum'>;
 const SCHEMAS = {
   mdns: { query: MdnsFieldsSchema, response: MdnsFieldsSchema },
   ssdp: { 'm-search': SsdpFieldsSchema, notify: SsdpFieldsSchema, response: SsdpFieldsSchema },
+  netbios: { query: NetbiosFieldsSchema, registration: NetbiosFieldsSchema, release: NetbiosFieldsSchema, wack: NetbiosFieldsSchema, refresh: NetbiosFieldsSchema, other: NetbiosFieldsSchema },
   dns: { query: DnsFieldsSchema, response: DnsFieldsSchema },
   tls: { client_hello: TlsClientHelloSchema, server_hello: TlsServerHelloSchema, certificate: TlsCertificateSchema, handshake_done: TlsHandshakeDoneSchema },
   http: { request: HttpRequestSchema, response: HttpResponseSchema, websocket: WebSocketUpgradeSchema, websocket_frame: WebSocketFrameSchema },

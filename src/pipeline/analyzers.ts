@@ -73,6 +73,8 @@ export interface AnalyzerConfig {
   homeNets?: string[];
   /** Extra device classification rule files (--device-rules), on top of data/devices/rules.json. */
   deviceRules?: string[];
+  /** Behaviour baselines per device with these settings (off when undefined; the sensor turns them on). */
+  baselines?: import('../devices/index.js').BaselineOptions;
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
@@ -146,11 +148,14 @@ export interface CreateDetectorsOptions {
   probe?: boolean;
   /** The device inventory's settings. */
   inventory?: import('../devices/index.js').InventoryOptions;
+  baselines?: import('../devices/index.js').BaselineOptions;
+  /** The DNS answer cache the detectors share (default: a new one). */
+  dnsCache?: InstanceType<ComponentModules['detect']['DnsAnswerCache']>;
 }
 
 /** The lists, caches and prober one pipeline's detectors share. */
 export function createDetectorShared(m: ComponentModules, opts: CreateDetectorsOptions): DetectorShared {
-  const shared: DetectorShared = { intel: opts.intel, dnsCache: new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory };
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: opts.dnsCache ?? new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
   return shared;
 }
@@ -174,9 +179,11 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const detectorOn = (id: string) => config.detectors === undefined || config.detectors.includes(id);
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
-  const detectorOpts: CreateDetectorsOptions = { intel: loadHostIntel(config, m), detectorOn, probe: config.probe, inventory };
+  const intel = loadHostIntel(config, m);
+  const detectorOpts: CreateDetectorsOptions = { intel, detectorOn, probe: config.probe, inventory, baselines: config.baselines };
   const shared = createDetectorShared(m, detectorOpts);
   const detectors = createDetectors(m, detectorOpts, shared);
+  const dnsCache = shared.dnsCache;
   const observer = detectors.find((d): d is ReturnType<Modules['devices']['createDeviceObserver']> => d.id === 'devices' && 'inventory' in d);
   const warnings = missingParserWarnings(detectors, parserOn);
   let rules: InstanceType<NonNullable<Modules['ruleEngine']>['RuleDetector']> | null = null;
@@ -198,6 +205,13 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
     consumers,
     detectors,
     ...(learnForeignDns ? { learnForeignDns } : {}),
+    inventory: observer?.inventory,
+    baselines: observer?.baselines,
+    *resolvedMiningAddresses(): IterableIterator<string> {
+      for (const [address, e] of dnsCache.entries()) {
+        if (intel.matchDomain(e.name) ?? (e.target !== '' ? intel.matchDomain(e.target) : null)) yield address;
+      }
+    },
     // Built once per pipeline context (the pipeline asks once), never per packet.
     wrapContext(ctx: DetectorContext): DetectorContext {
       // every alert carries its device, from this pipeline's inventory (never a remote host's router MAC)

@@ -46,6 +46,8 @@ export interface DetectorShared {
   onSuspect?: (flow: FlowView, score: number, ctx: DetectorContext) => void;
   /** The device inventory's settings (home networks, classification rules). */
   inventory?: import('../devices/index.js').InventoryOptions;
+  /** Behaviour baselines per device (the sensor turns them on; off: undefined). */
+  baselines?: import('../devices/index.js').BaselineOptions;
 }
 
 export interface ParserComponent<Id extends ProtocolId = ProtocolId> {
@@ -92,6 +94,7 @@ export const COMPONENTS = [
   defineParser('mdns', (m, sink) => m.protocols.createMdnsConsumer(sink)),
   defineParser('dhcp', (m, sink) => m.protocols.createDhcpConsumer(sink)),
   defineParser('ssdp', (m, sink) => m.protocols.createSsdpConsumer(sink)),
+  defineParser('netbios', (m, sink) => m.protocols.createNetbiosConsumer(sink)),
   defineParser('dns', (m, sink) => m.protocols.createDnsConsumer(sink)),
   defineParser('tls', (m, sink) => m.protocols.createTlsConsumer(sink)),
   defineParser('http', (m, sink, s) => m.protocols.createHttpConsumer(sink, s.keepResponseBody ? { keepResponseBody: s.keepResponseBody } : {})),
@@ -101,7 +104,7 @@ export const COMPONENTS = [
   defineParser('ssh', (m, sink) => m.protocols.createSshConsumer(sink)),
   defineParser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
   // Detectors. The device inventory first, so the alerts of a packet see what it taught.
-  defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory)) }),
+  defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory), s.baselines ? new m.devices.Baselines(s.baselines) : undefined) }),
   // Order matters in one place: stratum runs before mining-encrypted, so a flow
   // already identified in clear text is not scored again as "encrypted".
   defineDetector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),

@@ -15,6 +15,7 @@ import { parseIp } from '../util/ip.js';
 import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
 import { AlertBuilder } from './alerts.js';
+import type { Baselines, Inventory } from '../devices/index.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
 /** Frames whose flow-index entries are warmed at a time (see warmFlows). */
@@ -47,6 +48,12 @@ export interface Analyzers {
    * know (which addresses answered pool names), learned without parsing the flow or alerting.
    */
   learnForeignDns?(pkt: PacketView): void;
+  /** The device inventory the detectors feed, when the devices component runs (the sensor reads it live). */
+  inventory?: Inventory;
+  /** The device behaviour baselines, when on (the sensor persists them). */
+  baselines?: Baselines;
+  /** Addresses the DNS answers tied to a listed mining name (pools, browser-miner hosts): the sensor's blocklist. */
+  resolvedMiningAddresses?(): Iterable<string>;
 }
 
 export interface PacketPipelineOptions {
@@ -307,6 +314,21 @@ export class PacketPipeline {
   /** Flows in the flow table now (the sensor's health). */
   get activeFlows(): number {
     return this.flows.size;
+  }
+
+  /** The device inventory this pipeline feeds (undefined without the devices component). */
+  get inventory(): Inventory | undefined {
+    return this.analyzers.inventory;
+  }
+
+  /** The device baselines this pipeline keeps (undefined unless turned on). */
+  get baselines(): Baselines | undefined {
+    return this.analyzers.baselines;
+  }
+
+  /** Addresses seen resolved for listed mining names (empty without detection). */
+  resolvedMiningAddresses(): Iterable<string> {
+    return this.analyzers.resolvedMiningAddresses?.() ?? [];
   }
 
   /** End of input: flush flows (their end events and detectors) and host-level detectors. */

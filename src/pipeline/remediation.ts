@@ -58,6 +58,13 @@ const REDIS: Remediation = {
     'Update Redis and rename or disable CONFIG, SLAVEOF/REPLICAOF and MODULE commands if they are not needed.',
   ],
 };
+const ANOMALY: Remediation = {
+  cause: 'a device behaving unlike its own baseline (a long connection to a new host on a mining port, or a far larger upload than ever)',
+  steps: [
+    'Check the device and the host named in the evidence: if you did not start this (a new app, a backup, an update), treat the device as infected.',
+    ...MINER.steps.slice(0, 3),
+  ],
+};
 const GENERIC: Remediation = {
   cause: 'suspicious traffic',
   steps: [
@@ -79,6 +86,7 @@ const BY_DETECTOR: Record<keyof typeof SidBase, Remediation> = {
   bruteforce: BRUTEFORCE,
   'redis-exploit': REDIS,
   probe: MINER,
+  anomaly: ANOMALY,
 };
 
 /** The detector that owns a signature id (each has a block of 100), or null for rule files' sids. */

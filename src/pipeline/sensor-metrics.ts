@@ -18,6 +18,8 @@ const GAUGES: Array<[keyof SensorHealth, string, string]> = [
   ['events_stored', 'minewatch_sensor_events_stored_total', 'Events committed to the local store since start'],
   ['store_pending', 'minewatch_sensor_store_pending', 'Events waiting for the next store commit'],
   ['store_errors', 'minewatch_sensor_store_errors_total', 'Failed store writes (retried)'],
+  ['devices', 'minewatch_sensor_devices', 'Devices in the inventory'],
+  ['device_events', 'minewatch_sensor_device_events_total', 'Device events (new or changed devices) since start'],
   ['outbox_depth', 'minewatch_sensor_outbox_events', 'Events in the --send outbox not yet acknowledged'],
   ['rss_bytes', 'minewatch_sensor_rss_bytes', 'Resident memory'],
 ];

@@ -15,15 +15,19 @@ import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { eveTimestamp } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
-import { applyRetention, RETENTION_DEFAULTS, type Store } from '../store/index.js';
+import { applyRetention, loadBaselineState, RETENTION_DEFAULTS, saveBaselineState, type Store } from '../store/index.js';
+import type { BaselineOptions, BaselineState } from '../devices/index.js';
 import { uuidv7 } from '../transport/uuidv7.js';
 import { addSourceCounts } from './analyze.js';
 import { analyzerFactory, DEFAULT_ANALYZER_CONFIG, type AnalyzerConfig } from './analyzers.js';
 import { AppendingEveWriter } from './eve-append.js';
+import { NftBlocklistWriter } from './blocklist-writer.js';
+import { OutputError } from '../util/errors.js';
 import type { EventSink } from './eve-writer.js';
 import { Notifier, type NotifyOptions } from './notify.js';
 import { PacketPipeline } from './packet-pipeline.js';
 import { preflightAnalyzers } from './preflight.js';
+import { DeviceEventTracker } from '../devices/device-events.js';
 import { defaultSensorName, StoreSink, STORED_EVENT_TYPES, stampEventId } from './sensor-store.js';
 import type { AnalysisSummary } from './summary.js';
 
@@ -56,6 +60,15 @@ export interface SensorOptions {
   commitMs?: number;
   /** Notifications (one per incident; incidents already in the store are not announced again). */
   notify?: NotifyOptions;
+  /** Device behaviour baselines (default on with their defaults; false: off). Kept in the store across restarts. */
+  baselines?: BaselineOptions | false;
+  /** How often the baselines are saved to the store (default 10 min; also on stop). */
+  baselineSaveMs?: number;
+  /** Write the pool addresses seen resolved or reached to this nftables file (atomically, every blocklistIntervalMs and on stop). */
+  blocklistNft?: string;
+  blocklistIntervalMs?: number;
+  /** How often new or changed devices are written as `device` events (default 5 s). */
+  deviceIntervalMs?: number;
   /** Further outputs (the collector sender). */
   sinks?: EventSink[];
   /** Depth of the sender's outbox, for health (events). */
@@ -79,6 +92,9 @@ export interface SensorHealth {
   store_errors: number;
   eve_events: number;
   eve_rotations: number;
+  blocklist_addresses: number;
+  devices: number;
+  device_events: number;
   notifications_sent: number;
   notifications_failed: number;
   outbox_depth: number;
@@ -111,12 +127,16 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   for (const w of pre.warnings) log(`minewatch sensor: warning: ${w}`);
   const store = await StoreSink.open({ db: opts.db, store: opts.store, sensor: name, commitMs: opts.commitMs, onError: (err) => log(`minewatch sensor: store write failed (retrying): ${err.message}`) });
   let eve: AppendingEveWriter | null = null;
+  let blocklist: NftBlocklistWriter | null = null;
+  let pipelineRef: PacketPipeline | null = null;
   let source: CaptureSource;
   try {
     eve = opts.eve ? new AppendingEveWriter(opts.eve, { maxBytes: opts.eveMaxBytes, keep: opts.eveKeep }) : null;
+    blocklist = opts.blocklistNft ? openBlocklist(opts.blocklistNft, opts.blocklistIntervalMs, log, () => pipelineRef?.resolvedMiningAddresses() ?? []) : null;
     source = opts.interface ? await openLive(opts.interface, { filter: opts.filter }) : await openCapture(opts.inputs ?? []);
   } catch (err) {
     eve?.close();
+    blocklist?.close();
     await store.finish();
     throw err;
   }
@@ -125,7 +145,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     const known = await store.store.read.selectFrom('incidents').select(['signature_id', 'src_ip']).where('sensor_id', '=', store.sensorId).execute();
     notifier = new Notifier({ sensor: name, ...opts.notify, known: known.map((k) => `${k.signature_id}|${k.src_ip}`) });
   }
-  const outputs: EventSink[] = [...(eve ? [eve] : []), store, ...(notifier ? [notifier] : []), ...(opts.sinks ?? [])];
+  const outputs: EventSink[] = [...(eve ? [eve] : []), ...(blocklist ? [blocklist] : []), store, ...(notifier ? [notifier] : []), ...(opts.sinks ?? [])];
   let alerts = 0;
   const onEvent = (event: Record<string, unknown>) => {
     const type = String(event.event_type);
@@ -137,10 +157,40 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   const pipeline = new PacketPipeline({
     flowEvents: opts.flowEvents ?? eve !== null,
     sink: (_ts, event) => onEvent(event),
-    analyzers: await analyzerFactory(analyzers),
+    analyzers: await analyzerFactory(opts.baselines === false ? analyzers : { ...analyzers, baselines: analyzers.baselines ?? opts.baselines ?? {} }),
     flow: opts.flow,
     sensor: name,
   });
+  pipelineRef = pipeline;
+  // the baselines learned before a restart: the learning window does not begin again
+  const baselines = pipeline.baselines;
+  if (baselines) {
+    const saved = await loadBaselineState(store.store, store.sensorId);
+    if (saved) baselines.importState(saved as BaselineState);
+  }
+  const saveBaselines = async () => {
+    if (!baselines) return;
+    try {
+      await saveBaselineState(store.store, store.sensorId, baselines.exportState());
+    } catch (err) {
+      log(`minewatch sensor: saving the device baselines failed: ${(err as Error).message}`);
+    }
+  };
+  const baselineTimer = setInterval(() => void saveBaselines(), opts.baselineSaveMs ?? 600_000);
+  baselineTimer.unref();
+
+  // the inventory into the store: a `device` event when a device appears or changes
+  const deviceEvents = new DeviceEventTracker({ sensor: name });
+  let deviceCount = 0;
+  const announceDevices = (all: boolean) => {
+    const inv = pipeline.inventory;
+    if (!inv) return;
+    const devices = inv.devices(true);
+    deviceCount = devices.length;
+    for (const e of deviceEvents.changes(devices, all)) onEvent(e);
+  };
+  const deviceTimer = setInterval(() => announceDevices(false), opts.deviceIntervalMs ?? 5000);
+  deviceTimer.unref();
 
   const started = Date.now();
   let last = { t: started, packets: 0, bytes: 0 };
@@ -161,6 +211,9 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       store_errors: store.stats.errors,
       eve_events: eve?.count ?? 0,
       eve_rotations: eve?.rotations ?? 0,
+      blocklist_addresses: blocklist?.size ?? 0,
+      devices: deviceCount,
+      device_events: deviceEvents.emitted,
       notifications_sent: Object.values(notifier?.stats.sent ?? {}).reduce((a, b) => a + b, 0),
       notifications_failed: Object.values(notifier?.stats.failed ?? {}).reduce((a, b) => a + b, 0),
       outbox_depth: opts.outboxDepth?.() ?? 0,
@@ -221,14 +274,19 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       }
     } finally {
       clearInterval(statsTimer);
+      clearInterval(deviceTimer);
+      clearInterval(baselineTimer);
       if (retentionTimer) clearInterval(retentionTimer);
       opts.signal?.removeEventListener('abort', stop);
       await source.close();
       // end of input or a clean stop: the flows end (their alerts and events are written), then a last stats event
       pipeline.finish();
+      announceDevices(true);
       tick();
       eve?.close();
+      blocklist?.close();
       for (const s of opts.sinks ?? []) s.close();
+      await saveBaselines();
       await store.finish();
       await notifier?.stop();
     }
@@ -239,6 +297,14 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   };
   const done = run();
   return { health, reopenEve: () => eve?.reopen(), done };
+}
+
+function openBlocklist(path: string, intervalMs: number | undefined, log: (line: string) => void, resolved: () => Iterable<string>): NftBlocklistWriter {
+  try {
+    return new NftBlocklistWriter(path, { intervalMs, resolved, onError: (err) => log(`minewatch sensor: writing ${path} failed (kept the previous file): ${err.message}`) });
+  } catch (err) {
+    throw new OutputError('output.blocklist', `--blocklist-nft ${path}: cannot write it (${(err as Error).message}); give a writable path`, { subject: '--blocklist-nft' });
+  }
 }
 
 /** Runs a sensor to its end (input exhausted or the signal aborted). */

@@ -41,8 +41,34 @@ function mac(b: Uint8Array, off: number, len: number): string {
   return s;
 }
 
-/** Parses one DHCP datagram. Never throws. */
-export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
+/**
+ * Option 81 (client FQDN, RFC 4702): flags, two obsolete rcodes, then the name — DNS wire
+ * format when the E flag is set (a partial name may lack the root label), else ASCII.
+ * Null when it is malformed.
+ */
+export function clientFqdn(b: Uint8Array, start: number, end: number): string | null {
+  if (end - start < 3) return null;
+  const flags = b[start];
+  let p = start + 3;
+  if ((flags & 0x04) === 0) return text(b, p, end);
+  let name = '';
+  while (p < end) {
+    const len = b[p];
+    if (len === 0) break;
+    if (len > 63 || p + 1 + len > end) return null;
+    const label = text(b, p + 1, p + 1 + len);
+    name = name === '' ? label : `${name}.${label}`;
+    if (name.length > MAX_TEXT) return null;
+    p += 1 + len;
+  }
+  return name;
+}
+
+/**
+ * Parses one DHCP datagram. Never throws. A malformed option that does not break the
+ * datagram (a bad option 81) is counted in `problems` and left empty.
+ */
+export function parseDhcp(b: Uint8Array, problems?: ReasonCounter): ParseResult<ParsedDhcp> {
   if (b.length < 240) return { ok: false, reason: 'short' };
   const op = b[0];
   if (op !== 1 && op !== 2) return { ok: false, reason: 'bad-op' };
@@ -64,6 +90,7 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
     clientId: '',
     leaseTime: -1,
     options: [],
+    fqdn: '',
   };
   let p = 240;
   while (p < b.length) {
@@ -84,6 +111,12 @@ export function parseDhcp(b: Uint8Array): ParseResult<ParsedDhcp> {
       case 50: if (len === 4) fields.requestedIp = formatIpv4Bytes(b, d); break;
       case 54: if (len === 4) fields.serverId = formatIpv4Bytes(b, d); break;
       case 61: fields.clientId = hex(b, d, e); break;
+      case 81: {
+        const name = clientFqdn(b, d, e);
+        if (name === null) problems?.add('bad-option-81');
+        else fields.fqdn = name;
+        break;
+      }
       case 51: if (len === 4) fields.leaseTime = ((b[d] << 24) | (b[d + 1] << 16) | (b[d + 2] << 8) | b[d + 3]) >>> 0; break;
     }
     p = e;
@@ -109,7 +142,7 @@ export function createDhcpConsumer(sink: MessageSink): AppConsumer {
       return s === 67 || s === 68 || c === 67 || c === 68;
     },
     onData(flow, dir, data, tsUs) {
-      const r = parseDhcp(data);
+      const r = parseDhcp(data, malformed);
       if (!r.ok) { malformed.add(r.reason); return ConsumerVerdict.CONTINUE; }
       const kind = dhcpKind(r.value.messageType);
       stats.add(kind);

@@ -6,6 +6,7 @@
 export { createMdnsConsumer } from './mdns.js';
 export { createDhcpConsumer } from './dhcp.js';
 export { createSsdpConsumer } from './ssdp.js';
+export { createNetbiosConsumer } from './netbios.js';
 export { createDnsConsumer, parseDns, type DnsConsumerOptions } from './dns.js';
 export { createTlsConsumer, type TlsConsumerOptions } from './tls.js';
 export { createHttpConsumer, type HttpConsumerOptions } from './http.js';

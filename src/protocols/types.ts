@@ -12,7 +12,7 @@ import type { MessageFields, MessageKind, ProtocolId, ProtocolMessage } from '..
 export type {
   DnsAnswer, DnsFields, MdnsFields, MdnsHints, TlsClientHelloFields, TlsServerHelloFields, TlsCertificateFields,
   HttpRequestFields, HttpResponseFields, WebSocketUpgradeFields, WebSocketFrameFields, LoginAttemptFields,
-  TelnetCommandFields, SshConnectionFields, RedisCommandFields, RedisReplyFields, StratumDialect, StratumFields, DhcpFields, DhcpKind, SsdpFields,
+  TelnetCommandFields, SshConnectionFields, RedisCommandFields, RedisReplyFields, StratumDialect, StratumFields, DhcpFields, DhcpKind, SsdpFields, NetbiosFields,
   ProtocolId, ProtocolMessage,
 } from '../events/messages.js';
 

@@ -55,6 +55,8 @@ interface Derived {
   daily: Map<string, RollKey>;
   incidents: Map<string, IncidentAgg>;
   devices: Map<string, DeviceAgg>;
+  /** Device rows to fold into another (old key → new key): the inventory merged a randomised MAC into its device. */
+  replaced: Map<string, string>;
   telescope: TelescopeRow[];
   scans: ScanRow[];
   maxTs: number;
@@ -71,7 +73,7 @@ type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' |
 type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id'>;
 
 function emptyDerived(): Derived {
-  return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), telescope: [], scans: [], maxTs: 0 };
+  return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), replaced: new Map(), telescope: [], scans: [], maxTs: 0 };
 }
 
 function bump(m: Map<string, RollKey>, bucket: number, scopeOrg: number, r: Row): void {
@@ -117,16 +119,26 @@ function derive(d: Derived, r: Row): void {
   if (dev) {
     const key = str(dev.id) ?? str(dev.mac) ?? str(dev.ip);
     if (key) {
+      // a `device` event is the inventory's own description: it names the device's first
+      // sighting, and its fields win over the copy an alert carried within the same batch
+      const isDevice = r.event_type === 'device';
+      const inv = isDevice ? obj(mw.inventory) : null;
+      const first = inv && typeof inv.first_seen === 'string' && Number.isFinite(Date.parse(inv.first_seen)) ? Math.min(Date.parse(inv.first_seen), r.ts) : r.ts;
+      const fields = { ip: str(dev.ip), mac: str(dev.mac), type: str(dev.type), vendor: str(dev.vendor), name: str(dev.name) };
+      if (inv && Array.isArray(inv.replaces)) {
+        for (const old of inv.replaces.slice(0, 16)) if (typeof old === 'string' && old !== '' && old !== key) d.replaced.set(old.slice(0, 128), key.slice(0, 128));
+      }
       const e = d.devices.get(key);
       if (e) {
         e.events++;
         if (r.event_type === 'alert') e.alerts++;
-        if (r.ts < e.first_seen_ms) e.first_seen_ms = r.ts;
+        if (first < e.first_seen_ms) e.first_seen_ms = first;
         if (r.ts > e.last_seen_ms) e.last_seen_ms = r.ts;
+        if (isDevice) for (const [k, v] of Object.entries(fields) as [keyof typeof fields, string | null][]) if (v !== null) e[k] = v;
       } else {
         d.devices.set(key, {
-          device_key: key.slice(0, 128), ip: str(dev.ip), mac: str(dev.mac), type: str(dev.type), vendor: str(dev.vendor), name: str(dev.name),
-          first_seen_ms: r.ts, last_seen_ms: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
+          device_key: key.slice(0, 128), ...fields,
+          first_seen_ms: first, last_seen_ms: r.ts, alerts: r.event_type === 'alert' ? 1 : 0, events: 1, scope: r.scope,
         });
       }
     }
@@ -266,6 +278,12 @@ export class SqliteEventWriter extends BaseWriter {
       telescope: db.prepare(`INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, start_ms) DO NOTHING`),
       scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // folds an old device row into its successor (counts added, earliest first sighting), then removes it
+      foldDevice: db.prepare(`UPDATE devices SET alerts = devices.alerts + o.alerts, events = devices.events + o.events,
+          first_seen_ms = min(devices.first_seen_ms, o.first_seen_ms)
+        FROM (SELECT alerts, events, first_seen_ms FROM devices WHERE sensor_id = ? AND device_key = ?) AS o
+        WHERE devices.sensor_id = ? AND devices.device_key = ?`),
+      dropDevice: db.prepare(`DELETE FROM devices WHERE sensor_id = ? AND device_key = ?`),
       sensor: db.prepare(`UPDATE sensors SET last_seen_ms = ?, last_event_ms = max(coalesce(last_event_ms, 0), ?), events_total = events_total + ?,
         batches_total = batches_total + 1, duplicates_total = duplicates_total + ? WHERE id = ?`),
     };
@@ -298,6 +316,10 @@ export class SqliteEventWriter extends BaseWriter {
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
+        for (const [old, key] of d.replaced) {
+          s.foldDevice.run(sensor.id, old, sensor.id, key);
+          s.dropDevice.run(sensor.id, old);
+        }
         for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
         for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
         const duplicates = rows.length - accepted;
@@ -493,6 +515,12 @@ export class PostgresEventWriter extends BaseWriter {
          events_total = events_total + ${p(accepted)}::bigint, batches_total = batches_total + 1, duplicates_total = duplicates_total + ${p(duplicates)}::bigint WHERE id = ${sid}::bigint`,
       params,
     );
+    // after the upserts (a data-modifying CTE cannot see the rows another one wrote): fold old device rows into their successors
+    for (const [old, key] of d.replaced) {
+      await client.query(`WITH o AS (DELETE FROM devices WHERE sensor_id = $1::bigint AND device_key = $2 RETURNING alerts, events, first_seen_ms)
+        UPDATE devices AS t SET alerts = t.alerts + o.alerts, events = t.events + o.events, first_seen_ms = LEAST(t.first_seen_ms, o.first_seen_ms)
+        FROM o WHERE t.sensor_id = $1::bigint AND t.device_key = $3`, [sensor.id, old, key]);
+    }
     return { accepted, duplicates };
   }
 }

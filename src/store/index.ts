@@ -6,5 +6,6 @@ export { applyRetention, eventBytes, RETENTION_DEFAULTS, type RetentionPolicy, t
 export * from './identity.js';
 export * from './queries.js';
 export { getDevice } from './device-detail.js';
+export { loadBaselineState, saveBaselineState } from './baselines.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
 export { ROLES, type Role, type Database } from './schema.js';

@@ -252,6 +252,20 @@ function campaignHosts(dialect: Dialect): Migration {
   };
 }
 
+/** The sensor's device behaviour baselines (devices/baseline.ts), one JSON state per sensor, kept across restarts. */
+function deviceBaselines(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await db.schema.createTable('device_baselines')
+        .addColumn('sensor_id', t.big, (c) => c.primaryKey())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_ms', t.big, (c) => c.notNull())
+        .execute();
+    },
+  };
+}
+
 /** Notification messages keyed by their stable id, so a delivery-funnel update (by hand or webhook) finds its row. */
 const notificationMessageId: Migration = {
   async up(db: AnyDb) {
@@ -274,7 +288,7 @@ const campaignHostDaysText: Migration = {
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
-    '0004_campaign_host_days': campaignHostDaysText,
+    '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect),
   };
 }
 

@@ -271,6 +271,13 @@ export interface AuditTable {
   ip: string | null;
 }
 
+/** A sensor's device baselines (JSON of devices/baseline.ts BaselineState). */
+export interface DeviceBaselineTable {
+  sensor_id: number;
+  state: string;
+  updated_ms: number;
+}
+
 export interface Database {
   organisations: OrganisationTable;
   users: UserTable;
@@ -291,6 +298,7 @@ export interface Database {
   campaign_host_days: CampaignHostDayTable;
   campaign_evidence: CampaignEvidenceTable;
   audit_log: AuditTable;
+  device_baselines: DeviceBaselineTable;
 }
 
 export const HOUR_MS = 3_600_000;

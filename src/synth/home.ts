@@ -32,6 +32,8 @@ interface Profile {
   ua?: string;
   ttl: number;
   randomized?: boolean;
+  /** Sends DHCP option 81 (its FQDN) and registers its NetBIOS name, as Windows does. */
+  windowsNames?: boolean;
 }
 
 const IOS = [1, 121, 3, 6, 15, 108, 114, 119, 252, 95, 44, 46];
@@ -47,7 +49,7 @@ const PROFILES: Profile[] = [
   { type: 'phone', oui: '02', hostname: 'Galaxy-S23', params: ANDROID, vendorClass: 'android-dhcp-14', ua: 'Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Mobile Safari/537.36', ttl: 64, randomized: true },
   { type: 'phone', oui: '02', hostname: 'Pixel-8', params: ANDROID, vendorClass: 'android-dhcp-14', ttl: 64, randomized: true },
   { type: 'tablet', oui: '02', hostname: 'Toms-iPad', params: IOS, ua: 'Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1', ttl: 64, randomized: true },
-  { type: 'pc', oui: 'd8bbc1', hostname: 'DESKTOP-7QK2M1N', params: WIN10, vendorClass: 'MSFT 5.0', ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36', ttl: 128 },
+  { type: 'pc', oui: 'd8bbc1', hostname: 'DESKTOP-7QK2M1N', params: WIN10, vendorClass: 'MSFT 5.0', ua: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36', ttl: 128, windowsNames: true },
   { type: 'laptop', oui: 'a45e60', hostname: 'Annas-MacBook-Air', params: MACOS, mdns: { services: ['_companion-link._tcp'] }, ua: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15', ttl: 64 },
   { type: 'ip-camera', oui: 'bcad28', hostname: 'IPC-frontdoor', params: EMBEDDED, ssdp: { server: 'Linux/3.10 UPnP/1.0 Hikvision-Webs/1.0', nt: 'urn:schemas-upnp-org:device:Basic:1' }, ttl: 64 },
   { type: 'nas', oui: '0011322', hostname: 'DiskStation', params: LINUX, mdns: { services: ['_smb._tcp', '_adisk._tcp', '_afpovertcp._tcp'], model: 'DS920+' }, ssdp: { server: 'Synology/DSM/192.168.1.20', nt: 'upnp:rootdevice' }, ttl: 64 },
@@ -90,6 +92,45 @@ export function dhcpMessage(op: 1 | 2, type: number, xid: number, mac: Uint8Arra
   for (const [code, v] of opts) parts.push(Buffer.from([code, v.length]), Buffer.from(v));
   parts.push(Buffer.from([255]));
   return Buffer.concat(parts);
+}
+
+/** DHCP option 81's body (RFC 4702): flags (E: wire-format name, S: the server updates the A record), rcodes, the name. */
+export function clientFqdnOption(fqdn: string, wire = true): Uint8Array {
+  return Buffer.concat([Buffer.from([wire ? 0x05 : 0x01, 0, 0]), wire ? name(fqdn) : Buffer.from(fqdn)]);
+}
+
+/** A NetBIOS name in first-level encoding (RFC 1001 14.1): 15 characters padded with spaces, the suffix, as 32 letters. */
+function netbiosName(text: string, suffix: number): Buffer {
+  const raw = Buffer.alloc(16, 0x20);
+  raw.write(text.toUpperCase().slice(0, 15), 'latin1');
+  raw[15] = suffix;
+  const out = Buffer.alloc(34);
+  out[0] = 32;
+  for (let i = 0; i < 16; i++) {
+    out[1 + 2 * i] = 0x41 + (raw[i] >> 4);
+    out[2 + 2 * i] = 0x41 + (raw[i] & 0x0f);
+  }
+  return out; // out[33] = 0: no scope
+}
+
+/** A NetBIOS name registration request (RFC 1002 4.2.2), broadcast: the question and the NB record with the address. */
+export function netbiosRegistration(text: string, suffix: number, addr: number, opts: { group?: boolean; id?: number; opcode?: number } = {}): Uint8Array {
+  const hdr = Buffer.alloc(12);
+  hdr.writeUInt16BE(opts.id ?? 0x1234, 0);
+  hdr.writeUInt16BE(((opts.opcode ?? 5) << 11) | 0x0110, 2); // RD, B (broadcast)
+  hdr.writeUInt16BE(1, 4);
+  hdr.writeUInt16BE(1, 10);
+  const q = Buffer.from([0, 0x20, 0, 1]);
+  const rr = Buffer.alloc(16);
+  rr.writeUInt16BE(0xc00c, 0); // the question's name
+  rr.writeUInt16BE(0x20, 2);
+  rr.writeUInt16BE(1, 4);
+  rr.writeUInt32BE(300_000, 6);
+  rr.writeUInt16BE(6, 10);
+  rr.writeUInt16BE(opts.group ? 0x8000 : 0, 12);
+  const a = Buffer.alloc(4);
+  a.writeUInt32BE(addr, 0);
+  return Buffer.concat([hdr, netbiosName(text, suffix), q, rr.subarray(0, 14), a]);
 }
 
 function name(labels: string): Buffer {
@@ -157,6 +198,7 @@ export async function generateHome(opts: HomeOptions, outFile: string): Promise<
       [12, Buffer.from(p.hostname)],
       [55, Uint8Array.from(p.params)],
       ...(p.vendorClass ? [[60, Buffer.from(p.vendorClass)] as [number, Uint8Array]] : []),
+      ...(p.windowsNames ? [[81, clientFqdnOption(`${p.hostname}.home.arpa`)] as [number, Uint8Array]] : []),
     ];
     const up = new Path(mac, bcast, 0, 0xffffffff, 64);
     const down = new Path(router, bcast, routerIp, 0xffffffff, 64);
@@ -168,6 +210,10 @@ export async function generateHome(opts: HomeOptions, outFile: string): Promise<
     send(down, 67, 68, dhcpMessage(2, 2, xid, mac, ip, [[54, Uint8Array.from([192, 168, 88, 1])], [51, Uint8Array.from([0, 0, 0x0e, 0x10])]]));
     send(up, 68, 67, dhcpMessage(1, 3, xid, mac, 0, [...opts, [50, Uint8Array.from([192, 168, 88, ip & 0xff])]]));
     send(down, 67, 68, dhcpMessage(2, 5, xid, mac, ip, [[54, Uint8Array.from([192, 168, 88, 1])], [51, Uint8Array.from([0, 0, 0x0e, 0x10])]]));
+    if (p.windowsNames) {
+      const nb = netbiosRegistration(p.hostname, 0x00, ip);
+      send(new Path(mac, bcast, ip, ip4(192, 168, 88, 255), 128), 137, 137, nb);
+    }
     if (p.mdns) {
       const m = mdnsAnnouncement(p.hostname, p.hostname.replace(/-/g, ' '), p.mdns.services, p.mdns.model ?? '', ip);
       send(new Path(mac, mdnsMac, ip, ip4(224, 0, 0, 251), 255), 5353, 5353, m);

@@ -26,8 +26,9 @@ const EMPTY_FIELDS: { [P in ProtocolId]: () => Record<string, unknown> } = {
   redis: () => ({}),
   dhcp: () => ({
     op: 1, xid: 0, messageType: 0, clientMac: '', clientIp: '0.0.0.0', hostname: '', vendorClass: '', parameterList: [], requestedIp: '', yourIp: '0.0.0.0',
-    serverId: '', clientId: '', leaseTime: -1, options: [],
+    serverId: '', clientId: '', leaseTime: -1, options: [], fqdn: '',
   }),
+  netbios: () => ({ opcode: 0, response: false, rcode: 0, name: '', suffix: 0, group: false, address: '' }),
   ssdp: () => ({ method: 'M-SEARCH', st: '', nt: '', usn: '', server: '', userAgent: '', location: '', nts: '', man: '', mx: '', status: 0, headers: [] }),
 };
 

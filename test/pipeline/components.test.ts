@@ -42,7 +42,7 @@ test('the id lists the command line checks are the detectors and parsers the pip
   assert.deepEqual(parsers.map((c) => c.id), [...PARSER_IDS]);
   // the lists are the registry's, in its order: parsers first (offer order), then detectors (run order)
   assert.deepEqual(COMPONENTS.map((c) => c.id), [...PARSER_IDS, ...DETECTOR_IDS]);
-  assert.deepEqual([...PARSER_IDS], ['mdns', 'dhcp', 'ssdp', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'ssh', 'redis']);
+  assert.deepEqual([...PARSER_IDS], ['mdns', 'dhcp', 'ssdp', 'netbios', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'ssh', 'redis']);
   assert.deepEqual([...DETECTOR_IDS], ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'version-scan', 'bruteforce', 'redis-exploit']);
   for (const d of detectors) {
     const entry = DETECTORS.find((c) => c.id === d.id)!;

@@ -82,7 +82,7 @@ test('metrics endpoint: gauges from the sensor health, Prometheus text format', 
   let packets = 10;
   const health = (): SensorHealth => ({
     uptime_s: 1, packets, bytes: 1500, packets_per_s: 5, bytes_per_s: 700, capture_dropped: 2, flows: 3, alerts: 4,
-    events_stored: 6, store_pending: 0, store_errors: 0, eve_events: 0, eve_rotations: 0, notifications_sent: 0, notifications_failed: 0, outbox_depth: 7, rss_bytes: 1e8, heap_used_bytes: 1e7,
+    events_stored: 6, store_pending: 0, store_errors: 0, eve_events: 0, eve_rotations: 0, devices: 5, device_events: 8, blocklist_addresses: 0, notifications_sent: 0, notifications_failed: 0, outbox_depth: 7, rss_bytes: 1e8, heap_used_bytes: 1e7,
   });
   const server = await serveMetrics(parseListen('127.0.0.1:0'), health);
   try {
@@ -92,6 +92,7 @@ test('metrics endpoint: gauges from the sensor health, Prometheus text format', 
     assert.match(text, /^minewatch_sensor_packets_total 10$/m);
     assert.match(text, /^minewatch_sensor_outbox_events 7$/m);
     assert.match(text, /^minewatch_sensor_capture_dropped_total 2$/m);
+    assert.match(text, /^minewatch_sensor_devices 5$/m);
     packets = 99;
     text = await get();
     assert.match(text, /^minewatch_sensor_packets_total 99$/m, 'read at scrape time');

@@ -67,6 +67,12 @@ export class SeenHostsReader {
       out.skipped.add('bad-json');
       return;
     }
+    this.addEvent(ev);
+  }
+
+  /** One EVE event (an object: the sensor feeds its alerts here as they happen). */
+  addEvent(ev: Record<string, unknown>): void {
+    const out = this.seen;
     if (ev === null || typeof ev !== 'object' || ev.event_type !== 'alert') return;
     if (!isMiningAlert(ev)) { out.skipped.add('not-a-mining-alert'); return; }
     const mw = ev.minewatch as Record<string, unknown>;
@@ -85,15 +91,19 @@ export class SeenHostsReader {
       else out.skipped.add(`seen-${d.reason}`);
     }
     const ips: unknown[] = IP_FIELDS.map((f) => evidence[f]);
+    // the addresses a listed mining name resolved to (pool-dns: the DNS answers the device got)
+    if (mw?.detector === 'pool-dns' && Array.isArray(evidence.answers)) ips.push(...evidence.answers.slice(0, 16));
     // Stratum evidence names the pool side as "ip:port"; dest_ip is only a fallback (a capture
     // taken at a pool-side proxy can make the miner the destination).
     if (mw?.detector === 'stratum' && typeof evidence.pool !== 'string') ips.push(ev.dest_ip);
-    for (const ip of ips) {
-      if (typeof ip !== 'string' || !ip) continue;
-      if (parseCidr(ip) === null) { out.skipped.add('bad-ip'); continue; }
-      if (!isPublicIp(ip)) { out.skipped.add('non-public-ip'); continue; }
-      this.addIp(ip);
-    }
+    for (const ip of ips) if (typeof ip === 'string' && ip) this.addAddress(ip);
+  }
+
+  /** A pool address seen some other way (the sensor's DNS answer cache): public addresses only. */
+  addAddress(ip: string): void {
+    if (parseCidr(ip) === null) { this.seen.skipped.add('bad-ip'); return; }
+    if (!isPublicIp(ip)) { this.seen.skipped.add('non-public-ip'); return; }
+    this.addIp(ip);
   }
 
   private addDomain(d: string): void {
@@ -132,6 +142,17 @@ function ipSortKey(cidr: string): string {
   if (r === null) return `z${cidr}`;
   const hex = [...r.bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${r.version}${hex}${String(r.prefix).padStart(3, '0')}`;
+}
+
+/** Only what minewatch saw (no list entries): the sensor's own blocklist of pools it watched devices reach. */
+export function seenBlocklist(seen: SeenHosts): Blocklist {
+  return {
+    domains: [...seen.domains].sort(),
+    ips: [...seen.ips].sort((a, b) => (ipSortKey(a) < ipSortKey(b) ? -1 : 1)),
+    seenDomains: seen.domains.size, seenIps: seen.ips.size, skipped: seen.skipped.toJSON(),
+    generatedAt: new Date().toISOString(),
+    sources: seen.domains.size + seen.ips.size > 0 ? ['minewatch-seen'] : [],
+  };
 }
 
 export function buildBlocklist(intel: ListIntel, seen?: SeenHosts): Blocklist {

@@ -24,5 +24,5 @@ export function renderBlocklist(format: ExportFormat, list: Blocklist): string {
   return RENDERERS[format](list);
 }
 
-export { buildBlocklist, readSeenHosts, readSeenHostsFile, SeenHostsReader, compactDomains, type Blocklist, type SeenHosts } from './blocklist.js';
+export { buildBlocklist, seenBlocklist, readSeenHosts, readSeenHostsFile, SeenHostsReader, compactDomains, type Blocklist, type SeenHosts } from './blocklist.js';
 export { RPZ_ORIGIN } from './bind-rpz.js';

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import { AlertEvent, AnyEveEvent, FlowEvent, OtherEveEvent, ScanEvent, StatsEvent } from '../../events/eve.js';
+import { AlertEvent, AnyEveEvent, DeviceEvent, FlowEvent, OtherEveEvent, ScanEvent, StatsEvent } from '../../events/eve.js';
 import { MinewatchError } from '../../util/errors.js';
 import type { StoredEvent } from '../../store/contract.js';
 import { HttpError, route, type ServerContext } from '../route.js';
@@ -61,7 +61,7 @@ export function eventProblems(e: unknown, now = Date.now()): string[] {
   if (tooDeep(e, MAX_EVENT_DEPTH)) return [`nested deeper than ${MAX_EVENT_DEPTH} levels`];
   // the branch of the EVE union its event_type selects: its issues name the bad fields
   const type = (e as { event_type?: unknown }).event_type;
-  const schema = type === 'alert' ? AlertEvent : type === 'flow' ? FlowEvent : type === 'stats' ? StatsEvent : type === 'scan' ? ScanEvent : OtherEveEvent;
+  const schema = type === 'alert' ? AlertEvent : type === 'flow' ? FlowEvent : type === 'stats' ? StatsEvent : type === 'scan' ? ScanEvent : type === 'device' ? DeviceEvent : OtherEveEvent;
   const r = schema.safeParse(e);
   const reasons: string[] = [];
   if (!r.success) {
@@ -75,6 +75,24 @@ export function eventProblems(e: unknown, now = Date.now()): string[] {
     if (!Number.isFinite(t) || t < EARLIEST || t > now + 86_400_000) reasons.push('timestamp is before 2000 or more than a day in the future');
   }
   return [...new Set(reasons)];
+}
+
+/**
+ * A home sensor sends its private addresses as `minewatch.fill_public_ip: [field, …]`
+ * (pipeline/telemetry.ts): the collector puts the sensor's public address — the remote address
+ * of this connection — in those fields (only these: src_ip, dest_ip, minewatch.device.ip).
+ */
+export function fillPublicAddresses(events: unknown[], remote: string): void {
+  const ip = remote.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  for (const e of events) {
+    const ev = e as Record<string, unknown>;
+    const mw = ev.minewatch as Record<string, unknown> | undefined;
+    if (!mw || !Array.isArray(mw.fill_public_ip)) continue;
+    for (const f of mw.fill_public_ip) {
+      if (f === 'src_ip' || f === 'dest_ip') ev[f] = ip;
+      else if (f === 'minewatch.device.ip' && mw.device !== null && typeof mw.device === 'object') (mw.device as Record<string, unknown>).ip = ip;
+    }
+  }
 }
 
 const IngestBody = z.object({ events: z.array(AnyEveEvent).min(1) });
@@ -147,6 +165,7 @@ export default function ingestRoutes(ctx: ServerContext) {
           m.batches.inc({ status: '400' });
           throw new HttpError(400, 'ingest.invalid-events', `${rejected.length} of ${events.length} events are invalid; nothing was stored`, {}, { rejected: rejected.slice(0, 100), rejected_count: rejected.length });
         }
+        fillPublicAddresses(events, req.ip);
         const header = req.headers['x-minewatch-batch-id'];
         const batchId = typeof header === 'string' && BATCH_ID.test(header) ? header : randomUUID();
         const end = m.batchSeconds.startTimer();
