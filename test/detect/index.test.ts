@@ -48,6 +48,6 @@ void test('index: suppression by device and home-net flag', { skip: needSharedDa
 });
 
 void test('index: consumers and detector ids are stable', () => {
-  assert.deepEqual(createParsers(m, () => {}).map((c) => c.id), ['mdns', 'dhcp', 'ssdp', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'ssh', 'redis']);
+  assert.deepEqual(createParsers(m, () => {}).map((c) => c.id), ['mdns', 'dhcp', 'ssdp', 'netbios', 'dns', 'tls', 'http', 'stratum', 'telnet', 'ftp', 'ssh', 'redis']);
   assert.deepEqual(createDetectors(m, { intel: NO_INTEL }).map((d) => d.id), ['devices', 'stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted', 'scan', 'version-scan', 'bruteforce', 'redis-exploit']);
 });
