@@ -1,14 +1,15 @@
 /**
  * `minewatch telescope <capture|dir...> --darknet CIDR[,CIDR…]` (or `--interface IF`) and
- * `minewatch telescope merge a.json b.json`: darknet aggregation. Thin: parses options,
+ * `minewatch telescope merge a.state b.state`: darknet aggregation. Thin: parses options,
  * calls the telescope library, writes the outputs.
  */
 import { Option, type Command } from 'commander';
 import type { TelescopeReport } from '../telescope/report.js';
 import type { TelescopeOptions } from '../telescope/run.js';
 import type { TelescopeState } from '../telescope/state.js';
-import { UsageError } from '../util/errors.js';
-import { parseConfigJson, readConfigText } from '../util/config.js';
+import { readFileSync } from 'node:fs';
+import { fromFsError, UsageError } from '../util/errors.js';
+import { parseConfigJson } from '../util/config.js';
 import { parseIntOption, parseInterval, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 import { withSendOptions } from './send-options.js';
@@ -18,11 +19,12 @@ import { withSendOptions } from './send-options.js';
 
 export { parseInterval };
 
-interface TelescopeOutputs { json?: string; html?: string; csv?: string; eve?: string }
+interface TelescopeOutputs { json?: string; html?: string; csv?: string; eve?: string; state?: string }
 
 function outputTargets(o: TelescopeOutputs): OutputTarget[] {
   return [
     { option: '--json', path: o.json },
+    { option: '--state', path: o.state },
     { option: '--html', path: o.html },
     { option: '--csv', path: o.csv, dir: true },
     { option: '--eve', path: o.eve },
@@ -35,7 +37,15 @@ function htmlPath(o: Record<string, unknown>): string | undefined {
   return (o.html ?? o.report) as string | undefined;
 }
 
-async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state: TelescopeState): Promise<void> {
+async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state: TelescopeState, lineage?: string[]): Promise<void> {
+  if (o.state) {
+    // first: the report names the state it was written with
+    const { encodeStateFile } = await import('../telescope/state-file.js');
+    const { bytes, header } = encodeStateFile(state, lineage);
+    writeOutput(o.state, bytes);
+    report.state_id = header.id;
+    if (lineage !== undefined) report.lineage = header.lineage;
+  }
   if (o.json) writeOutput(o.json, JSON.stringify(report) + '\n');
   if (o.html) {
     const { renderHtmlReport } = await import('../telescope/html.js');
@@ -56,7 +66,8 @@ export function register(program: Command): void {
     .option('--interval <duration>', 'aggregation interval (1h, 30m, 300s, 1d)', '1h')
     .option('-i, --interface <name>', 'capture live from a network interface until interrupted')
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
-    .option('--json <file>', "write the JSON output (with mergeable sketches) to FILE, or '-' for stdout")
+    .option('--json <file>', "write the JSON output to FILE, or '-' for stdout")
+    .option('--state <file>', "write the mergeable state (compact binary, for telescope merge and the collector) to FILE, or '-' for stdout")
     .option('--html <file>', "write a self-contained HTML report to FILE, or '-' for stdout")
     .addOption(new Option('--report <file>').hideHelp())
     .option('--csv <dir>', 'write one CSV file per table into DIR (created if missing; its parent must exist)')
@@ -75,7 +86,9 @@ export function register(program: Command): void {
       if (!o.darknet) throw new UsageError('--darknet CIDR[,CIDR…] is required (the unused address space this sensor watches)', 'usage.missing-option', { subject: '--darknet' });
       if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch telescope --help)', 'usage.no-input');
       if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both', 'usage.conflict');
-      const outs: TelescopeOutputs = { json: o.json as string | undefined, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined };
+      const outs: TelescopeOutputs = {
+        json: o.json as string | undefined, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined, state: o.state as string | undefined,
+      };
       checkOutputs(outputTargets(outs));
       const darknets = String(o.darknet).split(',').map((s) => s.trim()).filter((s) => s !== '');
       const intervalS = parseInterval(String(o.interval));
@@ -108,24 +121,42 @@ export function register(program: Command): void {
 
   cmd
     .command('merge')
-    .description('merge --json outputs of several runs or sensors into one (same totals as one run over all inputs)')
-    .argument('<files...>', 'telescope JSON files')
+    .description('merge the --state files (or older --json outputs) of several runs or sensors into one: the totals of one run over all inputs; a run merged twice, different intervals or overlapping darknets are refused')
+    .argument('<files...>', 'telescope state files (--state), or JSON outputs of older versions (with an embedded "state")')
     .option('--json <file>', "merged JSON output (default '-' = stdout)")
     .addOption(new Option('-o, --output <file>').hideHelp())
+    .option('--state <file>', 'also write the merged state (its lineage lists every run it holds)')
     .option('--html <file>', 'also write the HTML report')
     .addOption(new Option('--report <file>').hideHelp())
     .option('--csv <dir>', 'also write the CSV tables')
     .option('--eve <file>', 'also write the alert events')
     .action(async (files: string[], o: Record<string, unknown>) => {
       if (o.json !== undefined && o.output !== undefined) throw new UsageError('give --json once (-o/--output is its old name)', 'usage.conflict', { subject: '--json' });
-      const outs: TelescopeOutputs = { json: (o.json ?? o.output ?? '-') as string, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined };
+      const outs: TelescopeOutputs = {
+        json: (o.json ?? o.output ?? '-') as string, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined,
+        // `telescope` has a --state of its own: commander hands `merge … --state F` to it
+        state: (o.state ?? cmd.opts().state) as string | undefined,
+      };
       // the merged JSON goes to stdout unless another output claims it
       if (o.json === undefined && o.output === undefined && stdoutClaimed(outputTargets({ ...outs, json: undefined }))) outs.json = undefined;
       checkOutputs(outputTargets(outs));
-      const docs = files.map((f) => parseConfigJson(readConfigText(f), f));
-      const { buildReport, mergeReports } = await import('../telescope/report.js');
-      const state = mergeReports(docs);
+      const { decodeStateFile, isStateFile, mergeStateFiles } = await import('../telescope/state-file.js');
+      const { buildReport, legacyState } = await import('../telescope/report.js');
+      const inputs = files.map((f) => {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(f);
+        } catch (err) {
+          throw fromFsError(err);
+        }
+        if (isStateFile(bytes)) return { name: f, ...decodeStateFile(bytes, f) };
+        // an older --json output: its embedded state has no id, so it cannot be checked for double merging
+        const state: TelescopeState = legacyState(parseConfigJson(bytes.toString('utf8'), f), f);
+        return { name: f, state, header: { id: '', lineage: [], darknets: state.darknets, interval_us: state.intervalUs, first_us: null, last_us: null, packets: state.packets, body_bytes: 0, counters: 0 } };
+      });
+      const { state, lineage } = mergeStateFiles(inputs);
       const report = buildReport(state);
-      await writeOutputs(report, outs, state);
+      report.lineage = lineage;
+      await writeOutputs(report, outs, state, lineage);
     });
 }

@@ -303,6 +303,11 @@ export class TelescopeState {
   }
 
   toJSON(): SerializedState {
+    return this.serialize((u) => u.toJSON());
+  }
+
+  /** The state as plain data, each counter through enc (JSON: base64 sketches; the binary state file: counter indexes). */
+  serialize<C>(enc: (u: UniqueCounter) => C): SerializedState<C> {
     return {
       version: 1,
       interval_us: this.intervalUs,
@@ -315,22 +320,22 @@ export class TelescopeState {
       malformed: this.malformed,
       hygiene: this.hygiene,
       spilled_packets: this.spilledPackets,
-      sources: this.sources.toJSON(),
-      src24: this.src24.toJSON(),
-      destinations: this.destinations.toJSON(),
-      filtered_sources: this.filteredSources.toJSON(),
+      sources: enc(this.sources),
+      src24: enc(this.src24),
+      destinations: enc(this.destinations),
+      filtered_sources: enc(this.filteredSources),
       protocols: this.protocols,
       intervals: [...this.intervals.values()].sort((a, b) => a.start - b.start).map((s) => ({
-        start: s.start, packets: s.packets, bytes: s.bytes, sources: s.sources.toJSON(), src24: s.src24.toJSON(),
-        destinations: s.destinations.toJSON(), filtered_sources: s.filteredSources.toJSON(), burst_sources: s.burstSources,
+        start: s.start, packets: s.packets, bytes: s.bytes, sources: enc(s.sources), src24: enc(s.src24),
+        destinations: enc(s.destinations), filtered_sources: enc(s.filteredSources), burst_sources: s.burstSources,
         protocols: s.protocols, ports: [...s.ports], countries: [...s.countries],
       })),
-      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? v.sources.toJSON() : null]),
-      countries: [...this.countries].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
-      asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, v.sources.toJSON()]),
-      classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, this.classes[c].sources.toJSON()]])) as SerializedState['classes'],
-      families: Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, [this.families[c].packets, this.families[c].sources.toJSON()]])) as SerializedState['families'],
-      tags: [...this.tags].map(([k, v]) => [k, v.toJSON()]),
+      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? enc(v.sources) : null]),
+      countries: [...this.countries].map(([k, v]) => [k, v.packets, enc(v.sources)]),
+      asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, enc(v.sources)]),
+      classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, enc(this.classes[c].sources)]])) as SerializedState<C>['classes'],
+      families: Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, [this.families[c].packets, enc(this.families[c].sources)]])) as SerializedState<C>['families'],
+      tags: [...this.tags].map(([k, v]) => [k, enc(v)]),
       source_rows: this.sourceRows,
       source_rows_dropped: this.sourceRowsDropped,
       victims: this.victims,
@@ -340,6 +345,11 @@ export class TelescopeState {
   }
 
   static fromJSON(j: SerializedState): TelescopeState {
+    return TelescopeState.deserialize(j, (u) => UniqueCounter.fromJSON(u));
+  }
+
+  /** Rebuilds a state from serialize's data, each counter through dec. */
+  static deserialize<C>(j: SerializedState<C>, dec: (c: C) => UniqueCounter): TelescopeState {
     if (j === null || typeof j !== 'object' || j.version !== 1) throw new Error('not a minewatch telescope state (missing "state" with version 1)');
     const s = new TelescopeState(j.interval_us, [...j.darknets]);
     s.packets = j.packets;
@@ -350,24 +360,24 @@ export class TelescopeState {
     s.malformed = { ...j.malformed };
     s.hygiene = { ...j.hygiene };
     s.spilledPackets = j.spilled_packets;
-    s.sources = UniqueCounter.fromJSON(j.sources);
-    s.src24 = UniqueCounter.fromJSON(j.src24);
-    s.destinations = UniqueCounter.fromJSON(j.destinations);
-    s.filteredSources = UniqueCounter.fromJSON(j.filtered_sources);
+    s.sources = dec(j.sources);
+    s.src24 = dec(j.src24);
+    s.destinations = dec(j.destinations);
+    s.filteredSources = dec(j.filtered_sources);
     s.protocols = { ...j.protocols };
     for (const i of j.intervals) {
       s.intervals.set(i.start, {
-        start: i.start, packets: i.packets, bytes: i.bytes, sources: UniqueCounter.fromJSON(i.sources), src24: UniqueCounter.fromJSON(i.src24),
-        destinations: UniqueCounter.fromJSON(i.destinations), filteredSources: UniqueCounter.fromJSON(i.filtered_sources),
+        start: i.start, packets: i.packets, bytes: i.bytes, sources: dec(i.sources), src24: dec(i.src24),
+        destinations: dec(i.destinations), filteredSources: dec(i.filtered_sources),
         burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), countries: new Map(i.countries),
       });
     }
-    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? UniqueCounter.fromJSON(u) : null });
-    for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
-    for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: UniqueCounter.fromJSON(u) });
-    for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: UniqueCounter.fromJSON(j.classes[c][1]) };
-    for (const c of SCANNER_FAMILIES) s.families[c] = { packets: j.families[c][0], sources: UniqueCounter.fromJSON(j.families[c][1]) };
-    for (const [k, u] of j.tags) s.tags.set(k, UniqueCounter.fromJSON(u));
+    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? dec(u) : null });
+    for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: dec(u) });
+    for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: dec(u) });
+    for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: dec(j.classes[c][1]) };
+    for (const c of SCANNER_FAMILIES) s.families[c] = { packets: j.families[c][0], sources: dec(j.families[c][1]) };
+    for (const [k, u] of j.tags) s.tags.set(k, dec(u));
     s.sourceRows = j.source_rows.map((r) => ({ ...r }));
     s.sourceRowsDropped = j.source_rows_dropped;
     s.victims = j.victims.map((r) => ({ ...r, kinds: [...r.kinds] }));
@@ -377,7 +387,7 @@ export class TelescopeState {
   }
 }
 
-export interface SerializedState {
+export interface SerializedState<C = UniqueCounterJson> {
   version: 1;
   interval_us: number;
   darknets: string[];
@@ -389,21 +399,21 @@ export interface SerializedState {
   malformed: Record<string, number>;
   hygiene: Record<string, number>;
   spilled_packets: number;
-  sources: UniqueCounterJson;
-  src24: UniqueCounterJson;
-  destinations: UniqueCounterJson;
-  filtered_sources: UniqueCounterJson;
+  sources: C;
+  src24: C;
+  destinations: C;
+  filtered_sources: C;
   protocols: Record<string, number>;
   intervals: {
-    start: number; packets: number; bytes: number; sources: UniqueCounterJson; src24: UniqueCounterJson; destinations: UniqueCounterJson;
-    filtered_sources: UniqueCounterJson; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
+    start: number; packets: number; bytes: number; sources: C; src24: C; destinations: C;
+    filtered_sources: C; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
   }[];
-  ports: [number, number, UniqueCounterJson | null][];
-  countries: [string, number, UniqueCounterJson][];
-  asns: [number, string, number, UniqueCounterJson][];
-  classes: Record<SourceClass, [number, UniqueCounterJson]>;
-  families: Record<ScannerFamily, [number, UniqueCounterJson]>;
-  tags: [string, UniqueCounterJson][];
+  ports: [number, number, C | null][];
+  countries: [string, number, C][];
+  asns: [number, string, number, C][];
+  classes: Record<SourceClass, [number, C]>;
+  families: Record<ScannerFamily, [number, C]>;
+  tags: [string, C][];
   source_rows: SourceRow[];
   source_rows_dropped: number;
   victims: VictimRow[];

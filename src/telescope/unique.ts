@@ -143,6 +143,36 @@ export class UniqueCounter {
     return c;
   }
 
+  /** The exact keys, sorted (null once a sketch): the binary state file stores them as deltas. */
+  sortedKeys(): Uint32Array | null {
+    if (this.registers !== null) return null;
+    const keys = new Uint32Array(this.size);
+    let n = 0;
+    this.forEachKey((k) => { keys[n++] = k; });
+    return keys.sort();
+  }
+
+  /** The sketch registers (null while exact). */
+  sketchRegisters(): Uint8Array | null {
+    return this.registers;
+  }
+
+  /** A counter from sortedKeys' keys or sketchRegisters' registers (2^p of them). */
+  static fromParts(p: number, limit: number, keys: Uint32Array | null, registers: Uint8Array | null): UniqueCounter {
+    const c = new UniqueCounter(p, limit);
+    if (registers !== null) {
+      if (registers.length !== 1 << p) throw new Error(`sketch has ${registers.length} registers, expected ${1 << p}`);
+      c.registers = registers;
+      c.table = null;
+      return c;
+    }
+    if (keys !== null) {
+      c.reserve(keys.length);
+      for (let i = 0; i < keys.length; i++) c.add(keys[i]);
+    }
+    return c;
+  }
+
   private addHll(key: number): void {
     const h = mix32(key ^ 0x9e3779b9);
     const p = this.p;
