@@ -22,7 +22,7 @@ import {
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
+  bigCounter, INTERVAL_PORTS, newInterval, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
   type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
@@ -534,10 +534,7 @@ export class TelescopeAggregator {
     this.flushIntervalPorts();
     let acc = this.intervals.get(iv);
     if (acc === undefined) {
-      const state: IntervalState = {
-        start: iv * this.intervalUs, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(),
-        filteredSources: bigCounter(), burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
-      };
+      const state = newInterval(iv * this.intervalUs);
       acc = {
         state, protocols: new Float64Array(PROTO_SLOTS), countries: new Float64Array(MAX_COUNTRIES),
         dstBits: this.dstBits === null ? null : new Uint8Array(this.dstBits.length), ordinal: this.intervals.size + 1,
@@ -559,6 +556,8 @@ export class TelescopeAggregator {
       acc[k] = 0;
     }
     this.ivPortN = 0;
+    // bounded: trimmed to INTERVAL_PORTS when twice that (at finish: to INTERVAL_PORTS)
+    if (ports.size > 2 * INTERVAL_PORTS) trimIntervalPorts(this.cur.state);
   }
 
   private growSources(n: number): void {
@@ -651,6 +650,7 @@ export class TelescopeAggregator {
       const s = acc.state;
       if (acc.dstBits !== null) this.addBitsTo(acc.dstBits, s.destinations);
       s.protocols = protocolsToRecord(acc.protocols);
+      trimIntervalPorts(s);
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }

@@ -51,6 +51,13 @@ export interface TelescopeReport {
   intervals: IntervalRow[];
   ports: PortRow[];
   ports_omitted: number;
+  /**
+   * Per-interval port counts (trends, surges) keep each interval's busiest ports: a port's
+   * count in an interval is low by at most this many packets (0: exact).
+   */
+  interval_port_error: number;
+  /** ports beyond the busiest 8192 whose unique sources a merged state file no longer holds (their `sources`: 0) */
+  port_sketches_dropped: number;
   countries: { country: string; packets: number; sources: number }[];
   asns: { asn: number; org: string; packets: number; sources: number }[];
   classes: Record<SourceClass, number>;
@@ -153,6 +160,8 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     alerts: state.alerts,
     sketch: { p: BIG_P, exact_limit: BIG_LIMIT, error: err(false, BIG_P), small_p: SMALL_P, small_exact_limit: SMALL_LIMIT, small_error: err(false, SMALL_P) },
     attribution: ASN_ATTRIBUTION,
+    interval_port_error: intervals.reduce((m, s) => Math.max(m, s.portsFloor), 0),
+    port_sketches_dropped: state.portSketchesDropped,
   };
 }
 

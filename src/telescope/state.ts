@@ -18,6 +18,13 @@ export const BIG_LIMIT = 1 << 17;
 export const SMALL_P = 12;
 export const SMALL_LIMIT = 2048;
 export const bigCounter = (): UniqueCounter => new UniqueCounter(BIG_P, BIG_LIMIT);
+/**
+ * Per-interval counters: the same precision, but exact only up to INTERVAL_LIMIT keys (an
+ * exact table of 131 072 keys is 1 MB, four per interval; past 4096 keys the delta-coded set
+ * in a state file is as large as the 16 KB sketch).
+ */
+export const INTERVAL_LIMIT = 4096;
+export const intervalCounter = (): UniqueCounter => new UniqueCounter(BIG_P, INTERVAL_LIMIT);
 export const smallCounter = (): UniqueCounter => new UniqueCounter(SMALL_P, SMALL_LIMIT);
 
 /** Protocol counter names, index = position (ICMP types are `icmp_<type>`, stored from PROTO_ICMP_BASE). */
@@ -31,6 +38,36 @@ export function protocolsToRecord(a: Float64Array): Record<string, number> {
   for (let t = 0; t < 256; t++) if (a[PROTO_ICMP_BASE + t] > 0) out[`icmp_${t}`] = a[PROTO_ICMP_BASE + t];
   return out;
 }
+
+/**
+ * Ports kept per interval (for per-port trends and surges): a sweep of all 131 072 TCP/UDP
+ * ports must not cost a map of that size per interval. The busiest are kept, Space-Saving
+ * style: counts of kept ports are exact or low by at most the interval's portsFloor.
+ */
+export const INTERVAL_PORTS = 1024;
+
+/** An empty interval starting at `start` (µs). */
+export function newInterval(start: number): IntervalState {
+  return {
+    start, packets: 0, bytes: 0, sources: intervalCounter(), src24: intervalCounter(), destinations: intervalCounter(), filteredSources: intervalCounter(),
+    burstSources: 0, protocols: {}, ports: new Map(), portsFloor: 0, countries: new Map(),
+  };
+}
+
+/** Keeps the `keep` busiest ports of an interval, raising portsFloor to the largest count dropped. */
+export function trimIntervalPorts(iv: IntervalState, keep = INTERVAL_PORTS): void {
+  if (iv.ports.size <= keep) return;
+  const all = [...iv.ports].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  iv.portsFloor = Math.max(iv.portsFloor, all[keep][1]);
+  iv.ports = new Map(all.slice(0, keep));
+}
+
+/**
+ * Per-port unique-source counters kept in a state file (the busiest ports by packets): the
+ * report lists at most 5000 ports, and a sweep of every port would otherwise put 131 072
+ * counters in every file. The other ports keep their packet counts.
+ */
+export const PORT_SKETCHES = 8192;
 
 /** Port key: proto slot (0 TCP, 1 UDP) × 65536 + port. */
 export const portKey = (proto: 'tcp' | 'udp', port: number): number => (proto === 'tcp' ? 0 : 65536) + port;
@@ -48,8 +85,13 @@ export interface IntervalState {
   /** burst ("spoofed") sources that passed the per-packet filters: subtracted from filteredSources */
   burstSources: number;
   protocols: Record<string, number>;
-  /** port key → probe packets (replies excluded: they hit random ephemeral ports) */
+  /**
+   * port key → probe packets (replies excluded: they hit random ephemeral ports), for the
+   * INTERVAL_PORTS busiest ports of the interval; a port not listed had at most portsFloor.
+   */
   ports: Map<number, number>;
+  /** upper bound of the packets of any port missing from `ports` (0: the list is complete and exact) */
+  portsFloor: number;
   /** country → packets */
   countries: Map<string, number>;
 }
@@ -102,6 +144,8 @@ export class TelescopeState {
   hygiene: Record<string, number> = {};
   /** sources not tracked individually because the source table was full */
   spilledPackets = 0;
+  /** ports whose unique-source counter was dropped (beyond the PORT_SKETCHES busiest) */
+  portSketchesDropped = 0;
   sources = bigCounter();
   src24 = bigCounter();
   destinations = bigCounter();
@@ -125,13 +169,19 @@ export class TelescopeState {
 
   constructor(readonly intervalUs: number, readonly darknets: string[]) {}
 
+  /** Drops the unique-source counters of all but the `keep` busiest ports (see PORT_SKETCHES). */
+  trimPortSketches(keep = PORT_SKETCHES): void {
+    const withSketch = [...this.ports].filter(([, v]) => v.sources !== null);
+    if (withSketch.length <= keep) return;
+    withSketch.sort((a, b) => b[1].packets - a[1].packets || a[0] - b[0]);
+    for (const [, v] of withSketch.slice(keep)) v.sources = null;
+    this.portSketchesDropped += withSketch.length - keep;
+  }
+
   interval(start: number): IntervalState {
     let s = this.intervals.get(start);
     if (!s) {
-      s = {
-        start, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(), filteredSources: bigCounter(),
-        burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
-      };
+      s = newInterval(start);
       this.intervals.set(start, s);
     }
     return s;
@@ -200,6 +250,7 @@ export class TelescopeState {
     addRecord(this.hygiene, o.hygiene);
     addRecord(this.protocols, o.protocols);
     this.spilledPackets += o.spilledPackets;
+    this.portSketchesDropped += o.portSketchesDropped;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
     this.destinations.merge(o.destinations);
@@ -215,6 +266,8 @@ export class TelescopeState {
       a.burstSources += b.burstSources;
       addRecord(a.protocols, b.protocols);
       for (const [k, v] of b.ports) a.ports.set(k, (a.ports.get(k) ?? 0) + v);
+      a.portsFloor += b.portsFloor;
+      trimIntervalPorts(a);
       for (const [k, v] of b.countries) a.countries.set(k, (a.countries.get(k) ?? 0) + v);
     }
     for (const [k, v] of o.ports) {
@@ -320,6 +373,7 @@ export class TelescopeState {
       malformed: this.malformed,
       hygiene: this.hygiene,
       spilled_packets: this.spilledPackets,
+      port_sketches_dropped: this.portSketchesDropped,
       sources: enc(this.sources),
       src24: enc(this.src24),
       destinations: enc(this.destinations),
@@ -328,7 +382,7 @@ export class TelescopeState {
       intervals: [...this.intervals.values()].sort((a, b) => a.start - b.start).map((s) => ({
         start: s.start, packets: s.packets, bytes: s.bytes, sources: enc(s.sources), src24: enc(s.src24),
         destinations: enc(s.destinations), filtered_sources: enc(s.filteredSources), burst_sources: s.burstSources,
-        protocols: s.protocols, ports: [...s.ports], countries: [...s.countries],
+        protocols: s.protocols, ports: [...s.ports], ports_floor: s.portsFloor, countries: [...s.countries],
       })),
       ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? enc(v.sources) : null]),
       countries: [...this.countries].map(([k, v]) => [k, v.packets, enc(v.sources)]),
@@ -360,6 +414,7 @@ export class TelescopeState {
     s.malformed = { ...j.malformed };
     s.hygiene = { ...j.hygiene };
     s.spilledPackets = j.spilled_packets;
+    s.portSketchesDropped = j.port_sketches_dropped ?? 0;
     s.sources = dec(j.sources);
     s.src24 = dec(j.src24);
     s.destinations = dec(j.destinations);
@@ -369,7 +424,8 @@ export class TelescopeState {
       s.intervals.set(i.start, {
         start: i.start, packets: i.packets, bytes: i.bytes, sources: dec(i.sources), src24: dec(i.src24),
         destinations: dec(i.destinations), filteredSources: dec(i.filtered_sources),
-        burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), countries: new Map(i.countries),
+        burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), portsFloor: i.ports_floor ?? 0,
+        countries: new Map(i.countries),
       });
     }
     for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? dec(u) : null });
@@ -399,6 +455,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   malformed: Record<string, number>;
   hygiene: Record<string, number>;
   spilled_packets: number;
+  port_sketches_dropped?: number;
   sources: C;
   src24: C;
   destinations: C;
@@ -406,7 +463,9 @@ export interface SerializedState<C = UniqueCounterJson> {
   protocols: Record<string, number>;
   intervals: {
     start: number; packets: number; bytes: number; sources: C; src24: C; destinations: C;
-    filtered_sources: C; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
+    filtered_sources: C; burst_sources: number; protocols: Record<string, number>; ports: [number, number][];
+    /** absent from files of versions before the per-interval port limit (0: exact) */
+    ports_floor?: number; countries: [string, number][];
   }[];
   ports: [number, number, C | null][];
   countries: [string, number, C][];
