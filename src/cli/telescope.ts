@@ -10,7 +10,7 @@ import type { TelescopeState } from '../telescope/state.js';
 import { readFileSync } from 'node:fs';
 import { fromFsError, UsageError } from '../util/errors.js';
 import { parseConfigJson } from '../util/config.js';
-import { parseIntOption, parseInterval, parseWorkers } from './options.js';
+import { parseIntOption, parseInterval, parseSize, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 import { withSendOptions } from './send-options.js';
 
@@ -79,6 +79,7 @@ export function register(program: Command): void {
     .option('--no-geo', 'skip country and AS attribution')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--max-sources <n>', 'sources tracked individually (beyond: sketches only)', parseIntOption('--max-sources', 1000, 100_000_000))
+    .option('--max-memory <size>', 'memory bound (e.g. 512MB, 2GB): caps the source table; past it new sources are counted in the sketches only (reported)', (v: string) => parseSize(v, '--max-memory'), 512 * 1024 * 1024)
     .option('--sensor <name>', 'sensor name recorded in alerts')
     .option('--no-progress', 'never draw a progress bar')
     .option('-q, --quiet', 'print nothing but errors')
@@ -102,7 +103,7 @@ export function register(program: Command): void {
         inputs: captures, interface: o.interface as string | undefined, filter: o.filter as string | undefined, darknets,
         intervalS, workers: o.workers as number | 'auto', geoipDb: o.geoipDb as string | undefined, asnDb: o.asnDb as string | undefined,
         noGeo: o.geo === false, watchFile: o.watch as string | undefined, internal: o.internal === true,
-        maxSources: o.maxSources as number | undefined, sensor: o.sensor as string | undefined,
+        maxSources: o.maxSources as number | undefined, maxMemoryBytes: o.maxMemory as number, sensor: o.sensor as string | undefined,
         progress: o.progress !== false && !o.quiet && process.stderr.isTTY === true,
       };
       const { openSender, sendEvents, finishSending } = await import('../transport/send.js');

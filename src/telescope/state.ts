@@ -146,6 +146,8 @@ export class TelescopeState {
   spilledPackets = 0;
   /** ports whose unique-source counter was dropped (beyond the PORT_SKETCHES busiest) */
   portSketchesDropped = 0;
+  /** aggregators (workers, runs) whose source table the memory bound froze */
+  memoryLimited = 0;
   sources = bigCounter();
   src24 = bigCounter();
   destinations = bigCounter();
@@ -251,6 +253,7 @@ export class TelescopeState {
     addRecord(this.protocols, o.protocols);
     this.spilledPackets += o.spilledPackets;
     this.portSketchesDropped += o.portSketchesDropped;
+    this.memoryLimited += o.memoryLimited;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
     this.destinations.merge(o.destinations);
@@ -374,6 +377,7 @@ export class TelescopeState {
       hygiene: this.hygiene,
       spilled_packets: this.spilledPackets,
       port_sketches_dropped: this.portSketchesDropped,
+      memory_limited: this.memoryLimited,
       sources: enc(this.sources),
       src24: enc(this.src24),
       destinations: enc(this.destinations),
@@ -415,6 +419,7 @@ export class TelescopeState {
     s.hygiene = { ...j.hygiene };
     s.spilledPackets = j.spilled_packets;
     s.portSketchesDropped = j.port_sketches_dropped ?? 0;
+    s.memoryLimited = j.memory_limited ?? 0;
     s.sources = dec(j.sources);
     s.src24 = dec(j.src24);
     s.destinations = dec(j.destinations);
@@ -456,6 +461,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   hygiene: Record<string, number>;
   spilled_packets: number;
   port_sketches_dropped?: number;
+  memory_limited?: number;
   sources: C;
   src24: C;
   destinations: C;

@@ -224,3 +224,24 @@ for (const c of SHARED) {
     assertTopK(r.ports.map((p) => ({ key: (p.proto === 'udp' ? 65536 : 0) + p.port, packets: p.packets })), exactCounts.ports, Math.min(10, exactCounts.ports.size), 'top ports');
   });
 }
+
+test('--max-memory: past the bound the source table freezes, new sources go to the sketches, counted and reported', async () => {
+  const free = await runTelescope({ inputs: [fileA], darknets: [DARKNET], workers: 1, intervalS: 86_400, noGeo: true });
+  // a bound the process is always over: the table is capped at its share and frozen at the first check
+  const run = await runTelescope({ inputs: [fileA], darknets: [DARKNET], workers: 1, intervalS: 86_400, noGeo: true, maxMemoryBytes: 4e6 });
+  const r = buildReport(run.state);
+  const f = buildReport(free.state);
+  assert.equal(f.memory_limited, 0);
+  assert.equal(f.spilled_packets, 0);
+  assert.equal(r.memory_limited, 1);
+  assert.ok(r.spilled_packets > 0.3 * r.totals.packets, `spilled ${r.spilled_packets}`);
+  assert.ok(run.state.sourceRows.length <= 8400, `tracked ${run.state.sourceRows.length} (share of 4 MB: 40 % at 192 bytes a source)`);
+  // the counts stay whole: every packet and every source is still counted
+  // (the burst filter needs per-source records: spilled one-packet sources stay in sources_filtered)
+  const whole = (x: TelescopeReport) => ({ ...x.totals, sources_filtered: 0, intervals: x.intervals.map((i) => ({ ...i, sources_filtered: 0 })) });
+  assert.deepEqual(whole(r), whole(f));
+  assert.ok(r.totals.sources_filtered >= f.totals.sources_filtered);
+  assert.deepEqual(r.ports.slice(0, 50), f.ports.slice(0, 50));
+  const { formatTelescopeSummary } = await import('../../src/telescope/summary-text.js');
+  assert.match(formatTelescopeSummary(r), /memory bound \(--max-memory\)/);
+});
