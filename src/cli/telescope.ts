@@ -14,6 +14,9 @@ import { parseIntOption, parseInterval, parseSize, parseWorkers } from './option
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 import { withSendOptions } from './send-options.js';
 
+/** --max-memory's default (the telescope's own constant is not imported here: the library loads lazily). */
+const DEFAULT_MAX_MEMORY = 512 * 1024 * 1024;
+
 // The telescope library (and the report, HTML, CSV and geo code under it) is loaded only when
 // a telescope command runs: every other command, --help and --version start without it.
 
@@ -79,7 +82,7 @@ export function register(program: Command): void {
     .option('--no-geo', 'skip country and AS attribution')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--max-sources <n>', 'sources tracked individually (beyond: sketches only)', parseIntOption('--max-sources', 1000, 100_000_000))
-    .option('--max-memory <size>', 'memory bound (e.g. 512MB, 2GB): caps the source table; past it new sources are counted in the sketches only (reported)', (v: string) => parseSize(v, '--max-memory'), 512 * 1024 * 1024)
+    .option('--max-memory <size>', 'memory bound (e.g. 512MB, 2GB): caps the source table; past it new sources are counted in the sketches only (reported)', (v: string) => parseSize(v, '--max-memory'), DEFAULT_MAX_MEMORY)
     .option('--sensor <name>', 'sensor name recorded in alerts')
     .option('--no-progress', 'never draw a progress bar')
     .option('-q, --quiet', 'print nothing but errors')

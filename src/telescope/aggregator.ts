@@ -48,7 +48,7 @@ export interface AggregatorOptions {
   /** Per-source rows kept in the output. */
   maxSourceRows?: number;
   /**
-   * Memory bound of the whole process (bytes, default DEFAULT_MAX_MEMORY): it caps this
+   * Memory bound of the whole process (bytes; none when absent, the CLI's default is 512 MiB): it caps this
    * worker's source table at its share, and once the process's resident memory passes it the
    * source table stops taking new sources (they are counted in the sketches only, "spilled").
    */
@@ -106,7 +106,6 @@ const SC = 10;
 const SOURCE_BYTES = SI * 4 + SC * 4 + 8 + 16;
 /** Share of the memory bound the source tables may take. */
 const SOURCE_SHARE = 0.4;
-export const DEFAULT_MAX_MEMORY = 512 * 1024 * 1024;
 /** Batches between two checks of the process's resident memory. */
 const MEMORY_CHECK_BATCHES = 16;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
@@ -265,7 +264,7 @@ export class TelescopeAggregator {
     this.geo = opts.geo ?? null;
     this.watch = opts.watch ?? null;
     this.internal = opts.internal === true;
-    this.maxMemory = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY;
+    this.maxMemory = opts.maxMemoryBytes ?? Infinity;
     const share = Math.floor((this.maxMemory * SOURCE_SHARE) / this.workerCount / SOURCE_BYTES);
     this.maxSources = Math.max(1024, Math.min(opts.maxSources ?? 2_000_000, share));
     this.maxSourceRows = opts.maxSourceRows ?? 100_000;
@@ -346,7 +345,7 @@ export class TelescopeAggregator {
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
-    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES) this.checkMemory();
+    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES && this.maxMemory !== Infinity) this.checkMemory();
   }
 
   /**

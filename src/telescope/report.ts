@@ -58,6 +58,8 @@ export interface TelescopeReport {
   interval_port_error: number;
   /** ports beyond the busiest 8192 whose unique sources a merged state file no longer holds (their `sources`: 0) */
   port_sketches_dropped: number;
+  /** top talkers merged from state files: a source's packets are low by at most this (0: exact) */
+  top_talkers_error: number;
   /** workers or merged runs that reached --max-memory: their later new sources are in the sketches only (spilled_packets) */
   memory_limited: number;
   countries: { country: string; packets: number; sources: number }[];
@@ -165,6 +167,7 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     interval_port_error: intervals.reduce((m, s) => Math.max(m, s.portsFloor), 0),
     port_sketches_dropped: state.portSketchesDropped,
     memory_limited: state.memoryLimited,
+    top_talkers_error: state.sourceRowsFloor,
   };
 }
 

@@ -52,9 +52,10 @@ export interface StateHeader {
   counters: number;
 }
 
-/** Encodes a state (trimming its per-port counters to the PORT_SKETCHES busiest ports); lineage: the runs it is made of (omitted: a fresh run, its lineage is its own id). */
+/** Encodes a state (trimmed: per-port counters of the PORT_SKETCHES busiest ports, the STATE_SOURCE_ROWS largest source rows); lineage: the runs it is made of (omitted: a fresh run, its lineage is its own id). */
 export function encodeStateFile(state: TelescopeState, lineage?: readonly string[]): { bytes: Uint8Array; header: StateHeader } {
   state.trimPortSketches();
+  state.trimSourceRows();
   const w = new ByteWriter();
   let counters = 0;
   const struct = state.serialize((u) => {

@@ -68,6 +68,12 @@ export function trimIntervalPorts(iv: IntervalState, keep = INTERVAL_PORTS): voi
  * counters in every file. The other ports keep their packet counts.
  */
 export const PORT_SKETCHES = 8192;
+/**
+ * Per-source rows kept in a state file (the largest by packets): the report shows the top 100
+ * talkers; 100 000 rows would be most of a state file. A source missing from one input's rows
+ * is low in a merge by at most that input's smallest kept row (sourceRowsFloor).
+ */
+export const STATE_SOURCE_ROWS = 10_000;
 
 /** Port key: proto slot (0 TCP, 1 UDP) × 65536 + port. */
 export const portKey = (proto: 'tcp' | 'udp', port: number): number => (proto === 'tcp' ? 0 : 65536) + port;
@@ -144,6 +150,8 @@ export class TelescopeState {
   hygiene: Record<string, number> = {};
   /** sources not tracked individually because the source table was full */
   spilledPackets = 0;
+  /** packets of the largest source row ever dropped from this state's bounded row list (the error bound of merged top talkers) */
+  sourceRowsFloor = 0;
   /** ports whose unique-source counter was dropped (beyond the PORT_SKETCHES busiest) */
   portSketchesDropped = 0;
   /** aggregators (workers, runs) whose source table the memory bound froze */
@@ -170,6 +178,14 @@ export class TelescopeState {
   alerts: AlertEvent[] = [];
 
   constructor(readonly intervalUs: number, readonly darknets: string[]) {}
+
+  /** Keeps the `keep` largest source rows (see STATE_SOURCE_ROWS); rows are sorted by packets. */
+  trimSourceRows(keep = STATE_SOURCE_ROWS): void {
+    if (this.sourceRows.length <= keep) return;
+    this.sourceRowsFloor = Math.max(this.sourceRowsFloor, this.sourceRows[keep].packets);
+    this.sourceRowsDropped += this.sourceRows.length - keep;
+    this.sourceRows = this.sourceRows.slice(0, keep);
+  }
 
   /** Drops the unique-source counters of all but the `keep` busiest ports (see PORT_SKETCHES). */
   trimPortSketches(keep = PORT_SKETCHES): void {
@@ -254,6 +270,7 @@ export class TelescopeState {
     this.spilledPackets += o.spilledPackets;
     this.portSketchesDropped += o.portSketchesDropped;
     this.memoryLimited += o.memoryLimited;
+    this.sourceRowsFloor += o.sourceRowsFloor;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
     this.destinations.merge(o.destinations);
@@ -378,6 +395,7 @@ export class TelescopeState {
       spilled_packets: this.spilledPackets,
       port_sketches_dropped: this.portSketchesDropped,
       memory_limited: this.memoryLimited,
+      source_rows_floor: this.sourceRowsFloor,
       sources: enc(this.sources),
       src24: enc(this.src24),
       destinations: enc(this.destinations),
@@ -420,6 +438,7 @@ export class TelescopeState {
     s.spilledPackets = j.spilled_packets;
     s.portSketchesDropped = j.port_sketches_dropped ?? 0;
     s.memoryLimited = j.memory_limited ?? 0;
+    s.sourceRowsFloor = j.source_rows_floor ?? 0;
     s.sources = dec(j.sources);
     s.src24 = dec(j.src24);
     s.destinations = dec(j.destinations);
@@ -462,6 +481,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   spilled_packets: number;
   port_sketches_dropped?: number;
   memory_limited?: number;
+  source_rows_floor?: number;
   sources: C;
   src24: C;
   destinations: C;
