@@ -9,9 +9,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import { runTelescope } from '../../src/telescope/run.js';
 import { buildReport, type TelescopeReport } from '../../src/telescope/report.js';
 import { decodeStateFile, encodeStateFile, mergeStateFiles } from '../../src/telescope/state-file.js';
@@ -25,7 +26,6 @@ const PACKETS = 400_000;
 const SOURCES = 60_000;
 const DAY_US = 86_400e6;
 const T0_S = Date.UTC(2026, 0, 5) / 1000;
-const REC = 16 + 54;
 
 interface Exact {
   perSource: Map<number, number>;
@@ -54,18 +54,11 @@ function generate(): void {
     cdf[i] = total;
   }
   const fixed = [23, 22, 445, 6379, 80, 2323, 1433, 3389];
-  const header = Buffer.alloc(24);
-  header.writeUInt32LE(0xa1b2c3d4, 0);
-  header.writeUInt16LE(2, 4);
-  header.writeUInt16LE(4, 6);
-  header.writeUInt32LE(65535, 16);
-  header.writeUInt32LE(1, 20);
   const half = PACKETS / 2;
+  const frame = Buffer.alloc(54);
   for (const [file, from, to] of [[fileA, 0, half], [fileB, half, PACKETS]] as const) {
-    const buf = Buffer.alloc(24 + (to - from) * REC);
-    header.copy(buf);
+    const w = new PcapWriter(file);
     for (let n = from; n < to; n++) {
-      const o = 24 + (n - from) * REC;
       const tUs = T0_S * 1e6 + Math.floor((n / PACKETS) * 3 * DAY_US);
       const u = rnd() * total;
       let lo = 0;
@@ -74,28 +67,26 @@ function generate(): void {
       const k = kind[lo];
       const udp = k === 1;
       const dport = k === 2 ? fixed[Math.floor(rnd() * fixed.length)] : Math.floor(rnd() * 65536);
-      buf.writeUInt32LE(Math.floor(tUs / 1e6), o);
-      buf.writeUInt32LE(tUs % 1e6, o + 4);
-      buf.writeUInt32LE(54, o + 8);
-      buf.writeUInt32LE(54, o + 12);
-      const ip = o + 16 + 14;
-      buf.writeUInt16BE(0x0800, o + 16 + 12);
-      buf[ip] = 0x45;
-      buf.writeUInt16BE(40, ip + 2);
-      buf[ip + 8] = 50;
-      buf[ip + 9] = udp ? 17 : 6;
-      buf.writeUInt32BE(ips[lo], ip + 12);
-      buf.writeUInt32BE((0xc6120000 | Math.floor(rnd() * 65536)) >>> 0, ip + 16);
+      frame.fill(0);
+      frame.writeUInt16BE(0x0800, 12);
+      const ip = 14;
+      frame[ip] = 0x45;
+      frame.writeUInt16BE(40, ip + 2);
+      frame[ip + 8] = 50;
+      frame[ip + 9] = udp ? 17 : 6;
+      frame.writeUInt32BE(ips[lo], ip + 12);
+      frame.writeUInt32BE((0xc6120000 | Math.floor(rnd() * 65536)) >>> 0, ip + 16);
       const l4 = ip + 20;
-      buf.writeUInt16BE(40000 + (lo % 20000), l4);
-      buf.writeUInt16BE(dport, l4 + 2);
-      if (udp) buf.writeUInt16BE(20, l4 + 4);
+      frame.writeUInt16BE(40000 + (lo % 20000), l4);
+      frame.writeUInt16BE(dport, l4 + 2);
+      if (udp) frame.writeUInt16BE(20, l4 + 4);
       else {
-        buf.writeUInt32BE(Math.floor(rnd() * 4294967295) >>> 0, l4 + 4);
-        buf[l4 + 12] = 0x50;
-        buf[l4 + 13] = 0x02;
-        buf.writeUInt16BE(1024, l4 + 14);
+        frame.writeUInt32BE(Math.floor(rnd() * 4294967295) >>> 0, l4 + 4);
+        frame[l4 + 12] = 0x50;
+        frame[l4 + 13] = 0x02;
+        frame.writeUInt16BE(1024, l4 + 14);
       }
+      w.write(tUs, frame);
       const src = ips[lo];
       exact.perSource.set(src, (exact.perSource.get(src) ?? 0) + 1);
       exact.perDay[Math.floor((tUs - T0_S * 1e6) / DAY_US)].add(src);
@@ -105,7 +96,7 @@ function generate(): void {
       if (s === undefined) exact.portSources.set(key, s = new Set());
       s.add(src);
     }
-    writeFileSync(file, buf);
+    w.close();
   }
 }
 
