@@ -161,6 +161,7 @@ export function register(program: Command): void {
       const { state, lineage } = mergeStateFiles(inputs);
       const report = buildReport(state);
       report.lineage = lineage;
-      await writeOutputs(report, outs, state, lineage);
+      // only older JSON inputs (no ids): the merged state is a run of its own
+      await writeOutputs(report, outs, state, lineage.length > 0 ? lineage : undefined);
     });
 }
