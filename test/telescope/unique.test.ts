@@ -73,11 +73,12 @@ test('property: reserving room first changes nothing but the table size (same co
   }), { numRuns: 200 });
 });
 
-// Sketch properties over random key sets (fast-check): the stated error (≤ 2 % at p = 14, whose
-// standard error is 0.81 %) across the whole range, including 2.5–5 × 2^14 where the classic
-// estimator with linear counting is biased; merge equal to the sketch of the union, register
-// for register.
-test('property: sketch estimate within 2 % of the exact count for random sets of 1k … 400k keys', () => {
+// Sketch properties over random key sets (fast-check): the error across the whole range,
+// including 2.5–5 × 2^14 where the classic estimator with linear counting is biased; merge
+// equal to the sketch of the union, register for register.
+// Random seeds every run: the bound is 4 standard errors (3.2 %; a false failure about once in
+// 16 000 sets), the stated 2 % (2.5 standard errors) is checked on fixed sets above.
+test('property: sketch estimate within 4 standard errors of the exact count for random sets of 1k … 400k keys', () => {
   fc.assert(fc.property(fc.integer({ min: 1000, max: 400_000 }), fc.integer({ min: 0, max: 0xffffffff }), (n, seed) => {
     const u = new UniqueCounter(14, 0);
     const exact = new Set<number>();
@@ -88,8 +89,8 @@ test('property: sketch estimate within 2 % of the exact count for random sets of
       u.add(x);
     }
     const rel = Math.abs(u.count() - n) / n;
-    return !u.isExact && rel <= 0.02;
-  }), { numRuns: 40 });
+    return !u.isExact && rel <= 4 * sketchError(14);
+  }), { numRuns: 25 });
 });
 
 test('property: merge(sketch a, sketch b) is the sketch of a ∪ b, register for register', () => {
