@@ -1,28 +1,33 @@
 /**
  * `minewatch telescope <capture|dir...> --darknet CIDR[,CIDR…]` (or `--interface IF`) and
- * `minewatch telescope merge a.json b.json`: darknet aggregation. Thin: parses options,
+ * `minewatch telescope merge a.state b.state`: darknet aggregation. Thin: parses options,
  * calls the telescope library, writes the outputs.
  */
 import { Option, type Command } from 'commander';
 import type { TelescopeReport } from '../telescope/report.js';
 import type { TelescopeOptions } from '../telescope/run.js';
 import type { TelescopeState } from '../telescope/state.js';
-import { UsageError } from '../util/errors.js';
-import { parseConfigJson, readConfigText } from '../util/config.js';
-import { parseIntOption, parseInterval, parseWorkers } from './options.js';
+import { readFileSync } from 'node:fs';
+import { fromFsError, UsageError } from '../util/errors.js';
+import { parseConfigJson } from '../util/config.js';
+import { parseIntOption, parseInterval, parseSize, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 import { withSendOptions } from './send-options.js';
+
+/** --max-memory's default (the telescope's own constant is not imported here: the library loads lazily). */
+const DEFAULT_MAX_MEMORY = 512 * 1024 * 1024;
 
 // The telescope library (and the report, HTML, CSV and geo code under it) is loaded only when
 // a telescope command runs: every other command, --help and --version start without it.
 
 export { parseInterval };
 
-interface TelescopeOutputs { json?: string; html?: string; csv?: string; eve?: string }
+interface TelescopeOutputs { json?: string; html?: string; csv?: string; eve?: string; state?: string }
 
 function outputTargets(o: TelescopeOutputs): OutputTarget[] {
   return [
     { option: '--json', path: o.json },
+    { option: '--state', path: o.state },
     { option: '--html', path: o.html },
     { option: '--csv', path: o.csv, dir: true },
     { option: '--eve', path: o.eve },
@@ -35,7 +40,15 @@ function htmlPath(o: Record<string, unknown>): string | undefined {
   return (o.html ?? o.report) as string | undefined;
 }
 
-async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state: TelescopeState): Promise<void> {
+async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state: TelescopeState, lineage?: string[]): Promise<void> {
+  if (o.state) {
+    // first: the report names the state it was written with
+    const { encodeStateFile } = await import('../telescope/state-file.js');
+    const { bytes, header } = encodeStateFile(state, lineage);
+    writeOutput(o.state, bytes);
+    report.state_id = header.id;
+    if (lineage !== undefined) report.lineage = header.lineage;
+  }
   if (o.json) writeOutput(o.json, JSON.stringify(report) + '\n');
   if (o.html) {
     const { renderHtmlReport } = await import('../telescope/html.js');
@@ -56,7 +69,8 @@ export function register(program: Command): void {
     .option('--interval <duration>', 'aggregation interval (1h, 30m, 300s, 1d)', '1h')
     .option('-i, --interface <name>', 'capture live from a network interface until interrupted')
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
-    .option('--json <file>', "write the JSON output (with mergeable sketches) to FILE, or '-' for stdout")
+    .option('--json <file>', "write the JSON output to FILE, or '-' for stdout")
+    .option('--state <file>', "write the mergeable state (compact binary, for telescope merge and the collector) to FILE, or '-' for stdout")
     .option('--html <file>', "write a self-contained HTML report to FILE, or '-' for stdout")
     .addOption(new Option('--report <file>').hideHelp())
     .option('--csv <dir>', 'write one CSV file per table into DIR (created if missing; its parent must exist)')
@@ -68,6 +82,7 @@ export function register(program: Command): void {
     .option('--no-geo', 'skip country and AS attribution')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--max-sources <n>', 'sources tracked individually (beyond: sketches only)', parseIntOption('--max-sources', 1000, 100_000_000))
+    .option('--max-memory <size>', 'memory bound (e.g. 512MB, 2GB): caps the source table; past it new sources are counted in the sketches only (reported)', (v: string) => parseSize(v, '--max-memory'), DEFAULT_MAX_MEMORY)
     .option('--sensor <name>', 'sensor name recorded in alerts (and in the store with --db)')
     .option('--db <url>', 'also store the alerts and per-interval statistics (packets, unique sources, ports, countries, sketch) in the collector store (sqlite:PATH or postgres://…), for report trends')
     .option('--no-progress', 'never draw a progress bar')
@@ -76,7 +91,9 @@ export function register(program: Command): void {
       if (!o.darknet) throw new UsageError('--darknet CIDR[,CIDR…] is required (the unused address space this sensor watches)', 'usage.missing-option', { subject: '--darknet' });
       if (!o.interface && captures.length === 0) throw new UsageError('give at least one capture file or directory, or --interface IF (see minewatch telescope --help)', 'usage.no-input');
       if (o.interface && captures.length > 0) throw new UsageError('give capture files or --interface, not both', 'usage.conflict');
-      const outs: TelescopeOutputs = { json: o.json as string | undefined, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined };
+      const outs: TelescopeOutputs = {
+        json: o.json as string | undefined, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined, state: o.state as string | undefined,
+      };
       checkOutputs(outputTargets(outs));
       const darknets = String(o.darknet).split(',').map((s) => s.trim()).filter((s) => s !== '');
       const intervalS = parseInterval(String(o.interval));
@@ -90,7 +107,7 @@ export function register(program: Command): void {
         inputs: captures, interface: o.interface as string | undefined, filter: o.filter as string | undefined, darknets,
         intervalS, workers: o.workers as number | 'auto', geoipDb: o.geoipDb as string | undefined, asnDb: o.asnDb as string | undefined,
         noGeo: o.geo === false, watchFile: o.watch as string | undefined, internal: o.internal === true,
-        maxSources: o.maxSources as number | undefined, sensor: o.sensor as string | undefined,
+        maxSources: o.maxSources as number | undefined, maxMemoryBytes: o.maxMemory as number, sensor: o.sensor as string | undefined,
         progress: o.progress !== false && !o.quiet && process.stderr.isTTY === true,
       };
       const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
@@ -120,24 +137,43 @@ export function register(program: Command): void {
 
   cmd
     .command('merge')
-    .description('merge --json outputs of several runs or sensors into one (same totals as one run over all inputs)')
-    .argument('<files...>', 'telescope JSON files')
+    .description('merge the --state files (or older --json outputs) of several runs or sensors into one: the totals of one run over all inputs; a run merged twice, different intervals or overlapping darknets are refused')
+    .argument('<files...>', 'telescope state files (--state), or JSON outputs of older versions (with an embedded "state")')
     .option('--json <file>', "merged JSON output (default '-' = stdout)")
     .addOption(new Option('-o, --output <file>').hideHelp())
+    .option('--state <file>', 'also write the merged state (its lineage lists every run it holds)')
     .option('--html <file>', 'also write the HTML report')
     .addOption(new Option('--report <file>').hideHelp())
     .option('--csv <dir>', 'also write the CSV tables')
     .option('--eve <file>', 'also write the alert events')
     .action(async (files: string[], o: Record<string, unknown>) => {
       if (o.json !== undefined && o.output !== undefined) throw new UsageError('give --json once (-o/--output is its old name)', 'usage.conflict', { subject: '--json' });
-      const outs: TelescopeOutputs = { json: (o.json ?? o.output ?? '-') as string, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined };
+      const outs: TelescopeOutputs = {
+        json: (o.json ?? o.output ?? '-') as string, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined,
+        // `telescope` has a --state of its own: commander hands `merge … --state F` to it
+        state: (o.state ?? cmd.opts().state) as string | undefined,
+      };
       // the merged JSON goes to stdout unless another output claims it
       if (o.json === undefined && o.output === undefined && stdoutClaimed(outputTargets({ ...outs, json: undefined }))) outs.json = undefined;
       checkOutputs(outputTargets(outs));
-      const docs = files.map((f) => parseConfigJson(readConfigText(f), f));
-      const { buildReport, mergeReports } = await import('../telescope/report.js');
-      const state = mergeReports(docs);
+      const { decodeStateFile, isStateFile, mergeStateFiles } = await import('../telescope/state-file.js');
+      const { buildReport, legacyState } = await import('../telescope/report.js');
+      const inputs = files.map((f) => {
+        let bytes: Buffer;
+        try {
+          bytes = readFileSync(f);
+        } catch (err) {
+          throw fromFsError(err);
+        }
+        if (isStateFile(bytes)) return { name: f, ...decodeStateFile(bytes, f) };
+        // an older --json output: its embedded state has no id, so it cannot be checked for double merging
+        const state: TelescopeState = legacyState(parseConfigJson(bytes.toString('utf8'), f), f);
+        return { name: f, state, header: { id: '', lineage: [], darknets: state.darknets, interval_us: state.intervalUs, first_us: null, last_us: null, packets: state.packets, body_bytes: 0, counters: 0 } };
+      });
+      const { state, lineage } = mergeStateFiles(inputs);
       const report = buildReport(state);
-      await writeOutputs(report, outs, state);
+      report.lineage = lineage;
+      // only older JSON inputs (no ids): the merged state is a run of its own
+      await writeOutputs(report, outs, state, lineage.length > 0 ? lineage : undefined);
     });
 }

@@ -144,6 +144,36 @@ export class UniqueCounter {
     return c;
   }
 
+  /** The exact keys, sorted (null once a sketch): the binary state file stores them as deltas. */
+  sortedKeys(): Uint32Array | null {
+    if (this.registers !== null) return null;
+    const keys = new Uint32Array(this.size);
+    let n = 0;
+    this.forEachKey((k) => { keys[n++] = k; });
+    return keys.sort();
+  }
+
+  /** The sketch registers (null while exact). */
+  sketchRegisters(): Uint8Array | null {
+    return this.registers;
+  }
+
+  /** A counter from sortedKeys' keys or sketchRegisters' registers (2^p of them). */
+  static fromParts(p: number, limit: number, keys: Uint32Array | null, registers: Uint8Array | null): UniqueCounter {
+    const c = new UniqueCounter(p, limit);
+    if (registers !== null) {
+      if (registers.length !== 1 << p) throw new Error(`sketch has ${registers.length} registers, expected ${1 << p}`);
+      c.registers = registers;
+      c.table = null;
+      return c;
+    }
+    if (keys !== null) {
+      c.reserve(keys.length);
+      for (let i = 0; i < keys.length; i++) c.add(keys[i]);
+    }
+    return c;
+  }
+
   private addHll(key: number): void {
     const h = mix32(key ^ 0x9e3779b9);
     const p = this.p;
@@ -195,21 +225,49 @@ export class UniqueCounter {
   }
 }
 
-/** HyperLogLog estimate with linear counting for small ranges and the 32-bit large-range correction. */
+/**
+ * HyperLogLog estimate by Ertl's improved estimator ("New cardinality estimation algorithms
+ * for HyperLogLog sketches", 2017, algorithm 6): from the histogram of register values, with
+ * the small-range (empty registers, sigma) and large-range (saturated registers, tau)
+ * corrections in closed form. It is unbiased over the whole range, where the classic raw
+ * estimate with linear counting below 2.5 m is biased by several percent around 2.5–5 m
+ * (the range HyperLogLog++ corrects with empirical bias tables).
+ */
 export function hllEstimate(registers: Uint8Array, p: number): number {
   const m = 1 << p;
-  let sum = 0;
-  let zeros = 0;
-  for (let i = 0; i < m; i++) {
-    const r = registers[i];
-    sum += 1 / 2 ** r;
-    if (r === 0) zeros++;
+  const q = 32 - p;
+  const hist = new Float64Array(q + 2);
+  for (let i = 0; i < m; i++) hist[Math.min(registers[i], q + 1)]++;
+  let z = m * tau(1 - hist[q + 1] / m);
+  for (let k = q; k >= 1; k--) z = 0.5 * (z + hist[k]);
+  z += m * sigma(hist[0] / m);
+  return (m * m) / (2 * Math.LN2 * z);
+}
+
+function sigma(x: number): number {
+  if (x === 1) return Infinity;
+  let y = 1;
+  let z = x;
+  for (;;) {
+    x *= x;
+    const prev = z;
+    z += x * y;
+    y += y;
+    if (z === prev) return z;
   }
-  const alpha = 0.7213 / (1 + 1.079 / m);
-  let e = (alpha * m * m) / sum;
-  if (e <= 2.5 * m && zeros > 0) e = m * Math.log(m / zeros);
-  else if (e > 2 ** 32 / 30) e = -(2 ** 32) * Math.log(1 - e / 2 ** 32);
-  return e;
+}
+
+function tau(x: number): number {
+  if (x === 0 || x === 1) return 0;
+  let y = 1;
+  let z = 1 - x;
+  for (;;) {
+    x = Math.sqrt(x);
+    const prev = z;
+    y *= 0.5;
+    z -= (1 - x) * (1 - x) * y;
+    if (z === prev) return z / 3;
+  }
 }
 
 /** Relative standard error of the sketch at precision p. */

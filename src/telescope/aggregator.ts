@@ -22,7 +22,7 @@ import {
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState,
+  bigCounter, INTERVAL_PORTS, newInterval, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
   type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
@@ -47,6 +47,12 @@ export interface AggregatorOptions {
   maxSources?: number;
   /** Per-source rows kept in the output. */
   maxSourceRows?: number;
+  /**
+   * Memory bound of the whole process (bytes; none when absent, the CLI's default is 512 MiB): it caps this
+   * worker's source table at its share, and once the process's resident memory passes it the
+   * source table stops taking new sources (they are counted in the sketches only, "spilled").
+   */
+  maxMemoryBytes?: number;
   sensor?: string;
 }
 
@@ -96,6 +102,12 @@ const C_HARD = 8;
 const C_HIGH_TTL = 9;
 /** Int32 fields per cold record. */
 const SC = 10;
+/** Bytes per tracked source: hot and cold record, first-seen time, index entry at load ≤ 1/2. */
+const SOURCE_BYTES = SI * 4 + SC * 4 + 8 + 16;
+/** Share of the memory bound the source tables may take. */
+const SOURCE_SHARE = 0.4;
+/** Batches between two checks of the process's resident memory. */
+const MEMORY_CHECK_BATCHES = 16;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
@@ -175,8 +187,12 @@ export class TelescopeAggregator {
   private readonly geo: GeoLookup | null;
   private readonly watch: WatchList | null;
   private readonly internal: boolean;
-  private readonly maxSources: number;
+  private maxSources: number;
   private readonly maxSourceRows: number;
+  private readonly maxMemory: number;
+  private batchesSinceCheck = 0;
+  /** sources in the table when the memory bound froze it (-1: never) */
+  private frozenAt = -1;
 
   // darknets
   private readonly dnBase: Uint32Array;
@@ -248,7 +264,9 @@ export class TelescopeAggregator {
     this.geo = opts.geo ?? null;
     this.watch = opts.watch ?? null;
     this.internal = opts.internal === true;
-    this.maxSources = opts.maxSources ?? 2_000_000;
+    this.maxMemory = opts.maxMemoryBytes ?? Infinity;
+    const share = Math.floor((this.maxMemory * SOURCE_SHARE) / this.workerCount / SOURCE_BYTES);
+    this.maxSources = Math.max(1024, Math.min(opts.maxSources ?? 2_000_000, share));
     this.maxSourceRows = opts.maxSourceRows ?? 100_000;
     const v4 = opts.darknets.filter((c) => c.version === 4);
     this.dark6 = opts.darknets.filter((c) => c.version === 6);
@@ -327,6 +345,19 @@ export class TelescopeAggregator {
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
+    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES && this.maxMemory !== Infinity) this.checkMemory();
+  }
+
+  /**
+   * Past the memory bound, the source table takes no new sources: they still count in every
+   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Counted
+   * (memoryLimited, spilled packets) and reported in the summary.
+   */
+  private checkMemory(): void {
+    this.batchesSinceCheck = 0;
+    if (this.frozenAt >= 0 || process.memoryUsage.rss() <= this.maxMemory) return;
+    this.frozenAt = this.nSources;
+    this.maxSources = this.nSources;
   }
 
   private onDarknetPacket(pkt: PacketView, dstIdx: number): void {
@@ -534,10 +565,7 @@ export class TelescopeAggregator {
     this.flushIntervalPorts();
     let acc = this.intervals.get(iv);
     if (acc === undefined) {
-      const state: IntervalState = {
-        start: iv * this.intervalUs, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(),
-        filteredSources: bigCounter(), burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
-      };
+      const state = newInterval(iv * this.intervalUs);
       acc = {
         state, protocols: new Float64Array(PROTO_SLOTS), countries: new Float64Array(MAX_COUNTRIES),
         dstBits: this.dstBits === null ? null : new Uint8Array(this.dstBits.length), ordinal: this.intervals.size + 1,
@@ -559,6 +587,8 @@ export class TelescopeAggregator {
       acc[k] = 0;
     }
     this.ivPortN = 0;
+    // bounded: trimmed to INTERVAL_PORTS when twice that (at finish: to INTERVAL_PORTS)
+    if (ports.size > 2 * INTERVAL_PORTS) trimIntervalPorts(this.cur.state);
   }
 
   private growSources(n: number): void {
@@ -642,6 +672,7 @@ export class TelescopeAggregator {
     state.malformed = malformed.toJSON();
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
+    if (this.frozenAt >= 0) state.memoryLimited++;
     state.sources = this.sources;
     state.src24 = this.src24;
     if (this.dstBits !== null) this.addBitsTo(this.dstBits, this.destinations);
@@ -651,6 +682,7 @@ export class TelescopeAggregator {
       const s = acc.state;
       if (acc.dstBits !== null) this.addBitsTo(acc.dstBits, s.destinations);
       s.protocols = protocolsToRecord(acc.protocols);
+      trimIntervalPorts(s);
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }

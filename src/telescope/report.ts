@@ -1,7 +1,8 @@
 /**
  * The `--json` output: totals, intervals, ports, countries, AS, classes, families, trends and
- * surges derived from a (merged) TelescopeState, with the state itself embedded so that
- * `telescope merge` can combine files exactly.
+ * surges derived from a (merged) TelescopeState. The mergeable state itself goes to the
+ * binary state file (`--state`, state-file.ts); older JSON outputs that embedded it under
+ * `state` are still read by `telescope merge`.
  */
 import { InputError, UsageError } from '../util/errors.js';
 import { eveTimestamp } from '../events/eve-format.js';
@@ -50,6 +51,17 @@ export interface TelescopeReport {
   intervals: IntervalRow[];
   ports: PortRow[];
   ports_omitted: number;
+  /**
+   * Per-interval port counts (trends, surges) keep each interval's busiest ports: a port's
+   * count in an interval is low by at most this many packets (0: exact).
+   */
+  interval_port_error: number;
+  /** ports beyond the busiest 8192 whose unique sources a merged state file no longer holds (their `sources`: 0) */
+  port_sketches_dropped: number;
+  /** top talkers merged from state files: a source's packets are low by at most this (0: exact) */
+  top_talkers_error: number;
+  /** workers or merged runs that reached --max-memory: their later new sources are in the sketches only (spilled_packets) */
+  memory_limited: number;
   countries: { country: string; packets: number; sources: number }[];
   asns: { asn: number; org: string; packets: number; sources: number }[];
   classes: Record<SourceClass, number>;
@@ -66,7 +78,10 @@ export interface TelescopeReport {
   alerts: AlertEvent[];
   sketch: { p: number; exact_limit: number; error: number; small_p: number; small_exact_limit: number; small_error: number };
   attribution: string;
-  state: SerializedState;
+  /** content id of the binary state written beside this report (`--state`), if any */
+  state_id?: string;
+  /** runs merged into this report (ids of their states), when it came from state files */
+  lineage?: string[];
 }
 
 const MAX_PORT_ROWS = 5000;
@@ -149,21 +164,30 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     alerts: state.alerts,
     sketch: { p: BIG_P, exact_limit: BIG_LIMIT, error: err(false, BIG_P), small_p: SMALL_P, small_exact_limit: SMALL_LIMIT, small_error: err(false, SMALL_P) },
     attribution: ASN_ATTRIBUTION,
-    state: state.toJSON(),
+    interval_port_error: intervals.reduce((m, s) => Math.max(m, s.portsFloor), 0),
+    port_sketches_dropped: state.portSketchesDropped,
+    memory_limited: state.memoryLimited,
+    top_talkers_error: state.sourceRowsFloor,
   };
 }
 
-/** Rebuilds the state from one or more `--json` outputs and merges them. */
+/** Rebuilds the state from one or more legacy `--json` outputs (with an embedded `state`) and merges them. */
 export function mergeReports(docs: unknown[]): TelescopeState {
   if (docs.length === 0) throw new UsageError('nothing to merge', 'usage.nothing-to-merge');
-  let total: TelescopeState | null = null;
-  docs.forEach((d, i) => {
-    const st = (d as { state?: SerializedState } | null)?.state;
-    if (!st) throw new InputError('input.not-telescope-json', `input ${i + 1} is not a minewatch telescope JSON (no "state")`);
-    const s = TelescopeState.fromJSON(st);
-    if (total === null) total = s; else total.merge(s);
-  });
-  return total!;
+  const states = docs.map((d, i) => legacyState(d, `input ${i + 1}`));
+  for (const s of states.slice(1)) states[0].merge(s);
+  return states[0];
+}
+
+/** The state embedded in a legacy `--json` output (InputError naming `name` when there is none or it is unreadable). */
+export function legacyState(doc: unknown, name: string): TelescopeState {
+  const st = (doc as { state?: SerializedState } | null)?.state;
+  if (!st) throw new InputError('input.not-telescope-json', `${name} is neither a telescope state file (--state) nor a JSON output with an embedded "state"`, { subject: name });
+  try {
+    return TelescopeState.fromJSON(st);
+  } catch (e) {
+    throw new InputError('input.bad-state', `${name}: unreadable embedded state (${(e as Error).message})`, { subject: name });
+  }
 }
 
 function sortedRecord(r: Record<string, number>): Record<string, number> {

@@ -36,6 +36,8 @@ export interface TelescopeOptions {
   internal?: boolean;
   maxSources?: number;
   maxSourceRows?: number;
+  /** Memory bound of the process in bytes (see AggregatorOptions.maxMemoryBytes). */
+  maxMemoryBytes?: number;
   sensor?: string;
   /** Draw a progress bar on a terminal (files only; default: when stderr is a TTY). */
   progress?: boolean;
@@ -85,7 +87,7 @@ export function buildAggregator(opts: Omit<TelescopeOptions, 'stopSignal'>, inde
   return new TelescopeAggregator({
     darknets, darknetText: opts.darknets.map((d) => d.trim()), intervalUs: (opts.intervalS ?? 3600) * 1e6,
     workerIndex: index, workerCount: count, geo, watch, internal: opts.internal, maxSources: opts.maxSources,
-    maxSourceRows: opts.maxSourceRows, sensor: opts.sensor,
+    maxSourceRows: opts.maxSourceRows, maxMemoryBytes: opts.maxMemoryBytes, sensor: opts.sensor,
   });
 }
 

@@ -18,6 +18,13 @@ export const BIG_LIMIT = 1 << 17;
 export const SMALL_P = 12;
 export const SMALL_LIMIT = 2048;
 export const bigCounter = (): UniqueCounter => new UniqueCounter(BIG_P, BIG_LIMIT);
+/**
+ * Per-interval counters: the same precision, but exact only up to INTERVAL_LIMIT keys (an
+ * exact table of 131 072 keys is 1 MB, four per interval; past 4096 keys the delta-coded set
+ * in a state file is as large as the 16 KB sketch).
+ */
+export const INTERVAL_LIMIT = 4096;
+export const intervalCounter = (): UniqueCounter => new UniqueCounter(BIG_P, INTERVAL_LIMIT);
 export const smallCounter = (): UniqueCounter => new UniqueCounter(SMALL_P, SMALL_LIMIT);
 
 /** Protocol counter names, index = position (ICMP types are `icmp_<type>`, stored from PROTO_ICMP_BASE). */
@@ -31,6 +38,42 @@ export function protocolsToRecord(a: Float64Array): Record<string, number> {
   for (let t = 0; t < 256; t++) if (a[PROTO_ICMP_BASE + t] > 0) out[`icmp_${t}`] = a[PROTO_ICMP_BASE + t];
   return out;
 }
+
+/**
+ * Ports kept per interval (for per-port trends and surges): a sweep of all 131 072 TCP/UDP
+ * ports must not cost a map of that size per interval. The busiest are kept, Space-Saving
+ * style: counts of kept ports are exact or low by at most the interval's portsFloor.
+ */
+export const INTERVAL_PORTS = 1024;
+
+/** An empty interval starting at `start` (µs). */
+export function newInterval(start: number): IntervalState {
+  return {
+    start, packets: 0, bytes: 0, sources: intervalCounter(), src24: intervalCounter(), destinations: intervalCounter(), filteredSources: intervalCounter(),
+    burstSources: 0, protocols: {}, ports: new Map(), portsFloor: 0, countries: new Map(),
+  };
+}
+
+/** Keeps the `keep` busiest ports of an interval, raising portsFloor to the largest count dropped. */
+export function trimIntervalPorts(iv: IntervalState, keep = INTERVAL_PORTS): void {
+  if (iv.ports.size <= keep) return;
+  const all = [...iv.ports].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  iv.portsFloor = Math.max(iv.portsFloor, all[keep][1]);
+  iv.ports = new Map(all.slice(0, keep));
+}
+
+/**
+ * Per-port unique-source counters kept in a state file (the busiest ports by packets): the
+ * report lists at most 5000 ports, and a sweep of every port would otherwise put 131 072
+ * counters in every file. The other ports keep their packet counts.
+ */
+export const PORT_SKETCHES = 8192;
+/**
+ * Per-source rows kept in a state file (the largest by packets): the report shows the top 100
+ * talkers; 100 000 rows would be most of a state file. A source missing from one input's rows
+ * is low in a merge by at most that input's smallest kept row (sourceRowsFloor).
+ */
+export const STATE_SOURCE_ROWS = 10_000;
 
 /** Port key: proto slot (0 TCP, 1 UDP) × 65536 + port. */
 export const portKey = (proto: 'tcp' | 'udp', port: number): number => (proto === 'tcp' ? 0 : 65536) + port;
@@ -48,8 +91,13 @@ export interface IntervalState {
   /** burst ("spoofed") sources that passed the per-packet filters: subtracted from filteredSources */
   burstSources: number;
   protocols: Record<string, number>;
-  /** port key → probe packets (replies excluded: they hit random ephemeral ports) */
+  /**
+   * port key → probe packets (replies excluded: they hit random ephemeral ports), for the
+   * INTERVAL_PORTS busiest ports of the interval; a port not listed had at most portsFloor.
+   */
   ports: Map<number, number>;
+  /** upper bound of the packets of any port missing from `ports` (0: the list is complete and exact) */
+  portsFloor: number;
   /** country → packets */
   countries: Map<string, number>;
 }
@@ -102,6 +150,12 @@ export class TelescopeState {
   hygiene: Record<string, number> = {};
   /** sources not tracked individually because the source table was full */
   spilledPackets = 0;
+  /** packets of the largest source row ever dropped from this state's bounded row list (the error bound of merged top talkers) */
+  sourceRowsFloor = 0;
+  /** ports whose unique-source counter was dropped (beyond the PORT_SKETCHES busiest) */
+  portSketchesDropped = 0;
+  /** aggregators (workers, runs) whose source table the memory bound froze */
+  memoryLimited = 0;
   sources = bigCounter();
   src24 = bigCounter();
   destinations = bigCounter();
@@ -125,13 +179,27 @@ export class TelescopeState {
 
   constructor(readonly intervalUs: number, readonly darknets: string[]) {}
 
+  /** Keeps the `keep` largest source rows (see STATE_SOURCE_ROWS); rows are sorted by packets. */
+  trimSourceRows(keep = STATE_SOURCE_ROWS): void {
+    if (this.sourceRows.length <= keep) return;
+    this.sourceRowsFloor = Math.max(this.sourceRowsFloor, this.sourceRows[keep].packets);
+    this.sourceRowsDropped += this.sourceRows.length - keep;
+    this.sourceRows = this.sourceRows.slice(0, keep);
+  }
+
+  /** Drops the unique-source counters of all but the `keep` busiest ports (see PORT_SKETCHES). */
+  trimPortSketches(keep = PORT_SKETCHES): void {
+    const withSketch = [...this.ports].filter(([, v]) => v.sources !== null);
+    if (withSketch.length <= keep) return;
+    withSketch.sort((a, b) => b[1].packets - a[1].packets || a[0] - b[0]);
+    for (const [, v] of withSketch.slice(keep)) v.sources = null;
+    this.portSketchesDropped += withSketch.length - keep;
+  }
+
   interval(start: number): IntervalState {
     let s = this.intervals.get(start);
     if (!s) {
-      s = {
-        start, packets: 0, bytes: 0, sources: bigCounter(), src24: bigCounter(), destinations: bigCounter(), filteredSources: bigCounter(),
-        burstSources: 0, protocols: {}, ports: new Map(), countries: new Map(),
-      };
+      s = newInterval(start);
       this.intervals.set(start, s);
     }
     return s;
@@ -200,6 +268,9 @@ export class TelescopeState {
     addRecord(this.hygiene, o.hygiene);
     addRecord(this.protocols, o.protocols);
     this.spilledPackets += o.spilledPackets;
+    this.portSketchesDropped += o.portSketchesDropped;
+    this.memoryLimited += o.memoryLimited;
+    this.sourceRowsFloor += o.sourceRowsFloor;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
     this.destinations.merge(o.destinations);
@@ -215,6 +286,8 @@ export class TelescopeState {
       a.burstSources += b.burstSources;
       addRecord(a.protocols, b.protocols);
       for (const [k, v] of b.ports) a.ports.set(k, (a.ports.get(k) ?? 0) + v);
+      a.portsFloor += b.portsFloor;
+      trimIntervalPorts(a);
       for (const [k, v] of b.countries) a.countries.set(k, (a.countries.get(k) ?? 0) + v);
     }
     for (const [k, v] of o.ports) {
@@ -303,6 +376,11 @@ export class TelescopeState {
   }
 
   toJSON(): SerializedState {
+    return this.serialize((u) => u.toJSON());
+  }
+
+  /** The state as plain data, each counter through enc (JSON: base64 sketches; the binary state file: counter indexes). */
+  serialize<C>(enc: (u: UniqueCounter) => C): SerializedState<C> {
     return {
       version: 1,
       interval_us: this.intervalUs,
@@ -315,22 +393,25 @@ export class TelescopeState {
       malformed: this.malformed,
       hygiene: this.hygiene,
       spilled_packets: this.spilledPackets,
-      sources: this.sources.toJSON(),
-      src24: this.src24.toJSON(),
-      destinations: this.destinations.toJSON(),
-      filtered_sources: this.filteredSources.toJSON(),
+      port_sketches_dropped: this.portSketchesDropped,
+      memory_limited: this.memoryLimited,
+      source_rows_floor: this.sourceRowsFloor,
+      sources: enc(this.sources),
+      src24: enc(this.src24),
+      destinations: enc(this.destinations),
+      filtered_sources: enc(this.filteredSources),
       protocols: this.protocols,
       intervals: [...this.intervals.values()].sort((a, b) => a.start - b.start).map((s) => ({
-        start: s.start, packets: s.packets, bytes: s.bytes, sources: s.sources.toJSON(), src24: s.src24.toJSON(),
-        destinations: s.destinations.toJSON(), filtered_sources: s.filteredSources.toJSON(), burst_sources: s.burstSources,
-        protocols: s.protocols, ports: [...s.ports], countries: [...s.countries],
+        start: s.start, packets: s.packets, bytes: s.bytes, sources: enc(s.sources), src24: enc(s.src24),
+        destinations: enc(s.destinations), filtered_sources: enc(s.filteredSources), burst_sources: s.burstSources,
+        protocols: s.protocols, ports: [...s.ports], ports_floor: s.portsFloor, countries: [...s.countries],
       })),
-      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? v.sources.toJSON() : null]),
-      countries: [...this.countries].map(([k, v]) => [k, v.packets, v.sources.toJSON()]),
-      asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, v.sources.toJSON()]),
-      classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, this.classes[c].sources.toJSON()]])) as SerializedState['classes'],
-      families: Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, [this.families[c].packets, this.families[c].sources.toJSON()]])) as SerializedState['families'],
-      tags: [...this.tags].map(([k, v]) => [k, v.toJSON()]),
+      ports: [...this.ports].map(([k, v]) => [k, v.packets, v.sources ? enc(v.sources) : null]),
+      countries: [...this.countries].map(([k, v]) => [k, v.packets, enc(v.sources)]),
+      asns: [...this.asns].map(([k, v]) => [k, v.org, v.packets, enc(v.sources)]),
+      classes: Object.fromEntries(SOURCE_CLASSES.map((c) => [c, [this.classes[c].packets, enc(this.classes[c].sources)]])) as SerializedState<C>['classes'],
+      families: Object.fromEntries(SCANNER_FAMILIES.map((c) => [c, [this.families[c].packets, enc(this.families[c].sources)]])) as SerializedState<C>['families'],
+      tags: [...this.tags].map(([k, v]) => [k, enc(v)]),
       source_rows: this.sourceRows,
       source_rows_dropped: this.sourceRowsDropped,
       victims: this.victims,
@@ -340,6 +421,11 @@ export class TelescopeState {
   }
 
   static fromJSON(j: SerializedState): TelescopeState {
+    return TelescopeState.deserialize(j, (u) => UniqueCounter.fromJSON(u));
+  }
+
+  /** Rebuilds a state from serialize's data, each counter through dec. */
+  static deserialize<C>(j: SerializedState<C>, dec: (c: C) => UniqueCounter): TelescopeState {
     if (j === null || typeof j !== 'object' || j.version !== 1) throw new Error('not a minewatch telescope state (missing "state" with version 1)');
     const s = new TelescopeState(j.interval_us, [...j.darknets]);
     s.packets = j.packets;
@@ -350,24 +436,28 @@ export class TelescopeState {
     s.malformed = { ...j.malformed };
     s.hygiene = { ...j.hygiene };
     s.spilledPackets = j.spilled_packets;
-    s.sources = UniqueCounter.fromJSON(j.sources);
-    s.src24 = UniqueCounter.fromJSON(j.src24);
-    s.destinations = UniqueCounter.fromJSON(j.destinations);
-    s.filteredSources = UniqueCounter.fromJSON(j.filtered_sources);
+    s.portSketchesDropped = j.port_sketches_dropped ?? 0;
+    s.memoryLimited = j.memory_limited ?? 0;
+    s.sourceRowsFloor = j.source_rows_floor ?? 0;
+    s.sources = dec(j.sources);
+    s.src24 = dec(j.src24);
+    s.destinations = dec(j.destinations);
+    s.filteredSources = dec(j.filtered_sources);
     s.protocols = { ...j.protocols };
     for (const i of j.intervals) {
       s.intervals.set(i.start, {
-        start: i.start, packets: i.packets, bytes: i.bytes, sources: UniqueCounter.fromJSON(i.sources), src24: UniqueCounter.fromJSON(i.src24),
-        destinations: UniqueCounter.fromJSON(i.destinations), filteredSources: UniqueCounter.fromJSON(i.filtered_sources),
-        burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), countries: new Map(i.countries),
+        start: i.start, packets: i.packets, bytes: i.bytes, sources: dec(i.sources), src24: dec(i.src24),
+        destinations: dec(i.destinations), filteredSources: dec(i.filtered_sources),
+        burstSources: i.burst_sources, protocols: { ...i.protocols }, ports: new Map(i.ports), portsFloor: i.ports_floor ?? 0,
+        countries: new Map(i.countries),
       });
     }
-    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? UniqueCounter.fromJSON(u) : null });
-    for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: UniqueCounter.fromJSON(u) });
-    for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: UniqueCounter.fromJSON(u) });
-    for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: UniqueCounter.fromJSON(j.classes[c][1]) };
-    for (const c of SCANNER_FAMILIES) s.families[c] = { packets: j.families[c][0], sources: UniqueCounter.fromJSON(j.families[c][1]) };
-    for (const [k, u] of j.tags) s.tags.set(k, UniqueCounter.fromJSON(u));
+    for (const [k, p, u] of j.ports) s.ports.set(k, { packets: p, sources: u ? dec(u) : null });
+    for (const [k, p, u] of j.countries) s.countries.set(k, { packets: p, sources: dec(u) });
+    for (const [k, org, p, u] of j.asns) s.asns.set(k, { org, packets: p, sources: dec(u) });
+    for (const c of SOURCE_CLASSES) s.classes[c] = { packets: j.classes[c][0], sources: dec(j.classes[c][1]) };
+    for (const c of SCANNER_FAMILIES) s.families[c] = { packets: j.families[c][0], sources: dec(j.families[c][1]) };
+    for (const [k, u] of j.tags) s.tags.set(k, dec(u));
     s.sourceRows = j.source_rows.map((r) => ({ ...r }));
     s.sourceRowsDropped = j.source_rows_dropped;
     s.victims = j.victims.map((r) => ({ ...r, kinds: [...r.kinds] }));
@@ -377,7 +467,7 @@ export class TelescopeState {
   }
 }
 
-export interface SerializedState {
+export interface SerializedState<C = UniqueCounterJson> {
   version: 1;
   interval_us: number;
   darknets: string[];
@@ -389,21 +479,26 @@ export interface SerializedState {
   malformed: Record<string, number>;
   hygiene: Record<string, number>;
   spilled_packets: number;
-  sources: UniqueCounterJson;
-  src24: UniqueCounterJson;
-  destinations: UniqueCounterJson;
-  filtered_sources: UniqueCounterJson;
+  port_sketches_dropped?: number;
+  memory_limited?: number;
+  source_rows_floor?: number;
+  sources: C;
+  src24: C;
+  destinations: C;
+  filtered_sources: C;
   protocols: Record<string, number>;
   intervals: {
-    start: number; packets: number; bytes: number; sources: UniqueCounterJson; src24: UniqueCounterJson; destinations: UniqueCounterJson;
-    filtered_sources: UniqueCounterJson; burst_sources: number; protocols: Record<string, number>; ports: [number, number][]; countries: [string, number][];
+    start: number; packets: number; bytes: number; sources: C; src24: C; destinations: C;
+    filtered_sources: C; burst_sources: number; protocols: Record<string, number>; ports: [number, number][];
+    /** absent from files of versions before the per-interval port limit (0: exact) */
+    ports_floor?: number; countries: [string, number][];
   }[];
-  ports: [number, number, UniqueCounterJson | null][];
-  countries: [string, number, UniqueCounterJson][];
-  asns: [number, string, number, UniqueCounterJson][];
-  classes: Record<SourceClass, [number, UniqueCounterJson]>;
-  families: Record<ScannerFamily, [number, UniqueCounterJson]>;
-  tags: [string, UniqueCounterJson][];
+  ports: [number, number, C | null][];
+  countries: [string, number, C][];
+  asns: [number, string, number, C][];
+  classes: Record<SourceClass, [number, C]>;
+  families: Record<ScannerFamily, [number, C]>;
+  tags: [string, C][];
   source_rows: SourceRow[];
   source_rows_dropped: number;
   victims: VictimRow[];

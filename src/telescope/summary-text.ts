@@ -17,6 +17,9 @@ export function formatTelescopeSummary(r: TelescopeReport, run?: { elapsedS: num
   if (r.bursts.length > 0) lines.push(`  spoofed bursts: ${r.bursts.slice(0, 3).map((b) => `${b.sources} sources "${b.fingerprint}"`).join('; ')}`);
   if (r.dos_attacks > 0) lines.push(`  inferred DoS attacks (backscatter): ${r.dos_attacks}`);
   if (r.alerts.length > 0) lines.push(`  alerts: ${r.alerts.length}`);
+  if (r.memory_limited > 0 || r.spilled_packets > 0) {
+    lines.push(`  source table ${r.memory_limited > 0 ? 'reached the memory bound (--max-memory)' : 'full (--max-sources)'}: ${r.spilled_packets} packets of later new sources counted in the sketches only, not classified`);
+  }
   const mal = Object.values(r.malformed).reduce((a, b) => a + b, 0);
   if (mal > 0) lines.push(`  malformed: ${Object.entries(r.malformed).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (run) lines.push(`  ${run.elapsedS.toFixed(2)} s wall, ${run.cpuS.toFixed(2)} s CPU, ${run.workers} worker(s), peak RSS ${run.peakRssMb} MB`);

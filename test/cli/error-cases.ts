@@ -64,7 +64,7 @@ export const ERROR_CASES: ErrorCase[] = [
   { name: 'telescope: --watch missing', args: ['telescope', '$D/s.pcap', '--darknet', '198.18.0.0/16', '--watch', '$D/missing.txt'], code: 2, line: /^--watch \S+missing\.txt: no such file$/ },
   { name: 'telescope: --watch with a bad range', args: ['telescope', '$D/s.pcap', '--darknet', '198.18.0.0/16', '--watch', '$D/watch-bad.txt'], code: 2, line: /^--watch \S+watch-bad\.txt: line 1: "10\.0\.0\.0\/40" is not an address range/ },
   { name: 'telescope: --geoip-db missing', args: ['telescope', '$D/s.pcap', '--darknet', '198.18.0.0/16', '--geoip-db', '$D/missing.mmdb'], code: 2, line: /^--geoip-db \S+missing\.mmdb: cannot read the country database/ },
-  { name: 'telescope merge: missing file', args: ['telescope', 'merge', '$D/missing.json'], code: 2, line: /missing\.json: no such file$/ },
+  { name: 'telescope merge: missing file', args: ['telescope', 'merge', '$D/missing.json'], code: 2, line: /missing\.json: no such file( or directory)?$/ },
   { name: 'telescope merge: not JSON', args: ['telescope', 'merge', '$D/not-json.json'], code: 2, line: /not-json\.json: not valid JSON/ },
   // scan
   { name: 'scan: 0.0.0.0', args: ['scan', '0.0.0.0', '--no-progress'], code: 2, line: /^0\.0\.0\.0 is not a host address/ },

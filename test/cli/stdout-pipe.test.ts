@@ -60,8 +60,8 @@ test('telescope: --json -, --html - and --eve - write to stdout', { skip: bundle
   assert.match(runStdout([...args, '--html', '-']).stdout, /^<!DOCTYPE html>/i);
   assert.match(runStdout([...args, '--report', '-']).stdout, /^<!DOCTYPE html>/i, 'the old name is an alias');
   runStdout([...args, '--eve', '-']);
-  const a = join(dir, 'a.json');
-  assert.equal(run([...args, '--json', a, '-q']).status, 0);
+  const a = join(dir, 'a.state');
+  assert.equal(run([...args, '--state', a, '-q']).status, 0);
   assert.ok((JSON.parse(runStdout(['telescope', 'merge', a]).stdout) as { totals: { packets: number } }).totals.packets > 0, 'merge: stdout by default');
   assert.ok((JSON.parse(runStdout(['telescope', 'merge', a, '--json', '-']).stdout) as { totals: { packets: number } }).totals.packets > 0);
 });

@@ -83,22 +83,48 @@ test('--json/--csv/--report/--eve with --watch: owner alerts for watched sources
 });
 
 test('telescope merge: two sensors (darknet halves) merge into the totals of one run over both', async () => {
-  const a = join(dir, 'a.json');
-  const b = join(dir, 'b.json');
+  const a = join(dir, 'a.state');
+  const b = join(dir, 'b.state');
+  const aj = join(dir, 'a.json');
   const whole = join(dir, 'whole.json');
   const merged = join(dir, 'merged.json');
+  const mergedState = join(dir, 'merged.state');
   // the same capture seen by two sensors with different darknet halves
-  await cli(pcap, '--darknet', '198.18.0.0/17', '--json', a, '-q', '-w', '1');
-  await cli(pcap, '--darknet', '198.18.128.0/17', '--json', b, '-q', '-w', '1');
+  await cli(pcap, '--darknet', '198.18.0.0/17', '--state', a, '--json', aj, '-q', '-w', '1');
+  await cli(pcap, '--darknet', '198.18.128.0/17', '--state', b, '-q', '-w', '1');
   await cli(pcap, '--darknet', '198.18.0.0/17,198.18.128.0/17', '--json', whole, '-q', '-w', '1');
-  await cli('merge', a, b, '-o', merged);
+  await cli('merge', a, b, '-o', merged, '--state', mergedState);
   const m = readJson(merged);
   const w = readJson(whole);
   assert.deepEqual(m.totals, w.totals);
   assert.deepEqual(m.intervals, w.intervals);
   assert.deepEqual(m.ports, w.ports);
   assert.deepEqual(m.countries, w.countries);
-  assert.equal(m.totals.packets, readJson(a).totals.packets + readJson(b).totals.packets);
+  const ra = readJson(aj);
+  assert.equal(m.totals.packets - ra.totals.packets, w.totals.packets - ra.totals.packets);
+  assert.ok(ra.totals.packets > 0 && ra.totals.packets < w.totals.packets);
+  // the JSON report no longer carries the state: it names it
+  assert.equal((ra as unknown as Record<string, unknown>).state, undefined);
+  assert.match(ra.state_id ?? '', /^[0-9a-f]{32}$/);
+  assert.equal(m.lineage?.length, 2);
+  assert.ok(m.lineage?.includes(ra.state_id!));
+
+  // the same run twice, directly or inside an earlier merge: refused, exit 2, naming both files
+  const twice = (e: Error) => e instanceof MinewatchError && e.code === 'input.state-merged-twice' && exitCodeFor(e) === 2;
+  await assert.rejects(cli('merge', a, a, '--json', join(dir, 'x.json')), twice);
+  await assert.rejects(cli('merge', mergedState, b, '--json', join(dir, 'x.json')), (e: Error) => twice(e) && e.message.includes('merged.state') && e.message.includes('b.state'));
+  // different intervals, overlapping darknets: refused saying why
+  const hourly = join(dir, 'h.state');
+  await cli(pcap, '--darknet', '198.18.0.0/16', '--interval', '30m', '--state', hourly, '-q', '-w', '1');
+  await assert.rejects(cli('merge', a, hourly, '--json', join(dir, 'x.json')), (e: Error) => e instanceof MinewatchError && e.code === 'input.state-interval-mismatch' && /1800 s/.test(e.message) && exitCodeFor(e) === 2);
+  const whole16 = join(dir, 'w.state');
+  await cli(pcap, '--darknet', '198.18.0.0/16', '--state', whole16, '-q', '-w', '1');
+  await assert.rejects(cli('merge', a, whole16, '--json', join(dir, 'x.json')), (e: Error) => e instanceof MinewatchError && e.code === 'input.state-darknet-mismatch' && /overlap/.test(e.message));
+  // a truncated or corrupted state file: one clear error, exit 2
+  const bytes = readFileSync(a);
+  const cut = join(dir, 'cut.state');
+  writeFileSync(cut, bytes.subarray(0, bytes.length >> 1));
+  await assert.rejects(cli('merge', cut, b, '--json', join(dir, 'x.json')), (e: Error) => e instanceof MinewatchError && e.code === 'input.bad-state' && /cut\.state: truncated or corrupt/.test(e.message) && exitCodeFor(e) === 2);
 });
 
 test('internal darknet: a LAN host sweeping unused internal addresses is alerted', { skip: needSharedData() }, async () => {

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate, type DarknetTruth } from '../../src/synth/index.js';
 import { runTelescope } from '../../src/telescope/run.js';
-import { buildReport, mergeReports, type TelescopeReport } from '../../src/telescope/report.js';
+import { buildReport, type TelescopeReport } from '../../src/telescope/report.js';
+import { decodeStateFile, encodeStateFile, mergeStateFiles } from '../../src/telescope/state-file.js';
 import type { TelescopeState } from '../../src/telescope/state.js';
 
 const DARKNETS = ['198.18.0.0/16', '2001:db8:ffff::/48'];
@@ -50,10 +51,10 @@ test('totals and per-hour counts equal the generator truth', () => {
     assert.equal(iv.sources, truth.perHour[h].uniqueSources, `hour ${h} sources`);
   });
   for (const [port, n] of Object.entries(truth.ports.tcp)) {
-    assert.equal(r.state.ports.find(([k]) => k === Number(port))?.[1], n, `tcp/${port}`);
+    assert.equal(one.state.ports.get(Number(port))?.packets, n, `tcp/${port}`);
   }
   for (const [port, n] of Object.entries(truth.ports.udp)) {
-    assert.equal(r.state.ports.find(([k]) => k === 65536 + Number(port))?.[1], n, `udp/${port}`);
+    assert.equal(one.state.ports.get(65536 + Number(port))?.packets, n, `udp/${port}`);
   }
 });
 
@@ -121,7 +122,9 @@ test('merge of two runs equals one run over both inputs', async () => {
   await generate('darknet', { seed: 12, packets: 40_000, darknet: '198.18.0.0/16', hours: 12 }, file2);
   const b = await runOn([file2], 1);
   const both = await runOn([file, file2], 1);
-  const merged = buildReport(mergeReports([JSON.parse(JSON.stringify(one.report)), JSON.parse(JSON.stringify(b.report))]));
+  // through the binary state files, as `telescope merge` does
+  const files = [one.state, b.state].map((st, i) => ({ name: `s${i}`, ...decodeStateFile(encodeStateFile(st).bytes, `s${i}`) }));
+  const merged = buildReport(mergeStateFiles(files).state);
   const strip = (r: TelescopeReport) => ({ totals: r.totals, intervals: r.intervals, ports: r.ports, countries: r.countries, families: r.scanner_families, ignored: r.ignored });
   assert.deepEqual(strip(merged), strip(both.report));
   assert.equal(merged.totals.packets, one.report.totals.packets + b.report.totals.packets);
