@@ -7,6 +7,7 @@ import type { AnalyzeOptions } from '../pipeline/analyze.js';
 import type { EncryptionHandling } from '../rules/detector.js';
 import { DETECTOR_IDS, PARSER_IDS } from '../pipeline/components.js';
 import { UsageError } from '../util/errors.js';
+import { EVE_TYPE_IDS, type EveTypeId } from '../events/eve-format.js';
 import { parseCidrList, parseIdList, parseIntOption, parseWorkers } from './options.js';
 import { checkOutputs, stdoutClaimed, writeOutput, type OutputTarget } from './outputs.js';
 import { withSendOptions } from './send-options.js';
@@ -18,6 +19,7 @@ export function register(program: Command): void {
     .option('-i, --interface <name>', 'capture live from a network interface (libpcap) until interrupted')
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
     .option('--eve <file>', "write EVE JSON events (flow, alert …) to FILE, or '-' for stdout")
+    .option('--eve-types <types>', `EVE event types, comma-separated (default flow,alert; known: ${EVE_TYPE_IDS.join(', ')})`, parseIdList('--eve-types', EVE_TYPE_IDS))
     .option('--json <file>', "write the summary as one JSON object to FILE, or '-' for stdout")
     .option('--devices <file>', "write the device inventory (JSON) to FILE, or '-' for stdout")
     .option('--device-rules <files...>', 'extra device classification rules (JSON; see docs/devices.md)')
@@ -59,6 +61,7 @@ export function register(program: Command): void {
         filter: o.filter as string | undefined,
         workers,
         eve: o.eve as string | undefined,
+        eveTypes: o.eveTypes as EveTypeId[] | undefined,
         progress: o.progress !== false && !o.quiet,
         analyzers: {
           detect: o.detect !== false,
