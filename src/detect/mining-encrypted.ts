@@ -217,11 +217,15 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   const suspectAt = opts.suspectAt ?? threshold * 0.6;
   const { intel, dnsCache, hostPairs } = opts;
 
+  /** Flows with a shape now: none (a flood without payload) ⇒ a flow's end does not open userData. */
+  let liveShapes = 0;
+
   function shape(flow: FlowView): FlowShape {
     let s = flow.userData.get(KEY) as FlowShape | undefined;
     if (s === undefined) {
       s = new FlowShape();
       flow.userData.set(KEY, s);
+      liveShapes++;
     }
     return s;
   }
@@ -302,8 +306,10 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     },
     onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
       // (the flow's last burst came in before this call)
+      if (liveShapes === 0) return;
       const s = flow.userData.get(KEY) as FlowShape | undefined;
       if (!s) return;
+      liveShapes--;
       evaluate(flow, s, ctx);
     },
   };
