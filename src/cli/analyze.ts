@@ -48,10 +48,12 @@ export function register(program: Command): void {
       const outputs: OutputTarget[] = [{ option: '--eve', path: o.eve as string | undefined }, { option: '--json', path: o.json as string | undefined }, { option: '--devices', path: o.devices as string | undefined }];
       checkOutputs(outputs);
       const workers = o.workers as number | 'auto';
-      const { openSender, finishSending } = await import('../transport/send.js');
-      const sender = openSender(o, 'analyze');
-      const { openAnalyzeStore } = await import('../pipeline/sensor-store.js');
-      const store = o.db !== undefined ? await openAnalyzeStore(o.db as string, o.sensor as string | undefined) : null;
+      // the transport and the store (database drivers, password hashing) load only when asked for:
+      // they cost a plain analyze 0.1 s of start-up
+      const sendFlags = ['send', 'tokenFile', 'outbox', 'outboxMaxBytes', 'sendTimeout'].some((k) => o[k] !== undefined);
+      const send = sendFlags ? await import('../transport/send.js') : null;
+      const sender = send ? send.openSender(o, 'analyze') : null;
+      const store = o.db !== undefined ? await (await import('../pipeline/sensor-store.js')).openAnalyzeStore(o.db as string, o.sensor as string | undefined) : null;
       const { TeeSink } = await import('../pipeline/eve-writer.js');
       const sinks = [sender, store].filter((x) => x !== null);
       const opts: AnalyzeOptions = {
@@ -93,7 +95,7 @@ export function register(program: Command): void {
         await store?.finish();
       }
       const { summary, alerts, devices, deviceAlerts } = result;
-      await finishSending(sender, o);
+      if (send) await send.finishSending(sender, o);
       if (store && !o.quiet) process.stderr.write(`minewatch: stored ${store.stats.stored} events in ${o.db} (${store.stats.duplicates} already there)\n`);
       if (summary.rules && !o.quiet) {
         const { formatRulesLoad } = await import('../pipeline/preflight.js');
