@@ -14,11 +14,10 @@ import { PacketDecoder, finalMix, ip6Fold, symmetricFlowHash, symmetricHashV4 } 
 import { parseIp } from '../util/ip.js';
 import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
-import { eveTimestamp } from '../events/eve-format.js';
+import { eveTimestamp, type EveTypeId } from '../events/eve-format.js';
 import { AlertBuilder } from './alerts.js';
 import { ProtocolEvents } from './eve-protocols.js';
 import { EveStats } from './eve-stats.js';
-import type { EveTypeId } from '../events/eve-format.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
 /** Frames whose flow-index entries are warmed at a time (see warmFlows). */
