@@ -52,7 +52,26 @@ export function tlsVersionName(version: number): string {
   }
 }
 
+/** A flow's tuple as the events write it, kept with pending state (an evicted entry is written with its own). */
+interface Tuple {
+  flow_id: number;
+  src_ip: string;
+  src_port: number;
+  dest_ip: string;
+  dest_port: number;
+  proto: string;
+  vlan?: number[];
+}
+
+function tupleOf(flow: FlowView): Tuple {
+  return {
+    flow_id: flow.id, src_ip: flow.clientIp, src_port: flow.clientPort, dest_ip: flow.serverIp, dest_port: flow.serverPort,
+    proto: protoName(flow.proto), ...(flow.vlan !== 0 ? { vlan: [flow.vlan] } : {}),
+  };
+}
+
 interface TlsState {
+  tuple: Tuple;
   sni: string;
   version: number;
   ja3: string;
@@ -78,7 +97,7 @@ export class ProtocolEvents {
   private readonly tls: boolean;
   private readonly http: boolean;
   private readonly tlsFlows = new Map<number, TlsState>();
-  private readonly httpFlows = new Map<number, HttpRequestFields[]>();
+  private readonly httpFlows = new Map<number, { tuple: Tuple; requests: HttpRequestFields[] }>();
   private readonly sensor: string | undefined;
 
   constructor(opts: ProtocolEventsOptions) {
@@ -99,11 +118,12 @@ export class ProtocolEvents {
         if (!this.dns) return;
         if (msg.kind === 'query') {
           const f = msg.fields;
+          const tuple = tupleOf(flow);
           for (const q of f.questions) {
-            emit(this.event(flow, msg.tsUs, 'dns', { type: 'query', id: f.id, rrname: q.name, rrtype: rrtypeName(q.type), opcode: f.opcode }));
+            emit(this.event(tuple, msg.tsUs, 'dns', { type: 'query', id: f.id, rrname: q.name, rrtype: rrtypeName(q.type), opcode: f.opcode }));
           }
         } else {
-          emit(this.event(flow, msg.tsUs, 'dns', dnsAnswer(msg.fields)));
+          emit(this.event(tupleOf(flow), msg.tsUs, 'dns', dnsAnswer(msg.fields)));
         }
         return;
       case 'tls':
@@ -114,9 +134,9 @@ export class ProtocolEvents {
         if (msg.kind === 'request') this.onRequest(flow, msg.fields, msg.tsUs, emit);
         else if (msg.kind === 'response') {
           const pending = this.httpFlows.get(flow.id);
-          const req = pending?.shift();
-          if (pending && pending.length === 0) this.httpFlows.delete(flow.id);
-          emit(this.event(flow, msg.tsUs, 'http', httpInfo(req, msg.fields)));
+          const req = pending?.requests.shift();
+          if (pending && pending.requests.length === 0) this.httpFlows.delete(flow.id);
+          emit(this.event(pending?.tuple ?? tupleOf(flow), msg.tsUs, 'http', httpInfo(req, msg.fields)));
         }
         return;
       default:
@@ -128,12 +148,12 @@ export class ProtocolEvents {
     const t = this.tlsFlows.get(flow.id);
     if (t !== undefined) {
       this.tlsFlows.delete(flow.id);
-      if (!t.logged) emit(this.event(flow, nowUs, 'tls', tlsInfo(t)));
+      if (!t.logged) emit(this.event(t.tuple, nowUs, 'tls', tlsInfo(t)));
     }
-    const reqs = this.httpFlows.get(flow.id);
-    if (reqs !== undefined) {
+    const pending = this.httpFlows.get(flow.id);
+    if (pending !== undefined) {
       this.httpFlows.delete(flow.id);
-      for (const r of reqs) emit(this.event(flow, nowUs, 'http', httpInfo(r, undefined)));
+      for (const r of pending.requests) emit(this.event(pending.tuple, nowUs, 'http', httpInfo(r, undefined)));
     }
   }
 
@@ -145,8 +165,13 @@ export class ProtocolEvents {
   private onTls(flow: FlowView, msg: ProtocolMessage<'tls'>, emit: Emit): void {
     let t = this.tlsFlows.get(flow.id);
     if (t === undefined) {
-      if (this.tlsFlows.size >= MAX_PENDING_FLOWS) this.tlsFlows.delete(this.tlsFlows.keys().next().value!);
-      t = { sni: '', version: 0, ja3: '', ja3Hash: '', ja4: '', ja3s: '', ja3sHash: '', subject: '', issuer: '', logged: false };
+      if (this.tlsFlows.size >= MAX_PENDING_FLOWS) {
+        // the oldest pending handshake is written now, as far as it got
+        const [id, old] = this.tlsFlows.entries().next().value!;
+        this.tlsFlows.delete(id);
+        if (!old.logged) emit(this.event(old.tuple, msg.tsUs, 'tls', tlsInfo(old)));
+      }
+      t = { tuple: tupleOf(flow), sni: '', version: 0, ja3: '', ja3Hash: '', ja4: '', ja3s: '', ja3sHash: '', subject: '', issuer: '', logged: false };
       this.tlsFlows.set(flow.id, t);
     }
     if (t.logged) return;
@@ -173,7 +198,7 @@ export class ProtocolEvents {
         return;
       case 'handshake_done':
         t.logged = true;
-        emit(this.event(flow, msg.tsUs, 'tls', tlsInfo(t)));
+        emit(this.event(t.tuple, msg.tsUs, 'tls', tlsInfo(t)));
         return;
       default:
     }
@@ -185,26 +210,26 @@ export class ProtocolEvents {
       if (this.httpFlows.size >= MAX_PENDING_FLOWS) {
         const [id, oldest] = this.httpFlows.entries().next().value!;
         this.httpFlows.delete(id);
-        for (const r of oldest) emit(this.event(flow, tsUs, 'http', httpInfo(r, undefined)));
+        for (const r of oldest.requests) emit(this.event(oldest.tuple, tsUs, 'http', httpInfo(r, undefined)));
       }
-      pending = [];
+      pending = { tuple: tupleOf(flow), requests: [] };
       this.httpFlows.set(flow.id, pending);
     }
-    if (pending.length >= MAX_PENDING_REQUESTS) emit(this.event(flow, tsUs, 'http', httpInfo(pending.shift(), undefined)));
-    pending.push(req);
+    if (pending.requests.length >= MAX_PENDING_REQUESTS) emit(this.event(pending.tuple, tsUs, 'http', httpInfo(pending.requests.shift(), undefined)));
+    pending.requests.push(req);
   }
 
-  private event(flow: FlowView, tsUs: number, type: 'dns' | 'tls' | 'http', body: Record<string, unknown>): Record<string, unknown> {
+  private event(t: Tuple, tsUs: number, type: 'dns' | 'tls' | 'http', body: Record<string, unknown>): Record<string, unknown> {
     return {
       timestamp: eveTimestamp(tsUs),
-      flow_id: flow.id,
+      flow_id: t.flow_id,
       event_type: type,
-      src_ip: flow.clientIp,
-      src_port: flow.clientPort,
-      dest_ip: flow.serverIp,
-      dest_port: flow.serverPort,
-      proto: protoName(flow.proto),
-      ...(flow.vlan !== 0 ? { vlan: [flow.vlan] } : {}),
+      src_ip: t.src_ip,
+      src_port: t.src_port,
+      dest_ip: t.dest_ip,
+      dest_port: t.dest_port,
+      proto: t.proto,
+      ...(t.vlan ? { vlan: t.vlan } : {}),
       [type]: body,
       ...(this.sensor ? { minewatch: { sensor: this.sensor } } : {}),
     };

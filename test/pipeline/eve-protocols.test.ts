@@ -220,3 +220,21 @@ test('stats: Suricata counters every 8 s of packet time and at the end; 2 worker
   assert.deepEqual(two.stats.map((e) => e.timestamp), one.stats.map((e) => e.timestamp));
   assert.deepEqual(two.stats.map((e) => e.stats), one.stats.map((e) => e.stats));
 });
+
+test('pending TLS and HTTP state stays bounded: flows that never end, requests never answered', () => {
+  const { pe, out, emit } = writer(['tls', 'http']);
+  const hello = msg('tls', 'client_hello', { sni: 'a.example', ja3Hash: 'dd'.repeat(16), ja3: 'x' });
+  for (let i = 0; i < 70_000; i++) pe.onMessage(fakeFlow({ serverPort: 443 }), hello, emit);
+  assert.equal(pe.pendingFlows, 65_536, 'at most 65 536 handshakes pending');
+  // the ones pushed out were written, each with its own flow's id
+  const early = out.filter((e) => e.event_type === 'tls');
+  assert.equal(early.length, 70_000 - 65_536);
+  assert.equal(new Set(early.map((e) => e.flow_id)).size, early.length);
+  out.length = 0;
+  const flow = fakeFlow({ serverPort: 80 });
+  for (let i = 0; i < 20; i++) pe.onMessage(flow, msg('http', 'request', { uri: `/${i}`, host: 'h.example' }), emit);
+  // beyond 16 unanswered requests the oldest are written without a response
+  assert.deepEqual(out.filter((e) => e.event_type === 'http').map((e) => (e.http as { url: string }).url), ['/0', '/1', '/2', '/3']);
+  pe.onFlowEnd(flow, 1_700_000_001_000_000, emit);
+  assert.equal(out.filter((e) => e.event_type === 'http').length, 20, 'every request written once');
+});
