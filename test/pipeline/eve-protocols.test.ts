@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EveEvent } from '../../src/events/eve.js';
 import { ProtocolEvents } from '../../src/pipeline/eve-protocols.js';
 import { sumStats } from '../../src/pipeline/eve-stats.js';
@@ -237,4 +238,29 @@ test('pending TLS and HTTP state stays bounded: flows that never end, requests n
   assert.deepEqual(out.filter((e) => e.event_type === 'http').map((e) => (e.http as { url: string }).url), ['/0', '/1', '/2', '/3']);
   pe.onFlowEnd(flow, 1_700_000_001_000_000, emit);
   assert.equal(out.filter((e) => e.event_type === 'http').length, 20, 'every request written once');
+});
+
+test('sensor --eve-types (command line or config file): protocol events in EVE, Suricata counters in the sensor\'s stats event', { skip: needSharedData(), timeout: 120_000 }, async () => {
+  const main = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
+  const dir = mkdtempSync(join(tmpdir(), 'mw-sensor-types-'));
+  try {
+    const eve = join(dir, 'eve.json');
+    const cfg = join(dir, 'sensor.json');
+    writeFileSync(cfg, JSON.stringify({ read: [sharedFile('benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap')], db: `sqlite:${join(dir, 's.db')}`, eve, eveTypes: 'dns,tls,stats,alert' }));
+    await promisify(execFile)(process.execPath, [main, 'sensor', '--config', cfg]);
+    const events = readFileSync(eve, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Ev & { stats?: Record<string, Record<string, number>> });
+    const count = (t: string) => events.filter((e) => e.event_type === t).length;
+    assert.equal(count('flow'), 0, 'flow not chosen');
+    assert.equal(count('http'), 0, 'http not chosen');
+    assert.equal(count('dns'), 38);
+    assert.equal(count('tls'), 14);
+    const stats = events.filter((e) => e.event_type === 'stats').at(-1)!.stats!;
+    assert.equal(stats.decoder.pkts, 500, 'Suricata counters');
+    assert.equal(typeof stats.packets, 'number', 'beside the health fields');
+    // a bad type is a usage error
+    writeFileSync(cfg, JSON.stringify({ read: [sharedFile('benign/iphone-wifi-join-dhcp-mdns-dns-tls.pcap')], eveTypes: 'dns,smb' }));
+    await assert.rejects(promisify(execFile)(process.execPath, [main, 'sensor', '--config', cfg]), (e: { code: number; stderr: string }) => e.code === 2 && /--eve-types: unknown "smb"/.test(e.stderr));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
