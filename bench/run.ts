@@ -36,6 +36,10 @@ interface Result {
   peak_rss_mb: number;
   /** wall_s divided by the ref case's (BenchCase.ref), when it ran */
   vs_ref?: number;
+  /** CPU seconds (user + system, all threads; median): on a loaded machine the steadier figure */
+  cpu_s: number;
+  /** cpu_s divided by the ref case's */
+  cpu_vs_ref?: number;
   note?: string;
 }
 
@@ -54,6 +58,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const BENCH_DIR = join(ROOT, '.bench');
 // the bundled command, what `minewatch` runs (package.json "bin")
 const CLI = join(ROOT, 'dist', 'bundle', 'main.js');
+const NDPI_MIXED = 'ndpiReader -i FILE -q, mixed (reference)';
 
 function have(tool: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -70,13 +75,13 @@ async function ensureInput(name: string, make: (path: string) => Promise<unknown
   return path;
 }
 
-/** Runs a command under /usr/bin/time; returns wall seconds (measured here) and peak RSS. */
-function runOnce(cmd: string[], timeoutS: number): { wall: number; rssMb: number; stdout: string; ok: boolean } {
+/** Runs a command under /usr/bin/time; returns wall seconds (measured here), CPU seconds (user + system) and peak RSS. */
+function runOnce(cmd: string[], timeoutS: number): { wall: number; cpu: number; rssMb: number; stdout: string; ok: boolean } {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MWTIME %e %M', ...cmd], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 28 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'MWTIME %e %M %U %S', ...cmd], { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 28 });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  const m = /MWTIME ([\d.]+) (\d+)/.exec(r.stderr ?? '');
-  return { wall, rssMb: m ? Number(m[2]) / 1024 : NaN, stdout: r.stdout ?? '', ok: r.status === 0 };
+  const m = /MWTIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? Number(m[3]) + Number(m[4]) : NaN, rssMb: m ? Number(m[2]) / 1024 : NaN, stdout: r.stdout ?? '', ok: r.status === 0 };
 }
 
 function median(xs: number[]): number {
@@ -116,12 +121,16 @@ async function main(): Promise<void> {
     { group: 'spine', name: 'minewatch analyze --no-detect, mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '--no-detect', '-w', '2', '-q'), packets: packets(mixed) },
     { group: 'spine', name: 'minewatch analyze --no-detect, small, 1 thread', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '1', '-q'), packets: packets(small) },
     { group: 'spine', name: 'minewatch analyze --no-detect, small, 2 workers', input: small, cmd: mw('analyze', small, '--no-detect', '-w', '2', '-q'), packets: packets(small) },
-    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '-w', '1', '-q'), packets: packets(mixed), ref: 'minewatch analyze --no-detect, mixed, 1 thread' },
-    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '-w', '2', '-q'), packets: packets(mixed), ref: 'minewatch analyze --no-detect, mixed, 2 workers' },
+    // the default path (every detector) next to ndpiReader on the same file (issue 15: at most 0.85× its wall time)
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 1 thread', input: mixed, cmd: mw('analyze', mixed, '-w', '1', '-q'), packets: packets(mixed), ref: have('ndpiReader') ? NDPI_MIXED : 'minewatch analyze --no-detect, mixed, 1 thread' },
+    { group: 'detect', name: 'minewatch analyze (all detectors), mixed, 2 workers', input: mixed, cmd: mw('analyze', mixed, '-w', '2', '-q'), packets: packets(mixed), ref: have('ndpiReader') ? NDPI_MIXED : 'minewatch analyze --no-detect, mixed, 2 workers' },
+    // the default path on a flood of one-packet flows (issue 15: ≥ 2.5 M packets/s with 2 workers)
+    { group: 'detect', name: 'minewatch analyze (all detectors), small, 1 thread', input: small, cmd: mw('analyze', small, '-w', '1', '-q'), packets: packets(small), ref: 'minewatch analyze --no-detect, small, 1 thread' },
+    { group: 'detect', name: 'minewatch analyze (all detectors), small, 2 workers', input: small, cmd: mw('analyze', small, '-w', '2', '-q'), packets: packets(small), ref: 'minewatch analyze --no-detect, small, 2 workers' },
   ];
   if (have('ndpiReader')) {
     cases.push({ group: 'spine', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
-    cases.push({ group: 'detect', name: 'ndpiReader -i FILE -q, mixed (reference)', input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
+    cases.push({ group: 'detect', name: NDPI_MIXED, input: mixed, cmd: ['ndpiReader', '-i', mixed, '-q'], packets: packets(mixed) });
     // Opt-in: on 10 M one-packet flows ndpiReader grew to 23.8 GB and was OOM-killed after 168 s here.
     if (flag('--ndpi-small')) cases.push({ group: 'spine', name: `ndpiReader -i FILE -q, small (reference, 1 run, ${NDPI_SMALL_CAP_S} s cap)`, input: small, cmd: ['ndpiReader', '-i', small, '-q'], packets: packets(small), timeoutS: NDPI_SMALL_CAP_S });
   }
@@ -134,6 +143,7 @@ async function main(): Promise<void> {
   const selected = cases.filter((c) => (ONLY.length === 0 ? !c.optIn : ONLY.includes(c.group)));
   const walls = selected.map(() => [] as number[]);
   const rss = selected.map(() => [] as number[]);
+  const cpu = selected.map(() => [] as number[]);
   const notes: (string | undefined)[] = selected.map(() => undefined);
   for (let pass = 0; pass < RUNS; pass++) {
     selected.forEach((c, k) => {
@@ -142,7 +152,10 @@ async function main(): Promise<void> {
       const r = runOnce(c.cmd, c.timeoutS ?? 900);
       walls[k].push(r.wall);
       if (!r.ok) notes[k] = c.timeoutS && r.wall >= c.timeoutS ? `did not finish in ${c.timeoutS} s` : 'failed';
-      else rss[k].push(r.rssMb);
+      else {
+        rss[k].push(r.rssMb);
+        cpu[k].push(r.cpu);
+      }
     });
     process.stderr.write(`bench: round ${pass + 1} of ${RUNS} done\n`);
   }
@@ -154,7 +167,7 @@ async function main(): Promise<void> {
       group: c.group, name: c.name, runs: walls[k].length, wall_s: round(wall, 2),
       wall_min_s: round(Math.min(...walls[k]), 2), wall_max_s: round(Math.max(...walls[k]), 2),
       packets_per_s: Math.round(c.packets() / wall), mb_per_s: round(size / 1e6 / wall, 1),
-      peak_rss_mb: round(rss[k].length ? median(rss[k]) : NaN, 0), ...(note ? { note } : {}),
+      peak_rss_mb: round(rss[k].length ? median(rss[k]) : NaN, 0), cpu_s: round(cpu[k].length ? median(cpu[k]) : NaN, 2), ...(note ? { note } : {}),
     };
     process.stderr.write(`bench: ${c.name}: ${res.wall_s} s, ${res.packets_per_s.toLocaleString('en-US')} pkts/s, ${res.mb_per_s} MB/s, ${res.peak_rss_mb} MB${note ? ` (${note})` : ''}\n`);
     return res;
@@ -163,16 +176,18 @@ async function main(): Promise<void> {
   selected.forEach((c, k) => {
     const r = selected.findIndex((x) => x.name === c.ref);
     if (r >= 0 && walls[k].length > 0 && walls[r].length > 0) results[k].vs_ref = round(median(walls[k]) / median(walls[r]), 2);
+    if (r >= 0 && cpu[k].length > 0 && cpu[r].length > 0) results[k].cpu_vs_ref = round(median(cpu[k]) / median(cpu[r]), 2);
   });
 
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
   const inputs = [mixed, small, darknet].map((p) => `${p.split('/').pop()} (${(statSync(p).size / 1e6).toFixed(0)} MB, ${counts.get(p)?.toLocaleString('en-US') ?? '?'} packets)`);
   let md = `Machine: ${machine}. Date: ${new Date().toISOString().slice(0, 10)}. Median of ${RUNS} runs (interleaved round-robin across cases), whole process start to exit.\nInputs: ${inputs.join('; ')}\n\n`;
-  md += '| group | case | runs | wall s | min–max s | × ref | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|\n';
+  md += '| group | case | runs | wall s | min–max s | × ref (wall) | CPU s | × ref (CPU) | packets/s | MB/s | peak RSS MB |\n|---|---|---|---|---|---|---|---|---|---|---|\n';
   for (const r of results) {
     const ref = selected.find((c) => c.name === r.name)?.ref;
     const vs = r.vs_ref !== undefined ? `${r.vs_ref.toFixed(2)} (${ref})` : '';
-    md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.wall_min_s}–${r.wall_max_s} | ${vs} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
+    const cpuVs = r.cpu_vs_ref !== undefined ? r.cpu_vs_ref.toFixed(2) : '';
+    md += `| ${r.group} | ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.runs} | ${r.wall_s} | ${r.wall_min_s}–${r.wall_max_s} | ${vs} | ${r.cpu_s} | ${cpuVs} | ${r.packets_per_s.toLocaleString('en-US')} | ${r.mb_per_s} | ${r.peak_rss_mb} |\n`;
   }
   process.stdout.write(md);
   const prev = existsSync(join(BENCH_DIR, 'results.json')) ? (JSON.parse(readFileSync(join(BENCH_DIR, 'results.json'), 'utf8')) as object) : {};

@@ -24,7 +24,7 @@ export { scanEveEvents } from './scan/report-eve.js';
 
 /** The event model every capability emits (Suricata EVE JSON plus `minewatch{…}`). */
 export {
-  EveEvent, AnyEveEvent, OtherEveEvent, FlowEvent, AlertEvent, AlertInfo, StatsEvent, ScanEvent, DeviceEvent, DeviceRef,
+  EveEvent, AnyEveEvent, OtherEveEvent, FlowEvent, AlertEvent, AlertInfo, StatsEvent, ScanEvent, DeviceEvent, DnsEvent, TlsEvent, HttpEvent, DeviceRef,
   EVE_EVENT_TYPES, eveJsonSchema,
 } from './events/eve.js';
 

@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { readConfigText, readJsonConfig } from '../util/config.js';
 import type { NotifyOptions } from '../pipeline/notify.js';
 import { UsageError } from '../util/errors.js';
-import { parseCidrList, parseIntOption, parseSize } from './options.js';
+import { parseCidrList, parseIdList, parseIntOption, parseSize } from './options.js';
+import { EVE_TYPE_IDS, type EveTypeId } from '../events/eve-format.js';
 import { checkOutputs } from './outputs.js';
 import { withSendOptions } from './send-options.js';
 
@@ -22,6 +23,7 @@ const ConfigSchema = z.object({
   eve: z.string().optional(),
   eveMaxBytes: z.union([z.number().int().min(1000), z.string()]).optional(),
   eveKeep: z.number().int().min(1).max(100).optional(),
+  eveTypes: z.string().optional(),
   sensor: z.string().optional(),
   retentionDays: z.number().int().min(1).max(36_500).optional(),
   statsInterval: z.number().int().min(1).max(86_400).optional(),
@@ -67,6 +69,7 @@ export function register(program: Command): void {
     .option('--eve-max-bytes <size>', 'rotate the EVE file past this size (FILE.1 … FILE.N; default: never, leave it to logrotate)', (v: string) => parseSize(v, '--eve-max-bytes'))
     .option('--eve-keep <n>', 'rotated EVE files kept (default 5)', parseIntOption('--eve-keep', 1, 100))
     .option('--no-flow-events', 'write only alerts and stats to EVE, not flow events')
+    .option('--eve-types <types>', `EVE event types, comma-separated (default flow,alert; known: ${EVE_TYPE_IDS.join(', ')}); stats adds Suricata's counters to the periodic stats event`)
     .option('--sensor <name>', 'sensor name in events and in the store (default: the host name)')
     .option('--retention-days <n>', 'delete stored events and incidents older than N days, hourly (default 30 with --interface; off with --read, whose captures may be old)', parseIntOption('--retention-days', 1, 36_500))
     .option('--stats-interval <seconds>', 'health line and stats event interval (default 60)', parseIntOption('--stats-interval', 1, 86_400))
@@ -98,6 +101,8 @@ export function register(program: Command): void {
       const o: Record<string, unknown> = { ...file };
       for (const [k, v] of Object.entries(flags)) if (cmd.getOptionValueSource(k) === 'cli' || !(k in o)) o[k] = v;
       for (const k of ['eveMaxBytes', 'outboxMaxBytes'] as const) if (typeof o[k] === 'string') o[k] = parseSize(o[k], `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      // from the command line or the config file alike: one comma-separated list
+      if (typeof o.eveTypes === 'string') o.eveTypes = parseIdList('--eve-types', EVE_TYPE_IDS)(o.eveTypes);
       const inputs = o.read as string[] | undefined;
       if (!o.interface && !inputs?.length) throw new UsageError('give --interface IF (or --read CAPTURE… to replay files; see minewatch sensor --help)', 'usage.no-input');
       if (o.interface && inputs?.length) throw new UsageError('give --interface or --read, not both', 'usage.conflict');
@@ -127,6 +132,7 @@ export function register(program: Command): void {
         eveMaxBytes: o.eveMaxBytes as number | undefined,
         eveKeep: o.eveKeep as number | undefined,
         flowEvents: o.flowEvents !== false,
+        eveTypes: o.eveTypes as EveTypeId[] | undefined,
         retentionDays: (o.retentionDays as number | undefined) ?? (o.interface ? 30 : undefined),
         statsIntervalMs: o.statsInterval !== undefined ? (o.statsInterval as number) * 1000 : undefined,
         analyzers: {

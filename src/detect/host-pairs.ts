@@ -17,6 +17,11 @@ export interface HostPairHit {
 export class MiningHostPairs {
   private readonly pairs: LruMap<string, { dialect: string; tsUs: number }>;
   private readonly servers: LruMap<string, { dialect: string; tsUs: number }>;
+  /**
+   * Server ports any pair was remembered on (never cleared: a stale bit only costs a lookup).
+   * Lets the end of every flow be checked with an integer before any address becomes text.
+   */
+  private readonly ports = new Uint8Array(65536);
 
   constructor(capacity = 20000) {
     this.pairs = new LruMap(capacity);
@@ -25,7 +30,13 @@ export class MiningHostPairs {
 
   remember(clientIp: string, serverIp: string, serverPort: number, dialect: string, tsUs: number): void {
     this.pairs.set(`${clientIp}|${serverIp}|${serverPort}`, { dialect, tsUs });
+    this.ports[serverPort & 0xffff] = 1;
     this.servers.set(serverIp, { dialect, tsUs });
+  }
+
+  /** False when no pair on this server port was ever remembered (so lookup cannot return a 'pair' hit). */
+  mayHavePair(serverPort: number): boolean {
+    return this.ports[serverPort & 0xffff] === 1;
   }
 
   lookup(clientIp: string, serverIp: string, serverPort: number): HostPairHit | null {

@@ -302,11 +302,15 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
   const endpoints = new LruMap<string, EndpointRun>(opts.endpointCapacity ?? 20000);
   let endpointsEvicted = 0;
 
+  /** Flows with a shape now: none (a flood without payload) ⇒ a flow's end does not open userData. */
+  let liveShapes = 0;
+
   function shape(flow: FlowView): FlowShape {
     let s = flow.userData.get(KEY) as FlowShape | undefined;
     if (s === undefined) {
       s = new FlowShape();
       flow.userData.set(KEY, s);
+      liveShapes++;
     }
     return s;
   }
@@ -484,8 +488,10 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     },
     onFlowEnd(flow: FlowView, _reason: FlowEndReason, ctx: DetectorContext): void {
       // (the flow's last burst came in before this call)
+      if (liveShapes === 0) return;
       const s = flow.userData.get(KEY) as FlowShape | undefined;
       if (!s) return;
+      liveShapes--;
       evaluate(flow, s, ctx);
       if (s.noSniHello) evaluateNoSni(flow, s, ctx);
     },

@@ -89,6 +89,12 @@ export function algorithmOf(s: { dialect: StratumDialect; algorithms: string[]; 
 export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<'stratum' | 'http'> {
   const { intel, dnsCache, hostPairs } = opts;
 
+  /**
+   * Flows with a session now: while there are none (a flood of flows that never spoke
+   * Stratum), a flow's end does not even open its userData (which would allocate it).
+   */
+  let liveSessions = 0;
+
   function session(flow: FlowView, f: StratumFields, dir: 0 | 1): Session {
     let s = flow.userData.get(SESSION_KEY) as Session | undefined;
     if (s === undefined) {
@@ -97,6 +103,7 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
       const minerSide = (isMinerCall ? dir : (1 - dir)) as 0 | 1;
       s = { dialect: f.dialect, minerSide, agent: '', login: '', worker: '', password: '', algorithms: [], jobAlgo: '', reportedAlgo: '', algoUpdates: 0, methods: new Map(), loginSeen: false, firstRaw: clip(f.raw, 300), lastJobId: '', target: '', alerted: false, v2Setup: '' };
       flow.userData.set(SESSION_KEY, s);
+      liveSessions++;
     }
     return s;
   }
@@ -191,7 +198,8 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
    * evidence names the earlier session.
    */
   function reconnect(flow: FlowView, ctx: DetectorContext): void {
-    if (!hostPairs || flow.proto !== 6) return;
+    // integers first: the address text and the lookup only for a port a pair was mining on
+    if (!hostPairs || flow.proto !== 6 || !hostPairs.mayHavePair(flow.serverPort)) return;
     const hit = hostPairs.lookup(flow.clientIp, flow.serverIp, flow.serverPort);
     if (!hit || hit.match !== 'pair') return;
     const poolName = dnsCache?.lookup(flow.serverIp)?.name ?? '';
@@ -254,7 +262,8 @@ export function createStratumDetector(opts: StratumDetectorOptions): DetectorOf<
       }
     },
     onFlowEnd(flow: FlowView, _reason, ctx: DetectorContext): void {
-      const s = flow.userData.get(SESSION_KEY) as Session | undefined;
+      const s = liveSessions > 0 ? flow.userData.get(SESSION_KEY) as Session | undefined : undefined;
+      if (s !== undefined) liveSessions--;
       if (s && !s.alerted) alert(flow, s, ctx, true);
       else if (!s) reconnect(flow, ctx);
     },

@@ -95,16 +95,25 @@ export function createDeviceObserver(inventory: Inventory, baselines?: Baselines
     }
     return t;
   };
+  // the last MAC read (a flood comes through one router MAC): its key and text
+  let lastMacKey = -1;
+  let lastMacText = '';
   const macAt = (buf: Uint8Array, o: number): string => {
     const key = buf[o] * 0x10000000000 + buf[o + 1] * 0x100000000 + ((buf[o + 2] << 24) >>> 0) + (buf[o + 3] << 16) + (buf[o + 4] << 8) + buf[o + 5];
+    if (key === lastMacKey) return lastMacText;
+    lastMacKey = key;
     let t = macTexts.get(key);
     if (t === undefined) {
       if (macTexts.size >= TEXT_CACHE) macTexts.clear();
       t = formatMac(buf, o);
       macTexts.set(key, t);
     }
+    lastMacText = t;
     return t;
   };
+  /** The router MAC last seen carrying a remote host's SYN, and when: repeats within a second add nothing. */
+  let gatewayMac = '';
+  let gatewayUntilUs = -Infinity;
 
   /** A link-layer address option (type 1 source / 2 target) of an NDP message, or ''. */
   function ndpOption(pkt: PacketView, start: number, want: number): string {
@@ -180,8 +189,11 @@ export function createDeviceObserver(inventory: Inventory, baselines?: Baselines
       if (v4 ? inv.isLocalIpv4(pkt.src4, text4) : inv.isLocal(src)) {
         inv.observeTtl(mac, pkt.ttl, pkt.tsUs);
         inv.observeAddress(mac, v4 ? text4(pkt.src4) : src, 'traffic', pkt.tsUs);
-      } else {
+      } else if (mac !== gatewayMac || pkt.tsUs >= gatewayUntilUs || pkt.tsUs < gatewayUntilUs - 1e6) {
+        // the role is recorded once; the device's last-seen time moves at most a second late
         inv.observeRole(mac, 'gateway', pkt.tsUs);
+        gatewayMac = mac;
+        gatewayUntilUs = pkt.tsUs + 1e6;
       }
     },
 

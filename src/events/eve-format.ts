@@ -54,3 +54,12 @@ export function limitEvidence(evidence: Record<string, unknown>, limit = EVIDENC
   }
   return out;
 }
+
+/**
+ * The EVE event types `--eve-types` can choose (default: flow, alert). dns, tls and http are
+ * Suricata 7's protocol events (pipeline/eve-protocols.ts), stats its periodic counters
+ * (pipeline/eve-stats.ts).
+ */
+export const EVE_TYPE_IDS = ['flow', 'alert', 'dns', 'tls', 'http', 'stats'] as const;
+export type EveTypeId = (typeof EVE_TYPE_IDS)[number];
+export const DEFAULT_EVE_TYPES: readonly EveTypeId[] = ['flow', 'alert'];

@@ -117,6 +117,66 @@ export const DeviceEvent = Base.extend({
   }),
 });
 
+/**
+ * Protocol events in Suricata 7's EVE format (dns: the "version 2" style Suricata 7 writes by
+ * default, one `query` event per question and one `answer` event per response, answers both
+ * `detailed` and `grouped`). The inner objects accept further fields (catchall), so events
+ * from a real Suricata with more fields (tx_id, tls.serial, http.http_refer …) validate too.
+ */
+export const DnsAnswerRecord = z.object({
+  rrname: z.string(),
+  rrtype: z.string(),
+  ttl: z.number().int().nonnegative(),
+  rdata: z.string().optional(),
+}).catchall(z.unknown());
+
+export const DnsInfo = z.object({
+  version: z.literal(2).optional(),
+  type: z.enum(['query', 'answer']),
+  id: z.number().int().min(0).max(65535),
+  flags: z.string().optional(),
+  qr: z.boolean().optional(),
+  aa: z.boolean().optional(),
+  tc: z.boolean().optional(),
+  rd: z.boolean().optional(),
+  ra: z.boolean().optional(),
+  opcode: z.number().int().optional(),
+  rrname: z.string().optional(),
+  rrtype: z.string().optional(),
+  rcode: z.string().optional(),
+  answers: z.array(DnsAnswerRecord).optional(),
+  grouped: z.record(z.string(), z.array(z.string())).optional(),
+}).catchall(z.unknown());
+
+export const DnsEvent = Base.extend({ event_type: z.literal('dns'), dns: DnsInfo });
+
+const Fingerprint = z.object({ hash: z.string(), string: z.string() });
+
+export const TlsInfo = z.object({
+  subject: z.string().optional(),
+  issuerdn: z.string().optional(),
+  sni: z.string().optional(),
+  version: z.string(),
+  ja3: Fingerprint.optional(),
+  ja3s: Fingerprint.optional(),
+  ja4: z.string().optional(),
+}).catchall(z.unknown());
+
+export const TlsEvent = Base.extend({ event_type: z.literal('tls'), tls: TlsInfo });
+
+export const HttpInfo = z.object({
+  hostname: z.string().optional(),
+  url: z.string().optional(),
+  http_user_agent: z.string().optional(),
+  http_content_type: z.string().optional(),
+  http_method: z.string().optional(),
+  protocol: z.string().optional(),
+  status: z.number().int().optional(),
+  length: z.number().int().nonnegative(),
+}).catchall(z.unknown());
+
+export const HttpEvent = Base.extend({ event_type: z.literal('http'), http: HttpInfo });
+
 /** What `minewatch scan` found about one live host (event_type 'scan', kind 'host'). */
 export const ScanHostInfo = z.object({
   kind: z.literal('host'),
@@ -153,10 +213,13 @@ export const ScanEvent = Base.extend({
  * Every event type minewatch writes, discriminated on `event_type`: a known type must carry
  * its own body (an `alert` without `alert{…}` fails), never falling back to a lax schema.
  */
-export const EveEvent = z.discriminatedUnion('event_type', [FlowEvent, AlertEvent, StatsEvent, ScanEvent, DeviceEvent]);
+export const EveEvent = z.discriminatedUnion('event_type', [FlowEvent, AlertEvent, StatsEvent, ScanEvent, DeviceEvent, DnsEvent, TlsEvent, HttpEvent]);
 
 /** The event types of EveEvent. */
-export const EVE_EVENT_TYPES = ['flow', 'alert', 'stats', 'scan', 'device'] as const;
+export const EVE_EVENT_TYPES = ['flow', 'alert', 'stats', 'scan', 'device', 'dns', 'tls', 'http'] as const;
+
+/** Each known event type's schema (the branch of EveEvent its event_type selects). */
+export const EVE_SCHEMAS = { flow: FlowEvent, alert: AlertEvent, stats: StatsEvent, scan: ScanEvent, device: DeviceEvent, dns: DnsEvent, tls: TlsEvent, http: HttpEvent } as const;
 
 /**
  * An EVE event of a type minewatch does not define (Suricata's dns, tls, http … from another
@@ -179,6 +242,9 @@ export type AlertEvent = z.input<typeof AlertEvent>;
 export type StatsEvent = z.infer<typeof StatsEvent>;
 export type ScanEvent = z.infer<typeof ScanEvent>;
 export type DeviceEvent = z.infer<typeof DeviceEvent>;
+export type DnsEvent = z.infer<typeof DnsEvent>;
+export type TlsEvent = z.infer<typeof TlsEvent>;
+export type HttpEvent = z.infer<typeof HttpEvent>;
 export type EveEvent = z.input<typeof EveEvent>;
 export type OtherEveEvent = z.infer<typeof OtherEveEvent>;
 

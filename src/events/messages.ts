@@ -41,6 +41,8 @@ export const DnsFieldsSchema = z.strictObject({
   id: num,
   /** true for a response */
   response: bool,
+  /** The 16-bit header flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode). */
+  flags: num,
   rcode: num,
   opcode: num,
   /** first question */

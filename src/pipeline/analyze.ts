@@ -20,6 +20,8 @@ import type { FlowEngineOptions } from '../flow/index.js';
 import { OutputError, PIPE_CLOSED } from '../util/errors.js';
 import { preflightAnalyzers } from './preflight.js';
 import type { Device } from '../devices/index.js';
+import { DEFAULT_EVE_TYPES, type EveTypeId } from '../events/eve-format.js';
+import { sumStats } from './eve-stats.js';
 
 export interface AnalyzeOptions {
   inputs: string[];
@@ -30,6 +32,10 @@ export interface AnalyzeOptions {
   workers?: number | 'auto';
   /** EVE output path or '-' (stdout). */
   eve?: string;
+  /** EVE event types written (default flow, alert): also dns, tls, http, stats. */
+  eveTypes?: readonly EveTypeId[];
+  /** Packet time between stats events (default 8 s, as Suricata). */
+  statsIntervalUs?: number;
   /** Extra sink for events (tests, demo). */
   sink?: EventSink;
   progress?: boolean;
@@ -63,6 +69,8 @@ export interface WorkerInput {
   index: number;
   count: number;
   flowEvents: boolean;
+  eveTypes: EveTypeId[];
+  statsIntervalUs?: number;
   analyzers: AnalyzerConfig;
   flow?: FlowEngineOptions;
   sensor?: string;
@@ -80,12 +88,19 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const run: RunOptions = eve ? { ...opts, outputClosed: () => eve.pipeClosed } : opts;
   const outputs: EventSink[] = [eve, opts.sink].filter((s): s is EventSink => s != null);
   const wantEvents = outputs.length > 0;
+  const types = new Set<EveTypeId>(opts.eveTypes ?? DEFAULT_EVE_TYPES);
+  // Alerts are always built (the summary, the printed list, the store); the EVE file has them if asked.
+  const eveAlerts = types.has('alert');
   const deviceAlerts = new Map<string, number>();
   const onEvent = (event: Record<string, unknown>) => {
     if (event.event_type === 'alert') {
       if (alerts.length < keep) alerts.push(event);
       const id = (event.minewatch as { device?: { id?: string } } | undefined)?.device?.id;
       if (id) deviceAlerts.set(id, (deviceAlerts.get(id) ?? 0) + 1);
+      if (!eveAlerts) {
+        for (const o of outputs) if (o !== eve) o.write(event);
+        return;
+      }
     }
     for (const o of outputs) o.write(event);
   };
@@ -136,6 +151,12 @@ export async function analyze(opts: AnalyzeOptions): Promise<AnalyzeResult> {
 /** Options of one run: the caller's, plus how to tell that the event output's reader has gone. */
 type RunOptions = AnalyzeOptions & { outputClosed?: () => boolean };
 
+/** The pipeline's event options: flow events and the other chosen types, only when some output takes events. */
+function eventOptions(opts: RunOptions, wantEvents: boolean): { flowEvents: boolean; eveTypes: Set<EveTypeId>; statsIntervalUs?: number } {
+  const types = new Set<EveTypeId>(wantEvents ? (opts.eveTypes ?? DEFAULT_EVE_TYPES) : []);
+  return { flowEvents: types.has('flow'), eveTypes: types, statsIntervalUs: opts.statsIntervalUs };
+}
+
 function stopIfOutputClosed(opts: RunOptions): void {
   if (opts.outputClosed?.()) throw new OutputError(PIPE_CLOSED, 'the reader of the output closed the pipe', { subject: opts.eve });
 }
@@ -146,7 +167,8 @@ async function runSingle(
   batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
   const pipeline = new PacketPipeline({
-    flowEvents: wantEvents,
+    ...eventOptions(opts, wantEvents),
+    captureDrops: live ? () => source.malformed.get('live.dropped-consumer-slow') : undefined,
     sink: (_ts, event) => onEvent(event),
     analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
     flow: opts.flow,
@@ -184,10 +206,14 @@ async function runWorkers(
   batches: AsyncIterableIterator<FrameBatch> = source.batches(), first?: FrameBatch,
 ): Promise<AnalysisSummary> {
   const progress = createProgress(source.totalBytes, opts.progress ?? process.stderr.isTTY === true);
+  const events = eventOptions(opts, wantEvents);
+  // Every partition writes its stats at the same packet-time moments: the run's are their sum.
+  const stats = new StatsAdder(count, onEvent);
   // Worker threads send events as JSON lines; the reader's own partition hands over the objects.
   const merger = new EventMerger<string | Record<string, unknown>>(count, (event, type) => {
-    if (typeof event !== 'string') onEvent(event);
-    else onEvent(type === 'alert' || wantEvents ? (JSON.parse(event) as Record<string, unknown>) : {});
+    const e = typeof event !== 'string' ? event : type === 'alert' || wantEvents ? (JSON.parse(event) as Record<string, unknown>) : {};
+    if (type === 'stats') stats.add(e);
+    else onEvent(e);
   });
   // The reading thread runs partition 0's pipeline itself; partitions 1.. get worker threads.
   const summaries: AnalysisSummary[] = [];
@@ -205,7 +231,7 @@ async function runWorkers(
       source, workers: count, route: routeFrame, batches, first,
       startWorker: (index, port) => {
         const input: WorkerInput = {
-          index, count, flowEvents: wantEvents, batches: port,
+          index, count, flowEvents: events.flowEvents, eveTypes: [...events.eveTypes], statsIntervalUs: events.statsIntervalUs, batches: port,
           analyzers: opts.analyzers ?? DEFAULT_ANALYZER_CONFIG, flow: opts.flow, sensor: opts.sensor,
         };
         return startWorker(import.meta.url, 'worker', 'analyze-worker', input, [port]);
@@ -224,7 +250,7 @@ async function runWorkers(
       },
       createOwn: async () => {
         const pipeline = new PacketPipeline({
-          workerIndex: 0, workerCount: count, flowEvents: wantEvents,
+          workerIndex: 0, workerCount: count, ...events,
           sink: (ts, event) => { pending.push([ts, String(event.event_type), event]); },
           analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
           flow: opts.flow, sensor: opts.sensor,
@@ -257,6 +283,30 @@ async function runWorkers(
   addSourceCounts(total, source);
   total.workers = count;
   return total;
+}
+
+/**
+ * Adds up the partitions' stats events: each partition writes one at the same packet-time
+ * moments (stamped with that time), in time order, so the n-th one for a timestamp completes it.
+ */
+class StatsAdder {
+  private readonly pending = new Map<string, { n: number; event: Record<string, unknown> }>();
+
+  constructor(private readonly count: number, private readonly out: (e: Record<string, unknown>) => void) {}
+
+  add(e: Record<string, unknown>): void {
+    const ts = String(e.timestamp);
+    let p = this.pending.get(ts);
+    if (p === undefined) {
+      p = { n: 0, event: { ...e, stats: {} } };
+      this.pending.set(ts, p);
+    }
+    sumStats(p.event.stats as Record<string, unknown>, (e.stats ?? {}) as Record<string, unknown>);
+    if (++p.n === this.count) {
+      this.pending.delete(ts);
+      this.out(p.event);
+    }
+  }
 }
 
 /**

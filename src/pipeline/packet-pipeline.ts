@@ -14,8 +14,11 @@ import { PacketDecoder, finalMix, ip6Fold, symmetricFlowHash, symmetricHashV4 } 
 import { parseIp } from '../util/ip.js';
 import { dstPortAt, ipv4DstAt, ipv4ProtoAt, ipv4SrcAt, isPlainIpv4, isPlainIpv4Ports, srcPortAt } from '../decode/plain-ipv4.js';
 import { DEFAULT_MAX_FLOWS, FlowEngine, flowToEve, type FlowEngineOptions } from '../flow/index.js';
+import { eveTimestamp, type EveTypeId } from '../events/eve-format.js';
 import { AlertBuilder } from './alerts.js';
 import type { Baselines, Inventory } from '../devices/index.js';
+import { ProtocolEvents } from './eve-protocols.js';
+import { EveStats } from './eve-stats.js';
 import { emptySummary, type AnalysisSummary } from './summary.js';
 
 /** Frames whose flow-index entries are warmed at a time (see warmFlows). */
@@ -69,6 +72,20 @@ export interface PacketPipelineOptions {
   sensor?: string;
   /** Reassemble IP fragments (default true). */
   reassembleFragments?: boolean;
+  /**
+   * EVE event types to write besides alerts: dns, tls, http (eve-protocols.ts) and stats
+   * (eve-stats.ts). Flow events are governed by `flowEvents`.
+   */
+  eveTypes?: ReadonlySet<EveTypeId>;
+  /**
+   * Keep Suricata's stats counters (statsBody) without writing stats events: for a caller that
+   * writes its own periodic stats event (the sensor). Stats events imply it.
+   */
+  suricataStats?: boolean;
+  /** Packet time between stats events (default Suricata's 8 s). */
+  statsIntervalUs?: number;
+  /** Packets the capture dropped so far (live capture), for stats' capture.kernel_drops. */
+  captureDrops?: () => number;
 }
 
 export class PacketPipeline {
@@ -108,6 +125,13 @@ export class PacketPipeline {
   private readonly frameHashed = new Uint8Array(WARM_FRAMES);
   private nextExpiryUs = -Infinity;
   private readonly unownedMalformed = new ReasonCounter();
+  private readonly protocolEvents: ProtocolEvents | null;
+  private readonly stats: EveStats | null;
+  private readonly captureDrops: (() => number) | undefined;
+  private readonly statsEvents: boolean;
+  /** Packet time of the last stats event: no two of one pipeline share a timestamp. */
+  private lastStatsUs = -Infinity;
+  private readonly emitEventBound = (event: Record<string, unknown>): void => this.emitEvent(event);
   packets = 0;
   bytes = 0;
 
@@ -118,6 +142,11 @@ export class PacketPipeline {
     this.sink = opts.sink;
     this.decoder = new PacketDecoder({ reassembleFragments: opts.reassembleFragments ?? true });
     this.alerts = new AlertBuilder({ sensor: opts.sensor });
+    const types = opts.eveTypes;
+    this.protocolEvents = types && (types.has('dns') || types.has('tls') || types.has('http')) ? new ProtocolEvents({ types, sensor: opts.sensor }) : null;
+    this.stats = types?.has('stats') || opts.suricataStats ? new EveStats(opts.statsIntervalUs) : null;
+    this.statsEvents = types?.has('stats') ?? false;
+    this.captureDrops = opts.captureDrops;
     const base: DetectorContext = {
       emit: (flow, alert) => this.emitAlert(flow, alert),
       emitEvent: (event) => this.emitEvent(event),
@@ -155,7 +184,7 @@ export class PacketPipeline {
       consumers: this.analyzers.consumers,
       // Nothing to do when a flow ends unless flow events or flow-end detectors want it: a
       // flood of one-packet flows then skips the callback chain entirely.
-      onFlowEnd: this.flowEvents || this.flowEndDetectors.length > 0 ? (flow, reason) => this.onFlowEnd(flow, reason) : undefined,
+      onFlowEnd: this.flowEvents || this.flowEndDetectors.length > 0 || this.protocolEvents?.wantsFlowEnd ? (flow, reason) => this.onFlowEnd(flow, reason) : undefined,
       // Payload bursts are tracked only when a detector reads them.
       onBurst: this.burstDetectors.length > 0 ? (flow, burst) => this.onBurst(flow, burst) : undefined,
     });
@@ -188,6 +217,7 @@ export class PacketPipeline {
     const frameHash = this.frameHash;
     const frameHashed = this.frameHashed;
     const learnDns = this.analyzers.learnForeignDns;
+    const stats = this.stats;
     let warmStart = 0;
     let warmEnd = 0;
     let warmed = false;
@@ -202,6 +232,7 @@ export class PacketPipeline {
       // The packet clock advances on every packet, owned or not, so every worker's event
       // times are comparable and never run behind the watermark it reports.
       if (ts > this.nowUs) this.nowUs = ts;
+      if (stats !== null && stats.due(this.nowUs) && this.statsEvents) this.writeStats(stats.take(this.nowUs));
       let r = ROUTE_ALL;
       if (n > 1) {
         // Fast skip: a frame whose route (computed by the reader, see routeFrame) names
@@ -246,6 +277,7 @@ export class PacketPipeline {
           // addresses, protocol and (once it decoded the L4 header) ports from.
           const hash = warmed && frameHashed[i - warmStart] === 1 && (pkt.layers & Layer.L4) !== 0 ? frameHash[i - warmStart] : symmetricFlowHash(pkt);
           flow = this.flows.process(pkt, hash);
+          if (stats !== null) stats.countPacket(pkt, flow !== null && flow.pktsToServer + flow.pktsToClient === 1);
         }
         for (let d = 0; d < nf; d++) {
           if ((packetMasks[d] & cls) === 0) continue;
@@ -343,6 +375,30 @@ export class PacketPipeline {
         this.detectorFailed(d.id, err);
       }
     }
+    // Suricata writes a last stats record at shutdown.
+    if (this.statsEvents) this.writeStats(Math.max(this.nowUs, this.lastStatsUs + 1));
+  }
+
+  /** A `stats` event (Suricata's counter names) at packet time `atUs`. */
+  private writeStats(atUs: number): void {
+    const body = this.statsBody(atUs);
+    this.lastStatsUs = atUs;
+    if (body) this.emitEvent({ timestamp: eveTimestamp(atUs), event_type: 'stats', stats: body });
+  }
+
+  /** The stats counters now (null unless stats events are on): for the sensor's periodic event. */
+  statsBody(atUs = this.nowUs): Record<string, unknown> | null {
+    if (this.stats === null) return null;
+    return this.stats.body(atUs, {
+      packets: this.packets,
+      bytes: this.bytes,
+      invalid: this.decoder.malformed.total() - this.unownedMalformed.total(),
+      // the capture's drops are the reader's: counted once, by worker 0
+      drops: this.me === 0 ? (this.captureDrops?.() ?? 0) : 0,
+      flows: this.flows.stats(),
+      activeFlows: this.flows.size,
+      alerts: this.alertCounts.total(),
+    });
   }
 
   summary(): AnalysisSummary {
@@ -367,6 +423,7 @@ export class PacketPipeline {
   }
 
   private onMessage(flow: FlowView, msg: ProtocolMessage): void {
+    if (this.protocolEvents !== null) this.protocolEvents.onMessage(flow, msg, this.emitEventBound);
     let ds = this.messageRoutes.get(msg.protocol);
     if (ds === undefined) {
       ds = this.messageDetectors.filter((d) => d.protocols === undefined || d.protocols.includes(msg.protocol));
@@ -400,6 +457,7 @@ export class PacketPipeline {
         this.detectorFailed(d.id, err);
       }
     }
+    if (this.protocolEvents !== null) this.protocolEvents.onFlowEnd(flow, this.nowUs, this.emitEventBound);
     const alerted = this.alertedFlows.size !== 0 && this.alertedFlows.delete(flow.id);
     if (this.flowEvents) {
       this.eventCounts.add('flow');

@@ -13,7 +13,7 @@
 import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
-import { eveTimestamp } from '../events/eve-format.js';
+import { DEFAULT_EVE_TYPES, eveTimestamp, type EveTypeId } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import { applyRetention, loadBaselineState, RETENTION_DEFAULTS, saveBaselineState, type Store } from '../store/index.js';
 import type { BaselineOptions, BaselineState } from '../devices/index.js';
@@ -48,8 +48,14 @@ export interface SensorOptions {
   eve?: string;
   eveMaxBytes?: number;
   eveKeep?: number;
-  /** Write EVE flow events too (default true when `eve` is given). */
+  /** Write EVE flow events too (default true when `eve` is given, and `eveTypes` has flow). */
   flowEvents?: boolean;
+  /**
+   * EVE event types (default flow, alert): dns, tls and http add protocol events; stats adds
+   * Suricata's counters (uptime, capture, decoder, flow, app_layer, detect) to the periodic
+   * stats event beside the health fields.
+   */
+  eveTypes?: readonly EveTypeId[];
   analyzers?: AnalyzerConfig;
   flow?: FlowEngineOptions;
   /** Health line + `stats` event interval (default 60 s). */
@@ -154,8 +160,14 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     if (STORED_EVENT_TYPES.has(type)) stampEventId(name, event);
     for (const o of outputs) o.write(event);
   };
+  const types = new Set<EveTypeId>(opts.eveTypes ?? DEFAULT_EVE_TYPES);
+  // the periodic stats event is the sensor's own (below), never the pipeline's packet-time one
+  const protocolTypes = new Set([...types].filter((t) => t === 'dns' || t === 'tls' || t === 'http'));
   const pipeline = new PacketPipeline({
-    flowEvents: opts.flowEvents ?? eve !== null,
+    flowEvents: (opts.flowEvents ?? eve !== null) && types.has('flow'),
+    eveTypes: protocolTypes,
+    suricataStats: types.has('stats'),
+    captureDrops: () => source.malformed.get('live.dropped-consumer-slow'),
     sink: (_ts, event) => onEvent(event),
     analyzers: await analyzerFactory(opts.baselines === false ? analyzers : { ...analyzers, baselines: analyzers.baselines ?? opts.baselines ?? {} }),
     flow: opts.flow,
@@ -228,7 +240,8 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     last = { t: now, packets: pipeline.packets, bytes: pipeline.bytes };
     const h = health();
     log(formatHealth(name, h));
-    onEvent({ timestamp: eveTimestamp(now * 1000), event_type: 'stats', stats: h, minewatch: { sensor: name, event_id: uuidv7(now) } });
+    const counters = pipeline.statsBody() ?? {};
+    onEvent({ timestamp: eveTimestamp(now * 1000), event_type: 'stats', stats: { ...counters, ...h }, minewatch: { sensor: name, event_id: uuidv7(now) } });
   };
   const statsTimer = setInterval(tick, opts.statsIntervalMs ?? 60_000);
   statsTimer.unref();

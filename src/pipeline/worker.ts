@@ -23,6 +23,8 @@ void runPartitionWorker(input.batches, port, async () => {
     workerIndex: input.index,
     workerCount: input.count,
     flowEvents: input.flowEvents,
+    eveTypes: new Set(input.eveTypes),
+    statsIntervalUs: input.statsIntervalUs,
     sink: (ts, event) => {
       pending.push([ts, String(event.event_type), JSON.stringify(event)]);
     },

@@ -216,6 +216,7 @@ export function parseDns(msg: Uint8Array, offset: number, length: number, transp
     value: {
       id,
       response: (flags & 0x8000) !== 0,
+      flags,
       opcode: (flags >> 11) & 0xf,
       rcode: flags & 0xf,
       qname: q0 ? q0.name : '',

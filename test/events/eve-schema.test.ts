@@ -42,9 +42,13 @@ void test('a known event type without its body is refused (no catch-all)', () =>
   assert.equal(valid({ timestamp: 'yesterday', event_type: 'alert', alert: alertBody, minewatch: { detector: 'x' } }), false, 'bad timestamp');
   // an unknown type is not an EveEvent; it is accepted only through the explicit AnyEveEvent,
   // which still refuses a malformed known type
-  const dns = { timestamp: TS, event_type: 'dns', dns: { rrname: 'pool.example' } };
-  assert.equal(valid(dns), false);
-  assert.equal(AnyEveEvent.safeParse(dns).success, true);
+  const smb = { timestamp: TS, event_type: 'smb', smb: { command: 'SMB2_COMMAND_NEGOTIATE' } };
+  assert.equal(valid(smb), false);
+  assert.equal(AnyEveEvent.safeParse(smb).success, true);
+  // dns, tls and http are known types now (--eve-types): their bodies are checked
+  assert.equal(AnyEveEvent.safeParse({ timestamp: TS, event_type: 'dns', dns: { rrname: 'pool.example' } }).success, false, 'dns without type and id');
+  assert.equal(valid({ timestamp: TS, event_type: 'dns', dns: { type: 'query', id: 1, rrname: 'pool.example', rrtype: 'A', tx_id: 0 } }), true, 'Suricata 7 query (tx_id kept)');
+  assert.equal(valid({ timestamp: TS, event_type: 'tls', tls: { sni: 'x' } }), false, 'tls without version');
   assert.equal(AnyEveEvent.safeParse({ timestamp: TS, event_type: 'alert', minewatch: { detector: 'x' } }).success, false);
 });
 

@@ -8,7 +8,7 @@ import { messageFieldsSchema, type MessageFields, type MessageKind, type Protoco
 
 const EMPTY = new Uint8Array(0);
 const dns = () => ({
-  id: 0, response: false, rcode: 0, opcode: 0, qname: '', qtype: 1, questions: [], answers: [], qdcount: 0, ancount: 0, nscount: 0, arcount: 0,
+  id: 0, response: false, flags: 0, rcode: 0, opcode: 0, qname: '', qtype: 1, questions: [], answers: [], qdcount: 0, ancount: 0, nscount: 0, arcount: 0,
   authorities: [], additionals: [], transport: 'udp',
 });
 const login = () => ({ username: '', password: '', success: undefined });

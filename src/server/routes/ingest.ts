@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import { AlertEvent, AnyEveEvent, DeviceEvent, FlowEvent, OtherEveEvent, ScanEvent, StatsEvent } from '../../events/eve.js';
+import { AnyEveEvent, EVE_SCHEMAS, OtherEveEvent } from '../../events/eve.js';
 import { MinewatchError } from '../../util/errors.js';
 import type { StoredEvent } from '../../store/contract.js';
 import { HttpError, route, type ServerContext } from '../route.js';
@@ -61,7 +61,7 @@ export function eventProblems(e: unknown, now = Date.now()): string[] {
   if (tooDeep(e, MAX_EVENT_DEPTH)) return [`nested deeper than ${MAX_EVENT_DEPTH} levels`];
   // the branch of the EVE union its event_type selects: its issues name the bad fields
   const type = (e as { event_type?: unknown }).event_type;
-  const schema = type === 'alert' ? AlertEvent : type === 'flow' ? FlowEvent : type === 'stats' ? StatsEvent : type === 'scan' ? ScanEvent : type === 'device' ? DeviceEvent : OtherEveEvent;
+  const schema = typeof type === 'string' && Object.hasOwn(EVE_SCHEMAS, type) ? EVE_SCHEMAS[type as keyof typeof EVE_SCHEMAS] : OtherEveEvent;
   const r = schema.safeParse(e);
   const reasons: string[] = [];
   if (!r.success) {
