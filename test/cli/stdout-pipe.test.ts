@@ -82,7 +82,7 @@ test('synth -o -, lists export -o -, schema eve -o -: stdout', { skip: bundleSki
   writeFileSync(list, 'pool.example.org\n');
   assert.match(runStdout(['lists', 'export', '-f', 'hosts', '--no-default', '--lists', list, '-o', '-']).stdout, /pool\.example\.org/);
   const schema = JSON.parse(runStdout(['schema', 'eve', '-o', '-']).stdout) as { oneOf: unknown[] };
-  assert.equal(schema.oneOf.length, 7, 'flow, alert, stats, scan, dns, tls, http');
+  assert.equal(schema.oneOf.length, 8, 'flow, alert, stats, scan, device, dns, tls, http');
 });
 
 /** Starts the command, reads its first line of stdout, then closes the pipe like `head -1`. */

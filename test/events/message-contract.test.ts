@@ -100,5 +100,5 @@ test('the check can fail: a missing, extra or mistyped field, an unknown kind, a
   assert.match(contractProblem({ ...msg('stratum', 'login', { method: 'login' }), kind: 'submit' }) ?? '', /kind of a Stratum message/);
   assert.equal(contractProblem(msg('dhcp', 'type_99')), null);
   assert.match(contractProblem({ ...msg('dhcp', 'discover'), kind: 'hello' }) ?? '', /no such message/);
-  assert.equal(PARSER_IDS.length, 11);
+  assert.equal(PARSER_IDS.length, 12);
 });
