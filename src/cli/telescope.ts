@@ -71,7 +71,7 @@ async function runLive(o: Record<string, unknown>, darknets: string[], intervalS
       say(`interval ${iv.report.start}: ${iv.report.totals.packets} packets, ${iv.report.totals.sources} sources, ${iv.report.alerts.length} alerts${files ? ` → ${files.stats}` : ''}`);
     },
   });
-  say(`stopped: ${r.frames} frames, ${r.intervals} intervals`);
+  say(`stopped: ${r.frames} frames, ${r.intervals} intervals written${r.skipped > 0 ? `, ${r.skipped} with no darknet packet skipped` : ''}`);
   await finishSending(sender, o);
 }
 

@@ -67,7 +67,9 @@ export class IntervalRoller {
   private late = 0;
   private readonly captureSeen = new ReasonCounter();
   private pending: Promise<void> = Promise.resolve();
+  /** intervals written / intervals with frames but no darknet packet (not written) */
   closed = 0;
+  skipped = 0;
 
   constructor(
     private readonly make: () => TelescopeAggregator,
@@ -115,6 +117,11 @@ export class IntervalRoller {
     addStageCounts(state.malformed, 'capture', delta);
     if (this.late > 0) addStageCounts(state.malformed, 'live', { 'late-frame': this.late });
     this.late = 0;
+    if (agg.darknetPackets === 0) {
+      // frames, but none to the darknet (link chatter): nothing to report
+      this.skipped++;
+      return;
+    }
     const start = this.current * this.intervalUs;
     const iv: ClosedInterval = { start, end: start + this.intervalUs, state, report: buildReport(state), frames: agg.framesSeen };
     this.closed++;
@@ -128,7 +135,7 @@ export class IntervalRoller {
 }
 
 /** Runs `source` to its end (a file) or until stopped (live), closing intervals as they pass. */
-export async function runIntervals(opts: Omit<TelescopeOptions, 'inputs'>, source: CaptureSource, live: boolean, r: IntervalRunOptions): Promise<{ intervals: number; frames: number }> {
+export async function runIntervals(opts: Omit<TelescopeOptions, 'inputs'>, source: CaptureSource, live: boolean, r: IntervalRunOptions): Promise<{ intervals: number; skipped: number; frames: number }> {
   const intervalUs = (opts.intervalS ?? 3600) * 1e6;
   let frames = 0;
   const roller = new IntervalRoller(() => buildAggregator({ ...opts, inputs: [] }, 0, 1), intervalUs, source, r.onInterval);
@@ -141,11 +148,11 @@ export async function runIntervals(opts: Omit<TelescopeOptions, 'inputs'>, sourc
   }
   roller.close();
   await roller.settled();
-  return { intervals: roller.closed, frames };
+  return { intervals: roller.closed, skipped: roller.skipped, frames };
 }
 
 /** `minewatch telescope --interface IF`: checks the options, opens the interface, runs until stopped. */
-export async function runLiveTelescope(opts: Omit<TelescopeOptions, 'inputs'> & { interface: string }, r: IntervalRunOptions): Promise<{ intervals: number; frames: number }> {
+export async function runLiveTelescope(opts: Omit<TelescopeOptions, 'inputs'> & { interface: string }, r: IntervalRunOptions): Promise<{ intervals: number; skipped: number; frames: number }> {
   parseDarknets(opts.darknets);
   if (opts.watchFile) loadWatchList(opts.watchFile);
   const source = await openLive(opts.interface, { filter: opts.filter });
