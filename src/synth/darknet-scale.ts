@@ -22,6 +22,7 @@ import { Rng } from './rng.js';
 import { parseDarknetCidr } from './net.js';
 import { cidrContainsIpv4, formatCidr, formatIpv4, isPublicIpv4 } from '../util/ip.js';
 import { isoUs } from './world.js';
+import type { DarknetTruthSpan } from './darknet.js';
 
 export interface DarknetScaleOptions {
   seed: number;
@@ -61,13 +62,9 @@ export const SCALE_FAMILY: Record<ScalePopulation, 'mirai' | 'zmap' | 'masscan' 
   redis: 'masscan', backscatter: null, spoofed: 'unknown',
 };
 
-export interface DarknetScaleTruth {
+export interface DarknetScaleTruth extends DarknetTruthSpan {
   kind: 'darknet-scale';
-  seed: number;
   darknet: string;
-  start: string;
-  end: string;
-  hours: number;
   totals: {
     packets: number;
     bytes: number;

@@ -20,6 +20,7 @@ import { generate } from '../../src/synth/index.js';
 import { openCapture } from '../../src/capture/open.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
 import type { TelescopeReport } from '../../src/telescope/report.js';
+import { needNetns, watchChild } from '../helpers/netns.js';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const FAKE = resolve(import.meta.dirname, '..', 'helpers', 'fake-collector.js');
@@ -27,22 +28,6 @@ const run = promisify(execFile);
 const I = 6;
 const BURSTS = 3;
 
-function canRun(): false | string {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root');
-  for (const bin of ['ip', 'tcpreplay']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    } catch {
-      missing.push(bin);
-    }
-  }
-  if (missing.length === 0) return false;
-  const msg = `live telescope test needs ${missing.join(', ')} (a network namespace and tcpreplay)`;
-  if (process.env.CI === 'true') throw new Error(`CI=true and ${msg}`);
-  console.error(`\n*** SKIPPING: ${msg} ***\n`);
-  return msg;
-}
 
 /**
  * Hour h of the generated capture becomes 30–40 % into interval h (6 s each): replay may start
@@ -67,7 +52,7 @@ async function burstCapture(src: string, dst: string, startUs: number): Promise<
 
 const row = (r: TelescopeReport['intervals'][number]) => { const { start: _s, start_us: _u, ...rest } = r; return rest; };
 
-test('live telescope in a network namespace (veth + tcpreplay) = telescope FILE per interval; SIGTERM flushes; events reach the collector', { skip: canRun(), timeout: 180_000 }, async (t) => {
+test('live telescope in a network namespace (veth + tcpreplay) = telescope FILE per interval; SIGTERM flushes; events reach the collector', { skip: needNetns('live telescope test'), timeout: 180_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-tel-live-'));
   const ns = `mw-tel-${process.pid}`;
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
@@ -111,17 +96,8 @@ process.on('SIGTERM', async () => { writeFileSync(process.argv[2], JSON.stringif
     const tel = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'telescope', '--interface', 'vs1', '--darknet', '198.18.0.0/16', '--interval', `${I}s`, '--no-geo',
       '--out-dir', out, '--send', `http://127.0.0.1:${port}`, '--token-file', join(dir, 'token'), '--outbox', join(dir, 'outbox'), '--sensor', 'tel-live'], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.push(tel);
-    let stderr = '';
-    tel.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((r) => tel.once('exit', (code) => r(code)));
-    const until = async (cond: () => boolean, what: string) => {
-      const end = Date.now() + 60_000;
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; telescope said:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    await until(() => /started on vs1/.test(stderr), 'the telescope to start');
+    const w = watchChild(tel, 'telescope');
+    await w.until(() => /started on vs1/.test(w.stderr), 'the telescope to start');
     // start the replay on an interval boundary: burst k then falls in the middle of interval k
     await new Promise((r) => setTimeout(r, I * 1000 - (Date.now() % (I * 1000))));
     const replay = await run('ip', ['netns', 'exec', ns, 'tcpreplay', '-i', 'vs0', pcap]);
@@ -129,12 +105,12 @@ process.on('SIGTERM', async () => { writeFileSync(process.argv[2], JSON.stringif
     await new Promise((r) => setTimeout(r, 400));
     const beforeStop = readdirSync(out).filter((f) => f.endsWith('.state.json')).length;
     tel.kill('SIGTERM');
-    assert.equal(await exited, 0, stderr);
-    assert.equal(beforeStop, BURSTS - 1, `the last interval was still open when SIGTERM came: ${stderr}`);
+    assert.equal(await w.exited, 0, w.stderr);
+    assert.equal(beforeStop, BURSTS - 1, `the last interval was still open when SIGTERM came: ${w.stderr}`);
 
     const stats = readdirSync(out).filter((f) => f.endsWith('.json') && !f.endsWith('.state.json')).sort()
       .map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as TelescopeReport);
-    assert.equal(stats.length, BURSTS, stderr);
+    assert.equal(stats.length, BURSTS, w.stderr);
     for (let k = 0; k < BURSTS; k++) {
       assert.equal(stats[k].intervals.length, 1);
       assert.deepEqual(row(stats[k].intervals[0]), row(ref.intervals[k]), `interval ${k}`);
