@@ -11,7 +11,7 @@
  *   npm run bench -- --with-tshark     # also tshark -z endpoints (minutes, ~13 GB RAM)
  *   npm run bench -- --ndpi-small      # also ndpiReader on the 10 M one-packet flows (tens of GB RAM)
  *   npm run bench -- --only collector  # the collector under load (opt-in: bench/collector.ts)
- *   npm run bench -- --only telescope-scale [--no-scale-c]  # the telescope on 10 M / 50 M-packet darknets (opt-in: bench/telescope-scale.ts)
+ *   npm run bench -- --only telescope-scale [--scale-cases a,b,c]  # the telescope on 10 M / 50 M-packet darknets (opt-in: bench/telescope-scale.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';

@@ -3,7 +3,8 @@
  * one invocation:
  *   (a) today's generated darknet capture (10 M packets, ~32,000 sources, 6 h);
  *   (b) 10 M packets over 3 days from 100,000 sources, with full-port TCP/UDP sweeps;
- *   (c) 50 M packets over a day from 1,000,000 sources (skip with --no-scale-c).
+ *   (c) 50 M packets over a day from 1,000,000 sources.
+ * `--scale-cases a,b` (or `--no-scale-c`) runs a subset.
  * Per case: packets/s with 2 workers (median wall of --runs), CPU seconds (user + system,
  * all threads), peak RSS, the size of the mergeable state (the `state` of --json, or the
  * --state file when the telescope has that option) and the unique-source estimate against
@@ -55,18 +56,18 @@ export async function runTelescopeScaleBench(args: string[], cli: string, benchD
       id: 'b', label: '(b) 10 M packets, 3 days, 100,000 sources, full-port sweeps', file: join(benchDir, 'darknet-scale-10m-3d-100k.pcap'), truth: join(benchDir, 'darknet-scale-10m-3d-100k.truth.json'),
       make: (f, t) => generate('darknet', { seed: 1, packets: 10e6, sources: 100_000, hours: 72, truthFile: t }, f),
     },
-  ];
-  if (!args.includes('--no-scale-c')) {
-    cases.push({
+    {
       id: 'c', label: '(c) 50 M packets, 1 day, 1,000,000 sources', file: join(benchDir, 'darknet-scale-50m-1d-1m.pcap'), truth: join(benchDir, 'darknet-scale-50m-1d-1m.truth.json'),
       make: (f, t) => generate('darknet', { seed: 1, packets: 50e6, sources: 1_000_000, hours: 24, truthFile: t }, f),
-    });
-  }
+    },
+  ];
+  const pick = value('--scale-cases', args.includes('--no-scale-c') ? 'a,b' : 'a,b,c').split(',');
+  const chosen = cases.filter((c) => pick.includes(c.id));
   // tel-scale's compact binary state, when the telescope has it; else the `state` inside --json
   const help = spawnSync(process.execPath, [cli, 'telescope', '--help'], { encoding: 'utf8' }).stdout ?? '';
   const hasStateFile = /--state <file>/.test(help);
   const gen: string[] = [];
-  for (const c of cases) {
+  for (const c of chosen) {
     if (existsSync(c.file) && (c.truth === null || existsSync(c.truth))) continue;
     process.stderr.write(`bench: generating ${c.file} …\n`);
     const t0 = process.hrtime.bigint();
@@ -78,7 +79,7 @@ export async function runTelescopeScaleBench(args: string[], cli: string, benchD
     gen.push(`${c.id}: ${(statSync(c.file).size / 1e9).toFixed(2)} GB in ${s.toFixed(0)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(0)} s CPU (RSS ${(rss0 / 2 ** 20).toFixed(0)} → ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB)`);
   }
   const rows: string[] = [];
-  for (const c of cases) {
+  for (const c of chosen) {
     const out = join(benchDir, `telescope-scale-${c.id}.json`);
     const stateFile = join(benchDir, `telescope-scale-${c.id}.state`);
     const cmd = [process.execPath, cli, 'telescope', c.file, '--darknet', '198.18.0.0/16,2001:db8:ffff::/48', '-w', workers, '--json', out, '-q', ...(hasStateFile ? ['--state', stateFile] : [])];
@@ -103,11 +104,13 @@ export async function runTelescopeScaleBench(args: string[], cli: string, benchD
     rmSync(stateFile, { force: true });
     const wall = median(done.map((r) => r.wall));
     const err = Number.isFinite(exact) ? `${sources.toLocaleString('en-US')} vs ${exact.toLocaleString('en-US')} (${(((sources - exact) / exact) * 100).toFixed(2)} %)` : Number.isFinite(sources) ? sources.toLocaleString('en-US') : '–';
-    rows.push(`| ${c.label}${note ? ` (${note})` : ''} | ${done.length} | ${r1(wall)} | ${r1(median(done.map((r) => r.cpu)))} | ${Number.isFinite(packets) ? Math.round(packets / wall).toLocaleString('en-US') : '–'} | ${r1(median(done.map((r) => r.rssMb)))} | ${r1(stateMb)}${hasStateFile ? '' : ' (JSON)'} | ${r1(jsonMb)} | ${err} |`);
+    const cpu = median(done.map((r) => r.cpu));
+    const rate = (s: number): string => (Number.isFinite(packets) && s > 0 ? Math.round(packets / s).toLocaleString('en-US') : '–');
+    rows.push(`| ${c.label}${note ? ` (${note})` : ''} | ${done.length} | ${r1(wall)} | ${r1(cpu)} | ${rate(wall)} | ${rate(cpu)} | ${r1(median(done.map((r) => r.rssMb)))} | ${r1(stateMb)}${hasStateFile ? '' : ' (JSON)'} | ${r1(jsonMb)} | ${err} |`);
     process.stderr.write(`bench: telescope-scale ${c.id}: ${rows[rows.length - 1]}\n`);
   }
   let md = `Telescope at scale: ${workers} workers, median of ${runs} runs (wall), CPU = user + system seconds of the whole process.\n`;
   if (gen.length > 0) md += `Generated inputs: ${gen.join('; ')}.\n`;
-  md += '\n| case | runs | wall s | CPU s | packets/s | peak RSS MB | state MB | --json MB | unique sources (estimate vs exact) |\n|---|---|---|---|---|---|---|---|---|\n';
+  md += '\n| case | runs | wall s | CPU s | packets/s | packets per CPU s | peak RSS MB | state MB | --json MB | unique sources (estimate vs exact) |\n|---|---|---|---|---|---|---|---|---|---|\n';
   return md + rows.join('\n') + '\n';
 }
