@@ -22,6 +22,11 @@ import { UsageError } from '../../src/util/errors.js';
 import type { CaptureSource, FrameBatch } from '../../src/capture/source.js';
 import { BatchArrays } from '../../src/capture/source.js';
 import { ReasonCounter } from '../../src/events/counters.js';
+import { Sender } from '../../src/transport/sender.js';
+import { sendEvents } from '../../src/transport/send.js';
+import { telescopeStats } from '../../src/store/queries.js';
+import { serverFixture } from '../helpers/collector-server.js';
+import { DIALECTS } from '../helpers/collector.js';
 
 let dir = '';
 const DARKNETS = ['198.18.0.0/16'];
@@ -156,4 +161,31 @@ test('CLI: --interface needs --out-dir or --send; --out-dir needs --interface; f
   await assert.rejects(run('x.pcap', '--darknet', '198.18.0.0/16', '--out-dir', dir), (e: unknown) => e instanceof UsageError && /goes with --interface/.test(e.message));
   await assert.rejects(run('--interface', 'lo', '--darknet', '198.18.0.0/16', '--json', 'x.json'), (e: unknown) => e instanceof UsageError && /telescope merge/.test(e.message));
   await assert.rejects(run('--interface', 'lo', '--darknet', '198.18.0.0/16', '--out-dir', join(dir, 'no', 'such')), (e: unknown) => e instanceof UsageError && /parent/.test(e.message));
+});
+
+test('closed intervals sent with --send land in the collector (real ingest and store, SQLite): one telescope_intervals row each, state as sketch', async (t) => {
+  const f = await serverFixture(DIALECTS[0]);
+  if (typeof f === 'string') return t.skip(f);
+  try {
+    const file = join(dir, 'send.pcap');
+    const startMs = Math.floor(Date.now() / 3600e3) * 3600e3 - 4 * 3600e3;
+    await generate('darknet', { seed: 8, packets: 20_000, sources: 2000, hours: 3, darknet: DARKNETS[0], startMs }, file);
+    const ivs = await intervalsOf(file, 3600);
+    assert.equal(ivs.length, 3);
+    const address = await f.app.listen({ host: '127.0.0.1', port: 0 });
+    const sender = new Sender({ url: address, token: f.tokenA, outboxDir: join(dir, 'outbox'), fsync: false, log: () => {} });
+    sendEvents(sender, ivs.flatMap((iv) => [intervalEvent(iv, 'tel-live'), ...iv.report.alerts]));
+    assert.equal(await sender.drain(30_000), true, 'every batch acknowledged');
+    await sender.stop();
+    const ts = await telescopeStats(f.store, { orgId: f.orgA }, { from: startMs - 1, to: startMs + 5 * 3600e3 });
+    assert.equal(ts.intervals.length, 3);
+    assert.equal(ts.packets, ivs.reduce((s, iv) => s + iv.report.totals.packets, 0));
+    assert.deepEqual(ts.intervals.map((r) => [r.start_ms, r.end_ms, r.sources]), ivs.map((iv) => [iv.start / 1000, iv.end / 1000, iv.report.totals.sources]));
+    // the stored sketch is the interval's state: merged, the three give the whole run's totals
+    const states = ts.intervals.map((r) => ({ state: JSON.parse(gunzipSync(Buffer.from(r.sketch as string, 'base64')).toString()) as unknown }));
+    const ref = buildReport((await runTelescope({ inputs: [file], darknets: DARKNETS, workers: 1 })).state);
+    assert.deepEqual(buildReport(mergeReports(states)).totals, ref.totals);
+  } finally {
+    await f.cleanup();
+  }
 });
