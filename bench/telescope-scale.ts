@@ -9,7 +9,7 @@
  * all threads), peak RSS, the size of the mergeable state (the `state` of --json, or the
  * --state file when the telescope has that option) and the unique-source estimate against
  * the generator's exact count. Inputs are generated once into the bench cache (.bench/, not
- * committed), with their generation time.
+ * committed), with their generation time; the -vN- in their names changes with the generator.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -53,11 +53,11 @@ export async function runTelescopeScaleBench(args: string[], cli: string, benchD
     // the same file run.ts caches as darknet-10m.pcap (same generator, seed and size)
     { id: 'a', label: "(a) today's darknet: 10 M packets, 6 h", file: join(benchDir, 'darknet-10m.pcap'), truth: null, make: (f) => generate('darknet', { seed: 1, packets: 10e6 }, f) },
     {
-      id: 'b', label: '(b) 10 M packets, 3 days, 100,000 sources, full-port sweeps', file: join(benchDir, 'darknet-scale-10m-3d-100k.pcap'), truth: join(benchDir, 'darknet-scale-10m-3d-100k.truth.json'),
+      id: 'b', label: '(b) 10 M packets, 3 days, 100,000 sources, full-port sweeps', file: join(benchDir, 'darknet-scale-v2-10m-3d-100k.pcap'), truth: join(benchDir, 'darknet-scale-v2-10m-3d-100k.truth.json'),
       make: (f, t) => generate('darknet', { seed: 1, packets: 10e6, sources: 100_000, hours: 72, truthFile: t }, f),
     },
     {
-      id: 'c', label: '(c) 50 M packets, 1 day, 1,000,000 sources', file: join(benchDir, 'darknet-scale-50m-1d-1m.pcap'), truth: join(benchDir, 'darknet-scale-50m-1d-1m.truth.json'),
+      id: 'c', label: '(c) 50 M packets, 1 day, 1,000,000 sources', file: join(benchDir, 'darknet-scale-v2-50m-1d-1m.pcap'), truth: join(benchDir, 'darknet-scale-v2-50m-1d-1m.truth.json'),
       make: (f, t) => generate('darknet', { seed: 1, packets: 50e6, sources: 1_000_000, hours: 24, truthFile: t }, f),
     },
   ];

@@ -53,9 +53,9 @@ const P_ICMP = 7; const P_REDIS = 8; const P_BS = 9; const P_SPOOF = 10;
 const SOURCE_SHARE = [0, 0.33, 0.04, 0.03, 0.01, 0.30, 0.05, 0.02, 0.04, 0.03, 0.15];
 const PACKET_SHARE = [0, 0.22, 0.16, 0.16, 0.02, 0.24, 0.06, 0.03, 0, 0.11, 0];
 const REDIS_MAX_SHARE = 0.3;
-/** the spoofed flood lasts this fraction of the span, starting at 35 % */
+/** the spoofed flood starts at 35 % of the span; inside it, this share of the packets is spoofed */
 const SPOOF_AT = 0.35;
-const SPOOF_LEN = 0.01;
+const SPOOF_DENSITY = 0.8;
 
 export const SCALE_FAMILY: Record<ScalePopulation, 'mirai' | 'zmap' | 'masscan' | 'nmap' | 'unknown' | null> = {
   sweep: null, mirai: 'mirai', masscan: 'masscan', zmap: 'zmap', nmap: 'nmap', 'unknown-tcp': 'unknown', 'unknown-udp': 'unknown', icmp: 'unknown',
@@ -151,9 +151,9 @@ export async function generateDarknetScale(opts: DarknetScaleOptions, outFile: s
   const plan = hourW.map((w) => Math.floor((N * w) / wSum));
   plan[H - 1] += N - plan.reduce((a, b) => a + b, 0);
   const spoofFrom = Math.floor(N * SPOOF_AT);
-  // the sweeps take their share of the window's packets too
+  // a flood: about 80 % of the window's packets (outside the sweeps, which keep their share) are spoofed
   const otherFrac = 1 - sweepPackets / N;
-  const spoofTo = Math.min(N, spoofFrom + Math.ceil(Math.max(spoofSize, Math.floor(N * SPOOF_LEN)) / Math.max(0.01, otherFrac)));
+  const spoofTo = Math.min(N, spoofFrom + Math.ceil(spoofSize / SPOOF_DENSITY / Math.max(0.01, otherFrac)));
 
   // ---- truth counters --------------------------------------------------------------------
   const srcPackets = new Uint32Array(total);
