@@ -125,12 +125,20 @@ export class IntervalRoller {
     const start = this.current * this.intervalUs;
     const iv: ClosedInterval = { start, end: start + this.intervalUs, state, report: buildReport(state), frames: agg.framesSeen };
     this.closed++;
-    this.pending = this.pending.then(() => this.onInterval(iv));
+    // a failure to hand an interval on (disk full, bad directory) stops the capture: the run
+    // ends with that error instead of dropping intervals for months
+    this.pending = this.pending.then(() => (this.failed === null ? this.onInterval(iv) : undefined)).catch((err: unknown) => {
+      this.failed ??= err;
+      void this.source.close();
+    });
   }
 
-  /** Resolves when every closed interval has been handed on (rejects with the first failure). */
-  settled(): Promise<void> {
-    return this.pending;
+  private failed: unknown = null;
+
+  /** Resolves when every closed interval has been handed on; rejects with the first failure. */
+  async settled(): Promise<void> {
+    await this.pending;
+    if (this.failed !== null) throw this.failed;
   }
 }
 

@@ -118,6 +118,21 @@ test('roller: idle close after the grace period, late frames counted in the open
   assert.equal(closed.length, 2, 'closing with nothing open writes nothing');
 });
 
+test('a failure to hand an interval on stops the run with that error (the source is closed)', async () => {
+  const file = join(dir, 'fail.pcap');
+  await generate('darknet', { seed: 5, packets: 5000, hours: 4, darknet: DARKNETS[0] }, file);
+  const source = await openCapture([file]);
+  let calls = 0;
+  let closed = false;
+  const close = source.close.bind(source);
+  source.close = async () => { closed = true; await close(); };
+  await assert.rejects(runIntervals({ darknets: DARKNETS, intervalS: 3600 }, source, false, {
+    onInterval: () => { calls++; throw new Error('disk full'); },
+  }), /disk full/);
+  assert.equal(calls, 1, 'no interval is handed on after the first failure');
+  assert.equal(closed, true);
+});
+
 test('interval files: stats + state per interval; telescope merge of the states = the file run; collector event carries the state', async () => {
   const file = join(dir, 'files.pcap');
   await generate('darknet', { seed: 4, packets: 20_000, hours: 3, darknet: DARKNETS[0] }, file);
