@@ -11,6 +11,7 @@
  *   npm run bench -- --with-tshark     # also tshark -z endpoints (minutes, ~13 GB RAM)
  *   npm run bench -- --ndpi-small      # also ndpiReader on the 10 M one-packet flows (tens of GB RAM)
  *   npm run bench -- --only collector  # the collector under load (opt-in: bench/collector.ts)
+ *   npm run bench -- --only telescope-scale [--scale-cases a,b,c]  # the telescope on 10 M / 50 M-packet darknets (opt-in: bench/telescope-scale.ts)
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -102,6 +103,12 @@ async function main(): Promise<void> {
     // not a capture case: sensors posting to `minewatch server` (events/s, ack latency, bytes per event)
     const { runCollectorBench } = await import('./collector.js');
     process.stdout.write(await runCollectorBench(args, CLI));
+    if (ONLY.length === 1) return;
+  }
+  if (ONLY.includes('telescope-scale')) {
+    // its own table: CPU seconds, state size and unique-count accuracy beside packets/s and RSS
+    const { runTelescopeScaleBench } = await import('./telescope-scale.js');
+    process.stdout.write(await runTelescopeScaleBench(args, CLI, BENCH_DIR));
     if (ONLY.length === 1) return;
   }
   const mixed = await ensureInput(QUICK ? 'mixed-100m.pcap' : 'mixed-1g.pcap', (p) => generate('mixed', { seed: 1, sizeBytes: QUICK ? 100e6 : 1e9 }, p));

@@ -17,6 +17,9 @@ interface SynthFlags {
   darknet?: string;
   darknet6?: string;
   hours?: string;
+  days?: string;
+  sources?: string;
+  sweeps?: string;
   duration?: string;
   devices?: string;
   start?: string;
@@ -55,6 +58,18 @@ export function synthOptions(kind: string, f: SynthFlags): { kind: SynthKind; ou
     opts.darknet6 = f.darknet6;
   }
   if (f.hours !== undefined) opts.hours = parseCount('--hours', f.hours);
+  if (f.days !== undefined && f.sources === undefined) throw new UsageError('--days applies to campaign, and to darknet with --sources');
+  if (f.sources !== undefined || f.sweeps !== undefined) {
+    if (kind !== 'darknet') throw new UsageError('--sources and --sweeps apply to the darknet capture only');
+    if (f.sources === undefined) throw new UsageError('--sweeps needs --sources (the telescope-scale darknet)');
+    opts.sources = parseCount('--sources', f.sources, 100);
+    if (opts.sources > 50_000_000) throw new UsageError('--sources: at most 50,000,000');
+    if (f.sweeps !== undefined) opts.sweeps = parseCount('--sweeps', f.sweeps, 0);
+    if (f.days !== undefined) {
+      if (f.hours !== undefined) throw new UsageError('give --hours or --days, not both');
+      opts.hours = parseCount('--days', f.days, 1) * 24;
+    }
+  }
   if (f.hours !== undefined && opts.hours !== undefined && opts.hours > 24 * 366) throw new UsageError('--hours: at most one year');
   if (f.duration !== undefined) {
     if (kind !== 'mixed' && kind !== 'sample') throw new UsageError('--duration applies to mixed and sample');
@@ -86,12 +101,14 @@ export function register(program: Command): void {
     .option('--truth <file>', "write the ground-truth JSON to FILE, or '-' for stdout")
     .option('--darknet <cidr>', 'darknet: IPv4 darknet (default 198.18.0.0/16)')
     .option('--darknet6 <cidr>', 'darknet: IPv6 darknet (default 2001:db8:ffff::/48)')
-    .option('--hours <n>', 'darknet: hours of traffic (default 6)')
+    .option('--hours <n>', 'darknet: hours of traffic (default 6; 72 with --sources)')
+    .option('--sources <n>', 'darknet: distinct sources (up to millions): the streaming telescope-scale generator with full-port sweeps, a diurnal cycle, a 6379 surge and a spoofed flood')
+    .option('--sweeps <n>', 'darknet with --sources: full-port sweeps, TCP and UDP (default: about one per 20,000 sources, at most 30 % of the packets)')
     .option('--duration <seconds>', 'mixed/sample: capture time the traffic is spread over')
     .option('--devices <n>', 'mixed: number of home devices (default 20–50)')
     .option('--start <iso>', 'capture start time (default 2026-01-05T18:00:00Z)')
     .option('-q, --quiet', 'print nothing but errors')
-    .option('--days <n>', 'campaign: days of telemetry (default 120)')
+    .option('--days <n>', 'campaign: days of telemetry (default 120); darknet with --sources: days of traffic (= --hours 24·n)')
     .action(async (kind: string, flags: SynthFlags & { days?: string }) => {
       if (kind === 'campaign') {
         const { synthCampaignFiles } = await import('./synth-campaign.js');

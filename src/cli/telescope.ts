@@ -4,6 +4,8 @@
  * calls the telescope library, writes the outputs.
  */
 import { Option, type Command } from 'commander';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { TelescopeReport } from '../telescope/report.js';
 import type { TelescopeOptions } from '../telescope/run.js';
 import type { TelescopeState } from '../telescope/state.js';
@@ -61,6 +63,40 @@ async function writeOutputs(report: TelescopeReport, o: TelescopeOutputs, state:
   if (o.eve) writeOutput(o.eve, report.alerts.map((a) => JSON.stringify(a)).join('\n') + (report.alerts.length > 0 ? '\n' : ''));
 }
 
+/** The live telescope: one statistics file and one state file per closed interval, and/or telescope events to the collector. */
+async function runLive(o: Record<string, unknown>, darknets: string[], intervalS: number): Promise<void> {
+  const { runLiveTelescope, writeIntervalFiles, intervalEvent } = await import('../telescope/live.js');
+  const dir = o.outDir as string | undefined;
+  if (dir !== undefined) prepareDir(dir);
+  const { openSender, sendEvents, finishSending } = await import('../transport/send.js');
+  const sender = openSender(o, 'telescope');
+  const sensor = o.sensor as string | undefined;
+  const say = (line: string): void => { if (!o.quiet) process.stderr.write(`minewatch telescope: ${line}\n`); };
+  const r = await runLiveTelescope({
+    interface: String(o.interface), filter: o.filter as string | undefined, darknets, intervalS, geoipDb: o.geoipDb as string | undefined,
+    asnDb: o.asnDb as string | undefined, noGeo: o.geo === false, watchFile: o.watch as string | undefined, internal: o.internal === true,
+    maxSources: o.maxSources as number | undefined, sensor,
+  }, {
+    onStarted: (source) => say(`started on ${source.name}, ${intervalS} s intervals${dir ? `, writing ${dir}` : ''}`),
+    onInterval: (iv) => {
+      const files = dir !== undefined ? writeIntervalFiles(dir, iv) : null;
+      sendEvents(sender, [intervalEvent(iv, sensor), ...iv.report.alerts]);
+      say(`interval ${iv.report.start}: ${iv.report.totals.packets} packets, ${iv.report.totals.sources} sources, ${iv.report.alerts.length} alerts${files ? ` → ${files.stats}` : ''}`);
+    },
+  });
+  say(`stopped: ${r.frames} frames, ${r.intervals} intervals written${r.skipped > 0 ? `, ${r.skipped} with no darknet packet skipped` : ''}`);
+  await finishSending(sender, o);
+}
+
+function prepareDir(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--out-dir: ${dir} exists and is not a directory`, 'usage.bad-output', { subject: '--out-dir' });
+    return;
+  }
+  if (!existsSync(dirname(resolve(dir)))) throw new UsageError(`--out-dir: the parent of ${dir} does not exist`, 'usage.bad-output', { subject: '--out-dir' });
+  mkdirSync(dir);
+}
+
 export function register(program: Command): void {
   const cmd = withSendOptions(program.command('telescope'))
     .description('darknet (network telescope) analysis: packets and hosts over time, ports, countries, AS, scanner families, backscatter, spoofing; owner and internal-darknet alerts')
@@ -69,6 +105,7 @@ export function register(program: Command): void {
     .option('--interval <duration>', 'aggregation interval (1h, 30m, 300s, 1d)', '1h')
     .option('-i, --interface <name>', 'capture live from a network interface until interrupted')
     .option('-f, --filter <bpf>', 'BPF filter for live capture')
+    .option('--out-dir <dir>', "live: write each closed interval into DIR as it closes: <start>.json (statistics) and <start>.state (compact binary mergeable state for 'telescope merge'); created if missing")
     .option('--json <file>', "write the JSON output to FILE, or '-' for stdout")
     .option('--state <file>', "write the mergeable state (compact binary, for telescope merge and the collector) to FILE, or '-' for stdout")
     .option('--html <file>', "write a self-contained HTML report to FILE, or '-' for stdout")
@@ -94,9 +131,18 @@ export function register(program: Command): void {
       const outs: TelescopeOutputs = {
         json: o.json as string | undefined, html: htmlPath(o), csv: o.csv as string | undefined, eve: o.eve as string | undefined, state: o.state as string | undefined,
       };
+      if (o.outDir !== undefined && !o.interface) throw new UsageError('--out-dir goes with --interface (per-interval files of a live telescope); for capture files use --json', 'usage.conflict', { subject: '--out-dir' });
+      if (o.interface && (outs.json || outs.html || outs.csv || outs.eve)) {
+        throw new UsageError('with --interface, give --out-dir DIR (one statistics and one state file per interval) or --send URL; --json, --html, --csv and --eve are for capture files (merge the interval states with: minewatch telescope merge DIR/*.state --html FILE)', 'usage.conflict', { subject: '--interface' });
+      }
+      if (o.interface && o.outDir === undefined && !o.send) throw new UsageError('--interface needs --out-dir DIR or --send URL: where each closed interval goes', 'usage.missing-option', { subject: '--out-dir' });
       checkOutputs(outputTargets(outs));
       const darknets = String(o.darknet).split(',').map((s) => s.trim()).filter((s) => s !== '');
       const intervalS = parseInterval(String(o.interval));
+      if (o.interface) {
+        await runLive(o, darknets, intervalS);
+        return;
+      }
       const { runTelescope, parseDarknets } = await import('../telescope/run.js');
       parseDarknets(darknets);
       if (o.watch) {

@@ -148,7 +148,7 @@ function derive(d: Derived, r: Row): void {
     const start = t ? (typeof t.start === 'string' ? Date.parse(t.start) : Number(t.start)) : NaN;
     const end = t ? (typeof t.end === 'string' ? Date.parse(t.end) : Number(t.end)) : NaN;
     if (t && Number.isFinite(start) && Number.isFinite(end)) {
-      const { sketch: _sketch, ...summary } = t;
+      const { sketch: _sketch, state: _state, ...summary } = t; // the state stays in the raw event only
       d.telescope.push({
         start_ms: start, end_ms: end, packets: int(t.packets) ?? 0, sources: int(t.unique_sources) ?? int(t.sources) ?? 0,
         sketch: typeof t.sketch === 'string' ? Buffer.from(t.sketch, 'base64') : null, summary: JSON.stringify(summary), scope: r.scope,

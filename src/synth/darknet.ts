@@ -39,13 +39,18 @@ export interface SourceTruth {
   packets: number;
 }
 
-export interface DarknetTruth {
-  kind: 'darknet';
+/** What every darknet truth starts with (darknet-scale.ts shares it). */
+export interface DarknetTruthSpan {
   seed: number;
-  darknets: string[];
+  /** first and last packet time (ISO 8601, µs) */
   start: string;
   end: string;
   hours: number;
+}
+
+export interface DarknetTruth extends DarknetTruthSpan {
+  kind: 'darknet';
+  darknets: string[];
   totals: {
     /** every packet in the file, and the file size */
     packets: number;

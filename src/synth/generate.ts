@@ -6,6 +6,7 @@ import { writeOutputFile } from '../util/atomic-write.js';
 import { generateMixed } from './mixed.js';
 import { generateSmall } from './small.js';
 import { generateDarknet } from './darknet.js';
+import { generateDarknetScale } from './darknet-scale.js';
 import { generateSample } from './sample.js';
 
 export type SynthKind = 'mixed' | 'small' | 'darknet' | 'sample';
@@ -30,6 +31,10 @@ export interface SynthOptions {
   darknet6?: string;
   /** darknet: hours of capture (default 6) */
   hours?: number;
+  /** darknet: distinct sources; selects the streaming telescope-scale generator (darknet-scale.ts) */
+  sources?: number;
+  /** darknet with sources: full-port sweeps (default from the packet budget) */
+  sweeps?: number;
   /** small: packets per second of capture time (default 500 000) */
   rate?: number;
   /** write the ground truth JSON here */
@@ -59,6 +64,12 @@ export async function generate(kind: SynthKind, opts: SynthOptions, outFile: str
       r = await generateSmall({ seed, startUs, packets: opts.packets ?? DEFAULT_PACKETS, rate: opts.rate }, outFile);
       break;
     case 'darknet':
+      if (opts.sources !== undefined) {
+        r = await generateDarknetScale({
+          seed, startUs, packets: opts.packets ?? DEFAULT_PACKETS, sources: opts.sources, darknet: opts.darknet ?? '198.18.0.0/16', hours: opts.hours ?? 72, sweeps: opts.sweeps,
+        }, outFile);
+        break;
+      }
       r = await generateDarknet({
         seed, startUs, packets: opts.packets ?? DEFAULT_PACKETS, darknet: opts.darknet ?? '198.18.0.0/16', darknet6: opts.darknet6, hours: opts.hours ?? 6,
       }, outFile);

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
+import { needNetns, watchChild } from '../helpers/netns.js';
 import { openStore } from '../../src/store/index.js';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
@@ -30,22 +31,7 @@ const CAPTURES = [
 ].map(sharedFile);
 
 function canRun(): false | string {
-  const shared = needSharedData();
-  if (shared) return shared;
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root');
-  for (const bin of ['ip', 'tcpreplay']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' });
-    } catch {
-      missing.push(bin);
-    }
-  }
-  if (missing.length === 0) return false;
-  const msg = `live sensor test needs ${missing.join(', ')} (a network namespace and tcpreplay)`;
-  if (process.env.CI === 'true') throw new Error(`CI=true and ${msg}`);
-  console.error(`\n*** SKIPPING: ${msg} ***\n`);
-  return msg;
+  return needSharedData() || needNetns('live sensor test');
 }
 
 async function incidentsOf(db: string): Promise<{ incidents: string[]; alerts: string[]; devices: string[] }> {
@@ -72,25 +58,17 @@ test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on th
     ip('-n', ns, 'link', 'set', 'vs1', 'up');
     const liveDb = `sqlite:${join(dir, 'live.db')}`;
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'sensor', '--interface', 'vs1', '--db', liveDb, '--sensor', 'live', '--stats-interval', '1', '--no-flow-events'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const until = async (cond: () => boolean, what: string) => {
-      const end = Date.now() + 60_000;
-      while (!cond()) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}; sensor said:\n${stderr}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
+    const w = watchChild(child, 'sensor');
+    const until = w.until;
     try {
-      await until(() => /started on vs1/.test(stderr), 'the sensor to start');
+      await until(() => /started on vs1/.test(w.stderr), 'the sensor to start');
       const replay = await run('ip', ['netns', 'exec', ns, 'tcpreplay', '-i', 'vs0', '--pps', '2000', ...CAPTURES]);
       const sent = [...replay.stdout.matchAll(/Actual: (\d+) packets/g)].reduce((s, m) => s + Number(m[1]), 0);
       assert.ok(sent > 1000, `tcpreplay sent ${sent} packets`);
       // every replayed packet has reached the pipeline (the link adds a few of its own: IPv6 RS)
-      await until(() => [...stderr.matchAll(/health packets=(\d+)/g)].some((m) => Number(m[1]) >= sent), `${sent} packets to be seen`);
+      await until(() => [...w.stderr.matchAll(/health packets=(\d+)/g)].some((m) => Number(m[1]) >= sent), `${sent} packets to be seen`);
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, stderr);
+      assert.equal(await w.exited, 0, w.stderr);
     } finally {
       child.kill('SIGKILL');
     }
@@ -102,7 +80,7 @@ test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on th
     assert.deepEqual(live.incidents, ref.incidents, 'the same incidents with the same counts');
     assert.deepEqual(live.alerts, ref.alerts, 'the same alerts');
     assert.deepEqual(live.devices, ref.devices, 'the same devices');
-    const dropped = /dropped=(\d+)/.exec(stderr);
+    const dropped = /dropped=(\d+)/.exec(w.stderr);
     t.diagnostic(`${CAPTURES.length} captures, ${ref.alerts.length} alerts, ${ref.incidents.length} incidents, ${ref.devices.length} devices: identical live and offline; sensor-side drops ${dropped?.[1] ?? '?'}`);
   } finally {
     try { ip('netns', 'del', ns); } catch { /* already gone */ }

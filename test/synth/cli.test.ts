@@ -31,10 +31,17 @@ test('bad arguments are UsageErrors with a clear message', () => {
     ['sample', { output: 'x', packets: '3' }, /does not apply/],
     ['mixed', { output: 'x', seed: 'abc' }, /--seed/],
     ['mixed', { output: 'x', start: 'yesterday' }, /--start/],
+    ['mixed', { output: 'x', sources: '1000' }, /darknet capture only/],
+    ['darknet', { output: 'x', sweeps: '2' }, /--sweeps needs --sources/],
+    ['darknet', { output: 'x', days: '2' }, /--days applies to campaign, and to darknet with --sources/],
+    ['darknet', { output: 'x', sources: '50' }, /--sources/],
+    ['darknet', { output: 'x', sources: '1000', days: '2', hours: '3' }, /--hours or --days/],
   ];
   for (const [kind, flags, re] of cases) assert.throws(() => synthOptions(kind, flags), (e: unknown) => e instanceof UsageError && re.test(e.message), `${kind} ${JSON.stringify(flags)}`);
   const ok = synthOptions('darknet', { output: 'd.pcap', packets: '20k', darknet: '203.0.113.0/24', hours: '2', seed: '9', truth: 't.json' });
   assert.deepEqual(ok, { kind: 'darknet', out: 'd.pcap', opts: { seed: 9, packets: 20000, darknet: '203.0.113.0/24', hours: 2, truthFile: 't.json' } });
+  const scale = synthOptions('darknet', { output: 'd.pcap', sources: '1M', days: '3', sweeps: '4' });
+  assert.deepEqual(scale.opts, { sources: 1_000_000, sweeps: 4, hours: 72 });
 });
 
 test('minewatch synth writes the capture and truth and reports what it wrote', async () => {
