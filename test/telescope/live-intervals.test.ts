@@ -143,7 +143,7 @@ test('interval files: stats + state per interval; telescope merge of the states 
   mkdirSync(out);
   for (const iv of ivs) writeIntervalFiles(out, iv);
   const names = readdirSync(out).sort();
-  assert.deepEqual(names, ivs.flatMap((iv) => [`${intervalStamp(iv.start)}.json`, `${intervalStamp(iv.start)}.state.json`]).sort());
+  assert.deepEqual(names, ivs.flatMap((iv) => [`${intervalStamp(iv.start)}.json`, `${intervalStamp(iv.start)}.state`]).sort());
   assert.equal(intervalStamp(Date.UTC(2026, 0, 5, 18) * 1000), '20260105T180000Z');
   const stats = JSON.parse(readFileSync(join(out, `${intervalStamp(ivs[1].start)}.json`), 'utf8')) as TelescopeReport;
   assert.equal('state' in stats, false, 'the statistics file has no state');

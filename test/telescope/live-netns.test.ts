@@ -117,12 +117,12 @@ process.on('SIGTERM', async () => { writeFileSync(process.argv[2], JSON.stringif
     // let the telescope read what is still queued (on a loaded machine it was seconds behind;
     // the last interval's idle close is 11 s after the last burst's start, SIGTERM comes at ~7 s)
     await new Promise((r) => setTimeout(r, 6000));
-    const beforeStop = readdirSync(out).filter((f) => f.endsWith('.state.json')).length;
+    const beforeStop = readdirSync(out).filter((f) => f.endsWith('.state')).length;
     tel.kill('SIGTERM');
     assert.equal(await w.exited, 0, w.stderr);
     assert.equal(beforeStop, BURSTS - 1, `the last interval was still open when SIGTERM came: ${w.stderr}`);
 
-    const stats = readdirSync(out).filter((f) => f.endsWith('.json') && !f.endsWith('.state.json')).sort()
+    const stats = readdirSync(out).filter((f) => f.endsWith('.json')).sort()
       .map((f) => JSON.parse(readFileSync(join(out, f), 'utf8')) as TelescopeReport);
     assert.equal(stats.length, BURSTS, w.stderr);
     for (let k = 0; k < BURSTS; k++) {
@@ -131,7 +131,7 @@ process.on('SIGTERM', async () => { writeFileSync(process.argv[2], JSON.stringif
       if (k > 0) assert.ok(stats[k].intervals[0].start_us > stats[k - 1].intervals[0].start_us, 'intervals in order');
     }
     const merged = join(dir, 'merged.json');
-    await run(process.execPath, [MAIN, 'telescope', 'merge', ...readdirSync(out).filter((f) => f.endsWith('.state.json')).map((f) => join(out, f)), '-o', merged]);
+    await run(process.execPath, [MAIN, 'telescope', 'merge', ...readdirSync(out).filter((f) => f.endsWith('.state')).map((f) => join(out, f)), '-o', merged]);
     const m = JSON.parse(readFileSync(merged, 'utf8')) as TelescopeReport;
     for (const k of ['totals', 'protocols', 'classes', 'class_packets', 'scanner_families', 'family_packets', 'ports'] as const) assert.deepEqual(m[k], ref[k], k);
 
