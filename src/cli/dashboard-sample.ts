@@ -68,3 +68,29 @@ export async function loadSample(server: RunningServer, dir: string, o: { seed?:
   const accepted = await ingestEvents(server.url, token, shiftEvents(events, o.endMs ?? Date.now() - 60_000));
   return { capture, packets: g.packets, events: events.length, alerts: events.filter((e) => e.event_type === 'alert').length, accepted };
 }
+
+export interface TelescopeSampleResult { packets: number; sources: number; accepted: number }
+
+/**
+ * A generated darknet (scanner families, backscatter, a spoofed burst over 24 hours ending
+ * about now) run through the telescope and sent as one run's `telescope` event, so the
+ * dashboard's Telescope view has data.
+ */
+export async function loadTelescopeSample(server: RunningServer, dir: string, o: { seed?: number; sensor?: string; endMs?: number; packets?: number } = {}): Promise<TelescopeSampleResult> {
+  mkdirSync(dir, { recursive: true });
+  const { generate } = await import('../synth/index.js');
+  const { runTelescope } = await import('../telescope/run.js');
+  const { buildReport } = await import('../telescope/report.js');
+  const { telescopeSummaryEvent } = await import('../telescope/summary-event.js');
+  const hours = 24;
+  const endMs = o.endMs ?? Date.now() - 60_000;
+  const capture = join(dir, 'darknet.pcap');
+  const darknet = '198.18.0.0/16';
+  await generate('darknet', { seed: o.seed ?? 3, packets: o.packets ?? 40_000, darknet, hours, startMs: endMs - hours * 3600_000 }, capture);
+  const run = await runTelescope({ inputs: [capture], darknets: [darknet], workers: 1 });
+  const report = buildReport(run.state);
+  const ev = telescopeSummaryEvent(report, o.sensor ?? 'sample-telescope');
+  const { token } = await createToken(server.store, o.sensor ?? 'sample-telescope', null, 'system:sample');
+  const accepted = ev ? await ingestEvents(server.url, token, [ev]) : 0;
+  return { packets: report.totals.packets, sources: report.totals.sources, accepted };
+}

@@ -98,7 +98,12 @@ export function register(program: Command): void {
       const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
       await writeOutputs(report, outs, run.state);
-      sendEvents(sender, report.alerts);
+      if (sender) {
+        // the run's summary (what the dashboard's Telescope view draws), then its alerts
+        const { telescopeSummaryEvent } = await import('../telescope/summary-event.js');
+        const summary = telescopeSummaryEvent(report, opts.sensor);
+        sendEvents(sender, summary ? [summary, ...report.alerts] : report.alerts);
+      }
       await finishSending(sender, o);
       if (!o.quiet && !stdoutClaimed(outputTargets(outs))) {
         const { formatTelescopeSummary } = await import('../telescope/summary-text.js');

@@ -230,3 +230,12 @@ export async function listScanResults(store: Store, v: Viewer, f: { from?: numbe
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
   return newestFirst(scoped(q, 'scope', v), 'ts', f, (r) => r.ts);
 }
+
+/** Telescope runs (stored `telescope` events) overlapping a range, newest first, with their stored summary parsed. */
+export async function telescopeRuns(store: Store, v: Viewer, f: { from: number; to: number; sensor_id?: number; limit: number }): Promise<Array<{ sensor_id: number; start_ms: number; end_ms: number; packets: number; summary: Record<string, unknown> }>> {
+  let q = store.read.selectFrom('telescope_intervals').select(['sensor_id', 'start_ms', 'end_ms', 'packets', 'summary'])
+    .where('start_ms', '<', f.to).where('end_ms', '>', f.from);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  const rows = await scoped(q, 'scope', v).orderBy('end_ms', 'desc').limit(f.limit).execute();
+  return rows.map((r) => ({ ...r, summary: (parseRaw(r.summary) ?? {}) as Record<string, unknown> }));
+}

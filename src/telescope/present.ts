@@ -176,12 +176,13 @@ export function telescopeCharts(d: TelescopeData, o: ChartOptions = {}): ChartSp
 const iso = (us: number): string => new Date(us / 1000).toISOString().replace('.000Z', 'Z');
 
 /** The report's tables, in reading order. */
-export function telescopeTables(d: TelescopeData): TableSpec[] {
+export function telescopeTables(d: TelescopeData, o: ChartOptions = {}): TableSpec[] {
   const victimsTotal = d.victims_total ?? d.victims.length;
   const shownVictims = d.victims.slice(0, TOP_VICTIM_ROWS);
   const single = d.victims_single_packet;
   const moreVictims = victimsTotal - shownVictims.length;
-  const talkers = d.top_talkers.slice(0, TOP_TALKER_ROWS);
+  // with the filters on, the talkers that fail them (spoofed bursts, erratic sources) are left out
+  const talkers = d.top_talkers.filter((r) => !o.filtered || (!r.spoofed && !r.tag.startsWith('erratic'))).slice(0, TOP_TALKER_ROWS);
   return [
     { id: 'surges', title: 'Surges', header: ['kind', 'key', 'interval', 'packets', 'baseline (median before)', 'ratio'],
       rows: d.surges.slice(0, 30).map((s) => [s.kind, s.key, s.interval, s.packets, s.baseline, surgeRatioLabel(s.baseline, s.ratio)]),
@@ -189,7 +190,7 @@ export function telescopeTables(d: TelescopeData): TableSpec[] {
       empty: 'No surges: no port or country rose to 4× its recent median (and at least 50 packets) in any interval.' },
     { id: 'talkers', title: 'Top talkers', header: ['source', 'tag', 'class', 'family', 'country', 'AS', 'packets', 'top port', 'first', 'last'],
       rows: talkers.map((r) => [r.ip, r.tag, r.class, r.family ?? '', r.country, r.asn || '', r.packets, portLabel(r.top_port), iso(r.first), iso(r.last)]),
-      note: `${d.top_talkers.length > talkers.length ? `Top ${talkers.length} of ${fmt(d.top_talkers.length)} listed sources by packets. ` : ''}`
+      note: `${d.top_talkers.length > talkers.length ? `Top ${talkers.length} of ${fmt(d.top_talkers.length)} listed sources by packets${o.filtered ? ' (spoofed and erratic sources left out)' : ''}. ` : ''}`
         + (talkers.some((r) => r.top_port < 0) ? 'Top port "—": the source sent no TCP/UDP probes (only replies or ICMP).' : ''),
       empty: 'No sources.' },
     { id: 'classes', title: 'Classes', header: ['class', 'sources', 'packets'],
@@ -247,3 +248,71 @@ export const TELESCOPE_GLOSSARY: readonly GlossaryEntry[] = [
   { group: 'count', term: 'surge', meaning: 'An interval where a port or country has ≥ 4× the median of the previous six intervals (and ≥ 50 packets); "new" when nothing came before.' },
   { group: 'count', term: 'victim attack', meaning: 'Backscatter from one victim that meets the corsaro thresholds (enough packets, sources and duration) for an inferred DoS attack.' },
 ];
+
+function sumRows<T extends { packets: number; sources: number }>(rows: T[], key: (r: T) => string, limit: number): T[] {
+  const by = new Map<string, T>();
+  for (const r of rows) {
+    const k = key(r);
+    const a = by.get(k);
+    if (a) by.set(k, { ...a, packets: a.packets + r.packets, sources: a.sources + r.sources });
+    else by.set(k, { ...r });
+  }
+  return [...by.values()].sort((a, b) => b.packets - a.packets).slice(0, limit);
+}
+
+function sumRecords<T extends Record<string, number>>(list: T[]): T {
+  const out: Record<string, number> = {};
+  for (const r of list) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
+  return out as T;
+}
+
+/**
+ * Several runs' presentation data as one (the dashboard over a time range holding more than
+ * one stored run): packets add exactly; unique-source counts are added, so across runs they
+ * are an upper bound (a source seen by two runs counts twice) — `sources_summed` says so.
+ * Lists stay bounded (the same caps as one report).
+ */
+export function mergeTelescopeData(list: TelescopeData[]): TelescopeData & { sources_summed: boolean } {
+  if (list.length === 1) return { ...list[0], sources_summed: false };
+  const first = list[0];
+  const byStart = new Map<number, TelescopeData['intervals'][number]>();
+  for (const i of list.flatMap((d) => d.intervals)) {
+    const a = byStart.get(i.start_us);
+    byStart.set(i.start_us, a ? {
+      ...a, packets: a.packets + i.packets, bytes: a.bytes + i.bytes, sources: a.sources + i.sources, networks_24: a.networks_24 + i.networks_24,
+      destinations: a.destinations + i.destinations, sources_filtered: a.sources_filtered + i.sources_filtered, protocols: sumRecords([a.protocols, i.protocols]),
+    } : { ...i });
+  }
+  const starts = list.map((d) => d.start).filter((s): s is string => s !== null).sort();
+  const ends = list.map((d) => d.end).filter((s): s is string => s !== null).sort();
+  const latest = [...list].sort((a, b) => ((a.end ?? '') < (b.end ?? '') ? -1 : 1))[list.length - 1];
+  return {
+    darknets: [...new Set(list.flatMap((d) => d.darknets))],
+    interval_s: Math.min(...list.map((d) => d.interval_s)),
+    start: starts[0] ?? null,
+    end: ends[ends.length - 1] ?? null,
+    totals: sumRecords(list.map((d) => d.totals)),
+    unique_error: { ...first.unique_error, sources: Math.max(...list.map((d) => d.unique_error.sources)) },
+    ignored_packets: list.reduce((a, d) => a + d.ignored_packets, 0),
+    hygiene: sumRecords(list.map((d) => d.hygiene)),
+    intervals: [...byStart.values()].sort((a, b) => a.start_us - b.start_us),
+    ports: sumRows(list.flatMap((d) => d.ports), (p) => `${p.proto}/${p.port}`, 50),
+    countries: sumRows(list.flatMap((d) => d.countries), (c) => c.country, 300),
+    asns: sumRows(list.flatMap((d) => d.asns), (a) => String(a.asn), 50),
+    classes: sumRecords(list.map((d) => d.classes)),
+    class_packets: sumRecords(list.map((d) => d.class_packets)),
+    scanner_families: sumRecords(list.map((d) => d.scanner_families)),
+    tags: sumRecords(list.map((d) => d.tags)),
+    top_talkers: list.flatMap((d) => d.top_talkers).sort((a, b) => b.packets - a.packets).slice(0, 100),
+    victims: list.flatMap((d) => d.victims).sort((a, b) => b.packets - a.packets).slice(0, 100),
+    victims_total: list.reduce((a, d) => a + (d.victims_total ?? d.victims.length), 0),
+    victims_single_packet: list.every((d) => d.victims_single_packet !== undefined) ? list.reduce((a, d) => a + d.victims_single_packet!, 0) : undefined,
+    dos_attacks: list.reduce((a, d) => a + d.dos_attacks, 0),
+    bursts: list.flatMap((d) => d.bursts).sort((a, b) => b.sources - a.sources).slice(0, 100),
+    trends: latest.trends,
+    surges: list.flatMap((d) => d.surges).sort((a, b) => (b.packets - b.baseline) - (a.packets - a.baseline)).slice(0, 100),
+    alerts: list.flatMap((d) => d.alerts).sort((a, b) => (a.timestamp < b.timestamp ? 1 : -1)).slice(0, 200),
+    attribution: first.attribution,
+    sources_summed: true,
+  };
+}

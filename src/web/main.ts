@@ -1,6 +1,6 @@
 /**
  * The dashboard shell: sign-in, the navigation, the theme and time-zone toggles, and a
- * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/admin) whose views are
+ * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/admin) whose views are
  * plain async functions returning DOM nodes.
  */
 import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
@@ -12,12 +12,13 @@ import { devicesView, deviceView } from './views/devices.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
 import { overviewView } from './views/overview.js';
+import { telescopeView } from './views/telescope.js';
 
 const root = document.getElementById('app')!;
 let user: Me | null = null;
 let renderId = 0;
 
-const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/admin', 'Admin']];
+const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/admin', 'Admin']];
 
 function go(hash: string): void {
   if (location.hash === hash) void render();
@@ -60,6 +61,7 @@ async function render(): Promise<void> {
     view = dev ? await deviceView(Number(dev[1]))
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
+          : section === '#/telescope' ? await telescopeView(params, go)
           : section === '#/admin' ? await adminView(user)
             : await overviewView(params, go);
   } catch (err) {

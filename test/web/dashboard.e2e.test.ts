@@ -18,7 +18,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { findWebRoot } from '../../src/server/web.js';
 import { createToken, createUser } from '../../src/store/identity.js';
-import { ingestEvents, loadSample } from '../../src/cli/dashboard-sample.js';
+import { ingestEvents, loadSample, loadTelescopeSample } from '../../src/cli/dashboard-sample.js';
 import { alertEvent } from '../helpers/collector.js';
 import { missing } from '../helpers/servers.js';
 
@@ -70,6 +70,8 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     await createUser(server.store, { name: 'erin', role: 'admin', org: null, password: PASSWORD });
     const sample = await loadSample(server, join(dir, 'sample'));
     assert.ok(sample.alerts > 0 && sample.accepted === sample.events, `sample: ${JSON.stringify(sample)}`);
+    const tel = await loadTelescopeSample(server, join(dir, 'telescope'), { packets: 20_000 });
+    assert.equal(tel.accepted, 1, 'one telescope run stored');
     const { token } = await createToken(server.store, 'home-router-1', null);
     const now = Date.now();
     const hour = 3600_000;
@@ -179,6 +181,23 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       const audit = (await page.getByRole('table', { name: 'Audit log (latest 100)' }).textContent())!;
       assert.match(audit, /incident\.status/);
       await check(page, '08-admin', axeSource);
+    });
+
+    await t.test('telescope: time axes, world map, families, victims, tables and glossary; filters on and off', async () => {
+      await nav(page, 'Telescope');
+      await page.waitForSelector('.chart.map svg path', { state: 'attached', timeout: 20_000 });
+      const packets = await page.locator('.stat', { hasText: /^[\d,]+Packets$/ }).locator('.stat-value').textContent();
+      assert.equal(Number(packets!.replace(/,/g, '')), tel.packets);
+      assert.equal(await page.locator('figure .chart').count(), 7, 'six shared charts and the map');
+      await page.getByRole('heading', { name: 'What the classes, tags and filters mean' }).waitFor();
+      assert.match((await page.locator('#tel-alerts').textContent())!, /No alerts\. The telescope alerts only when/);
+      await check(page, '13-telescope', axeSource);
+      await page.getByRole('button', { name: 'Spoofing/noise filters: off' }).click();
+      await settled(page);
+      assert.match(page.url(), /filters=on/);
+      assert.equal(await page.getByRole('button', { name: 'Spoofing/noise filters: on' }).getAttribute('aria-pressed'), 'true');
+      await page.waitForSelector('.chart svg path', { state: 'attached', timeout: 15_000 });
+      await check(page, '14-telescope-filtered', axeSource);
     });
 
     await t.test('theme and time zone toggles', async () => {
