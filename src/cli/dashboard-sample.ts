@@ -94,3 +94,33 @@ export async function loadTelescopeSample(server: RunningServer, dir: string, o:
   const accepted = ev ? await ingestEvents(server.url, token, [ev]) : 0;
   return { packets: report.totals.packets, sources: report.totals.sources, accepted };
 }
+
+export interface CampaignSampleResult { campaignId: number; hosts: number; events: number }
+
+/**
+ * A generated notification campaign (synth campaign: infected routers seen by an ISP sensor
+ * and telescopes in four countries over 120 days ending yesterday, notification on day 45,
+ * a control group) sent through the ingest API, defined as a campaign, built and marked
+ * notified, so the Campaigns view shows a remediation curve and Kaplan–Meier estimate.
+ */
+export async function loadCampaignSample(server: RunningServer, o: { seed?: number; endMs?: number } = {}): Promise<CampaignSampleResult> {
+  const { synthCampaign } = await import('../synth/campaign.js');
+  const { buildCampaignHosts, createCampaign, markNotified } = await import('../campaigns/campaign-store.js');
+  const days = 120;
+  const end = o.endMs ?? Date.now();
+  const start = new Date(Math.floor(end / 86_400_000) * 86_400_000 - days * 86_400_000).toISOString().slice(0, 10);
+  const sim = synthCampaign({ seed: o.seed ?? 11, days, start });
+  let events = 0;
+  for (const [name, s] of sim.sensors) {
+    const { token } = await createToken(server.store, name, null, 'system:sample');
+    events += await ingestEvents(server.url, token, s.events, 2000);
+  }
+  const t = sim.truth;
+  const c = await createCampaign(server.store, 'sample-stratum-routers', {
+    selection: { sources: ['sensor', 'telescope'], detectors: ['stratum', 'darknet-source'] },
+    period: t.period, identity: 'device-id', control: t.control, remediation: t.remediation,
+  });
+  const built = await buildCampaignHosts(server.store, c.id);
+  await markNotified(server.store, c.id, Date.parse(t.notifiedAt));
+  return { campaignId: c.id, hosts: built.hosts, events };
+}

@@ -1,6 +1,6 @@
 /**
  * The dashboard shell: sign-in, the navigation, the theme and time-zone toggles, and a
- * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/admin) whose views are
+ * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/campaigns?id=…, #/admin) whose views are
  * plain async functions returning DOM nodes.
  */
 import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
@@ -8,6 +8,7 @@ import { disposeCharts } from './chart.js';
 import { errorBox, h } from './dom.js';
 import { applyTheme, setTheme, setZone, theme, zone, type Theme } from './prefs.js';
 import { adminView } from './views/admin.js';
+import { campaignsView } from './views/campaigns.js';
 import { devicesView, deviceView } from './views/devices.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
@@ -18,7 +19,7 @@ const root = document.getElementById('app')!;
 let user: Me | null = null;
 let renderId = 0;
 
-const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/admin', 'Admin']];
+const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/campaigns', 'Campaigns'], ['#/admin', 'Admin']];
 
 function go(hash: string): void {
   if (location.hash === hash) void render();
@@ -62,7 +63,8 @@ async function render(): Promise<void> {
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
           : section === '#/telescope' ? await telescopeView(params, go)
-          : section === '#/admin' ? await adminView(user)
+            : section === '#/campaigns' ? await campaignsView(params, go)
+              : section === '#/admin' ? await adminView(user)
             : await overviewView(params, go);
   } catch (err) {
     view = h('div', { class: 'view' }, errorBox(err));

@@ -18,7 +18,8 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { findWebRoot } from '../../src/server/web.js';
 import { createToken, createUser } from '../../src/store/identity.js';
-import { ingestEvents, loadSample, loadTelescopeSample } from '../../src/cli/dashboard-sample.js';
+import { campaignReport } from '../../src/campaigns/campaign-store.js';
+import { ingestEvents, loadCampaignSample, loadSample, loadTelescopeSample } from '../../src/cli/dashboard-sample.js';
 import { alertEvent } from '../helpers/collector.js';
 import { missing } from '../helpers/servers.js';
 
@@ -198,6 +199,23 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.equal(await page.getByRole('button', { name: 'Spoofing/noise filters: on' }).getAttribute('aria-pressed'), 'true');
       await page.waitForSelector('.chart svg path', { state: 'attached', timeout: 15_000 });
       await check(page, '14-telescope-filtered', axeSource);
+    });
+
+    await t.test('campaigns: remediation curve, map, Kaplan–Meier, clean-up shares', async () => {
+      // loaded here, after the inbox counts: the campaign's stratum alerts would change them
+      const camp = await loadCampaignSample(server!);
+      assert.ok(camp.hosts > 100, `campaign hosts ${camp.hosts}`);
+      await nav(page, 'Campaigns');
+      await page.waitForSelector('.chart.map svg path', { state: 'attached', timeout: 20_000 });
+      const hosts = await page.locator('.stat', { hasText: /^[\d,]+Hosts$/ }).locator('.stat-value').textContent();
+      const report = await campaignReport(server!.store, camp.campaignId);
+      assert.equal(Number(hosts!.replace(/,/g, '')), report.all.hosts, 'the cohort the server computed');
+      assert.ok(report.all.hosts > 0 && report.all.hosts <= camp.hosts);
+      await page.getByRole('table', { name: 'Share cleaned up within k days of notification' }).waitFor();
+      const countries = await page.getByRole('table', { name: 'Infected hosts by country' }).locator('tbody tr').count();
+      assert.ok(countries >= 2, `countries: ${countries}`);
+      assert.equal(await page.locator('figure .chart').count(), 3, 'curve, map, Kaplan–Meier');
+      await check(page, '15-campaigns', axeSource);
     });
 
     await t.test('theme and time zone toggles', async () => {
