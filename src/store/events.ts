@@ -68,7 +68,7 @@ type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
 type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch'> & { sketch: Buffer | null };
 
-type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id'>;
+type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id' | 'kind'> & { kind: 'finding' | 'host' };
 
 function emptyDerived(): Derived {
   return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), telescope: [], scans: [], maxTs: 0 };
@@ -147,7 +147,16 @@ function derive(d: Derived, r: Row): void {
     const s = obj(mw.scan);
     const target = r.dest_ip ?? r.src_ip;
     if (s && s.kind === 'finding' && target) {
-      d.scans.push({ ts: r.ts, target_ip: target, port: r.dest_port, finding: String(s.id ?? r.detector ?? 'finding').slice(0, 128), severity: str(s.severity), title: str(s.title), scope: r.scope });
+      const details = { remediation: str(s.remediation)?.slice(0, 4000) ?? null, service: str(ev.app_proto) };
+      d.scans.push({
+        ts: r.ts, target_ip: target, port: r.dest_port, finding: String(s.id ?? r.detector ?? 'finding').slice(0, 128), severity: str(s.severity), title: str(s.title),
+        scope: r.scope, kind: 'finding', details: JSON.stringify(details),
+      });
+    } else if (s && s.kind === 'host' && target) {
+      const ports = (Array.isArray(s.ports) ? s.ports : []).slice(0, 200).map(obj).filter((x): x is Record<string, unknown> => x !== null)
+        .map((x) => ({ port: int(x.port), proto: str(x.proto), service: str(x.service)?.slice(0, 64) ?? null, product: str(x.product)?.slice(0, 128) ?? null, version: str(x.version)?.slice(0, 64) ?? null }));
+      const dev = obj(mw.device);
+      d.scans.push({ ts: r.ts, target_ip: target, port: null, finding: 'host', severity: null, title: str(dev?.name)?.slice(0, 128) ?? null, scope: r.scope, kind: 'host', details: JSON.stringify({ ports }) });
     }
   }
 }
@@ -265,7 +274,7 @@ export class SqliteEventWriter extends BaseWriter {
           alerts = alerts + excluded.alerts, events = events + excluded.events`),
       telescope: db.prepare(`INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, start_ms) DO NOTHING`),
-      scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope, kind, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       sensor: db.prepare(`UPDATE sensors SET last_seen_ms = ?, last_event_ms = max(coalesce(last_event_ms, 0), ?), events_total = events_total + ?,
         batches_total = batches_total + 1, duplicates_total = duplicates_total + ? WHERE id = ?`),
     };
@@ -299,7 +308,7 @@ export class SqliteEventWriter extends BaseWriter {
         for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
-        for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
+        for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope, x.kind, x.details);
         const duplicates = rows.length - accepted;
         s.sensor.run(Date.now(), d.maxTs, accepted, duplicates, sensor.id);
         return { accepted, duplicates };
@@ -479,10 +488,10 @@ export class PostgresEventWriter extends BaseWriter {
         ON CONFLICT (sensor_id, start_ms) DO NOTHING RETURNING 1)`);
     }
     if (d.scans.length > 0) {
-      const c = columns(d.scans, [(x) => x.ts, (x) => x.target_ip, (x) => x.port, (x) => x.finding, (x) => x.severity, (x) => x.title, (x) => x.scope]);
-      ctes.push(`scan AS (INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::int[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[], ${p(c[6])}::text[])
-          AS u(ts, target_ip, port, finding, severity, title, scope) RETURNING 1)`);
+      const c = columns(d.scans, [(x) => x.ts, (x) => x.target_ip, (x) => x.port, (x) => x.finding, (x) => x.severity, (x) => x.title, (x) => x.scope, (x) => x.kind, (x) => x.details]);
+      ctes.push(`scan AS (INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope, kind, details)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::int[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[], ${p(c[6])}::text[], ${p(c[7])}::text[], ${p(c[8])}::text[])
+          AS u(ts, target_ip, port, finding, severity, title, scope, kind, details) RETURNING 1)`);
     }
     if (accepted === 0 && blockId !== null) {
       // a retried batch stored nothing new: its block is not needed

@@ -252,8 +252,23 @@ function campaignHosts(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Scan rows gain a kind ('finding', or 'host': a live host with its services) and details
+ * (JSON: a finding's remediation and service, a host's open ports), so the dashboard's Scans
+ * view shows hosts, services and findings with their fixes. Existing rows are findings.
+ */
+function scanDetails(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('scan_results').addColumn('kind', 'text', (c) => c.notNull().defaultTo('finding')).execute();
+      await db.schema.alterTable('scan_results').addColumn('details', 'text').execute();
+      await db.schema.createIndex('scan_results_kind_target').on('scan_results').columns(['kind', 'target_ip', 'ts']).execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect) };
+  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_scan_details': scanDetails() };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

@@ -225,7 +225,7 @@ export async function telescopeStats(store: Store, v: Viewer, f: { from: number;
 }
 
 export async function listScanResults(store: Store, v: Viewer, f: { from?: number; to?: number; limit?: number; cursor?: string }): Promise<Page<Record<string, unknown>>> {
-  let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']);
+  let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']).where('kind', '=', 'finding');
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
   return newestFirst(scoped(q, 'scope', v), 'ts', f, (r) => r.ts);
@@ -238,4 +238,39 @@ export async function telescopeRuns(store: Store, v: Viewer, f: { from: number; 
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
   const rows = await scoped(q, 'scope', v).orderBy('end_ms', 'desc').limit(f.limit).execute();
   return rows.map((r) => ({ ...r, summary: (parseRaw(r.summary) ?? {}) as Record<string, unknown> }));
+}
+
+export interface ScanHostSummary {
+  target_ip: string;
+  name: string | null;
+  last_ms: number;
+  ports: Array<{ port: number | null; proto: string | null; service: string | null; product: string | null; version: string | null }>;
+  findings: Array<{ finding: string; port: number | null; severity: string | null; title: string | null; remediation: string | null; service: string | null; ts: number }>;
+}
+
+/**
+ * Scans over a range, per host: the latest host row (its services) and the findings of that
+ * host in the range, newest host first. Bounded by `limit` rows read; `partial` says when the
+ * limit cut the range.
+ */
+export async function scanSummary(store: Store, v: Viewer, f: { from: number; to: number; limit: number }): Promise<{ hosts: ScanHostSummary[]; partial: boolean }> {
+  const q = store.read.selectFrom('scan_results').select(['ts', 'target_ip', 'port', 'finding', 'severity', 'title', 'kind', 'details'])
+    .where('ts', '>=', f.from).where('ts', '<', f.to);
+  const rows = await scoped(q, 'scope', v).orderBy('ts', 'desc').limit(f.limit + 1).execute();
+  const partial = rows.length > f.limit;
+  const hosts = new Map<string, ScanHostSummary>();
+  for (const r of rows.slice(0, f.limit)) {
+    let h = hosts.get(r.target_ip);
+    if (!h) hosts.set(r.target_ip, (h = { target_ip: r.target_ip, name: null, last_ms: r.ts, ports: [], findings: [] }));
+    const det = (r.details ? parseRaw(r.details) : null) as Record<string, unknown> | null;
+    if (r.kind === 'host') {
+      // newest first: the first host row seen is the latest scan of the host
+      if (h.ports.length === 0 && Array.isArray(det?.ports)) h.ports = det.ports as ScanHostSummary['ports'];
+      h.name ??= r.title;
+    } else if (!h.findings.some((x) => x.finding === r.finding && x.port === r.port)) {
+      h.findings.push({ finding: r.finding, port: r.port, severity: r.severity, title: r.title, ts: r.ts,
+        remediation: typeof det?.remediation === 'string' ? det.remediation : null, service: typeof det?.service === 'string' ? det.service : null });
+    }
+  }
+  return { hosts: [...hosts.values()], partial };
 }

@@ -5,7 +5,7 @@
  * scoped out of carries `scope`: the organisation ids whose constituency it falls in, written
  * at ingest as ",1,4," (see scope.ts).
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -185,6 +185,10 @@ export interface ScanResultTable {
   severity: string | null;
   title: string | null;
   scope: string;
+  /** 'finding' or 'host' (migration 0003; existing rows are findings) */
+  kind: ColumnType<string, string | undefined, string>;
+  /** JSON: a finding's { remediation, service }, a host's { ports: [{ port, proto, service, product, version }] } */
+  details: string | null;
 }
 
 export interface CampaignTable {

@@ -1,6 +1,6 @@
 /**
  * The dashboard shell: sign-in, the navigation, the theme and time-zone toggles, and a
- * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/campaigns?id=…, #/admin) whose views are
+ * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/scans?…, #/campaigns?id=…, #/admin) whose views are
  * plain async functions returning DOM nodes.
  */
 import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
@@ -13,13 +13,14 @@ import { devicesView, deviceView } from './views/devices.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
 import { overviewView } from './views/overview.js';
+import { scansView } from './views/scans.js';
 import { telescopeView } from './views/telescope.js';
 
 const root = document.getElementById('app')!;
 let user: Me | null = null;
 let renderId = 0;
 
-const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/campaigns', 'Campaigns'], ['#/admin', 'Admin']];
+const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/scans', 'Scans'], ['#/campaigns', 'Campaigns'], ['#/admin', 'Admin']];
 
 function go(hash: string): void {
   if (location.hash === hash) void render();
@@ -63,7 +64,8 @@ async function render(): Promise<void> {
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
           : section === '#/telescope' ? await telescopeView(params, go)
-            : section === '#/campaigns' ? await campaignsView(params, go)
+            : section === '#/scans' ? await scansView(params, go)
+              : section === '#/campaigns' ? await campaignsView(params, go)
               : section === '#/admin' ? await adminView(user)
             : await overviewView(params, go);
   } catch (err) {

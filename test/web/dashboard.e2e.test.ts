@@ -22,6 +22,7 @@ import { campaignReport } from '../../src/campaigns/campaign-store.js';
 import { ingestEvents, loadCampaignSample, loadSample, loadTelescopeSample } from '../../src/cli/dashboard-sample.js';
 import { alertEvent } from '../helpers/collector.js';
 import { missing } from '../helpers/servers.js';
+import { scanSampleEvents } from '../helpers/scan-sample.js';
 
 const CHROMIUM = process.env.MINEWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -199,6 +200,23 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.equal(await page.getByRole('button', { name: 'Spoofing/noise filters: on' }).getAttribute('aria-pressed'), 'true');
       await page.waitForSelector('.chart svg path', { state: 'attached', timeout: 15_000 });
       await check(page, '14-telescope-filtered', axeSource);
+    });
+
+    await t.test('scans: hosts, services, findings with their fixes', async () => {
+      const scan = scanSampleEvents(Date.now() - 3600_000);
+      assert.ok(scan.findings >= 2, `findings ${scan.findings}`);
+      const { token: scanToken } = await createToken(server!.store, 'home-scanner', null);
+      assert.equal(await ingestEvents(server!.url, scanToken, scan.events), scan.events.length);
+      await nav(page, 'Scans');
+      const rows = await page.getByRole('table', { name: 'Scanned hosts and their open services' }).locator('tbody tr').allTextContents();
+      assert.equal(rows.length, scan.hosts);
+      assert.ok(rows.some((r) => /6379\/tcp redis \(Redis 6\.0\.9\)/.test(r)), rows.join(' | '));
+      const items = page.locator('ol.findings > li');
+      assert.equal(await items.count(), scan.findings);
+      const first = (await items.first().textContent())!;
+      assert.match(first, /^critical Redis accepts commands without a password, including CONFIG SET/, 'most severe first');
+      assert.match(first, /Fix: Set a long password \(requirepass/);
+      await check(page, '16-scans', axeSource);
     });
 
     await t.test('campaigns: remediation curve, map, Kaplan–Meier, clean-up shares', async () => {
