@@ -274,3 +274,16 @@ export async function scanSummary(store: Store, v: Viewer, f: { from: number; to
   }
   return { hosts: [...hosts.values()], partial };
 }
+
+/** Incidents created after `afterId` (all organisations: the caller filters by `scope`), oldest first, bounded. */
+export async function incidentsAfter(store: Store, afterId: number, limit: number): Promise<Array<{ id: number; signature: string | null; signature_id: number | null; src_ip: string | null; severity: number | null; last_ms: number; count: number; status: string; scope: string }>> {
+  const rows = await store.read.selectFrom('incidents').select(['id', 'signature', 'signature_id', 'src_ip', 'severity', 'last_ms', 'count', 'status', 'scope'])
+    .where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), last_ms: Number(r.last_ms), count: Number(r.count) }));
+}
+
+/** The highest incident id so far (0 when none). */
+export async function maxIncidentId(store: Store): Promise<number> {
+  const r = await store.read.selectFrom('incidents').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+  return Number(r?.m ?? 0);
+}

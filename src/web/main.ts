@@ -47,6 +47,7 @@ async function render(): Promise<void> {
   disposeCharts();
   applyTheme();
   if (!user || user.must_change_password) {
+    syncStream();
     root.replaceChildren(loginView((m) => { user = m; go('#/overview'); }, user ?? undefined));
     document.title = 'Sign in · minewatch';
     root.querySelector('input')?.focus();
@@ -72,10 +73,37 @@ async function render(): Promise<void> {
     view = h('div', { class: 'view' }, errorBox(err));
   }
   if (id !== renderId) return; // a newer navigation won
+  syncStream();
   main.replaceChildren(view);
   main.setAttribute('aria-busy', 'false');
   document.title = `${NAV.find(([href]) => href === section)?.[1] ?? 'Overview'} · minewatch`;
   root.dataset.view = path;
+}
+
+// live updates: new incidents arrive as server-sent events; the overview and the inbox redraw with them
+let stream: EventSource | null = null;
+let redraw: number | null = null;
+const announcer = h('div', { id: 'live', role: 'status', 'aria-live': 'polite', class: 'visually-hidden' });
+document.body.appendChild(announcer);
+
+function syncStream(): void {
+  const want = user !== null && !user.must_change_password;
+  if (!want) {
+    stream?.close();
+    stream = null;
+    return;
+  }
+  if (stream) return;
+  stream = new EventSource('/api/v1/stream');
+  stream.addEventListener('incident', (e) => {
+    const inc = JSON.parse((e as MessageEvent<string>).data) as { id: number; signature: string | null };
+    announcer.textContent = `New incident: ${inc.signature ?? `#${inc.id}`}`;
+    const section = (location.hash.slice(1) || '/overview').split('?')[0];
+    if (!/^\/(overview|inbox)$/.test(section)) return;
+    // several in a burst: one redraw
+    if (redraw !== null) clearTimeout(redraw);
+    redraw = window.setTimeout(() => { redraw = null; void render(); }, 500);
+  });
 }
 
 setSignedOutHandler(() => {

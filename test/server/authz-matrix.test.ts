@@ -67,6 +67,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/telescope': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/telescope/summary': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/scans': { expect: READ },
+  'GET /api/v1/stream': { expect: READ, call: async () => ({ query: 'timeout_s=1' }) },
   'GET /api/v1/scans/summary': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/users': { expect: ADMIN },
   'POST /api/v1/users': { expect: ADMIN, call: async () => ({ body: { name: `made-${n++}`, role: 'viewer', password: PASSWORD } }) },

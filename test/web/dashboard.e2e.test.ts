@@ -165,6 +165,17 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await check(page, '05-alerts-filtered', axeSource);
     });
 
+    await t.test('live: a new incident appears in the inbox without a reload (server-sent events)', async () => {
+      await nav(page, 'Incidents and alerts');
+      await page.evaluate('window.__sameDocument = 1');
+      assert.equal(await page.getByText('203.0.113.77').count(), 0);
+      assert.equal(await ingestEvents(server!.url, token, [alertEvent(9999, Date.now() - 1000, { src: '203.0.113.77' })]), 1);
+      await page.getByText('203.0.113.77').first().waitFor({ timeout: 15_000 });
+      await page.getByRole('status').filter({ hasText: /^New incident: / }).waitFor({ state: 'attached', timeout: 5_000 });
+      assert.equal(await page.evaluate('window.__sameDocument'), 1, 'updated in place, not reloaded');
+      await settled(page);
+    });
+
     await t.test('devices: inventory and a device page', async () => {
       await nav(page, 'Devices');
       await check(page, '06-devices', axeSource);
