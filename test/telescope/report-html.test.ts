@@ -26,6 +26,14 @@ function chromiumSkip(): string | false {
   return 'chromium missing';
 }
 
+async function launch(): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
 test('HTML report is self-contained and renders all charts in headless Chromium', { skip: chromiumSkip(), timeout: 60_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-telescope-html-'));
   try {
@@ -37,11 +45,7 @@ test('HTML report is self-contained and renders all charts in headless Chromium'
     assert.ok(!/<link[^>]+href=/i.test(html), 'no external stylesheets');
     const file = join(dir, 'report.html');
     writeFileSync(file, html);
-    const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-    });
+    const browser = await launch();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
       const errors: string[] = [];
@@ -71,7 +75,6 @@ test('HTML report is self-contained and renders all charts in headless Chromium'
   }
 });
 
-
 const SHARED: { file: string; darknet: string }[] = [
   { file: 'darknet/spoofed-synflood-37k-sources.pcap', darknet: '10.10.10.10/32' },
   { file: 'darknet/synack-reflection-backscatter-7k-sources.pcap', darknet: '10.10.10.10/32' },
@@ -86,11 +89,7 @@ test('HTML report on the shared darknet captures: screenshots, and the first-loo
   const out = resolve(process.env.MINEWATCH_E2E_OUT ?? join('dist', 'e2e'));
   mkdirSync(out, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), 'mw-telescope-shared-'));
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
+  const browser = await launch();
   const shots: string[] = [];
   try {
     for (const c of SHARED) {
