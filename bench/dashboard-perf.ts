@@ -52,8 +52,8 @@ async function fill(store: Parameters<typeof eventWriter>[0], orgId: number, sen
   for (let i = 0; i < n; i += BATCH) {
     const events = Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => {
       const j = i + k;
-      // spread over 30 days, newest last; a fixed step keeps the 24-hour window populated
-      return alertEvent(j, now - 60_000 - Math.floor(((n - j) / n) * 30 * DAY));
+      // spread over 30 days, newest first: a fill cut short by --fill-seconds still covers the last hours
+      return alertEvent(j, now - 60_000 - Math.floor((j / n) * 30 * DAY));
     });
     const r = await w.writeEvents({ batchId: `bench-${i}`, orgId: String(orgId), sensorId: String(sensorId), events: events as unknown as StoredEvent[] });
     stored += r.accepted;

@@ -267,8 +267,21 @@ function scanDetails(): Migration {
   };
 }
 
+/**
+ * Incidents gain the detector of their alerts, so the inbox filters incidents by detector.
+ * Incidents stored before have none (null: shown as "—", matched by no detector filter) until
+ * their next alert fills it in.
+ */
+function incidentDetector(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('incidents').addColumn('detector', 'text').execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_scan_details': scanDetails() };
+  return { '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_scan_details': scanDetails(), '0004_incident_detector': incidentDetector() };
 }
 
 export async function migrate(db: AnyDb, dialect: Dialect): Promise<void> {

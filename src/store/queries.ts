@@ -169,10 +169,23 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
   return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
 }
 
-export async function listIncidents(store: Store, v: Viewer, f: { status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status']);
+export interface IncidentFilter {
+  status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number;
+  /** last alert at or after `from`, before `to` (ms) */
+  from?: number; to?: number;
+  detector?: string;
+  /** this severity or more severe (1 is the most severe) */
+  severity?: number;
+}
+
+export async function listIncidents(store: Store, v: Viewer, f: IncidentFilter): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
+  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector']);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  if (f.from !== undefined) q = q.where('last_ms', '>=', f.from);
+  if (f.to !== undefined) q = q.where('last_ms', '<', f.to);
+  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
+  if (f.severity !== undefined) q = q.where('severity', '<=', f.severity);
   return newestFirst(scoped(q, 'scope', v), 'last_ms', f, (r) => r.last_ms);
 }
 

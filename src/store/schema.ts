@@ -145,6 +145,8 @@ export interface IncidentTable {
   count: number;
   status: IncidentStatus;
   scope: string;
+  /** the alerts' detector (migration 0004; null for incidents stored before it) */
+  detector: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view. */

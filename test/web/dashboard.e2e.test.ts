@@ -91,7 +91,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     const page = await context.newPage();
     const seen: Checked = { console: [] };
     page.on('console', (m) => { if (m.type() === 'error') seen.console.push(m.text()); });
-    page.on('pageerror', (e) => seen.console.push(`page error: ${e.message}`));
+    page.on('pageerror', (e) => seen.console.push(`page error: ${e.message} ${e.stack ?? ''}`));
 
     await t.test('login', async () => {
       await page.goto(`${server!.url}/`);
@@ -163,6 +163,24 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.equal(csv.length - 1, sev1, 'the export holds every alert of the filter');
       assert.ok(csv.slice(1).every((l) => /,1,/.test(l)));
       await check(page, '05-alerts-filtered', axeSource);
+    });
+
+    await t.test('inbox: incidents filtered by detector and severity', async () => {
+      await nav(page, 'Incidents and alerts');
+      await page.getByLabel('Status').selectOption('all');
+      await page.getByLabel('Detector').fill('stratum');
+      await page.getByLabel('Severity (this or worse)').selectOption('1');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await settled(page);
+      assert.match(page.url(), /detector=stratum/);
+      assert.match(page.url(), /severity=1/);
+      const det = await page.locator('table tbody tr td:nth-child(5)').allTextContents();
+      const sev = await page.locator('table tbody tr td:nth-child(6)').allTextContents();
+      assert.ok(det.length > 0 && det.every((d) => d === 'stratum'), det.join(','));
+      assert.ok(sev.every((x) => x === '1'), sev.join(','));
+      const inStore = await server!.store.read.selectFrom('incidents').select((eb) => eb.fn.countAll<number>().as('n')).where('detector', '=', 'stratum').where('severity', '<=', 1).executeTakeFirstOrThrow();
+      assert.equal(det.length, Math.min(25, Number(inStore.n)));
+      await check(page, '05b-incidents-filtered', axeSource);
     });
 
     await t.test('live: a new incident appears in the inbox without a reload (server-sent events)', async () => {
