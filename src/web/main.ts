@@ -73,6 +73,7 @@ async function render(): Promise<void> {
     view = h('div', { class: 'view' }, errorBox(err));
   }
   if (id !== renderId) return; // a newer navigation won
+  lastRender = Date.now();
   syncStream();
   main.replaceChildren(view);
   main.setAttribute('aria-busy', 'false');
@@ -83,6 +84,7 @@ async function render(): Promise<void> {
 // live updates: new incidents arrive as server-sent events; the overview and the inbox redraw with them
 let stream: EventSource | null = null;
 let redraw: number | null = null;
+let lastRender = 0;
 const announcer = h('div', { id: 'live', role: 'status', 'aria-live': 'polite', class: 'visually-hidden' });
 document.body.appendChild(announcer);
 
@@ -100,9 +102,16 @@ function syncStream(): void {
     announcer.textContent = `New incident: ${inc.signature ?? `#${inc.id}`}`;
     const section = (location.hash.slice(1) || '/overview').split('?')[0];
     if (!/^\/(overview|inbox)$/.test(section)) return;
-    // several in a burst: one redraw
-    if (redraw !== null) clearTimeout(redraw);
-    redraw = window.setTimeout(() => { redraw = null; void render(); }, 500);
+    // a burst (a sensor's backlog arriving) gives one redraw, at most every 3 s, never over a view still loading
+    if (redraw !== null) return;
+    redraw = window.setTimeout(function later() {
+      if (document.querySelector('main[aria-busy="true"]')) {
+        redraw = window.setTimeout(later, 500);
+        return;
+      }
+      redraw = null;
+      void render();
+    }, Math.max(500, 3000 - (Date.now() - lastRender)));
   });
 }
 

@@ -9,8 +9,9 @@ import assert from 'node:assert/strict';
 import { generate } from '../../src/synth/index.js';
 import { runTelescope } from '../../src/telescope/run.js';
 import { buildReport } from '../../src/telescope/report.js';
+import { telescopeSummaryEvent } from '../../src/telescope/summary-event.js';
 import {
-  familySlices, intervalPoints, portLabel, surgeRatioLabel, TELESCOPE_GLOSSARY, telescopeCharts, telescopeData, telescopeTables, TOP_VICTIM_ROWS,
+  familySlices, intervalPoints, mergeTelescopeData, portLabel, surgeRatioLabel, TELESCOPE_GLOSSARY, telescopeCharts, telescopeData, telescopeTables, TOP_VICTIM_ROWS,
   type TelescopeData,
 } from '../../src/telescope/present.js';
 import { SOURCE_CLASSES } from '../../src/telescope/state.js';
@@ -90,6 +91,46 @@ test('charts and tables from a generated darknet: time axes, named series, legen
       assert.ok(terms.includes(stem.split('-').slice(0, 2).join('-')), `tag ${tag} explained`);
     }
     for (const f of Object.keys(report.hygiene)) assert.ok(TELESCOPE_GLOSSARY.some((e) => e.group === 'filter' && e.term === f), `filter ${f} explained`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('several runs merge: packets and intervals add exactly, unique sources are summed and flagged, lists stay bounded; the run event carries the view', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-present-merge-'));
+  try {
+    const runs = [];
+    for (const seed of [1, 2]) {
+      const pcap = join(dir, `d${seed}.pcap`);
+      await generate('darknet', { seed, packets: 8_000, darknet: '198.18.0.0/16', hours: 3, startMs: Date.UTC(2026, 0, 1) + (seed - 1) * 2 * 3600_000 }, pcap);
+      runs.push(buildReport((await runTelescope({ inputs: [pcap], darknets: ['198.18.0.0/16'], workers: 1 })).state));
+    }
+    const [a, b] = runs.map(telescopeData);
+    const m = mergeTelescopeData([a, b]);
+    assert.equal(m.sources_summed, true);
+    assert.equal(m.totals.packets, a.totals.packets + b.totals.packets);
+    assert.equal(m.totals.sources, a.totals.sources + b.totals.sources);
+    assert.equal(m.intervals.reduce((x, i) => x + i.packets, 0), m.totals.packets);
+    // the runs overlap by one hour: that interval's packets are the sum of both
+    const starts = new Set([...a.intervals, ...b.intervals].map((i) => i.start_us));
+    assert.equal(m.intervals.length, starts.size);
+    assert.ok(m.intervals.length < a.intervals.length + b.intervals.length, 'an overlapping interval is merged, not repeated');
+    const port = m.ports[0];
+    const want = [a, b].reduce((x, d) => x + (d.ports.find((p) => p.port === port.port && p.proto === port.proto)?.packets ?? 0), 0);
+    assert.equal(port.packets, want);
+    assert.ok(m.top_talkers.length <= 100 && m.victims.length <= 100 && m.alerts.length <= 200);
+    assert.equal(m.victims_total, (a.victims_total ?? 0) + (b.victims_total ?? 0));
+    assert.equal(mergeTelescopeData([a]).sources_summed, false);
+    // one event per run: its span and totals, the view, an id from the content (a resend is a duplicate)
+    const ev = telescopeSummaryEvent(runs[0], 'tel-1')!;
+    const t = ev.telescope as { start: number; end: number; packets: number; unique_sources: number; view: TelescopeData };
+    assert.equal(t.packets, runs[0].totals.packets);
+    assert.equal(t.unique_sources, runs[0].totals.sources);
+    assert.equal(t.start, Date.parse(runs[0].start!));
+    assert.ok(t.end > t.start);
+    assert.deepEqual(t.view.totals, runs[0].totals);
+    assert.equal((ev.minewatch as { event_id: string }).event_id, (telescopeSummaryEvent(runs[0])!.minewatch as { event_id: string }).event_id);
+    assert.notEqual((ev.minewatch as { event_id: string }).event_id, (telescopeSummaryEvent(runs[1])!.minewatch as { event_id: string }).event_id);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
