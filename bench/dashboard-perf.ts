@@ -5,6 +5,7 @@
  * Chromium, each load in a new browser context (no cache: cold page weight). Prints, per
  * size: page weight (bytes transferred) and time to interactive (navigation start to the view
  * drawn: main[aria-busy=false] plus its chart or table rows), p50 and p95 over --loads.
+ * Page weight: bytes on the wire of every response of the first load (headers and encoded bodies).
  * Targets: overview < 1 s, inbox first page < 500 ms at p95.
  *
  *   npm run build && node dist/bench/dashboard-perf.js [--sizes 100000,10000000] [--loads 20] [--fill-seconds 900] [--batch 5000] [--json]
@@ -84,7 +85,8 @@ async function measure(browser: Browser, url: string, state: StorageState, hash:
     try {
       const page = await ctx.newPage();
       let bytes = 0;
-      page.on('response', (r) => { void r.body().then((b) => { bytes += b.length; }, () => {}); });
+      // bytes on the wire: encoded bodies (compressed where the server compresses) and headers
+      page.on('requestfinished', (rq) => { void rq.sizes().then((z) => { bytes += z.responseBodySize + z.responseHeadersSize; }, () => {}); });
       const t0 = performance.now();
       await page.goto(`${url}/${hash}`);
       await page.waitForSelector('main[aria-busy="false"]', { timeout: 60_000 });

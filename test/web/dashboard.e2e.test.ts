@@ -84,6 +84,14 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       .where('event_type', '=', 'alert').where('severity', '=', 1).executeTakeFirstOrThrow()).n);
     assert.ok(sev1 > 25, `severity-1 alerts: ${sev1}`);
 
+    // the bundle goes out precompressed to browsers that accept it
+    const index = await (await fetch(`${server.url}/`)).text();
+    const asset = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(index)?.[1];
+    assert.ok(asset, 'index.html names its script');
+    const br = await fetch(`${server.url}/${asset}`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(br.headers.get('content-encoding'), 'br');
+    assert.ok((await br.text()).length > 100_000, 'decodes to the whole bundle');
+
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
