@@ -8,13 +8,10 @@ import { disposeCharts } from './chart.js';
 import { errorBox, h } from './dom.js';
 import { applyTheme, setTheme, setZone, theme, zone, type Theme } from './prefs.js';
 import { adminView } from './views/admin.js';
-import { campaignsView } from './views/campaigns.js';
 import { devicesView, deviceView } from './views/devices.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
 import { overviewView } from './views/overview.js';
-import { scansView } from './views/scans.js';
-import { telescopeView } from './views/telescope.js';
 
 const root = document.getElementById('app')!;
 let user: Me | null = null;
@@ -64,9 +61,10 @@ async function render(): Promise<void> {
     view = dev ? await deviceView(Number(dev[1]))
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
-          : section === '#/telescope' ? await telescopeView(params, go)
-            : section === '#/scans' ? await scansView(params, go)
-              : section === '#/campaigns' ? await campaignsView(params, go)
+          // loaded on first use: their code and chart kinds stay out of the overview's bundle
+          : section === '#/telescope' ? await (await import('./views/telescope.js')).telescopeView(params, go)
+            : section === '#/scans' ? await (await import('./views/scans.js')).scansView(params, go)
+              : section === '#/campaigns' ? await (await import('./views/campaigns.js')).campaignsView(params, go)
               : section === '#/admin' ? await adminView(user)
             : await overviewView(params, go);
   } catch (err) {

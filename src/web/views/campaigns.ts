@@ -5,7 +5,8 @@
  * all computed by the server over the caller's constituency (GET /api/v1/campaigns/{id}/report).
  */
 import { api, ApiError, query } from '../api.js';
-import { specChart, timeChart, worldMapChart, type Series } from '../chart.js';
+import { timeChart, type Series } from '../chart.js';
+import { specChart, worldMapChart } from '../chart-extra.js';
 import { h, table } from '../dom.js';
 
 interface CampaignItem { id: number; name: string; status: string; created_ms: number }

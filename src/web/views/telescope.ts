@@ -9,7 +9,7 @@ import {
   familySlices, TELESCOPE_GLOSSARY, telescopeCharts, telescopeTables, type TableSpec, type TelescopeData,
 } from '../../telescope/present.js';
 import { api, query } from '../api.js';
-import { specChart, worldMapChart } from '../chart.js';
+import { specChart, worldMapChart } from '../chart-extra.js';
 import { h, table } from '../dom.js';
 import { formatTime } from '../prefs.js';
 
