@@ -168,7 +168,7 @@ export async function trendReport(store: Store, opts: { from: number; to: number
   let lastId = 0;
   for (;;) {
     let tq = store.read.selectFrom('telescope_intervals').select(['id', 'start_ms', 'packets', 'sources', 'sketch', 'summary'])
-      .where('start_ms', '>=', from).where('start_ms', '<', to).where('id', '>', lastId).orderBy('id').limit(1000);
+      .where('kind', '=', 'interval').where('start_ms', '>=', from).where('start_ms', '<', to).where('id', '>', lastId).orderBy('id').limit(1000);
     if (orgId !== null) tq = tq.where('scope', 'like', scopePattern(orgId));
     const page = await tq.execute();
     for (const r of page) addInterval(slot(Number(r.start_ms)), r);

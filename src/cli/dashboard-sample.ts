@@ -68,3 +68,59 @@ export async function loadSample(server: RunningServer, dir: string, o: { seed?:
   const accepted = await ingestEvents(server.url, token, shiftEvents(events, o.endMs ?? Date.now() - 60_000));
   return { capture, packets: g.packets, events: events.length, alerts: events.filter((e) => e.event_type === 'alert').length, accepted };
 }
+
+export interface TelescopeSampleResult { packets: number; sources: number; accepted: number }
+
+/**
+ * A generated darknet (scanner families, backscatter, a spoofed burst over 24 hours ending
+ * about now) run through the telescope and sent as one run's `telescope` event, so the
+ * dashboard's Telescope view has data.
+ */
+export async function loadTelescopeSample(server: RunningServer, dir: string, o: { seed?: number; sensor?: string; endMs?: number; packets?: number } = {}): Promise<TelescopeSampleResult> {
+  mkdirSync(dir, { recursive: true });
+  const { generate } = await import('../synth/index.js');
+  const { runTelescope } = await import('../telescope/run.js');
+  const { buildReport } = await import('../telescope/report.js');
+  const { telescopeSummaryEvent } = await import('../telescope/summary-event.js');
+  const hours = 24;
+  const endMs = o.endMs ?? Date.now() - 60_000;
+  const capture = join(dir, 'darknet.pcap');
+  const darknet = '198.18.0.0/16';
+  await generate('darknet', { seed: o.seed ?? 3, packets: o.packets ?? 40_000, darknet, hours, startMs: endMs - hours * 3600_000 }, capture);
+  const run = await runTelescope({ inputs: [capture], darknets: [darknet], workers: 1 });
+  const report = buildReport(run.state);
+  const ev = telescopeSummaryEvent(report, o.sensor ?? 'sample-telescope');
+  const { token } = await createToken(server.store, o.sensor ?? 'sample-telescope', null, 'system:sample');
+  const accepted = ev ? await ingestEvents(server.url, token, [ev]) : 0;
+  return { packets: report.totals.packets, sources: report.totals.sources, accepted };
+}
+
+export interface CampaignSampleResult { campaignId: number; hosts: number; events: number }
+
+/**
+ * A generated notification campaign (synth campaign: infected routers seen by an ISP sensor
+ * and telescopes in four countries over 120 days ending yesterday, notification on day 45,
+ * a control group) sent through the ingest API, defined as a campaign, built and marked
+ * notified, so the Campaigns view shows a remediation curve and Kaplan–Meier estimate.
+ */
+export async function loadCampaignSample(server: RunningServer, o: { seed?: number; endMs?: number } = {}): Promise<CampaignSampleResult> {
+  const { synthCampaign } = await import('../synth/campaign.js');
+  const { buildCampaignHosts, createCampaign, markNotified } = await import('../campaigns/campaign-store.js');
+  const days = 120;
+  const end = o.endMs ?? Date.now();
+  const start = new Date(Math.floor(end / 86_400_000) * 86_400_000 - days * 86_400_000).toISOString().slice(0, 10);
+  const sim = synthCampaign({ seed: o.seed ?? 11, days, start });
+  let events = 0;
+  for (const [name, s] of sim.sensors) {
+    const { token } = await createToken(server.store, name, null, 'system:sample');
+    events += await ingestEvents(server.url, token, s.events, 2000);
+  }
+  const t = sim.truth;
+  const c = await createCampaign(server.store, 'sample-stratum-routers', {
+    selection: { sources: ['sensor', 'telescope'], detectors: ['stratum', 'darknet-source'] },
+    period: t.period, identity: 'device-id', control: t.control, remediation: t.remediation,
+  });
+  const built = await buildCampaignHosts(server.store, c.id);
+  await markNotified(server.store, c.id, Date.parse(t.notifiedAt));
+  return { campaignId: c.id, hosts: built.hosts, events };
+}

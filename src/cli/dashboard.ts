@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--no-sample', 'do not load the sample capture')
     .action(async (o: { dataDir?: string; listen: string; sample: boolean }) => {
       const { startServer } = await import('../server/start.js');
-      const { loadSample } = await import('./dashboard-sample.js');
+      const { loadCampaignSample, loadSample, loadTelescopeSample } = await import('./dashboard-sample.js');
       const dir = o.dataDir ?? mkdtempSync(join(tmpdir(), 'minewatch-dashboard-'));
       const dbFile = join(dir, 'minewatch.db');
       const fresh = !existsSync(dbFile);
@@ -32,6 +32,11 @@ export function register(program: Command): void {
           process.stderr.write('minewatch: generating and analysing the sample capture…\n');
           const r = await loadSample(server, join(dir, 'sample'));
           process.stderr.write(`minewatch: ${r.packets.toLocaleString('en-US')} packets analysed; ${r.accepted.toLocaleString('en-US')} events (${r.alerts} alerts) stored through the ingest API\n`);
+          process.stderr.write('minewatch: generating a darknet sample for the telescope view…\n');
+          const t = await loadTelescopeSample(server, join(dir, 'sample'));
+          process.stderr.write(`minewatch: telescope sample: ${t.packets.toLocaleString('en-US')} packets from ${t.sources.toLocaleString('en-US')} sources\n`);
+          const c = await loadCampaignSample(server);
+          process.stderr.write(`minewatch: campaign sample: ${c.hosts.toLocaleString('en-US')} infected hosts from ${c.events.toLocaleString('en-US')} events over 120 days\n`);
         }
       } catch (err) {
         await server.close();

@@ -165,13 +165,17 @@ export function register(program: Command): void {
       const { buildReport } = await import('../telescope/report.js');
       const report = buildReport(run.state);
       await writeOutputs(report, outs, run.state);
-      // alerts and one `telescope` event per interval (the store's telescope_intervals, read by report trends)
+      // alerts, one `telescope` event per interval (kind 'interval': read by report trends) and one
+      // run summary (kind 'run': what the dashboard's Telescope view draws), both kept in the store's
+      // telescope_intervals
       const { intervalEvents } = await import('../telescope/interval-events.js');
       const intervals = sender || sink ? intervalEvents(run.state, (o.sensor as string | undefined) ?? '') : [];
-      sendEvents(sender, [...report.alerts, ...intervals]);
+      const { telescopeSummaryEvent } = await import('../telescope/summary-event.js');
+      const summary = sender || sink ? telescopeSummaryEvent(report, opts.sensor) : null;
+      sendEvents(sender, [...(summary ? [summary] : []), ...report.alerts, ...intervals]);
       await finishSending(sender, o);
       if (sink) {
-        for (const e of [...report.alerts, ...intervals]) sink.write(e);
+        for (const e of [...(summary ? [summary] : []), ...report.alerts, ...intervals]) sink.write(e);
         await sink.finish();
         if (!o.quiet) process.stderr.write(`minewatch: stored ${sink.stats.stored} events (${intervals.length} intervals) in ${o.db as string} (${sink.stats.duplicates} already there)\n`);
       }

@@ -20,6 +20,7 @@ import { openApiDocument } from './openapi.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { parseNdjson } from './routes/ingest.js';
 import { findWebRoot, registerWeb } from './web.js';
+import { LiveHub } from './live.js';
 
 export interface ServerOptions {
   store: Store;
@@ -85,7 +86,10 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
     scopesChanged: () => writer?.invalidate(),
     config: limits,
     document: null,
+    live: new LiveHub(opts.store),
   };
+  // open event streams would keep the server from closing
+  app.addHook('preClose', async () => context.live.close());
 
   await app.register(helmet, {
     // upgrade-insecure-requests only over TLS: on plain HTTP (a LAN address) it would send the dashboard's own scripts to https

@@ -10,6 +10,7 @@ import type { Role, SensorPrincipal, Store, User } from '../store/index.js';
 import type { IngestSink } from '../transport/ingest.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RateLimiter } from './limits.js';
+import type { LiveHub } from './live.js';
 
 /**
  * public: anyone; sensor: a sensor token; user: any signed-in user (even one who must still
@@ -68,6 +69,8 @@ export interface ServerContext {
   config: ServerLimits;
   /** The OpenAPI document (set once every route is declared). */
   document: unknown;
+  /** Live updates (server-sent events) for the dashboard. */
+  live: LiveHub;
 }
 
 export interface ServerLimits {

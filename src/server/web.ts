@@ -26,6 +26,8 @@ export async function registerWeb(app: FastifyInstance, root: string): Promise<v
     root,
     wildcard: false,
     index: ['index.html'],
+    // the build writes .br/.gz beside each file (vite.config.ts): sent to browsers that accept them
+    preCompressed: true,
     setHeaders: (res, path) => {
       // hashed asset names never change; index.html must be revalidated
       res.header('cache-control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -64,13 +64,13 @@ interface Derived {
 
 export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
-type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status'>;
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector'> & { detector: string | null };
 
 type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
-type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch'> & { sketch: Buffer | null };
+type TelescopeRow = Omit<TelescopeIntervalTable, 'id' | 'org_id' | 'sensor_id' | 'sketch' | 'kind'> & { sketch: Buffer | null; kind: 'interval' | 'run' };
 
-type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id'>;
+type ScanRow = Omit<ScanResultTable, 'id' | 'org_id' | 'sensor_id' | 'kind'> & { kind: 'finding' | 'host' };
 
 function emptyDerived(): Derived {
   return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), replaced: new Map(), telescope: [], scans: [], maxTs: 0 };
@@ -111,7 +111,7 @@ function derive(d: Derived, r: Row): void {
       const alert = obj(ev.alert) ?? {};
       d.incidents.set(k, {
         signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
-        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector,
       });
     }
   }
@@ -152,6 +152,7 @@ function derive(d: Derived, r: Row): void {
       d.telescope.push({
         start_ms: start, end_ms: end, packets: int(t.packets) ?? 0, sources: int(t.unique_sources) ?? int(t.sources) ?? 0,
         sketch: typeof t.sketch === 'string' ? Buffer.from(t.sketch, 'base64') : null, summary: JSON.stringify(summary), scope: r.scope,
+        kind: t.kind === 'run' ? 'run' : 'interval',
       });
     }
   }
@@ -159,7 +160,16 @@ function derive(d: Derived, r: Row): void {
     const s = obj(mw.scan);
     const target = r.dest_ip ?? r.src_ip;
     if (s && s.kind === 'finding' && target) {
-      d.scans.push({ ts: r.ts, target_ip: target, port: r.dest_port, finding: String(s.id ?? r.detector ?? 'finding').slice(0, 128), severity: str(s.severity), title: str(s.title), scope: r.scope });
+      const details = { remediation: str(s.remediation)?.slice(0, 4000) ?? null, service: str(ev.app_proto) };
+      d.scans.push({
+        ts: r.ts, target_ip: target, port: r.dest_port, finding: String(s.id ?? r.detector ?? 'finding').slice(0, 128), severity: str(s.severity), title: str(s.title),
+        scope: r.scope, kind: 'finding', details: JSON.stringify(details),
+      });
+    } else if (s && s.kind === 'host' && target) {
+      const ports = (Array.isArray(s.ports) ? s.ports : []).slice(0, 200).map(obj).filter((x): x is Record<string, unknown> => x !== null)
+        .map((x) => ({ port: int(x.port), proto: str(x.proto), service: str(x.service)?.slice(0, 64) ?? null, product: str(x.product)?.slice(0, 128) ?? null, version: str(x.version)?.slice(0, 64) ?? null }));
+      const dev = obj(mw.device);
+      d.scans.push({ ts: r.ts, target_ip: target, port: null, finding: 'host', severity: null, title: str(dev?.name)?.slice(0, 128) ?? null, scope: r.scope, kind: 'host', details: JSON.stringify({ ports }) });
     }
   }
 }
@@ -264,9 +274,9 @@ export class SqliteEventWriter extends BaseWriter {
       dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
       hourly: roll('rollup_hourly'),
       daily: roll('rollup_daily'),
-      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)
-        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count,
+      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count, detector = coalesce(excluded.detector, detector),
           first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
           status = CASE WHEN status = 'archived' THEN 'open' ELSE status END`),
       device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
@@ -275,9 +285,9 @@ export class SqliteEventWriter extends BaseWriter {
           type = coalesce(excluded.type, type), vendor = coalesce(excluded.vendor, vendor), name = coalesce(excluded.name, name),
           first_seen_ms = min(first_seen_ms, excluded.first_seen_ms), last_seen_ms = max(last_seen_ms, excluded.last_seen_ms),
           alerts = alerts + excluded.alerts, events = events + excluded.events`),
-      telescope: db.prepare(`INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, start_ms) DO NOTHING`),
-      scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      telescope: db.prepare(`INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope, kind)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, kind, start_ms) DO NOTHING`),
+      scan: db.prepare(`INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope, kind, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       // folds an old device row into its successor (counts added, earliest first sighting), then removes it
       foldDevice: db.prepare(`UPDATE devices SET alerts = devices.alerts + o.alerts, events = devices.events + o.events,
           first_seen_ms = min(devices.first_seen_ms, o.first_seen_ms)
@@ -314,14 +324,14 @@ export class SqliteEventWriter extends BaseWriter {
         if (accepted === 0) s.dropBlock.run(blockId);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope);
+        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const [old, key] of d.replaced) {
           s.foldDevice.run(sensor.id, old, sensor.id, key);
           s.dropDevice.run(sensor.id, old);
         }
-        for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope);
-        for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope);
+        for (const t of d.telescope) s.telescope.run(sensor.orgId, sensor.id, t.start_ms, t.end_ms, t.packets, t.sources, t.sketch, t.summary, t.scope, t.kind);
+        for (const x of d.scans) s.scan.run(sensor.orgId, sensor.id, x.ts, x.target_ip, x.port, x.finding, x.severity, x.title, x.scope, x.kind, x.details);
         const duplicates = rows.length - accepted;
         s.sensor.run(Date.now(), d.maxTs, accepted, duplicates, sensor.id);
         return { accepted, duplicates };
@@ -472,12 +482,12 @@ export class PostgresEventWriter extends BaseWriter {
     }
     if (d.incidents.size > 0) {
       const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
-      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope]);
-      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope
-        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[])
-          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope)
-        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count,
+      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector]);
+      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector)
+        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
           status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END RETURNING 1)`);
     }
@@ -494,17 +504,17 @@ export class PostgresEventWriter extends BaseWriter {
           alerts = t.alerts + excluded.alerts, events = t.events + excluded.events RETURNING 1)`);
     }
     if (d.telescope.length > 0) {
-      const c = columns(d.telescope, [(t) => t.start_ms, (t) => t.end_ms, (t) => t.packets, (t) => t.sources, (t) => t.sketch, (t) => t.summary, (t) => t.scope]);
-      ctes.push(`tel AS (INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::bigint[], ${p(c[3])}::bigint[], ${p(c[4])}::bytea[], ${p(c[5])}::text[], ${p(c[6])}::text[])
-          AS u(start_ms, end_ms, packets, sources, sketch, summary, scope)
-        ON CONFLICT (sensor_id, start_ms) DO NOTHING RETURNING 1)`);
+      const c = columns(d.telescope, [(t) => t.start_ms, (t) => t.end_ms, (t) => t.packets, (t) => t.sources, (t) => t.sketch, (t) => t.summary, (t) => t.scope, (t) => t.kind]);
+      ctes.push(`tel AS (INSERT INTO telescope_intervals (org_id, sensor_id, start_ms, end_ms, packets, sources, sketch, summary, scope, kind)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::bigint[], ${p(c[3])}::bigint[], ${p(c[4])}::bytea[], ${p(c[5])}::text[], ${p(c[6])}::text[], ${p(c[7])}::text[])
+          AS u(start_ms, end_ms, packets, sources, sketch, summary, scope, kind)
+        ON CONFLICT (sensor_id, kind, start_ms) DO NOTHING RETURNING 1)`);
     }
     if (d.scans.length > 0) {
-      const c = columns(d.scans, [(x) => x.ts, (x) => x.target_ip, (x) => x.port, (x) => x.finding, (x) => x.severity, (x) => x.title, (x) => x.scope]);
-      ctes.push(`scan AS (INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::int[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[], ${p(c[6])}::text[])
-          AS u(ts, target_ip, port, finding, severity, title, scope) RETURNING 1)`);
+      const c = columns(d.scans, [(x) => x.ts, (x) => x.target_ip, (x) => x.port, (x) => x.finding, (x) => x.severity, (x) => x.title, (x) => x.scope, (x) => x.kind, (x) => x.details]);
+      ctes.push(`scan AS (INSERT INTO scan_results (org_id, sensor_id, ts, target_ip, port, finding, severity, title, scope, kind, details)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.* FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::int[], ${p(c[3])}::text[], ${p(c[4])}::text[], ${p(c[5])}::text[], ${p(c[6])}::text[], ${p(c[7])}::text[], ${p(c[8])}::text[])
+          AS u(ts, target_ip, port, finding, severity, title, scope, kind, details) RETURNING 1)`);
     }
     if (accepted === 0 && blockId !== null) {
       // a retried batch stored nothing new: its block is not needed

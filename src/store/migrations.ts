@@ -266,6 +266,21 @@ function deviceBaselines(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Scan rows gain a kind ('finding', or 'host': a live host with its services) and details
+ * (JSON: a finding's remediation and service, a host's open ports), so the dashboard's Scans
+ * view shows hosts, services and findings with their fixes. Existing rows are findings.
+ */
+function scanDetails(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('scan_results').addColumn('kind', 'text', (c) => c.notNull().defaultTo('finding')).execute();
+      await db.schema.alterTable('scan_results').addColumn('details', 'text').execute();
+      await db.schema.createIndex('scan_results_kind_target').on('scan_results').columns(['kind', 'target_ip', 'ts']).execute();
+    },
+  };
+}
+
 /** Notification messages keyed by their stable id, so a delivery-funnel update (by hand or webhook) finds its row. */
 const notificationMessageId: Migration = {
   async up(db: AnyDb) {
@@ -285,10 +300,57 @@ const campaignHostDaysText: Migration = {
   },
 };
 
+/**
+ * Incidents gain the detector of their alerts, so the inbox filters incidents by detector.
+ * Incidents stored before have none (null: shown as "—", matched by no detector filter) until
+ * their next alert fills it in.
+ */
+function incidentDetector(): Migration {
+  return {
+    async up(db: AnyDb) {
+      await db.schema.alterTable('incidents').addColumn('detector', 'text').execute();
+    },
+  };
+}
+
+/**
+ * Telescope rows gain a kind: 'interval' (per-interval statistics, which report trends add up)
+ * or 'run' (a whole run's summary with its presentation data, which the dashboard draws); both
+ * arrive as `telescope` events, and adding the two would count every packet twice. The kind joins
+ * the unique key (a run may start on an interval boundary); SQLite cannot change a table's
+ * constraints, so the table is rebuilt (rows keep everything but their id).
+ */
+function telescopeKind(dialect: Dialect): Migration {
+  const t = types(dialect);
+  const cols = ['org_id', 'sensor_id', 'start_ms', 'end_ms', 'packets', 'sources', 'sketch', 'summary', 'scope'];
+  return {
+    async up(db: AnyDb) {
+      await t.id(db.schema.createTable('telescope_intervals_v2'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('sensor_id', t.big, (c) => c.notNull())
+        .addColumn('start_ms', t.big, (c) => c.notNull())
+        .addColumn('end_ms', t.big, (c) => c.notNull())
+        .addColumn('packets', t.big, (c) => c.notNull())
+        .addColumn('sources', t.big, (c) => c.notNull())
+        .addColumn('sketch', t.bytes)
+        .addColumn('summary', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull().defaultTo('interval'))
+        .addUniqueConstraint('telescope_sensor_kind_start', ['sensor_id', 'kind', 'start_ms'])
+        .execute();
+      await sql`INSERT INTO telescope_intervals_v2 (${sql.raw(cols.join(', '))}) SELECT ${sql.raw(cols.join(', '))} FROM telescope_intervals ORDER BY id`.execute(db);
+      await db.schema.dropTable('telescope_intervals').execute();
+      await db.schema.alterTable('telescope_intervals_v2').renameTo('telescope_intervals').execute();
+      await db.schema.createIndex('telescope_start').on('telescope_intervals').column('start_ms').execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
-    '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect),
+    '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect), '0006_scan_details': scanDetails(),
+    '0007_incident_detector': incidentDetector(), '0008_telescope_kind': telescopeKind(dialect),
   };
 }
 

@@ -169,10 +169,23 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
   return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
 }
 
-export async function listIncidents(store: Store, v: Viewer, f: { status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status']);
+export interface IncidentFilter {
+  status?: IncidentStatus; limit?: number; cursor?: string; sensor_id?: number;
+  /** last alert at or after `from`, before `to` (ms) */
+  from?: number; to?: number;
+  detector?: string;
+  /** this severity or more severe (1 is the most severe) */
+  severity?: number;
+}
+
+export async function listIncidents(store: Store, v: Viewer, f: IncidentFilter): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
+  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector']);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  if (f.from !== undefined) q = q.where('last_ms', '>=', f.from);
+  if (f.to !== undefined) q = q.where('last_ms', '<', f.to);
+  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
+  if (f.severity !== undefined) q = q.where('severity', '<=', f.severity);
   return newestFirst(scoped(q, 'scope', v), 'last_ms', f, (r) => r.last_ms);
 }
 
@@ -210,7 +223,7 @@ export async function listSensors(store: Store, v: Viewer, now = Date.now()): Pr
 
 export async function telescopeStats(store: Store, v: Viewer, f: { from: number; to: number; sensor_id?: number; limit?: number }): Promise<{ intervals: Array<Record<string, unknown>>; packets: number; covered_from: number | null; covered_to: number | null }> {
   let q = store.read.selectFrom('telescope_intervals').select(['id', 'sensor_id', 'start_ms', 'end_ms', 'packets', 'sources', 'sketch', 'summary'])
-    .where('start_ms', '<', f.to).where('end_ms', '>', f.from);
+    .where('kind', '=', 'interval').where('start_ms', '<', f.to).where('end_ms', '>', f.from);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
   q = scoped(q, 'scope', v);
   const rows = await q.orderBy('start_ms').limit(Math.min(Math.max(f.limit ?? 1000, 1), 10_000)).execute();
@@ -225,8 +238,65 @@ export async function telescopeStats(store: Store, v: Viewer, f: { from: number;
 }
 
 export async function listScanResults(store: Store, v: Viewer, f: { from?: number; to?: number; limit?: number; cursor?: string }): Promise<Page<Record<string, unknown>>> {
-  let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']);
+  let q = store.read.selectFrom('scan_results').select(['id', 'sensor_id', 'ts', 'target_ip', 'port', 'finding', 'severity', 'title']).where('kind', '=', 'finding');
   if (f.from !== undefined) q = q.where('ts', '>=', f.from);
   if (f.to !== undefined) q = q.where('ts', '<', f.to);
   return newestFirst(scoped(q, 'scope', v), 'ts', f, (r) => r.ts);
+}
+
+/** Telescope runs (stored `telescope` events) overlapping a range, newest first, with their stored summary parsed. */
+export async function telescopeRuns(store: Store, v: Viewer, f: { from: number; to: number; sensor_id?: number; limit: number }): Promise<Array<{ sensor_id: number; start_ms: number; end_ms: number; packets: number; summary: Record<string, unknown> }>> {
+  let q = store.read.selectFrom('telescope_intervals').select(['sensor_id', 'start_ms', 'end_ms', 'packets', 'summary'])
+    .where('kind', '=', 'run').where('start_ms', '<', f.to).where('end_ms', '>', f.from);
+  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
+  const rows = await scoped(q, 'scope', v).orderBy('end_ms', 'desc').limit(f.limit).execute();
+  return rows.map((r) => ({ ...r, summary: (parseRaw(r.summary) ?? {}) as Record<string, unknown> }));
+}
+
+export interface ScanHostSummary {
+  target_ip: string;
+  name: string | null;
+  last_ms: number;
+  ports: Array<{ port: number | null; proto: string | null; service: string | null; product: string | null; version: string | null }>;
+  findings: Array<{ finding: string; port: number | null; severity: string | null; title: string | null; remediation: string | null; service: string | null; ts: number }>;
+}
+
+/**
+ * Scans over a range, per host: the latest host row (its services) and the findings of that
+ * host in the range, newest host first. Bounded by `limit` rows read; `partial` says when the
+ * limit cut the range.
+ */
+export async function scanSummary(store: Store, v: Viewer, f: { from: number; to: number; limit: number }): Promise<{ hosts: ScanHostSummary[]; partial: boolean }> {
+  const q = store.read.selectFrom('scan_results').select(['ts', 'target_ip', 'port', 'finding', 'severity', 'title', 'kind', 'details'])
+    .where('ts', '>=', f.from).where('ts', '<', f.to);
+  const rows = await scoped(q, 'scope', v).orderBy('ts', 'desc').limit(f.limit + 1).execute();
+  const partial = rows.length > f.limit;
+  const hosts = new Map<string, ScanHostSummary>();
+  for (const r of rows.slice(0, f.limit)) {
+    let h = hosts.get(r.target_ip);
+    if (!h) hosts.set(r.target_ip, (h = { target_ip: r.target_ip, name: null, last_ms: r.ts, ports: [], findings: [] }));
+    const det = (r.details ? parseRaw(r.details) : null) as Record<string, unknown> | null;
+    if (r.kind === 'host') {
+      // newest first: the first host row seen is the latest scan of the host
+      if (h.ports.length === 0 && Array.isArray(det?.ports)) h.ports = det.ports as ScanHostSummary['ports'];
+      h.name ??= r.title;
+    } else if (!h.findings.some((x) => x.finding === r.finding && x.port === r.port)) {
+      h.findings.push({ finding: r.finding, port: r.port, severity: r.severity, title: r.title, ts: r.ts,
+        remediation: typeof det?.remediation === 'string' ? det.remediation : null, service: typeof det?.service === 'string' ? det.service : null });
+    }
+  }
+  return { hosts: [...hosts.values()], partial };
+}
+
+/** Incidents created after `afterId` (all organisations: the caller filters by `scope`), oldest first, bounded. */
+export async function incidentsAfter(store: Store, afterId: number, limit: number): Promise<Array<{ id: number; signature: string | null; signature_id: number | null; src_ip: string | null; severity: number | null; last_ms: number; count: number; status: string; scope: string }>> {
+  const rows = await store.read.selectFrom('incidents').select(['id', 'signature', 'signature_id', 'src_ip', 'severity', 'last_ms', 'count', 'status', 'scope'])
+    .where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), last_ms: Number(r.last_ms), count: Number(r.count) }));
+}
+
+/** The highest incident id so far (0 when none). */
+export async function maxIncidentId(store: Store): Promise<number> {
+  const r = await store.read.selectFrom('incidents').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst();
+  return Number(r?.m ?? 0);
 }

@@ -5,7 +5,7 @@
  * scoped out of carries `scope`: the organisation ids whose constituency it falls in, written
  * at ingest as ",1,4," (see scope.ts).
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -145,6 +145,8 @@ export interface IncidentTable {
   count: number;
   status: IncidentStatus;
   scope: string;
+  /** the alerts' detector (migration 0004; null for incidents stored before it) */
+  detector: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view. */
@@ -172,6 +174,8 @@ export interface TelescopeIntervalTable {
   sketch: Uint8Array | null;
   summary: string;
   scope: string;
+  /** 'interval' (one closed interval: report trends sum these) or 'run' (a whole run's summary: the dashboard draws it). */
+  kind: ColumnType<string, string | undefined, string>;
 }
 
 export interface ScanResultTable {
@@ -185,6 +189,10 @@ export interface ScanResultTable {
   severity: string | null;
   title: string | null;
   scope: string;
+  /** 'finding' or 'host' (migration 0003; existing rows are findings) */
+  kind: ColumnType<string, string | undefined, string>;
+  /** JSON: a finding's { remediation, service }, a host's { ports: [{ port, proto, service, product, version }] } */
+  details: string | null;
 }
 
 export interface CampaignTable {

@@ -43,6 +43,7 @@ export function intervalEvents(state: TelescopeState, sensor = ''): Record<strin
   const intervals = [...state.intervals.values()].sort((a, b) => a.start - b.start);
   return intervals.map((s) => {
     const telescope = {
+      kind: 'interval',
       start: new Date(s.start / 1000).toISOString(),
       end: new Date((s.start + state.intervalUs) / 1000).toISOString(),
       interval_s: state.intervalUs / 1e6,

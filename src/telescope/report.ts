@@ -71,6 +71,9 @@ export interface TelescopeReport {
   tags: Record<string, number>;
   top_talkers: SourceRow[];
   victims: VictimRow[];
+  /** All backscatter victims, and those seen in one packet only (victims lists the top 100). */
+  victims_total: number;
+  victims_single_packet: number;
   dos_attacks: number;
   bursts: BurstRow[];
   trends: { ports: TrendRow[]; countries: TrendRow[] };
@@ -157,6 +160,8 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     tags,
     top_talkers: state.sourceRows.slice(0, 100),
     victims: state.victims.slice(0, 100),
+    victims_total: state.victims.length,
+    victims_single_packet: state.victims.filter((v) => v.packets <= 1).length,
     dos_attacks: state.victims.filter((v) => v.attack).length,
     bursts: mergeBursts(state.bursts),
     trends,

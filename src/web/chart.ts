@@ -17,7 +17,7 @@ export interface Series {
   points: Array<[number, number]>;
 }
 
-const live = new Set<echarts.ECharts>();
+export const live = new Set<echarts.ECharts>();
 
 /** Disposes the charts of the previous view. */
 export function disposeCharts(): void {
@@ -30,7 +30,7 @@ addEventListener('resize', () => {
 });
 
 /** A time-series line chart in a figure with a visible caption (the chart's accessible name). */
-export function timeChart(caption: string, series: Series[], stepMs: number): HTMLElement {
+export function timeChart(caption: string, series: Series[], stepMs: number, yName = 'events'): HTMLElement {
   const box = h('div', { class: 'chart', role: 'img', 'aria-label': `${caption}: ${series.map((s) => `${s.name} ${s.points.reduce((a, p) => a + p[1], 0)}`).join(', ')}` });
   const fig = h('figure', { class: 'card' }, h('figcaption', {}, caption), box);
   if (series.length === 0) {
@@ -55,7 +55,7 @@ export function timeChart(caption: string, series: Series[], stepMs: number): HT
         axisLabel: { color: fg, hideOverlap: true }, axisLine: { lineStyle: { color: fg } },
         axisPointer: { label: { formatter: (p: { value: unknown }) => formatTime(Number(p.value)) } },
       },
-      yAxis: { type: 'value', minInterval: 1, name: 'events', nameTextStyle: { color: fg }, axisLabel: { color: fg }, splitLine: { lineStyle: { color: dark ? '#333' : '#ddd' } } },
+      yAxis: { type: 'value', minInterval: 1, name: yName, nameTextStyle: { color: fg }, axisLabel: { color: fg }, splitLine: { lineStyle: { color: dark ? '#333' : '#ddd' } } },
       series: series.map((s) => ({ name: s.name, type: 'line', showSymbol: s.points.length < 50, connectNulls: false, data: s.points })),
     });
   });
@@ -71,3 +71,4 @@ export function fillBuckets(points: Array<[number, number]>, from: number, to: n
   for (let t = start; t < to; t += stepMs) out.push([t, have.get(t) ?? 0]);
   return out;
 }
+

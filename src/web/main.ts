@@ -1,6 +1,6 @@
 /**
  * The dashboard shell: sign-in, the navigation, the theme and time-zone toggles, and a
- * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/admin) whose views are
+ * hash router (#/overview, #/inbox?…, #/devices, #/devices/ID, #/telescope?…, #/scans?…, #/campaigns?id=…, #/admin) whose views are
  * plain async functions returning DOM nodes.
  */
 import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
@@ -17,7 +17,7 @@ const root = document.getElementById('app')!;
 let user: Me | null = null;
 let renderId = 0;
 
-const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/admin', 'Admin']];
+const NAV: Array<[string, string]> = [['#/overview', 'Overview'], ['#/inbox', 'Incidents and alerts'], ['#/devices', 'Devices'], ['#/telescope', 'Telescope'], ['#/scans', 'Scans'], ['#/campaigns', 'Campaigns'], ['#/admin', 'Admin']];
 
 function go(hash: string): void {
   if (location.hash === hash) void render();
@@ -44,6 +44,7 @@ async function render(): Promise<void> {
   disposeCharts();
   applyTheme();
   if (!user || user.must_change_password) {
+    syncStream();
     root.replaceChildren(loginView((m) => { user = m; go('#/overview'); }, user ?? undefined));
     document.title = 'Sign in · minewatch';
     root.querySelector('input')?.focus();
@@ -60,16 +61,56 @@ async function render(): Promise<void> {
     view = dev ? await deviceView(Number(dev[1]))
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
-          : section === '#/admin' ? await adminView(user)
+          // loaded on first use: their code and chart kinds stay out of the overview's bundle
+          : section === '#/telescope' ? await (await import('./views/telescope.js')).telescopeView(params, go)
+            : section === '#/scans' ? await (await import('./views/scans.js')).scansView(params, go)
+              : section === '#/campaigns' ? await (await import('./views/campaigns.js')).campaignsView(params, go)
+              : section === '#/admin' ? await adminView(user)
             : await overviewView(params, go);
   } catch (err) {
     view = h('div', { class: 'view' }, errorBox(err));
   }
   if (id !== renderId) return; // a newer navigation won
+  lastRender = Date.now();
+  syncStream();
   main.replaceChildren(view);
   main.setAttribute('aria-busy', 'false');
   document.title = `${NAV.find(([href]) => href === section)?.[1] ?? 'Overview'} · minewatch`;
   root.dataset.view = path;
+}
+
+// live updates: new incidents arrive as server-sent events; the overview and the inbox redraw with them
+let stream: EventSource | null = null;
+let redraw: number | null = null;
+let lastRender = 0;
+const announcer = h('div', { id: 'live', role: 'status', 'aria-live': 'polite', class: 'visually-hidden' });
+document.body.appendChild(announcer);
+
+function syncStream(): void {
+  const want = user !== null && !user.must_change_password;
+  if (!want) {
+    stream?.close();
+    stream = null;
+    return;
+  }
+  if (stream) return;
+  stream = new EventSource('/api/v1/stream');
+  stream.addEventListener('incident', (e) => {
+    const inc = JSON.parse((e as MessageEvent<string>).data) as { id: number; signature: string | null };
+    announcer.textContent = `New incident: ${inc.signature ?? `#${inc.id}`}`;
+    const section = (location.hash.slice(1) || '/overview').split('?')[0];
+    if (!/^\/(overview|inbox)$/.test(section)) return;
+    // a burst (a sensor's backlog arriving) gives one redraw, at most every 3 s, never over a view still loading
+    if (redraw !== null) return;
+    redraw = window.setTimeout(function later() {
+      if (document.querySelector('main[aria-busy="true"]')) {
+        redraw = window.setTimeout(later, 500);
+        return;
+      }
+      redraw = null;
+      void render();
+    }, Math.max(500, 3000 - (Date.now() - lastRender)));
+  });
 }
 
 setSignedOutHandler(() => {

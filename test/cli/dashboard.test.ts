@@ -1,7 +1,7 @@
 /**
  * `minewatch dashboard` (what `npm start` runs), as a user runs it (the bundle): it prints
  * the address and a first sign-in that works, serves the dashboard at / and the sample's
- * alerts through the API, and stops cleanly on SIGTERM.
+ * alerts, the generated telescope run and campaign through the API, and stops cleanly on SIGTERM.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +46,18 @@ test('minewatch dashboard: sample loaded, address and first sign-in printed, das
     const again = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: newPassword }) });
     const cookie2 = again.headers.get('set-cookie')!.split(';')[0];
     const alerts = await (await fetch(`${url}/api/v1/alerts?limit=1000`, { headers: { cookie: cookie2 } })).json() as { items: unknown[]; total: number };
-    assert.ok(alerts.items.length > 0 && alerts.total === alerts.items.length, `alerts: ${alerts.items.length}, total ${alerts.total}`);
+    // the sample capture's alerts and the generated campaign's: more than one page
+    assert.ok(alerts.items.length > 0 && alerts.total >= alerts.items.length, `alerts: ${alerts.items.length}, total ${alerts.total}`);
+    // the generated darknet (one telescope run) and campaign are there for their views
+    assert.match(err, /telescope sample: [\d,]+ packets from [\d,]+ sources/);
+    assert.match(err, /campaign sample: [\d,]+ infected hosts/);
+    const tel = await (await fetch(`${url}/api/v1/telescope/summary?from=0&to=${Date.now() + 60_000}`, { headers: { cookie: cookie2 } })).json() as { runs: number; data: { totals: { packets: number } } | null };
+    assert.equal(tel.runs, 1);
+    assert.ok(tel.data && tel.data.totals.packets > 10_000);
+    const camps = await (await fetch(`${url}/api/v1/campaigns`, { headers: { cookie: cookie2 } })).json() as { items: Array<{ id: number }> };
+    assert.equal(camps.items.length, 1);
+    const rep = await fetch(`${url}/api/v1/campaigns/${camps.items[0].id}/report`, { headers: { cookie: cookie2 } });
+    assert.equal(rep.status, 200);
     child.kill('SIGTERM');
     assert.equal(await exited, 0, `stderr: ${err}`);
   } finally {

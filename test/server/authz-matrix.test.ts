@@ -65,7 +65,10 @@ const MATRIX: Record<string, Row> = {
   },
   'GET /api/v1/sensors': { expect: READ },
   'GET /api/v1/telescope': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
+  'GET /api/v1/telescope/summary': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/scans': { expect: READ },
+  'GET /api/v1/stream': { expect: READ, call: async () => ({ query: 'timeout_s=1' }) },
+  'GET /api/v1/scans/summary': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/users': { expect: ADMIN },
   'POST /api/v1/users': { expect: ADMIN, call: async () => ({ body: { name: `made-${n++}`, role: 'viewer', password: PASSWORD } }) },
   'DELETE /api/v1/users/{name}': {
@@ -129,7 +132,7 @@ for (const dialect of DIALECTS) {
       const r1 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenA}` }, payload: { events } });
       assert.equal(r1.statusCode, 200, r1.body);
       // cert-th's own sensor: a telescope interval
-      const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { start: ts - 60_000, end: ts, packets: 10, unique_sources: 3 }, minewatch: { event_id: 'tel-1' } };
+      const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { start: ts - 60_000, end: ts, packets: 10, unique_sources: 3, view: { intervals: [], totals: { packets: 10, sources: 3 } } }, minewatch: { event_id: 'tel-1' } };
       const r2 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenB}` }, payload: { events: [tel] } });
       assert.equal(r2.statusCode, 200, r2.body);
       const c = await createCampaign(f.store, 'matrix', {
@@ -231,6 +234,9 @@ for (const dialect of DIALECTS) {
       assert.equal(tel.intervals.length, 1);
       const telA = await f.app.inject({ method: 'GET', url: `/api/v1/telescope?from=0&to=${Date.now() + 1000}`, headers: await f.session('viewer') });
       assert.equal(telA.json().intervals.length, 1); // collector-wide viewer sees it too
+      const telSummary = await get('other', `/api/v1/telescope/summary?from=0&to=${Date.now() + 1000}`);
+      assert.equal(telSummary.runs, 1);
+      assert.equal(telSummary.data.totals.packets, 10);
       // an organisation's admin manages only its own organisation
       const olga = await f.session('orgadmin');
       const users = await f.app.inject({ method: 'GET', url: '/api/v1/users', headers: olga });

@@ -18,9 +18,11 @@ import type { Browser, Page } from 'playwright-core';
 import { startServer, type RunningServer } from '../../src/server/start.js';
 import { findWebRoot } from '../../src/server/web.js';
 import { createToken, createUser } from '../../src/store/identity.js';
-import { ingestEvents, loadSample } from '../../src/cli/dashboard-sample.js';
+import { campaignReport } from '../../src/campaigns/campaign-store.js';
+import { ingestEvents, loadCampaignSample, loadSample, loadTelescopeSample } from '../../src/cli/dashboard-sample.js';
 import { alertEvent } from '../helpers/collector.js';
 import { missing } from '../helpers/servers.js';
+import { scanSampleEvents } from '../helpers/scan-sample.js';
 
 const CHROMIUM = process.env.MINEWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -70,6 +72,8 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     await createUser(server.store, { name: 'erin', role: 'admin', org: null, password: PASSWORD });
     const sample = await loadSample(server, join(dir, 'sample'));
     assert.ok(sample.alerts > 0 && sample.accepted === sample.events, `sample: ${JSON.stringify(sample)}`);
+    const tel = await loadTelescopeSample(server, join(dir, 'telescope'), { packets: 20_000 });
+    assert.equal(tel.accepted, 1, 'one telescope run stored');
     const { token } = await createToken(server.store, 'home-router-1', null);
     const now = Date.now();
     const hour = 3600_000;
@@ -80,6 +84,14 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       .where('event_type', '=', 'alert').where('severity', '=', 1).executeTakeFirstOrThrow()).n);
     assert.ok(sev1 > 25, `severity-1 alerts: ${sev1}`);
 
+    // the bundle goes out precompressed to browsers that accept it
+    const index = await (await fetch(`${server.url}/`)).text();
+    const asset = /src="\.\/(assets\/index-[^"]+\.js)"/.exec(index)?.[1];
+    assert.ok(asset, 'index.html names its script');
+    const br = await fetch(`${server.url}/${asset}`, { headers: { 'accept-encoding': 'br' } });
+    assert.equal(br.headers.get('content-encoding'), 'br');
+    assert.ok((await br.text()).length > 100_000, 'decodes to the whole bundle');
+
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
@@ -87,7 +99,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     const page = await context.newPage();
     const seen: Checked = { console: [] };
     page.on('console', (m) => { if (m.type() === 'error') seen.console.push(m.text()); });
-    page.on('pageerror', (e) => seen.console.push(`page error: ${e.message}`));
+    page.on('pageerror', (e) => seen.console.push(`page error: ${e.message} ${e.stack ?? ''}`));
 
     await t.test('login', async () => {
       await page.goto(`${server!.url}/`);
@@ -161,6 +173,35 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await check(page, '05-alerts-filtered', axeSource);
     });
 
+    await t.test('inbox: incidents filtered by detector and severity', async () => {
+      await nav(page, 'Incidents and alerts');
+      await page.getByLabel('Status').selectOption('all');
+      await page.getByLabel('Detector').fill('stratum');
+      await page.getByLabel('Severity (this or worse)').selectOption('1');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await settled(page);
+      assert.match(page.url(), /detector=stratum/);
+      assert.match(page.url(), /severity=1/);
+      const det = await page.locator('table tbody tr td:nth-child(5)').allTextContents();
+      const sev = await page.locator('table tbody tr td:nth-child(6)').allTextContents();
+      assert.ok(det.length > 0 && det.every((d) => d === 'stratum'), det.join(','));
+      assert.ok(sev.every((x) => x === '1'), sev.join(','));
+      const inStore = await server!.store.read.selectFrom('incidents').select((eb) => eb.fn.countAll<number>().as('n')).where('detector', '=', 'stratum').where('severity', '<=', 1).executeTakeFirstOrThrow();
+      assert.equal(det.length, Math.min(25, Number(inStore.n)));
+      await check(page, '05b-incidents-filtered', axeSource);
+    });
+
+    await t.test('live: a new incident appears in the inbox without a reload (server-sent events)', async () => {
+      await nav(page, 'Incidents and alerts');
+      await page.evaluate('window.__sameDocument = 1');
+      assert.equal(await page.getByText('203.0.113.77').count(), 0);
+      assert.equal(await ingestEvents(server!.url, token, [alertEvent(9999, Date.now() - 1000, { src: '203.0.113.77' })]), 1);
+      await page.getByText('203.0.113.77').first().waitFor({ timeout: 15_000 });
+      await page.getByRole('status').filter({ hasText: /^New incident: / }).waitFor({ state: 'attached', timeout: 5_000 });
+      assert.equal(await page.evaluate('window.__sameDocument'), 1, 'updated in place, not reloaded');
+      await settled(page);
+    });
+
     await t.test('devices: inventory and a device page', async () => {
       await nav(page, 'Devices');
       await check(page, '06-devices', axeSource);
@@ -179,6 +220,57 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       const audit = (await page.getByRole('table', { name: 'Audit log (latest 100)' }).textContent())!;
       assert.match(audit, /incident\.status/);
       await check(page, '08-admin', axeSource);
+    });
+
+    await t.test('telescope: time axes, world map, families, victims, tables and glossary; filters on and off', async () => {
+      await nav(page, 'Telescope');
+      await page.waitForSelector('.chart.map svg path', { state: 'attached', timeout: 20_000 });
+      const packets = await page.locator('.stat', { hasText: /^[\d,]+Packets$/ }).locator('.stat-value').textContent();
+      assert.equal(Number(packets!.replace(/,/g, '')), tel.packets);
+      assert.equal(await page.locator('figure .chart').count(), 7, 'six shared charts and the map');
+      await page.getByRole('heading', { name: 'What the classes, tags and filters mean' }).waitFor();
+      assert.match((await page.locator('#tel-alerts').textContent())!, /No alerts\. The telescope alerts only when/);
+      await check(page, '13-telescope', axeSource);
+      await page.getByRole('button', { name: 'Spoofing/noise filters: off' }).click();
+      await settled(page);
+      assert.match(page.url(), /filters=on/);
+      assert.equal(await page.getByRole('button', { name: 'Spoofing/noise filters: on' }).getAttribute('aria-pressed'), 'true');
+      await page.waitForSelector('.chart svg path', { state: 'attached', timeout: 15_000 });
+      await check(page, '14-telescope-filtered', axeSource);
+    });
+
+    await t.test('scans: hosts, services, findings with their fixes', async () => {
+      const scan = scanSampleEvents(Date.now() - 3600_000);
+      assert.ok(scan.findings >= 2, `findings ${scan.findings}`);
+      const { token: scanToken } = await createToken(server!.store, 'home-scanner', null);
+      assert.equal(await ingestEvents(server!.url, scanToken, scan.events), scan.events.length);
+      await nav(page, 'Scans');
+      const rows = await page.getByRole('table', { name: 'Scanned hosts and their open services' }).locator('tbody tr').allTextContents();
+      assert.equal(rows.length, scan.hosts);
+      assert.ok(rows.some((r) => /6379\/tcp redis \(Redis 6\.0\.9\)/.test(r)), rows.join(' | '));
+      const items = page.locator('ol.findings > li');
+      assert.equal(await items.count(), scan.findings);
+      const first = (await items.first().textContent())!;
+      assert.match(first, /^critical Redis accepts commands without a password, including CONFIG SET/, 'most severe first');
+      assert.match(first, /Fix: Set a long password \(requirepass/);
+      await check(page, '16-scans', axeSource);
+    });
+
+    await t.test('campaigns: remediation curve, map, Kaplan–Meier, clean-up shares', async () => {
+      // loaded here, after the inbox counts: the campaign's stratum alerts would change them
+      const camp = await loadCampaignSample(server!);
+      assert.ok(camp.hosts > 100, `campaign hosts ${camp.hosts}`);
+      await nav(page, 'Campaigns');
+      await page.waitForSelector('.chart.map svg path', { state: 'attached', timeout: 20_000 });
+      const hosts = await page.locator('.stat', { hasText: /^[\d,]+Hosts$/ }).locator('.stat-value').textContent();
+      const report = await campaignReport(server!.store, camp.campaignId);
+      assert.equal(Number(hosts!.replace(/,/g, '')), report.all.hosts, 'the cohort the server computed');
+      assert.ok(report.all.hosts > 0 && report.all.hosts <= camp.hosts);
+      await page.getByRole('table', { name: 'Share cleaned up within k days of notification' }).waitFor();
+      const countries = await page.getByRole('table', { name: 'Infected hosts by country' }).locator('tbody tr').count();
+      assert.ok(countries >= 2, `countries: ${countries}`);
+      assert.equal(await page.locator('figure .chart').count(), 3, 'curve, map, Kaplan–Meier');
+      await check(page, '15-campaigns', axeSource);
     });
 
     await t.test('theme and time zone toggles', async () => {

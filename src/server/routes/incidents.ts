@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { audit, listIncidents, setIncidentStatus } from '../../store/index.js';
 import { viewerOf } from '../auth.js';
 import { HttpError, route, type ServerContext } from '../route.js';
-import { Cursor, Id, IntParam, Limit } from './common.js';
+import { Cursor, Id, IntParam, Limit, Time } from './common.js';
 
 const Status = z.enum(['open', 'acknowledged', 'archived']);
 
@@ -11,8 +11,11 @@ export default function incidentRoutes(ctx: ServerContext) {
   return [
     route({
       method: 'GET', url: '/api/v1/incidents', tag: 'read', access: 'viewer',
-      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first',
-      query: z.strictObject({ status: Status.optional(), sensor_id: IntParam.optional(), limit: Limit, cursor: Cursor }),
+      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first; filtered by status, sensor, time of the last alert, detector, severity (this or more severe)',
+      query: z.strictObject({
+        status: Status.optional(), sensor_id: IntParam.optional(), from: Time.optional(), to: Time.optional(),
+        detector: z.string().min(1).max(128).optional(), severity: z.coerce.number().int().min(1).max(255).optional(), limit: Limit, cursor: Cursor,
+      }),
       handler: async ({ query, principal }) => listIncidents(ctx.store, viewerOf(principal), query),
     }),
     route({

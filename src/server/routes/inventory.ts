@@ -1,6 +1,6 @@
-/** GET /api/v1/devices, /api/v1/sensors (with health), /api/v1/telescope, /api/v1/scans. */
+/** GET /api/v1/devices, /api/v1/sensors (with health), /api/v1/telescope, /api/v1/scans, /api/v1/scans/summary. */
 import { z } from 'zod';
-import { listDevices, listScanResults, listSensors, telescopeStats } from '../../store/index.js';
+import { listDevices, listScanResults, listSensors, scanSummary, telescopeStats } from '../../store/index.js';
 import { viewerOf } from '../auth.js';
 import { HttpError, route, type ServerContext } from '../route.js';
 import { Cursor, IntParam, Limit, Time } from './common.js';
@@ -29,6 +29,15 @@ export default function inventoryRoutes(ctx: ServerContext) {
       method: 'GET', url: '/api/v1/scans', tag: 'read', access: 'viewer', summary: 'Scan findings, newest first',
       query: z.strictObject({ from: Time.optional(), to: Time.optional(), limit: Limit, cursor: Cursor }),
       handler: async ({ query, principal }) => listScanResults(ctx.store, viewerOf(principal), query),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/scans/summary', tag: 'read', access: 'viewer',
+      summary: 'Scanned hosts over a range: each host\'s services (latest scan) and findings with their fixes; partial when more than 20,000 rows fall in the range',
+      query: z.strictObject({ from: Time, to: Time }),
+      handler: async ({ query, principal }) => {
+        if (query.to <= query.from) throw new HttpError(400, 'query.range', '"to" must be after "from"');
+        return scanSummary(ctx.store, viewerOf(principal), { ...query, limit: 20_000 });
+      },
     }),
   ];
 }

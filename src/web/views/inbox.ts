@@ -57,17 +57,32 @@ function pager(params: URLSearchParams, next: string | null, go: (hash: string) 
 
 async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
   const status = params.get('status') ?? 'open';
-  const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({ status: status === 'all' ? undefined : status, sensor_id: params.get('sensor_id'), limit: PAGE, cursor: params.get('cursor') })}`);
+  const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({
+    status: status === 'all' ? undefined : status, sensor_id: params.get('sensor_id'), from: params.get('from'), to: params.get('to'),
+    detector: params.get('detector'), severity: params.get('severity'), limit: PAGE, cursor: params.get('cursor'),
+  })}`);
   const canTriage = me.role !== 'viewer';
+  const num = (k: string) => (params.get(k) ? Number(params.get(k)) : null);
+  const zoneLabel = zone() === 'utc' ? 'UTC' : 'local time';
   const form = h('form', { class: 'filters', 'aria-label': 'Incident filters' },
     h('label', { for: 'f-status' }, 'Status'),
     h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
     h('label', { for: 'f-isensor' }, 'Sensor'), sensorSelect('f-isensor', sensors, params.get('sensor_id')),
+    h('label', { for: 'f-ifrom' }, `Last alert from (${zoneLabel})`), h('input', { id: 'f-ifrom', type: 'datetime-local', value: num('from') !== null ? toInput(num('from')!) : '' }),
+    h('label', { for: 'f-ito' }, `to (${zoneLabel})`), h('input', { id: 'f-ito', type: 'datetime-local', value: num('to') !== null ? toInput(num('to')!) : '' }),
+    h('label', { for: 'f-idetector' }, 'Detector'), h('input', { id: 'f-idetector', name: 'detector', value: params.get('detector') ?? '', placeholder: 'e.g. stratum' }),
+    h('label', { for: 'f-iseverity' }, 'Severity (this or worse)'),
+    h('select', { id: 'f-iseverity', name: 'severity' }, h('option', { value: '' }, 'Any'), [1, 2, 3, 4].map((n) => h('option', { value: n, selected: String(n) === params.get('severity') }, String(n)))),
     h('button', { type: 'submit' }, 'Apply'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v));
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v).trim());
+    const val = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value.trim();
+    const from = fromInput(val('f-ifrom'));
+    const to = fromInput(val('f-ito'));
+    if (from !== null) q.set('from', String(from));
+    if (to !== null) q.set('to', String(to));
     go(`#/inbox?${q}`);
   });
   const msg = h('p', { role: 'status', class: 'status-line' }, flash);
@@ -82,9 +97,9 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
   }, label);
   return h('section', {},
     form, msg,
-    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Sev.', 'Alerts', 'Status', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Status', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
-      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.severity ?? '—', i.count,
+      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count,
       h('span', { class: `badge status-${i.status}` }, i.status),
       ...(canTriage ? [h('span', { class: 'actions' },
         i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
