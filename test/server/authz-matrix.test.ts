@@ -131,9 +131,10 @@ for (const dialect of DIALECTS) {
       for (const e of events) e.dest_ip = '10.0.0.1';
       const r1 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenA}` }, payload: { events } });
       assert.equal(r1.statusCode, 200, r1.body);
-      // cert-th's own sensor: a telescope interval
-      const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { start: ts - 60_000, end: ts, packets: 10, unique_sources: 3, view: { intervals: [], totals: { packets: 10, sources: 3 } } }, minewatch: { event_id: 'tel-1' } };
-      const r2 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenB}` }, payload: { events: [tel] } });
+      // cert-th's own sensor: a telescope interval and the run's summary (same span)
+      const tel = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { kind: 'interval', start: ts - 60_000, end: ts, packets: 10, unique_sources: 3 }, minewatch: { event_id: 'tel-0' } };
+      const run = { timestamp: eveTimestamp(ts * 1000), event_type: 'telescope', telescope: { kind: 'run', start: ts - 60_000, end: ts, packets: 10, unique_sources: 3, view: { intervals: [], totals: { packets: 10, sources: 3 } } }, minewatch: { event_id: 'tel-1' } };
+      const r2 = await f.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${f.tokenB}` }, payload: { events: [tel, run] } });
       assert.equal(r2.statusCode, 200, r2.body);
       const c = await createCampaign(f.store, 'matrix', {
         selection: { sources: ['sensor'] }, period: { from: new Date(ts - 10 * 86_400_000).toISOString(), to: new Date(ts + 86_400_000).toISOString() },

@@ -24,7 +24,7 @@ function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
   });
 }
 
-test('telescope --send: one run event stored, read back by /api/v1/telescope/summary; a resend is a duplicate', { timeout: 120_000 }, async () => {
+test('telescope --send: one run event and its intervals stored, read back by /api/v1/telescope/summary; a resend is a duplicate', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-tel-send-'));
   const server = await startServer({ db: `sqlite:${join(dir, 'mw.db')}`, listen: '127.0.0.1:0', notice: () => {} });
   try {
@@ -37,8 +37,12 @@ test('telescope --send: one run event stored, read back by /api/v1/telescope/sum
     const r = await run(args);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as { totals: { packets: number; sources: number }; alerts: unknown[] };
-    const rows = await server.store.db.selectFrom('telescope_intervals').select(['packets', 'sources']).execute();
+    const rows = await server.store.db.selectFrom('telescope_intervals').select(['kind', 'packets', 'sources']).where('kind', '=', 'run').execute();
     assert.deepEqual(rows.map((x) => [Number(x.packets), Number(x.sources)]), [[report.totals.packets, report.totals.sources]]);
+    // beside the run summary, one row per interval (what report trends add up): the same packets in all
+    const intervals = await server.store.db.selectFrom('telescope_intervals').select(['packets']).where('kind', '=', 'interval').execute();
+    assert.ok(intervals.length >= 4, `${intervals.length} interval rows`);
+    assert.equal(intervals.reduce((a, x) => a + Number(x.packets), 0), report.totals.packets);
     const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'vic', password: 'a viewer password' }) });
     const cookie = login.headers.get('set-cookie')!.split(';')[0];
     const sum = await (await fetch(`${server.url}/api/v1/telescope/summary?from=0&to=${Date.now() + 86_400_000}`, { headers: { cookie } })).json() as { runs: number; data: { totals: { packets: number }; intervals: unknown[] } };
@@ -47,7 +51,7 @@ test('telescope --send: one run event stored, read back by /api/v1/telescope/sum
     assert.ok(sum.data.intervals.length >= 4);
     const again = await run(args);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal((await server.store.db.selectFrom('telescope_intervals').select('id').execute()).length, 1, 'the same run sent twice is stored once');
+    assert.equal((await server.store.db.selectFrom('telescope_intervals').select('id').execute()).length, 1 + intervals.length, 'the same run sent twice is stored once');
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
