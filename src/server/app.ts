@@ -143,7 +143,7 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
   // ingest route: a JetStream ingest node publishes those bytes instead of serialising again
   const json = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    json(req, body as string, (err: Error | null, value?: unknown) => {
+    void json(req, body as string, (err: Error | null, value?: unknown) => {
       if (!err && req.routeOptions.url === INGEST_URL) keepReceivedJson(req, body as string);
       done(err, value);
     });
