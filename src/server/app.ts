@@ -18,7 +18,7 @@ import { RateLimiter } from './limits.js';
 import { DEFAULT_LIMITS, HttpError, type RouteDef, type ServerContext, type ServerLimits } from './route.js';
 import { openApiDocument } from './openapi.js';
 import { ROUTE_MODULES } from './routes/index.js';
-import { parseNdjson } from './routes/ingest.js';
+import { INGEST_URL, keepReceivedJson, parseNdjson } from './routes/ingest.js';
 import { findWebRoot, registerWeb } from './web.js';
 import { LiveHub } from './live.js';
 
@@ -142,6 +142,15 @@ export async function buildServer(opts: ServerOptions): Promise<{ app: FastifyIn
 
   app.addContentTypeParser(['application/x-ndjson', 'application/jsonl'], { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseNdjson(body as string));
+  });
+  // JSON as fastify parses it (the same poisoning checks), keeping the received text for the
+  // ingest route: a JetStream ingest node publishes those bytes instead of serialising again
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    void json(req, body as string, (err: Error | null, value?: unknown) => {
+      if (!err && req.routeOptions.url === INGEST_URL) keepReceivedJson(req, body as string);
+      done(err, value);
+    });
   });
 
   const routes: RouteDef[] = ROUTE_MODULES.flatMap((m) => m(context) as RouteDef[]);

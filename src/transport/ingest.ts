@@ -13,8 +13,18 @@ export interface IngestResult {
   readonly queued: boolean;
 }
 
+/**
+ * A validated batch as the ingest route hands it on. `receivedJson`, when set, is the JSON
+ * text the sensor sent: an object whose only member is `events` (duplicated keys aside, the
+ * last one wins as in JSON.parse), parsing to exactly `events`; a sink may forward those bytes
+ * instead of serialising the events again.
+ */
+export interface IngestBatch extends EventBatch {
+  readonly receivedJson?: string;
+}
+
 export interface IngestSink {
-  submit(batch: EventBatch): Promise<IngestResult>;
+  submit(batch: IngestBatch): Promise<IngestResult>;
   close(): Promise<void>;
 }
 

@@ -21,7 +21,7 @@ import {
   type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg, type PubAck,
 } from '@nats-io/jetstream';
 import type { EventBatch, EventWriter, StoredEvent } from '../store/contract.js';
-import type { IngestResult, IngestSink } from './ingest.js';
+import type { IngestBatch, IngestResult, IngestSink } from './ingest.js';
 import { ConfigError, UnavailableError } from '../util/errors.js';
 
 export const DEFAULT_STREAM = 'MINEWATCH_INGEST';
@@ -128,7 +128,7 @@ export class JetStreamSink implements IngestSink {
     this.publishTimeoutMs = opts.publishTimeoutMs ?? 5000;
   }
 
-  async submit(batch: EventBatch): Promise<IngestResult> {
+  async submit(batch: IngestBatch): Promise<IngestResult> {
     const subject = `${this.prefix}.${subjectToken(batch.orgId)}`;
     const parts = this.split(batch);
     let accepted = 0;
@@ -147,8 +147,12 @@ export class JetStreamSink implements IngestSink {
     return { accepted, duplicates, queued: true };
   }
 
-  private split(batch: EventBatch): Array<{ id: string; data: Uint8Array; events: number }> {
+  private split(batch: IngestBatch): Array<{ id: string; data: Uint8Array; events: number }> {
     const limit = Math.max(4096, Math.floor((this.nc.info?.max_payload ?? 1 << 20) * 0.95) - 1024);
+    if (batch.receivedJson !== undefined) {
+      const data = encodeReceived(batch, batch.receivedJson);
+      if (data.length <= limit) return [{ id: batch.batchId, data, events: batch.events.length }];
+    }
     const whole = encode(batch, batch.batchId, batch.events);
     if (whole.length <= limit) return [{ id: batch.batchId, data: whole, events: batch.events.length }];
     // split by events into parts under the limit (deterministic: same batch, same parts)
@@ -195,6 +199,18 @@ export class JetStreamSink implements IngestSink {
 function encode(batch: EventBatch, batchId: string, events: readonly StoredEvent[]): Uint8Array {
   const wire: WireBatch = { v: 1, batchId, orgId: batch.orgId, sensorId: batch.sensorId, events };
   return Buffer.from(JSON.stringify(wire));
+}
+
+/**
+ * The same message from the received text without serialising the events again: the header
+ * members, then the received object's members (only `events`: IngestBatch.receivedJson), so
+ * the message parses to exactly what encode() would write, and a received member can never
+ * set batchId, orgId or sensorId.
+ */
+function encodeReceived(batch: EventBatch, receivedJson: string): Uint8Array {
+  const open = receivedJson.indexOf('{');
+  const head = `{"v":1,"batchId":${JSON.stringify(batch.batchId)},"orgId":${JSON.stringify(batch.orgId)},"sensorId":${JSON.stringify(batch.sensorId)},`;
+  return Buffer.from(head + receivedJson.slice(open + 1));
 }
 
 function decode(data: Uint8Array): EventBatch | string {

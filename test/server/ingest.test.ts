@@ -184,6 +184,44 @@ describe('ingest back-pressure and failures (any IngestSink)', () => {
   });
 });
 
+describe('ingest hands the received JSON text on only when it is exactly the validated events', () => {
+  test('JSON {events} (gzip too): the text; other members, NDJSON or filled addresses: none', async (t) => {
+    const seen: Array<{ events: unknown[]; receivedJson?: string }> = [];
+    const sink: IngestSink = {
+      async submit(b) {
+        seen.push({ events: [...b.events], receivedJson: b.receivedJson });
+        return { accepted: b.events.length, duplicates: 0, queued: true };
+      },
+      async close() {},
+    };
+    const g = await serverFixture(DIALECTS[0], { sink });
+    if (typeof g === 'string') return t.skip(g);
+    try {
+      const post = (payload: string | Buffer, headers: Record<string, string> = {}) => g.app.inject({ method: 'POST', url: '/api/v1/ingest', headers: { authorization: `Bearer ${g.tokenA}`, 'content-type': 'application/json', ...headers }, payload });
+      const e1 = alertEvent(1, now());
+      const text = JSON.stringify({ events: [e1] });
+      assert.equal((await post(text)).statusCode, 200);
+      assert.equal(seen[0].receivedJson, text);
+      assert.deepEqual(JSON.parse(seen[0].receivedJson!), { events: seen[0].events });
+      assert.equal((await post(gzipSync(text), { 'content-encoding': 'gzip' })).statusCode, 200);
+      assert.equal(seen[1].receivedJson, text, 'the gunzipped text');
+      assert.equal((await post(JSON.stringify({ events: [e1], orgId: 'other' }))).statusCode, 200);
+      assert.equal(seen[2].receivedJson, undefined, 'a member besides events: serialised again');
+      assert.equal((await post(`${JSON.stringify(e1)}\n`, { 'content-type': 'application/x-ndjson' })).statusCode, 200);
+      assert.equal(seen[3].receivedJson, undefined, 'NDJSON');
+      const home = alertEvent(2, now(), { src: '192.168.1.20' });
+      (home.minewatch as Record<string, unknown>).fill_public_ip = ['src_ip'];
+      assert.equal((await post(JSON.stringify({ events: [home] }))).statusCode, 200);
+      assert.equal(seen[4].receivedJson, undefined, 'the collector changed an event');
+      assert.notEqual((seen[4].events[0] as { src_ip: string }).src_ip, '192.168.1.20');
+      assert.equal((await post('{"events":[{"__proto__":{"x":1}}]}')).statusCode, 400, 'poisoning still refused');
+      assert.equal(seen.length, 5);
+    } finally {
+      await g.cleanup();
+    }
+  });
+});
+
 describe('the database away', () => {
   test('reads, sign-in and ingest answer 503 with Retry-After (not 500) when PostgreSQL does not answer', async () => {
     const { Kysely, PostgresDialect } = await import('kysely');

@@ -195,3 +195,27 @@ test('jetstream: the writer on the real store (SQLite): each event once, a batch
     await cleanup();
   }
 });
+
+test('jetstream: a batch with the received JSON text is published as those bytes and the writer reads exactly the validated events under the sink\'s ids', async (t) => {
+  if (!nc) return t.skip(String(server));
+  const names = await freshStream();
+  const sink = new JetStreamSink(nc, { subjectPrefix: names.subjectPrefix });
+  const b = batchOf(20, 'sensor-raw');
+  // as a sensor may send it: whitespace, and a duplicated key (JSON.parse keeps the last, as the route validated)
+  const text = ` \n{ "events" : [{"junk":1}], "events":${JSON.stringify(b.events, null, 1)} }\n`;
+  assert.deepEqual(Object.keys(JSON.parse(text) as object), ['events']);
+  const r = await sink.submit({ ...b, receivedJson: text });
+  assert.deepEqual(r, { accepted: 20, duplicates: 0, queued: true });
+  const mem = new MemoryWriter();
+  let got: EventBatch | undefined;
+  mem.before = (batch) => { got = batch; };
+  const writer = new JetStreamWriter(nc, mem, { ...names, log: () => {} });
+  await writer.start();
+  await until(() => mem.stored.size === 20, 10_000, 'the writer to store the batch');
+  await writer.stop();
+  assert.equal(writer.stats.terminated, 0);
+  assert.equal(got?.batchId, b.batchId);
+  assert.equal(got?.orgId, 'org.1');
+  assert.equal(got?.sensorId, 'sensor-raw');
+  assert.deepEqual(got?.events, b.events);
+});

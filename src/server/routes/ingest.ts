@@ -9,9 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
-import { AnyEveEvent, EVE_SCHEMAS, OtherEveEvent } from '../../events/eve.js';
+import { AnyEveEvent } from '../../events/eve.js';
+import { compileEveValidator, type EveValidator } from '../../events/eve-validator.js';
 import { MinewatchError } from '../../util/errors.js';
 import type { StoredEvent } from '../../store/contract.js';
+import type { FastifyRequest } from 'fastify';
 import { HttpError, route, type ServerContext } from '../route.js';
 
 /** A line of an NDJSON body that is not JSON (reported with the per-event reasons). */
@@ -54,19 +56,21 @@ function tooDeep(v: unknown, max: number): boolean {
   return false;
 }
 
+let shared: EveValidator | null = null;
+/** The compiled EVE validator (compiled on the first call; ingestRoutes does it at start-up). */
+export function eveValidator(): EveValidator {
+  shared ??= compileEveValidator();
+  return shared;
+}
+
 /** Reasons an event cannot be stored (empty when it can). */
 export function eventProblems(e: unknown, now = Date.now()): string[] {
   if (e instanceof BadLine) return [e.reason];
   if (e === null || typeof e !== 'object' || Array.isArray(e)) return ['an event must be a JSON object'];
   if (tooDeep(e, MAX_EVENT_DEPTH)) return [`nested deeper than ${MAX_EVENT_DEPTH} levels`];
-  // the branch of the EVE union its event_type selects: its issues name the bad fields
-  const type = (e as { event_type?: unknown }).event_type;
-  const schema = typeof type === 'string' && Object.hasOwn(EVE_SCHEMAS, type) ? EVE_SCHEMAS[type as keyof typeof EVE_SCHEMAS] : OtherEveEvent;
-  const r = schema.safeParse(e);
-  const reasons: string[] = [];
-  if (!r.success) {
-    for (const i of r.error.issues.slice(0, 5)) reasons.push(`${i.path.join('.') || '(event)'}: ${i.message}`.slice(0, 200));
-  }
+  // the branch of the EVE union its event_type selects (Ajv, compiled from the zod schemas);
+  // the reasons of a refused event name the bad fields
+  const reasons = eveValidator().reasons(e, 5);
   const mw = (e as { minewatch?: { event_id?: unknown } }).minewatch;
   if (typeof mw?.event_id !== 'string' || mw.event_id.length === 0) reasons.push('minewatch.event_id is required (unique per sensor, e.g. a UUIDv7)');
   const ts = (e as { timestamp?: unknown }).timestamp;
@@ -82,17 +86,39 @@ export function eventProblems(e: unknown, now = Date.now()): string[] {
  * (pipeline/telemetry.ts): the collector puts the sensor's public address — the remote address
  * of this connection — in those fields (only these: src_ip, dest_ip, minewatch.device.ip).
  */
-export function fillPublicAddresses(events: unknown[], remote: string): void {
+export function fillPublicAddresses(events: unknown[], remote: string): number {
   const ip = remote.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+  let filled = 0;
   for (const e of events) {
     const ev = e as Record<string, unknown>;
     const mw = ev.minewatch as Record<string, unknown> | undefined;
     if (!mw || !Array.isArray(mw.fill_public_ip)) continue;
+    filled++;
     for (const f of mw.fill_public_ip) {
       if (f === 'src_ip' || f === 'dest_ip') ev[f] = ip;
       else if (f === 'minewatch.device.ip' && mw.device !== null && typeof mw.device === 'object') (mw.device as Record<string, unknown>).ip = ip;
     }
   }
+  return filled;
+}
+
+export const INGEST_URL = '/api/v1/ingest';
+const receivedJson = new WeakMap<FastifyRequest, string>();
+
+/** The JSON parser (app.ts) keeps the received text of an ingest body here. */
+export function keepReceivedJson(req: FastifyRequest, text: string): void {
+  receivedJson.set(req, text);
+}
+
+/**
+ * The received text of a JSON body whose only member is `events` (as parsed and validated),
+ * for a sink to forward as is; undefined for NDJSON, other members, or events changed since.
+ */
+function receivedEventsJson(req: FastifyRequest, body: unknown): string | undefined {
+  const text = receivedJson.get(req);
+  if (text === undefined || body === null || typeof body !== 'object') return undefined;
+  const keys = Object.keys(body);
+  return keys.length === 1 && keys[0] === 'events' ? text : undefined;
 }
 
 const IngestBody = z.object({ events: z.array(AnyEveEvent).min(1) });
@@ -102,9 +128,10 @@ const BATCH_ID = /^[A-Za-z0-9_-]{8,64}$/;
 export default function ingestRoutes(ctx: ServerContext) {
   // ingest requests admitted and not yet answered (this server instance)
   let inFlight = 0;
+  eveValidator(); // compiled once, before the first request
   return [
     route({
-      method: 'POST', url: '/api/v1/ingest', tag: 'ingest', access: 'sensor',
+      method: 'POST', url: INGEST_URL, tag: 'ingest', access: 'sensor',
       summary: 'Store a batch of EVE events from a sensor (JSON {"events":[…]} or NDJSON, gzip allowed); answers after a durable commit',
       body: IngestBody, validateBody: false, response: IngestAnswer, bodyTypes: ['application/x-ndjson'],
       bodyLimit: ctx.config.ingestBodyLimit,
@@ -165,12 +192,13 @@ export default function ingestRoutes(ctx: ServerContext) {
           m.batches.inc({ status: '400' });
           throw new HttpError(400, 'ingest.invalid-events', `${rejected.length} of ${events.length} events are invalid; nothing was stored`, {}, { rejected: rejected.slice(0, 100), rejected_count: rejected.length });
         }
-        fillPublicAddresses(events, req.ip);
+        // unchanged events go on as the bytes received (a JetStream sink publishes them as they are)
+        const received = fillPublicAddresses(events, req.ip) === 0 ? receivedEventsJson(req, body) : undefined;
         const header = req.headers['x-minewatch-batch-id'];
         const batchId = typeof header === 'string' && BATCH_ID.test(header) ? header : randomUUID();
         const end = m.batchSeconds.startTimer();
         try {
-          const r = await ctx.sink.submit({ batchId, orgId: String(principal.orgId), sensorId: String(principal.sensorId), events: events as StoredEvent[] });
+          const r = await ctx.sink.submit({ batchId, orgId: String(principal.orgId), sensorId: String(principal.sensorId), events: events as StoredEvent[], ...(received !== undefined ? { receivedJson: received } : {}) });
           m.events.inc({ result: 'accepted' }, r.accepted);
           m.events.inc({ result: 'duplicate' }, r.duplicates);
           m.batches.inc({ status: '200' });
