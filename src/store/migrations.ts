@@ -20,6 +20,20 @@ function types(dialect: Dialect) {
   };
 }
 
+/** The columns of telescope_intervals (0001, and the 0008 rebuild that adds its kind). */
+function telescopeIntervalColumns<T extends string, C extends string>(t: ReturnType<typeof types>, b: CreateTableBuilder<T, C>) {
+  return b
+    .addColumn('org_id', t.big, (c) => c.notNull())
+    .addColumn('sensor_id', t.big, (c) => c.notNull())
+    .addColumn('start_ms', t.big, (c) => c.notNull())
+    .addColumn('end_ms', t.big, (c) => c.notNull())
+    .addColumn('packets', t.big, (c) => c.notNull())
+    .addColumn('sources', t.big, (c) => c.notNull())
+    .addColumn('sketch', t.bytes)
+    .addColumn('summary', 'text', (c) => c.notNull())
+    .addColumn('scope', 'text', (c) => c.notNull());
+}
+
 function initial(dialect: Dialect): Migration {
   const t = types(dialect);
   return {
@@ -144,16 +158,7 @@ function initial(dialect: Dialect): Migration {
           .execute();
       }
 
-      await t.id(db.schema.createTable('telescope_intervals'))
-        .addColumn('org_id', t.big, (c) => c.notNull())
-        .addColumn('sensor_id', t.big, (c) => c.notNull())
-        .addColumn('start_ms', t.big, (c) => c.notNull())
-        .addColumn('end_ms', t.big, (c) => c.notNull())
-        .addColumn('packets', t.big, (c) => c.notNull())
-        .addColumn('sources', t.big, (c) => c.notNull())
-        .addColumn('sketch', t.bytes)
-        .addColumn('summary', 'text', (c) => c.notNull())
-        .addColumn('scope', 'text', (c) => c.notNull())
+      await telescopeIntervalColumns(t, t.id(db.schema.createTable('telescope_intervals')))
         .addUniqueConstraint('telescope_sensor_start', ['sensor_id', 'start_ms'])
         .execute();
       await db.schema.createIndex('telescope_start').on('telescope_intervals').column('start_ms').execute();
@@ -325,16 +330,7 @@ function telescopeKind(dialect: Dialect): Migration {
   const cols = ['org_id', 'sensor_id', 'start_ms', 'end_ms', 'packets', 'sources', 'sketch', 'summary', 'scope'];
   return {
     async up(db: AnyDb) {
-      await t.id(db.schema.createTable('telescope_intervals_v2'))
-        .addColumn('org_id', t.big, (c) => c.notNull())
-        .addColumn('sensor_id', t.big, (c) => c.notNull())
-        .addColumn('start_ms', t.big, (c) => c.notNull())
-        .addColumn('end_ms', t.big, (c) => c.notNull())
-        .addColumn('packets', t.big, (c) => c.notNull())
-        .addColumn('sources', t.big, (c) => c.notNull())
-        .addColumn('sketch', t.bytes)
-        .addColumn('summary', 'text', (c) => c.notNull())
-        .addColumn('scope', 'text', (c) => c.notNull())
+      await telescopeIntervalColumns(t, t.id(db.schema.createTable('telescope_intervals_v2')))
         .addColumn('kind', 'text', (c) => c.notNull().defaultTo('interval'))
         .addUniqueConstraint('telescope_sensor_kind_start', ['sensor_id', 'kind', 'start_ms'])
         .execute();
