@@ -13,6 +13,7 @@
  */
 #include <node_api.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #define MAX_SLOTS 16
 #define FLUSH_NS (20 * 1000000LL)
+#define IDLE_MS 100
 #define STATS_NS (200 * 1000000LL)
 #define REC_HDR 16
 
@@ -52,6 +54,7 @@ typedef struct capture {
   napi_threadsafe_function tsfn;
   int closed;
   int snaplen;
+  int fd;
 } capture;
 
 static int64_t now_ns(void) {
@@ -153,6 +156,15 @@ static void *capture_main(void *arg) {
     }
     int64_t first = c->count ? now_ns() : 0;
     for (;;) {
+      /* Our own poll with a timeout: libpcap's blocking read waits without one on TPACKET_V3,
+       * which would hold a part-filled slot until more traffic came. */
+      int wait_ms = IDLE_MS;
+      if (c->count) {
+        int64_t left = FLUSH_NS - (now_ns() - first);
+        wait_ms = left <= 0 ? 0 : (int)(left / 1000000LL) + 1;
+      }
+      struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+      poll(&pfd, 1, wait_ms);
       int r = pcap_dispatch(c->p, -1, on_packet, (u_char *)c);
       int64_t t = now_ns();
       if (t - last_stats >= STATS_NS) {
@@ -316,6 +328,9 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
     int r = pcap_activate(p);
     if (r < 0) {
       snprintf(msg, sizeof msg, "%s%s%s", pcap_statustostr(r), r == PCAP_ERROR ? ": " : "", r == PCAP_ERROR ? pcap_geterr(p) : "");
+      fail = msg;
+    } else if (pcap_setnonblock(p, 1, errbuf) != 0 || (c->fd = pcap_get_selectable_fd(p)) < 0) {
+      snprintf(msg, sizeof msg, "cannot make the capture non-blocking: %s", errbuf);
       fail = msg;
     } else if (filter[0]) {
       struct bpf_program prog;
