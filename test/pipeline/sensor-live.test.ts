@@ -4,7 +4,8 @@
  * network namespace with a veth pair (nothing outside the namespace sees a packet), runs
  * `minewatch sensor --interface vs1` inside it and replays shared captures into vs0 with
  * tcpreplay. Needs root (CAP_NET_ADMIN/CAP_NET_RAW), iproute2 and tcpreplay (Debian packages
- * iproute2, tcpreplay); skipped loudly without them, failed under CI=true.
+ * iproute2, tcpreplay); skipped loudly without them, failed under CI=true. It runs once per
+ * libpcap binding: the native/pcap batch addon (skipped loudly when it is not built) and cap.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 import { openStore } from '../../src/store/index.js';
+import { loadPcapAddon } from '../../src/capture/live-pcap.js';
 
 const MAIN = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.js');
 const run = promisify(execFile);
@@ -61,8 +63,11 @@ async function incidentsOf(db: string): Promise<{ incidents: string[]; alerts: s
   }
 }
 
-test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on the same captures', { skip: canRun(), timeout: 180_000 }, async (t) => {
-  const ns = `mw-sensor-${process.pid}`;
+for (const backend of ['libpcap-batch', 'cap'] as const) {
+const addonMissing = backend === 'libpcap-batch' && !loadPcapAddon().addon ? loadPcapAddon().error : false;
+if (addonMissing) console.error(`\n*** SKIPPING the libpcap-batch live equivalence run: ${addonMissing} ***\n`);
+test(`${backend}: live sensor in a network namespace (veth + tcpreplay) = analyze --db on the same captures`, { skip: canRun() || addonMissing, timeout: 180_000 }, async (t) => {
+  const ns = `mw-sensor-${process.pid}-${backend === 'cap' ? 'c' : 'b'}`;
   const dir = mkdtempSync(join(tmpdir(), 'mw-sensor-live-'));
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
   ip('netns', 'add', ns);
@@ -71,7 +76,7 @@ test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on th
     ip('-n', ns, 'link', 'set', 'vs0', 'up');
     ip('-n', ns, 'link', 'set', 'vs1', 'up');
     const liveDb = `sqlite:${join(dir, 'live.db')}`;
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'sensor', '--interface', 'vs1', '--db', liveDb, '--sensor', 'live', '--stats-interval', '1', '--no-flow-events'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'sensor', '--interface', 'vs1', '--db', liveDb, '--sensor', 'live', '--stats-interval', '1', '--no-flow-events', '--capture-backend', backend], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -82,10 +87,11 @@ test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on th
         await new Promise((r) => setTimeout(r, 50));
       }
     };
+    let sent = 0;
     try {
       await until(() => /started on vs1/.test(stderr), 'the sensor to start');
       const replay = await run('ip', ['netns', 'exec', ns, 'tcpreplay', '-i', 'vs0', '--pps', '2000', ...CAPTURES]);
-      const sent = [...replay.stdout.matchAll(/Actual: (\d+) packets/g)].reduce((s, m) => s + Number(m[1]), 0);
+      sent = [...replay.stdout.matchAll(/Actual: (\d+) packets/g)].reduce((s, m) => s + Number(m[1]), 0);
       assert.ok(sent > 1000, `tcpreplay sent ${sent} packets`);
       // every replayed packet has reached the pipeline (the link adds a few of its own: IPv6 RS)
       await until(() => [...stderr.matchAll(/health packets=(\d+)/g)].some((m) => Number(m[1]) >= sent), `${sent} packets to be seen`);
@@ -103,9 +109,19 @@ test('live sensor in a network namespace (veth + tcpreplay) = analyze --db on th
     assert.deepEqual(live.alerts, ref.alerts, 'the same alerts');
     assert.deepEqual(live.devices, ref.devices, 'the same devices');
     const dropped = /dropped=(\d+)/.exec(stderr);
-    t.diagnostic(`${CAPTURES.length} captures, ${ref.alerts.length} alerts, ${ref.incidents.length} incidents, ${ref.devices.length} devices: identical live and offline; sensor-side drops ${dropped?.[1] ?? '?'}`);
+    const health = [...stderr.matchAll(/health .*$/gm)].at(-1)?.[0] ?? '';
+    assert.match(health, new RegExp(`capture=${backend} `), health);
+    if (backend === 'libpcap-batch') {
+      // libpcap's own counters: the kernel received at least what tcpreplay sent, and dropped nothing
+      const ps = /pcap_received=(\d+) pcap_dropped=(\d+) pcap_ifdropped=(\d+)/.exec(health);
+      assert.ok(ps, health);
+      assert.ok(Number(ps[1]) >= sent, `pcap_received ${ps[1]} < sent ${sent}`);
+      assert.equal(Number(ps[2]), 0, health);
+    } else assert.doesNotMatch(health, /pcap_received/);
+    t.diagnostic(`${backend}: ${CAPTURES.length} captures, ${ref.alerts.length} alerts, ${ref.incidents.length} incidents, ${ref.devices.length} devices: identical live and offline; sensor-side drops ${dropped?.[1] ?? '?'}; ${health}`);
   } finally {
     try { ip('netns', 'del', ns); } catch { /* already gone */ }
     rmSync(dir, { recursive: true, force: true });
   }
 });
+}
