@@ -12,7 +12,7 @@
  * had drained everything (so a sensor that falls behind and catches up from the ring shows a
  * lower figure than tcpreplay's achieved rate).
  *
- *   node dist/bench/sensor-live.js [--size 64MB] [--loop 1] [--rates 100,200,400,800,1600,0] [--backends libpcap-batch,cap]   (0 = --topspeed)
+ *   node dist/bench/sensor-live.js [--size 64MB] [--loop 1] [--rates 100,200,400,800,1600,0] [--backends libpcap-batch,cap] [--cpu-prof DIR]   (0 = --topspeed)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +30,8 @@ const rates = arg('--rates', '100,200,400,800,1600,0').split(',').map(Number);
 const backends = arg('--backends', 'libpcap-batch,cap').split(',');
 /** tcpreplay --loop: replay the capture N times, so a run outlasts what the 64 MiB kernel ring can absorb. */
 const loop = Number(arg('--loop', '1'));
+/** --cpu-prof DIR: run each sensor under node --cpu-prof (a .cpuprofile per backend in DIR, written when it stops). */
+const cpuProf = arg('--cpu-prof', '');
 
 interface Sensor { backend: string; tx: string; port: number; child: ChildProcess; stderr: string }
 
@@ -50,7 +52,8 @@ async function main(): Promise<void> {
       ip('-n', ns, 'link', 'set', tx, 'mtu', '9000', 'up');
       ip('-n', ns, 'link', 'set', rx, 'mtu', '9000', 'up');
       const port = 9109 + k;
-      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, MAIN, 'sensor', '--interface', rx, '--capture-backend', backend,
+      const prof = cpuProf ? ['--cpu-prof', '--cpu-prof-dir', resolve(cpuProf), '--cpu-prof-name', `sensor-${backend}.cpuprofile`] : [];
+      const child = spawn('ip', ['netns', 'exec', ns, process.execPath, ...prof, MAIN, 'sensor', '--interface', rx, '--capture-backend', backend,
         '--db', `sqlite:${join(dir, `s${k}.db`)}`, '--metrics', `127.0.0.1:${port}`, '--no-flow-events', '--stats-interval', '3600'],
       { stdio: ['ignore', 'ignore', 'pipe'] });
       const s: Sensor = { backend, tx, port, child, stderr: '' };
