@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   const sensors: Sensor[] = [];
   try {
     ip('-n', ns, 'link', 'set', 'lo', 'up');
+    // no IPv6 on the veths: their own neighbour discovery would count as packets nobody sent
+    execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'], { stdio: 'pipe' });
     for (const [k, backend] of backends.entries()) {
       const tx = `vx${k}a`;
       const rx = `vx${k}b`;
