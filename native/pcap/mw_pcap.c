@@ -387,6 +387,13 @@ static capture *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi
   return c;
 }
 
+/* The handle of a one-argument call (stats, close). */
+static capture *handle_arg(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  return unwrap(env, info, &argc, argv);
+}
+
 static napi_value js_release(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -406,9 +413,7 @@ static napi_value js_release(napi_env env, napi_callback_info info) {
 
 /* stats(handle) → { received, dropped, ifdropped, delivered } (libpcap's pcap_stats, made cumulative) */
 static napi_value js_stats(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  capture *c = unwrap(env, info, &argc, argv);
+  capture *c = handle_arg(env, info);
   if (!c) return NULL;
   pthread_mutex_lock(&c->mu);
   double vals[4] = {(double)c->received, (double)c->dropped, (double)c->ifdropped, (double)c->delivered};
@@ -424,9 +429,7 @@ static napi_value js_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value js_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  capture *c = unwrap(env, info, &argc, argv);
+  capture *c = handle_arg(env, info);
   if (!c) return NULL;
   stop_capture(env, c);
   return NULL;

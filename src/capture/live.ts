@@ -18,7 +18,7 @@
  */
 import { createRequire } from 'node:module';
 import { ReasonCounter } from '../events/counters.js';
-import { BatchArrays, CaptureError, type FrameBatch, type LiveCaptureSource } from './source.js';
+import { BatchArrays, CaptureError, type CaptureSource, type FrameBatch, type LiveCaptureSource } from './source.js';
 import { loadPcapAddon, openPcapAddon } from './live-pcap.js';
 import { countLinkTypes } from './link-counts.js';
 
@@ -194,6 +194,15 @@ class LiveSource implements LiveCaptureSource {
  * keeping the handle and its packet buffer referenced for the process lifetime is cheap.
  */
 const retainedHandles: unknown[] = [];
+
+/**
+ * Capture drops of a source, for Suricata's capture.kernel_drops: frames the cap backend had no
+ * room for in user space, plus libpcap's own dropped count (batch addon). 0 for files.
+ */
+export function captureDrops(source: CaptureSource): number {
+  const ps = 'pcapStats' in source ? (source as LiveCaptureSource).pcapStats() : null;
+  return source.malformed.get('live.dropped-consumer-slow') + (ps?.dropped ?? 0);
+}
 
 function liveBackendFromEnv(): 'auto' | 'libpcap-batch' | 'cap' {
   const v = process.env.MINEWATCH_LIVE_BACKEND;

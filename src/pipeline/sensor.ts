@@ -11,7 +11,7 @@
  * (content-derived event ids, the store's unique key).
  */
 import { openCapture } from '../capture/open.js';
-import { openLive } from '../capture/live.js';
+import { captureDrops, openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch, LiveCaptureSource } from '../capture/source.js';
 import { DEFAULT_EVE_TYPES, eveTimestamp, type EveTypeId } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
@@ -179,8 +179,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     flowEvents: (opts.flowEvents ?? eve !== null) && types.has('flow'),
     eveTypes: protocolTypes,
     suricataStats: types.has('stats'),
-    // Suricata's capture.kernel_drops: user-space drops (cap) plus libpcap's (batch addon)
-    captureDrops: () => source.malformed.get('live.dropped-consumer-slow') + (live?.pcapStats()?.dropped ?? 0),
+    captureDrops: () => captureDrops(source),
     sink: (_ts, event) => onEvent(event),
     analyzers: await analyzerFactory(opts.baselines === false ? analyzers : { ...analyzers, baselines: analyzers.baselines ?? opts.baselines ?? {} }),
     flow: opts.flow,
