@@ -163,7 +163,7 @@ export function register(program: Command): void {
       const onHup = () => run.reopenEve();
       process.on('SIGHUP', onHup);
       const metrics = listen ? await serveMetrics(listen, run.health) : null;
-      process.stderr.write(`minewatch sensor: started on ${o.interface ?? inputs?.join(', ')}${listen ? `; metrics on http://${listen.host}:${listen.port}/metrics` : ''}\n`);
+      process.stderr.write(`minewatch sensor: started on ${o.interface ?? inputs?.join(', ')}${o.interface ? ` (capture: ${run.health().capture_backend})` : ''}${listen ? `; metrics on http://${listen.host}:${listen.port}/metrics` : ''}\n`);
       try {
         const { health } = await run.done;
         process.stderr.write(`minewatch sensor: stopped after ${health.packets} packets, ${health.alerts} alerts, ${health.events_stored} events stored\n`);

@@ -185,3 +185,23 @@ test('sensor --retention-days: events and incidents older than the limit are del
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sensor --capture-backend: an unknown binding is one clear line and exit 2, from the flag or the config file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-sensor-backend-'));
+  try {
+    const db = `sqlite:${join(dir, 's.db')}`;
+    const flag = await run(process.execPath, [MAIN, 'sensor', '--interface', 'lo', '--capture-backend', 'pfring', '--db', db]).then(() => null, (e: { code: number; stderr: string }) => e);
+    assert.ok(flag);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /--capture-backend must be auto, libpcap-batch or cap \(got "pfring"\)/);
+    assert.equal(flag.stderr.trim().split('\n').length, 1, flag.stderr);
+    const cfg = join(dir, 'sensor.json');
+    writeFileSync(cfg, JSON.stringify({ interface: 'lo', captureBackend: 'pfring', db }));
+    const file = await run(process.execPath, [MAIN, 'sensor', '--config', cfg]).then(() => null, (e: { code: number; stderr: string }) => e);
+    assert.ok(file);
+    assert.equal(file.code, 2);
+    assert.match(file.stderr, /captureBackend/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
