@@ -4,4 +4,4 @@ export type { FileCaptureSource, CaptureFileInfo, CaptureFormat, OpenCaptureOpti
 export { openLive } from './live.js';
 export type { OpenLiveOptions } from './live.js';
 export { BatchArrays, CaptureError } from './source.js';
-export type { CaptureSource, FrameBatch } from './source.js';
+export type { CaptureSource, FrameBatch, LiveCaptureSource, PcapStats } from './source.js';

@@ -1,5 +1,8 @@
 /**
- * Live capture through libpcap (the `cap` package). Packets arrive one by one in cap's
+ * Live capture. openLive uses minewatch's libpcap batch addon (live-pcap.ts, native/pcap) when
+ * it was built and loads, else the `cap` package; `backend` forces one.
+ *
+ * Through `cap`: packets arrive one by one in cap's
  * callback, are copied into one of two reusable slots (chunk + batch arrays), and the
  * consumer takes the filling slot when it is full or every FLUSH_MS. The consumer holds at
  * most one slot while libpcap fills the other; when that one is full, packets are dropped
@@ -15,7 +18,8 @@
  */
 import { createRequire } from 'node:module';
 import { ReasonCounter } from '../events/counters.js';
-import { BatchArrays, CaptureError, type CaptureSource, type FrameBatch } from './source.js';
+import { BatchArrays, CaptureError, type CaptureSource, type FrameBatch, type LiveCaptureSource } from './source.js';
+import { loadPcapAddon, openPcapAddon } from './live-pcap.js';
 import { countLinkTypes } from './link-counts.js';
 
 interface CapHandle {
@@ -62,6 +66,12 @@ export interface OpenLiveOptions {
   bufferBytes?: number;
   /** cap always opens in promiscuous mode; false is recorded as a warning. */
   promiscuous?: boolean;
+  /**
+   * Which libpcap binding: 'auto' (default: the addon when it loads, else cap), 'libpcap-batch'
+   * (the addon; an error if it is not built) or 'cap'. The MINEWATCH_LIVE_BACKEND environment
+   * variable sets the default.
+   */
+  backend?: 'auto' | 'libpcap-batch' | 'cap';
 }
 
 class Slot {
@@ -71,7 +81,8 @@ class Slot {
   used = 0;
 }
 
-class LiveSource implements CaptureSource {
+class LiveSource implements LiveCaptureSource {
+  readonly backend = 'cap';
   readonly totalBytes = null;
   readonly linkTypeCounts = new Map<number, number>();
   readonly malformed = new ReasonCounter();
@@ -99,6 +110,10 @@ class LiveSource implements CaptureSource {
 
   bytesConsumed(): number {
     return this.bytes;
+  }
+
+  pcapStats(): null {
+    return null;
   }
 
   /** cap's callback: copy the packet out of cap's single buffer into the filling slot. */
@@ -180,7 +195,34 @@ class LiveSource implements CaptureSource {
  */
 const retainedHandles: unknown[] = [];
 
-export function openLive(iface: string, opts: OpenLiveOptions = {}): Promise<CaptureSource> {
+/**
+ * Capture drops of a source, for Suricata's capture.kernel_drops: frames the cap backend had no
+ * room for in user space, plus libpcap's own dropped count (batch addon). 0 for files.
+ */
+export function captureDrops(source: CaptureSource): number {
+  const ps = 'pcapStats' in source ? (source as LiveCaptureSource).pcapStats() : null;
+  return source.malformed.get('live.dropped-consumer-slow') + (ps?.dropped ?? 0);
+}
+
+function liveBackendFromEnv(): 'auto' | 'libpcap-batch' | 'cap' {
+  const v = process.env.MINEWATCH_LIVE_BACKEND;
+  return v === 'cap' || v === 'libpcap-batch' ? v : 'auto';
+}
+
+export function openLive(iface: string, opts: OpenLiveOptions = {}): Promise<LiveCaptureSource> {
+  const backend = opts.backend ?? liveBackendFromEnv();
+  if (backend !== 'cap') {
+    const { addon, error } = loadPcapAddon();
+    if (addon) {
+      const snaplen = Math.max(64, Math.min(262144, Math.floor(opts.snaplen ?? DEFAULT_SNAPLEN)));
+      try {
+        return Promise.resolve(openPcapAddon(addon, iface, snaplen, Math.max(1 << 16, Math.min(0x7fffffff, opts.bufferBytes ?? DEFAULT_BUFFER_BYTES)), opts));
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
+    if (backend === 'libpcap-batch') return Promise.reject(new CaptureError(iface, 0, `live capture backend libpcap-batch unavailable: ${error}`));
+  }
   const require = createRequire(import.meta.url);
   let capModule: CapModule;
   try {

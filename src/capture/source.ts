@@ -72,6 +72,24 @@ export interface CaptureSource {
   close(): Promise<void>;
 }
 
+/** libpcap's own counters (pcap_stats), cumulative since the capture opened. */
+export interface PcapStats {
+  /** Packets the kernel received for this socket (on Linux including those it then dropped). */
+  received: number;
+  /** Packets dropped because the kernel buffer was full (the capture fell behind). */
+  dropped: number;
+  /** Packets the interface or its driver dropped. */
+  ifdropped: number;
+}
+
+/** A live interface capture: which libpcap binding reads it, and libpcap's statistics when it has them. */
+export interface LiveCaptureSource extends CaptureSource {
+  /** "libpcap-batch" (minewatch's native/pcap addon) or "cap" (the cap package, one packet per callback). */
+  readonly backend: 'libpcap-batch' | 'cap';
+  /** pcap_stats, or null when the binding does not expose it (cap). */
+  pcapStats(): PcapStats | null;
+}
+
 /** Growable batch storage, reused across batches by readers. */
 export class BatchArrays {
   offsets: Int32Array;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { dirname, join } from 'node:path';
 import { readConfigText, readJsonConfig } from '../util/config.js';
 import type { NotifyOptions } from '../pipeline/notify.js';
+import type { SensorOptions } from '../pipeline/sensor.js';
 import { UsageError } from '../util/errors.js';
 import { parseCidrList, parseIdList, parseIntOption, parseSize } from './options.js';
 import { EVE_TYPE_IDS, type EveTypeId } from '../events/eve-format.js';
@@ -17,6 +18,7 @@ import { withSendOptions } from './send-options.js';
 const ConfigSchema = z.object({
   interface: z.string().min(1).optional(),
   filter: z.string().optional(),
+  captureBackend: z.enum(['auto', 'libpcap-batch', 'cap']).optional(),
   read: z.array(z.string()).optional(),
   replayPps: z.number().int().positive().optional(),
   db: z.string().optional(),
@@ -62,6 +64,7 @@ export function register(program: Command): void {
     .description('run continuously on a live interface: store alerts, incidents, devices and stats locally, append EVE, report health')
     .option('-i, --interface <name>', 'network interface to capture from (libpcap; needs CAP_NET_RAW)')
     .option('-f, --filter <bpf>', 'BPF filter')
+    .option('--capture-backend <name>', 'libpcap binding: auto (the native/pcap batch addon when built, else cap), libpcap-batch or cap (default auto; also MINEWATCH_LIVE_BACKEND)')
     .option('--read <captures...>', 'replay capture files through the same path instead of an interface (backfills, tests)')
     .option('--replay-pps <n>', 'with --read: pace the replay at N packets per second', parseIntOption('--replay-pps', 1, 100_000_000))
     .option('--db <url>', 'local store: sqlite:PATH or postgres://… (default: $XDG_DATA_HOME/minewatch/minewatch.db)')
@@ -106,6 +109,9 @@ export function register(program: Command): void {
       const inputs = o.read as string[] | undefined;
       if (!o.interface && !inputs?.length) throw new UsageError('give --interface IF (or --read CAPTURE… to replay files; see minewatch sensor --help)', 'usage.no-input');
       if (o.interface && inputs?.length) throw new UsageError('give --interface or --read, not both', 'usage.conflict');
+      if (o.captureBackend !== undefined && !['auto', 'libpcap-batch', 'cap'].includes(o.captureBackend as string)) {
+        throw new UsageError(`--capture-backend must be auto, libpcap-batch or cap (got "${String(o.captureBackend)}")`, 'usage.bad-capture-backend', { subject: '--capture-backend' });
+      }
       if (o.replayPps !== undefined && !inputs?.length) throw new UsageError('--replay-pps goes with --read', 'usage.conflict', { subject: '--replay-pps' });
       if (o.eve === '-') throw new UsageError('--eve needs a file for the sensor (it is appended and rotated)', 'usage.eve-stdout', { subject: '--eve' });
       checkOutputs([{ option: '--eve', path: o.eve as string | undefined }]);
@@ -124,6 +130,7 @@ export function register(program: Command): void {
       const run = await startSensor({
         interface: o.interface as string | undefined,
         filter: o.filter as string | undefined,
+        captureBackend: o.captureBackend as SensorOptions['captureBackend'],
         inputs,
         replayPps: o.replayPps as number | undefined,
         db: o.db as string | undefined,
@@ -156,7 +163,7 @@ export function register(program: Command): void {
       const onHup = () => run.reopenEve();
       process.on('SIGHUP', onHup);
       const metrics = listen ? await serveMetrics(listen, run.health) : null;
-      process.stderr.write(`minewatch sensor: started on ${o.interface ?? inputs?.join(', ')}${listen ? `; metrics on http://${listen.host}:${listen.port}/metrics` : ''}\n`);
+      process.stderr.write(`minewatch sensor: started on ${o.interface ?? inputs?.join(', ')}${o.interface ? ` (capture: ${run.health().capture_backend})` : ''}${listen ? `; metrics on http://${listen.host}:${listen.port}/metrics` : ''}\n`);
       try {
         const { health } = await run.done;
         process.stderr.write(`minewatch sensor: stopped after ${health.packets} packets, ${health.alerts} alerts, ${health.events_stored} events stored\n`);

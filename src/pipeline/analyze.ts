@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { startWorker } from '../util/worker-thread.js';
 import { captureCounts, planPartitions, runPartitioned, runSingle as runSinglePartition } from '../capture/runner.js';
 import { openCapture } from '../capture/open.js';
-import { openLive } from '../capture/live.js';
+import { captureDrops, openLive } from '../capture/live.js';
 import type { CaptureSource, FrameBatch } from '../capture/source.js';
 import { createProgress } from './progress.js';
 import { PacketPipeline, routeFrame } from './packet-pipeline.js';
@@ -168,7 +168,7 @@ async function runSingle(
 ): Promise<AnalysisSummary> {
   const pipeline = new PacketPipeline({
     ...eventOptions(opts, wantEvents),
-    captureDrops: live ? () => source.malformed.get('live.dropped-consumer-slow') : undefined,
+    captureDrops: live ? () => captureDrops(source) : undefined,
     sink: (_ts, event) => onEvent(event),
     analyzers: await analyzerFactory(opts.analyzers ?? DEFAULT_ANALYZER_CONFIG),
     flow: opts.flow,

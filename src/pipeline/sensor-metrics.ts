@@ -7,12 +7,17 @@ import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { UsageError } from '../util/errors.js';
 import type { SensorHealth } from './sensor.js';
 
-const GAUGES: Array<[keyof SensorHealth, string, string]> = [
+type NumericHealthKey = { [K in keyof SensorHealth]: SensorHealth[K] extends number | null ? K : never }[keyof SensorHealth];
+
+const GAUGES: Array<[NumericHealthKey, string, string]> = [
   ['packets', 'minewatch_sensor_packets_total', 'Packets seen since start'],
   ['bytes', 'minewatch_sensor_bytes_total', 'Bytes seen since start'],
   ['packets_per_s', 'minewatch_sensor_packets_per_second', 'Packets per second over the last health interval'],
   ['bytes_per_s', 'minewatch_sensor_bytes_per_second', 'Bytes per second over the last health interval'],
-  ['capture_dropped', 'minewatch_sensor_capture_dropped_total', 'Frames dropped because the pipeline was behind (libpcap kernel drops are not exposed by cap)'],
+  ['capture_dropped', 'minewatch_sensor_capture_dropped_total', 'Frames the cap backend dropped in user space because the pipeline was behind (the batch addon leaves them to the kernel ring: pcap_dropped)'],
+  ['pcap_received', 'minewatch_sensor_pcap_received_total', 'libpcap pcap_stats ps_recv: packets the kernel received for the capture (batch addon only)'],
+  ['pcap_dropped', 'minewatch_sensor_pcap_dropped_total', 'libpcap pcap_stats ps_drop: packets dropped because the kernel buffer was full (batch addon only)'],
+  ['pcap_ifdropped', 'minewatch_sensor_pcap_ifdropped_total', 'libpcap pcap_stats ps_ifdrop: packets the interface or driver dropped (batch addon only)'],
   ['flows', 'minewatch_sensor_flows', 'Flows in the flow table'],
   ['alerts', 'minewatch_sensor_alerts_total', 'Alerts since start'],
   ['events_stored', 'minewatch_sensor_events_stored_total', 'Events committed to the local store since start'],
@@ -36,8 +41,22 @@ export function sensorRegistry(health: () => SensorHealth): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   for (const [key, name, help] of GAUGES) {
-    new Gauge({ name, help, registers: [registry], collect() { this.set(health()[key]); } });
+    if (key === 'pcap_received' || key === 'pcap_dropped' || key === 'pcap_ifdropped') {
+      // labelled by backend so that, when the capture cannot tell (cap, a file replay), the
+      // series is absent rather than a misleading 0 (prom-client prints 0 for an unset unlabelled gauge)
+      new Gauge({
+        name, help, labelNames: ['backend'], registers: [registry],
+        collect() { const h = health(); this.reset(); const v = h[key]; if (v !== null) this.set({ backend: h.capture_backend }, v); },
+      });
+      continue;
+    }
+    new Gauge({ name, help, registers: [registry], collect() { this.set(health()[key] ?? 0); } });
   }
+  new Gauge({
+    name: 'minewatch_sensor_capture_info', help: 'The capture backend in use (label backend: libpcap-batch, cap or file); always 1',
+    labelNames: ['backend'], registers: [registry],
+    collect() { this.reset(); this.set({ backend: health().capture_backend }, 1); },
+  });
   return registry;
 }
 

@@ -11,8 +11,8 @@
  * (content-derived event ids, the store's unique key).
  */
 import { openCapture } from '../capture/open.js';
-import { openLive } from '../capture/live.js';
-import type { CaptureSource, FrameBatch } from '../capture/source.js';
+import { captureDrops, openLive } from '../capture/live.js';
+import type { CaptureSource, FrameBatch, LiveCaptureSource } from '../capture/source.js';
 import { DEFAULT_EVE_TYPES, eveTimestamp, type EveTypeId } from '../events/eve-format.js';
 import type { FlowEngineOptions } from '../flow/index.js';
 import { applyRetention, loadBaselineState, RETENTION_DEFAULTS, saveBaselineState, type Store } from '../store/index.js';
@@ -32,9 +32,11 @@ import { defaultSensorName, StoreSink, STORED_EVENT_TYPES, stampEventId } from '
 import type { AnalysisSummary } from './summary.js';
 
 export interface SensorOptions {
-  /** Live interface (libpcap through cap). */
+  /** Live interface (libpcap through the native/pcap batch addon, or cap). */
   interface?: string;
   filter?: string;
+  /** Which libpcap binding (default auto: the addon when it loads, else cap). */
+  captureBackend?: 'auto' | 'libpcap-batch' | 'cap';
   /** Capture files instead of an interface: a replay through the same path (tests, backfills). */
   inputs?: string[];
   /** Replay pace in packets per second (files only; 0 or undefined = as fast as possible). */
@@ -89,8 +91,16 @@ export interface SensorHealth {
   bytes: number;
   packets_per_s: number;
   bytes_per_s: number;
-  /** Frames libpcap delivered that the sensor had no room for (cap exposes no pcap_stats: see docs/sensor.md). */
+  /** Frames libpcap delivered that the sensor had no room for (cap backend only; the batch addon leaves them to the kernel ring, counted in pcap_dropped). */
   capture_dropped: number;
+  /** Which libpcap binding captures: "libpcap-batch" (native/pcap addon), "cap", or "file". */
+  capture_backend: string;
+  /** libpcap's own pcap_stats (batch addon only; null with cap or files): packets the kernel received for the socket. */
+  pcap_received: number | null;
+  /** pcap_stats: packets the kernel dropped because the ring was full. */
+  pcap_dropped: number | null;
+  /** pcap_stats: packets the interface or driver dropped. */
+  pcap_ifdropped: number | null;
   flows: number;
   alerts: number;
   events_stored: number;
@@ -136,10 +146,12 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   let blocklist: NftBlocklistWriter | null = null;
   let pipelineRef: PacketPipeline | null = null;
   let source: CaptureSource;
+  let live: LiveCaptureSource | null = null;
   try {
     eve = opts.eve ? new AppendingEveWriter(opts.eve, { maxBytes: opts.eveMaxBytes, keep: opts.eveKeep }) : null;
     blocklist = opts.blocklistNft ? openBlocklist(opts.blocklistNft, opts.blocklistIntervalMs, log, () => pipelineRef?.resolvedMiningAddresses() ?? []) : null;
-    source = opts.interface ? await openLive(opts.interface, { filter: opts.filter }) : await openCapture(opts.inputs ?? []);
+    if (opts.interface) source = live = await openLive(opts.interface, { filter: opts.filter, backend: opts.captureBackend });
+    else source = await openCapture(opts.inputs ?? []);
   } catch (err) {
     eve?.close();
     blocklist?.close();
@@ -167,7 +179,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
     flowEvents: (opts.flowEvents ?? eve !== null) && types.has('flow'),
     eveTypes: protocolTypes,
     suricataStats: types.has('stats'),
-    captureDrops: () => source.malformed.get('live.dropped-consumer-slow'),
+    captureDrops: () => captureDrops(source),
     sink: (_ts, event) => onEvent(event),
     analyzers: await analyzerFactory(opts.baselines === false ? analyzers : { ...analyzers, baselines: analyzers.baselines ?? opts.baselines ?? {} }),
     flow: opts.flow,
@@ -209,6 +221,7 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
   let rates = { pps: 0, bps: 0 };
   const health = (): SensorHealth => {
     const mem = process.memoryUsage();
+    const ps = live?.pcapStats() ?? null;
     return {
       uptime_s: Math.round((Date.now() - started) / 1000),
       packets: pipeline.packets,
@@ -216,6 +229,10 @@ export async function startSensor(opts: SensorOptions): Promise<SensorRun> {
       packets_per_s: rates.pps,
       bytes_per_s: rates.bps,
       capture_dropped: source.malformed.get('live.dropped-consumer-slow'),
+      capture_backend: live?.backend ?? 'file',
+      pcap_received: ps?.received ?? null,
+      pcap_dropped: ps?.dropped ?? null,
+      pcap_ifdropped: ps?.ifdropped ?? null,
       flows: pipeline.activeFlows,
       alerts,
       events_stored: store.stats.stored,
@@ -329,7 +346,8 @@ export async function runSensor(opts: SensorOptions): Promise<SensorResult> {
 export function formatHealth(name: string, h: SensorHealth): string {
   const mb = (x: number) => (x / 1e6).toFixed(1);
   return `minewatch sensor ${name}: health packets=${h.packets} (${h.packets_per_s}/s) bytes=${h.bytes} (${mb(h.bytes_per_s)} MB/s) ` +
-    `dropped=${h.capture_dropped} flows=${h.flows} alerts=${h.alerts} stored=${h.events_stored} pending=${h.store_pending} ` +
+    `dropped=${h.capture_dropped} ${h.pcap_received === null ? '' : `pcap_received=${h.pcap_received} pcap_dropped=${h.pcap_dropped} pcap_ifdropped=${h.pcap_ifdropped} `}` +
+    `capture=${h.capture_backend} flows=${h.flows} alerts=${h.alerts} stored=${h.events_stored} pending=${h.store_pending} ` +
     `outbox=${h.outbox_depth} rss=${mb(h.rss_bytes)}MB`;
 }
 

@@ -80,8 +80,10 @@ test('EVE appender: appends across opens, rotates by size keeping N files, reope
 
 test('metrics endpoint: gauges from the sensor health, Prometheus text format', async () => {
   let packets = 10;
+  let pcap: number | null = 1234;
   const health = (): SensorHealth => ({
     uptime_s: 1, packets, bytes: 1500, packets_per_s: 5, bytes_per_s: 700, capture_dropped: 2, flows: 3, alerts: 4,
+    capture_backend: pcap === null ? 'cap' : 'libpcap-batch', pcap_received: pcap, pcap_dropped: pcap === null ? null : 17, pcap_ifdropped: pcap === null ? null : 0,
     events_stored: 6, store_pending: 0, store_errors: 0, eve_events: 0, eve_rotations: 0, devices: 5, device_events: 8, blocklist_addresses: 0, notifications_sent: 0, notifications_failed: 0, outbox_depth: 7, rss_bytes: 1e8, heap_used_bytes: 1e7,
   });
   const server = await serveMetrics(parseListen('127.0.0.1:0'), health);
@@ -93,9 +95,19 @@ test('metrics endpoint: gauges from the sensor health, Prometheus text format', 
     assert.match(text, /^minewatch_sensor_outbox_events 7$/m);
     assert.match(text, /^minewatch_sensor_capture_dropped_total 2$/m);
     assert.match(text, /^minewatch_sensor_devices 5$/m);
+    assert.match(text, /^minewatch_sensor_pcap_received_total\{backend="libpcap-batch"\} 1234$/m);
+    assert.match(text, /^minewatch_sensor_pcap_dropped_total\{backend="libpcap-batch"\} 17$/m);
+    assert.match(text, /^minewatch_sensor_pcap_ifdropped_total\{backend="libpcap-batch"\} 0$/m);
+    assert.match(text, /^minewatch_sensor_capture_info\{backend="libpcap-batch"\} 1$/m);
     packets = 99;
+    pcap = null;
     text = await get();
     assert.match(text, /^minewatch_sensor_packets_total 99$/m, 'read at scrape time');
+    // without pcap_stats (cap) the libpcap counters are absent, not a misleading 0
+    assert.doesNotMatch(text, /^minewatch_sensor_pcap_received_total[{ ]/m);
+    assert.doesNotMatch(text, /^minewatch_sensor_pcap_dropped_total[{ ]/m);
+    assert.match(text, /^minewatch_sensor_capture_info\{backend="cap"\} 1$/m);
+    assert.doesNotMatch(text, /backend="libpcap-batch"/);
     assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
   } finally {
     server.close();
@@ -169,6 +181,26 @@ test('sensor --retention-days: events and incidents older than the limit are del
     } finally {
       await s.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('sensor --capture-backend: an unknown binding is one clear line and exit 2, from the flag or the config file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mw-sensor-backend-'));
+  try {
+    const db = `sqlite:${join(dir, 's.db')}`;
+    const flag = await run(process.execPath, [MAIN, 'sensor', '--interface', 'lo', '--capture-backend', 'pfring', '--db', db]).then(() => null, (e: { code: number; stderr: string }) => e);
+    assert.ok(flag);
+    assert.equal(flag.code, 2);
+    assert.match(flag.stderr, /--capture-backend must be auto, libpcap-batch or cap \(got "pfring"\)/);
+    assert.equal(flag.stderr.trim().split('\n').length, 1, flag.stderr);
+    const cfg = join(dir, 'sensor.json');
+    writeFileSync(cfg, JSON.stringify({ interface: 'lo', captureBackend: 'pfring', db }));
+    const file = await run(process.execPath, [MAIN, 'sensor', '--config', cfg]).then(() => null, (e: { code: number; stderr: string }) => e);
+    assert.ok(file);
+    assert.equal(file.code, 2);
+    assert.match(file.stderr, /captureBackend/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
