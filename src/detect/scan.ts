@@ -470,6 +470,9 @@ export function createScanDetector(opts: ScanOptions = {}): DetectorOf<never> {
     // Probes (SYN, UDP, ICMP echo, ARP requests) and the answers to them (SYN-ACK, UDP from a
     // service port, ARP replies): never TCP data or ACKs.
     packets: PacketClass.TCP_SYN | PacketClass.TCP_SYNACK | PacketClass.UDP | PacketClass.ICMP | PacketClass.OTHER,
+    // Of the packets to its hosts from another worker's hosts, only the answers: SYN-ACKs and
+    // UDP (from a service port; a UDP probe from another worker's source is counted, never reported).
+    answers: PacketClass.TCP_SYNACK | PacketClass.UDP,
     onPacket(pkt: PacketView, _flow: FlowView | null, ctx: DetectorContext): void {
       if (pkt.ipVersion === 0) {
         if ((pkt.layers & Layer.ARP) !== 0) onArp(pkt, ctx);

@@ -43,11 +43,12 @@ export interface DetectorContext {
 export interface Detector {
   readonly id: string;
   /**
-   * How work is split across worker threads (every worker decodes every packet):
+   * How work is split across worker threads:
    * 'flow' (default) — onPacket for the packets of flows this worker owns (all flows between
    * the same two hosts land on one worker); 'source' — onPacket for every packet whose SOURCE
-   * address hashes to this worker (host-level detectors such as scan detection), with
-   * `flow` null when another worker owns that flow.
+   * address hashes to this worker (host-level detectors such as scan detection), and for the
+   * packets of the `answers` classes whose DESTINATION does, with `flow` null when another
+   * worker owns that flow.
    */
   readonly partition?: 'flow' | 'source';
   /**
@@ -56,6 +57,13 @@ export interface Detector {
    * what it does not need within them.
    */
   readonly packets?: number;
+  /**
+   * 'source' partition only: the PacketClass bits it reads of packets TO its worker's hosts
+   * from another worker's hosts — the answers to their probes (default: all of `packets`). At
+   * most TCP_SYNACK | UDP: the worker fan-out sends a frame to its destination's worker only
+   * for those (pipeline/packet-pipeline.ts, routeFrame).
+   */
+  readonly answers?: number;
   onPacket?(pkt: PacketView, flow: FlowView | null, ctx: DetectorContext): void;
   /**
    * The protocols whose messages onMessage reads (default: every protocol). The pipeline

@@ -63,7 +63,7 @@ export interface DetectorComponent<Id extends string = string, P extends Protoco
   readonly id: Id;
   /** The protocols whose messages it reads (none: packets, bursts or flow ends only). */
   readonly protocols: readonly P[];
-  /** 'source': host-level state; with workers it sees the packets from and to the hosts its worker owns. */
+  /** 'source': host-level state; with workers it sees the packets from the hosts its worker owns and the answers to them (Detector.answers). */
   readonly partition: 'flow' | 'source';
   /** The HTTP response bodies it reads, by Content-Type (the HTTP parser keeps only what some running detector reads). */
   responseBodies?(m: ComponentModules): (contentType: string) => boolean;

@@ -7,7 +7,7 @@ import type { FrameBatch } from '../capture/source.js';
 import { ROUTE_ALL, partitionOf } from '../capture/fanout.js';
 import type { Detector, DetectorContext, ProtocolMessage, AlertInput } from '../events/detector.js';
 import type { FlowBurst, FlowEndReason, FlowView } from '../events/flow.js';
-import { Layer, PacketClass, createPacketView, packetClassOf, type PacketView } from '../events/packet.js';
+import { Layer, PacketClass, TcpFlag, createPacketView, packetClassOf, type PacketView } from '../events/packet.js';
 import type { StreamConsumer } from '../events/stream.js';
 import { ReasonCounter } from '../events/counters.js';
 import { PacketDecoder, finalMix, ip6Fold, symmetricFlowHash, symmetricHashV4 } from '../decode/index.js';
@@ -99,6 +99,8 @@ export class PacketPipeline {
   /** PacketClass bits each packet detector wants (same order as the detector arrays). */
   private readonly packetMasks: Uint8Array;
   private readonly sourceMasks: Uint8Array;
+  /** Per source detector, the classes it reads of packets only their destination makes this worker's (Detector.answers). */
+  private readonly answerMasks: Uint8Array;
   private readonly messageDetectors: Detector[];
   /**
    * Per message protocol, the message detectors that read it (Detector.protocols), listed on
@@ -170,6 +172,7 @@ export class PacketPipeline {
     this.sourceDetectors = ds.filter((d) => d.onPacket && d.partition === 'source');
     this.packetMasks = Uint8Array.from(this.packetDetectors, (d) => d.packets ?? PacketClass.ALL);
     this.sourceMasks = Uint8Array.from(this.sourceDetectors, (d) => d.packets ?? PacketClass.ALL);
+    this.answerMasks = Uint8Array.from(this.sourceDetectors, (d) => (d.answers ?? PacketClass.ALL) & (d.packets ?? PacketClass.ALL) & ROUTE_ANSWER_CLASSES);
     this.messageDetectors = ds.filter((d) => d.onMessage);
     this.flowEndDetectors = ds.filter((d) => d.onFlowEnd);
     this.burstDetectors = ds.filter((d) => d.onBurst);
@@ -214,6 +217,7 @@ export class PacketPipeline {
     const ns = sourceDetectors.length;
     const packetMasks = this.packetMasks;
     const sourceMasks = this.sourceMasks;
+    const answerMasks = this.answerMasks;
     const frameHash = this.frameHash;
     const frameHashed = this.frameHashed;
     const learnDns = this.analyzers.learnForeignDns;
@@ -247,28 +251,33 @@ export class PacketPipeline {
       // Packets without a usable IP header (ARP, non-IP, pending fragments) belong to worker 0.
       const hasIp = (pkt.layers & Layer.IP) !== 0 && !pkt.isFragment;
       let ownsFlow = true;
-      let ownsSource = true;
+      let ownsSrc = true;
+      let ownsDst = false;
       if (n > 1) {
         if (r !== ROUTE_ALL) {
           // Routed frames (plain IPv4): the route was hashed from the same address fields
           // the decoder reads, so its owners are the ones hashing again would give.
           ownsFlow = (r & 0xff) === me;
-          ownsSource = ((r >>> 8) & 0xff) === me || r >>> 16 === me;
+          ownsSrc = ((r >>> 8) & 0xff) === me;
+          ownsDst = r >>> 16 === me;
         } else {
           ownsFlow = (hasIp ? partitionOf(hostPairHash(pkt.src4, pkt.dst4), n) : 0) === me;
-          // A host-level detector sees the packets from AND to the hosts this worker owns
-          // (a scan is judged by the replies it gets too); it alerts only on owned hosts.
-          ownsSource = hasIp ? partitionOf(hostHash(pkt.src4), n) === me || partitionOf(hostHash(pkt.dst4), n) === me : me === 0;
+          // A host-level detector sees the packets from the hosts this worker owns, and the
+          // answers to them (a scan is judged by the replies it gets too); it alerts only on owned hosts.
+          ownsSrc = hasIp ? partitionOf(hostHash(pkt.src4), n) === me : me === 0;
+          ownsDst = hasIp && partitionOf(hostHash(pkt.dst4), n) === me;
         }
         if (hasIp) this.tickExpiry(ts);
         // Decode problems are counted by the worker that owns the packet only.
         if (!ownsFlow && pkt.malformed !== '') this.unownedMalformed.add(pkt.malformed);
         // DNS answers reach every worker (routeFrame): the connections to the answer addresses may be anyone's
         if (!ownsFlow && learnDns !== undefined && pkt.proto === 17 && pkt.srcPort === 53 && pkt.payloadLength > 0) learnDns(pkt);
-        if (!ownsFlow && !(ownsSource && ns > 0)) continue;
+        if (!ownsFlow && !((ownsSrc || ownsDst) && ns > 0)) continue;
       }
       let flow: FlowView | null = null;
       const cls = nf + ns > 0 ? packetClassOf(pkt) : 0;
+      // Of the packets to this worker's hosts from another's, source detectors read only answers.
+      const ownsSource = ownsSrc || (ownsDst && (cls & ROUTE_ANSWER_CLASSES) !== 0);
       if (ownsFlow) {
         this.packets++;
         this.bytes += pkt.wireLength;
@@ -290,7 +299,7 @@ export class PacketPipeline {
       }
       if (ownsSource) {
         for (let d = 0; d < ns; d++) {
-          if ((sourceMasks[d] & cls) === 0) continue;
+          if (((ownsSrc ? sourceMasks[d] : answerMasks[d]) & cls) === 0) continue;
           try {
             sourceDetectors[d].onPacket!(pkt, flow, this.sourceCtx);
           } catch (err) {
@@ -488,22 +497,40 @@ export class PacketPipeline {
 }
 
 /**
+ * The packet classes a frame reaches its destination host's worker for (Detector.answers):
+ * the answers to a host's probes, SYN-ACK and UDP. Every other frame goes to the workers of
+ * its flow and its source only.
+ */
+export const ROUTE_ANSWER_CLASSES = PacketClass.TCP_SYNACK | PacketClass.UDP;
+
+/**
  * The route word of a frame for the worker fan-out (capture/fanout.ts): byte 0 = the worker
- * owning its flows (host pair), bytes 1 and 2 = the workers owning its source and its
- * destination host (host-level detectors). Computed from the header bytes of plain,
- * unfragmented Ethernet/IPv4 frames only — exactly the conditions under which the decoder
- * sets Layer.IP, so it agrees with the owner computed after decoding; every other frame is
- * ROUTE_ALL (each worker decodes it and decides).
+ * owning its flows (host pair), bytes 1 and 2 = the workers owning its source and, for the
+ * frames that may be of ROUTE_ANSWER_CLASSES, its destination host (host-level detectors;
+ * otherwise byte 2 repeats byte 1). Computed from the header bytes of plain, unfragmented
+ * Ethernet/IPv4 frames only — exactly the conditions under which the decoder sets Layer.IP,
+ * so it agrees with the owner computed after decoding; every other frame is ROUTE_ALL (each
+ * worker decodes it and decides).
  */
 export function routeFrame(buf: Uint8Array, o: number, capLen: number, linkType: number, n: number): number {
   if (isPlainIpv4(buf, o, capLen, linkType)) {
+    const proto = ipv4ProtoAt(buf, o);
     // DNS answers go to every worker (Analyzers.learnForeignDns)
-    if (ipv4ProtoAt(buf, o) === 17 && isPlainIpv4Ports(buf, o, capLen, linkType) && srcPortAt(buf, o) === 53) return ROUTE_ALL;
+    if (proto === 17 && isPlainIpv4Ports(buf, o, capLen, linkType) && srcPortAt(buf, o) === 53) return ROUTE_ALL;
     const src = ipv4SrcAt(buf, o);
     const dst = ipv4DstAt(buf, o);
-    return partitionOf(hostPairHash(src, dst), n) | (partitionOf(hostHash(src), n) << 8) | (partitionOf(hostHash(dst), n) << 16);
+    const srcOwner = partitionOf(hostHash(src), n);
+    return partitionOf(hostPairHash(src, dst), n) | (srcOwner << 8) | ((mayBeAnswer(buf, o, capLen, proto) ? partitionOf(hostHash(dst), n) : srcOwner) << 16);
   }
   return ROUTE_ALL;
+}
+
+/** Whether a plain IPv4 frame may decode to a ROUTE_ANSWER_CLASSES packet: UDP, or TCP with SYN and ACK (or flags not captured). */
+function mayBeAnswer(buf: Uint8Array, o: number, capLen: number, proto: number): boolean {
+  if (proto === 17) return true;
+  if (proto !== 6) return false;
+  const flags = 14 + (buf[o + 14] & 0x0f) * 4 + 13;
+  return flags >= capLen || (buf[o + flags] & (TcpFlag.SYN | TcpFlag.ACK)) === (TcpFlag.SYN | TcpFlag.ACK);
 }
 
 /**
