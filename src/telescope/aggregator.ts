@@ -31,6 +31,7 @@ import { sourceAlert } from './alerts.js';
 import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
 import { SpilledSources } from './spilled-sources.js';
+import { PortSources } from './port-sources.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -220,7 +221,8 @@ export class TelescopeAggregator {
   private readonly src24 = bigCounter();
   private readonly destinations = bigCounter();
   private readonly portPackets = new Float64Array(PORT_KEYS);
-  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(PORT_KEYS);
+  /** unique probing sources per port key */
+  private readonly portSources = new PortSources(PORT_KEYS);
 
   // intervals
   private readonly intervals = new Map<number, IntervalAcc>();
@@ -461,11 +463,7 @@ export class TelescopeAggregator {
       const last = si[r + S_LAST_PORT];
       if (last !== pkey) {
         // a source alternating between two ports (Mirai: 23 and 2323) is in both counters already
-        if (si[r + S_PREV_PORT] !== pkey) {
-          let u = this.portSources[pkey];
-          if (u === undefined) this.portSources[pkey] = u = smallCounter();
-          u.add(src);
-        }
+        if (si[r + S_PREV_PORT] !== pkey) this.portSources.add(pkey, src);
         si[r + S_PREV_PORT] = last;
         si[r + S_LAST_PORT] = pkey;
         si[r + S_PORT_CHANGES]++;
@@ -493,11 +491,7 @@ export class TelescopeAggregator {
     ivs.sources.add(src);
     if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
     if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
-    if (pkey >= 0 && !isResponseKind(kind)) {
-      let u = this.portSources[pkey];
-      if (u === undefined) this.portSources[pkey] = u = smallCounter();
-      u.add(src);
-    }
+    if (pkey >= 0 && !isResponseKind(kind)) this.portSources.add(pkey, src);
     cur.countries[this.spilled.add(pkt, src, v6)]++;
   }
 
@@ -687,8 +681,7 @@ export class TelescopeAggregator {
       state.intervals.set(s.start, s);
     }
     for (let k = 0; k < PORT_KEYS; k++) {
-      const u = this.portSources[k];
-      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? null });
+      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: this.portSources.counter(k) });
     }
     this.findBursts(state);
 
