@@ -109,6 +109,8 @@ const SOURCE_BYTES = SI * 4 + SC * 4 + 8 + 16;
 const SOURCE_SHARE = 0.4;
 /** Batches between two checks of the process's resident memory. */
 const MEMORY_CHECK_BATCHES = 16;
+/** Share of the memory bound past which the per-port counters turn coarse. */
+const COARSEN_SHARE = 0.8;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
@@ -194,6 +196,8 @@ export class TelescopeAggregator {
   private batchesSinceCheck = 0;
   /** sources in the table when the memory bound froze it (-1: never) */
   private frozenAt = -1;
+  /** the per-port counters were coarsened for the memory bound */
+  private portsCoarsened = false;
 
   // darknets
   private readonly dnBase: Uint32Array;
@@ -222,7 +226,7 @@ export class TelescopeAggregator {
   private readonly destinations = bigCounter();
   private readonly portPackets = new Float64Array(PORT_KEYS);
   /** unique probing sources per port key */
-  private readonly portSources = new PortSources(PORT_KEYS);
+  private portSources = new PortSources(PORT_KEYS);
 
   // intervals
   private readonly intervals = new Map<number, IntervalAcc>();
@@ -239,8 +243,8 @@ export class TelescopeAggregator {
   private readonly countryNames: string[] = [];
 
   // per-source state (structure of arrays, slot = index)
-  private readonly idx4 = new U32Index(1 << 14);
-  private readonly idx6 = new U32Index(16);
+  private idx4 = new U32Index(1 << 14);
+  private idx6 = new U32Index(16);
   private nSources = 0;
   private cap = 0;
   /** hot per-source records as Int32 (SI fields each) … */
@@ -351,13 +355,21 @@ export class TelescopeAggregator {
   }
 
   /**
-   * Past the memory bound, the source table takes no new sources: they still count in every
-   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Counted
-   * (memoryLimited, spilled packets) and reported in the summary.
+   * Degrades in two steps as the process's resident memory nears the bound. Past
+   * COARSEN_SHARE of it, the per-port counters turn coarse (COARSE_P) and no new full one is
+   * made. Past the bound, the source table takes no new sources: they still count in every
+   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Both
+   * counted (telescope.memory-coarsened-ports; memoryLimited and spilled packets) and reported.
    */
   private checkMemory(): void {
     this.batchesSinceCheck = 0;
-    if (this.frozenAt >= 0 || process.memoryUsage.rss() <= this.maxMemory) return;
+    if (this.frozenAt >= 0) return;
+    const rss = process.memoryUsage.rss();
+    if (!this.portsCoarsened && rss > this.maxMemory * COARSEN_SHARE) {
+      this.portsCoarsened = true;
+      this.portSources.coarsenAll();
+    }
+    if (rss <= this.maxMemory) return;
     this.frozenAt = this.nSources;
     this.maxSources = this.nSources;
   }
@@ -667,6 +679,7 @@ export class TelescopeAggregator {
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     if (this.frozenAt >= 0) state.memoryLimited++;
+    if (this.portSources.coarsened > 0) state.malformed['telescope.memory-coarsened-ports'] = this.portSources.coarsened;
     state.sources = this.sources;
     state.src24 = this.src24;
     if (this.dstBits !== null) this.addBitsTo(this.dstBits, this.destinations);
@@ -759,6 +772,24 @@ export class TelescopeAggregator {
     state.victims = this.victims.rows();
     if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
     return state;
+  }
+
+  /**
+   * Frees the per-source and per-port tables once finish() has built the state (which keeps
+   * what it needs), so a worker hands its state over without holding both. No packet may
+   * follow.
+   */
+  release(): void {
+    this.si = new Int32Array(0);
+    this.sf = new Float64Array(0);
+    this.sc = new Int32Array(0);
+    this.firstSeen = new Float64Array(0);
+    this.idx4 = new U32Index(16);
+    this.idx6 = new U32Index(16);
+    this.portSources = new PortSources(0);
+    this.nSources = 0;
+    this.cap = 0;
+    this.maxSources = 0;
   }
 
   private alertFor(slot: number, row: SourceRow): AlertEvent {
