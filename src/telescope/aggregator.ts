@@ -22,7 +22,7 @@ import {
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, INTERVAL_PORTS, newInterval, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
+  bigCounter, INTERVAL_PORTS, newInterval, PORT_SKETCHES, STATE_SOURCE_ROWS, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
   type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
@@ -109,6 +109,8 @@ const SOURCE_BYTES = SI * 4 + SC * 4 + 8 + 16;
 const SOURCE_SHARE = 0.4;
 /** Batches between two checks of the process's resident memory. */
 const MEMORY_CHECK_BATCHES = 16;
+/** Transient bytes finish() needs per tracked source (measured: 300,000 sources raised the peak by 154 MB). */
+const FINISH_SOURCE_BYTES = 512;
 /** Share of the memory bound past which the per-port counters turn coarse. */
 const COARSEN_SHARE = 0.8;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
@@ -176,6 +178,13 @@ export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, lin
   return ROUTE_ALL;
 }
 
+/** The k-th largest value (0 when there are at most k): values below it are outside the top k. */
+function kthLargest(values: Int32Array | Float64Array, k: number): number {
+  if (values.length <= k) return 0;
+  const sorted = values.slice().sort();
+  return sorted[sorted.length - k];
+}
+
 export class TelescopeAggregator {
   /** Decodes frames every worker reads (reported by worker 0). Fragments are counted, not reassembled: they are noise here. */
   readonly decoder = new PacketDecoder({ reassembleFragments: false });
@@ -191,7 +200,7 @@ export class TelescopeAggregator {
   private readonly watch: WatchList | null;
   private readonly internal: boolean;
   private maxSources: number;
-  private readonly maxSourceRows: number;
+  private maxSourceRows: number;
   private readonly maxMemory: number;
   private batchesSinceCheck = 0;
   /** sources in the table when the memory bound froze it (-1: never) */
@@ -364,7 +373,8 @@ export class TelescopeAggregator {
   private checkMemory(): void {
     this.batchesSinceCheck = 0;
     if (this.frozenAt >= 0) return;
-    const rss = process.memoryUsage.rss();
+    // finish() builds rows, classes and burst groups for every tracked source: its peak counts too
+    const rss = process.memoryUsage.rss() + this.nSources * FINISH_SOURCE_BYTES;
     if (!this.portsCoarsened && rss > this.maxMemory * COARSEN_SHARE) {
       this.portsCoarsened = true;
       this.portSources.coarsenAll();
@@ -372,6 +382,8 @@ export class TelescopeAggregator {
     if (rss <= this.maxMemory) return;
     this.frozenAt = this.nSources;
     this.maxSources = this.nSources;
+    // and the rows finish() builds shrink to what a state file keeps
+    this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
   }
 
   private onDarknetPacket(pkt: PacketView, dstIdx: number): void {
@@ -693,13 +705,20 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
+    // past the memory bound, only the busiest ports' counters are built (as a state file keeps them)
+    const counterMin = this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
     for (let k = 0; k < PORT_KEYS; k++) {
-      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: this.portSources.counter(k) });
+      const packets = this.portPackets[k];
+      if (packets === 0) continue;
+      if (packets < counterMin) { state.ports.set(k, { packets, sources: null }); state.portSketchesDropped++; continue; }
+      state.ports.set(k, { packets, sources: this.portSources.counter(k) });
     }
     this.findBursts(state);
 
     const filtered = bigCounter();
     const rows: SourceRow[] = [];
+    // row objects only for sources that can be kept (the maxSourceRows largest, ties included) or alerted
+    const rowMin = this.rowThreshold();
     const ev: SourceEvidence = {
       packets: 0, kinds: this.si, kindBase: 0, matches: this.si, matchBase: 0, hardFailures: 0, highTtlProbes: 0,
       fixedSourcePort: false, burst: false, topPort: -1,
@@ -736,6 +755,7 @@ export class TelescopeAggregator {
         aa.packets += packets;
         aa.sources.add(key);
       }
+      if (packets < rowMin && this.si[s * SI + S_WATCH] < 0) continue;
       const ip = this.sourceText(s);
       const row: SourceRow = {
         ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.firstSeen[s], last: this.sf[s * SF + SF_LAST], class: c.cls,
@@ -766,12 +786,19 @@ export class TelescopeAggregator {
     filtered.merge(this.spilledFiltered);
     state.filteredSources = filtered;
     rows.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
-    if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
+    if (this.nSources > this.maxSourceRows) state.sourceRowsDropped = this.nSources - this.maxSourceRows;
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
     state.victims = this.victims.rows();
     if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
     return state;
+  }
+
+  /** Packets of the maxSourceRows-th largest source (0 when all fit): sources below it get no row. */
+  private rowThreshold(): number {
+    const packets = new Int32Array(this.nSources);
+    for (let s = 0; s < this.nSources; s++) packets[s] = this.si[s * SI + S_PACKETS];
+    return kthLargest(packets, this.maxSourceRows);
   }
 
   /**
