@@ -18,6 +18,7 @@ import { buildReport, type TelescopeReport } from '../../src/telescope/report.js
 import { decodeStateFile, encodeStateFile, mergeStateFiles } from '../../src/telescope/state-file.js';
 import { BIG_P, SMALL_P } from '../../src/telescope/state.js';
 import { sketchError } from '../../src/telescope/unique.js';
+import { COARSE_P } from '../../src/telescope/port-sources.js';
 import { formatIpv4 } from '../../src/util/ip.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 
@@ -232,7 +233,15 @@ test('--max-memory: past the bound the source table freezes, new sources go to t
   const whole = (x: TelescopeReport) => ({ ...x.totals, sources_filtered: 0, intervals: x.intervals.map((i) => ({ ...i, sources_filtered: 0 })) });
   assert.deepEqual(whole(r), whole(f));
   assert.ok(r.totals.sources_filtered >= f.totals.sources_filtered);
-  assert.deepEqual(r.ports.slice(0, 50), f.ports.slice(0, 50));
+  // per-port counts: packets whole; sources from the counters coarsened at the bound (COARSE_P), within their error
+  assert.deepEqual(r.ports.slice(0, 50).map((p) => [p.proto, p.port, p.packets]), f.ports.slice(0, 50).map((p) => [p.proto, p.port, p.packets]));
+  // 50 estimates: each within 4 standard errors, their mean relative error within one
+  const errs = r.ports.slice(0, 50).map((p, i) => Math.abs(p.sources - f.ports[i].sources) / f.ports[i].sources);
+  const se = sketchError(COARSE_P);
+  assert.ok(Math.max(...errs) <= 4 * se, `worst port sources error ${Math.max(...errs)}`);
+  assert.ok(errs.reduce((a, b) => a + b, 0) / errs.length <= se, `mean port sources error ${errs.reduce((a, b) => a + b, 0) / errs.length}`);
+  assert.ok((r.malformed['telescope.memory-coarsened-ports'] ?? 0) > 0, 'coarsened ports counted');
+  assert.equal(r.unique_error.per_port_sources, Math.round(sketchError(COARSE_P) * 10000) / 10000);
   const { formatTelescopeSummary } = await import('../../src/telescope/summary-text.js');
   assert.match(formatTelescopeSummary(r), /memory bound \(--max-memory\)/);
 });
