@@ -8,7 +8,12 @@ import { PcapWriter } from '../../src/capture/pcap-writer.js';
 
 const FIXED_PORTS = [23, 22, 445, 6379, 80, 2323, 1433, 3389];
 
-export function writeSweepCapture(file: string, packets: number, sources: number, days = 3): void {
+/** Called for every packet written (for exact references). */
+export type SweepPacket = (tUs: number, src: number, udp: boolean, dport: number) => void;
+
+/** Writes `packets` probes, split evenly over `files` in time order. */
+export function writeSweepCapture(files: string | string[], packets: number, sources: number, days = 3, onPacket?: SweepPacket): void {
+  const outs = typeof files === 'string' ? [files] : files;
   let x = 0x2545f491;
   const rnd = (): number => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
   const ips = new Uint32Array(sources);
@@ -28,8 +33,15 @@ export function writeSweepCapture(file: string, packets: number, sources: number
   frame[14] = 0x45;
   frame.writeUInt16BE(40, 16);
   frame[22] = 50;
-  const w = new PcapWriter(file);
+  let part = -1;
+  let w: PcapWriter | null = null;
   for (let n = 0; n < packets; n++) {
+    const p = Math.floor((n * outs.length) / packets);
+    if (p !== part) {
+      w?.close();
+      part = p;
+      w = new PcapWriter(outs[p]);
+    }
     const u = rnd() * total;
     let lo = 0;
     let hi = sources - 1;
@@ -49,7 +61,9 @@ export function writeSweepCapture(file: string, packets: number, sources: number
       frame[47] = 0x02;
       frame.writeUInt16BE(1024, 48);
     }
-    w.write(t0Us + Math.floor((n / packets) * spanUs), frame);
+    const tUs = t0Us + Math.floor((n / packets) * spanUs);
+    w!.write(tUs, frame);
+    onPacket?.(tUs, ips[lo], udp, dport);
   }
-  w.close();
+  w?.close();
 }
