@@ -16,7 +16,7 @@ import { writeSweepCapture } from '../helpers/darknet-sweep.js';
 import { runTelescope } from '../../src/telescope/run.js';
 import { buildReport, type TelescopeReport } from '../../src/telescope/report.js';
 import { decodeStateFile, encodeStateFile, mergeStateFiles } from '../../src/telescope/state-file.js';
-import { BIG_P, SMALL_P } from '../../src/telescope/state.js';
+import { INTERVAL_P, SMALL_P } from '../../src/telescope/state.js';
 import { sketchError } from '../../src/telescope/unique.js';
 import { COARSE_P } from '../../src/telescope/port-sources.js';
 import { formatIpv4 } from '../../src/util/ip.js';
@@ -85,7 +85,7 @@ test('all-ports sweep over 3 days: unique counts within the sketch error, top-k 
   assert.equal(r.intervals.length, 3);
   r.intervals.forEach((iv, d) => {
     assert.ok(exact.perDay[d].size > 4096, 'per-day counts are sketches here');
-    within(iv.sources, exact.perDay[d].size, BIG_P, `day ${d} sources`);
+    within(iv.sources, exact.perDay[d].size, INTERVAL_P, `day ${d} sources`);
   });
   // per-port unique sources: the busiest ports hold thousands of sources (sketches), the sweep's ports a few
   const portRows = r.ports.map((p) => ({ key: (p.proto === 'udp' ? 65536 : 0) + p.port, packets: p.packets, sources: p.sources }));
