@@ -35,7 +35,7 @@ export class UniqueCounter {
    * @param p sketch precision (registers 2^p)
    * @param limit exact keys kept before switching to the sketch
    */
-  constructor(readonly p = 14, readonly limit = 1 << 17) {
+  constructor(public p = 14, readonly limit = 1 << 17) {
     this.table = new Uint32Array(16);
   }
 
@@ -98,18 +98,28 @@ export class UniqueCounter {
     return Math.round(hllEstimate(this.registers, this.p));
   }
 
-  /** Union with other (same p). */
+  /**
+   * Union with other. Counters of different precision merge at the lower one: a sketch of
+   * higher precision is folded down (foldRegisters), exact keys are added as they are.
+   */
   merge(other: UniqueCounter): void {
-    if (other.p !== this.p) throw new Error(`cannot merge sketches of precision ${other.p} and ${this.p}`);
     if (other.registers === null) {
       this.reserve(other.size);
       other.forEachKey((k) => this.add(k));
       return;
     }
+    if (other.p < this.p) this.coarsen(other.p);
     if (this.registers === null) this.toSketch();
     const a = this.registers!;
-    const b = other.registers;
+    const b = other.p === this.p ? other.registers : foldRegisters(other.registers, other.p, this.p);
     for (let i = 0; i < a.length; i++) if (b[i] > a[i]) a[i] = b[i];
+  }
+
+  /** Lowers the precision to q (no effect when already at or below it): the sketch is folded, an exact set only changes the precision it will turn into. */
+  coarsen(q: number): void {
+    if (q >= this.p) return;
+    if (this.registers !== null) this.registers = foldRegisters(this.registers, this.p, q);
+    this.p = q;
   }
 
   forEachKey(fn: (k: number) => void): void {
@@ -175,14 +185,7 @@ export class UniqueCounter {
   }
 
   private addHll(key: number): void {
-    const h = mix32(key ^ 0x9e3779b9);
-    const p = this.p;
-    const idx = h >>> (32 - p);
-    // rank of the first 1 bit in the remaining 32-p bits (1-based); all zero → 32-p+1
-    const rest = (h << p) >>> 0;
-    const rank = rest === 0 ? 33 - p : Math.clz32(rest) + 1;
-    const r = this.registers!;
-    if (rank > r[idx]) r[idx] = rank;
+    hllAdd(this.registers!, 0, this.p, key);
   }
 
   /**
@@ -223,6 +226,37 @@ export class UniqueCounter {
     for (let i = 0; i < t.length; i++) if (t[i] !== 0) this.addHll(t[i]);
     this.table = null;
   }
+}
+
+/** Adds a key to the 2^p HyperLogLog registers at registers[base …] (UniqueCounter's sketch, and sketches kept in shared pools). */
+export function hllAdd(registers: Uint8Array, base: number, p: number, key: number): void {
+  const h = mix32(key ^ 0x9e3779b9);
+  const idx = h >>> (32 - p);
+  // rank of the first 1 bit in the remaining 32-p bits (1-based); all zero → 32-p+1
+  const rest = (h << p) >>> 0;
+  const rank = rest === 0 ? 33 - p : Math.clz32(rest) + 1;
+  if (rank > registers[base + idx]) registers[base + idx] = rank;
+}
+
+/**
+ * HyperLogLog registers of precision p folded to precision q < p: exactly the registers a
+ * sketch of precision q would hold for the same keys (the index's low p − q bits become the
+ * leading bits of the rank's input).
+ */
+export function foldRegisters(registers: Uint8Array, p: number, q: number): Uint8Array {
+  const d = p - q;
+  const out = new Uint8Array(1 << q);
+  const lowMask = (1 << d) - 1;
+  for (let i = 0; i < registers.length; i++) {
+    const r = registers[i];
+    if (r === 0) continue;
+    const low = i & lowMask;
+    // rank within the d moved bits (1-based) when one of them is set, else past them
+    const rank = low !== 0 ? d - (31 - Math.clz32(low)) : d + r;
+    const j = i >>> d;
+    if (rank > out[j]) out[j] = rank;
+  }
+  return out;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
 } from './fingerprint.js';
 import { classifySource, M_MASSCAN, M_MASSCAN_SHAPE, M_MIRAI, M_NMAP, M_ZMAP, MATCH_COUNT, type SourceEvidence } from './classify.js';
 import {
-  bigCounter, INTERVAL_PORTS, newInterval, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
+  bigCounter, INTERVAL_PORTS, newInterval, PORT_SKETCHES, STATE_SOURCE_ROWS, PROTO_ICMP_BASE, PROTO_SLOTS, protocolsToRecord, smallCounter, TelescopeState, trimIntervalPorts,
   type IntervalState, type SourceRow,
 } from './state.js';
 import type { GeoLookup } from './geo.js';
@@ -31,6 +31,7 @@ import { sourceAlert } from './alerts.js';
 import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
 import { SpilledSources } from './spilled-sources.js';
+import { PortSources } from './port-sources.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -108,6 +109,10 @@ const SOURCE_BYTES = SI * 4 + SC * 4 + 8 + 16;
 const SOURCE_SHARE = 0.4;
 /** Batches between two checks of the process's resident memory. */
 const MEMORY_CHECK_BATCHES = 16;
+/** Transient bytes finish() needs per tracked source (measured: 300,000 sources raised the peak by 154 MB). */
+const FINISH_SOURCE_BYTES = 512;
+/** Share of the memory bound past which the per-port counters turn coarse. */
+const COARSEN_SHARE = 0.8;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
@@ -173,6 +178,13 @@ export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, lin
   return ROUTE_ALL;
 }
 
+/** The k-th largest value (0 when there are at most k): values below it are outside the top k. */
+function kthLargest(values: Int32Array | Float64Array, k: number): number {
+  if (values.length <= k) return 0;
+  const sorted = values.slice().sort();
+  return sorted[sorted.length - k];
+}
+
 export class TelescopeAggregator {
   /** Decodes frames every worker reads (reported by worker 0). Fragments are counted, not reassembled: they are noise here. */
   readonly decoder = new PacketDecoder({ reassembleFragments: false });
@@ -188,11 +200,13 @@ export class TelescopeAggregator {
   private readonly watch: WatchList | null;
   private readonly internal: boolean;
   private maxSources: number;
-  private readonly maxSourceRows: number;
+  private maxSourceRows: number;
   private readonly maxMemory: number;
   private batchesSinceCheck = 0;
   /** sources in the table when the memory bound froze it (-1: never) */
   private frozenAt = -1;
+  /** the per-port counters were coarsened for the memory bound */
+  private portsCoarsened = false;
 
   // darknets
   private readonly dnBase: Uint32Array;
@@ -220,7 +234,8 @@ export class TelescopeAggregator {
   private readonly src24 = bigCounter();
   private readonly destinations = bigCounter();
   private readonly portPackets = new Float64Array(PORT_KEYS);
-  private readonly portSources: (UniqueCounter | undefined)[] = new Array<UniqueCounter | undefined>(PORT_KEYS);
+  /** unique probing sources per port key */
+  private portSources = new PortSources(PORT_KEYS);
 
   // intervals
   private readonly intervals = new Map<number, IntervalAcc>();
@@ -237,8 +252,8 @@ export class TelescopeAggregator {
   private readonly countryNames: string[] = [];
 
   // per-source state (structure of arrays, slot = index)
-  private readonly idx4 = new U32Index(1 << 14);
-  private readonly idx6 = new U32Index(16);
+  private idx4 = new U32Index(1 << 14);
+  private idx6 = new U32Index(16);
   private nSources = 0;
   private cap = 0;
   /** hot per-source records as Int32 (SI fields each) … */
@@ -349,15 +364,26 @@ export class TelescopeAggregator {
   }
 
   /**
-   * Past the memory bound, the source table takes no new sources: they still count in every
-   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Counted
-   * (memoryLimited, spilled packets) and reported in the summary.
+   * Degrades in two steps as the process's resident memory nears the bound. Past
+   * COARSEN_SHARE of it, the per-port counters turn coarse (COARSE_P) and no new full one is
+   * made. Past the bound, the source table takes no new sources: they still count in every
+   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Both
+   * counted (telescope.memory-coarsened-ports; memoryLimited and spilled packets) and reported.
    */
   private checkMemory(): void {
     this.batchesSinceCheck = 0;
-    if (this.frozenAt >= 0 || process.memoryUsage.rss() <= this.maxMemory) return;
+    if (this.frozenAt >= 0) return;
+    // finish() builds rows, classes and burst groups for every tracked source: its peak counts too
+    const rss = process.memoryUsage.rss() + this.nSources * FINISH_SOURCE_BYTES;
+    if (!this.portsCoarsened && rss > this.maxMemory * COARSEN_SHARE) {
+      this.portsCoarsened = true;
+      this.portSources.coarsenAll();
+    }
+    if (rss <= this.maxMemory) return;
     this.frozenAt = this.nSources;
     this.maxSources = this.nSources;
+    // and the rows finish() builds shrink to what a state file keeps
+    this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
   }
 
   private onDarknetPacket(pkt: PacketView, dstIdx: number): void {
@@ -461,11 +487,7 @@ export class TelescopeAggregator {
       const last = si[r + S_LAST_PORT];
       if (last !== pkey) {
         // a source alternating between two ports (Mirai: 23 and 2323) is in both counters already
-        if (si[r + S_PREV_PORT] !== pkey) {
-          let u = this.portSources[pkey];
-          if (u === undefined) this.portSources[pkey] = u = smallCounter();
-          u.add(src);
-        }
+        if (si[r + S_PREV_PORT] !== pkey) this.portSources.add(pkey, src);
         si[r + S_PREV_PORT] = last;
         si[r + S_LAST_PORT] = pkey;
         si[r + S_PORT_CHANGES]++;
@@ -493,11 +515,7 @@ export class TelescopeAggregator {
     ivs.sources.add(src);
     if (!v6) { this.src24.add(src >>> 8); ivs.src24.add(src >>> 8); }
     if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
-    if (pkey >= 0 && !isResponseKind(kind)) {
-      let u = this.portSources[pkey];
-      if (u === undefined) this.portSources[pkey] = u = smallCounter();
-      u.add(src);
-    }
+    if (pkey >= 0 && !isResponseKind(kind)) this.portSources.add(pkey, src);
     cur.countries[this.spilled.add(pkt, src, v6)]++;
   }
 
@@ -673,6 +691,7 @@ export class TelescopeAggregator {
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     if (this.frozenAt >= 0) state.memoryLimited++;
+    if (this.portSources.coarsened > 0) state.malformed['telescope.memory-coarsened-ports'] = this.portSources.coarsened;
     state.sources = this.sources;
     state.src24 = this.src24;
     if (this.dstBits !== null) this.addBitsTo(this.dstBits, this.destinations);
@@ -686,14 +705,20 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
+    // past the memory bound, only the busiest ports' counters are built (as a state file keeps them)
+    const counterMin = this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
     for (let k = 0; k < PORT_KEYS; k++) {
-      const u = this.portSources[k];
-      if (this.portPackets[k] > 0) state.ports.set(k, { packets: this.portPackets[k], sources: u ?? null });
+      const packets = this.portPackets[k];
+      if (packets === 0) continue;
+      if (packets < counterMin) { state.ports.set(k, { packets, sources: null }); state.portSketchesDropped++; continue; }
+      state.ports.set(k, { packets, sources: this.portSources.counter(k) });
     }
     this.findBursts(state);
 
     const filtered = bigCounter();
     const rows: SourceRow[] = [];
+    // row objects only for sources that can be kept (the maxSourceRows largest, ties included) or alerted
+    const rowMin = this.rowThreshold();
     const ev: SourceEvidence = {
       packets: 0, kinds: this.si, kindBase: 0, matches: this.si, matchBase: 0, hardFailures: 0, highTtlProbes: 0,
       fixedSourcePort: false, burst: false, topPort: -1,
@@ -730,6 +755,7 @@ export class TelescopeAggregator {
         aa.packets += packets;
         aa.sources.add(key);
       }
+      if (packets < rowMin && this.si[s * SI + S_WATCH] < 0) continue;
       const ip = this.sourceText(s);
       const row: SourceRow = {
         ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.firstSeen[s], last: this.sf[s * SF + SF_LAST], class: c.cls,
@@ -760,12 +786,37 @@ export class TelescopeAggregator {
     filtered.merge(this.spilledFiltered);
     state.filteredSources = filtered;
     rows.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1));
-    if (rows.length > this.maxSourceRows) state.sourceRowsDropped = rows.length - this.maxSourceRows;
+    if (this.nSources > this.maxSourceRows) state.sourceRowsDropped = this.nSources - this.maxSourceRows;
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
     state.victims = this.victims.rows();
     if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
     return state;
+  }
+
+  /** Packets of the maxSourceRows-th largest source (0 when all fit): sources below it get no row. */
+  private rowThreshold(): number {
+    const packets = new Int32Array(this.nSources);
+    for (let s = 0; s < this.nSources; s++) packets[s] = this.si[s * SI + S_PACKETS];
+    return kthLargest(packets, this.maxSourceRows);
+  }
+
+  /**
+   * Frees the per-source and per-port tables once finish() has built the state (which keeps
+   * what it needs), so a worker hands its state over without holding both. No packet may
+   * follow.
+   */
+  release(): void {
+    this.si = new Int32Array(0);
+    this.sf = new Float64Array(0);
+    this.sc = new Int32Array(0);
+    this.firstSeen = new Float64Array(0);
+    this.idx4 = new U32Index(16);
+    this.idx6 = new U32Index(16);
+    this.portSources = new PortSources(0);
+    this.nSources = 0;
+    this.cap = 0;
+    this.maxSources = 0;
   }
 
   private alertFor(slot: number, row: SourceRow): AlertEvent {

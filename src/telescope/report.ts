@@ -97,6 +97,13 @@ const SURGE_MIN_SHARE = 0.002;
 const iso = (us: number): string => eveTimestamp(us);
 const err = (exact: boolean, p: number): number => (exact ? 0 : Math.round(sketchError(p) * 10000) / 10000);
 
+/** The largest standard error of the per-port source counts (coarse per-port sketches: see port-sources.ts). */
+function portSourcesError(state: TelescopeState): number {
+  let p = Infinity;
+  for (const v of state.ports.values()) if (v.sources !== null && !v.sources.isExact) p = Math.min(p, v.sources.p);
+  return Number.isFinite(p) ? err(false, p) : 0;
+}
+
 export function buildReport(state: TelescopeState): TelescopeReport {
   const intervals = [...state.intervals.values()].sort((a, b) => a.start - b.start);
   const intervalRows: IntervalRow[] = intervals.map((s) => ({
@@ -140,7 +147,7 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     },
     unique_error: {
       sources: err(state.sources.isExact, BIG_P), networks_24: err(state.src24.isExact, BIG_P), destinations: err(state.destinations.isExact, BIG_P),
-      per_port_sources: err([...state.ports.values()].every((p) => p.sources === null || p.sources.isExact), SMALL_P),
+      per_port_sources: portSourcesError(state),
     },
     ignored_packets: Object.values(ignored).reduce((a, b) => a + b, 0),
     ignored,

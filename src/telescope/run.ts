@@ -172,7 +172,7 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
         own = agg;
         return (batch) => agg.processBatch(batch);
       },
-      finishOwn: () => { total = own!.finish(); },
+      finishOwn: () => { total = own!.finish(); own!.release(); },
       ...(progress ? { afterBatch: () => progress.update(source.bytesConsumed(), own?.framesSeen ?? 0) } : {}),
     });
   } finally {

@@ -18,6 +18,7 @@ void runPartitionWorker(input.batches, port, () => {
   return (batch) => a.processBatch(batch);
 }, () => {
   const state = agg!.finish();
+  agg!.release();
   const storage = state.packForTransfer();
   port.postMessage({ type: 'done', state, frames: agg!.framesSeen } satisfies TelescopeWorkerMessage, [storage]);
 });

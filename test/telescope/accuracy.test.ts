@@ -12,12 +12,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PcapWriter } from '../../src/capture/pcap-writer.js';
+import { writeSweepCapture } from '../helpers/darknet-sweep.js';
 import { runTelescope } from '../../src/telescope/run.js';
 import { buildReport, type TelescopeReport } from '../../src/telescope/report.js';
 import { decodeStateFile, encodeStateFile, mergeStateFiles } from '../../src/telescope/state-file.js';
-import { BIG_P, SMALL_P } from '../../src/telescope/state.js';
+import { INTERVAL_P, SMALL_P } from '../../src/telescope/state.js';
 import { sketchError } from '../../src/telescope/unique.js';
+import { COARSE_P } from '../../src/telescope/port-sources.js';
 import { formatIpv4 } from '../../src/util/ip.js';
 import { needSharedData, sharedFile } from '../helpers/shared-data.js';
 
@@ -41,63 +42,15 @@ const exact: Exact = { perSource: new Map(), perDay: [new Set(), new Set(), new 
 
 /** Writes the capture in two files (the first and second half of the packets) and records the exact counts. */
 function generate(): void {
-  let x = 0x2545f491;
-  const rnd = (): number => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x / 4294967296; };
-  const ips = new Uint32Array(SOURCES);
-  const kind = new Uint8Array(SOURCES);
-  const cdf = new Float64Array(SOURCES);
-  let total = 0;
-  for (let i = 0; i < SOURCES; i++) {
-    ips[i] = (0x01000000 + Math.floor(rnd() * 0xdf000000)) >>> 0;
-    kind[i] = rnd() < 0.6 ? 0 : rnd() < 0.5 ? 1 : 2;
-    total += 1 / Math.pow(i + 1, 0.8);
-    cdf[i] = total;
-  }
-  const fixed = [23, 22, 445, 6379, 80, 2323, 1433, 3389];
-  const half = PACKETS / 2;
-  const frame = Buffer.alloc(54);
-  for (const [file, from, to] of [[fileA, 0, half], [fileB, half, PACKETS]] as const) {
-    const w = new PcapWriter(file);
-    for (let n = from; n < to; n++) {
-      const tUs = T0_S * 1e6 + Math.floor((n / PACKETS) * 3 * DAY_US);
-      const u = rnd() * total;
-      let lo = 0;
-      let hi = SOURCES - 1;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (cdf[mid] < u) lo = mid + 1; else hi = mid; }
-      const k = kind[lo];
-      const udp = k === 1;
-      const dport = k === 2 ? fixed[Math.floor(rnd() * fixed.length)] : Math.floor(rnd() * 65536);
-      frame.fill(0);
-      frame.writeUInt16BE(0x0800, 12);
-      const ip = 14;
-      frame[ip] = 0x45;
-      frame.writeUInt16BE(40, ip + 2);
-      frame[ip + 8] = 50;
-      frame[ip + 9] = udp ? 17 : 6;
-      frame.writeUInt32BE(ips[lo], ip + 12);
-      frame.writeUInt32BE((0xc6120000 | Math.floor(rnd() * 65536)) >>> 0, ip + 16);
-      const l4 = ip + 20;
-      frame.writeUInt16BE(40000 + (lo % 20000), l4);
-      frame.writeUInt16BE(dport, l4 + 2);
-      if (udp) frame.writeUInt16BE(20, l4 + 4);
-      else {
-        frame.writeUInt32BE(Math.floor(rnd() * 4294967295) >>> 0, l4 + 4);
-        frame[l4 + 12] = 0x50;
-        frame[l4 + 13] = 0x02;
-        frame.writeUInt16BE(1024, l4 + 14);
-      }
-      w.write(tUs, frame);
-      const src = ips[lo];
-      exact.perSource.set(src, (exact.perSource.get(src) ?? 0) + 1);
-      exact.perDay[Math.floor((tUs - T0_S * 1e6) / DAY_US)].add(src);
-      const key = (udp ? 65536 : 0) + dport;
-      exact.portPackets.set(key, (exact.portPackets.get(key) ?? 0) + 1);
-      let s = exact.portSources.get(key);
-      if (s === undefined) exact.portSources.set(key, s = new Set());
-      s.add(src);
-    }
-    w.close();
-  }
+  writeSweepCapture([fileA, fileB], PACKETS, SOURCES, 3, (tUs, src, udp, dport) => {
+    exact.perSource.set(src, (exact.perSource.get(src) ?? 0) + 1);
+    exact.perDay[Math.floor((tUs - T0_S * 1e6) / DAY_US)].add(src);
+    const key = (udp ? 65536 : 0) + dport;
+    exact.portPackets.set(key, (exact.portPackets.get(key) ?? 0) + 1);
+    let s = exact.portSources.get(key);
+    if (s === undefined) exact.portSources.set(key, s = new Set());
+    s.add(src);
+  });
 }
 
 async function report(inputs: string[], workers = 1): Promise<{ report: TelescopeReport; run: Awaited<ReturnType<typeof runTelescope>> }> {
@@ -132,7 +85,7 @@ test('all-ports sweep over 3 days: unique counts within the sketch error, top-k 
   assert.equal(r.intervals.length, 3);
   r.intervals.forEach((iv, d) => {
     assert.ok(exact.perDay[d].size > 4096, 'per-day counts are sketches here');
-    within(iv.sources, exact.perDay[d].size, BIG_P, `day ${d} sources`);
+    within(iv.sources, exact.perDay[d].size, INTERVAL_P, `day ${d} sources`);
   });
   // per-port unique sources: the busiest ports hold thousands of sources (sketches), the sweep's ports a few
   const portRows = r.ports.map((p) => ({ key: (p.proto === 'udp' ? 65536 : 0) + p.port, packets: p.packets, sources: p.sources }));
@@ -232,7 +185,15 @@ test('--max-memory: past the bound the source table freezes, new sources go to t
   const whole = (x: TelescopeReport) => ({ ...x.totals, sources_filtered: 0, intervals: x.intervals.map((i) => ({ ...i, sources_filtered: 0 })) });
   assert.deepEqual(whole(r), whole(f));
   assert.ok(r.totals.sources_filtered >= f.totals.sources_filtered);
-  assert.deepEqual(r.ports.slice(0, 50), f.ports.slice(0, 50));
+  // per-port counts: packets whole; sources from the counters coarsened at the bound (COARSE_P), within their error
+  assert.deepEqual(r.ports.slice(0, 50).map((p) => [p.proto, p.port, p.packets]), f.ports.slice(0, 50).map((p) => [p.proto, p.port, p.packets]));
+  // 50 estimates: each within 4 standard errors, their mean relative error within one
+  const errs = r.ports.slice(0, 50).map((p, i) => Math.abs(p.sources - f.ports[i].sources) / f.ports[i].sources);
+  const se = sketchError(COARSE_P);
+  assert.ok(Math.max(...errs) <= 4 * se, `worst port sources error ${Math.max(...errs)}`);
+  assert.ok(errs.reduce((a, b) => a + b, 0) / errs.length <= se, `mean port sources error ${errs.reduce((a, b) => a + b, 0) / errs.length}`);
+  assert.ok((r.malformed['telescope.memory-coarsened-ports'] ?? 0) > 0, 'coarsened ports counted');
+  assert.equal(r.unique_error.per_port_sources, Math.round(sketchError(COARSE_P) * 10000) / 10000);
   const { formatTelescopeSummary } = await import('../../src/telescope/summary-text.js');
   assert.match(formatTelescopeSummary(r), /memory bound \(--max-memory\)/);
 });
