@@ -434,7 +434,7 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     if (run && run.n >= RECONNECT_MIN) {
       out.push({ name: 'reconnects', weight: nw.reconnects, detail: `${run.n} connections without SNI to ${flow.serverIp}:${flow.serverPort}, every ${Math.round((run.lastUs - run.firstUs) / (run.n - 1) / 1e5) / 10} s on average` });
     }
-    const ups = s.smallUps + s.otherUps - (s.firstUp >= 0 && s.firstUp <= FINISH_ONLY_BYTES ? 1 : 0);
+    const ups = s.smallUps + s.otherUps; // (a handshake finish alone is not counted)
     if (ups >= 1 && ups <= 3 && s.downAfterHandshake <= UNANSWERED_DOWN_BYTES && s.lastUs - s.firstUs < LONG_FLOW_US) {
       out.push({ name: 'unanswered', weight: nw.unanswered, detail: `${ups} upload(s) after the handshake, ${s.downAfterHandshake} B back (session tickets at most)` });
     }
