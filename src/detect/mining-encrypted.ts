@@ -98,6 +98,8 @@ const NO_SNI_EVAL_EVERY_US = 5_000_000;
 const ENDPOINT_REPEAT_US = 3600e6;
 /** The client's first upload after the server's flight up to this size is its handshake finish alone (TLS 1.3 Finished: 80 B). */
 const FINISH_ONLY_BYTES = 100;
+/** A client message this soon after its handshake finish is its first message ("speaks first"), not a later upload. */
+const FIRST_MESSAGE_US = 1_000_000;
 /** Upload sizes (TCP payload, TLS overhead included) of a Stratum login and of a share submit (nonce + 64-hex result). */
 const LOGIN_MIN = 200;
 const LOGIN_MAX = 1000;
@@ -149,6 +151,10 @@ export class FlowShape {
   /** Upstream bursts after the server's flight; the first of them (handshake finish, maybe with the client's first message). */
   postFlightUps = 0;
   firstUp = -1;
+  /** The client's first message of its own (with the handshake finish, or within FIRST_MESSAGE_US after it), bytes; -1: none yet. */
+  firstMsg = -1;
+  finishEndUs = -1;
+  lastUpWasSub = false;
   /** An upload of login size (LOGIN_MIN–LOGIN_MAX B) was seen after the server's flight. */
   substantiveUp = false;
   /** Uploads after the first one ("submits"), how many were answered within ANSWER_WINDOW, and their start-to-start gaps (Welford). */
@@ -224,7 +230,7 @@ export class FlowShape {
       this.lastUpUnanswered = false;
       if (this.postFlightUps === 0) return;
       if (this.nsAwaiting && startUs - this.lastNsUpEndUs <= ANSWER_WINDOW_US) {
-        if (this.postFlightUps > 1) this.subsAnswered++;
+        if (this.lastUpWasSub) this.subsAnswered++;
       } else {
         if (this.nsSizes === NO_SIZES) this.nsSizes = new Float64Array(2 * NS_SAMPLES);
         this.nsSizes[NS_SAMPLES + (this.pushes % NS_SAMPLES)] = bytes;
@@ -239,11 +245,18 @@ export class FlowShape {
     this.lastNsUpEndUs = lastUs;
     this.nsAwaiting = true;
     if (bytes >= LOGIN_MIN && bytes <= LOGIN_MAX) this.substantiveUp = true;
-    if (this.postFlightUps++ === 0) {
+    this.lastUpWasSub = false;
+    const i = this.postFlightUps++;
+    if (i === 0) {
       this.firstUp = bytes;
+      this.finishEndUs = lastUs;
       // the handshake finish alone is no upload of the client's own
       if (bytes <= FINISH_ONLY_BYTES) return;
+      this.firstMsg = bytes;
+    } else if (i === 1 && this.firstMsg < 0 && startUs - this.finishEndUs <= FIRST_MESSAGE_US) {
+      this.firstMsg = bytes; // sent right after the handshake, in a burst of its own
     } else {
+      this.lastUpWasSub = true;
       if (this.nsSizes === NO_SIZES) this.nsSizes = new Float64Array(2 * NS_SAMPLES);
       this.nsSizes[this.subs % NS_SAMPLES] = bytes;
       this.subs++;
@@ -581,17 +594,27 @@ export function opensslDefaultHello(extensions: readonly number[], ciphers: read
 
 /**
  * The Stratum exchange seen through TLS (no-SNI scorer): the client speaks first right after the
- * handshake with a login-size message; later uploads are share submits — one fixed size
+ * handshake with a login-size message of its own size (a beacon's first request, repeated
+ * later at the same size, is no login); later uploads are share submits — one fixed size
  * (nonce + 64-hex result), answered within 1.5 s, at random times (share finds are a Poisson
  * process: gap CV ≈ 1; timers and beacons have CV ≈ 0); the server pushes fixed-size jobs that
  * answer no upload, after the client logged in (push services whose clients only ping do not
  * count). Each indicator is weak alone; chat (sizes vary both ways), upload beacons (a timer),
  * push keep-alives (tiny client pings) and websocket idles (tiny pings, no pushes) miss most.
  */
+/** Whether most later uploads have the first message's size (±12 %): a series of equal requests (a beacon), not a one-off login. */
+function repeatsFirst(s: FlowShape): boolean {
+  const m = Math.min(s.subs, NS_SAMPLES);
+  if (m < 2) return false;
+  let c = 0;
+  for (let i = 0; i < m; i++) if (s.nsSizes[i] >= s.firstMsg * 0.88 && s.nsSizes[i] <= s.firstMsg * 1.12) c++;
+  return c >= 0.6 * m;
+}
+
 export function stratumShape(s: FlowShape, nw: NoSniWeights): Indicator[] {
   const out: Indicator[] = [];
-  if (s.firstUp > FINISH_ONLY_BYTES && s.firstUp >= LOGIN_MIN && s.firstUp <= LOGIN_MAX) {
-    out.push({ name: 'loginFirst', weight: nw.loginFirst, detail: `the client's first message, right after the handshake, is login-sized (${s.firstUp} B with the handshake finish)` });
+  if (s.firstMsg >= LOGIN_MIN && s.firstMsg <= LOGIN_MAX && !repeatsFirst(s)) {
+    out.push({ name: 'loginFirst', weight: nw.loginFirst, detail: `the client speaks first, right after the handshake, with a login-sized message (${s.firstMsg} B)` });
   }
   if (s.subs >= 3 && s.subGapN >= 2) {
     const mode = modeFraction(s.nsSizes, 0, s.subs, NS_SAMPLES);
@@ -600,7 +623,7 @@ export function stratumShape(s: FlowShape, nw: NoSniWeights): Indicator[] {
       out.push({ name: 'shareSubmits', weight: nw.shareSubmits, detail: `${s.subs} uploads, ${Math.round(mode * 100)} % of one size (${SUBMIT_MIN}–${SUBMIT_MAX} B), ${Math.round((s.subsAnswered / s.subs) * 100)} % answered within 1.5 s, at random times (gap CV ${Math.round(cv * 100) / 100}, mean ${Math.round(s.subGapMean * 10) / 10} s)` });
     }
   }
-  if (s.substantiveUp && s.pushes >= 2 && s.pushesInRange >= 0.8 * s.pushes) {
+  if (s.substantiveUp && s.pushes >= 3 && s.pushesInRange >= 0.8 * s.pushes) {
     const mode = modeFraction(s.nsSizes, NS_SAMPLES, s.pushes, NS_SAMPLES);
     if (mode >= 0.5) out.push({ name: 'jobPushes', weight: nw.jobPushes, detail: `${s.pushes} server pushes answering no upload, ${Math.round(mode * 100)} % of one size (150–1500 B), after a login-size upload` });
   }

@@ -54,7 +54,7 @@ void test('the handshake shape alone (one OpenSSL-default connection, no SNI, no
   const flow = connection(det, ctx, T0, 443, refused);
   assert.equal(ctx.alerts.length, 0);
   const r = det.scoreNoSni(flow)!;
-  assert.deepEqual(r.indicators.map((i) => i.name).sort(), ['noAlpn', 'noSni', 'opensslDefault', 'unanswered']);
+  assert.deepEqual(r.indicators.map((i) => i.name).sort(), ['loginFirst', 'noAlpn', 'noSni', 'opensslDefault', 'unanswered']);
   assert.ok(r.score < 0.8);
 });
 
