@@ -1,17 +1,22 @@
 /**
  * The labelled Stratum-over-TLS evaluation set (issue 15, class 3), made of real programs in a
- * network namespace with nothing but loopback: fake pools (a Node TLS server that never sends
- * a job: it refuses the login by closing, or accepts it and answers keep-alives) that
- * `openssl s_client` logs into with XMRig's login line and no SNI — reconnecting every few
- * seconds when refused, keeping one connection with small periodic uploads when accepted —
- * beside benign long-lived and periodic TLS from openssl and curl (beacons, push/chat
- * keep-alives, MQTT-like keep-alives, streaming downloads; with and without SNI). Some
- * sessions first resolve a pool name through dnsmasq (the class-2 knowledge); others have
- * no knowledge at all. dumpcap captures everything; each session has its own server
+ * network namespace with nothing but loopback: fake pools (one Node TLS process) that refuse
+ * the login (hang up, or answer an error and hang up), accept it and never send a job
+ * (keep-alives), or accept it with a job-shaped message (all-zero blob, a target no hash
+ * meets) and push such jobs at random times; `openssl s_client` logs in with XMRig's login
+ * line and no SNI — reconnecting at several cadences when refused, keeping one connection
+ * with keep-alives or with fixed-size share submits at random times when accepted. The
+ * clients are openssl: nothing is mined, and no real miner is pointed at these pools. Beside
+ * them, benign long-lived and periodic TLS from openssl and curl (beacons, push/chat and
+ * MQTT-like keep-alives, varying push notifications, chat both ways, upload beacons,
+ * websocket-like idles, health checks, streaming downloads; with and without SNI). Some
+ * sessions first resolve a pool name through dnsmasq (the class-2 knowledge); others have no
+ * knowledge at all. dumpcap captures everything; each session has its own server
  * address:port, which is its label.
  *
  * Time is compressed: XMRig's keep-alive is 60 s and its retry pause 5 s; here keep-alives
- * come every 4 s so a run of about `durationS` seconds shows the patterns.
+ * come every 4 s and submits every 2–8 s on average, so a run of about `durationS` seconds
+ * shows the patterns.
  */
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
