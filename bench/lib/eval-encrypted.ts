@@ -25,7 +25,7 @@ import type { FlowView } from '../../src/events/flow.js';
 import type { HostIntel } from '../../src/events/intel.js';
 import { PayloadBursts } from '../../src/flow/bursts.js';
 import { MiningHostPairs } from '../../src/detect/host-pairs.js';
-import { createMiningEncryptedDetector, type IndicatorWeights } from '../../src/detect/mining-encrypted.js';
+import { createMiningEncryptedDetector, type IndicatorWeights, type NoSniWeights } from '../../src/detect/mining-encrypted.js';
 import { mulberry32 } from '../../src/util/mulberry32.js';
 
 
@@ -213,7 +213,7 @@ export function replayFlow(
 }
 
 /** Run the detector on generated flows and score it. */
-export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number; weights?: IndicatorWeights; threshold?: number } = {}): EvalResult {
+export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number; weights?: IndicatorWeights; threshold?: number; noSniWeights?: NoSniWeights } = {}): EvalResult {
   const seed = opts.seed ?? 9;
   const flows = generateFlows(seed, opts.flowsPerClass ?? 300);
   const intel: HostIntel = {
@@ -221,7 +221,7 @@ export function evaluateEncrypted(opts: { seed?: number; flowsPerClass?: number;
     matchIp: (ip) => (ip === POOL_IP ? { entry: ip, list: 'eval-pool-ips', kind: 'pool' } : null),
   };
   const hostPairs = new MiningHostPairs();
-  const det = createMiningEncryptedDetector({ intel, hostPairs, weights: opts.weights, threshold: opts.threshold });
+  const det = createMiningEncryptedDetector({ intel, hostPairs, weights: opts.weights, threshold: opts.threshold, noSniWeights: opts.noSniWeights });
   let alerted = false;
   const ctx: DetectorContext = { emit: (_f: FlowView | null, _a: AlertInput) => { alerted = true; }, emitEvent: () => {} };
   const c = { tp: 0, fp: 0, fn: 0, tn: 0 };

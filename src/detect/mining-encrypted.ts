@@ -79,10 +79,12 @@ export const DEFAULT_THRESHOLD = 0.85;
 /** Weights of the no-SNI scorer (signature 1); the handshake shape alone stays far below the threshold. */
 export interface NoSniWeights {
   noSni: number; noAlpn: number; opensslDefault: number; reconnects: number; unanswered: number; periodicUploads: number;
+  loginFirst: number; shareSubmits: number; jobPushes: number;
   stratumPort: number; poolAnswer: number; poolAddress: number; hostPair: number; poolServerSeen: number; poolName: number;
 }
 export const NO_SNI_WEIGHTS: NoSniWeights = {
-  noSni: 0.2, noAlpn: 0.15, opensslDefault: 0.1, reconnects: 0.3, unanswered: 0.1, periodicUploads: 0.25,
+  noSni: 0.2, noAlpn: 0.15, opensslDefault: 0.1, reconnects: 0.3, unanswered: 0.1, periodicUploads: 0.15,
+  loginFirst: 0.1, shareSubmits: 0.25, jobPushes: 0.15,
   stratumPort: 0.15, poolAnswer: 0.4, poolAddress: 0.3, hostPair: 0.45, poolServerSeen: 0.25, poolName: 0.35,
 };
 export const NO_SNI_THRESHOLD = 0.8;
@@ -94,6 +96,17 @@ const RECONNECT_GAP_US = 60_000_000;
 const LONG_FLOW_US = 30_000_000;
 const NO_SNI_EVAL_EVERY_US = 5_000_000;
 const ENDPOINT_REPEAT_US = 3600e6;
+/** The client's first upload after the server's flight up to this size is its handshake finish alone (TLS 1.3 Finished: 80 B). */
+const FINISH_ONLY_BYTES = 100;
+/** A client message this soon after its handshake finish is its first message ("speaks first"), not a later upload. */
+const FIRST_MESSAGE_US = 1_000_000;
+/** Upload sizes (TCP payload, TLS overhead included) of a Stratum login and of a share submit (nonce + 64-hex result). */
+const LOGIN_MIN = 200;
+const LOGIN_MAX = 1000;
+const SUBMIT_MIN = 120;
+const SUBMIT_MAX = 600;
+/** Sizes the no-SNI scorer keeps per flow: uploads after the login at [0, NS_SAMPLES), server pushes at [NS_SAMPLES, 2 × NS_SAMPLES). */
+const NS_SAMPLES = 16;
 
 /** Per-flow behaviour features: fixed-size numeric state, no allocation per packet. */
 export class FlowShape {
@@ -135,6 +148,31 @@ export class FlowShape {
   bursts = 0;
   /** Bytes of the first downstream burst (the server's handshake flight). */
   firstDown = -1;
+  /** Upstream bursts after the server's flight; the first of them (handshake finish, maybe with the client's first message). */
+  postFlightUps = 0;
+  firstUp = -1;
+  /** The client's first message of its own (with the handshake finish, or within FIRST_MESSAGE_US after it), bytes; -1: none yet. */
+  firstMsg = -1;
+  finishEndUs = -1;
+  lastUpWasSub = false;
+  /** An upload of login size (LOGIN_MIN–LOGIN_MAX B) was seen after the server's flight. */
+  substantiveUp = false;
+  /** Uploads after the first one ("submits"), how many were answered within ANSWER_WINDOW, and their start-to-start gaps (Welford). */
+  subs = 0;
+  subsInRange = 0;
+  subsAnswered = 0;
+  subGapN = 0;
+  subGapMean = 0;
+  subGapM2 = 0;
+  lastSubStartUs = -1;
+  /** End of the last upload, and whether a downstream burst answered it yet. */
+  lastNsUpEndUs = -1;
+  nsAwaiting = false;
+  /** Server pushes: downstream bursts after the first upload that answer no upload. */
+  pushes = 0;
+  pushesInRange = 0;
+  /** Sizes of submits and pushes (allocated at the first one). */
+  nsSizes: Float64Array = NO_SIZES;
   /** Whether the last burst so far was upstream after the handshake (an upload nobody answered yet). */
   lastUpUnanswered = false;
   /** Downstream bytes after the server's handshake flight. */
@@ -152,7 +190,7 @@ export class FlowShape {
     if (this.firstUs < 0) this.firstUs = startUs;
     this.lastUs = lastUs;
     if (dir === 0) this.upBytes += bytes; else this.downBytes += bytes;
-    if (this.noSniHello) this.addNoSniBurst(dir, startUs, bytes);
+    if (this.noSniHello) this.addNoSniBurst(dir, startUs, lastUs, bytes);
     if (startUs - this.firstUs < WARMUP_US) return;
     if (bytes > this.maxBurst) this.maxBurst = bytes;
     if (this.sizes === NO_SIZES) this.sizes = new Float64Array(2 * SAMPLES);
@@ -184,16 +222,55 @@ export class FlowShape {
   }
 
   /** No-SNI scorer: the handshake flight, then uploads, their sizes and timing, and what answered them. */
-  addNoSniBurst(dir: number, startUs: number, bytes: number): void {
+  addNoSniBurst(dir: number, startUs: number, lastUs: number, bytes: number): void {
     const n = this.bursts++;
     if (dir === 1) {
-      if (this.firstDown < 0) this.firstDown = bytes;
-      else this.downAfterHandshake += bytes;
+      if (this.firstDown < 0) { this.firstDown = bytes; return; }
+      this.downAfterHandshake += bytes;
       this.lastUpUnanswered = false;
+      if (this.postFlightUps === 0) return;
+      if (this.nsAwaiting && startUs - this.lastNsUpEndUs <= ANSWER_WINDOW_US) {
+        if (this.lastUpWasSub) this.subsAnswered++;
+      } else {
+        if (this.nsSizes === NO_SIZES) this.nsSizes = new Float64Array(2 * NS_SAMPLES);
+        this.nsSizes[NS_SAMPLES + (this.pushes % NS_SAMPLES)] = bytes;
+        this.pushes++;
+        if (bytes >= 150 && bytes <= 1500) this.pushesInRange++;
+      }
+      this.nsAwaiting = false;
       return;
     }
     if (n === 0) return; // the ClientHello
-    this.lastUpUnanswered = this.firstDown >= 0;
+    if (this.firstDown < 0) return; // more of the client's first flight
+    this.lastNsUpEndUs = lastUs;
+    this.nsAwaiting = true;
+    if (bytes >= LOGIN_MIN && bytes <= LOGIN_MAX) this.substantiveUp = true;
+    this.lastUpWasSub = false;
+    const i = this.postFlightUps++;
+    if (i === 0) {
+      this.firstUp = bytes;
+      this.finishEndUs = lastUs;
+      // the handshake finish alone is no upload of the client's own
+      if (bytes <= FINISH_ONLY_BYTES) return;
+      this.firstMsg = bytes;
+    } else if (i === 1 && this.firstMsg < 0 && startUs - this.finishEndUs <= FIRST_MESSAGE_US) {
+      this.firstMsg = bytes; // sent right after the handshake, in a burst of its own
+    } else {
+      this.lastUpWasSub = true;
+      if (this.nsSizes === NO_SIZES) this.nsSizes = new Float64Array(2 * NS_SAMPLES);
+      this.nsSizes[this.subs % NS_SAMPLES] = bytes;
+      this.subs++;
+      if (bytes >= SUBMIT_MIN && bytes <= SUBMIT_MAX) this.subsInRange++;
+      if (this.lastSubStartUs >= 0) {
+        const x = (startUs - this.lastSubStartUs) / 1e6;
+        this.subGapN++;
+        const d = x - this.subGapMean;
+        this.subGapMean += d / this.subGapN;
+        this.subGapM2 += d * (x - this.subGapMean);
+      }
+      this.lastSubStartUs = startUs;
+    }
+    this.lastUpUnanswered = true;
     if (bytes >= 20 && bytes <= 1000) {
       if (this.firstSmallUpUs < 0) this.firstSmallUpUs = startUs;
       this.lastSmallUpUs = startUs;
@@ -203,8 +280,8 @@ export class FlowShape {
 }
 
 /** Largest fraction of the samples a[base, base + min(n, SAMPLES)) within ±12 % of one sample's value (fixed-format messages). */
-function modeFraction(a: Float64Array, base: number, n: number): number {
-  const m = Math.min(n, SAMPLES);
+function modeFraction(a: Float64Array, base: number, n: number, cap = SAMPLES): number {
+  const m = Math.min(n, cap);
   if (m === 0) return 0;
   let best = 0;
   for (let i = base; i < base + m; i++) {
@@ -370,7 +447,7 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
     if (run && run.n >= RECONNECT_MIN) {
       out.push({ name: 'reconnects', weight: nw.reconnects, detail: `${run.n} connections without SNI to ${flow.serverIp}:${flow.serverPort}, every ${Math.round((run.lastUs - run.firstUs) / (run.n - 1) / 1e5) / 10} s on average` });
     }
-    const ups = s.smallUps + s.otherUps;
+    const ups = s.smallUps + s.otherUps; // (a handshake finish alone is not counted)
     if (ups >= 1 && ups <= 3 && s.downAfterHandshake <= UNANSWERED_DOWN_BYTES && s.lastUs - s.firstUs < LONG_FLOW_US) {
       out.push({ name: 'unanswered', weight: nw.unanswered, detail: `${ups} upload(s) after the handshake, ${s.downAfterHandshake} B back (session tickets at most)` });
     }
@@ -380,6 +457,7 @@ export function createMiningEncryptedDetector(opts: MiningEncryptedOptions): Min
       const bps = (s.upBytes + s.downBytes) / (dur / 1e6);
       if (every >= 2 && every <= 300 && bps < 2000) out.push({ name: 'periodicUploads', weight: nw.periodicUploads, detail: `${Math.round(dur / 1e6)} s open, ${s.smallUps} small uploads every ${Math.round(every * 10) / 10} s, ${Math.round(bps)} B/s` });
     }
+    out.push(...stratumShape(s, nw));
     if (STRATUM_PORTS.has(flow.serverPort)) out.push({ name: 'stratumPort', weight: nw.stratumPort, detail: `server port ${flow.serverPort}` });
     const answer = dnsCache?.lookupPool(flow.serverIp);
     if (answer) out.push({ name: 'poolAnswer', weight: nw.poolAnswer, detail: `${flow.serverIp} answered a lookup of ${answer.name} (${answer.kind}, ${answer.list})` });
@@ -512,6 +590,44 @@ export function opensslDefaultHello(extensions: readonly number[], ciphers: read
   const grease = (v: number) => (v & 0x0f0f) === 0x0a0a;
   if (extensions.some(grease) || ciphers.some(grease)) return false;
   return extensions.includes(22) && extensions.includes(35);
+}
+
+/**
+ * The Stratum exchange seen through TLS (no-SNI scorer): the client speaks first right after the
+ * handshake with a login-size message of its own size (a beacon's first request, repeated
+ * later at the same size, is no login); later uploads are share submits — one fixed size
+ * (nonce + 64-hex result), answered within 1.5 s, at random times (share finds are a Poisson
+ * process: gap CV ≈ 1; timers and beacons have CV ≈ 0); the server pushes fixed-size jobs that
+ * answer no upload, after the client logged in (push services whose clients only ping do not
+ * count). Each indicator is weak alone; chat (sizes vary both ways), upload beacons (a timer),
+ * push keep-alives (tiny client pings) and websocket idles (tiny pings, no pushes) miss most.
+ */
+/** Whether most later uploads have the first message's size (±12 %): a series of equal requests (a beacon), not a one-off login. */
+function repeatsFirst(s: FlowShape): boolean {
+  const m = Math.min(s.subs, NS_SAMPLES);
+  if (m < 2) return false;
+  let c = 0;
+  for (let i = 0; i < m; i++) if (s.nsSizes[i] >= s.firstMsg * 0.88 && s.nsSizes[i] <= s.firstMsg * 1.12) c++;
+  return c >= 0.6 * m;
+}
+
+export function stratumShape(s: FlowShape, nw: NoSniWeights): Indicator[] {
+  const out: Indicator[] = [];
+  if (s.firstMsg >= LOGIN_MIN && s.firstMsg <= LOGIN_MAX && !repeatsFirst(s)) {
+    out.push({ name: 'loginFirst', weight: nw.loginFirst, detail: `the client speaks first, right after the handshake, with a login-sized message (${s.firstMsg} B)` });
+  }
+  if (s.subs >= 3 && s.subGapN >= 2) {
+    const mode = modeFraction(s.nsSizes, 0, s.subs, NS_SAMPLES);
+    const cv = s.subGapMean > 0 ? Math.sqrt(s.subGapM2 / (s.subGapN - 1)) / s.subGapMean : 0;
+    if (mode >= 0.6 && s.subsInRange >= 0.8 * s.subs && s.subsAnswered >= 0.6 * s.subs && cv >= 0.4 && cv <= 3) {
+      out.push({ name: 'shareSubmits', weight: nw.shareSubmits, detail: `${s.subs} uploads, ${Math.round(mode * 100)} % of one size (${SUBMIT_MIN}–${SUBMIT_MAX} B), ${Math.round((s.subsAnswered / s.subs) * 100)} % answered within 1.5 s, at random times (gap CV ${Math.round(cv * 100) / 100}, mean ${Math.round(s.subGapMean * 10) / 10} s)` });
+    }
+  }
+  if (s.substantiveUp && s.pushes >= 3 && s.pushesInRange >= 0.8 * s.pushes) {
+    const mode = modeFraction(s.nsSizes, NS_SAMPLES, s.pushes, NS_SAMPLES);
+    if (mode >= 0.5) out.push({ name: 'jobPushes', weight: nw.jobPushes, detail: `${s.pushes} server pushes answering no upload, ${Math.round(mode * 100)} % of one size (150–1500 B), after a login-size upload` });
+  }
+  return out;
 }
 
 const BEHAVIOUR_NAMES: Record<string, true> = {

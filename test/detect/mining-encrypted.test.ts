@@ -20,7 +20,9 @@ void test('mining-encrypted: held-out evaluation (seed 9, never used for tuning)
 void test('mining-encrypted: the evaluation can fail — a detector that ignores behaviour scores badly', () => {
   // Knowledge-only weights: behaviour indicators count for nothing.
   const zero = { longLived: 0, submitRate: 0, fixedSizeSubmits: 0, poissonSubmits: 0, jobPushes: 0, sharesAcked: 0, lowVolume: 0, poolName: 1, poolAddress: 1, hostPair: 1, poolServerSeen: 1, minerFingerprint: 1, miningPort: 0 };
-  const r = evaluateEncrypted({ seed: 9, flowsPerClass: 60, weights: zero });
+  // the no-SNI scorer (9100501) likewise without its behaviour (handshake, cadence, Stratum exchange)
+  const zeroNoSni = { noSni: 0, noAlpn: 0, opensslDefault: 0, reconnects: 0, unanswered: 0, periodicUploads: 0, loginFirst: 0, shareSubmits: 0, jobPushes: 0, stratumPort: 0, poolAnswer: 1, poolAddress: 1, hostPair: 1, poolServerSeen: 1, poolName: 1 };
+  const r = evaluateEncrypted({ seed: 9, flowsPerClass: 60, weights: zero, noSniWeights: zeroNoSni });
   assert.ok(r.recall < 0.7, `recall ${r.recall}`);
 });
 
