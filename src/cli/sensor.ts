@@ -55,6 +55,8 @@ const ConfigSchema = z.object({
   telemetryKeyFile: z.string().optional(),
   blocklistInterval: z.number().int().min(1).max(86_400).optional(),
   baselines: z.boolean().optional(),
+  geoipDb: z.string().optional(),
+  geo: z.boolean().optional(),
 }).strict();
 
 export type SensorConfig = z.infer<typeof ConfigSchema>;
@@ -97,6 +99,8 @@ export function register(program: Command): void {
     .option('--blocklist-interval <seconds>', 'rewrite --blocklist-nft every N seconds when it changed (default 300; also on stop)', parseIntOption('--blocklist-interval', 1, 86_400))
     .option('--baseline-days <n>', 'learning window of the device behaviour baselines (default 7 days)', parseIntOption('--baseline-days', 1, 365))
     .option('--no-baselines', 'do not learn device behaviour baselines (no anomaly alerts)')
+    .option('--geoip-db <file>', 'MaxMind-format country database for the baselines\' countries (default: the bundled iptoasn country data)')
+    .option('--no-geo', 'do not look up the countries of the devices\' destinations')
     .option('-c, --config <file>', 'JSON configuration: every flag above by its camelCase name (flags given here win)')
     .action(async (flags: Record<string, unknown>, cmd: Command) => {
       const file: SensorConfig = flags.config ? readJsonConfig(flags.config as string, ConfigSchema, '--config') : {};
@@ -149,6 +153,7 @@ export function register(program: Command): void {
           defaultLists: o.defaultLists !== false,
           suppress: o.suppress as string | undefined,
           homeNets: o.homeNet as string[] | undefined,
+          baselineCountries: o.geo === false ? false : { geoipDb: o.geoipDb as string | undefined },
         },
         blocklistNft: o.blocklistNft as string | undefined,
         blocklistIntervalMs: o.blocklistInterval !== undefined ? (o.blocklistInterval as number) * 1000 : undefined,

@@ -15,8 +15,15 @@
  *   host the device never used (a phone's photo backup to its usual cloud is not news).
  * Each carries the baseline and the deviation as evidence, and each (device, cause) is reported
  * at most once per day.
+ *
+ * Countries come from a lookup the wiring injects (the pipeline opens telescope/geo.ts's country
+ * database; devices/ does not reach up for it), asked once per remote address (an LRU cache), so
+ * a device's usual hosts cost a map hit. A destination in a country the device never reached is a
+ * `new-country` indicator: it corroborates an anomaly above (raising a non-appliance's severity,
+ * shown with the baseline's countries in the evidence) and never raises one on its own.
  */
 import { MINING_PORTS } from '../detect/mining-encrypted.js';
+import { LruMap } from '../util/lru.js';
 
 const HOUR_US = 3_600_000_000;
 const DAY_US = 24 * HOUR_US;
@@ -37,6 +44,17 @@ export interface BaselineOptions {
   uploadFactor?: number;
   /** Upload jump: at least this many bytes in the hour (default 100 MB). */
   uploadMinBytes?: number;
+}
+
+/** Country of a remote address (ISO 3166 alpha-2; '' or '??' when unknown). */
+export type CountryLookup = (ip: string) => string;
+
+/** What the wiring injects (functions: kept out of the plain-data options that cross to workers). */
+export interface BaselineDeps {
+  /** Country of a remote address, asked once per address (cached). */
+  country?: CountryLookup;
+  /** Addresses whose country is cached (default 4096). */
+  countryCache?: number;
 }
 
 /** One connection of a device, as the baseline sees it (at its end, or while it lasts). */
@@ -110,6 +128,8 @@ export interface DeviceBaselineState {
   curTopRemote: string;
   curTopBytes: number;
   curTopNew: boolean;
+  /** Its country when the device had never reached that country ('' otherwise; absent in older saved states). */
+  curTopNewCountry?: string;
   /** Cause → when it was last reported (µs). */
   reported: Record<string, number>;
 }
@@ -132,8 +152,14 @@ export class Baselines {
   private readonly o: Required<BaselineOptions>;
   /** Anomalies reported so far, by cause. */
   readonly counts = { 'mining-port': 0, 'upload-jump': 0 };
+  /** Country lookups made (cache misses) and anomalies a new country corroborated. */
+  readonly geo = { lookups: 0, newCountry: 0 };
+  private readonly countryOf: CountryLookup | null;
+  private readonly countries: LruMap<string, string> | null;
 
-  constructor(opts: BaselineOptions = {}) {
+  constructor(opts: BaselineOptions = {}, deps: BaselineDeps = {}) {
+    this.countryOf = deps.country ?? null;
+    this.countries = deps.country ? new LruMap(deps.countryCache ?? 4096) : null;
     this.o = {
       learnUs: opts.learnUs ?? 7 * DAY_US, maxDevices: opts.maxDevices ?? 1024, topHosts: opts.topHosts ?? 128, topPorts: opts.topPorts ?? 32,
       topCountries: opts.topCountries ?? 16, longLivedUs: opts.longLivedUs ?? 10 * 60_000_000, uploadFactor: opts.uploadFactor ?? 10,
@@ -153,7 +179,7 @@ export class Baselines {
     let s = this.devices.get(device);
     if (!s) {
       if (this.devices.size >= this.o.maxDevices) this.evict();
-      s = { device, type, first: tsUs, last: tsUs, flows: 0, hosts: {}, ports: {}, countries: {}, hours: new Array<number>(WEEK_HOURS).fill(0), upHours: 0, upSum: 0, upMax: 0, curHour: tsUs - (tsUs % HOUR_US), curUp: 0, curTopRemote: '', curTopBytes: 0, curTopNew: false, reported: {} };
+      s = { device, type, first: tsUs, last: tsUs, flows: 0, hosts: {}, ports: {}, countries: {}, hours: new Array<number>(WEEK_HOURS).fill(0), upHours: 0, upSum: 0, upMax: 0, curHour: tsUs - (tsUs % HOUR_US), curUp: 0, curTopRemote: '', curTopBytes: 0, curTopNew: false, curTopNewCountry: '', reported: {} };
       this.devices.set(device, s);
     }
     if (type !== '' && type !== 'unknown') s.type = type;
@@ -166,6 +192,37 @@ export class Baselines {
     if (oldest) this.devices.delete(oldest.device);
   }
 
+  /** The connection's country: given, or looked up once per address ('' when unknown). */
+  private country(c: Connection): string {
+    if (c.country !== undefined) return c.country === '??' ? '' : c.country;
+    if (this.countries === null || this.countryOf === null) return '';
+    let cc = this.countries.get(c.remote);
+    if (cc === undefined) {
+      this.geo.lookups++;
+      let r = '';
+      try {
+        r = this.countryOf(c.remote);
+      } catch {
+        r = '';
+      }
+      cc = /^[A-Z]{2}$/.test(r) ? r : '';
+      this.countries.set(c.remote, cc);
+    }
+    return cc;
+  }
+
+  /** The country when the device has learned countries and never reached this one; '' otherwise. */
+  private newCountry(s: DeviceBaselineState, country: string): string {
+    // a device that has learned no country yet (no lookup before) has nothing to depart from
+    return country === '' || s.countries[country] !== undefined || Object.keys(s.countries).length === 0 ? '' : country;
+  }
+
+  /** The new-country indicator's evidence (empty when there is none). */
+  private countryEvidence(s: DeviceBaselineState, country: string, fresh: string): Record<string, unknown> {
+    if (country === '') return {};
+    return { country, new_country: fresh !== '', ...(fresh !== '' ? { baseline_countries: topList(s.countries, this.o.topCountries).map(([k]) => k), corroborated_by: ['new-country'] } : {}) };
+  }
+
   private learned(s: DeviceBaselineState, tsUs: number): boolean {
     return tsUs - s.first >= this.o.learnUs;
   }
@@ -175,6 +232,7 @@ export class Baselines {
     if (last !== undefined && a.tsUs - last < DAY_US) return null;
     s.reported[a.cause] = a.tsUs;
     this.counts[a.cause]++;
+    if (a.deviation.new_country === true) this.geo.newCountry++;
     return a;
   }
 
@@ -203,12 +261,15 @@ export class Baselines {
     if (!s || !this.learned(s, c.tsUs) || c.durationUs < this.o.longLivedUs || !MINING_PORTS.has(c.port)) return null;
     if (s.hosts[c.remote] !== undefined || s.ports[String(c.port)] !== undefined) return null;
     const appliance = APPLIANCES.has(c.type !== '' && c.type !== 'unknown' ? c.type : s.type);
+    // looked up only here, for a host already new and suspect (and cached for the flow's end)
+    const country = this.country(c);
+    const fresh = this.newCountry(s, country);
     return this.report(s, {
-      device: c.device, cause: 'mining-port', severity: appliance ? 1 : 2, tsUs: c.tsUs, remote: c.remote, port: c.port,
+      device: c.device, cause: 'mining-port', severity: appliance || fresh !== '' ? 1 : 2, tsUs: c.tsUs, remote: c.remote, port: c.port,
       baseline: this.summary(s),
       deviation: {
         remote: c.remote, port: c.port, duration_s: Math.round(c.durationUs / 1e6), new_host: true, new_port: true, mining_port: true,
-        ...(c.country ? { country: c.country, new_country: s.countries[c.country] === undefined } : {}),
+        ...this.countryEvidence(s, country, fresh),
         hour_of_week_share: s.hours[hourOfWeek(c.tsUs)] / Math.max(1, s.flows),
         device_type: s.type,
       },
@@ -228,21 +289,25 @@ export class Baselines {
       s.curHour = hour;
       s.curUp = 0;
       s.curTopBytes = 0;
+      s.curTopNewCountry = '';
     }
     s.curUp += c.upBytes;
+    const country = this.country(c);
     if (c.upBytes > s.curTopBytes) {
       s.curTopBytes = c.upBytes;
       s.curTopRemote = c.remote;
       s.curTopNew = s.hosts[c.remote] === undefined;
+      s.curTopNewCountry = this.newCountry(s, country);
     }
     if (this.learned(s, c.tsUs) && s.upHours >= 24) {
       const mean = s.upSum / s.upHours;
       // large, and corroborated: an appliance (which has no reason to), or the bulk of it going to a host the device never used
       if (s.curUp > this.uploadLimit(s) && (APPLIANCES.has(s.type) || s.curTopNew)) {
+        const fresh = s.curTopNewCountry ?? '';
         const a = this.report(s, {
-          device: c.device, cause: 'upload-jump', severity: APPLIANCES.has(s.type) ? 1 : 2, tsUs: c.tsUs, remote: s.curTopRemote,
+          device: c.device, cause: 'upload-jump', severity: APPLIANCES.has(s.type) || fresh !== '' ? 1 : 2, tsUs: c.tsUs, remote: s.curTopRemote,
           baseline: this.summary(s),
-          deviation: { upload_this_hour: s.curUp, largest_remote: s.curTopRemote, largest_upload: s.curTopBytes, new_host: s.curTopNew, times_hourly_mean: Math.round((s.curUp / Math.max(1, mean)) * 10) / 10, times_hourly_max: Math.round((s.curUp / Math.max(1, s.upMax)) * 10) / 10 },
+          deviation: { upload_this_hour: s.curUp, largest_remote: s.curTopRemote, largest_upload: s.curTopBytes, new_host: s.curTopNew, times_hourly_mean: Math.round((s.curUp / Math.max(1, mean)) * 10) / 10, times_hourly_max: Math.round((s.curUp / Math.max(1, s.upMax)) * 10) / 10, ...(fresh !== '' ? this.countryEvidence(s, fresh, fresh) : {}) },
         });
         if (a) out.push(a);
       }
@@ -252,7 +317,7 @@ export class Baselines {
     s.flows++;
     bump(s.hosts, c.remote, this.o.topHosts);
     bump(s.ports, String(c.port), this.o.topPorts);
-    if (c.country) bump(s.countries, c.country, this.o.topCountries);
+    if (country !== '') bump(s.countries, country, this.o.topCountries);
     s.hours[hourOfWeek(c.tsUs)]++;
     return out;
   }

@@ -44,7 +44,15 @@ export async function analyzerFactory(config: AnalyzerConfig): Promise<AnalyzerF
     withRules ? import('../rules/detector.js') : null,
   ]);
   const ruleEngine = ruleLoad && ruleDetector ? { ...ruleLoad, ...ruleDetector } : null;
-  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, devices, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx);
+  const baselineCountry = await baselineCountryLookup(config);
+  return (onMessage, ctx) => buildAnalyzers(config, { protocols, detect, devices, listsDefault, listsConfig, suppressConfig, ruleEngine }, onMessage, ctx, baselineCountry);
+}
+
+/** The country lookup the baselines get: one database per factory (per worker), only with baselines on. */
+async function baselineCountryLookup(config: AnalyzerConfig): Promise<import('../devices/index.js').CountryLookup | undefined> {
+  if (config.baselines === undefined || config.baselineCountries === false) return undefined;
+  const geo = (await import('../telescope/geo.js')).openCountries(config.baselineCountries ?? {});
+  return (ip) => geo.country(ip);
 }
 
 interface Modules extends ComponentModules {
@@ -75,6 +83,11 @@ export interface AnalyzerConfig {
   deviceRules?: string[];
   /** Behaviour baselines per device with these settings (off when undefined; the sensor turns them on). */
   baselines?: import('../devices/index.js').BaselineOptions;
+  /**
+   * Countries of the baselines' destinations (telescope/geo.ts's country database: the bundled
+   * one, or geoipDb); opened only when baselines are on; false: no countries.
+   */
+  baselineCountries?: false | { geoipDb?: string };
   /** Active confirmation of suspected pools (contacts them; off by default). */
   probe?: boolean;
   /**
@@ -149,13 +162,14 @@ export interface CreateDetectorsOptions {
   /** The device inventory's settings. */
   inventory?: import('../devices/index.js').InventoryOptions;
   baselines?: import('../devices/index.js').BaselineOptions;
+  baselineCountry?: import('../devices/index.js').CountryLookup;
   /** The DNS answer cache the detectors share (default: a new one). */
   dnsCache?: InstanceType<ComponentModules['detect']['DnsAnswerCache']>;
 }
 
 /** The lists, caches and prober one pipeline's detectors share. */
 export function createDetectorShared(m: ComponentModules, opts: CreateDetectorsOptions): DetectorShared {
-  const shared: DetectorShared = { intel: opts.intel, dnsCache: opts.dnsCache ?? new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines };
+  const shared: DetectorShared = { intel: opts.intel, dnsCache: opts.dnsCache ?? new m.detect.DnsAnswerCache(), hostPairs: new m.detect.MiningHostPairs(), inventory: opts.inventory, baselines: opts.baselines, baselineCountry: opts.baselineCountry };
   if (opts.probe) shared.onSuspect = m.detect.createProbeConfirmer(new m.detect.StratumProber({}));
   return shared;
 }
@@ -172,7 +186,7 @@ export function createDetectors(m: ComponentModules, opts: CreateDetectorsOption
   });
 }
 
-function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext): Analyzers {
+function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage, _ctx: DetectorContext, baselineCountry?: import('../devices/index.js').CountryLookup): Analyzers {
   // Rules may inspect any body (file.data); without them only what the running detectors read is kept.
   const withRules = m.ruleEngine !== null && config.rules !== undefined && config.rules.length > 0;
   const parserOn = (id: string) => config.parsers === undefined || config.parsers.includes(id);
@@ -180,7 +194,7 @@ function buildAnalyzers(config: AnalyzerConfig, m: Modules, onMessage: OnMessage
   const consumers = createParsers(m, onMessage, { parserOn, keepResponseBody: withRules ? undefined : responseBodiesRead(m, detectorOn) });
   const inventory = { homeNets: config.homeNets, rules: m.devices.loadDeviceRules(config.deviceRules ?? []) };
   const intel = loadHostIntel(config, m);
-  const detectorOpts: CreateDetectorsOptions = { intel, detectorOn, probe: config.probe, inventory, baselines: config.baselines };
+  const detectorOpts: CreateDetectorsOptions = { intel, detectorOn, probe: config.probe, inventory, baselines: config.baselines, baselineCountry };
   const shared = createDetectorShared(m, detectorOpts);
   const detectors = createDetectors(m, detectorOpts, shared);
   const dnsCache = shared.dnsCache;

@@ -48,6 +48,8 @@ export interface DetectorShared {
   inventory?: import('../devices/index.js').InventoryOptions;
   /** Behaviour baselines per device (the sensor turns them on; off: undefined). */
   baselines?: import('../devices/index.js').BaselineOptions;
+  /** The baselines' country of a remote address (injected: the pipeline opens the geo database). */
+  baselineCountry?: import('../devices/index.js').CountryLookup;
 }
 
 export interface ParserComponent<Id extends ProtocolId = ProtocolId> {
@@ -104,7 +106,7 @@ export const COMPONENTS = [
   defineParser('ssh', (m, sink) => m.protocols.createSshConsumer(sink)),
   defineParser('redis', (m, sink) => m.protocols.createRedisConsumer(sink)),
   // Detectors. The device inventory first, so the alerts of a packet see what it taught.
-  defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory), s.baselines ? new m.devices.Baselines(s.baselines) : undefined) }),
+  defineDetector({ id: 'devices', protocols: ['dhcp', 'mdns', 'ssdp', 'netbios', 'http', 'tls'], create: (m, s) => m.devices.createDeviceObserver(new m.devices.Inventory(s.inventory), s.baselines ? new m.devices.Baselines(s.baselines, { country: s.baselineCountry }) : undefined) }),
   // Order matters in one place: stratum runs before mining-encrypted, so a flow
   // already identified in clear text is not scored again as "encrypted".
   defineDetector({ id: 'stratum', protocols: ['stratum', 'http'], create: (m, s) => m.detect.createStratumDetector({ intel: s.intel, dnsCache: s.dnsCache, hostPairs: s.hostPairs }) }),

