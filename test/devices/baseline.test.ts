@@ -80,6 +80,67 @@ test('baselines: an upload jump is reported when large and corroborated (an appl
   assert.equal(odd[0].deviation.largest_remote, 'stranger');
 });
 
+test('baselines: countries from an injected lookup, once per address; a new country corroborates an anomaly (severity, evidence) and never raises one alone', () => {
+  const asked: string[] = [];
+  const geo: Record<string, string> = { '52.1.1.1': 'DE', '52.1.1.2': 'DE', '45.76.102.9': 'NL', '45.76.102.10': 'DE', '9.9.9.9': 'JP', stranger: 'RU', cloud: 'IE' };
+  const lookup = (ip: string): string => {
+    asked.push(ip);
+    return geo[ip] ?? '??';
+  };
+  const cam = new Baselines({}, { country: lookup });
+  learnCamera(cam);
+  assert.deepEqual(cam.get('cam')?.countries, { DE: 8 * 24 });
+  assert.deepEqual(asked.sort(), ['52.1.1.1', '52.1.1.2'], 'one lookup per address, not per connection');
+  assert.equal(cam.geo.lookups, 2);
+  // a new country alone (short, on an ordinary port; a small upload) raises nothing, and is learned
+  const at = T0 + 8 * D + 5 * H;
+  assert.deepEqual(cam.observe(conn({ tsUs: at, remote: '9.9.9.9', port: 443, upBytes: 1e6, durationUs: 60e6 })), []);
+  assert.equal(cam.get('cam')?.countries.JP, 1);
+  assert.equal(cam.counts['mining-port'] + cam.counts['upload-jump'], 0);
+  // with a mining-port anomaly: the evidence shows the baseline's countries and the new one
+  const a = cam.checkLongLived(conn({ tsUs: at + H, remote: '45.76.102.9', port: 3333, durationUs: H }));
+  assert.ok(a);
+  assert.equal(a.deviation.country, 'NL');
+  assert.equal(a.deviation.new_country, true);
+  assert.deepEqual(a.deviation.baseline_countries, ['DE', 'JP']);
+  assert.deepEqual(a.deviation.corroborated_by, ['new-country']);
+  assert.equal(cam.geo.newCountry, 1);
+  // a pool in a country the device knows: same anomaly, no new-country indicator
+  const known = new Baselines({}, { country: lookup });
+  learnCamera(known);
+  const k = known.checkLongLived(conn({ tsUs: at + H, remote: '45.76.102.10', port: 3333, durationUs: H }));
+  assert.ok(k);
+  assert.equal(k.deviation.country, 'DE');
+  assert.equal(k.deviation.new_country, false);
+  assert.equal(k.deviation.baseline_countries, undefined);
+  // on a non-appliance the new country raises the severity (2 → 1) of an upload jump to a stranger
+  const phone = (b: Baselines, remote: string) => {
+    for (let h = 0; h < 8 * 24; h++) b.observe({ tsUs: T0 + h * H, device: 'ph', type: 'phone', remote: 'cloud', port: 443, upBytes: 1e6, durationUs: 1e6 });
+    return b.observe({ tsUs: T0 + 8 * D + 2 * H, device: 'ph', type: 'phone', remote, port: 443, upBytes: 2e9, durationUs: 60e6 });
+  };
+  const ru = phone(new Baselines({}, { country: lookup }), 'stranger');
+  assert.equal(ru.length, 1);
+  assert.equal(ru[0].severity, 1);
+  assert.equal(ru[0].deviation.country, 'RU');
+  assert.deepEqual(ru[0].deviation.baseline_countries, ['IE']);
+  const same = phone(new Baselines({}, { country: (ip) => (ip === 'cloud' || ip === 'stranger' ? 'IE' : '??') }), 'stranger');
+  assert.equal(same.length, 1);
+  assert.equal(same[0].severity, 2, 'the same jump in a known country');
+  assert.equal(same[0].deviation.new_country, undefined);
+  // no lookup: no countries; a lookup that throws or answers junk counts as unknown
+  const none = new Baselines();
+  learnCamera(none, 1);
+  assert.deepEqual(none.get('cam')?.countries, {});
+  const bad = new Baselines({}, { country: (ip) => { if (ip.endsWith('.1')) throw new Error('db'); return 'xx'; } });
+  learnCamera(bad, 1);
+  assert.deepEqual(bad.get('cam')?.countries, {});
+  // bounded: the address cache holds at most countryCache entries
+  const many = new Baselines({}, { country: () => 'FR', countryCache: 8 });
+  for (let i = 0; i < 100; i++) many.observe(conn({ tsUs: T0 + i, remote: `10.0.0.${i}` }));
+  for (let i = 0; i < 100; i++) many.observe(conn({ tsUs: T0 + 1000 + i, remote: `10.0.0.${i}` }));
+  assert.equal(many.geo.lookups, 200, 'a cache of 8 cannot keep 100 addresses');
+});
+
 test('baselines: memory is bounded (hosts per device, devices); the state survives export and import', () => {
   const b = new Baselines({ maxDevices: 50, topHosts: 16 });
   for (let i = 0; i < 20_000; i++) b.observe({ tsUs: T0 + i * 1e6, device: `d${i % 200}`, type: 'pc', remote: `h${i}`, port: 1024 + (i % 5000), upBytes: 1, durationUs: 1 });
@@ -137,9 +198,11 @@ for (const dialect of DIALECTS) {
       // run 1: learning only (6 hours of cloud uploads); nothing to report
       const r1 = await runSensor({ ...opts, inputs: [learnFile] });
       assert.equal(r1.health.alerts, 0);
-      const saved = await loadBaselineState(h.store, (await h.store.read.selectFrom('sensors').select('id').where('name', '=', 'home').executeTakeFirstOrThrow()).id as number) as { devices: { flows: number }[] };
+      const saved = await loadBaselineState(h.store, (await h.store.read.selectFrom('sensors').select('id').where('name', '=', 'home').executeTakeFirstOrThrow()).id as number) as { devices: { flows: number; countries: Record<string, number> }[] };
       assert.equal(saved.devices.length, 1);
       assert.equal(saved.devices[0].flows, 6);
+      // the sensor injects the bundled country database: 52.1.1.1 is in the US
+      assert.deepEqual(saved.devices[0].countries, { US: 6 });
       // run 2, a new process's worth of state: the pool connection is judged against the saved baseline
       const r2 = await runSensor({ ...opts, inputs: [minerFile] });
       assert.equal(r2.health.alerts, 1);
