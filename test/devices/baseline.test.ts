@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Baselines, type Connection } from '../../src/devices/baseline.js';
 import { evalBaselines } from '../../bench/eval-baselines.js';
+import { openCountries } from '../../src/telescope/geo.js';
 import { PcapEmitter } from '../../src/synth/emitter.js';
 import { FrameBuilder, Path, TcpSession } from '../../src/synth/packet-builder.js';
 import { runSensor } from '../../src/pipeline/sensor.js';
@@ -162,6 +163,17 @@ test('generated homes over 4 simulated weeks: at most one anomaly per home-week 
   assert.equal(r.minerFlagged, r.homes);
   assert.ok(r.minerHoursToFlag.every((h) => h <= 2), JSON.stringify(r.minerHoursToFlag));
   assert.equal(r.minerRunOtherAlerts, r.benignAlerts, 'the miner adds no other alerts');
+  assert.equal(r.minerNewCountry, r.homes, 'the generator puts the pool in a country the camera never reached');
+});
+
+test('generated homes with the bundled country database injected (as the sensor wires it): still quiet on benign traffic, the miner still flagged', () => {
+  const geo = openCountries();
+  const r = evalBaselines([1, 2, 3], 4, 16, (ip) => geo.country(ip));
+  assert.ok(r.worstHomeWeek <= 1, JSON.stringify(r));
+  assert.equal(r.minerFlagged, r.homes);
+  assert.equal(r.minerRunOtherAlerts, r.benignAlerts);
+  // one lookup per distinct address and run, not per connection: a home makes thousands of connections to far fewer hosts
+  assert.ok(r.countryLookups > 0 && r.countryLookups < 6 * 3000, String(r.countryLookups));
 });
 
 /** A camera's capture: hourly cloud connections over `hours`, then (optionally) a 12-minute connection to a pool on 3333. */
