@@ -96,9 +96,11 @@ export async function campaignsView(params: URLSearchParams, go: (hash: string) 
         e ? h('p', { class: 'note' }, `Notification effect at ${e.horizonDays} days: ${pct(e.difference)} more of the ${e.treated} notified hosts cleaned up than of the ${e.controls} controls (95 % Newcombe interval ${pct(e.newcombe[0])} to ${pct(e.newcombe[1])}).`)
           : h('p', { class: 'note' }, 'No control group (or not enough follow-up) to measure the notification\'s effect.'))),
     h('div', { class: 'grid2' },
-      r.notifications.messages > 0
-        ? specChart('Delivery funnel of the notification messages', funnelOption(r.notifications), FUNNEL.map(([k, label]) => `${label} ${r.notifications[k]}`).join(', '))
-        : h('section', { class: 'card' }, h('h2', {}, 'Delivery funnel'), h('p', { class: 'empty' }, 'No notification messages recorded for this campaign yet (minewatch campaign notify).')),
+      h('section', { class: 'card' }, h('h2', {}, 'Delivery funnel'),
+        r.notifications.messages > 0
+          ? [specChart('Delivery funnel of the notification messages', funnelOption(r.notifications), FUNNEL.map(([k, label]) => `${label} ${r.notifications[k]}`).join(', ')),
+            table('Delivery funnel of the notification messages', ['Stage', 'Messages', 'Of those sent'], [...FUNNEL], ([k, label]) => [label, r.notifications[k], k === 'queued' || k === 'sent' || k === 'failed' ? '—' : pct(r.notifications.sent > 0 ? r.notifications[k] / r.notifications.sent : null)])]
+          : h('p', { class: 'empty' }, 'No notification messages recorded for this campaign yet (minewatch campaign notify).')),
       h('section', { class: 'card', 'aria-label': 'Packages to download' }, h('h2', {}, 'Packages to download'),
         h('p', { class: 'note' }, `The notified hosts in your constituency (the control group is held back), one file per format.${r.notifications.dryRun > 0 ? ` ${r.notifications.dryRun} of ${r.notifications.messages} messages were dry runs (written, not sent).` : ''}`),
         h('ul', { class: 'downloads' }, PACKAGES.map(([fmt, label]) => h('li', {}, h('a', { href: `/api/v1/campaigns/${id}/package${query({ format: fmt })}`, download: true, 'data-format': fmt }, label)))))));
