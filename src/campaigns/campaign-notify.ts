@@ -7,15 +7,16 @@
  * time when none was set (`markNotified`).
  */
 import type { Store } from '../store/open.js';
-import { campaignHosts, getCampaign, markNotified } from './campaign-store.js';
+import { campaignHosts, getCampaign, markNotified, type Viewer } from './campaign-store.js';
 import { Contacts, type ContactsFile, type RouteBy } from './contacts.js';
 import { composeMessage } from './email.js';
-import type { PackageFormat } from './formats/index.js';
+import { buildPackage, type PackageFormat } from './formats/index.js';
+import { sortHosts } from './grouping.js';
 import { StoreNotificationLog } from './notification-log.js';
 import { sendNotifications, type NotifyResult, type SmtpOptions } from './notify.js';
-import { buildPackages, writePackageFiles } from './package.js';
+import { buildPackages, latestSeen, writePackageFiles } from './package.js';
 import { hostRecord } from './report-text.js';
-import type { InfectedHost } from './types.js';
+import type { InfectedHost, PackageFile, Recipient, Reporter } from './types.js';
 import { parseInboundWebhook } from './webhook.js';
 
 export interface CampaignNotifyOptions {
@@ -78,6 +79,30 @@ export async function notifyCampaign(store: Store, id: number, opts: CampaignNot
     campaign: c.name, hosts: hosts.length, heldBack, results, packageFiles, ...(notifiedAt ? { notifiedAt } : {}),
     unrouted: built.grouping.unrouted.map((u) => ({ reason: u.reason, key: u.key, hosts: u.hosts })),
   };
+}
+
+/**
+ * One package of a campaign's notified hosts in the viewer's constituency (the control group
+ * is held back, as in `notifyCampaign`), addressed to `recipient` and rendered in one format:
+ * the dashboard's download. Same hosts → byte-identical file (generated at the latest lastSeen).
+ */
+export async function constituencyPackage(store: Store, id: number, v: Viewer, format: PackageFormat, recipient: Recipient, reporter: Reporter): Promise<{ file: PackageFile; hosts: number; heldBack: number }> {
+  const c = await getCampaign(store, id, v);
+  const hosts: InfectedHost[] = [];
+  let heldBack = 0;
+  for (const h of await campaignHosts(store, c.id, v)) {
+    if (h.group === 'control') heldBack++;
+    else {
+      const rec = hostRecord(h, c.definition.identity);
+      if (rec) hosts.push(rec);
+    }
+  }
+  const sorted = sortHosts(hosts);
+  const rules = new Set(sorted.map((h) => h.identity.rule));
+  const pkg = { recipient, hostIdentityRule: rules.size > 1 ? 'mixed' as const : c.definition.identity, hosts: sorted };
+  const ctx = { campaign: c.name, reporter, generatedAt: hosts.length > 0 ? latestSeen(hosts) : new Date(c.createdMs).toISOString(), feedName: `minewatch-${c.name}` };
+  const [file] = buildPackage(pkg, ctx, [format]);
+  return { file, hosts: hosts.length, heldBack };
 }
 
 /** Applies an inbound webhook payload (webhook.ts) to the campaign's messages; updates for other campaigns' messages are refused. */

@@ -101,8 +101,29 @@ export interface CampaignSampleResult { campaignId: number; hosts: number; event
  * A generated notification campaign (synth campaign: infected routers seen by an ISP sensor
  * and telescopes in four countries over 120 days ending yesterday, notification on day 45,
  * a control group) sent through the ingest API, defined as a campaign, built and marked
- * notified, so the Campaigns view shows a remediation curve and Kaplan–Meier estimate.
+ * notified, so the Campaigns view shows a remediation curve and Kaplan–Meier estimate; and a
+ * recorded delivery funnel (two messages per country — its CERT and an AS abuse desk — sent at
+ * the notification time, then delivered or bounced, some replied and acknowledged).
  */
+async function sampleFunnel(server: RunningServer, id: number, campaign: string, notifiedAt: string): Promise<void> {
+  const { campaignLog } = await import('../campaigns/campaign-notify.js');
+  const log = await campaignLog(server.store, id);
+  const countries = (await server.store.read.selectFrom('campaign_hosts').select('country').distinct().where('campaign_id', '=', id).where('country', 'is not', null).orderBy('country').execute())
+    .map((r) => r.country!).slice(0, 20);
+  const later = (days: number) => new Date(Date.parse(notifiedAt) + days * 86_400_000).toISOString();
+  let i = 0;
+  for (const cc of countries) {
+    for (const [rid, email] of [[`cert:${cc}`, `cert@cert.${cc.toLowerCase()}.example`], [`as:${64_500 + i}`, `abuse@isp-${cc.toLowerCase()}.example`]]) {
+      const messageId = `00000000-0000-5000-8000-${String(i).padStart(12, '0')}`;
+      await log.record({ messageId, campaign, recipientId: rid, recipientEmail: email, subject: `[${campaign}] infected hosts in your network`, at: notifiedAt, status: 'sent', dryRun: false, history: [{ state: 'queued', at: notifiedAt }, { state: 'sent', at: notifiedAt }] });
+      await log.setState(messageId, i % 4 === 3 ? 'bounced' : 'delivered', later(0.1));
+      if (i % 3 === 0) await log.setState(messageId, 'replied', later(2));
+      if (i % 6 === 0) await log.setState(messageId, 'acknowledged', later(3));
+      i++;
+    }
+  }
+}
+
 export async function loadCampaignSample(server: RunningServer, o: { seed?: number; endMs?: number } = {}): Promise<CampaignSampleResult> {
   const { synthCampaign } = await import('../synth/campaign.js');
   const { buildCampaignHosts, createCampaign, markNotified } = await import('../campaigns/campaign-store.js');
@@ -122,5 +143,6 @@ export async function loadCampaignSample(server: RunningServer, o: { seed?: numb
   });
   const built = await buildCampaignHosts(server.store, c.id);
   await markNotified(server.store, c.id, Date.parse(t.notifiedAt));
+  await sampleFunnel(server, c.id, c.name, t.notifiedAt);
   return { campaignId: c.id, hosts: built.hosts, events };
 }

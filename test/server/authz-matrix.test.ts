@@ -91,6 +91,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/campaigns': { expect: READ },
   'GET /api/v1/campaigns/{id}/hosts': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
   'GET /api/v1/campaigns/{id}/report': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) } }) },
+  'GET /api/v1/campaigns/{id}/package': { expect: READ, call: async (f) => ({ path: { id: String(await matrixCampaign(f)) }, query: 'format=intelmq' }) },
   // the funnel webhook: analysts; the other organisation's analyst sees the collector-wide campaign but may not write to it
   'POST /api/v1/campaigns/{id}/notification-events': {
     expect: [401, 403, 403, 200, 200, 403],
@@ -255,6 +256,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(Object.keys(repTh.dailyByCountry), ['TH']);
       assert.equal(repTh.daily[0].hosts, 1);
       assert.equal((await get('admin', `/api/v1/campaigns/${cid}/report`)).daily[0].hosts, 3);
+      assert.ok('sent' in repTh.notifications && 'delivered' in repTh.notifications, 'the report carries the delivery funnel');
+      // the package download: the CERT's file holds its constituency's host only, as an attachment
+      const pkgTh = await f.app.inject({ method: 'GET', url: `/api/v1/campaigns/${cid}/package?format=intelmq`, headers: await f.session('other') });
+      assert.equal(pkgTh.statusCode, 200);
+      assert.match(String(pkgTh.headers['content-disposition']), /^attachment; filename="org-cert-th\.intelmq\.jsonl"$/);
+      const linesTh = pkgTh.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(linesTh.map((l) => [l['source.ip'], l['source.geolocation.cc']]), [['14.207.0.5', 'TH']]);
+      const csvAll = await f.app.inject({ method: 'GET', url: `/api/v1/campaigns/${cid}/package?format=csv`, headers: await f.session('admin') });
+      assert.equal(csvAll.statusCode, 200);
+      assert.match(String(csvAll.headers['content-type']), /^text\/csv/);
+      assert.equal(csvAll.body.trim().split('\n').length, 1 + 3, 'header and the three hosts');
+      assert.equal(csvAll.headers['x-minewatch-hosts'], '3');
+      assert.equal((await f.app.inject({ method: 'GET', url: `/api/v1/campaigns/${cid}/package?format=misp`, headers: await f.session('admin') })).statusCode, 400);
+      assert.equal((await f.app.inject({ method: 'GET', url: '/api/v1/campaigns/999999/package?format=stix', headers: await f.session('other') })).statusCode, 404);
       assert.equal((await f.app.inject({ method: 'GET', url: '/api/v1/campaigns/999999/report', headers: await f.session('other') })).statusCode, 404);
       const audit = await get('admin', '/api/v1/audit?limit=1000');
       assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'org.create'));

@@ -256,7 +256,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await check(page, '16-scans', axeSource);
     });
 
-    await t.test('campaigns: remediation curve, map, Kaplan–Meier, clean-up shares', async () => {
+    await t.test('campaigns: remediation curve, map, Kaplan–Meier, clean-up shares, delivery funnel, package download', async () => {
       // loaded here, after the inbox counts: the campaign's stratum alerts would change them
       const camp = await loadCampaignSample(server!);
       assert.ok(camp.hosts > 100, `campaign hosts ${camp.hosts}`);
@@ -269,8 +269,22 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByRole('table', { name: 'Share cleaned up within k days of notification' }).waitFor();
       const countries = await page.getByRole('table', { name: 'Infected hosts by country' }).locator('tbody tr').count();
       assert.ok(countries >= 2, `countries: ${countries}`);
-      assert.equal(await page.locator('figure .chart').count(), 3, 'curve, map, Kaplan–Meier');
+      assert.equal(await page.locator('figure .chart').count(), 4, 'curve, map, Kaplan–Meier, delivery funnel');
+      // the delivery funnel: the sample's recorded messages, as the server counted them
+      const f = report.notifications;
+      assert.ok(f.sent >= 4 && f.delivered > 0 && f.bounced > 0 && f.acknowledged > 0 && f.delivered + f.bounced === f.sent, JSON.stringify(f));
+      const funnelRows = await page.getByRole('table', { name: 'Delivery funnel of the notification messages' }).locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from((r as unknown as { cells: ArrayLike<{ textContent: string }> }).cells).slice(0, 2).map((c) => c.textContent)));
+      assert.deepEqual(funnelRows, [['Queued', f.queued], ['Sent', f.sent], ['Delivered', f.delivered], ['Bounced', f.bounced], ['Failed', f.failed], ['Replied', f.replied], ['Acknowledged', f.acknowledged]].map(([a, b]) => [a, String(b)]));
       await check(page, '15-campaigns', axeSource);
+      // download a notification package (IntelMQ): the notified group's hosts, the control group held back
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'IntelMQ (JSON lines)' }).click()]);
+      assert.equal(download.suggestedFilename(), 'org-collector.intelmq.jsonl');
+      const lines = readFileSync((await download.path())!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const treated = await server!.store.read.selectFrom('campaign_hosts').select(['ip', 'device_id']).where('campaign_id', '=', camp.campaignId).where('grp', '=', 'treatment').execute();
+      assert.ok(treated.length > 0 && treated.length < camp.hosts, `treated ${treated.length} of ${camp.hosts}`);
+      assert.equal(lines.length, treated.length);
+      assert.deepEqual(lines.map((l) => l['extra.device_id'] ?? null).sort(), treated.map((r) => r.device_id).sort());
+      assert.ok(lines.every((l) => l['feed.name'] === 'minewatch-sample-stratum-routers' && l['classification.type'] === 'infected-system' && l['extra.campaign'] === 'sample-stratum-routers'));
     });
 
     await t.test('theme and time zone toggles', async () => {

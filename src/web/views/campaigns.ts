@@ -2,7 +2,9 @@
  * Campaigns: a notification campaign's infected hosts by country (map and table), infected
  * hosts per day (the remediation curve), Kaplan–Meier "still infected" after notification
  * for the notified hosts and the control group, clean-up shares and the control effect —
- * all computed by the server over the caller's constituency (GET /api/v1/campaigns/{id}/report).
+ * all computed by the server over the caller's constituency (GET /api/v1/campaigns/{id}/report) —
+ * the delivery funnel of the notification messages, and the notification package of the
+ * caller's constituency to download in each format (GET /api/v1/campaigns/{id}/package).
  */
 import { api, ApiError, query } from '../api.js';
 import { timeChart, type Series } from '../chart.js';
@@ -17,6 +19,22 @@ interface Report {
   daily: Array<{ day: number; hosts: number }>; dailyByCountry: Record<string, Array<{ day: number; hosts: number }>>;
   all: Group; treatment: Group; control: Group | null;
   controlEffect: { difference: number; newcombe: [number, number]; horizonDays: number; treated: number; controls: number } | null;
+  notifications: Record<'messages' | 'dryRun' | (typeof FUNNEL)[number][0], number>;
+}
+
+/** Funnel stages in order (the report's `notifications` keys) with their labels. */
+const FUNNEL = [['queued', 'Queued'], ['sent', 'Sent'], ['delivered', 'Delivered'], ['bounced', 'Bounced'], ['failed', 'Failed'], ['replied', 'Replied'], ['acknowledged', 'Acknowledged']] as const;
+const PACKAGES = [['intelmq', 'IntelMQ (JSON lines)'], ['csv', 'Shadowserver-style CSV'], ['xarf', 'XARF (JSON lines)'], ['iodef', 'IODEF (XML)'], ['stix', 'STIX 2.1 (JSON)']] as const;
+
+/** The delivery funnel as horizontal bars, first stage on top. */
+function funnelOption(f: Report['notifications']): Record<string, unknown> {
+  return {
+    animation: false, aria: { enabled: true }, tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: 110, right: 32, top: 16, bottom: 32 },
+    xAxis: { type: 'value', name: 'messages', minInterval: 1 },
+    yAxis: { type: 'category', inverse: true, data: FUNNEL.map(([, label]) => label) },
+    series: [{ type: 'bar', name: 'messages', label: { show: true, position: 'right' }, data: FUNNEL.map(([k]) => f[k]) }],
+  };
 }
 
 const DAY = 86_400_000;
@@ -76,5 +94,14 @@ export async function campaignsView(params: URLSearchParams, go: (hash: string) 
         table('Share cleaned up within k days of notification', ['Within', 'All (crude)', 'Notified (K–M)', 'Control (K–M)'], days, (k) => [
           `${k} days`, pct(r.all.shareCleaned[k]), pct(r.treatment.kmCleaned[k]), r.control ? pct(r.control.kmCleaned[k]) : '—']),
         e ? h('p', { class: 'note' }, `Notification effect at ${e.horizonDays} days: ${pct(e.difference)} more of the ${e.treated} notified hosts cleaned up than of the ${e.controls} controls (95 % Newcombe interval ${pct(e.newcombe[0])} to ${pct(e.newcombe[1])}).`)
-          : h('p', { class: 'note' }, 'No control group (or not enough follow-up) to measure the notification\'s effect.'))));
+          : h('p', { class: 'note' }, 'No control group (or not enough follow-up) to measure the notification\'s effect.'))),
+    h('div', { class: 'grid2' },
+      h('section', { class: 'card' }, h('h2', {}, 'Delivery funnel'),
+        r.notifications.messages > 0
+          ? [specChart('Delivery funnel of the notification messages', funnelOption(r.notifications), FUNNEL.map(([k, label]) => `${label} ${r.notifications[k]}`).join(', ')),
+            table('Delivery funnel of the notification messages', ['Stage', 'Messages', 'Of those sent'], [...FUNNEL], ([k, label]) => [label, r.notifications[k], k === 'queued' || k === 'sent' || k === 'failed' ? '—' : pct(r.notifications.sent > 0 ? r.notifications[k] / r.notifications.sent : null)])]
+          : h('p', { class: 'empty' }, 'No notification messages recorded for this campaign yet (minewatch campaign notify).')),
+      h('section', { class: 'card', 'aria-label': 'Packages to download' }, h('h2', {}, 'Packages to download'),
+        h('p', { class: 'note' }, `The notified hosts in your constituency (the control group is held back), one file per format.${r.notifications.dryRun > 0 ? ` ${r.notifications.dryRun} of ${r.notifications.messages} messages were dry runs (written, not sent).` : ''}`),
+        h('ul', { class: 'downloads' }, PACKAGES.map(([fmt, label]) => h('li', {}, h('a', { href: `/api/v1/campaigns/${id}/package${query({ format: fmt })}`, download: true, 'data-format': fmt }, label)))))));
 }
