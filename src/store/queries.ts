@@ -197,6 +197,29 @@ export async function setIncidentStatus(store: Store, v: Viewer, id: number, sta
   return Number(r.numUpdatedRows) > 0;
 }
 
+/** The incident's id when it exists and is in the viewer's scope, else null. */
+async function incidentInScope(store: Store, v: Viewer, id: number): Promise<number | null> {
+  const r = await scoped(store.db.selectFrom('incidents').select('id').where('id', '=', id), 'scope', v).executeTakeFirst();
+  return r ? Number(r.id) : null;
+}
+
+export interface IncidentComment { id: number; incident_id: number; author: string; body: string; created_ms: number }
+
+/** An incident's comments, oldest first (at most `limit`); null when the incident is unknown or out of scope. */
+export async function listIncidentComments(store: Store, v: Viewer, id: number, limit = 500): Promise<IncidentComment[] | null> {
+  if ((await incidentInScope(store, v, id)) === null) return null;
+  const rows = await store.db.selectFrom('incident_comments').select(['id', 'incident_id', 'author', 'body', 'created_ms'])
+    .where('incident_id', '=', id).orderBy('id').limit(Math.min(Math.max(limit, 1), 1000)).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), incident_id: Number(r.incident_id), created_ms: Number(r.created_ms) }));
+}
+
+/** Adds a comment to an incident; null when the incident is unknown or out of scope. */
+export async function addIncidentComment(store: Store, v: Viewer, id: number, author: string, body: string, now = Date.now()): Promise<IncidentComment | null> {
+  if ((await incidentInScope(store, v, id)) === null) return null;
+  const r = await store.db.insertInto('incident_comments').values({ incident_id: id, author, body, created_ms: now }).returning('id').executeTakeFirstOrThrow();
+  return { id: Number(r.id), incident_id: id, author, body, created_ms: now };
+}
+
 export async function listDevices(store: Store, v: Viewer, f: { limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown>>> {
   let q = store.read.selectFrom('devices').select(['id', 'sensor_id', 'device_key', 'ip', 'mac', 'type', 'vendor', 'name', 'first_seen_ms', 'last_seen_ms', 'alerts', 'events']);
   if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);

@@ -143,6 +143,26 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByRole('button', { name: `Reopen incident ${id}` }).waitFor();
     });
 
+    await t.test('inbox: comment on an incident (shown as text, with its author), then escalate it', async () => {
+      const escalate = page.getByRole('button', { name: /^Escalate incident \d+$/ }).first();
+      const id = Number((await escalate.getAttribute('aria-label'))!.replace(/\D+/g, ''));
+      const row = page.getByRole('row').filter({ has: escalate });
+      await row.locator('summary').click();
+      await row.getByText('No comments yet.').waitFor();
+      const text = '<img src=x id=injected> same miner as last week';
+      await page.getByLabel(`Comment on incident ${id}`).fill(text);
+      await row.getByRole('button', { name: 'Add comment' }).click();
+      await row.locator('ol.comments li', { hasText: text }).waitFor();
+      assert.match((await row.locator('ol.comments li').first().textContent())!, /^erin, .+: <img src=x id=injected> same miner as last week$/);
+      assert.equal(await page.locator('#injected').count(), 0, 'the comment is text, not markup');
+      const stored = await server!.store.read.selectFrom('incident_comments').select(['author', 'body']).where('incident_id', '=', id).execute();
+      assert.deepEqual(stored, [{ author: 'erin', body: text }]);
+      await escalate.click();
+      await page.getByText(`Incident ${id}: escalated.`).waitFor();
+      const st = await server!.store.read.selectFrom('incidents').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(st.status, 'escalated');
+    });
+
     await t.test('inbox: alerts paged on the server, filtered by severity, exported as CSV', async () => {
       await page.getByRole('navigation', { name: 'Inbox sections' }).getByRole('link', { name: 'Alerts' }).click();
       await settled(page);

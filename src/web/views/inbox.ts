@@ -1,6 +1,6 @@
 /**
  * Incidents and alerts: incidents (alerts grouped by sensor, signature and source) with
- * acknowledge / archive / reopen for analysts, and the alerts themselves with filters (time,
+ * acknowledge / escalate / archive / reopen and comments (who and when) for analysts, and the alerts themselves with filters (time,
  * sensor, detector, severity), server-side cursor pages and CSV/JSON export of the filter.
  * The filter lives in the address (#/inbox?…), so a view can be bookmarked and reloaded.
  */
@@ -66,7 +66,7 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
   const zoneLabel = zone() === 'utc' ? 'UTC' : 'local time';
   const form = h('form', { class: 'filters', 'aria-label': 'Incident filters' },
     h('label', { for: 'f-status' }, 'Status'),
-    h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
+    h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'escalated', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
     h('label', { for: 'f-isensor' }, 'Sensor'), sensorSelect('f-isensor', sensors, params.get('sensor_id')),
     h('label', { for: 'f-ifrom' }, `Last alert from (${zoneLabel})`), h('input', { id: 'f-ifrom', type: 'datetime-local', value: num('from') !== null ? toInput(num('from')!) : '' }),
     h('label', { for: 'f-ito' }, `to (${zoneLabel})`), h('input', { id: 'f-ito', type: 'datetime-local', value: num('to') !== null ? toInput(num('to')!) : '' }),
@@ -97,16 +97,42 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
   }, label);
   return h('section', {},
     form, msg,
-    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Status', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
       `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count,
       h('span', { class: `badge status-${i.status}` }, i.status),
+      commentsPart(i.id, canTriage),
       ...(canTriage ? [h('span', { class: 'actions' },
         i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
+        i.status !== 'escalated' ? act(i, 'escalated', 'Escalate') : null,
         i.status !== 'archived' ? act(i, 'archived', 'Archive') : null,
         i.status !== 'open' ? act(i, 'open', 'Reopen') : null)] : []),
     ], 'no incidents match.'),
     pager(params, page.next_cursor, go));
+}
+
+interface Comment { id: number; author: string; body: string; created_ms: number }
+
+/** An incident's comments, loaded when opened; analysts add one (the server records who and when). Text only: nodes, never HTML. */
+function commentsPart(id: number, canComment: boolean): HTMLElement {
+  const list = h('ol', { class: 'comments' });
+  const status = h('p', { role: 'status', class: 'status-line' });
+  const load = () => api<{ items: Comment[] }>('GET', `/api/v1/incidents/${id}/comments`).then((r) => {
+    list.replaceChildren(...r.items.map((c) => h('li', {}, h('span', { class: 'comment-meta' }, c.author, ', ', timeEl(c.created_ms)), ': ', c.body)));
+    status.textContent = r.items.length === 0 ? 'No comments yet.' : '';
+  }).catch((err: unknown) => { status.textContent = (err as Error).message; });
+  const text = h('textarea', { id: `comment-${id}`, rows: 2, maxlength: 4000, required: true });
+  const form = canComment ? h('form', { class: 'comment-form' },
+    h('label', { for: `comment-${id}` }, `Comment on incident ${id}`), text, h('button', { type: 'submit', class: 'small' }, 'Add comment')) : null;
+  form?.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!text.value.trim()) return;
+    api('POST', `/api/v1/incidents/${id}/comments`, { body: text.value }).then(() => { text.value = ''; return load(); })
+      .catch((err: unknown) => { status.textContent = (err as Error).message; });
+  });
+  const box = h('details', { class: 'incident-comments' }, h('summary', {}, 'Comments'), list, status, form);
+  box.addEventListener('toggle', () => { if (box.open) void load(); });
+  return box;
 }
 
 function alertFilter(params: URLSearchParams): Record<string, string | undefined> {
