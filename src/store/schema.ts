@@ -129,7 +129,8 @@ export interface EventBlockTable {
   data: Uint8Array;
 }
 
-export type IncidentStatus = 'open' | 'acknowledged' | 'escalated' | 'archived';
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'escalated', 'archived'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export interface IncidentTable {
   id: Generated<number>;

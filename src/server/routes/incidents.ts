@@ -1,11 +1,11 @@
 /** GET /api/v1/incidents, PATCH /api/v1/incidents/:id (acknowledge, escalate, archive, reopen), an incident's comments. */
 import { z } from 'zod';
-import { addIncidentComment, audit, listIncidentComments, listIncidents, setIncidentStatus } from '../../store/index.js';
+import { addIncidentComment, audit, INCIDENT_STATUSES, listIncidentComments, listIncidents, setIncidentStatus } from '../../store/index.js';
 import { viewerOf } from '../auth.js';
 import { HttpError, route, type Principal, type ServerContext } from '../route.js';
 import { Cursor, Id, IntParam, Limit, Time } from './common.js';
 
-const Status = z.enum(['open', 'acknowledged', 'escalated', 'archived']);
+const Status = z.enum(INCIDENT_STATUSES);
 /** The user's name (analyst routes are for users only); 'unknown' otherwise. */
 const nameOf = (p: Principal) => (p.kind === 'user' ? p.user.name : 'unknown');
 
