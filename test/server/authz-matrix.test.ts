@@ -46,6 +46,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/alerts': { expect: READ, call: async () => ({ query: 'limit=5&severity=1' }) },
   'GET /api/v1/counts': { expect: READ, call: async () => ({ query: 'group_by=country&granularity=day' }) },
   'GET /api/v1/incidents': { expect: READ },
+  'GET /api/v1/incidents/groups': { expect: READ, call: async () => ({ query: 'by=device&severity=3' }) },
   'PATCH /api/v1/incidents/{id}': {
     // the other organisation's analyst cannot see isp-a's private incident: 404, not 200
     expect: [401, 403, 403, 200, 200, 404],
@@ -239,6 +240,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((countsTh.rows as Array<{ key: string }>).map((r) => r.key), ['TH']);
       const inc = await get('other', '/api/v1/incidents');
       assert.ok((inc.items as Array<{ src_ip: string }>).every((i) => i.src_ip === '14.207.0.5'));
+      const groups = await get('other', '/api/v1/incidents/groups?by=device');
+      assert.deepEqual((groups.items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip), ['14.207.0.5']);
+      const allDevices = ((await get('admin', '/api/v1/incidents/groups?by=device')).items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip);
+      for (const ip of ['192.168.77.7', '14.207.0.5', '1.0.16.1']) assert.ok(allDevices.includes(ip), ip);
       const sensors = await get('other', '/api/v1/sensors');
       assert.deepEqual((sensors.items as Array<{ name: string }>).map((s) => s.name), ['cert-sensor']);
       const tel = await get('other', `/api/v1/telescope?from=0&to=${Date.now() + 1000}`);

@@ -211,6 +211,27 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await check(page, '05b-incidents-filtered', axeSource);
     });
 
+    await t.test('inbox: incidents grouped by device, a group opens its incidents', async () => {
+      await page.getByLabel('Group by').selectOption('device');
+      await page.getByRole('button', { name: 'Apply' }).click();
+      await settled(page);
+      assert.match(page.url(), /group=device/);
+      const groups = page.getByRole('table', { name: /^Incidents by device/ });
+      const first = groups.locator('tbody tr').first();
+      const n = Number(await first.locator('td:nth-child(2)').textContent());
+      const label = (await first.locator('td:first-child a').textContent())!;
+      assert.ok(n > 0, `first group: ${label}, ${n} incidents`);
+      await check(page, '05c-incidents-by-device', axeSource);
+      await first.locator('td:first-child a').click();
+      await settled(page);
+      assert.match(page.url(), /src_ip=/);
+      assert.doesNotMatch(page.url(), /group=/);
+      const sources = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
+      assert.equal(sources.length, Math.min(25, n));
+      assert.ok(sources.every((x) => x.startsWith(`${label.split(' on ')[0]} →`)), sources.join(','));
+      await page.getByText(/^Cause: src_ip = /).waitFor();
+    });
+
     await t.test('live: a new incident appears in the inbox without a reload (server-sent events)', async () => {
       await nav(page, 'Incidents and alerts');
       await page.evaluate('window.__sameDocument = 1');

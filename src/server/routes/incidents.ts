@@ -1,11 +1,17 @@
 /** GET /api/v1/incidents, PATCH /api/v1/incidents/:id (acknowledge, escalate, archive, reopen), an incident's comments. */
 import { z } from 'zod';
-import { addIncidentComment, audit, INCIDENT_STATUSES, listIncidentComments, listIncidents, setIncidentStatus } from '../../store/index.js';
+import { addIncidentComment, audit, INCIDENT_STATUSES, incidentGroups, listIncidentComments, listIncidents, setIncidentStatus } from '../../store/index.js';
 import { viewerOf } from '../auth.js';
 import { HttpError, route, type Principal, type ServerContext } from '../route.js';
 import { Cursor, Id, IntParam, Limit, Time } from './common.js';
 
 const Status = z.enum(INCIDENT_STATUSES);
+/** The inbox's incident filter (the list and its groups). */
+const Filter = {
+  status: Status.optional(), sensor_id: IntParam.optional(), from: Time.optional(), to: Time.optional(),
+  detector: z.string().min(1).max(128).optional(), severity: z.coerce.number().int().min(1).max(255).optional(),
+  signature_id: IntParam.optional(), src_ip: z.string().min(1).max(45).optional(), dest_ip: z.string().min(1).max(45).optional(),
+};
 /** The user's name (analyst routes are for users only); 'unknown' otherwise. */
 const nameOf = (p: Principal) => (p.kind === 'user' ? p.user.name : 'unknown');
 
@@ -13,12 +19,15 @@ export default function incidentRoutes(ctx: ServerContext) {
   return [
     route({
       method: 'GET', url: '/api/v1/incidents', tag: 'read', access: 'viewer',
-      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first; filtered by status, sensor, time of the last alert, detector, severity (this or more severe)',
-      query: z.strictObject({
-        status: Status.optional(), sensor_id: IntParam.optional(), from: Time.optional(), to: Time.optional(),
-        detector: z.string().min(1).max(128).optional(), severity: z.coerce.number().int().min(1).max(255).optional(), limit: Limit, cursor: Cursor,
-      }),
+      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first; filtered by status, sensor, time of the last alert, detector, severity (this or more severe), signature, source, destination',
+      query: z.strictObject({ ...Filter, limit: Limit, cursor: Cursor }),
       handler: async ({ query, principal }) => listIncidents(ctx.store, viewerOf(principal), query),
+    }),
+    route({
+      method: 'GET', url: '/api/v1/incidents/groups', tag: 'read', access: 'viewer',
+      summary: 'The filtered incidents grouped by cause: signature, device (source on its sensor) or peer (destination); most recent group first, each with the filter that lists its incidents',
+      query: z.strictObject({ ...Filter, by: z.enum(['signature', 'device', 'peer']), limit: z.coerce.number().int().min(1).max(500).optional() }),
+      handler: async ({ query, principal }) => incidentGroups(ctx.store, viewerOf(principal), query),
     }),
     route({
       method: 'PATCH', url: '/api/v1/incidents/:id', tag: 'triage', access: 'analyst',
