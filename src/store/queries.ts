@@ -178,6 +178,8 @@ export interface IncidentFilter {
   severity?: number;
   /** one cause: the signature, the device (source address) or the peer (destination address) */
   signature_id?: number; src_ip?: string; dest_ip?: string;
+  /** the country of the alerts' public address (ISO 3166 alpha-2) */
+  country?: string;
 }
 
 /** The filter's conditions on incidents (everything but paging and scope). */
@@ -186,11 +188,11 @@ function incidentWhere<Q extends SelectQueryBuilder<any, 'incidents', any>>(q: Q
   if (f.from !== undefined) q = q.where('last_ms', '>=', f.from) as Q;
   if (f.to !== undefined) q = q.where('last_ms', '<', f.to) as Q;
   if (f.severity !== undefined) q = q.where('severity', '<=', f.severity) as Q;
-  return equal(q, f, ['sensor_id', 'detector', 'signature_id', 'src_ip', 'dest_ip']);
+  return equal(q, f, ['sensor_id', 'detector', 'signature_id', 'src_ip', 'dest_ip', 'country']);
 }
 
 export async function listIncidents(store: Store, v: Viewer, f: IncidentFilter): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  const q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector']);
+  const q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector', 'country']);
   return newestFirst(scoped(incidentWhere(q, f), 'scope', v), 'last_ms', f, (r) => r.last_ms);
 }
 

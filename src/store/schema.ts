@@ -148,6 +148,8 @@ export interface IncidentTable {
   scope: string;
   /** the alerts' detector (migration 0004; null for incidents stored before it) */
   detector: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the country of the alerts' public address (migration 0010; null when private or unknown, or stored before it) */
+  country: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A comment on an incident (migration 0009). */

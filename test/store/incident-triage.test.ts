@@ -106,3 +106,40 @@ for (const dialect of DIALECTS) {
     }
   });
 }
+
+for (const dialect of DIALECTS) {
+  test(`incidents filtered by country and device (${dialect.name})`, async (t) => {
+    const o = await dialect.open();
+    if (typeof o === 'string') return t.skip(o);
+    try {
+      const { store } = o;
+      const org = (await createOrg(store, 'isp-a', {})).id;
+      await createToken(store, 'home-1', 'isp-a');
+      const sensor = Number((await store.db.selectFrom('sensors').select('id').executeTakeFirstOrThrow()).id);
+      const geo: Record<string, string> = { '14.207.0.5': 'TH', '1.0.16.1': 'JP' };
+      const w = eventWriter(store, { enrich: (ip) => (geo[ip] ? { country: geo[ip], asn: 1 } : null) });
+      const write = (events: Record<string, unknown>[]) => w.writeEvents({ batchId: eventId(), orgId: String(org), sensorId: String(sensor), events: events as unknown as StoredEvent[] });
+      const to = (i: number, src: string, dest: string) => {
+        const e = alertEvent(i, BASE + i, { src });
+        (e.alert as Record<string, unknown>).signature_id = 9_100_001;
+        e.dest_ip = dest;
+        return e;
+      };
+      // two home devices talking to a Thai and a Japanese pool; a private-only incident has no country
+      await write([to(1, '192.168.1.10', '14.207.0.5'), to(2, '192.168.1.11', '1.0.16.1'), to(3, '192.168.1.11', '1.0.16.1'), to(4, '192.168.1.12', '192.168.1.1')]);
+      const all = { orgId: null };
+      const th = await listIncidents(store, all, { country: 'TH', limit: 10 });
+      assert.deepEqual(th.items.map((i) => [i.src_ip, i.country]), [['192.168.1.10', 'TH']]);
+      const jp = await listIncidents(store, all, { country: 'JP', limit: 10 });
+      assert.deepEqual(jp.items.map((i) => [i.src_ip, i.country, i.count]), [['192.168.1.11', 'JP', 2]]);
+      assert.equal((await listIncidents(store, all, { country: 'VN', limit: 10 })).items.length, 0);
+      const dev = await listIncidents(store, all, { src_ip: '192.168.1.12', limit: 10 });
+      assert.deepEqual(dev.items.map((i) => [i.src_ip, i.country]), [['192.168.1.12', null]]);
+      // a later alert with a country fills in one stored without
+      await write([to(5, '192.168.1.12', '14.207.0.5')]);
+      assert.deepEqual((await listIncidents(store, all, { country: 'TH', limit: 10 })).items.map((i) => i.src_ip).sort(), ['192.168.1.10', '192.168.1.12']);
+    } finally {
+      await o.cleanup();
+    }
+  });
+}

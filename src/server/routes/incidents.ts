@@ -11,6 +11,7 @@ const Filter = {
   status: Status.optional(), sensor_id: IntParam.optional(), from: Time.optional(), to: Time.optional(),
   detector: z.string().min(1).max(128).optional(), severity: z.coerce.number().int().min(1).max(255).optional(),
   signature_id: IntParam.optional(), src_ip: z.string().min(1).max(45).optional(), dest_ip: z.string().min(1).max(45).optional(),
+  country: z.string().regex(/^[A-Z]{2}$/).optional(),
 };
 /** The user's name (analyst routes are for users only); 'unknown' otherwise. */
 const nameOf = (p: Principal) => (p.kind === 'user' ? p.user.name : 'unknown');
