@@ -59,14 +59,14 @@ function pager(params: URLSearchParams, next: string | null, go: (hash: string) 
 interface IncidentGroup { key: Record<string, string | number>; label: string; incidents: number; alerts: number; severity: number; last_ms: number }
 const GROUPINGS: Record<string, string> = { '': 'No grouping', signature: 'Signature', device: 'Device', peer: 'Peer' };
 /** A group's cause, as the incident list filters it. */
-const CAUSE_KEYS = ['signature_id', 'src_ip', 'dest_ip'] as const;
+const CAUSE_KEYS = ['signature_id', 'dest_ip'] as const;
 
 async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
   const status = params.get('status') ?? 'open';
   const by = params.get('group') ?? '';
   const filter = {
     status: status === 'all' ? undefined : status, sensor_id: params.get('sensor_id'), from: params.get('from'), to: params.get('to'),
-    detector: params.get('detector'), severity: params.get('severity'),
+    detector: params.get('detector'), severity: params.get('severity'), country: params.get('country'),
     signature_id: params.get('signature_id'), src_ip: params.get('src_ip'), dest_ip: params.get('dest_ip'),
   };
   if (by in GROUPINGS && by !== '') return groupsPart(params, by, filter, sensors, sensorName, go);
@@ -90,9 +90,9 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
     form, msg,
     cause.length > 0 ? h('p', { class: 'toolbar' }, `Cause: ${cause.map((k) => `${k} = ${params.get(k)}`).join(', ')} `,
       h('button', { type: 'button', class: 'small', onclick: () => go(`#/inbox?${clear}`) }, 'Show all causes')) : null,
-    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Country', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
-      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count,
+      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count, i.country ?? '—',
       h('span', { class: `badge status-${i.status}` }, i.status),
       commentsPart(i.id, canTriage),
       ...(canTriage ? [h('span', { class: 'actions' },
@@ -117,6 +117,9 @@ function incidentForm(params: URLSearchParams, status: string, by: string, senso
     h('label', { for: 'f-idetector' }, 'Detector'), h('input', { id: 'f-idetector', name: 'detector', value: params.get('detector') ?? '', placeholder: 'e.g. stratum' }),
     h('label', { for: 'f-iseverity' }, 'Severity (this or worse)'),
     h('select', { id: 'f-iseverity', name: 'severity' }, h('option', { value: '' }, 'Any'), [1, 2, 3, 4].map((n) => h('option', { value: n, selected: String(n) === params.get('severity') }, String(n)))),
+    h('label', { for: 'f-idevice' }, 'Device (address)'), h('input', { id: 'f-idevice', name: 'src_ip', value: params.get('src_ip') ?? '', placeholder: 'e.g. 192.168.1.10', maxlength: 45 }),
+    h('label', { for: 'f-icountry' }, 'Country'),
+    h('input', { id: 'f-icountry', name: 'country', value: params.get('country') ?? '', placeholder: 'e.g. TH', maxlength: 2, pattern: '[A-Za-z]{2}', title: 'two-letter country code' }),
     h('label', { for: 'f-igroup' }, 'Group by'),
     h('select', { id: 'f-igroup', name: 'group' }, Object.entries(GROUPINGS).map(([v, l]) => h('option', { value: v, selected: v === by }, l))),
     h('button', { type: 'submit' }, 'Apply'));
@@ -125,7 +128,7 @@ function incidentForm(params: URLSearchParams, status: string, by: string, senso
     const q = new URLSearchParams();
     // a group's cause stays until cleared (the form has no field for it)
     if (!form.querySelector<HTMLSelectElement>('#f-igroup')?.value) for (const k of CAUSE_KEYS) if (params.get(k)) q.set(k, params.get(k)!);
-    for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v).trim());
+    for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, k === 'country' ? String(v).trim().toUpperCase() : String(v).trim());
     const val = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value.trim();
     const from = fromInput(val('f-ifrom'));
     const to = fromInput(val('f-ito'));
