@@ -20,7 +20,7 @@ export default function incidentRoutes(ctx: ServerContext) {
   return [
     route({
       method: 'GET', url: '/api/v1/incidents', tag: 'read', access: 'viewer',
-      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first; filtered by status, sensor, time of the last alert, detector, severity (this or more severe), signature, source, destination',
+      summary: 'Incidents (alerts grouped by sensor, signature and source), most recent first; filtered by status, sensor, time of the last alert, detector, severity (this or more severe), signature, source (device), destination (peer), country of the public address',
       query: z.strictObject({ ...Filter, limit: Limit, cursor: Cursor }),
       handler: async ({ query, principal }) => listIncidents(ctx.store, viewerOf(principal), query),
     }),
