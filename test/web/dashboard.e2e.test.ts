@@ -55,9 +55,19 @@ async function check(page: Page, name: string, axeSource: string): Promise<void>
   assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations: ${JSON.stringify(bad, null, 1)}`);
 }
 
-async function nav(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+/**
+ * Runs an action that changes the address and waits for its view: the old main gone, then the
+ * new one settled (right after the click the old main still says aria-busy=false).
+ */
+async function rerender(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const old = await page.$('main');
+  await action();
+  if (old) await page.waitForFunction((el) => !(el as unknown as { isConnected: boolean }).isConnected, old, { timeout: 20_000 });
   await settled(page);
+}
+
+async function nav(page: Page, label: string): Promise<void> {
+  await rerender(page, () => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click());
 }
 
 test('dashboard end to end in headless Chromium: every view, inbox filters and pages, triage, export, themes, time zones, phone', { skip: skipReason(), timeout: 240_000 }, async (t) => {
@@ -170,8 +180,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByText(`${total.toLocaleString('en-US')} alerts match.`).waitFor();
       const firstPage = await page.locator('table tbody tr').allTextContents();
       assert.equal(firstPage.length, 25);
-      await page.getByRole('button', { name: 'Next page' }).click();
-      await settled(page);
+      await rerender(page, () => page.getByRole('button', { name: 'Next page' }).click());
       const secondPage = await page.locator('table tbody tr').allTextContents();
       assert.equal(secondPage.length, 25);
       assert.equal(secondPage.filter((r) => firstPage.includes(r)).length, 0, 'page 2 repeats rows of page 1');
@@ -213,8 +222,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
 
     await t.test('inbox: incidents grouped by device, a group opens its incidents', async () => {
       await page.getByLabel('Group by').selectOption('device');
-      await page.getByRole('button', { name: 'Apply' }).click();
-      await settled(page);
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
       assert.match(page.url(), /group=device/);
       const groups = page.getByRole('table', { name: /^Incidents by device/ });
       const first = groups.locator('tbody tr').first();
@@ -222,8 +230,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       const label = (await first.locator('td:first-child a').textContent())!;
       assert.ok(n > 0, `first group: ${label}, ${n} incidents`);
       await check(page, '05c-incidents-by-device', axeSource);
-      await first.locator('td:first-child a').click();
-      await settled(page);
+      await rerender(page, () => first.locator('td:first-child a').click());
       assert.match(page.url(), /src_ip=/);
       assert.doesNotMatch(page.url(), /group=/);
       const sources = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
@@ -242,8 +249,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByLabel('Detector').fill('');
       await page.getByLabel('Severity (this or worse)').selectOption('');
       await page.getByLabel('Country').fill(top.country.toLowerCase());
-      await page.getByRole('button', { name: 'Apply' }).click();
-      await settled(page);
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
       assert.match(page.url(), new RegExp(`country=${top.country}`));
       const countries = await page.locator('table tbody tr td:nth-child(8)').allTextContents();
       assert.equal(countries.length, Math.min(25, Number(top.n)));
