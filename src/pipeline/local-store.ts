@@ -4,7 +4,7 @@
  * plain-text tables for the terminal.
  */
 import { listDevices, listIncidents, openStore, type Store } from '../store/index.js';
-import type { IncidentTable } from '../store/schema.js';
+import type { IncidentStatus, IncidentTable } from '../store/schema.js';
 import { remediationFor, type Remediation } from './remediation.js';
 
 /** An incident row as the commands show it: times as ISO text, with the advice for its cause. */
@@ -27,7 +27,7 @@ export async function withStore<T>(db: string | undefined, fn: (store: Store) =>
   }
 }
 
-export async function readIncidents(store: Store, opts: { status?: 'open' | 'acknowledged' | 'archived'; limit?: number } = {}): Promise<IncidentView[]> {
+export async function readIncidents(store: Store, opts: { status?: IncidentStatus; limit?: number } = {}): Promise<IncidentView[]> {
   const page = await listIncidents(store, { orgId: null }, { status: opts.status, limit: opts.limit ?? 1000 });
   return page.items.map((r) => ({
     id: Number(r.id), sensor_id: Number(r.sensor_id), signature_id: Number(r.signature_id), signature: String(r.signature),

@@ -64,7 +64,7 @@ interface Derived {
 
 export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
-type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector'> & { detector: string | null };
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country'> & { detector: string | null; country: string | null };
 
 type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
@@ -107,11 +107,12 @@ function derive(d: Derived, r: Row): void {
       inc.count++;
       if (r.ts < inc.first_ms) inc.first_ms = r.ts;
       if (r.ts > inc.last_ms) inc.last_ms = r.ts;
+      inc.country ??= r.country;
     } else {
       const alert = obj(ev.alert) ?? {};
       d.incidents.set(k, {
         signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
-        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country,
       });
     }
   }
@@ -274,9 +275,10 @@ export class SqliteEventWriter extends BaseWriter {
       dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
       hourly: roll('rollup_hourly'),
       daily: roll('rollup_daily'),
-      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count, detector = coalesce(excluded.detector, detector),
+          country = coalesce(country, excluded.country),
           first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
           status = CASE WHEN status = 'archived' THEN 'open' ELSE status END`),
       device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
@@ -324,7 +326,7 @@ export class SqliteEventWriter extends BaseWriter {
         if (accepted === 0) s.dropBlock.run(blockId);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector);
+        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector, i.country);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const [old, key] of d.replaced) {
           s.foldDevice.run(sensor.id, old, sensor.id, key);
@@ -482,12 +484,13 @@ export class PostgresEventWriter extends BaseWriter {
     }
     if (d.incidents.size > 0) {
       const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
-      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector]);
-      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector
-        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[])
-          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector)
+      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country]);
+      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector, u.country
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[], ${p(c[10])}::text[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
+          country = coalesce(t.country, excluded.country),
           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
           status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END RETURNING 1)`);
     }

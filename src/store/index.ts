@@ -8,4 +8,4 @@ export * from './queries.js';
 export { getDevice } from './device-detail.js';
 export { loadBaselineState, saveBaselineState } from './baselines.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
-export { ROLES, type Role, type Database } from './schema.js';
+export { ROLES, INCIDENT_STATUSES, type Role, type Database, type IncidentStatus } from './schema.js';

@@ -342,11 +342,41 @@ function telescopeKind(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Comments on an incident: who wrote what and when (the author's user name, kept when the user
+ * is deleted). Deleted with their incident by retention.
+ */
+function incidentComments(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await t.id(db.schema.createTable('incident_comments'))
+        .addColumn('incident_id', t.big, (c) => c.notNull())
+        .addColumn('author', 'text', (c) => c.notNull())
+        .addColumn('body', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('incident_comments_incident').on('incident_comments').columns(['incident_id', 'id']).execute();
+    },
+  };
+}
+
+/**
+ * Incidents gain the country of their alerts' public address, so the inbox filters incidents by
+ * country. Incidents stored before have none until their next alert fills it in.
+ */
+const incidentCountry: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('incidents').addColumn('country', 'text').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
     '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect), '0006_scan_details': scanDetails(),
     '0007_incident_detector': incidentDetector(), '0008_telescope_kind': telescopeKind(dialect),
+    '0009_incident_comments': incidentComments(dialect), '0010_incident_country': incidentCountry,
   };
 }
 

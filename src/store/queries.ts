@@ -176,17 +176,62 @@ export interface IncidentFilter {
   detector?: string;
   /** this severity or more severe (1 is the most severe) */
   severity?: number;
+  /** one cause: the signature, the device (source address) or the peer (destination address) */
+  signature_id?: number; src_ip?: string; dest_ip?: string;
+  /** the country of the alerts' public address (ISO 3166 alpha-2) */
+  country?: string;
+}
+
+/** The filter's conditions on incidents (everything but paging and scope). */
+function incidentWhere<Q extends SelectQueryBuilder<any, 'incidents', any>>(q: Q, f: IncidentFilter): Q { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (f.status) q = q.where('status', '=', f.status) as Q;
+  if (f.from !== undefined) q = q.where('last_ms', '>=', f.from) as Q;
+  if (f.to !== undefined) q = q.where('last_ms', '<', f.to) as Q;
+  if (f.severity !== undefined) q = q.where('severity', '<=', f.severity) as Q;
+  return equal(q, f, ['sensor_id', 'detector', 'signature_id', 'src_ip', 'dest_ip', 'country']);
 }
 
 export async function listIncidents(store: Store, v: Viewer, f: IncidentFilter): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  let q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector']);
-  if (f.status) q = q.where('status', '=', f.status);
-  if (f.sensor_id !== undefined) q = q.where('sensor_id', '=', f.sensor_id);
-  if (f.from !== undefined) q = q.where('last_ms', '>=', f.from);
-  if (f.to !== undefined) q = q.where('last_ms', '<', f.to);
-  if (f.detector !== undefined) q = q.where('detector', '=', f.detector);
-  if (f.severity !== undefined) q = q.where('severity', '<=', f.severity);
-  return newestFirst(scoped(q, 'scope', v), 'last_ms', f, (r) => r.last_ms);
+  const q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector', 'country']);
+  return newestFirst(scoped(incidentWhere(q, f), 'scope', v), 'last_ms', f, (r) => r.last_ms);
+}
+
+export type IncidentGrouping = 'signature' | 'device' | 'peer';
+
+export interface IncidentGroup {
+  /** the filter that lists the group's incidents */
+  key: { signature_id?: number; sensor_id?: number; src_ip?: string; dest_ip?: string };
+  /** the signature's name (signature), else the address */
+  label: string;
+  incidents: number; alerts: number;
+  /** the most severe (lowest) severity in the group */
+  severity: number;
+  last_ms: number;
+}
+
+/**
+ * The filter's incidents grouped by cause: signature, device (source address on its sensor:
+ * two homes may both have a 192.168.1.10) or peer (destination address; incidents without one
+ * are left out), the most recent group first, at
+ * most `limit` groups (`truncated` says when there were more).
+ */
+export async function incidentGroups(store: Store, v: Viewer, f: IncidentFilter & { by: IncidentGrouping }): Promise<{ items: IncidentGroup[]; truncated: boolean }> {
+  const limit = Math.min(Math.max(f.limit ?? 100, 1), 500);
+  const col = f.by === 'signature' ? 'signature_id' : f.by === 'device' ? 'src_ip' : 'dest_ip';
+  // the sensor joins the device's key; max(sensor_id) is that sensor then
+  const cols = f.by === 'device' ? [sql.ref('sensor_id'), sql.ref(col)] : [sql.ref(col)];
+  let q = incidentWhere(store.read.selectFrom('incidents'), f);
+  if (f.by === 'peer') q = q.where('dest_ip', 'is not', null);
+  const rows = await scoped(q, 'scope', v)
+    .select((eb) => [sql.ref<string | number>(col).as('k'), eb.fn.max('signature').as('name'), eb.fn.max('sensor_id').as('sensor'), eb.fn.countAll<number>().as('n'), eb.fn.sum<number>('count').as('alerts'),
+      eb.fn.min('severity').as('sev'), eb.fn.max('last_ms').as('last')])
+    .groupBy(cols).orderBy(sql`max(last_ms)`, 'desc').orderBy(sql.ref(col)).limit(limit + 1).execute();
+  const items = rows.slice(0, limit).map((r) => ({
+    key: f.by === 'signature' ? { signature_id: Number(r.k) } : f.by === 'device' ? { sensor_id: Number(r.sensor), src_ip: String(r.k) } : { dest_ip: String(r.k) },
+    label: f.by === 'signature' ? String(r.name ?? r.k) : String(r.k),
+    incidents: Number(r.n), alerts: Number(r.alerts), severity: Number(r.sev), last_ms: Number(r.last),
+  }));
+  return { items, truncated: rows.length > limit };
 }
 
 /** Sets an incident's status; false when it does not exist or is out of scope. */
@@ -195,6 +240,29 @@ export async function setIncidentStatus(store: Store, v: Viewer, id: number, sta
   if (v.orgId !== null) q = q.where('scope', 'like', scopePattern(v.orgId));
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
+}
+
+/** The incident's id when it exists and is in the viewer's scope, else null. */
+async function incidentInScope(store: Store, v: Viewer, id: number): Promise<number | null> {
+  const r = await scoped(store.db.selectFrom('incidents').select('id').where('id', '=', id), 'scope', v).executeTakeFirst();
+  return r ? Number(r.id) : null;
+}
+
+export interface IncidentComment { id: number; incident_id: number; author: string; body: string; created_ms: number }
+
+/** An incident's comments, oldest first (at most `limit`); null when the incident is unknown or out of scope. */
+export async function listIncidentComments(store: Store, v: Viewer, id: number, limit = 500): Promise<IncidentComment[] | null> {
+  if ((await incidentInScope(store, v, id)) === null) return null;
+  const rows = await store.db.selectFrom('incident_comments').select(['id', 'incident_id', 'author', 'body', 'created_ms'])
+    .where('incident_id', '=', id).orderBy('id').limit(Math.min(Math.max(limit, 1), 1000)).execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), incident_id: Number(r.incident_id), created_ms: Number(r.created_ms) }));
+}
+
+/** Adds a comment to an incident; null when the incident is unknown or out of scope. */
+export async function addIncidentComment(store: Store, v: Viewer, id: number, author: string, body: string, now = Date.now()): Promise<IncidentComment | null> {
+  if ((await incidentInScope(store, v, id)) === null) return null;
+  const r = await store.db.insertInto('incident_comments').values({ incident_id: id, author, body, created_ms: now }).returning('id').executeTakeFirstOrThrow();
+  return { id: Number(r.id), incident_id: id, author, body, created_ms: now };
 }
 
 export async function listDevices(store: Store, v: Viewer, f: { limit?: number; cursor?: string; sensor_id?: number }): Promise<Page<Record<string, unknown>>> {

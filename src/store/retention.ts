@@ -148,6 +148,7 @@ export async function applyRetention(store: Store, policy: RetentionPolicy = {})
   };
   await del(store.db.deleteFrom('rollup_hourly').where('bucket', '<', now - p.hourlyMaxAgeDays * DAY_MS).executeTakeFirst());
   await del(store.db.deleteFrom('rollup_daily').where('bucket', '<', now - p.dailyMaxAgeDays * DAY_MS).executeTakeFirst());
+  await del(store.db.deleteFrom('incident_comments').where('incident_id', 'in', store.db.selectFrom('incidents').select('id').where('last_ms', '<', cutoff)).executeTakeFirst());
   await del(store.db.deleteFrom('incidents').where('last_ms', '<', cutoff).executeTakeFirst());
   await del(store.db.deleteFrom('scan_results').where('ts', '<', cutoff).executeTakeFirst());
   await del(store.db.deleteFrom('telescope_intervals').where('end_ms', '<', now - p.hourlyMaxAgeDays * DAY_MS).executeTakeFirst());

@@ -129,7 +129,8 @@ export interface EventBlockTable {
   data: Uint8Array;
 }
 
-export type IncidentStatus = 'open' | 'acknowledged' | 'archived';
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'escalated', 'archived'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export interface IncidentTable {
   id: Generated<number>;
@@ -147,6 +148,17 @@ export interface IncidentTable {
   scope: string;
   /** the alerts' detector (migration 0004; null for incidents stored before it) */
   detector: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the country of the alerts' public address (migration 0010; null when private or unknown, or stored before it) */
+  country: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A comment on an incident (migration 0009). */
+export interface IncidentCommentTable {
+  id: Generated<number>;
+  incident_id: number;
+  author: string;
+  body: string;
+  created_ms: number;
 }
 
 /** Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view. */
@@ -296,6 +308,7 @@ export interface Database {
   events: EventTable;
   event_blocks: EventBlockTable;
   incidents: IncidentTable;
+  incident_comments: IncidentCommentTable;
   rollup_hourly: RollupTable;
   rollup_daily: RollupTable;
   telescope_intervals: TelescopeIntervalTable;

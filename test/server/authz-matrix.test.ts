@@ -46,13 +46,19 @@ const MATRIX: Record<string, Row> = {
   'GET /api/v1/alerts': { expect: READ, call: async () => ({ query: 'limit=5&severity=1' }) },
   'GET /api/v1/counts': { expect: READ, call: async () => ({ query: 'group_by=country&granularity=day' }) },
   'GET /api/v1/incidents': { expect: READ },
+  'GET /api/v1/incidents/groups': { expect: READ, call: async () => ({ query: 'by=device&severity=3' }) },
   'PATCH /api/v1/incidents/{id}': {
     // the other organisation's analyst cannot see isp-a's private incident: 404, not 200
     expect: [401, 403, 403, 200, 200, 404],
     call: async (f) => {
-      const row = await f.store.db.selectFrom('incidents').select('id').where('src_ip', '=', '192.168.77.7').executeTakeFirstOrThrow();
-      return { path: { id: String(row.id) }, body: { status: 'acknowledged' } };
+      return { path: { id: String(await privateIncident(f)) }, body: { status: 'acknowledged' } };
     },
+  },
+  // comments on isp-a's private incident: the other organisation's users get 404 for both
+  'GET /api/v1/incidents/{id}/comments': { expect: [401, 403, 200, 200, 200, 404], call: async (f) => ({ path: { id: String(await privateIncident(f)) } }) },
+  'POST /api/v1/incidents/{id}/comments': {
+    expect: [401, 403, 403, 200, 200, 404],
+    call: async (f) => ({ path: { id: String(await privateIncident(f)) }, body: { body: `<img src=x onerror=alert(${n++})> seen before` } }),
   },
   'GET /api/v1/devices': { expect: READ },
   'GET /api/v1/devices/{id}': {
@@ -98,6 +104,11 @@ const MATRIX: Record<string, Row> = {
     call: async (f) => ({ path: { id: String(await matrixCampaign(f)) }, body: { message_id: '99999999-9999-5999-8999-999999999999', event: 'delivered' } }),
   },
 };
+
+/** isp-a's incident from a private address (no other organisation sees it). */
+async function privateIncident(f: Fixture): Promise<number> {
+  return Number((await f.store.db.selectFrom('incidents').select('id').where('src_ip', '=', '192.168.77.7').executeTakeFirstOrThrow()).id);
+}
 
 /** The collector-wide campaign built over the fixture's alerts (before()). */
 async function matrixCampaign(f: Fixture): Promise<number> {
@@ -230,6 +241,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((countsTh.rows as Array<{ key: string }>).map((r) => r.key), ['TH']);
       const inc = await get('other', '/api/v1/incidents');
       assert.ok((inc.items as Array<{ src_ip: string }>).every((i) => i.src_ip === '14.207.0.5'));
+      const groups = await get('other', '/api/v1/incidents/groups?by=device');
+      assert.deepEqual((groups.items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip), ['14.207.0.5']);
+      const allDevices = ((await get('admin', '/api/v1/incidents/groups?by=device')).items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip);
+      for (const ip of ['192.168.77.7', '14.207.0.5', '1.0.16.1']) assert.ok(allDevices.includes(ip), ip);
       const sensors = await get('other', '/api/v1/sensors');
       assert.deepEqual((sensors.items as Array<{ name: string }>).map((s) => s.name), ['cert-sensor']);
       const tel = await get('other', `/api/v1/telescope?from=0&to=${Date.now() + 1000}`);
@@ -274,6 +289,13 @@ for (const dialect of DIALECTS) {
       const audit = await get('admin', '/api/v1/audit?limit=1000');
       assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'org.create'));
       assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'incident.status'));
+      assert.ok((audit.items as Array<{ action: string }>).some((a) => a.action === 'incident.comment'));
+      // the matrix's comments (by the analyst and the admin) come back verbatim with their authors, oldest first
+      const comments = await get('admin', `/api/v1/incidents/${await privateIncident(f)}/comments`);
+      assert.deepEqual((comments.items as Array<{ author: string }>).map((c) => c.author), ['anna', 'adam']);
+      assert.match((comments.items as Array<{ body: string }>)[0].body, /^<img src=x onerror=alert\(\d+\)> seen before$/);
+      const noBody = await f.app.inject({ method: 'POST', url: `/api/v1/incidents/${await privateIncident(f)}/comments`, headers: await f.session('analyst'), payload: { body: '   ' } });
+      assert.equal(noBody.statusCode, 400);
     });
   });
 }

@@ -67,7 +67,7 @@ test('analyze --send: option mistakes fail before any work with one clear line',
   }
 });
 
-test('telescope --send: one telescope event per interval (with its sketch) besides the alerts; a re-run repeats the same interval ids', { timeout: 120_000 }, async () => {
+test('telescope --send: one telescope event per interval (with its sketch) and one run summary besides the alerts; a re-run repeats the same interval ids', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'mw-send-tel-'));
   const col = new FakeCollector('tel-token');
   await col.start();
@@ -78,12 +78,14 @@ test('telescope --send: one telescope event per interval (with its sketch) besid
     const args = ['telescope', pcap, '--darknet', '198.18.0.0/16', '--no-geo', '-w', '1', '--send', col.url, '--token-file', join(dir, 'token'), '--outbox', join(dir, 'outbox'), '-q'];
     const r = await run(args);
     assert.equal(r.code, 0, r.stderr);
-    const intervals = [...col.stored.values()].filter((e) => (e as { event_type: string }).event_type === 'telescope') as Array<{ telescope: { packets: number; sketch: string; start: string } }>;
+    const telescope = () => [...col.stored.values()].filter((e) => (e as { event_type: string }).event_type === 'telescope') as Array<{ telescope: { kind: string; packets: number; sketch: string; start: string } }>;
+    const intervals = telescope().filter((e) => e.telescope.kind === 'interval');
     assert.equal(intervals.length, 3);
+    assert.deepEqual(telescope().filter((e) => e.telescope.kind === 'run').map((e) => e.telescope.packets), [intervals.reduce((a, e) => a + e.telescope.packets, 0)], 'and one run summary with all their packets');
     assert.ok(intervals.every((i) => i.telescope.packets > 0 && i.telescope.sketch.length > 0));
     const again = await run(args);
     assert.equal(again.code, 0, again.stderr);
-    assert.equal([...col.stored.values()].filter((e) => (e as { event_type: string }).event_type === 'telescope').length, 3, 'interval ids derive from the content: the collector holds them once');
+    assert.equal(telescope().length, 4, 'interval and run ids derive from the content: the collector holds them once');
   } finally {
     await col.stop();
     rmSync(dir, { recursive: true, force: true });

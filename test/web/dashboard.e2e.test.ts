@@ -55,9 +55,19 @@ async function check(page: Page, name: string, axeSource: string): Promise<void>
   assert.deepEqual(bad, [], `${name}: axe-core found serious or critical violations: ${JSON.stringify(bad, null, 1)}`);
 }
 
-async function nav(page: Page, label: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+/**
+ * Runs an action that changes the address and waits for its view: the old main gone, then the
+ * new one settled (right after the click the old main still says aria-busy=false).
+ */
+async function rerender(page: Page, action: () => Promise<unknown>): Promise<void> {
+  const old = await page.$('main');
+  await action();
+  if (old) await page.waitForFunction((el) => !(el as unknown as { isConnected: boolean }).isConnected, old, { timeout: 20_000 });
   await settled(page);
+}
+
+async function nav(page: Page, label: string): Promise<void> {
+  await rerender(page, () => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click());
 }
 
 test('dashboard end to end in headless Chromium: every view, inbox filters and pages, triage, export, themes, time zones, phone', { skip: skipReason(), timeout: 240_000 }, async (t) => {
@@ -143,6 +153,26 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByRole('button', { name: `Reopen incident ${id}` }).waitFor();
     });
 
+    await t.test('inbox: comment on an incident (shown as text, with its author), then escalate it', async () => {
+      const escalate = page.getByRole('button', { name: /^Escalate incident \d+$/ }).first();
+      const id = Number((await escalate.getAttribute('aria-label'))!.replace(/\D+/g, ''));
+      const row = page.getByRole('row').filter({ has: escalate });
+      await row.locator('summary').click();
+      await row.getByText('No comments yet.').waitFor();
+      const text = '<img src=x id=injected> same miner as last week';
+      await page.getByLabel(`Comment on incident ${id}`).fill(text);
+      await row.getByRole('button', { name: 'Add comment' }).click();
+      await row.locator('ol.comments li', { hasText: text }).waitFor();
+      assert.match((await row.locator('ol.comments li').first().textContent())!, /^erin, .+: <img src=x id=injected> same miner as last week$/);
+      assert.equal(await page.locator('#injected').count(), 0, 'the comment is text, not markup');
+      const stored = await server!.store.read.selectFrom('incident_comments').select(['author', 'body']).where('incident_id', '=', id).execute();
+      assert.deepEqual(stored, [{ author: 'erin', body: text }]);
+      await escalate.click();
+      await page.getByText(`Incident ${id}: escalated.`).waitFor();
+      const st = await server!.store.read.selectFrom('incidents').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(st.status, 'escalated');
+    });
+
     await t.test('inbox: alerts paged on the server, filtered by severity, exported as CSV', async () => {
       await page.getByRole('navigation', { name: 'Inbox sections' }).getByRole('link', { name: 'Alerts' }).click();
       await settled(page);
@@ -150,8 +180,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await page.getByText(`${total.toLocaleString('en-US')} alerts match.`).waitFor();
       const firstPage = await page.locator('table tbody tr').allTextContents();
       assert.equal(firstPage.length, 25);
-      await page.getByRole('button', { name: 'Next page' }).click();
-      await settled(page);
+      await rerender(page, () => page.getByRole('button', { name: 'Next page' }).click());
       const secondPage = await page.locator('table tbody tr').allTextContents();
       assert.equal(secondPage.length, 25);
       assert.equal(secondPage.filter((r) => firstPage.includes(r)).length, 0, 'page 2 repeats rows of page 1');
@@ -189,6 +218,42 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       const inStore = await server!.store.read.selectFrom('incidents').select((eb) => eb.fn.countAll<number>().as('n')).where('detector', '=', 'stratum').where('severity', '<=', 1).executeTakeFirstOrThrow();
       assert.equal(det.length, Math.min(25, Number(inStore.n)));
       await check(page, '05b-incidents-filtered', axeSource);
+    });
+
+    await t.test('inbox: incidents grouped by device, a group opens its incidents', async () => {
+      await page.getByLabel('Group by').selectOption('device');
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
+      assert.match(page.url(), /group=device/);
+      const groups = page.getByRole('table', { name: /^Incidents by device/ });
+      const first = groups.locator('tbody tr').first();
+      const n = Number(await first.locator('td:nth-child(2)').textContent());
+      const label = (await first.locator('td:first-child a').textContent())!;
+      assert.ok(n > 0, `first group: ${label}, ${n} incidents`);
+      await check(page, '05c-incidents-by-device', axeSource);
+      await rerender(page, () => first.locator('td:first-child a').click());
+      assert.match(page.url(), /src_ip=/);
+      assert.doesNotMatch(page.url(), /group=/);
+      const sources = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
+      assert.equal(sources.length, Math.min(25, n));
+      assert.ok(sources.every((x) => x.startsWith(`${label.split(' on ')[0]} →`)), sources.join(','));
+      assert.equal(await page.getByLabel('Device (address)').inputValue(), label.split(' on ')[0]);
+    });
+
+    await t.test('inbox: incidents filtered by country', async () => {
+      const top = await server!.store.read.selectFrom('incidents').select(['country', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('country', 'is not', null).groupBy('country').orderBy('n', 'desc').executeTakeFirst();
+      assert.ok(top?.country, 'the seeded incidents have countries');
+      await page.getByLabel('Device (address)').fill('');
+      await page.getByLabel('Sensor', { exact: true }).selectOption('');
+      await page.getByLabel('Status').selectOption('all');
+      await page.getByLabel('Detector').fill('');
+      await page.getByLabel('Severity (this or worse)').selectOption('');
+      await page.getByLabel('Country').fill(top.country.toLowerCase());
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
+      assert.match(page.url(), new RegExp(`country=${top.country}`));
+      const countries = await page.locator('table tbody tr td:nth-child(8)').allTextContents();
+      assert.equal(countries.length, Math.min(25, Number(top.n)));
+      assert.ok(countries.every((c) => c === top.country), countries.join(','));
     });
 
     await t.test('live: a new incident appears in the inbox without a reload (server-sent events)', async () => {

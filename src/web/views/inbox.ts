@@ -1,6 +1,7 @@
 /**
  * Incidents and alerts: incidents (alerts grouped by sensor, signature and source) with
- * acknowledge / archive / reopen for analysts, and the alerts themselves with filters (time,
+ * acknowledge / escalate / archive / reopen and comments (who and when) for analysts, grouped
+ * on the server by cause (signature, device, peer) with each group opening its incidents, and the alerts themselves with filters (time,
  * sensor, detector, severity), server-side cursor pages and CSV/JSON export of the filter.
  * The filter lives in the address (#/inbox?…), so a view can be bookmarked and reloaded.
  */
@@ -55,36 +56,23 @@ function pager(params: URLSearchParams, next: string | null, go: (hash: string) 
     h('button', { type: 'button', disabled: !next, id: 'next-page', onclick: () => go(`#/inbox?${after}`) }, 'Next page'));
 }
 
+interface IncidentGroup { key: Record<string, string | number>; label: string; incidents: number; alerts: number; severity: number; last_ms: number }
+const GROUPINGS: Record<string, string> = { '': 'No grouping', signature: 'Signature', device: 'Device', peer: 'Peer' };
+/** A group's cause, as the incident list filters it. */
+const CAUSE_KEYS = ['signature_id', 'dest_ip'] as const;
+
 async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
   const status = params.get('status') ?? 'open';
-  const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({
+  const by = params.get('group') ?? '';
+  const filter = {
     status: status === 'all' ? undefined : status, sensor_id: params.get('sensor_id'), from: params.get('from'), to: params.get('to'),
-    detector: params.get('detector'), severity: params.get('severity'), limit: PAGE, cursor: params.get('cursor'),
-  })}`);
+    detector: params.get('detector'), severity: params.get('severity'), country: params.get('country'),
+    signature_id: params.get('signature_id'), src_ip: params.get('src_ip'), dest_ip: params.get('dest_ip'),
+  };
+  if (by in GROUPINGS && by !== '') return groupsPart(params, by, filter, sensors, sensorName, go);
+  const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({ ...filter, limit: PAGE, cursor: params.get('cursor') })}`);
   const canTriage = me.role !== 'viewer';
-  const num = (k: string) => (params.get(k) ? Number(params.get(k)) : null);
-  const zoneLabel = zone() === 'utc' ? 'UTC' : 'local time';
-  const form = h('form', { class: 'filters', 'aria-label': 'Incident filters' },
-    h('label', { for: 'f-status' }, 'Status'),
-    h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
-    h('label', { for: 'f-isensor' }, 'Sensor'), sensorSelect('f-isensor', sensors, params.get('sensor_id')),
-    h('label', { for: 'f-ifrom' }, `Last alert from (${zoneLabel})`), h('input', { id: 'f-ifrom', type: 'datetime-local', value: num('from') !== null ? toInput(num('from')!) : '' }),
-    h('label', { for: 'f-ito' }, `to (${zoneLabel})`), h('input', { id: 'f-ito', type: 'datetime-local', value: num('to') !== null ? toInput(num('to')!) : '' }),
-    h('label', { for: 'f-idetector' }, 'Detector'), h('input', { id: 'f-idetector', name: 'detector', value: params.get('detector') ?? '', placeholder: 'e.g. stratum' }),
-    h('label', { for: 'f-iseverity' }, 'Severity (this or worse)'),
-    h('select', { id: 'f-iseverity', name: 'severity' }, h('option', { value: '' }, 'Any'), [1, 2, 3, 4].map((n) => h('option', { value: n, selected: String(n) === params.get('severity') }, String(n)))),
-    h('button', { type: 'submit' }, 'Apply'));
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    const q = new URLSearchParams();
-    for (const [k, v] of new FormData(form)) if (v) q.set(k, String(v).trim());
-    const val = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value.trim();
-    const from = fromInput(val('f-ifrom'));
-    const to = fromInput(val('f-ito'));
-    if (from !== null) q.set('from', String(from));
-    if (to !== null) q.set('to', String(to));
-    go(`#/inbox?${q}`);
-  });
+  const form = incidentForm(params, status, by, sensors, go);
   const msg = h('p', { role: 'status', class: 'status-line' }, flash);
   flash = '';
   const act = (i: Incident, to: Incident['status'], label: string) => h('button', {
@@ -95,18 +83,104 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
         .catch((err: unknown) => { msg.textContent = (err as Error).message; });
     },
   }, label);
+  const cause = CAUSE_KEYS.filter((k) => params.get(k));
+  const clear = new URLSearchParams(params);
+  for (const k of [...CAUSE_KEYS, 'cursor']) clear.delete(k);
   return h('section', {},
     form, msg,
-    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Status', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+    cause.length > 0 ? h('p', { class: 'toolbar' }, `Cause: ${cause.map((k) => `${k} = ${params.get(k)}`).join(', ')} `,
+      h('button', { type: 'button', class: 'small', onclick: () => go(`#/inbox?${clear}`) }, 'Show all causes')) : null,
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Country', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
-      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count,
+      `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count, i.country ?? '—',
       h('span', { class: `badge status-${i.status}` }, i.status),
+      commentsPart(i.id, canTriage),
       ...(canTriage ? [h('span', { class: 'actions' },
         i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
+        i.status !== 'escalated' ? act(i, 'escalated', 'Escalate') : null,
         i.status !== 'archived' ? act(i, 'archived', 'Archive') : null,
         i.status !== 'open' ? act(i, 'open', 'Reopen') : null)] : []),
     ], 'no incidents match.'),
     pager(params, page.next_cursor, go));
+}
+
+/** The incident filter form (status, sensor, time, detector, severity, grouping); applying it navigates. */
+function incidentForm(params: URLSearchParams, status: string, by: string, sensors: Sensor[], go: (hash: string) => void): HTMLFormElement {
+  const num = (k: string) => (params.get(k) ? Number(params.get(k)) : null);
+  const zoneLabel = zone() === 'utc' ? 'UTC' : 'local time';
+  const form = h('form', { class: 'filters', 'aria-label': 'Incident filters' },
+    h('label', { for: 'f-status' }, 'Status'),
+    h('select', { id: 'f-status', name: 'status' }, ['open', 'acknowledged', 'escalated', 'archived', 'all'].map((s) => h('option', { value: s, selected: s === status }, s))),
+    h('label', { for: 'f-isensor' }, 'Sensor'), sensorSelect('f-isensor', sensors, params.get('sensor_id')),
+    h('label', { for: 'f-ifrom' }, `Last alert from (${zoneLabel})`), h('input', { id: 'f-ifrom', type: 'datetime-local', value: num('from') !== null ? toInput(num('from')!) : '' }),
+    h('label', { for: 'f-ito' }, `to (${zoneLabel})`), h('input', { id: 'f-ito', type: 'datetime-local', value: num('to') !== null ? toInput(num('to')!) : '' }),
+    h('label', { for: 'f-idetector' }, 'Detector'), h('input', { id: 'f-idetector', name: 'detector', value: params.get('detector') ?? '', placeholder: 'e.g. stratum' }),
+    h('label', { for: 'f-iseverity' }, 'Severity (this or worse)'),
+    h('select', { id: 'f-iseverity', name: 'severity' }, h('option', { value: '' }, 'Any'), [1, 2, 3, 4].map((n) => h('option', { value: n, selected: String(n) === params.get('severity') }, String(n)))),
+    h('label', { for: 'f-idevice' }, 'Device (address)'), h('input', { id: 'f-idevice', name: 'src_ip', value: params.get('src_ip') ?? '', placeholder: 'e.g. 192.168.1.10', maxlength: 45 }),
+    h('label', { for: 'f-icountry' }, 'Country'),
+    h('input', { id: 'f-icountry', name: 'country', value: params.get('country') ?? '', placeholder: 'e.g. TH', maxlength: 2, pattern: '[A-Za-z]{2}', title: 'two-letter country code' }),
+    h('label', { for: 'f-igroup' }, 'Group by'),
+    h('select', { id: 'f-igroup', name: 'group' }, Object.entries(GROUPINGS).map(([v, l]) => h('option', { value: v, selected: v === by }, l))),
+    h('button', { type: 'submit' }, 'Apply'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams();
+    // a group's cause stays until cleared (the form has no field for it)
+    if (!form.querySelector<HTMLSelectElement>('#f-igroup')?.value) for (const k of CAUSE_KEYS) if (params.get(k)) q.set(k, params.get(k)!);
+    for (const [k, v] of new FormData(form)) if (String(v).trim()) q.set(k, k === 'country' ? String(v).trim().toUpperCase() : String(v).trim());
+    const val = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value.trim();
+    const from = fromInput(val('f-ifrom'));
+    const to = fromInput(val('f-ito'));
+    if (from !== null) q.set('from', String(from));
+    if (to !== null) q.set('to', String(to));
+    go(`#/inbox?${q}`);
+  });
+  return form;
+}
+
+/** Built when grouping: the filter form, then one row per cause with a link to its incidents. */
+async function groupsPart(params: URLSearchParams, by: string, filter: Record<string, string | null | undefined>, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
+  const res = await api<{ items: IncidentGroup[]; truncated: boolean }>('GET', `/api/v1/incidents/groups${query({ ...filter, by, limit: 200 })}`);
+  // the same form as the list (grouping is one of its fields): built by the list view with no rows
+  const list = new URLSearchParams(params);
+  list.delete('group');
+  const open = (g: IncidentGroup) => {
+    const q = new URLSearchParams(list);
+    q.delete('cursor');
+    for (const [k, v] of Object.entries(g.key)) q.set(k, String(v));
+    return `#/inbox?${q}`;
+  };
+  const form = incidentForm(params, params.get('status') ?? 'open', by, sensors, go);
+  return h('section', {}, form,
+    table(`Incidents by ${GROUPINGS[by].toLowerCase()}${res.truncated ? ' (the 200 most recent causes)' : ''}`, ['Cause', 'Incidents', 'Alerts', 'Worst sev.', 'Last seen'], res.items, (g) => [
+      h('a', { href: open(g) }, by === 'device' ? `${g.label} on ${sensorName.get(Number(g.key.sensor_id)) ?? String(g.key.sensor_id)}` : g.label),
+      g.incidents, g.alerts, g.severity, timeEl(g.last_ms),
+    ], 'no incidents match.'));
+}
+
+interface Comment { id: number; author: string; body: string; created_ms: number }
+
+/** An incident's comments, loaded when opened; analysts add one (the server records who and when). Text only: nodes, never HTML. */
+function commentsPart(id: number, canComment: boolean): HTMLElement {
+  const list = h('ol', { class: 'comments' });
+  const status = h('p', { role: 'status', class: 'status-line' });
+  const load = () => api<{ items: Comment[] }>('GET', `/api/v1/incidents/${id}/comments`).then((r) => {
+    list.replaceChildren(...r.items.map((c) => h('li', {}, h('span', { class: 'comment-meta' }, c.author, ', ', timeEl(c.created_ms)), ': ', c.body)));
+    status.textContent = r.items.length === 0 ? 'No comments yet.' : '';
+  }).catch((err: unknown) => { status.textContent = (err as Error).message; });
+  const text = h('textarea', { id: `comment-${id}`, rows: 2, maxlength: 4000, required: true });
+  const form = canComment ? h('form', { class: 'comment-form' },
+    h('label', { for: `comment-${id}` }, `Comment on incident ${id}`), text, h('button', { type: 'submit', class: 'small' }, 'Add comment')) : null;
+  form?.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!text.value.trim()) return;
+    api('POST', `/api/v1/incidents/${id}/comments`, { body: text.value }).then(() => { text.value = ''; return load(); })
+      .catch((err: unknown) => { status.textContent = (err as Error).message; });
+  });
+  const box = h('details', { class: 'incident-comments' }, h('summary', {}, 'Comments'), list, status, form);
+  box.addEventListener('toggle', () => { if (box.open) void load(); });
+  return box;
 }
 
 function alertFilter(params: URLSearchParams): Record<string, string | undefined> {
