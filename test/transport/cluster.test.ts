@@ -85,6 +85,9 @@ test('JetStream cluster: kill the stream leader node and a writer during ingest 
     await victim.kill('SIGKILL');
     const killedNodeAt = load.acked();
     await until(() => load!.acked() >= total * 0.6, 180_000, '60 % acknowledged');
+    // the writers start as child processes and may still be loading when a fast load passes 60 %:
+    // the writer is killed while writing, not before it wrote anything
+    await until(async () => (await countEvents(pgdb.url)) > 0, 180_000, 'the writers to store events');
     const storedBefore = await countEvents(pgdb.url);
     await kill9(writers[0]);
     const killedWriterAt = load.acked();
