@@ -12,6 +12,8 @@
  *   refused, each distinct reason is logged once, and the batch is removed.
  * - A restarted sender re-sends what the outbox still holds with the same batch and event
  *   ids, so the collector stores each event once.
+ * - A batch too big for the outbox is split; a batch the outbox cannot write (a full disk)
+ *   waits in memory, bounded, and is stored again every second, before any newer batch.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -73,6 +75,8 @@ export interface SenderStats {
 export const DEFAULT_OUTBOX_MAX_BYTES = 256 << 20;
 const PERMANENT_LOG_LIMIT = 20;
 
+interface HeldBatch { id: string; events: number; body: Buffer }
+
 interface Attempt {
   entry: OutboxEntry;
 }
@@ -102,6 +106,10 @@ export class Sender {
   private waiters: Array<() => void> = [];
   private loggedReasons = new Set<string>();
   private appendErrors = 0;
+  /** Sealed batches the outbox could not store yet (a full disk), oldest first, in memory. */
+  private held: HeldBatch[] = [];
+  private heldBytes = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
   /** Batches dropped past the outbox bound while a request carried them. */
   private readonly droppedInFlight = new Set<string>();
   readonly stats: SenderStats;
@@ -179,23 +187,85 @@ export class Sender {
       clearTimeout(this.sealTimer);
       this.sealTimer = null;
     }
-    if (this.lines.length === 0 || this.stopped) return;
-    const body = gzipSync(`{"events":[${this.lines.join(',')}]}`, { level: 3 });
-    const id = uuidv7();
-    const n = this.lines.length;
+    if (this.stopped) return;
+    this.storeHeld();
+    if (this.lines.length === 0) return;
+    const lines = this.lines;
     this.lines = [];
     this.lineBytes = 0;
-    try {
-      this.outbox.append(id, n, body);
-    } catch (err) {
-      // a full disk or a batch bigger than the bound: counted and logged, never thrown into the pipeline
-      this.outbox.stats.droppedBatches++;
-      this.outbox.stats.droppedEvents += n;
-      if (this.appendErrors++ === 0) this.log(`cannot store a batch of ${n} events in the outbox ${this.opts.outboxDir} (${(err as Error).message}); dropped and counted`);
+    this.seal(lines);
+    this.pump();
+  }
+
+  /**
+   * Stores one batch in the outbox. A batch too big for the outbox is split in halves (one
+   * event that alone does not fit is dropped and counted); a write that fails (a full disk)
+   * keeps the batch in memory, bounded, and stores it again later: nothing is lost to a
+   * passing disk problem, and nothing is thrown into the pipeline.
+   */
+  private seal(lines: string[]): void {
+    const body = gzipSync(`{"events":[${lines.join(',')}]}`, { level: 3 });
+    const id = uuidv7();
+    if (this.held.length > 0) {
+      this.hold({ id, events: lines.length, body }); // behind the held ones: batches keep their order
       return;
     }
-    this.queue.push(id);
-    this.pump();
+    try {
+      this.outbox.append(id, lines.length, body);
+      this.queue.push(id);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'outbox.batch-too-large' && lines.length > 1) {
+        const half = lines.length >> 1;
+        this.seal(lines.slice(0, half));
+        this.seal(lines.slice(half));
+      } else if ((err as { code?: string }).code === 'outbox.batch-too-large') {
+        this.outbox.stats.droppedBatches++;
+        this.outbox.stats.droppedEvents++;
+        if (this.appendErrors++ === 0) this.log(`an event of ${lines[0].length} bytes does not fit the outbox ${this.opts.outboxDir} (${(err as Error).message}); dropped and counted`);
+      } else {
+        if (this.appendErrors++ === 0) this.log(`cannot store a batch of ${lines.length} events in the outbox ${this.opts.outboxDir} (${(err as Error).message}); kept in memory and stored again every second`);
+        this.hold({ id, events: lines.length, body });
+      }
+    }
+  }
+
+  /** Keeps a batch the outbox could not take; past the bound the oldest held batch is dropped and counted. */
+  private hold(batch: HeldBatch): void {
+    this.held.push(batch);
+    this.heldBytes += batch.body.length;
+    while (this.heldBytes > this.opts.outboxMaxBytes / 2 && this.held.length > 1) {
+      const old = this.held.shift()!;
+      this.heldBytes -= old.body.length;
+      this.outbox.stats.droppedBatches++;
+      this.outbox.stats.droppedEvents += old.events;
+    }
+    this.armHoldTimer();
+  }
+
+  private armHoldTimer(): void {
+    if (this.holdTimer !== null || this.held.length === 0) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.storeHeld();
+      this.pump();
+    }, 1000);
+    this.holdTimer.unref();
+  }
+
+  /** Moves held batches into the outbox, oldest first, until one fails again. */
+  private storeHeld(): void {
+    while (this.held.length > 0 && !this.stopped) {
+      const b = this.held[0];
+      try {
+        this.outbox.append(b.id, b.events, b.body);
+      } catch {
+        this.armHoldTimer();
+        return;
+      }
+      this.held.shift();
+      this.heldBytes -= b.body.length;
+      this.queue.push(b.id);
+    }
   }
 
   /** EventSink-compatible: seals the last batch; call drain() to wait for delivery. */
@@ -205,7 +275,7 @@ export class Sender {
 
   /** Events not yet acknowledged (in the outbox or still being batched). */
   get pendingEvents(): number {
-    return this.outbox.stats.pendingEvents + this.lines.length;
+    return this.outbox.stats.pendingEvents + this.lines.length + this.held.reduce((n, b) => n + b.events, 0);
   }
 
   /**
@@ -215,7 +285,7 @@ export class Sender {
   async drain(timeoutMs: number): Promise<boolean> {
     this.flush();
     const deadline = Date.now() + timeoutMs;
-    while (this.outbox.stats.pendingBatches > 0 && !this.stopped) {
+    while ((this.outbox.stats.pendingBatches > 0 || this.held.length > 0) && !this.stopped) {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
@@ -226,7 +296,7 @@ export class Sender {
         });
       });
     }
-    return this.outbox.stats.pendingBatches === 0;
+    return this.outbox.stats.pendingBatches === 0 && this.held.length === 0;
   }
 
   /** Stops sending; what is unacknowledged stays in the outbox for the next start. */
@@ -234,6 +304,15 @@ export class Sender {
     if (this.stopped) return;
     this.flush();
     this.stopped = true;
+    if (this.held.length > 0) {
+      const events = this.held.reduce((n, b) => n + b.events, 0);
+      this.outbox.stats.droppedBatches += this.held.length;
+      this.outbox.stats.droppedEvents += events;
+      this.log(`stopping with ${events} events in ${this.held.length} batches the outbox ${this.opts.outboxDir} could not store; they are lost (counted)`);
+      this.held = [];
+      this.heldBytes = 0;
+    }
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     if (this.sealTimer) clearTimeout(this.sealTimer);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (const req of this.inFlight.values()) req.destroy();

@@ -257,17 +257,43 @@ test('outbox: a restarted sender re-sends what was not acknowledged, with the sa
   }
 });
 
-test('sender: a batch that cannot be stored (bigger than half the outbox bound) is dropped and counted, not thrown into the pipeline', async () => {
-  const dir = tempDir();
-  const lines: string[] = [];
-  const sender = new Sender({ url: 'http://127.0.0.1:9', token: TOKEN, outboxDir: dir, outboxMaxBytes: 64 << 10, log: (l) => lines.push(l) });
+test('sender: a batch bigger than half the outbox bound is split until it fits, and all of it is delivered', async () => {
+  const r = await rig({ outboxMaxBytes: 192 << 10, concurrency: 1 });
   try {
-    for (let i = 0; i < 500; i++) sender.write(alert(i, 200)); // ~200 KB gzipped in one batch: over 32 KB
-    assert.equal(sender.stats.outbox.droppedEvents, 500);
-    assert.match(lines.join('\n'), /cannot store a batch of 500 events/);
+    for (let i = 0; i < 500; i++) r.sender.write(alert(i, 200)); // over 100 KB gzipped in one batch: over 96 KB
+    assert.equal(await r.sender.drain(20_000), true);
+    assert.equal(r.col.stored.size, 500, 'every event stored');
+    assert.ok(r.col.requests.length >= 2, `split into ${r.col.requests.length} requests`);
+    assert.equal(r.sender.stats.outbox.droppedEvents, 0);
   } finally {
-    await sender.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await r.done();
+  }
+});
+
+test('sender: when the outbox cannot write (a full disk), batches wait in memory, in order, and are stored and delivered once it can', async () => {
+  const lines: string[] = [];
+  const r = await rig({ concurrency: 1, batchEvents: 100, log: (l) => lines.push(l) });
+  const outbox = (r.sender as unknown as { outbox: Outbox }).outbox;
+  const append = outbox.append.bind(outbox);
+  let failing = true;
+  outbox.append = (id, events, body) => {
+    if (failing) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    return append(id, events, body);
+  };
+  try {
+    for (let i = 0; i < 350; i++) r.sender.write(alert(i));
+    r.sender.flush();
+    assert.equal(r.sender.pendingEvents, 350, 'held, not dropped');
+    assert.equal(r.sender.stats.outbox.droppedEvents, 0);
+    assert.match(lines.join('\n'), /cannot store a batch of 100 events .*ENOSPC.*kept in memory/);
+    assert.equal(r.col.requests.length, 0, 'nothing is sent before it is stored');
+    failing = false; // the disk has room again: the next second stores the held batches
+    assert.equal(await r.sender.drain(20_000), true);
+    const seqs = [...r.col.stored.values()].map((e) => (e.minewatch as { seq: number }).seq);
+    assert.deepEqual(seqs, Array.from({ length: 350 }, (_, i) => i), 'every event once, in order');
+    assert.equal(r.sender.stats.outbox.droppedEvents, 0);
+  } finally {
+    await r.done();
   }
 });
 
