@@ -408,7 +408,8 @@ function sameRollupKey(a: string, b: string): string {
 function rollupDetector(dialect: Dialect): Migration {
   const t = types(dialect);
   const pg = dialect === 'postgres';
-  const key = ['scope_org', 'bucket', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn', 'detector'] as const;
+  const oldKey = ['scope_org', 'bucket', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn'] as const;
+  const key = [...oldKey, 'detector'] as const;
   const dims = 'sensor_id, event_type, signature_id, severity, country, asn, detector';
   return {
     async up(db: AnyDb) {
@@ -464,6 +465,18 @@ function rollupDetector(dialect: Dialect): Migration {
       }
       await run('DROP TABLE rollup_backfill_events');
       await run('DROP TABLE rollup_backfill_incidents');
+    },
+    /** Back to 0010's roll-ups: counts summed over the detectors, incidents dropped. */
+    async down(db: AnyDb) {
+      const run = (q: string) => sql.raw(q).execute(db);
+      const key8 = oldKey.join(', ');
+      for (const name of ROLLUPS) {
+        await run(`CREATE TEMP TABLE rollup_collapsed AS SELECT ${key8}, sum(count) AS count FROM ${name} GROUP BY ${key8} HAVING sum(count) > 0`);
+        await db.schema.dropTable(name).execute();
+        await rollupColumns(t, db.schema.createTable(name)).addPrimaryKeyConstraint(`${name}_pk`, [...oldKey]).execute();
+        await run(`INSERT INTO ${name} (${key8}, count) SELECT ${key8}, count FROM rollup_collapsed`);
+        await run('DROP TABLE rollup_collapsed');
+      }
     },
   };
 }
