@@ -1,12 +1,13 @@
 /**
  * Migration 0011 (roll-ups by detector) on a large store: fills a fresh store with generated
- * alerts through the EventWriter (five detectors, 40 devices, spread over the last 14 days, as
- * raw retention keeps them), undoes 0011 (the roll-ups as 0010 had them: no detector, no
+ * alerts through the EventWriter (five detectors, three signatures each, from --sources public
+ * addresses, so about 15 × sources incidents; spread over the last 14 days, as raw retention
+ * keeps them), undoes 0011 (the roll-ups as 0010 had them: no detector, no
  * incidents), then times 0011's up migration, --runs times (undone again between runs).
  * Prints wall time and this process's CPU time (SQLite runs in-process; on PostgreSQL the work is
  * the server's, so only wall time means something), median of the runs.
  *
- *   npm run build && node dist/bench/rollup-migration.js [--alerts 1000000] [--db sqlite:/tmp/x.db|postgres://…] [--runs 3] [--batch 5000]
+ *   npm run build && node dist/bench/rollup-migration.js [--alerts 1000000] [--db sqlite:/tmp/x.db|postgres://…] [--runs 3] [--batch 5000] [--sources 20000]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,7 @@ const value = (name: string, dflt: string): string => {
 const ALERTS = Number(value('--alerts', '1000000'));
 const RUNS = Number(value('--runs', '3'));
 const BATCH = Number(value('--batch', '5000'));
+const SOURCES = Number(value('--sources', '20000'));
 const DETECTORS = ['stratum', 'pool-dns', 'pool-tls', 'scan', 'bruteforce'];
 const DAY = 86_400_000;
 
@@ -45,7 +47,8 @@ async function main(): Promise<void> {
     for (let i = 0; i < ALERTS; i += BATCH) {
       const events = Array.from({ length: Math.min(BATCH, ALERTS - i) }, (_, k) => {
         const j = i + k;
-        const e = alertEvent(j, now - 14 * DAY + Math.floor((j / ALERTS) * 14 * DAY));
+        const src = (j * 7919) % SOURCES;
+        const e = alertEvent(j, now - 14 * DAY + Math.floor((j / ALERTS) * 14 * DAY), { src: `45.${(src >> 16) & 255}.${(src >> 8) & 255}.${src & 255}` });
         (e.minewatch as Record<string, unknown>).detector = DETECTORS[j % DETECTORS.length];
         (e.alert as Record<string, unknown>).signature_id = 9_100_000 + (j % DETECTORS.length) * 100 + (j % 3);
         return e;
