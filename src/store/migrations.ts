@@ -438,12 +438,16 @@ function rollupDetector(dialect: Dialect): Migration {
         FROM events WHERE detector IS NOT NULL AND detector <> ''
         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`);
       // the stored incidents, each with the key of its first alert when that event is still stored
-      const opener = (col: string, dflt: string) => `coalesce((SELECT coalesce(e.${col}, ${dflt}) FROM events e WHERE e.event_type = 'alert' AND e.ts = i.first_ms
-        AND e.sensor_id = i.sensor_id AND e.signature_id = i.signature_id AND e.src_ip = i.src_ip ORDER BY e.id LIMIT 1)`;
+      // (PostgreSQL: one probe per incident through LATERAL; SQLite has none: one per column)
+      const firstAlert = `FROM events e WHERE e.event_type = 'alert' AND e.ts = i.first_ms
+        AND e.sensor_id = i.sensor_id AND e.signature_id = i.signature_id AND e.src_ip = i.src_ip ORDER BY e.id LIMIT 1`;
+      const opener = (col: string, dflt: string, otherwise: string) => (pg
+        ? `CASE WHEN o.found THEN coalesce(o.${col}, ${dflt}) ELSE ${otherwise} END`
+        : `coalesce((SELECT coalesce(e.${col}, ${dflt}) ${firstAlert}), ${otherwise})`);
       await run(`CREATE TEMP TABLE rollup_backfill_incidents AS
-        SELECT i.first_ms, i.sensor_id, 'alert' AS event_type, i.signature_id, ${opener('severity', '0')}, i.severity) AS severity,
-          ${opener('country', `''`)}, i.country, '') AS country, ${opener('asn', '0')}, 0) AS asn, coalesce(i.detector, '') AS detector, i.scope
-        FROM incidents i`);
+        SELECT i.first_ms, i.sensor_id, 'alert' AS event_type, i.signature_id, ${opener('severity', '0', 'i.severity')} AS severity,
+          ${opener('country', `''`, `coalesce(i.country, '')`)} AS country, ${opener('asn', '0', '0')} AS asn, coalesce(i.detector, '') AS detector, i.scope
+        FROM incidents i${pg ? ` LEFT JOIN LATERAL (SELECT true AS found, e.severity, e.country, e.asn ${firstAlert}) o ON true` : ''}`);
       for (const [name, step, col] of [['rollup_hourly', HOUR, 'hour'], ['rollup_daily', DAY, 'day']] as const) {
         const perScope = (from: string, bucket: string, n: string) => `SELECT ${bucket} AS bucket, 0 AS scope_org, ${dims}, ${n} AS n FROM ${from}
           UNION ALL SELECT ${bucket}, o.value, ${dims}, ${n} FROM ${from}, ${scopeOrgs(dialect, `${from}.scope`)}`;
