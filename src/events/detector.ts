@@ -10,6 +10,13 @@ import type { ProtocolId, ProtocolMessage } from './messages.js';
 
 export type { ProtocolId, ProtocolMessage };
 
+/**
+ * The detectors whose alerts are mining indicators (a pool name, address or session, a miner
+ * in a page, encrypted mining, a pool confirmed by probe): "the mining share of events" counts
+ * these, and the blocklist takes pool hosts from their evidence.
+ */
+export const MINING_DETECTORS: readonly string[] = ['stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted', 'probe'];
+
 /** What a detector supplies for one alert; the pipeline fills timestamp, tuple, flow_id, sensor. */
 export interface AlertInput {
   detector: string;

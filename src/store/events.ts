@@ -19,7 +19,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { InputError, InternalError } from '../util/errors.js';
 import type { EventBatch, EventWriter, StoredEvent, WriteResult } from './contract.js';
 import type { Store } from './open.js';
-import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable, type RollupTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
+import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable, type ScanResultTable, type TelescopeIntervalTable } from './schema.js';
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
@@ -62,9 +62,20 @@ interface Derived {
   maxTs: number;
 }
 
-export type RollKey = Omit<RollupTable, 'sensor_id'>;
+/** One roll-up row of a batch (the sensor is the batch's). */
+export interface RollKey {
+  bucket: number; scope_org: number; event_type: string; signature_id: number; severity: number; country: string; asn: number; detector: string;
+  count: number;
+  /** incidents this batch opened with an event of this row */
+  incidents: number;
+}
 
-type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country'> & { detector: string | null; country: string | null };
+/**
+ * An incident's alerts in this batch. `opener` is its earliest alert here: if the upsert opens
+ * the incident, the roll-up rows of that alert count one incident opened (by its detector, in
+ * the bucket of its first alert).
+ */
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country'> & { detector: string | null; country: string | null; opener: Row };
 
 type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
@@ -76,28 +87,47 @@ function emptyDerived(): Derived {
   return { hourly: new Map(), daily: new Map(), incidents: new Map(), devices: new Map(), replaced: new Map(), telescope: [], scans: [], maxTs: 0 };
 }
 
+/** The roll-up row an event counts in, for one bucket and one scope (0: the whole collector). */
+function rollKey(bucket: number, scopeOrg: number, r: Row): string {
+  return `${bucket}|${scopeOrg}|${r.event_type}|${r.signature_id ?? 0}|${r.severity ?? 0}|${r.country ?? ''}|${r.asn ?? 0}|${r.detector ?? ''}`;
+}
+
 function bump(m: Map<string, RollKey>, bucket: number, scopeOrg: number, r: Row): void {
-  const sig = r.signature_id ?? 0;
-  const sev = r.severity ?? 0;
-  const cc = r.country ?? '';
-  const asn = r.asn ?? 0;
-  const k = `${bucket}|${scopeOrg}|${r.event_type}|${sig}|${sev}|${cc}|${asn}`;
+  const k = rollKey(bucket, scopeOrg, r);
   const e = m.get(k);
   if (e) e.count++;
-  else m.set(k, { bucket, scope_org: scopeOrg, event_type: r.event_type, signature_id: sig, severity: sev, country: cc, asn, count: 1 });
+  else {
+    m.set(k, {
+      bucket, scope_org: scopeOrg, event_type: r.event_type, signature_id: r.signature_id ?? 0, severity: r.severity ?? 0, country: r.country ?? '', asn: r.asn ?? 0,
+      detector: r.detector ?? '', count: 1, incidents: 0,
+    });
+  }
+}
+
+/** Calls `f` with each roll-up row (hourly and daily, every scope) the event counts in. */
+function eachRollup(d: Derived, r: Row, f: (m: Map<string, RollKey>, bucket: number, scopeOrg: number) => void): void {
+  const hour = r.ts - (r.ts % HOUR_MS);
+  const day = r.ts - (r.ts % DAY_MS);
+  f(d.hourly, hour, 0);
+  f(d.daily, day, 0);
+  for (const org of ScopeIndex.ids(r.scope)) {
+    f(d.hourly, hour, org);
+    f(d.daily, day, org);
+  }
+}
+
+/** The upsert opened the incident (it was not stored before): its opening alert's roll-up rows count it. */
+function incidentOpened(d: Derived, inc: IncidentAgg): void {
+  eachRollup(d, inc.opener, (m, bucket, org) => {
+    const e = m.get(rollKey(bucket, org, inc.opener));
+    if (e) e.incidents++; // always there: derive() counted the opener in it
+  });
 }
 
 /** Adds one inserted row to the batch's derived rows. */
 function derive(d: Derived, r: Row): void {
   if (r.ts > d.maxTs) d.maxTs = r.ts;
-  const hour = r.ts - (r.ts % HOUR_MS);
-  const day = r.ts - (r.ts % DAY_MS);
-  bump(d.hourly, hour, 0, r);
-  bump(d.daily, day, 0, r);
-  for (const org of ScopeIndex.ids(r.scope)) {
-    bump(d.hourly, hour, org, r);
-    bump(d.daily, day, org, r);
-  }
+  eachRollup(d, r, (m, bucket, org) => bump(m, bucket, org, r));
   const ev = r.ev as Record<string, unknown>;
   const mw = obj(ev.minewatch) ?? {};
   if (r.event_type === 'alert' && r.signature_id !== null && r.src_ip !== null) {
@@ -105,14 +135,17 @@ function derive(d: Derived, r: Row): void {
     const inc = d.incidents.get(k);
     if (inc) {
       inc.count++;
-      if (r.ts < inc.first_ms) inc.first_ms = r.ts;
+      if (r.ts < inc.first_ms) {
+        inc.first_ms = r.ts;
+        inc.opener = r;
+      }
       if (r.ts > inc.last_ms) inc.last_ms = r.ts;
       inc.country ??= r.country;
     } else {
       const alert = obj(ev.alert) ?? {};
       d.incidents.set(k, {
         signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
-        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country, opener: r,
       });
     }
   }
@@ -260,15 +293,18 @@ abstract class BaseWriter implements EventWriter {
   abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
 }
 
+/** The roll-up tables' primary key (migration 0011). */
+const ROLLUP_KEY = 'scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn, detector';
+
 const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, block_id, block_off, block_len';
 
 export class SqliteEventWriter extends BaseWriter {
   private stmts: ReturnType<SqliteEventWriter['prepare']> | null = null;
 
   private prepare(db: BetterSqlite3.Database) {
-    const roll = (t: string) => db.prepare(`INSERT INTO ${t} (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = count + excluded.count`);
+    const roll = (t: string) => db.prepare(`INSERT INTO ${t} (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, detector, count, incidents)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET count = count + excluded.count, incidents = incidents + excluded.incidents`);
     return {
       event: db.prepare(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sensor_id, event_id) DO NOTHING`),
       block: db.prepare('INSERT INTO event_blocks (sensor_id, min_ts, max_ts, events, codec, data) VALUES (?, ?, ?, ?, ?, ?)'),
@@ -280,7 +316,8 @@ export class SqliteEventWriter extends BaseWriter {
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count, detector = coalesce(excluded.detector, detector),
           country = coalesce(country, excluded.country),
           first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
-          status = CASE WHEN status = 'archived' THEN 'open' ELSE status END`),
+          status = CASE WHEN status = 'archived' THEN 'open' ELSE status END
+        RETURNING count`),
       device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, ip), mac = coalesce(excluded.mac, mac),
@@ -324,9 +361,14 @@ export class SqliteEventWriter extends BaseWriter {
         }
         // a retried batch stored nothing new: its block is not needed
         if (accepted === 0) s.dropBlock.run(blockId);
-        for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector, i.country);
+        // incidents first: the roll-ups count the ones this batch opened (the upsert returns the
+        // batch's own count only for a new row: a stored incident already had at least one alert)
+        for (const i of d.incidents.values()) {
+          const stored = s.incident.get(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector, i.country) as { count: number };
+          if (stored.count === i.count) incidentOpened(d, i);
+        }
+        for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.detector, k.count, k.incidents);
+        for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.detector, k.count, k.incidents);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const [old, key] of d.replaced) {
           s.foldDevice.run(sensor.id, old, sensor.id, key);
@@ -432,7 +474,35 @@ export class PostgresEventWriter extends BaseWriter {
     } else {
       ({ blockId, accepted } = await this.upsertEvents(client, rows, sensor, block, d));
     }
+    await this.writeIncidents(client, d, sensor);
     return this.writeDerived(client, d, sensor, blockId, accepted, rows.length - accepted);
+  }
+
+  /**
+   * The batch's incidents, before the roll-ups: the upsert returns the batch's own count only
+   * for a new row (a stored incident already had at least one alert), and the roll-ups count
+   * those as opened. Fixed key order: concurrent writers lock shared rows in the same order.
+   */
+  private async writeIncidents(client: pg.PoolClient, d: Derived, sensor: SensorInfo): Promise<void> {
+    if (d.incidents.size === 0) return;
+    const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
+    const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country]);
+    const res = await client.query<{ signature_id: string | number; src_ip: string; count: string | number }>(
+      `INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
+        SELECT $12::bigint, $13::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector, u.country
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country)
+        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
+          country = coalesce(t.country, excluded.country),
+          first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
+          status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END
+        RETURNING t.signature_id, t.src_ip, t.count`,
+      [...c, sensor.orgId, sensor.id],
+    );
+    for (const r of res.rows) {
+      const i = d.incidents.get(`${r.signature_id}|${r.src_ip}`);
+      if (i && Number(r.count) === i.count) incidentOpened(d, i);
+    }
   }
 
   /** The block and the events in one statement, INSERT … ON CONFLICT DO NOTHING (the block's id flows through a CTE). */
@@ -475,24 +545,12 @@ export class PostgresEventWriter extends BaseWriter {
     for (const [table, m] of [['rollup_hourly', d.hourly], ['rollup_daily', d.daily]] as const) {
       if (m.size === 0) continue;
       const keys = [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
-      const c = columns(keys, [(k) => k.bucket, (k) => k.scope_org, (k) => k.event_type, (k) => k.signature_id, (k) => k.severity, (k) => k.country, (k) => k.asn, (k) => k.count]);
-      ctes.push(`${table} AS (INSERT INTO ${table} AS t (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count)
-        SELECT u.bucket, u.scope_org, ${sid}::bigint, u.event_type, u.signature_id, u.severity, u.country, u.asn, u.count
-        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::text[], ${p(c[3])}::bigint[], ${p(c[4])}::int[], ${p(c[5])}::text[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[])
-          AS u(bucket, scope_org, event_type, signature_id, severity, country, asn, count)
-        ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count RETURNING 1)`);
-    }
-    if (d.incidents.size > 0) {
-      const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
-      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country]);
-      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector, u.country
-        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[], ${p(c[10])}::text[])
-          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country)
-        ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
-          country = coalesce(t.country, excluded.country),
-          first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
-          status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END RETURNING 1)`);
+      const c = columns(keys, [(k) => k.bucket, (k) => k.scope_org, (k) => k.event_type, (k) => k.signature_id, (k) => k.severity, (k) => k.country, (k) => k.asn, (k) => k.detector, (k) => k.count, (k) => k.incidents]);
+      ctes.push(`${table} AS (INSERT INTO ${table} AS t (bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, detector, count, incidents)
+        SELECT u.bucket, u.scope_org, ${sid}::bigint, u.event_type, u.signature_id, u.severity, u.country, u.asn, u.detector, u.count, u.incidents
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::bigint[], ${p(c[2])}::text[], ${p(c[3])}::bigint[], ${p(c[4])}::int[], ${p(c[5])}::text[], ${p(c[6])}::bigint[], ${p(c[7])}::text[], ${p(c[8])}::bigint[], ${p(c[9])}::bigint[])
+          AS u(bucket, scope_org, event_type, signature_id, severity, country, asn, detector, count, incidents)
+        ON CONFLICT (${ROLLUP_KEY}) DO UPDATE SET count = t.count + excluded.count, incidents = t.incidents + excluded.incidents RETURNING 1)`);
     }
     if (d.devices.size > 0) {
       const dev = [...d.devices.values()].sort((a, b) => (a.device_key < b.device_key ? -1 : 1));

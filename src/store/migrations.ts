@@ -6,7 +6,7 @@
  * table is range-partitioned by day on `ts` (partitions are created on demand, partitions.ts).
  */
 import { Migrator, sql, type Kysely, type Migration, type ColumnDataType, type CreateTableBuilder } from 'kysely';
-import type { Dialect } from './schema.js';
+import { DAY_MS as DAY, HOUR_MS as HOUR, type Dialect } from './schema.js';
 
 type AnyDb = Kysely<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -32,6 +32,22 @@ function telescopeIntervalColumns<T extends string, C extends string>(t: ReturnT
     .addColumn('sketch', t.bytes)
     .addColumn('summary', 'text', (c) => c.notNull())
     .addColumn('scope', 'text', (c) => c.notNull());
+}
+
+const ROLLUPS = ['rollup_hourly', 'rollup_daily'] as const;
+
+/** The columns of the roll-ups as 0001 made them (0011 adds the detector and the incidents opened). */
+function rollupColumns<T extends string, C extends string>(t: ReturnType<typeof types>, b: CreateTableBuilder<T, C>) {
+  return b
+    .addColumn('bucket', t.big, (c) => c.notNull())
+    .addColumn('scope_org', t.big, (c) => c.notNull())
+    .addColumn('sensor_id', t.big, (c) => c.notNull())
+    .addColumn('event_type', 'text', (c) => c.notNull())
+    .addColumn('signature_id', t.big, (c) => c.notNull())
+    .addColumn('severity', 'integer', (c) => c.notNull())
+    .addColumn('country', 'text', (c) => c.notNull())
+    .addColumn('asn', t.big, (c) => c.notNull())
+    .addColumn('count', t.big, (c) => c.notNull());
 }
 
 function initial(dialect: Dialect): Migration {
@@ -143,17 +159,8 @@ function initial(dialect: Dialect): Migration {
         .execute();
       await db.schema.createIndex('incidents_last').on('incidents').column('last_ms').execute();
 
-      for (const name of ['rollup_hourly', 'rollup_daily']) {
-        await db.schema.createTable(name)
-          .addColumn('bucket', t.big, (c) => c.notNull())
-          .addColumn('scope_org', t.big, (c) => c.notNull())
-          .addColumn('sensor_id', t.big, (c) => c.notNull())
-          .addColumn('event_type', 'text', (c) => c.notNull())
-          .addColumn('signature_id', t.big, (c) => c.notNull())
-          .addColumn('severity', 'integer', (c) => c.notNull())
-          .addColumn('country', 'text', (c) => c.notNull())
-          .addColumn('asn', t.big, (c) => c.notNull())
-          .addColumn('count', t.big, (c) => c.notNull())
+      for (const name of ROLLUPS) {
+        await rollupColumns(t, db.schema.createTable(name))
           .addPrimaryKeyConstraint(`${name}_pk`, ['scope_org', 'bucket', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn'])
           .execute();
       }
@@ -371,12 +378,119 @@ const incidentCountry: Migration = {
   },
 };
 
+/** FROM-clause item: one row per organisation id of a scope string (",1,4,"), as `o.value`. */
+function scopeOrgs(dialect: Dialect, column: string): string {
+  return dialect === 'postgres'
+    ? `unnest(string_to_array(trim(both ',' from ${column}), ',')::bigint[]) AS o(value)`
+    : `json_each('[' || substr(${column}, 2, length(${column}) - 2) || ']') AS o`;
+}
+
+/** `a.k = b.k AND …` over the roll-up key without the detector. */
+function sameRollupKey(a: string, b: string): string {
+  return ['bucket', 'scope_org', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn'].map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
+}
+
+/**
+ * The roll-ups gain a detector dimension (the `minewatch.detector` of the events, as stored in
+ * the events' own column since 0001 and in incidents since 0007) and a count of the incidents
+ * each row's alerts opened, so the overview draws alerts and incidents by detector from the
+ * roll-ups alone. The detector joins the primary key (SQLite cannot change a table's key: the
+ * tables are rebuilt; PostgreSQL swaps the constraint).
+ *
+ * Backfill, in bulk statements over temporary tables (no per-row round trips):
+ * - counts: the raw events still stored are counted again per roll-up key and detector; those
+ *   counts move from the detector-less row to rows of their detector. What no stored event
+ *   explains any more (raw events outlived by their roll-ups) stays under detector ''.
+ * - incidents: each stored incident is counted once, in the bucket of its first alert, on the
+ *   row of that alert when it is still stored (else on a row of the incident's own severity and
+ *   country with no events, count 0).
+ */
+function rollupDetector(dialect: Dialect): Migration {
+  const t = types(dialect);
+  const pg = dialect === 'postgres';
+  const oldKey = ['scope_org', 'bucket', 'sensor_id', 'event_type', 'signature_id', 'severity', 'country', 'asn'] as const;
+  const key = [...oldKey, 'detector'] as const;
+  const dims = 'sensor_id, event_type, signature_id, severity, country, asn, detector';
+  return {
+    async up(db: AnyDb) {
+      const run = (q: string) => sql.raw(q).execute(db);
+      for (const name of ROLLUPS) {
+        if (pg) {
+          await run(`ALTER TABLE ${name} ADD COLUMN detector text NOT NULL DEFAULT '', ADD COLUMN incidents bigint NOT NULL DEFAULT 0`);
+          await run(`ALTER TABLE ${name} DROP CONSTRAINT ${name}_pk, ADD CONSTRAINT ${name}_pk PRIMARY KEY (${key.join(', ')})`);
+        } else {
+          await rollupColumns(t, db.schema.createTable(`${name}_v2`))
+            .addColumn('detector', 'text', (c) => c.notNull().defaultTo(''))
+            .addColumn('incidents', t.big, (c) => c.notNull().defaultTo(0))
+            .addPrimaryKeyConstraint(`${name}_pk`, [...key])
+            .execute();
+          const cols = 'bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, count';
+          await run(`INSERT INTO ${name}_v2 (${cols}) SELECT ${cols} FROM ${name}`);
+          await db.schema.dropTable(name).execute();
+          await db.schema.alterTable(`${name}_v2`).renameTo(name).execute();
+        }
+      }
+
+      // the raw events with a detector, counted per (hour, day, key, scope): the scopes expand below
+      await run(`CREATE TEMP TABLE rollup_backfill_events AS
+        SELECT ts - (ts % ${HOUR}) AS hour, ts - (ts % ${DAY}) AS day, sensor_id, event_type, coalesce(signature_id, 0) AS signature_id,
+          coalesce(severity, 0) AS severity, coalesce(country, '') AS country, coalesce(asn, 0) AS asn, detector, scope, count(*) AS n
+        FROM events WHERE detector IS NOT NULL AND detector <> ''
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10`);
+      // the stored incidents, each with the key of its first alert when that event is still stored
+      // (PostgreSQL: one probe per incident through LATERAL; SQLite has none: one per column)
+      const firstAlert = `FROM events e WHERE e.event_type = 'alert' AND e.ts = i.first_ms
+        AND e.sensor_id = i.sensor_id AND e.signature_id = i.signature_id AND e.src_ip = i.src_ip ORDER BY e.id LIMIT 1`;
+      const opener = (col: string, dflt: string, otherwise: string) => (pg
+        ? `CASE WHEN o.found THEN coalesce(o.${col}, ${dflt}) ELSE ${otherwise} END`
+        : `coalesce((SELECT coalesce(e.${col}, ${dflt}) ${firstAlert}), ${otherwise})`);
+      await run(`CREATE TEMP TABLE rollup_backfill_incidents AS
+        SELECT i.first_ms, i.sensor_id, 'alert' AS event_type, i.signature_id, ${opener('severity', '0', 'i.severity')} AS severity,
+          ${opener('country', `''`, `coalesce(i.country, '')`)} AS country, ${opener('asn', '0', '0')} AS asn, coalesce(i.detector, '') AS detector, i.scope
+        FROM incidents i${pg ? ` LEFT JOIN LATERAL (SELECT true AS found, e.severity, e.country, e.asn ${firstAlert}) o ON true` : ''}`);
+      for (const [name, step, col] of [['rollup_hourly', HOUR, 'hour'], ['rollup_daily', DAY, 'day']] as const) {
+        const perScope = (from: string, bucket: string, n: string) => `SELECT ${bucket} AS bucket, 0 AS scope_org, ${dims}, ${n} AS n FROM ${from}
+          UNION ALL SELECT ${bucket}, o.value, ${dims}, ${n} FROM ${from}, ${scopeOrgs(dialect, `${from}.scope`)}`;
+        await run(`CREATE TEMP TABLE rollup_backfill AS SELECT bucket, scope_org, ${dims}, sum(n) AS n
+          FROM (${perScope('rollup_backfill_events', col, 'n')}) x GROUP BY bucket, scope_org, ${dims}`);
+        // only rows the roll-up still has (it may have outlived, or been outlived by, the raw events)
+        await run(`DELETE FROM rollup_backfill WHERE NOT EXISTS (SELECT 1 FROM ${name} r WHERE r.detector = '' AND ${sameRollupKey('r', 'rollup_backfill')})`);
+        await run(`INSERT INTO ${name} (bucket, scope_org, ${dims}, count, incidents) SELECT bucket, scope_org, ${dims}, n, 0 FROM rollup_backfill`);
+        await run(`UPDATE ${name} SET count = ${name}.count - s.n
+          FROM (SELECT bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn, sum(n) AS n FROM rollup_backfill
+                GROUP BY bucket, scope_org, sensor_id, event_type, signature_id, severity, country, asn) s
+          WHERE ${name}.detector = '' AND ${sameRollupKey(name, 's')}`);
+        await run(`DELETE FROM ${name} WHERE detector = '' AND count <= 0`);
+        await run('DROP TABLE rollup_backfill');
+        await run(`INSERT INTO ${name} (bucket, scope_org, ${dims}, count, incidents)
+          SELECT bucket, scope_org, ${dims}, 0, sum(n) FROM (${perScope('rollup_backfill_incidents', `first_ms - (first_ms % ${step})`, '1')}) x
+          WHERE true GROUP BY bucket, scope_org, ${dims}
+          ON CONFLICT (${key.join(', ')}) DO UPDATE SET incidents = ${name}.incidents + excluded.incidents`);
+      }
+      await run('DROP TABLE rollup_backfill_events');
+      await run('DROP TABLE rollup_backfill_incidents');
+    },
+    /** Back to 0010's roll-ups: counts summed over the detectors, incidents dropped. */
+    async down(db: AnyDb) {
+      const run = (q: string) => sql.raw(q).execute(db);
+      const key8 = oldKey.join(', ');
+      for (const name of ROLLUPS) {
+        await run(`CREATE TEMP TABLE rollup_collapsed AS SELECT ${key8}, sum(count) AS count FROM ${name} GROUP BY ${key8} HAVING sum(count) > 0`);
+        await db.schema.dropTable(name).execute();
+        await rollupColumns(t, db.schema.createTable(name)).addPrimaryKeyConstraint(`${name}_pk`, [...oldKey]).execute();
+        await run(`INSERT INTO ${name} (${key8}, count) SELECT ${key8}, count FROM rollup_collapsed`);
+        await run('DROP TABLE rollup_collapsed');
+      }
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
     '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect), '0006_scan_details': scanDetails(),
     '0007_incident_detector': incidentDetector(), '0008_telescope_kind': telescopeKind(dialect),
-    '0009_incident_comments': incidentComments(dialect), '0010_incident_country': incidentCountry,
+    '0009_incident_comments': incidentComments(dialect), '0010_incident_country': incidentCountry, '0011_rollup_detector': rollupDetector(dialect),
   };
 }
 

@@ -10,6 +10,7 @@ import type { Store } from './open.js';
 import { DAY_MS, HOUR_MS, type IncidentStatus } from './schema.js';
 import { scopePattern } from './scope.js';
 import { BlockCache } from './blocks.js';
+import { MINING_DETECTORS } from '../events/detector.js';
 
 export interface Viewer {
   orgId: number | null;
@@ -122,13 +123,13 @@ export async function listEvents(store: Store, v: Viewer, f: AlertFilter): Promi
   const objects = await eventObjects(store, page.items);
   const items = page.items.map((r, i) => ({ id: r.id, ts: r.ts, sensor_id: r.sensor_id, country: r.country, asn: r.asn, event: objects[i] }));
   // a total from roll-ups is exact when the filter uses only rolled-up dimensions and whole hours
-  const rollable = f.src_ip === undefined && f.dest_ip === undefined && f.detector === undefined
+  const rollable = f.src_ip === undefined && f.dest_ip === undefined
     && (f.from === undefined || f.from % HOUR_MS === 0) && (f.to === undefined || f.to % HOUR_MS === 0);
   const total = rollable ? (await counts(store, v, { ...f, event_type: type, group_by: 'none', granularity: 'hour' }))[0]?.count ?? 0 : null;
   return { items, next_cursor: page.next_cursor, total };
 }
 
-export type GroupBy = 'none' | 'time' | 'event_type' | 'signature_id' | 'severity' | 'country' | 'asn' | 'sensor_id';
+export type GroupBy = 'none' | 'time' | 'event_type' | 'signature_id' | 'severity' | 'country' | 'asn' | 'sensor_id' | 'detector';
 
 export interface CountQuery {
   from?: number;
@@ -141,6 +142,8 @@ export interface CountQuery {
   severity?: number;
   country?: string;
   asn?: number;
+  /** the detector that raised the events ('' matches events without one) */
+  detector?: string;
   limit?: number;
 }
 
@@ -149,16 +152,22 @@ export interface CountRow {
   count: number;
 }
 
-/** Counts from the roll-ups (hourly or daily buckets), grouped by one dimension. */
-export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<CountRow[]> {
+/** The viewer's roll-up rows of the buckets that overlap [from, to). */
+function rollupRange(store: Store, v: Viewer, c: { from?: number; to?: number; granularity?: 'hour' | 'day' }) {
   const table = c.granularity === 'day' ? 'rollup_daily' : 'rollup_hourly';
-  const g = c.group_by ?? 'none';
-  const col = g === 'time' ? 'bucket' : g === 'none' ? null : g;
   let q = store.read.selectFrom(table).where('scope_org', '=', v.orgId ?? 0);
   const step = c.granularity === 'day' ? DAY_MS : HOUR_MS;
   if (c.from !== undefined) q = q.where('bucket', '>=', c.from - (((c.from % step) + step) % step));
   if (c.to !== undefined) q = q.where('bucket', '<', c.to);
-  q = equal(q, c, ['event_type', 'sensor_id', 'signature_id', 'severity', 'country', 'asn']);
+  return q;
+}
+
+/** Counts from the roll-ups (hourly or daily buckets), grouped by one dimension. */
+export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<CountRow[]> {
+  const g = c.group_by ?? 'none';
+  const col = g === 'time' ? 'bucket' : g === 'none' ? null : g;
+  let q = rollupRange(store, v, c);
+  q = equal(q, c, ['event_type', 'sensor_id', 'signature_id', 'severity', 'country', 'asn', 'detector']);
   const limit = Math.min(Math.max(c.limit ?? 1000, 1), 10_000);
   if (col === null) {
     const r = await q.select((eb) => eb.fn.sum<number>('count').as('n')).executeTakeFirst();
@@ -167,6 +176,67 @@ export async function counts(store: Store, v: Viewer, c: CountQuery): Promise<Co
   const rows = await q.select([sql.ref<string | number>(col).as('key'), (eb) => eb.fn.sum<number>('count').as('n')])
     .groupBy(sql.ref(col)).orderBy(g === 'time' ? sql.ref('key') : sql`sum(count)`, g === 'time' ? 'asc' : 'desc').limit(limit).execute();
   return rows.map((r) => ({ key: r.key, count: Number(r.n) }));
+}
+
+export interface DetectorSeries {
+  /** '' for events without a detector */
+  detector: string;
+  mining: boolean;
+  alerts: number;
+  incidents: number;
+  /** [bucket start (ms), alerts, incidents opened], buckets with neither left out, oldest first */
+  points: Array<[number, number, number]>;
+}
+
+export interface Overview {
+  granularity: 'hour' | 'day';
+  /** bucket width in ms */
+  step: number;
+  /** every alerting detector of the range, most alerts first */
+  detectors: DetectorSeries[];
+  /** all events of the range, the alerts among them, and the events raised by mining detectors */
+  events: number;
+  alerts: number;
+  mining_events: number;
+  /** mining_events / events (null without events) */
+  mining_share: number | null;
+  mining_detectors: readonly string[];
+}
+
+/**
+ * The overview's counts, from the roll-ups alone: alerts and incidents opened per bucket per
+ * detector, and the share of all events that mining detectors raised. Two grouped reads of one
+ * roll-up table (hourly or daily), whatever the number of stored events.
+ */
+export async function overview(store: Store, v: Viewer, c: { from: number; to: number; granularity: 'hour' | 'day' }): Promise<Overview> {
+  const mining = sql.join(MINING_DETECTORS.map((d) => sql`${d}`));
+  const [perBucket, totals] = await Promise.all([
+    rollupRange(store, v, c).where('event_type', '=', 'alert')
+      .select((eb) => ['bucket', 'detector', eb.fn.sum<number>('count').as('n'), eb.fn.sum<number>('incidents').as('inc')])
+      .groupBy(['bucket', 'detector']).orderBy('bucket').execute(),
+    rollupRange(store, v, c)
+      .select((eb) => [eb.fn.sum<number>('count').as('events'), sql<number>`sum(CASE WHEN event_type = 'alert' THEN count ELSE 0 END)`.as('alerts'),
+        sql<number>`sum(CASE WHEN detector IN (${mining}) THEN count ELSE 0 END)`.as('mining')])
+      .executeTakeFirst(),
+  ]);
+  const byDetector = new Map<string, DetectorSeries>();
+  for (const r of perBucket) {
+    const det = String(r.detector);
+    let s = byDetector.get(det);
+    if (!s) byDetector.set(det, (s = { detector: det, mining: MINING_DETECTORS.includes(det), alerts: 0, incidents: 0, points: [] }));
+    const n = Number(r.n);
+    const inc = Number(r.inc);
+    s.alerts += n;
+    s.incidents += inc;
+    s.points.push([Number(r.bucket), n, inc]);
+  }
+  const events = Number(totals?.events ?? 0);
+  const miningEvents = Number(totals?.mining ?? 0);
+  return {
+    granularity: c.granularity, step: c.granularity === 'day' ? DAY_MS : HOUR_MS,
+    detectors: [...byDetector.values()].sort((a, b) => b.alerts - a.alerts || b.incidents - a.incidents || (a.detector < b.detector ? -1 : 1)),
+    events, alerts: Number(totals?.alerts ?? 0), mining_events: miningEvents, mining_share: events > 0 ? miningEvents / events : null, mining_detectors: MINING_DETECTORS,
+  };
 }
 
 export interface IncidentFilter {

@@ -161,7 +161,10 @@ export interface IncidentCommentTable {
   created_ms: number;
 }
 
-/** Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view. */
+/**
+ * Counts per bucket; scope_org 0 is the whole collector, any other id one organisation's view.
+ * Missing dimensions are stored as 0 or '' (they are part of the primary key).
+ */
 export interface RollupTable {
   bucket: number;
   scope_org: number;
@@ -171,7 +174,11 @@ export interface RollupTable {
   severity: number;
   country: string;
   asn: number;
+  /** the detector that raised the events (migration 0011; '' for events without one, and for rows whose raw events were gone when 0011 ran) */
+  detector: ColumnType<string, string | undefined, string>;
   count: number;
+  /** incidents opened by an event of this row (its first alert; migration 0011) */
+  incidents: ColumnType<number, number | undefined, number>;
 }
 
 export interface TelescopeIntervalTable {

@@ -45,6 +45,7 @@ const MATRIX: Record<string, Row> = {
   'POST /api/v1/ingest': { expect: [401, 200, 403, 403, 403, 403], call: async () => ({ body: { events: [alertEvent(n++, Date.now() - 1000)] } }) },
   'GET /api/v1/alerts': { expect: READ, call: async () => ({ query: 'limit=5&severity=1' }) },
   'GET /api/v1/counts': { expect: READ, call: async () => ({ query: 'group_by=country&granularity=day' }) },
+  'GET /api/v1/overview': { expect: READ, call: async () => ({ query: `from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}&granularity=hour` }) },
   'GET /api/v1/incidents': { expect: READ },
   'GET /api/v1/incidents/groups': { expect: READ, call: async () => ({ query: 'by=device&severity=3' }) },
   'PATCH /api/v1/incidents/{id}': {
@@ -241,6 +242,18 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((countsTh.rows as Array<{ key: string }>).map((r) => r.key), ['TH']);
       const inc = await get('other', '/api/v1/incidents');
       assert.ok((inc.items as Array<{ src_ip: string }>).every((i) => i.src_ip === '14.207.0.5'));
+      // the overview by detector: the TH alerts and incidents only, all of them mining (stratum)
+      const range = `from=${Date.now() - 86_400_000}&to=${Date.now() + 3_600_000}`;
+      const ovTh = await get('other', `/api/v1/overview?${range}&granularity=hour`);
+      assert.deepEqual((ovTh.detectors as Array<{ detector: string; alerts: number; incidents: number; mining: boolean }>).map((d) => [d.detector, d.alerts, d.incidents, d.mining]),
+        [['stratum', mine.items.length, inc.items.length, true]]);
+      assert.equal(ovTh.alerts, mine.items.length);
+      assert.equal(ovTh.mining_events, mine.items.length);
+      assert.ok(ovTh.events > ovTh.alerts, 'its telescope events count as events, not mining');
+      const ovAll = await get('admin', `/api/v1/overview?${range}&granularity=day`);
+      assert.equal(ovAll.alerts, all.items.length);
+      assert.equal(ovAll.detectors[0].incidents, (await get('admin', '/api/v1/incidents')).items.length);
+      assert.equal((await f.app.inject({ method: 'GET', url: `/api/v1/overview?from=0&to=${Date.now()}&granularity=hour`, headers: await f.session('admin') })).statusCode, 400, 'too many buckets');
       const groups = await get('other', '/api/v1/incidents/groups?by=device');
       assert.deepEqual((groups.items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip), ['14.207.0.5']);
       const allDevices = ((await get('admin', '/api/v1/incidents/groups?by=device')).items as Array<{ key: { src_ip: string } }>).map((g) => g.key.src_ip);

@@ -128,13 +128,28 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     // logs as a failed resource load: expected here, and only here
     seen.console = seen.console.filter((m) => !/status of 401/.test(m));
 
-    await t.test('overview: alerts over time by signature, totals, latest incidents, sensors', async () => {
+    await t.test('overview: alerts and incidents over time by detector, the mining share, totals, latest incidents, sensors', async () => {
       await page.waitForSelector('.chart svg path', { state: 'attached', timeout: 15_000 });
       const sensors = await page.getByRole('table', { name: 'Sensors and their health' }).textContent();
       assert.match(sensors!, /sample-home-router/);
       assert.match(sensors!, /home-router-1/);
       const alerts = await page.locator('.stat', { hasText: /^[\d,]+Alerts$/ }).locator('.stat-value').textContent();
       assert.equal(Number(alerts!.replace(/,/g, '')), sample.alerts + 120);
+      // by detector: each detector's alerts and incidents as stored, in the table and as a named series of each chart
+      const stored = await server!.store.read.selectFrom('events').select((eb) => ['detector', eb.fn.countAll<number>().as('n')]).where('event_type', '=', 'alert').groupBy('detector').execute();
+      const opened = await server!.store.read.selectFrom('incidents').select((eb) => ['detector', eb.fn.countAll<number>().as('n')]).groupBy('detector').execute();
+      const want = stored.map((r) => [r.detector ?? 'no detector', String(Number(r.n)), String(Number(opened.find((x) => x.detector === r.detector)?.n ?? 0))]).sort();
+      assert.ok(want.some((w) => w[0] === 'stratum' && Number(w[1]) >= 120), JSON.stringify(want));
+      const rows = await page.getByRole('table', { name: /^Alerts and incidents by detector/ }).locator('tbody tr')
+        .evaluateAll((trs) => trs.map((tr) => Array.from((tr as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (td) => td.textContent ?? '')));
+      assert.deepEqual(rows.map((r) => [r[0], r[2].replace(/,/g, ''), r[3].replace(/,/g, '')]).sort(), want);
+      for (const [caption, col] of [['Alerts per hour by detector', 1], ['Incidents opened per hour by detector', 2]] as const) {
+        // echarts' aria description names every series
+        const label = await page.locator('figure', { has: page.locator('figcaption', { hasText: caption }) }).locator('.chart').getAttribute('aria-label');
+        for (const w of want.filter((x) => Number(x[col]) > 0)) assert.ok(label!.includes(w[0]), `${caption}: ${label} lacks ${w[0]}`);
+      }
+      const share = await page.locator('.stat', { hasText: /Mining share of events$/ }).locator('.stat-value').textContent();
+      assert.match(share!, /^\d{1,3}\.\d %$/);
       await check(page, '02-overview', axeSource);
     });
 

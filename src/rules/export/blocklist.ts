@@ -3,6 +3,7 @@
  * allow entries) plus what minewatch itself saw in mining sessions (EVE alerts).
  */
 import { ReasonCounter } from '../../events/counters.js';
+import { MINING_DETECTORS } from '../../events/detector.js';
 import { normalizeDomain, isSubdomainOrSelf } from '../lists/domain-set.js';
 import { isPublicIp, parseCidr } from '../../util/ip.js';
 import type { ListIntel } from '../lists/intel.js';
@@ -27,7 +28,7 @@ export interface SeenHosts {
   skipped: ReasonCounter;
 }
 
-const MINING_DETECTORS = new Set(['stratum', 'pool-dns', 'pool-tls', 'pool-ip', 'pool-http', 'browser-miner', 'mining-encrypted']);
+const MINING = new Set(MINING_DETECTORS);
 /** Evidence fields of the detect/ detectors that name the pool side (stratum: pool "ip:port", poolName). */
 const NAME_FIELDS = ['pool', 'poolName', 'pool_host', 'host', 'sni', 'qname', 'rrname', 'certificateName', 'domain', 'hostname'];
 const IP_FIELDS = ['pool_ip', 'server_ip'];
@@ -46,7 +47,7 @@ function isMiningAlert(ev: Record<string, unknown>): boolean {
   const det = typeof mw?.detector === 'string' ? mw.detector : '';
   const alert = ev.alert as Record<string, unknown> | undefined;
   const category = typeof alert?.category === 'string' ? alert.category : '';
-  return MINING_DETECTORS.has(det) || /min(ing|er)/i.test(category);
+  return MINING.has(det) || /min(ing|er)/i.test(category);
 }
 
 /** Distinct names/addresses kept from --seen (a flood of junk alerts cannot exhaust memory). */

@@ -1,6 +1,7 @@
 /**
- * Overview: alerts over time by signature (roll-up counts, so no raw events are shipped),
- * events by type, the latest incidents, and the sensors with their health.
+ * Overview: alerts and incidents opened over time by detector, and the mining share of events
+ * (GET /api/v1/overview: roll-up counts, so no raw events are shipped), events by type, the
+ * latest incidents, and the sensors with their health.
  */
 import { api, query, type Page } from '../api.js';
 import { fillBuckets, timeChart, type Series } from '../chart.js';
@@ -13,6 +14,10 @@ export interface Incident {
 }
 export interface Sensor { id: number; name: string; org: string; last_seen_ms: number | null; events_total: number; batches_total: number; duplicates_total: number; health: string }
 interface CountRow { key: string | number | null; count: number }
+interface DetectorSeries { detector: string; mining: boolean; alerts: number; incidents: number; points: Array<[number, number, number]> }
+interface OverviewCounts {
+  step: number; detectors: DetectorSeries[]; events: number; alerts: number; mining_events: number; mining_share: number | null; mining_detectors: string[];
+}
 
 const RANGES: Record<string, { label: string; ms: number; step: 'hour' | 'day' }> = {
   '24h': { label: 'Last 24 hours', ms: 24 * 3600_000, step: 'hour' },
@@ -33,31 +38,34 @@ export async function overviewView(params: URLSearchParams, go: (hash: string) =
   const to = now - (now % step) + step;
   const from = to - range.ms;
   const base = { from, to, granularity: range.step };
-  const [bySig, byType, incidents, sensors] = await Promise.all([
-    api<{ rows: CountRow[] }>('GET', `/api/v1/counts${query({ ...base, event_type: 'alert', group_by: 'signature_id', limit: 6 })}`),
+  const [ov, byType, incidents, sensors] = await Promise.all([
+    api<OverviewCounts>('GET', `/api/v1/overview${query(base)}`),
     api<{ rows: CountRow[] }>('GET', `/api/v1/counts${query({ ...base, group_by: 'event_type', limit: 20 })}`),
     api<Page<Incident>>('GET', `/api/v1/incidents${query({ limit: 200 })}`),
     api<{ items: Sensor[] }>('GET', '/api/v1/sensors'),
   ]);
-  const names = new Map<number, string>();
-  for (const i of incidents.items) if (i.signature_id !== null && i.signature) names.set(i.signature_id, i.signature);
-  const series: Series[] = await Promise.all(bySig.rows.map(async (r) => {
-    const t = await api<{ rows: CountRow[] }>('GET', `/api/v1/counts${query({ ...base, event_type: 'alert', signature_id: r.key ?? undefined, group_by: 'time', limit: 10_000 })}`);
-    const id = Number(r.key);
-    return { name: names.get(id) ?? `signature ${id}`, points: fillBuckets(t.rows.map((x) => [Number(x.key), x.count]), from, to, step) };
-  }));
-  const totalEvents = byType.rows.reduce((a, r) => a + r.count, 0);
-  const alerts = byType.rows.find((r) => r.key === 'alert')?.count ?? 0;
+  const name = (d: DetectorSeries) => d.detector || 'no detector';
+  // one series per detector; a point is [bucket, alerts, incidents opened]
+  const series = (value: 1 | 2): Series[] => ov.detectors.filter((d) => (value === 1 ? d.alerts : d.incidents) > 0)
+    .map((d) => ({ name: name(d), points: fillBuckets(d.points.map((p) => [p[0], p[value]]), from, to, step) }));
+  const totalEvents = ov.events;
   const open = incidents.items.filter((i) => i.status === 'open').length;
+  const share = ov.mining_share === null ? '—' : `${(100 * ov.mining_share).toFixed(1)} %`;
 
   const select = h('select', { id: 'range', onchange: (e: Event) => go(`#/overview?range=${(e.target as HTMLSelectElement).value}`) },
     Object.entries(RANGES).map(([k, r]) => h('option', { value: k, selected: k === rangeKey }, r.label)));
   return h('div', { class: 'view' },
     h('div', { class: 'toolbar' }, h('h1', {}, 'Overview'), h('label', { for: 'range' }, 'Range '), select),
     h('section', { class: 'stats', 'aria-label': 'Totals' },
-      stat('Events', totalEvents), stat('Alerts', alerts), stat('Open incidents (latest 200)', open),
+      stat('Events', totalEvents), stat('Alerts', ov.alerts), stat('Mining share of events', share), stat('Open incidents (latest 200)', open),
       stat('Sensors ok', `${sensors.items.filter((s) => s.health === 'ok').length} / ${sensors.items.length}`)),
-    timeChart(`Alerts per ${range.step} by signature (top ${series.length})`, series, step),
+    h('div', { class: 'grid2' },
+      timeChart(`Alerts per ${range.step} by detector`, series(1), step, 'alerts'),
+      timeChart(`Incidents opened per ${range.step} by detector`, series(2), step, 'incidents')),
+    h('section', { class: 'card' }, h('h2', {}, 'By detector'),
+      h('p', {}, `Mining share: ${ov.mining_events.toLocaleString('en-US')} of ${totalEvents.toLocaleString('en-US')} events (${share}) were raised by the mining detectors (${ov.mining_detectors.join(', ')}).`),
+      table(`Alerts and incidents by detector, ${range.label.toLowerCase()}`, ['Detector', 'Mining', 'Alerts', 'Incidents opened'], ov.detectors, (d) => [
+        name(d), d.mining ? 'yes' : 'no', d.alerts.toLocaleString('en-US'), d.incidents.toLocaleString('en-US')], 'no alerts in this range.')),
     h('div', { class: 'grid2' },
       h('section', { class: 'card' }, h('h2', {}, 'Latest incidents'),
         table('Latest incidents', ['Last seen', 'Signature', 'Source', 'Alerts', 'Status'], incidents.items.slice(0, 8), (i) => [
