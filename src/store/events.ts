@@ -23,6 +23,7 @@ import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable,
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
+import { ArchiveRuleMatcher, RULE_COLUMNS, toRule } from './archive-rules.js';
 
 /** Country (ISO alpha-2) and AS number of a public address, or null when unknown. */
 export type Enricher = (ip: string) => { country: string | null; asn: number | null } | null;
@@ -64,7 +65,11 @@ interface Derived {
 
 export type RollKey = Omit<RollupTable, 'sensor_id'>;
 
-type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country'> & { detector: string | null; country: string | null };
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country' | 'archived_rule'> & {
+  detector: string | null; country: string | null;
+  /** the auto-archive rule the incident meets (archive-rules.ts), set before the incidents are written */
+  archived_rule: number | null;
+};
 
 type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
@@ -112,7 +117,7 @@ function derive(d: Derived, r: Row): void {
       const alert = obj(ev.alert) ?? {};
       d.incidents.set(k, {
         signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
-        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country, archived_rule: null,
       });
     }
   }
@@ -260,6 +265,25 @@ abstract class BaseWriter implements EventWriter {
   abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
 }
 
+/** The enabled auto-archive rules of an organisation, oldest first (the same query on both databases). */
+const ENABLED_RULES = `SELECT ${RULE_COLUMNS.join(', ')} FROM archive_rules WHERE org_id = $1 AND enabled = 1 ORDER BY id`;
+
+/** Marks the batch's incidents that one of the organisation's enabled rules matches (rows as ENABLED_RULES returns them). */
+function markArchived(d: Derived, sensor: SensorInfo, rules: ReadonlyArray<Parameters<typeof toRule>[0]>): void {
+  if (rules.length === 0) return;
+  const matcher = new ArchiveRuleMatcher(rules.map(toRule));
+  for (const i of d.incidents.values()) i.archived_rule = matcher.match({ ...i, sensor_id: sensor.id });
+}
+
+/**
+ * An incident upsert's status: a new incident an enabled rule matches is stored archived by that
+ * rule; a new alert re-opens an archived incident unless a rule matches it (then it stays
+ * archived); acknowledged and escalated incidents keep their status. Shared by both dialects
+ * (`t` is the stored row, `excluded` the batch's).
+ */
+const INCIDENT_STATUS_ON_CONFLICT = (t: string) => `status = CASE WHEN ${t}status = 'archived' AND excluded.archived_rule IS NULL THEN 'open' ELSE ${t}status END,
+          archived_rule = CASE WHEN ${t}status = 'archived' AND excluded.archived_rule IS NULL THEN NULL ELSE ${t}archived_rule END`;
+
 const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, block_id, block_off, block_len';
 
 export class SqliteEventWriter extends BaseWriter {
@@ -275,12 +299,16 @@ export class SqliteEventWriter extends BaseWriter {
       dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
       hourly: roll('rollup_hourly'),
       daily: roll('rollup_daily'),
-      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
+      // RETURNING count: equal to the batch's count only when the row is new (a rule's hit)
+      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country, archived_rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count, detector = coalesce(excluded.detector, detector),
           country = coalesce(country, excluded.country),
           first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
-          status = CASE WHEN status = 'archived' THEN 'open' ELSE status END`),
+          ${INCIDENT_STATUS_ON_CONFLICT('')}
+        RETURNING count`),
+      rules: db.prepare(ENABLED_RULES.replace('$1', '?')),
+      ruleHits: db.prepare('UPDATE archive_rules SET hits = hits + ?, last_hit_ms = ? WHERE id = ?'),
       device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, ip), mac = coalesce(excluded.mac, mac),
@@ -326,7 +354,15 @@ export class SqliteEventWriter extends BaseWriter {
         if (accepted === 0) s.dropBlock.run(blockId);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        for (const i of d.incidents.values()) s.incident.run(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector, i.country);
+        if (d.incidents.size > 0) markArchived(d, sensor, s.rules.all(sensor.orgId) as Array<Parameters<typeof toRule>[0]>);
+        const hits = new Map<number, number>();
+        for (const i of d.incidents.values()) {
+          const args = [sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count,
+            i.archived_rule === null ? 'open' : 'archived', i.scope, i.detector, i.country, i.archived_rule];
+          if (i.archived_rule === null) s.incident.run(...args);
+          else if (Number((s.incident.get(...args) as { count: number }).count) === i.count) hits.set(i.archived_rule, (hits.get(i.archived_rule) ?? 0) + 1);
+        }
+        for (const [rule, n] of hits) s.ruleHits.run(n, Date.now(), rule);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
         for (const [old, key] of d.replaced) {
           s.foldDevice.run(sensor.id, old, sensor.id, key);
@@ -483,16 +519,24 @@ export class PostgresEventWriter extends BaseWriter {
         ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count RETURNING 1)`);
     }
     if (d.incidents.size > 0) {
+      markArchived(d, sensor, (await client.query<Parameters<typeof toRule>[0]>(ENABLED_RULES, [sensor.orgId])).rows);
       const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
-      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country]);
-      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
-        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector, u.country
-        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[], ${p(c[10])}::text[])
-          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country)
+      const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country, (i) => i.archived_rule]);
+      ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country, archived_rule)
+        SELECT ${org()}::bigint, ${sid}::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count,
+          CASE WHEN u.archived_rule IS NULL THEN 'open' ELSE 'archived' END, u.scope, u.detector, u.country, u.archived_rule
+        FROM unnest(${p(c[0])}::bigint[], ${p(c[1])}::text[], ${p(c[2])}::text[], ${p(c[3])}::text[], ${p(c[4])}::int[], ${p(c[5])}::bigint[], ${p(c[6])}::bigint[], ${p(c[7])}::bigint[], ${p(c[8])}::text[], ${p(c[9])}::text[], ${p(c[10])}::text[], ${p(c[11])}::bigint[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country, archived_rule)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
           country = coalesce(t.country, excluded.country),
           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
-          status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END RETURNING 1)`);
+          ${INCIDENT_STATUS_ON_CONFLICT('t.')} RETURNING t.archived_rule, (t.xmax = 0) AS inserted)`);
+      if (inc.some((i) => i.archived_rule !== null)) {
+        // a rule's hit: a new incident it archived (xmax = 0: the row was inserted, not updated)
+        ctes.push(`rule_hits AS (UPDATE archive_rules AS r SET hits = r.hits + h.n, last_hit_ms = ${p(Date.now())}::bigint
+          FROM (SELECT archived_rule, count(*) AS n FROM inc WHERE inserted AND archived_rule IS NOT NULL GROUP BY archived_rule) AS h
+          WHERE r.id = h.archived_rule RETURNING 1)`);
+      }
     }
     if (d.devices.size > 0) {
       const dev = [...d.devices.values()].sort((a, b) => (a.device_key < b.device_key ? -1 : 1));
