@@ -8,7 +8,7 @@
  * constituency: an incident has one status for everyone who sees it.
  */
 import { InputError } from '../util/errors.js';
-import { cidrContains, formatCidr, parseCidrStrict, type Cidr } from '../util/ip.js';
+import { cidrContains, formatCidr, parseCidrStrict, parseIp, type Cidr, type IpAddress } from '../util/ip.js';
 import type { Store } from './open.js';
 import type { ArchiveRuleTable } from './schema.js';
 
@@ -95,14 +95,17 @@ export class ArchiveRuleMatcher {
 
   /** The id of the first rule the incident meets, or null. */
   match(c: IncidentCause): number | null {
+    // each address is parsed once per incident, and only when a rule gets as far as it
+    let srcIp: IpAddress | null | undefined;
+    let destIp: IpAddress | null | undefined;
     for (const { rule: r, src, dest } of this.rules) {
       if (r.signature_id !== null && r.signature_id !== c.signature_id) continue;
       if (r.detector !== null && r.detector !== c.detector) continue;
       if (r.sensor_id !== null && r.sensor_id !== c.sensor_id) continue;
       if (r.country !== null && r.country !== c.country) continue;
       if (r.severity_min !== null && c.severity < r.severity_min) continue;
-      if (src && !cidrContains(src, c.src_ip)) continue;
-      if (dest && (c.dest_ip === null || !cidrContains(dest, c.dest_ip))) continue;
+      if (src && !((srcIp ??= parseIp(c.src_ip)) && cidrContains(src, srcIp))) continue;
+      if (dest && !((destIp ??= c.dest_ip === null ? null : parseIp(c.dest_ip)) && cidrContains(dest, destIp))) continue;
       return r.id;
     }
     return null;

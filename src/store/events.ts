@@ -185,6 +185,8 @@ abstract class BaseWriter implements EventWriter {
   protected scopes: ScopeIndex | null = null;
   protected readonly sensors = new Map<number, SensorInfo>();
   private readonly geoCache = new Map<string, { country: string | null; asn: number | null } | null>();
+  /** Compiled auto-archive rules per organisation, with the ids they were compiled from. */
+  private readonly ruleMatchers = new Map<number, { key: string; matcher: ArchiveRuleMatcher }>();
 
   constructor(protected readonly store: Store, protected readonly opts: WriterOptions = {}) {}
 
@@ -262,18 +264,28 @@ abstract class BaseWriter implements EventWriter {
     return { rows: out, texts };
   }
 
+  /**
+   * Marks the batch's incidents that one of the organisation's enabled rules matches (rows as
+   * ENABLED_RULES returns them). A rule's conditions never change after it is made, so the
+   * compiled rules are kept while the same rules are enabled.
+   */
+  protected markArchived(d: Derived, sensor: SensorInfo, rows: ReadonlyArray<Parameters<typeof toRule>[0]>): void {
+    if (rows.length === 0) return;
+    const key = rows.map((r) => r.id).join(',');
+    let m = this.ruleMatchers.get(sensor.orgId);
+    if (m?.key !== key) {
+      if (this.ruleMatchers.size >= 1024) this.ruleMatchers.clear();
+      this.ruleMatchers.set(sensor.orgId, (m = { key, matcher: new ArchiveRuleMatcher(rows.map(toRule)) }));
+    }
+    for (const i of d.incidents.values()) i.archived_rule = m.matcher.match({ ...i, sensor_id: sensor.id });
+  }
+
   abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
 }
 
 /** The enabled auto-archive rules of an organisation, oldest first (the same query on both databases). */
 const ENABLED_RULES = `SELECT ${RULE_COLUMNS.join(', ')} FROM archive_rules WHERE org_id = $1 AND enabled = 1 ORDER BY id`;
 
-/** Marks the batch's incidents that one of the organisation's enabled rules matches (rows as ENABLED_RULES returns them). */
-function markArchived(d: Derived, sensor: SensorInfo, rules: ReadonlyArray<Parameters<typeof toRule>[0]>): void {
-  if (rules.length === 0) return;
-  const matcher = new ArchiveRuleMatcher(rules.map(toRule));
-  for (const i of d.incidents.values()) i.archived_rule = matcher.match({ ...i, sensor_id: sensor.id });
-}
 
 /**
  * An incident upsert's status: a new incident an enabled rule matches is stored archived by that
@@ -354,7 +366,7 @@ export class SqliteEventWriter extends BaseWriter {
         if (accepted === 0) s.dropBlock.run(blockId);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.count);
-        if (d.incidents.size > 0) markArchived(d, sensor, s.rules.all(sensor.orgId) as Array<Parameters<typeof toRule>[0]>);
+        if (d.incidents.size > 0) this.markArchived(d, sensor, s.rules.all(sensor.orgId) as Array<Parameters<typeof toRule>[0]>);
         const hits = new Map<number, number>();
         for (const i of d.incidents.values()) {
           const args = [sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count,
@@ -519,7 +531,7 @@ export class PostgresEventWriter extends BaseWriter {
         ON CONFLICT (scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn) DO UPDATE SET count = t.count + excluded.count RETURNING 1)`);
     }
     if (d.incidents.size > 0) {
-      markArchived(d, sensor, (await client.query<Parameters<typeof toRule>[0]>(ENABLED_RULES, [sensor.orgId])).rows);
+      this.markArchived(d, sensor, (await client.query<Parameters<typeof toRule>[0]>(ENABLED_RULES, [sensor.orgId])).rows);
       const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
       const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country, (i) => i.archived_rule]);
       ctes.push(`inc AS (INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country, archived_rule)
