@@ -48,6 +48,8 @@ export class LiveHub {
       const rows = await incidentsAfter(this.store, this.lastId, PER_TICK);
       for (const { scope, ...inc } of rows) {
         this.lastId = Math.max(this.lastId ?? 0, inc.id);
+        // known noise: an incident an auto-archive rule stored archived is not announced
+        if (inc.status === 'archived') continue;
         for (const s of this.subs) if (s.orgId === null || scope.includes(`,${s.orgId},`)) s.send('incident', inc);
       }
       for (const s of this.subs) s.send('ping', { at: Date.now() });

@@ -23,6 +23,7 @@ import { DAY_MS, HOUR_MS, type DeviceTable, type EventTable, type IncidentTable,
 import { ScopeIndex, isPublicAddress, type OrgScopeRow } from './scope.js';
 import { ensurePartitions } from './partitions.js';
 import { BLOCK_CODEC, packBlock, type PackedBlock } from './blocks.js';
+import { ArchiveRuleMatcher, RULE_COLUMNS, toRule } from './archive-rules.js';
 
 /** Country (ISO alpha-2) and AS number of a public address, or null when unknown. */
 export type Enricher = (ip: string) => { country: string | null; asn: number | null } | null;
@@ -75,7 +76,11 @@ export interface RollKey {
  * the incident, the roll-up rows of that alert count one incident opened (by its detector, in
  * the bucket of its first alert).
  */
-type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country'> & { detector: string | null; country: string | null; opener: Row };
+type IncidentAgg = Omit<IncidentTable, 'id' | 'org_id' | 'sensor_id' | 'status' | 'detector' | 'country' | 'archived_rule'> & {
+  detector: string | null; country: string | null; opener: Row;
+  /** the auto-archive rule the incident meets (archive-rules.ts), set before the incidents are written */
+  archived_rule: number | null;
+};
 
 type DeviceAgg = Omit<DeviceTable, 'id' | 'org_id' | 'sensor_id'>;
 
@@ -145,7 +150,7 @@ function derive(d: Derived, r: Row): void {
       const alert = obj(ev.alert) ?? {};
       d.incidents.set(k, {
         signature_id: r.signature_id, signature: String(alert.signature ?? '').slice(0, 512), src_ip: r.src_ip, dest_ip: r.dest_ip,
-        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country, opener: r,
+        severity: r.severity ?? 3, first_ms: r.ts, last_ms: r.ts, count: 1, scope: r.scope, detector: r.detector, country: r.country, opener: r, archived_rule: null,
       });
     }
   }
@@ -213,6 +218,8 @@ abstract class BaseWriter implements EventWriter {
   protected scopes: ScopeIndex | null = null;
   protected readonly sensors = new Map<number, SensorInfo>();
   private readonly geoCache = new Map<string, { country: string | null; asn: number | null } | null>();
+  /** Compiled auto-archive rules per organisation, with the ids they were compiled from. */
+  private readonly ruleMatchers = new Map<number, { key: string; matcher: ArchiveRuleMatcher }>();
 
   constructor(protected readonly store: Store, protected readonly opts: WriterOptions = {}) {}
 
@@ -290,11 +297,39 @@ abstract class BaseWriter implements EventWriter {
     return { rows: out, texts };
   }
 
+  /**
+   * Marks the batch's incidents that one of the organisation's enabled rules matches (rows as
+   * ENABLED_RULES returns them). A rule's conditions never change after it is made, so the
+   * compiled rules are kept while the same rules are enabled.
+   */
+  protected markArchived(d: Derived, sensor: SensorInfo, rows: ReadonlyArray<Parameters<typeof toRule>[0]>): void {
+    if (rows.length === 0) return;
+    const key = rows.map((r) => r.id).join(',');
+    let m = this.ruleMatchers.get(sensor.orgId);
+    if (m?.key !== key) {
+      if (this.ruleMatchers.size >= 1024) this.ruleMatchers.clear();
+      this.ruleMatchers.set(sensor.orgId, (m = { key, matcher: new ArchiveRuleMatcher(rows.map(toRule)) }));
+    }
+    for (const i of d.incidents.values()) i.archived_rule = m.matcher.match({ ...i, sensor_id: sensor.id });
+  }
+
   abstract writeEvents(batch: EventBatch): Promise<WriteResult>;
 }
 
 /** The roll-up tables' primary key (migration 0011). */
 const ROLLUP_KEY = 'scope_org, bucket, sensor_id, event_type, signature_id, severity, country, asn, detector';
+/** The enabled auto-archive rules of an organisation, oldest first (the same query on both databases). */
+const ENABLED_RULES = `SELECT ${RULE_COLUMNS.join(', ')} FROM archive_rules WHERE org_id = $1 AND enabled = 1 ORDER BY id`;
+
+
+/**
+ * An incident upsert's status: a new incident an enabled rule matches is stored archived by that
+ * rule; a new alert re-opens an archived incident unless a rule matches it (then it stays
+ * archived); acknowledged and escalated incidents keep their status. Shared by both dialects
+ * (`t` is the stored row, `excluded` the batch's).
+ */
+const INCIDENT_STATUS_ON_CONFLICT = (t: string) => `status = CASE WHEN ${t}status = 'archived' AND excluded.archived_rule IS NULL THEN 'open' ELSE ${t}status END,
+          archived_rule = CASE WHEN ${t}status = 'archived' AND excluded.archived_rule IS NULL THEN NULL ELSE ${t}archived_rule END`;
 
 const EVENT_COLUMNS = 'ts, event_type, org_id, sensor_id, event_id, src_ip, src_port, dest_ip, dest_port, proto, detector, signature_id, severity, country, asn, device_id, scope, block_id, block_off, block_len';
 
@@ -311,13 +346,16 @@ export class SqliteEventWriter extends BaseWriter {
       dropBlock: db.prepare('DELETE FROM event_blocks WHERE id = ?'),
       hourly: roll('rollup_hourly'),
       daily: roll('rollup_daily'),
-      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
+      // RETURNING count: equal to the batch's count only when the row is new (a rule's hit)
+      incident: db.prepare(`INSERT INTO incidents (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country, archived_rule)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = count + excluded.count, detector = coalesce(excluded.detector, detector),
           country = coalesce(country, excluded.country),
           first_ms = min(first_ms, excluded.first_ms), last_ms = max(last_ms, excluded.last_ms),
-          status = CASE WHEN status = 'archived' THEN 'open' ELSE status END
+          ${INCIDENT_STATUS_ON_CONFLICT('')}
         RETURNING count`),
+      rules: db.prepare(ENABLED_RULES.replace('$1', '?')),
+      ruleHits: db.prepare('UPDATE archive_rules SET hits = hits + ?, last_hit_ms = ? WHERE id = ?'),
       device: db.prepare(`INSERT INTO devices (org_id, sensor_id, device_key, ip, mac, type, vendor, name, first_seen_ms, last_seen_ms, alerts, events, scope)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (sensor_id, device_key) DO UPDATE SET ip = coalesce(excluded.ip, ip), mac = coalesce(excluded.mac, mac),
@@ -363,10 +401,16 @@ export class SqliteEventWriter extends BaseWriter {
         if (accepted === 0) s.dropBlock.run(blockId);
         // incidents first: the roll-ups count the ones this batch opened (the upsert returns the
         // batch's own count only for a new row: a stored incident already had at least one alert)
+        if (d.incidents.size > 0) this.markArchived(d, sensor, s.rules.all(sensor.orgId) as Array<Parameters<typeof toRule>[0]>);
+        const hits = new Map<number, number>();
         for (const i of d.incidents.values()) {
-          const stored = s.incident.get(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count, i.scope, i.detector, i.country) as { count: number };
-          if (stored.count === i.count) incidentOpened(d, i);
+          const stored = s.incident.get(sensor.orgId, sensor.id, i.signature_id, i.signature, i.src_ip, i.dest_ip, i.severity, i.first_ms, i.last_ms, i.count,
+            i.archived_rule === null ? 'open' : 'archived', i.scope, i.detector, i.country, i.archived_rule) as { count: number };
+          if (Number(stored.count) !== i.count) continue;
+          incidentOpened(d, i);
+          if (i.archived_rule !== null) hits.set(i.archived_rule, (hits.get(i.archived_rule) ?? 0) + 1);
         }
+        for (const [rule, n] of hits) s.ruleHits.run(n, Date.now(), rule);
         for (const k of d.hourly.values()) s.hourly.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.detector, k.count, k.incidents);
         for (const k of d.daily.values()) s.daily.run(k.bucket, k.scope_org, sensor.id, k.event_type, k.signature_id, k.severity, k.country, k.asn, k.detector, k.count, k.incidents);
         for (const v of d.devices.values()) s.device.run(sensor.orgId, sensor.id, v.device_key, v.ip, v.mac, v.type, v.vendor, v.name, v.first_seen_ms, v.last_seen_ms, v.alerts, v.events, v.scope);
@@ -485,23 +529,33 @@ export class PostgresEventWriter extends BaseWriter {
    */
   private async writeIncidents(client: pg.PoolClient, d: Derived, sensor: SensorInfo): Promise<void> {
     if (d.incidents.size === 0) return;
+    this.markArchived(d, sensor, (await client.query<Parameters<typeof toRule>[0]>(ENABLED_RULES, [sensor.orgId])).rows);
     const inc = [...d.incidents.values()].sort((a, b) => a.signature_id - b.signature_id || (a.src_ip < b.src_ip ? -1 : 1));
-    const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country]);
-    const res = await client.query<{ signature_id: string | number; src_ip: string; count: string | number }>(
-      `INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country)
-        SELECT $12::bigint, $13::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count, 'open', u.scope, u.detector, u.country
-        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[])
-          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country)
+    const c = columns(inc, [(i) => i.signature_id, (i) => i.signature, (i) => i.src_ip, (i) => i.dest_ip, (i) => i.severity, (i) => i.first_ms, (i) => i.last_ms, (i) => i.count, (i) => i.scope, (i) => i.detector, (i) => i.country, (i) => i.archived_rule]);
+    const res = await client.query<{ signature_id: string | number; src_ip: string; count: string | number; archived_rule: string | number | null; inserted: boolean }>(
+      `INSERT INTO incidents AS t (org_id, sensor_id, signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, status, scope, detector, country, archived_rule)
+        SELECT $13::bigint, $14::bigint, u.signature_id, u.signature, u.src_ip, u.dest_ip, u.severity, u.first_ms, u.last_ms, u.count,
+          CASE WHEN u.archived_rule IS NULL THEN 'open' ELSE 'archived' END, u.scope, u.detector, u.country, u.archived_rule
+        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[], $10::text[], $11::text[], $12::bigint[])
+          AS u(signature_id, signature, src_ip, dest_ip, severity, first_ms, last_ms, count, scope, detector, country, archived_rule)
         ON CONFLICT (sensor_id, signature_id, src_ip) DO UPDATE SET count = t.count + excluded.count, detector = coalesce(excluded.detector, t.detector),
           country = coalesce(t.country, excluded.country),
           first_ms = LEAST(t.first_ms, excluded.first_ms), last_ms = GREATEST(t.last_ms, excluded.last_ms),
-          status = CASE WHEN t.status = 'archived' THEN 'open' ELSE t.status END
-        RETURNING t.signature_id, t.src_ip, t.count`,
+          ${INCIDENT_STATUS_ON_CONFLICT('t.')}
+        RETURNING t.signature_id, t.src_ip, t.count, t.archived_rule, (t.xmax = 0) AS inserted`,
       [...c, sensor.orgId, sensor.id],
     );
+    const hits = new Map<number, number>();
     for (const r of res.rows) {
       const i = d.incidents.get(`${r.signature_id}|${r.src_ip}`);
       if (i && Number(r.count) === i.count) incidentOpened(d, i);
+      // a rule's hit: a new incident it archived (xmax = 0: the row was inserted, not updated)
+      if (r.inserted && r.archived_rule !== null) hits.set(Number(r.archived_rule), (hits.get(Number(r.archived_rule)) ?? 0) + 1);
+    }
+    if (hits.size > 0) {
+      const rules = [...hits.keys()].sort((a, b) => a - b);
+      await client.query(`UPDATE archive_rules AS r SET hits = r.hits + h.n, last_hit_ms = $3::bigint
+        FROM unnest($1::bigint[], $2::bigint[]) AS h(id, n) WHERE r.id = h.id`, [rules, rules.map((id) => hits.get(id)), Date.now()]);
     }
   }
 

@@ -5,6 +5,10 @@ export { eventWriter, SqliteEventWriter, PostgresEventWriter, type Enricher, typ
 export { applyRetention, eventBytes, RETENTION_DEFAULTS, type RetentionPolicy, type RetentionReport } from './retention.js';
 export * from './identity.js';
 export * from './queries.js';
+export {
+  applyArchiveRule, createArchiveRule, deleteArchiveRule, getArchiveRule, listArchiveRules, updateArchiveRule, ArchiveRuleMatcher, APPLY_LIMIT,
+  type ArchiveRule, type ArchiveRuleConditions,
+} from './archive-rules.js';
 export { getDevice } from './device-detail.js';
 export { loadBaselineState, saveBaselineState } from './baselines.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';

@@ -485,12 +485,43 @@ function rollupDetector(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Auto-archive rules for known noise, per organisation, and on incidents the rule that archived
+ * them (so the inbox can say which). Rules are read per ingested batch by organisation.
+ */
+function archiveRules(dialect: Dialect): Migration {
+  const t = types(dialect);
+  return {
+    async up(db: AnyDb) {
+      await t.id(db.schema.createTable('archive_rules'))
+        .addColumn('org_id', t.big, (c) => c.notNull())
+        .addColumn('signature_id', t.big)
+        .addColumn('detector', 'text')
+        .addColumn('sensor_id', t.big)
+        .addColumn('src_cidr', 'text')
+        .addColumn('dest_cidr', 'text')
+        .addColumn('country', 'text')
+        .addColumn('severity_min', 'integer')
+        .addColumn('comment', 'text')
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_ms', t.big, (c) => c.notNull())
+        .addColumn('hits', t.big, (c) => c.notNull().defaultTo(0))
+        .addColumn('last_hit_ms', t.big)
+        .execute();
+      await db.schema.createIndex('archive_rules_org').on('archive_rules').columns(['org_id', 'enabled']).execute();
+      await db.schema.alterTable('incidents').addColumn('archived_rule', t.big).execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
     '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect), '0006_scan_details': scanDetails(),
     '0007_incident_detector': incidentDetector(), '0008_telescope_kind': telescopeKind(dialect),
     '0009_incident_comments': incidentComments(dialect), '0010_incident_country': incidentCountry, '0011_rollup_detector': rollupDetector(dialect),
+    '0012_archive_rules': archiveRules(dialect),
   };
 }
 

@@ -262,7 +262,7 @@ function incidentWhere<Q extends SelectQueryBuilder<any, 'incidents', any>>(q: Q
 }
 
 export async function listIncidents(store: Store, v: Viewer, f: IncidentFilter): Promise<Page<Record<string, unknown> & { id: number; last_ms: number }>> {
-  const q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector', 'country']);
+  const q = store.read.selectFrom('incidents').select(['id', 'sensor_id', 'signature_id', 'signature', 'src_ip', 'dest_ip', 'severity', 'first_ms', 'last_ms', 'count', 'status', 'detector', 'country', 'archived_rule']);
   return newestFirst(scoped(incidentWhere(q, f), 'scope', v), 'last_ms', f, (r) => r.last_ms);
 }
 
@@ -304,9 +304,9 @@ export async function incidentGroups(store: Store, v: Viewer, f: IncidentFilter 
   return { items, truncated: rows.length > limit };
 }
 
-/** Sets an incident's status; false when it does not exist or is out of scope. */
+/** Sets an incident's status (a person's decision: no longer attributed to an auto-archive rule); false when it does not exist or is out of scope. */
 export async function setIncidentStatus(store: Store, v: Viewer, id: number, status: IncidentStatus): Promise<boolean> {
-  let q = store.db.updateTable('incidents').set({ status }).where('id', '=', id);
+  let q = store.db.updateTable('incidents').set({ status, archived_rule: null }).where('id', '=', id);
   if (v.orgId !== null) q = q.where('scope', 'like', scopePattern(v.orgId));
   const r = await q.executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;

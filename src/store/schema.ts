@@ -150,6 +150,35 @@ export interface IncidentTable {
   detector: ColumnType<string | null, string | null | undefined, string | null>;
   /** the country of the alerts' public address (migration 0010; null when private or unknown, or stored before it) */
   country: ColumnType<string | null, string | null | undefined, string | null>;
+  /** the auto-archive rule that archived it (migration 0012); null when open, or archived by a person */
+  archived_rule: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/**
+ * An auto-archive rule for known noise (migration 0012): a new incident of the organisation's
+ * sensors that meets every condition set (null: any) is stored archived. Addresses are CIDRs
+ * (a single address is a /32 or /128).
+ */
+export interface ArchiveRuleTable {
+  id: Generated<number>;
+  org_id: number;
+  signature_id: number | null;
+  detector: string | null;
+  sensor_id: number | null;
+  /** the device: the incident's source address */
+  src_cidr: string | null;
+  /** the peer: the incident's destination address */
+  dest_cidr: string | null;
+  country: string | null;
+  /** this severity or a larger number (less severe): a rule never archives something more severe than it names */
+  severity_min: number | null;
+  comment: string | null;
+  enabled: number;
+  created_by: string;
+  created_ms: number;
+  /** incidents it archived, and when it last did */
+  hits: number;
+  last_hit_ms: number | null;
 }
 
 /** A comment on an incident (migration 0009). */
@@ -316,6 +345,7 @@ export interface Database {
   event_blocks: EventBlockTable;
   incidents: IncidentTable;
   incident_comments: IncidentCommentTable;
+  archive_rules: ArchiveRuleTable;
   rollup_hourly: RollupTable;
   rollup_daily: RollupTable;
   telescope_intervals: TelescopeIntervalTable;

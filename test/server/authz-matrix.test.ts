@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { DIALECTS, alertEvent } from '../helpers/collector.js';
 import { PASSWORD, serverFixture, type Fixture } from '../helpers/collector-server.js';
 import { createToken, createUser } from '../../src/store/identity.js';
+import { createArchiveRule } from '../../src/store/archive-rules.js';
 import { eveTimestamp } from '../../src/events/eve-format.js';
 import { geoEnricher } from '../../src/server/enrich.js';
 import { buildCampaignHosts, createCampaign } from '../../src/campaigns/campaign-store.js';
@@ -61,6 +62,12 @@ const MATRIX: Record<string, Row> = {
     expect: [401, 403, 403, 200, 200, 404],
     call: async (f) => ({ path: { id: String(await privateIncident(f)) }, body: { body: `<img src=x onerror=alert(${n++})> seen before` } }),
   },
+  'GET /api/v1/archive-rules': { expect: READ },
+  // a collector-wide analyst names the organisation; the other organisation's analyst may not make isp-a's rules
+  'POST /api/v1/archive-rules': { expect: [401, 403, 403, 200, 200, 403], call: async () => ({ body: { org: 'isp-a', src_ip: `192.168.${200 + (n++ % 50)}.0/24`, comment: 'matrix' } }) },
+  // isp-a's rule: the other organisation's analyst gets 404 (not 403: it does not learn the rule exists)
+  'PATCH /api/v1/archive-rules/{id}': { expect: [401, 403, 403, 200, 200, 404], call: async (f) => ({ path: { id: String(await matrixRule(f)) }, body: { enabled: false } }) },
+  'DELETE /api/v1/archive-rules/{id}': { expect: [401, 403, 403, 200, 200, 404], call: async (f) => ({ path: { id: String(await matrixRule(f)) } }) },
   'GET /api/v1/devices': { expect: READ },
   'GET /api/v1/devices/{id}': {
     // a device only isp-a sees (private addresses): the other organisation's analyst gets 404
@@ -109,6 +116,11 @@ const MATRIX: Record<string, Row> = {
 /** isp-a's incident from a private address (no other organisation sees it). */
 async function privateIncident(f: Fixture): Promise<number> {
   return Number((await f.store.db.selectFrom('incidents').select('id').where('src_ip', '=', '192.168.77.7').executeTakeFirstOrThrow()).id);
+}
+
+/** A fresh auto-archive rule of isp-a (a DELETE row removes one per call). */
+async function matrixRule(f: Fixture): Promise<number> {
+  return (await createArchiveRule(f.store, { org_id: f.orgA, signature_id: 9_199_000 + n++, created_by: 'matrix' })).id;
 }
 
 /** The collector-wide campaign built over the fixture's alerts (before()). */

@@ -282,6 +282,53 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       await settled(page);
     });
 
+    await t.test('inbox: "Archive similar…" makes an auto-archive rule; a matching new incident arrives archived by it', async () => {
+      const row = page.getByRole('row').filter({ hasText: '203.0.113.77' }).first();
+      await row.getByRole('button', { name: /^Archive similar… \(incident \d+\)$/ }).click();
+      const dialog = page.getByRole('dialog', { name: 'Archive similar incidents' });
+      await dialog.waitFor();
+      // pre-filled from the incident; widen the device to its /24, leave out the signature and the peer
+      assert.equal(await dialog.getByLabel('Device (address or CIDR)', { exact: true }).inputValue(), '203.0.113.77');
+      assert.equal(await dialog.getByLabel('Detector', { exact: true }).inputValue(), 'stratum');
+      await dialog.getByLabel('Device (address or CIDR)', { exact: true }).fill('203.0.113.0/24');
+      await dialog.getByLabel('Use Signature id').uncheck();
+      await dialog.getByLabel('Use Peer (address or CIDR)').uncheck();
+      await dialog.getByLabel('Comment').fill('documentation range: lab noise');
+      await dialog.getByLabel('Also archive the open incidents it matches now').check();
+      await check(page, '05d-archive-similar', axeSource);
+      const [res] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/v1/archive-rules') && r.request().method() === 'POST'),
+        dialog.getByRole('button', { name: 'Create rule' }).click(),
+      ]);
+      assert.equal(res.status(), 200, await res.text());
+      const made = (await res.json()) as { rule: { id: number; src_ip: string; detector: string; signature_id: number | null }; applied: { archived: number } };
+      assert.deepEqual([made.rule.src_ip, made.rule.detector, made.rule.signature_id], ['203.0.113.0/24', 'stratum', null]);
+      assert.ok(made.applied.archived >= 1);
+      await page.getByText(new RegExp(`^Rule ${made.rule.id} created\\. It archived ${made.applied.archived} open incidents?\\.$`)).waitFor();
+      const old = await server!.store.read.selectFrom('incidents').select(['status', 'archived_rule']).where('src_ip', '=', '203.0.113.77').executeTakeFirstOrThrow();
+      assert.deepEqual([old.status, Number(old.archived_rule)], ['archived', made.rule.id]);
+
+      // a new incident the rule matches is stored archived (the ingest answers after the commit)
+      assert.equal(await ingestEvents(server!.url, token, [alertEvent(10_019, Date.now() - 1000, { src: '203.0.113.78' })]), 1);
+      await page.getByLabel('Status').selectOption('archived');
+      await page.getByLabel('Device (address)').fill('203.0.113.78');
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
+      const arrived = page.getByRole('row').filter({ hasText: '203.0.113.78' });
+      assert.equal(await arrived.count(), 1);
+      assert.equal(await arrived.locator('td:nth-child(9)').textContent(), `archivedby rule ${made.rule.id}`, 'the status cell names the rule');
+
+      // the rules list: what it archived; disable it
+      await rerender(page, () => page.getByRole('navigation', { name: 'Inbox sections' }).getByRole('link', { name: 'Auto-archive rules' }).click());
+      const ruleRow = page.getByRole('table', { name: 'Auto-archive rules' }).getByRole('row').filter({ hasText: `#${made.rule.id}` });
+      assert.match((await ruleRow.textContent())!, /device 203\.0\.113\.0\/24/);
+      assert.equal(await ruleRow.locator('td:nth-child(5)').textContent(), String(made.applied.archived + 1));
+      await check(page, '05e-archive-rules', axeSource);
+      await rerender(page, () => ruleRow.getByRole('button', { name: `Disable rule ${made.rule.id}` }).click());
+      await page.getByText(`Rule ${made.rule.id} disabled.`).waitFor();
+      const stored = await server!.store.read.selectFrom('archive_rules').select(['enabled', 'hits']).where('id', '=', made.rule.id).executeTakeFirstOrThrow();
+      assert.deepEqual([Number(stored.enabled), Number(stored.hits)], [0, made.applied.archived + 1]);
+    });
+
     await t.test('devices: inventory and a device page', async () => {
       await nav(page, 'Devices');
       await check(page, '06-devices', axeSource);

@@ -5,6 +5,7 @@ import auth from './auth.js';
 import ingest from './ingest.js';
 import alerts from './alerts.js';
 import incidents from './incidents.js';
+import archiveRules from './archive-rules.js';
 import inventory from './inventory.js';
 import admin from './admin.js';
 import device from './device.js';
@@ -13,4 +14,4 @@ import telescope from './telescope.js';
 import stream from './stream.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ROUTE_MODULES: Array<(ctx: ServerContext) => Array<RouteDef<any, any, any>>> = [health, auth, ingest, alerts, incidents, inventory, device, admin, campaigns, telescope, stream];
+export const ROUTE_MODULES: Array<(ctx: ServerContext) => Array<RouteDef<any, any, any>>> = [health, auth, ingest, alerts, incidents, archiveRules, inventory, device, admin, campaigns, telescope, stream];

@@ -9,6 +9,7 @@ import { api, query, type Me, type Page } from '../api.js';
 import { h, table } from '../dom.js';
 import { formatTime, timeEl, zone } from '../prefs.js';
 import type { Incident, Sensor } from './overview.js';
+import { archiveRulesPart, archiveSimilarButton } from './archive-rules.js';
 
 interface AlertItem { id: number; ts: number; sensor_id: number; country: string | null; asn: number | null; event: Eve }
 interface Eve { timestamp?: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert?: { signature_id?: number; signature?: string; severity?: number; category?: string }; minewatch?: { detector?: string } }
@@ -30,13 +31,18 @@ function fromInput(v: string): number | null {
 }
 
 export async function inboxView(params: URLSearchParams, me: Me, go: (hash: string) => void): Promise<HTMLElement> {
-  const tab = params.get('tab') === 'alerts' ? 'alerts' : 'incidents';
+  const tab = params.get('tab') === 'alerts' ? 'alerts' : params.get('tab') === 'rules' ? 'rules' : 'incidents';
   const sensors = (await api<{ items: Sensor[] }>('GET', '/api/v1/sensors')).items;
   const sensorName = new Map(sensors.map((s) => [s.id, s.name]));
   const tabs = h('nav', { class: 'tabs', 'aria-label': 'Inbox sections' },
     h('a', { href: '#/inbox', 'aria-current': tab === 'incidents' ? 'page' : null }, 'Incidents'),
-    h('a', { href: '#/inbox?tab=alerts', 'aria-current': tab === 'alerts' ? 'page' : null }, 'Alerts'));
-  const body = tab === 'incidents' ? await incidentsPart(params, me, sensors, sensorName, go) : await alertsPart(params, sensors, sensorName, go);
+    h('a', { href: '#/inbox?tab=alerts', 'aria-current': tab === 'alerts' ? 'page' : null }, 'Alerts'),
+    h('a', { href: '#/inbox?tab=rules', 'aria-current': tab === 'rules' ? 'page' : null }, 'Auto-archive rules'));
+  const shown = flash;
+  flash = '';
+  const body = tab === 'incidents' ? await incidentsPart(params, me, sensors, sensorName, go, shown)
+    : tab === 'rules' ? await archiveRulesPart(me, sensorName, (m) => { flash = m; go('#/inbox?tab=rules'); }, shown)
+      : await alertsPart(params, sensors, sensorName, go);
   return h('div', { class: 'view' }, h('h1', {}, 'Incidents and alerts'), tabs, body);
 }
 
@@ -61,7 +67,7 @@ const GROUPINGS: Record<string, string> = { '': 'No grouping', signature: 'Signa
 /** A group's cause, as the incident list filters it. */
 const CAUSE_KEYS = ['signature_id', 'dest_ip'] as const;
 
-async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
+async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void, shown: string): Promise<HTMLElement> {
   const status = params.get('status') ?? 'open';
   const by = params.get('group') ?? '';
   const filter = {
@@ -69,12 +75,12 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
     detector: params.get('detector'), severity: params.get('severity'), country: params.get('country'),
     signature_id: params.get('signature_id'), src_ip: params.get('src_ip'), dest_ip: params.get('dest_ip'),
   };
-  if (by in GROUPINGS && by !== '') return groupsPart(params, by, filter, sensors, sensorName, go);
+  const reload = (m: string) => { flash = m; go(`#/inbox?${params}`); };
+  if (by in GROUPINGS && by !== '') return groupsPart(params, by, filter, me, sensors, sensorName, go, reload);
   const page = await api<Page<Incident>>('GET', `/api/v1/incidents${query({ ...filter, limit: PAGE, cursor: params.get('cursor') })}`);
   const canTriage = me.role !== 'viewer';
   const form = incidentForm(params, status, by, sensors, go);
-  const msg = h('p', { role: 'status', class: 'status-line' }, flash);
-  flash = '';
+  const msg = h('p', { role: 'status', class: 'status-line' }, shown);
   const act = (i: Incident, to: Incident['status'], label: string) => h('button', {
     type: 'button', class: 'small', 'aria-label': `${label} incident ${i.id}`,
     onclick: () => {
@@ -93,13 +99,17 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensors: Sensor[],
     table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Country', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
       `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count, i.country ?? '—',
-      h('span', { class: `badge status-${i.status}` }, i.status),
+      [h('span', { class: `badge status-${i.status}` }, i.status),
+        i.status === 'archived' && i.archived_rule ? h('a', { class: 'rule-ref', href: '#/inbox?tab=rules' }, `by rule ${i.archived_rule}`) : null],
       commentsPart(i.id, canTriage),
       ...(canTriage ? [h('span', { class: 'actions' },
         i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
         i.status !== 'escalated' ? act(i, 'escalated', 'Escalate') : null,
         i.status !== 'archived' ? act(i, 'archived', 'Archive') : null,
-        i.status !== 'open' ? act(i, 'open', 'Reopen') : null)] : []),
+        i.status !== 'open' ? act(i, 'open', 'Reopen') : null,
+        archiveSimilarButton({
+          label: `incident ${i.id}`, signature_id: i.signature_id, sensor_id: i.sensor_id, src_ip: i.src_ip, dest_ip: i.dest_ip, detector: i.detector, country: i.country,
+        }, me, sensors, reload))] : []),
     ], 'no incidents match.'),
     pager(params, page.next_cursor, go));
 }
@@ -140,7 +150,8 @@ function incidentForm(params: URLSearchParams, status: string, by: string, senso
 }
 
 /** Built when grouping: the filter form, then one row per cause with a link to its incidents. */
-async function groupsPart(params: URLSearchParams, by: string, filter: Record<string, string | null | undefined>, sensors: Sensor[], sensorName: Map<number, string>, go: (hash: string) => void): Promise<HTMLElement> {
+async function groupsPart(params: URLSearchParams, by: string, filter: Record<string, string | null | undefined>, me: Me, sensors: Sensor[], sensorName: Map<number, string>,
+  go: (hash: string) => void, reload: (message: string) => void): Promise<HTMLElement> {
   const res = await api<{ items: IncidentGroup[]; truncated: boolean }>('GET', `/api/v1/incidents/groups${query({ ...filter, by, limit: 200 })}`);
   // the same form as the list (grouping is one of its fields): built by the list view with no rows
   const list = new URLSearchParams(params);
@@ -153,9 +164,10 @@ async function groupsPart(params: URLSearchParams, by: string, filter: Record<st
   };
   const form = incidentForm(params, params.get('status') ?? 'open', by, sensors, go);
   return h('section', {}, form,
-    table(`Incidents by ${GROUPINGS[by].toLowerCase()}${res.truncated ? ' (the 200 most recent causes)' : ''}`, ['Cause', 'Incidents', 'Alerts', 'Worst sev.', 'Last seen'], res.items, (g) => [
+    table(`Incidents by ${GROUPINGS[by].toLowerCase()}${res.truncated ? ' (the 200 most recent causes)' : ''}`, ['Cause', 'Incidents', 'Alerts', 'Worst sev.', 'Last seen', ...(me.role !== 'viewer' ? ['Actions'] : [])], res.items, (g) => [
       h('a', { href: open(g) }, by === 'device' ? `${g.label} on ${sensorName.get(Number(g.key.sensor_id)) ?? String(g.key.sensor_id)}` : g.label),
       g.incidents, g.alerts, g.severity, timeEl(g.last_ms),
+      ...(me.role !== 'viewer' ? [archiveSimilarButton({ ...g.key, label: `${GROUPINGS[by].toLowerCase()} ${g.label}` }, me, sensors, reload)] : []),
     ], 'no incidents match.'));
 }
 

@@ -11,6 +11,8 @@ import { timeEl } from '../prefs.js';
 export interface Incident {
   id: number; sensor_id: number; signature_id: number | null; signature: string | null; src_ip: string | null; dest_ip: string | null;
   severity: number | null; first_ms: number; last_ms: number; count: number; status: 'open' | 'acknowledged' | 'escalated' | 'archived'; detector?: string | null; country?: string | null;
+  /** the auto-archive rule that archived it */
+  archived_rule?: number | null;
 }
 export interface Sensor { id: number; name: string; org: string; last_seen_ms: number | null; events_total: number; batches_total: number; duplicates_total: number; health: string }
 interface CountRow { key: string | number | null; count: number }
