@@ -512,6 +512,10 @@ function archiveRules(dialect: Dialect): Migration {
       await db.schema.createIndex('archive_rules_org').on('archive_rules').columns(['org_id', 'enabled']).execute();
       await db.schema.alterTable('incidents').addColumn('archived_rule', t.big).execute();
     },
+    async down(db: AnyDb) {
+      await db.schema.alterTable('incidents').dropColumn('archived_rule').execute();
+      await db.schema.dropTable('archive_rules').execute();
+    },
   };
 }
 
