@@ -1,12 +1,12 @@
 /**
  * The chart kinds only the Telescope, Scans and Campaigns views draw (bars, pies, the world
  * map), in a chunk of their own so the overview and the inbox do not load them. Charts drawn
- * here are disposed with the rest (chart.ts's set of live charts).
+ * here are disposed with the rest (chart-live.ts).
  */
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart, PieChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
-import { live } from './chart.js';
+import { live } from './chart-live.js';
 import { h } from './dom.js';
 import { effectiveTheme, zone } from './prefs.js';
 
