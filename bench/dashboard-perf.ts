@@ -1,6 +1,6 @@
 /**
  * Dashboard performance (issue 20): fills a fresh SQLite store with generated alerts (batched
- * through the EventWriter, spread over the last 30 days), serves it with `minewatch server`'s
+ * through the EventWriter, spread over the last 30 days, all kept: raw-event retention 31 days), serves it with `minewatch server`'s
  * own startServer, and loads the overview and the inbox's first alerts page in headless
  * Chromium, each load in a new browser context (no cache: cold page weight). Prints, per
  * size: page weight (bytes transferred) and time to interactive (navigation start to the view
@@ -41,6 +41,8 @@ const STORE_DIR = value('--store-dir', '');
 const CHROMIUM = process.env.MINEWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const PASSWORD = 'a benchmark password';
 const DAY = 86_400_000;
+/** The generated alerts are spread over this many days before now. */
+const SPAN_DAYS = 30;
 
 interface ViewResult { weightBytes: number; p50: number; p95: number; max: number; cpuMsP50: number }
 interface SizeResult { target: number; stored: number; fillSeconds: number; overview: ViewResult; inbox: ViewResult }
@@ -59,7 +61,7 @@ async function fill(store: Parameters<typeof eventWriter>[0], orgId: number, sen
     const events = Array.from({ length: Math.min(BATCH, n - i) }, (_, k) => {
       const j = i + k;
       // spread over 30 days, newest first: a fill cut short by --fill-seconds still covers the last hours
-      return alertEvent(j, now - 60_000 - Math.floor((j / n) * 30 * DAY));
+      return alertEvent(j, now - 60_000 - Math.floor((j / n) * SPAN_DAYS * DAY));
     });
     const r = await w.writeEvents({ batchId: `bench-${i}`, orgId: String(orgId), sensorId: String(sensorId), events: events as unknown as StoredEvent[] });
     stored += r.accepted;
@@ -156,7 +158,10 @@ async function main(): Promise<void> {
     const kept = STORE_DIR ? join(STORE_DIR, `dashboard-perf-${target}.db`) : null;
     const reuse = kept !== null && existsSync(kept);
     const dir = kept ? null : mkdtempSync(join(tmpdir(), 'mw-dashperf-'));
-    const server = await startServer({ db: `sqlite:${kept ?? join(dir!, 'mw.db')}`, listen: '127.0.0.1:0', notice: () => {} });
+    // the alerts span 30 days: keep raw events that long, or the server's retention (14 days by
+    // default, every minute and at once while behind) deletes about half of them during the
+    // fill and the loads, so fewer alerts are stored than printed and the deletes share the CPU
+    const server = await startServer({ db: `sqlite:${kept ?? join(dir!, 'mw.db')}`, listen: '127.0.0.1:0', notice: () => {}, retention: { eventsMaxAgeDays: SPAN_DAYS + 1 } });
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update'] });
     try {
       let f: { stored: number; seconds: number };
