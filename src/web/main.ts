@@ -122,4 +122,7 @@ setSignedOutHandler(() => {
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => void render());
 addEventListener('hashchange', () => void render());
 applyTheme();
+// the overview (the default view) is a chunk of its own: opened there, it loads beside the
+// sign-in check instead of after it (render's import then finds it loaded)
+if ((location.hash.slice(1) || '/overview').split('?')[0] === '/overview') import('./views/overview.js').catch(() => {});
 fetchMe().then((m) => { user = m; }).catch(() => { user = null; }).finally(() => void render());
