@@ -6,6 +6,12 @@
 export interface LiveChart {
   dispose(): void;
   resize(): void;
+  getDom(): HTMLElement;
+}
+
+/** Whether a chart's box has been laid out with a size (echarts' map cannot lay out in an empty box). */
+export function hasSize(box: HTMLElement): boolean {
+  return box.clientWidth > 0 && box.clientHeight > 0;
 }
 
 export const live = new Set<LiveChart>();
@@ -17,5 +23,5 @@ export function disposeCharts(): void {
 }
 
 addEventListener('resize', () => {
-  for (const c of live) c.resize();
+  for (const c of live) if (hasSize(c.getDom())) c.resize();
 });
