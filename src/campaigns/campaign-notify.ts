@@ -7,11 +7,12 @@
  * time when none was set (`markNotified`).
  */
 import type { Store } from '../store/open.js';
-import { campaignHosts, getCampaign, markNotified, type Viewer } from './campaign-store.js';
+import { ScopeIndex } from '../store/scope.js';
+import { campaignHosts, campaignHostScopes, getCampaign, markNotified, type Viewer } from './campaign-store.js';
 import { Contacts, type ContactsFile, type RouteBy } from './contacts.js';
 import { composeMessage } from './email.js';
 import { buildPackage, type PackageFormat } from './formats/index.js';
-import { sortHosts } from './grouping.js';
+import { identityKey, sortHosts } from './grouping.js';
 import { StoreNotificationLog } from './notification-log.js';
 import { sendNotifications, type NotifyResult, type SmtpOptions } from './notify.js';
 import { buildPackages, latestSeen, writePackageFiles } from './package.js';
@@ -52,7 +53,10 @@ export async function campaignLog(store: Store, campaignId: number): Promise<Sto
 export async function notifyCampaign(store: Store, id: number, opts: CampaignNotifyOptions): Promise<CampaignNotifyResult> {
   const c = await getCampaign(store, id);
   const rows = await campaignHosts(store, c.id);
+  const hostScope = await campaignHostScopes(store, c.id);
   const hosts: InfectedHost[] = [];
+  // per host identity, the scopes of its rows (a package merges rows of one identity)
+  const scopesOf = new Map<string, string[]>();
   let heldBack = 0;
   for (const h of rows) {
     if (h.group === 'control') {
@@ -60,7 +64,11 @@ export async function notifyCampaign(store: Store, id: number, opts: CampaignNot
       continue;
     }
     const rec = hostRecord(h, c.definition.identity);
-    if (rec) hosts.push(rec);
+    if (!rec) continue;
+    hosts.push(rec);
+    const k = identityKey(rec);
+    const scope = hostScope.get(h.key);
+    if (scope !== undefined) scopesOf.set(k, [...(scopesOf.get(k) ?? []), scope]);
   }
   const now = opts.now ?? (() => new Date());
   const built = buildPackages(hosts, new Contacts(opts.contacts), { campaign: c.name, by: opts.by, formats: opts.formats });
@@ -69,6 +77,10 @@ export async function notifyCampaign(store: Store, id: number, opts: CampaignNot
   const messages = built.packages.map(({ pkg, files }) => composeMessage(pkg, files, built.context, opts.templatesDir));
   const log = await campaignLog(store, c.id);
   const results = await sendNotifications(messages, { dryRun: opts.dryRun ?? true, outDir: opts.outDir, smtp: opts.smtp, log, now });
+  // a message is about its package's hosts: an organisation sees its funnel when it may see one of them (as in constituencyPackage)
+  for (const [i, m] of messages.entries()) {
+    await log.setScope(m.id, ScopeIndex.union(built.packages[i].pkg.hosts.flatMap((h) => scopesOf.get(identityKey(h)) ?? [])));
+  }
   let notifiedAt: string | undefined;
   if (!c.definition.notifiedAt && results.some((r) => r.status === 'sent')) {
     const at = now();

@@ -364,6 +364,12 @@ export interface CampaignHostRow {
   feeds: string[];
 }
 
+/** Each of the campaign's hosts' scope (",owner,other,…,"), by host key: what a notification message about them is scoped by. */
+export async function campaignHostScopes(store: Store, id: number): Promise<Map<string, string>> {
+  const rows = await store.read.selectFrom('campaign_hosts').select(['host_key', 'scope']).where('campaign_id', '=', id).execute();
+  return new Map(rows.map((r) => [r.host_key, r.scope]));
+}
+
 /** The campaign's hosts a viewer may see (an organisation's user: hosts in its constituency). */
 export async function campaignHosts(store: Store, id: number, v: Viewer = { orgId: null }, opts: { limit?: number; offset?: number } = {}): Promise<CampaignHostRow[]> {
   let q = store.read.selectFrom('campaign_hosts').selectAll().where('campaign_id', '=', id).orderBy('first_seen_ms').orderBy('host_key');
@@ -467,7 +473,8 @@ export async function campaignReport(store: Store, id: number, v: Viewer = { org
   const notifyDay = Math.floor(Date.parse(d.notifiedAt) / DAY_MS);
   const { outcomes: _outcomes, byAsn, ...rep } = remediationReport(timelines, { notifyDay, endDay, baselineDays: d.remediation.baselineDays, quietDays: d.remediation.quietDays, horizonDays: d.remediation.horizonDays, shareDays });
   const dayText = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
-  const notifications = funnel(await new StoreNotificationLog(store, new Map([[c.name, c.id]]), c.orgId).list(c.name));
+  // the funnel of the messages about the viewer's constituency, as its package holds only those hosts
+  const notifications = funnel(await new StoreNotificationLog(store, new Map([[c.name, c.id]]), c.orgId).list(c.name, v.orgId));
   const asRates = byAsn.map((a) => {
     const announced = a.asn === null ? undefined : asSize(a.asn);
     return { asn: a.asn, announced: announced ?? null, baseline: a.baseline, final: a.final, baselinePer100k: per100k(a.baseline, announced), finalPer100k: per100k(a.final, announced) };

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Store } from '../store/open.js';
+import { scopePattern } from '../store/scope.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { InputError } from '../util/errors.js';
 import type { NotificationState } from './types.js';
@@ -116,9 +117,16 @@ export class StoreNotificationLog implements NotificationLog {
       created_ms: Date.parse(r.at), sent_ms: r.status === 'sent' ? Date.parse(r.at) : null, payload: JSON.stringify(r), message_id: r.messageId,
     };
     await this.store.db.transaction().execute(async (tx) => {
+      // a message recorded again (queued, then sent) keeps the scope its hosts gave it
+      const kept = await tx.selectFrom('notifications').select('scope').where('message_id', '=', r.messageId).executeTakeFirst();
       await tx.deleteFrom('notifications').where('message_id', '=', r.messageId).execute();
-      await tx.insertInto('notifications').values(row).execute();
+      await tx.insertInto('notifications').values({ ...row, scope: kept?.scope ?? null }).execute();
     });
+  }
+
+  /** Sets a recorded message's scope (the union of its hosts' scopes, ScopeIndex.union); no change for an unknown message. */
+  async setScope(messageId: string, scope: string | null): Promise<void> {
+    await this.store.db.updateTable('notifications').set({ scope }).where('message_id', '=', messageId).execute();
   }
 
   async get(messageId: string): Promise<NotificationRecord | undefined> {
@@ -139,8 +147,10 @@ export class StoreNotificationLog implements NotificationLog {
     });
   }
 
-  async list(campaign?: string): Promise<NotificationRecord[]> {
+  /** The messages (of one campaign), oldest first; with `scopeOrg`, only those about that organisation's constituency, as its package is scoped. */
+  async list(campaign?: string, scopeOrg: number | null = null): Promise<NotificationRecord[]> {
     let q = this.store.read.selectFrom('notifications').select('payload').where('channel', '=', 'email').where('message_id', 'is not', null);
+    if (scopeOrg !== null) q = q.where('scope', 'like', scopePattern(scopeOrg));
     const id = campaign === undefined ? undefined : this.campaignIds.get(campaign);
     if (id !== undefined) q = q.where('campaign_id', '=', id);
     const all = (await q.execute()).map((r) => JSON.parse(r.payload) as NotificationRecord).filter((r) => campaign === undefined || r.campaign === campaign);

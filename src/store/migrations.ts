@@ -519,13 +519,28 @@ function archiveRules(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * A notification message's scope: the union of the scopes of the campaign hosts it carried
+ * (",1,4,", as on events), so an organisation's user sees the delivery funnel of the messages
+ * about its constituency only, as it sees only those hosts in the package. Messages recorded
+ * before have none and are shown to collector-wide users only.
+ */
+const notificationScope: Migration = {
+  async up(db: AnyDb) {
+    await db.schema.alterTable('notifications').addColumn('scope', 'text').execute();
+  },
+  async down(db: AnyDb) {
+    await db.schema.alterTable('notifications').dropColumn('scope').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect), '0002_campaign_hosts': campaignHosts(dialect), '0003_notification_message_id': notificationMessageId,
     '0004_campaign_host_days': campaignHostDaysText, '0005_device_baselines': deviceBaselines(dialect), '0006_scan_details': scanDetails(),
     '0007_incident_detector': incidentDetector(), '0008_telescope_kind': telescopeKind(dialect),
     '0009_incident_comments': incidentComments(dialect), '0010_incident_country': incidentCountry, '0011_rollup_detector': rollupDetector(dialect),
-    '0012_archive_rules': archiveRules(dialect),
+    '0012_archive_rules': archiveRules(dialect), '0013_notification_scope': notificationScope,
   };
 }
 

@@ -265,6 +265,8 @@ export interface NotificationTable {
   payload: string;
   /** The message's stable id (campaign e-mail: email.ts composeMessage), unique; null for older rows. */
   message_id: string | null;
+  /** The union of the scopes of the hosts the message carried (",1,4,"); null for rows before migration 0013. */
+  scope: string | null;
 }
 
 /** One infected host of a campaign, keyed by the campaign's host-identity rule (util/holdback.ts campaignHostKey). */

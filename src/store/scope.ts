@@ -148,6 +148,13 @@ export class ScopeIndex {
     return orgs;
   }
 
+  /** One scope string holding every organisation of `scopes` (first seen first); null when there are none. */
+  static union(scopes: Iterable<string>): string | null {
+    const ids = new Set<number>();
+    for (const s of scopes) for (const id of ScopeIndex.ids(s)) ids.add(id);
+    return ids.size > 0 ? `,${[...ids].join(',')},` : null;
+  }
+
   /** Organisation ids in a scope string (owner first). */
   static ids(scope: string): number[] {
     return scope.split(',').filter(Boolean).map(Number);

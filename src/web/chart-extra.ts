@@ -1,12 +1,12 @@
 /**
  * The chart kinds only the Telescope, Scans and Campaigns views draw (bars, pies, the world
  * map), in a chunk of their own so the overview and the inbox do not load them. Charts drawn
- * here are disposed with the rest (chart.ts's set of live charts).
+ * here are disposed with the rest (chart-live.ts).
  */
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart, PieChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
-import { live } from './chart.js';
+import { hasSize, live } from './chart-live.js';
 import { h } from './dom.js';
 import { effectiveTheme, zone } from './prefs.js';
 
@@ -28,9 +28,15 @@ function themed(option: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function draw(box: HTMLElement, option: Record<string, unknown>): void {
+function draw(box: HTMLElement, option: Record<string, unknown>, framesLeft = 120): void {
   requestAnimationFrame(() => {
     if (!box.isConnected) return;
+    // a box without a size (layout not done): the map's view transform would have no inverse
+    // and echarts throws; try again on a later frame
+    if (!hasSize(box) && framesLeft > 0) {
+      draw(box, option, framesLeft - 1);
+      return;
+    }
     const chart = echarts.init(box, undefined, { renderer: 'svg' });
     live.add(chart);
     chart.setOption(option);

@@ -9,6 +9,7 @@ import { AriaComponent, GridComponent, LegendComponent, TitleComponent, TooltipC
 import { SVGRenderer } from 'echarts/renderers';
 import { effectiveTheme, formatTime, zone } from './prefs.js';
 import { h } from './dom.js';
+import { live } from './chart-live.js';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent, AriaComponent, SVGRenderer]);
 
@@ -16,18 +17,6 @@ export interface Series {
   name: string;
   points: Array<[number, number]>;
 }
-
-export const live = new Set<echarts.ECharts>();
-
-/** Disposes the charts of the previous view. */
-export function disposeCharts(): void {
-  for (const c of live) c.dispose();
-  live.clear();
-}
-
-addEventListener('resize', () => {
-  for (const c of live) c.resize();
-});
 
 /** A time-series line chart in a figure with a visible caption (the chart's accessible name). */
 export function timeChart(caption: string, series: Series[], stepMs: number, yName = 'events'): HTMLElement {

@@ -4,14 +4,13 @@
  * plain async functions returning DOM nodes.
  */
 import { logout, me as fetchMe, setSignedOutHandler, type Me } from './api.js';
-import { disposeCharts } from './chart.js';
+import { disposeCharts } from './chart-live.js';
 import { errorBox, h } from './dom.js';
 import { applyTheme, setTheme, setZone, theme, zone, type Theme } from './prefs.js';
 import { adminView } from './views/admin.js';
 import { devicesView, deviceView } from './views/devices.js';
 import { inboxView } from './views/inbox.js';
 import { loginView } from './views/login.js';
-import { overviewView } from './views/overview.js';
 
 const root = document.getElementById('app')!;
 let user: Me | null = null;
@@ -61,12 +60,13 @@ async function render(): Promise<void> {
     view = dev ? await deviceView(Number(dev[1]))
       : section === '#/inbox' ? await inboxView(params, user, go)
         : section === '#/devices' ? await devicesView(params, go)
-          // loaded on first use: their code and chart kinds stay out of the overview's bundle
+          // loaded on first use: echarts and the chart kinds stay out of the entry bundle, so
+          // the inbox's first page (and the other table views) never load or parse them
           : section === '#/telescope' ? await (await import('./views/telescope.js')).telescopeView(params, go)
             : section === '#/scans' ? await (await import('./views/scans.js')).scansView(params, go)
               : section === '#/campaigns' ? await (await import('./views/campaigns.js')).campaignsView(params, go)
               : section === '#/admin' ? await adminView(user)
-            : await overviewView(params, go);
+            : await (await import('./views/overview.js')).overviewView(params, go);
   } catch (err) {
     view = h('div', { class: 'view' }, errorBox(err));
   }
@@ -122,4 +122,7 @@ setSignedOutHandler(() => {
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => void render());
 addEventListener('hashchange', () => void render());
 applyTheme();
+// the overview (the default view) is a chunk of its own: opened there, it loads beside the
+// sign-in check instead of after it (render's import then finds it loaded)
+if ((location.hash.slice(1) || '/overview').split('?')[0] === '/overview') import('./views/overview.js').catch(() => {});
 fetchMe().then((m) => { user = m; }).catch(() => { user = null; }).finally(() => void render());

@@ -8,6 +8,9 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DIALECTS, alertEvent } from '../helpers/collector.js';
 import { PASSWORD, serverFixture, type Fixture } from '../helpers/collector-server.js';
 import { createToken, createUser } from '../../src/store/identity.js';
@@ -15,6 +18,8 @@ import { createArchiveRule } from '../../src/store/archive-rules.js';
 import { eveTimestamp } from '../../src/events/eve-format.js';
 import { geoEnricher } from '../../src/server/enrich.js';
 import { buildCampaignHosts, createCampaign } from '../../src/campaigns/campaign-store.js';
+import { campaignLog, notifyCampaign } from '../../src/campaigns/campaign-notify.js';
+import { ContactsFile } from '../../src/campaigns/contacts.js';
 
 type Who = 'anonymous' | 'sensor' | 'viewer' | 'analyst' | 'admin' | 'other';
 const WHO: Who[] = ['anonymous', 'sensor', 'viewer', 'analyst', 'admin', 'other'];
@@ -321,6 +326,37 @@ for (const dialect of DIALECTS) {
       assert.match((comments.items as Array<{ body: string }>)[0].body, /^<img src=x onerror=alert\(\d+\)> seen before$/);
       const noBody = await f.app.inject({ method: 'POST', url: `/api/v1/incidents/${await privateIncident(f)}/comments`, headers: await f.session('analyst'), payload: { body: '   ' } });
       assert.equal(noBody.statusCode, 400);
+    });
+
+    test('the delivery funnel in a campaign report is scoped like the package: a user of another organisation does not see its counts', async (t) => {
+      if (skip) return t.skip(skip);
+      const cid = await matrixCampaign(f);
+      const contacts = ContactsFile.parse({
+        reporter: { org: 'Matrix CERT', email: 'notify@cert.example.org', domain: 'cert.example.org' },
+        certs: [{ country: 'TH', name: 'ThaiCERT (test)', email: 'th-cert@example.th', language: 'en' }, { country: 'JP', name: 'JPCERT/CC (test)', email: 'jp-cert@example.jp', language: 'ja' }],
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'mw-funnel-'));
+      try {
+        const sent = await notifyCampaign(f.store, cid, { contacts, by: 'cert', formats: ['intelmq'], outDir: dir });
+        const byCert = new Map(sent.results.map((r) => [r.recipientId, r.messageId]));
+        assert.deepEqual([...byCert.keys()].sort(), ['cert:JP', 'cert:TH']);
+        // both messages sent, the JP one delivered and acknowledged: cert-th must not see those two states
+        const log = await campaignLog(f.store, cid);
+        for (const id of byCert.values()) assert.ok(await log.setState(id, 'sent', new Date().toISOString()));
+        assert.ok(await log.setState(byCert.get('cert:JP')!, 'delivered', new Date().toISOString()));
+        assert.ok(await log.setState(byCert.get('cert:JP')!, 'acknowledged', new Date().toISOString()));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const funnelOf = async (who: Who) => (await f.app.inject({ method: 'GET', url: `/api/v1/campaigns/${cid}/report`, headers: await headersFor(f, who) })).json().notifications;
+      const all = await funnelOf('admin');
+      assert.deepEqual([all.messages, all.sent, all.delivered, all.acknowledged], [2, 2, 1, 1]);
+      assert.deepEqual(await funnelOf('viewer'), all, 'a collector-wide viewer sees the whole funnel');
+      const th = await funnelOf('other');
+      assert.deepEqual([th.messages, th.sent, th.delivered, th.acknowledged], [1, 1, 0, 0], 'cert-th sees only the message about its constituency\'s host');
+      // the same rule as the package: cert-th's download holds exactly the host its one message is about
+      const pkg = await f.app.inject({ method: 'GET', url: `/api/v1/campaigns/${cid}/package?format=csv`, headers: await headersFor(f, 'other') });
+      assert.equal(pkg.headers['x-minewatch-hosts'], '1');
     });
   });
 }
