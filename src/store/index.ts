@@ -5,7 +5,7 @@ export { eventWriter, SqliteEventWriter, PostgresEventWriter, type Enricher, typ
 export { applyRetention, eventBytes, RETENTION_DEFAULTS, type RetentionPolicy, type RetentionReport } from './retention.js';
 export * from './identity.js';
 export * from './queries.js';
-export { getDevice } from './device-detail.js';
+export { getDevice, getIncidentCause, alertsOfCause, type AlertCause, type CausePage } from './device-detail.js';
 export { loadBaselineState, saveBaselineState } from './baselines.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
 export { ROLES, INCIDENT_STATUSES, type Role, type Database, type IncidentStatus } from './schema.js';
