@@ -15,7 +15,7 @@ import { sql } from 'kysely';
 import { openStore } from '../src/store/open.js';
 import { eventWriter } from '../src/store/events.js';
 import { createToken } from '../src/store/identity.js';
-import { alertsOfCause, getIncidentCause } from '../src/store/device-detail.js';
+import { alertsOfCause, getIncidentCause, type AlertCause } from '../src/store/device-detail.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent } from '../test/helpers/collector.js';
 
@@ -46,15 +46,27 @@ async function main(): Promise<void> {
       const events = Array.from({ length: Math.min(5000, N - i) }, (_, k) => alertEvent(i + k, now - 60_000 - Math.floor(((i + k) / N) * 30 * DAY)));
       // the rare cause: one alert every N/30 alerts, so 30 over the whole span
       for (let k = 0; k < events.length; k++) if ((i + k) % Math.floor(N / 30) === 0) events[k] = alertEvent(i + k, now - 60_000 - Math.floor(((i + k) / N) * 30 * DAY), { src: '203.0.113.9' });
+      // a device's anomalies: 30 over the span, found by the device (the device page), not by an address
+      for (let k = 0; k < events.length; k++) {
+        if ((i + k) % Math.floor(N / 30) !== 7) continue;
+        const e = events[k] as { alert: { signature_id: number }; minewatch: { detector: string; device: { id: string } } };
+        e.alert.signature_id = 9_101_201;
+        e.minewatch.detector = 'anomaly';
+        e.minewatch.device.id = 'dev-anomalous';
+      }
       await w.writeEvents({ batchId: `b-${i}`, orgId: String(s.org_id), sensorId: String(s.id), events: events as unknown as StoredEvent[] });
     }
     const fillS = (performance.now() - t0) / 1000;
     const big = await store.read.selectFrom('incidents').select(['id']).orderBy('count', 'desc').limit(1).executeTakeFirstOrThrow();
     const rare = await store.read.selectFrom('incidents').select(['id']).where('src_ip', '=', '203.0.113.9').orderBy('count', 'desc').limit(1).executeTakeFirstOrThrow();
     const results: string[] = [];
-    for (const [label, id] of [['dense', Number(big.id)], ['rare', Number(rare.id)]] as const) {
+    const cases: Array<[string, AlertCause]> = [];
+    for (const [label, id] of [['dense incident', Number(big.id)], ['rare incident', Number(rare.id)]] as const) {
       const inc = (await getIncidentCause(store, { orgId: null }, id))!;
-      const cause = { sensor_id: inc.sensor_id, signature_ids: [inc.signature_id], src_ip: inc.src_ip, from: inc.first_ms, to: inc.last_ms + 1 };
+      cases.push([`${label} (${inc.count} alerts over ${((inc.last_ms - inc.first_ms) / DAY).toFixed(1)} days)`, { sensor_id: inc.sensor_id, signature_ids: [inc.signature_id], src_ip: inc.src_ip, from: inc.first_ms, to: inc.last_ms + 1 }]);
+    }
+    cases.push(['a device\'s 30 anomalies (by device id)', { sensor_id: Number(s.id), signature_ids: [9_101_201, 9_101_202], device_id: 'dev-anomalous' }]);
+    for (const [label, cause] of cases) {
       const page = async (): Promise<{ wall: number; cpu: number }> => {
         const c0 = process.cpuUsage();
         const w0 = performance.now();
@@ -71,7 +83,7 @@ async function main(): Promise<void> {
         await sql`CREATE INDEX events_alert_cause ON events (sensor_id, signature_id, src_ip, ts, id) WHERE event_type = 'alert'`.execute(store.db);
       }
       const row = (name: string, xs: Array<{ wall: number; cpu: number }>) =>
-        `${label} incident (${inc.count} alerts over ${((inc.last_ms - inc.first_ms) / DAY).toFixed(1)} days), ${name.padEnd(24)} wall p50 ${pct(xs.map((x) => x.wall), 50).toFixed(1)} ms, p95 ${pct(xs.map((x) => x.wall), 95).toFixed(1)} ms; CPU p50 ${pct(xs.map((x) => x.cpu), 50).toFixed(1)} ms`;
+        `${label}, ${name.padEnd(22)} wall p50 ${pct(xs.map((x) => x.wall), 50).toFixed(1)} ms, p95 ${pct(xs.map((x) => x.wall), 95).toFixed(1)} ms; CPU p50 ${pct(xs.map((x) => x.cpu), 50).toFixed(1)} ms`;
       results.push(row('with 0014 index', withIndex), row('without (before 0014)', without));
     }
     console.log(`${N} alerts filled in ${fillS.toFixed(1)} s; the first page of 25 alerts, ${RUNS} runs each, alternating`);

@@ -45,7 +45,7 @@ export interface CausePage {
 }
 
 /** Rows read (and their blocks inflated) per step; the budget is checked between steps. */
-const STEP = 20;
+const STEP = 10;
 
 /**
  * The cause's alerts, newest first, `limit` at most (max 100), after `cursor`. Reading stops
