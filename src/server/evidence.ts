@@ -4,7 +4,7 @@
  * Stratum methods, algorithm …) and a payload excerpt with control bytes escaped — each value
  * bounded, so an alert with a hostile or huge evidence object still answers a few hundred bytes.
  */
-import type { AlertRow } from '../store/index.js';
+import type { AlertRow, CausePage } from '../store/index.js';
 import { printableBanner } from '../scan/conversation.js';
 
 export interface EvidenceFact { label: string; value: string }
@@ -110,4 +110,9 @@ export function alertEvidence(r: AlertRow): AlertEvidence {
     payload: pk ? printableBanner(Buffer.from(String(ev[pk]), 'utf8'), PAYLOAD_MAX) : null,
     other,
   };
+}
+
+/** A page of a cause's alerts as the drill-down answers it: each alert's evidence, the cursor, and whether the time budget cut it. */
+export function evidencePage(p: CausePage): { items: AlertEvidence[]; next_cursor: string | null; partial: boolean } {
+  return { items: p.items.map(alertEvidence), next_cursor: p.next_cursor, partial: p.partial };
 }

@@ -9,7 +9,7 @@ import { describeBaseline } from '../../devices/baseline.js';
 import { SidBase } from '../../detect/common.js';
 import { remediationFor } from '../../pipeline/remediation.js';
 import { viewerOf } from '../auth.js';
-import { alertEvidence } from '../evidence.js';
+import { evidencePage } from '../evidence.js';
 import { HttpError, route, type ServerContext } from '../route.js';
 import { Cursor, Id } from './common.js';
 
@@ -72,8 +72,7 @@ export default function deviceRoutes(ctx: ServerContext) {
         const v = viewerOf(principal);
         const device = await getDevice(ctx.store, v, params.id) as (Record<string, unknown> & DeviceRow) | null;
         if (!device) throw new HttpError(404, 'device.unknown', `no device ${params.id}`);
-        const page = await alertsOfCause(ctx.store, v, anomalyCause(device), { limit: query.limit, cursor: query.cursor, budgetMs: query.budget_ms });
-        return { items: page.items.map(alertEvidence), next_cursor: page.next_cursor, partial: page.partial };
+        return evidencePage(await alertsOfCause(ctx.store, v, anomalyCause(device), { limit: query.limit, cursor: query.cursor, budgetMs: query.budget_ms }));
       },
     }),
   ];

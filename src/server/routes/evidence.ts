@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { alertsOfCause, getIncidentCause } from '../../store/index.js';
 import { remediationFor } from '../../pipeline/remediation.js';
 import { viewerOf } from '../auth.js';
-import { alertEvidence } from '../evidence.js';
+import { evidencePage } from '../evidence.js';
 import { HttpError, route, type ServerContext } from '../route.js';
 import { Id } from './common.js';
 import { EvidencePaging } from './device.js';
@@ -21,10 +21,7 @@ export default function evidenceRoutes(ctx: ServerContext) {
         if (!incident) throw new HttpError(404, 'incident.unknown', `no incident ${params.id}`);
         const page = await alertsOfCause(ctx.store, v, { sensor_id: incident.sensor_id, signature_ids: [incident.signature_id], src_ip: incident.src_ip, from: incident.first_ms, to: incident.last_ms + 1 },
           { limit: query.limit, cursor: query.cursor, budgetMs: query.budget_ms });
-        return {
-          incident, remediation: remediationFor(incident.signature_id, incident.signature, incident.detector),
-          items: page.items.map(alertEvidence), next_cursor: page.next_cursor, partial: page.partial,
-        };
+        return { incident, remediation: remediationFor(incident.signature_id, incident.signature, incident.detector), ...evidencePage(page) };
       },
     }),
   ];
