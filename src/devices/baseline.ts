@@ -28,6 +28,7 @@ import { LruMap } from '../util/lru.js';
 const HOUR_US = 3_600_000_000;
 const DAY_US = 24 * HOUR_US;
 const WEEK_HOURS = 168;
+const DEFAULT_LEARN_US = 7 * DAY_US;
 
 export interface BaselineOptions {
   /** Learning window (µs, default 7 days): no anomaly before a device has been watched this long. */
@@ -136,7 +137,59 @@ export interface DeviceBaselineState {
 
 export interface BaselineState {
   version: 1;
+  /** The learning window the sensor used (µs; absent in states saved before it was recorded: the default then). */
+  learnUs?: number;
   devices: DeviceBaselineState[];
+}
+
+/** What a device's baseline has learned, as plain figures (the anomaly evidence and the device page show these). */
+export function baselineFigures(s: DeviceBaselineState): Record<string, unknown> & { learned_days: number; flows: number; hosts_known: number; top_hosts: string[]; top_ports: number[]; top_countries: string[]; upload_hourly_mean: number; upload_hourly_max: number; active_hours_of_week: number; flows_per_active_hour: number } {
+  const active = s.hours.reduce((a, b) => a + b, 0);
+  const activeHours = s.hours.filter((n) => n > 0).length;
+  return {
+    learned_days: Math.round(((s.last - s.first) / DAY_US) * 10) / 10,
+    flows: s.flows,
+    hosts_known: Object.keys(s.hosts).length,
+    top_hosts: topList(s.hosts, 5).map(([k]) => k),
+    top_ports: topList(s.ports, 5).map(([k]) => Number(k)),
+    top_countries: topList(s.countries, 5).map(([k]) => k),
+    upload_hourly_mean: s.upHours > 0 ? Math.round(s.upSum / s.upHours) : 0,
+    upload_hourly_max: s.upMax,
+    active_hours_of_week: activeHours,
+    flows_per_active_hour: active > 0 ? Math.round((active / Math.max(1, activeHours)) * 10) / 10 : 0,
+  };
+}
+
+/** A device's baseline for the device page: learning or learned (and since when), what it has learned, when it learned from last. */
+export interface BaselineDescription {
+  status: 'learning' | 'learned';
+  /** First and last connection learned (ms since the epoch). */
+  since_ms: number;
+  last_ms: number;
+  /** The learning window (days) and when it ends or ended (ms). */
+  learn_days: number;
+  learned_at_ms: number;
+  device_type: string;
+  figures: ReturnType<typeof baselineFigures>;
+  /** Hours of the week (0 = Monday 00–01 UTC) with the most connections, busiest first (at most 5). */
+  busiest_hours_utc: number[];
+}
+
+/** The saved baseline of one device in a sensor's saved state (loadBaselineState), described; null when the state has none. */
+export function describeBaseline(state: unknown, device: string): BaselineDescription | null {
+  const st = state as Partial<BaselineState> | null;
+  if (!st || st.version !== 1 || !Array.isArray(st.devices)) return null;
+  const s = st.devices.find((d) => d?.device === device);
+  if (!s || !Array.isArray(s.hours) || s.hours.length !== WEEK_HOURS || !Number.isFinite(s.first) || !Number.isFinite(s.last)) return null;
+  const learnUs = typeof st.learnUs === 'number' && st.learnUs > 0 ? st.learnUs : DEFAULT_LEARN_US;
+  const busiest = s.hours.map((n, i) => [i, n] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).slice(0, 5).map(([i]) => i);
+  return {
+    status: s.last - s.first >= learnUs ? 'learned' : 'learning',
+    since_ms: Math.floor(s.first / 1000), last_ms: Math.floor(s.last / 1000),
+    learn_days: Math.round((learnUs / DAY_US) * 10) / 10, learned_at_ms: Math.floor((s.first + learnUs) / 1000),
+    device_type: typeof s.type === 'string' ? s.type : 'unknown',
+    figures: baselineFigures(s), busiest_hours_utc: busiest,
+  };
 }
 
 /** Device types that have no business opening long connections to strangers. */
@@ -161,7 +214,7 @@ export class Baselines {
     this.countryOf = deps.country ?? null;
     this.countries = deps.country ? new LruMap(deps.countryCache ?? 4096) : null;
     this.o = {
-      learnUs: opts.learnUs ?? 7 * DAY_US, maxDevices: opts.maxDevices ?? 1024, topHosts: opts.topHosts ?? 128, topPorts: opts.topPorts ?? 32,
+      learnUs: opts.learnUs ?? DEFAULT_LEARN_US, maxDevices: opts.maxDevices ?? 1024, topHosts: opts.topHosts ?? 128, topPorts: opts.topPorts ?? 32,
       topCountries: opts.topCountries ?? 16, longLivedUs: opts.longLivedUs ?? 10 * 60_000_000, uploadFactor: opts.uploadFactor ?? 10,
       uploadMinBytes: opts.uploadMinBytes ?? 100e6,
     };
@@ -237,19 +290,7 @@ export class Baselines {
   }
 
   private summary(s: DeviceBaselineState): Record<string, unknown> {
-    const active = s.hours.reduce((a, b) => a + b, 0);
-    return {
-      learned_days: Math.round(((s.last - s.first) / DAY_US) * 10) / 10,
-      flows: s.flows,
-      hosts_known: Object.keys(s.hosts).length,
-      top_hosts: topList(s.hosts, 5).map(([k]) => k),
-      top_ports: topList(s.ports, 5).map(([k]) => Number(k)),
-      top_countries: topList(s.countries, 5).map(([k]) => k),
-      upload_hourly_mean: s.upHours > 0 ? Math.round(s.upSum / s.upHours) : 0,
-      upload_hourly_max: s.upMax,
-      active_hours_of_week: s.hours.filter((n) => n > 0).length,
-      flows_per_active_hour: active > 0 ? Math.round((active / Math.max(1, s.hours.filter((n) => n > 0).length)) * 10) / 10 : 0,
-    };
+    return baselineFigures(s);
   }
 
   /**
@@ -336,7 +377,7 @@ export class Baselines {
   }
 
   exportState(): BaselineState {
-    return { version: 1, devices: [...this.devices.values()].sort((a, b) => (a.device < b.device ? -1 : 1)).map((s) => structuredClone(s)) };
+    return { version: 1, learnUs: this.o.learnUs, devices: [...this.devices.values()].sort((a, b) => (a.device < b.device ? -1 : 1)).map((s) => structuredClone(s)) };
   }
 
   /** Restores (or adds) saved baselines; a device already known keeps what it has. */

@@ -6,5 +6,5 @@ export { createDeviceObserver, DEVICE_PROTOCOLS, type DeviceObserver, type Devic
 export { attributeDevice } from './attribution.js';
 export { lookupVendor, isLocallyAdministered, isGroupMac, parseIeeeCsv } from './oui.js';
 export { formatDevices } from './format.js';
-export { Baselines, type Anomaly, type BaselineDeps, type BaselineOptions, type CountryLookup, type BaselineState, type Connection, type DeviceBaselineState } from './baseline.js';
+export { Baselines, baselineFigures, describeBaseline, type BaselineDescription, type Anomaly, type BaselineDeps, type BaselineOptions, type CountryLookup, type BaselineState, type Connection, type DeviceBaselineState } from './baseline.js';
 export { DeviceEventTracker, deviceEvent } from './device-events.js';

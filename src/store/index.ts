@@ -9,7 +9,7 @@ export {
   applyArchiveRule, createArchiveRule, deleteArchiveRule, getArchiveRule, listArchiveRules, updateArchiveRule, ArchiveRuleMatcher, APPLY_LIMIT,
   type ArchiveRule, type ArchiveRuleConditions,
 } from './archive-rules.js';
-export { getDevice } from './device-detail.js';
+export { getDevice, getIncidentCause, alertsOfCause, type AlertCause, type CausePage } from './device-detail.js';
 export { loadBaselineState, saveBaselineState } from './baselines.js';
 export { ScopeIndex, normaliseConstituency, isPublicAddress, type Constituency } from './scope.js';
 export { ROLES, INCIDENT_STATUSES, type Role, type Database, type IncidentStatus } from './schema.js';

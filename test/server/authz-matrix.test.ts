@@ -82,6 +82,15 @@ const MATRIX: Record<string, Row> = {
       return { path: { id: String(row.id) } };
     },
   },
+  // the evidence drill-down of isp-a's private incident, and that device's anomalies: 404 for the other organisation
+  'GET /api/v1/incidents/{id}/alerts': { expect: [401, 403, 200, 200, 200, 404], call: async (f) => ({ path: { id: String(await privateIncident(f)) }, query: 'limit=5' }) },
+  'GET /api/v1/devices/{id}/anomalies': {
+    expect: [401, 403, 200, 200, 200, 404],
+    call: async (f) => {
+      const row = await f.store.db.selectFrom('devices').select('id').where('scope', '=', `,${f.orgA},`).executeTakeFirstOrThrow();
+      return { path: { id: String(row.id) } };
+    },
+  },
   'GET /api/v1/sensors': { expect: READ },
   'GET /api/v1/telescope': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },
   'GET /api/v1/telescope/summary': { expect: READ, call: async () => ({ query: `from=0&to=${Date.now()}` }) },

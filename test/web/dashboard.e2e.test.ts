@@ -3,7 +3,8 @@
  * playwright-core): a collector on a free loopback port with a fresh SQLite store, seeded
  * with the analysed sample capture (through the ingest API, as `npm start` does) plus 120
  * stratum alerts over 6 hours from 40 devices; then sign in, open every view, filter and page
- * the inbox, export CSV, open a device, acknowledge an incident, switch theme and time zone,
+ * the inbox, export CSV, open an incident's evidence, open a device (its baseline, anomalies and
+ * incidents' evidence), acknowledge an incident, switch theme and time zone,
  * and look at the overview on a phone screen. Every view: a screenshot (dist/e2e/, not
  * committed), no console errors, and axe-core with no serious or critical violations.
  * Without chromium the test skips loudly; under CI=true it fails.
@@ -23,6 +24,8 @@ import { ingestEvents, loadCampaignSample, loadSample, loadTelescopeSample } fro
 import { alertEvent } from '../helpers/collector.js';
 import { missing } from '../helpers/servers.js';
 import { scanSampleEvents } from '../helpers/scan-sample.js';
+import { CAMERA, seedBaselines } from '../helpers/device-baselines.js';
+import { saveBaselineState } from '../../src/store/index.js';
 
 const CHROMIUM = process.env.MINEWATCH_CHROMIUM ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -131,7 +134,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
     const page = await context.newPage();
     const seen: Checked = { console: [] };
     page.on('console', (m) => { if (m.type() === 'error') seen.console.push(m.text()); });
-    page.on('pageerror', (e) => seen.console.push(`page error: ${e.message} ${e.stack ?? ''}`));
+    page.on('pageerror', (e) => seen.console.push(`page error at ${page.url()}: ${e.message} ${e.stack ?? ''}`));
 
     await t.test('login', async () => {
       await page.goto(`${server!.url}/`);
@@ -194,7 +197,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       const escalate = page.getByRole('button', { name: /^Escalate incident \d+$/ }).first();
       const id = Number((await escalate.getAttribute('aria-label'))!.replace(/\D+/g, ''));
       const row = page.getByRole('row').filter({ has: escalate });
-      await row.locator('summary').click();
+      await row.locator('details.incident-comments summary').click();
       await row.getByText('No comments yet.').waitFor();
       const text = '<img src=x id=injected> same miner as last week';
       await page.getByLabel(`Comment on incident ${id}`).fill(text);
@@ -330,7 +333,7 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.equal(await ingestEvents(server!.url, token, [alertEvent(10_019, Date.now() - 1000, { src: '203.0.113.78' })]), 1);
       await page.getByLabel('Status').selectOption('archived');
       await page.getByLabel('Device (address)').fill('203.0.113.78');
-      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click());
+      await rerender(page, () => page.getByRole('button', { name: 'Apply' }).click(), { path: '/api/v1/incidents', query: { status: 'archived', src_ip: '203.0.113.78' } });
       const arrived = page.getByRole('row').filter({ hasText: '203.0.113.78' });
       assert.equal(await arrived.count(), 1);
       assert.equal(await arrived.locator('td:nth-child(9)').textContent(), `archivedby rule ${made.rule.id}`, 'the status cell names the rule');
@@ -347,15 +350,60 @@ test('dashboard end to end in headless Chromium: every view, inbox filters and p
       assert.deepEqual([Number(stored.enabled), Number(stored.hits)], [0, made.applied.archived + 1]);
     });
 
-    await t.test('devices: inventory and a device page', async () => {
+    await t.test('inbox: an incident opens its alerts and their evidence, with the advice for its kind', async () => {
+      if (!page.url().endsWith('#/inbox')) await nav(page, 'Incidents and alerts');
+      const row = page.getByRole('table', { name: /^Incidents/ }).locator('tbody tr').first();
+      const id = Number((await row.getByRole('button', { name: /^Acknowledge incident \d+$/ }).getAttribute('aria-label'))!.replace(/\D+/g, ''));
+      const inc = await server!.store.read.selectFrom('incidents').select(['count']).where('id', '=', id).executeTakeFirstOrThrow();
+      await row.locator('details.incident-evidence summary').click();
+      const alerts = page.getByRole('list', { name: `Alerts of incident ${id}` });
+      await alerts.waitFor();
+      await row.getByRole('heading', { name: /^What to do: / }).waitFor();
+      assert.equal(await alerts.getByRole('listitem').count(), Math.min(10, Number(inc.count)), 'the first page of the incident\'s alerts');
+      assert.match((await alerts.getByRole('listitem').first().textContent())!, /Flow.+→/);
+      await check(page, '05d-incident-evidence', axeSource);
+    });
+
+    await t.test('devices: inventory, and a device page with its baseline, anomalies, incidents, their evidence and advice', async () => {
+      // a camera with a learned baseline (saved by its sensor) that then mined: its anomalies and stratum alerts
+      const seeded = seedBaselines(Date.now());
+      const sensorId = Number((await server!.store.read.selectFrom('sensors').select('id').where('name', '=', 'home-router-1').executeTakeFirstOrThrow()).id);
+      await saveBaselineState(server!.store, sensorId, seeded.state);
+      const stratum = [0, 1, 2].map((k) => {
+        const e = alertEvent(40 * k + 1, Date.now() - 3 * hour + k * 60_000, { src: CAMERA.ip });
+        const mw = e.minewatch as Record<string, Record<string, unknown>>;
+        mw.device = { ...CAMERA };
+        mw.evidence.firstMessage = '{"method":"login","params":{"agent":"<b id=injected-evidence>XMRig</b>"}}\u0001';
+        return e;
+      });
+      assert.equal(await ingestEvents(server!.url, token, [...seeded.anomalies, ...stratum]), 5);
       await nav(page, 'Devices');
       await check(page, '06-devices', axeSource);
       const link = page.getByRole('table', { name: 'Device inventory' }).getByRole('link').first();
       const name = (await link.textContent())!;
       await rerender(page, () => link.click(), { path: /^\/api\/v1\/devices\/\d+$/ });
       assert.match((await page.getByRole('heading', { level: 1 }).textContent())!, new RegExp(name.replace(/[.]/g, '\\.')));
-      await page.getByRole('table', { name: /^Alerts from / }).waitFor();
+      const cam = Number((await server!.store.read.selectFrom('devices').select('id').where('device_key', '=', CAMERA.id).executeTakeFirstOrThrow()).id);
+      await rerender(page, () => page.evaluate(`location.hash = '#/devices/${cam}'`));
+      assert.match((await page.getByRole('heading', { level: 1 }).textContent())!, /porch-camera/);
+      const baseline = page.getByRole('region', { name: 'Normal behaviour (baseline)' });
+      await baseline.getByText('learned', { exact: true }).waitFor();
+      assert.match((await baseline.textContent())!, /Usual ports(443, 8000|8000, 443)/);
+      assert.match((await baseline.textContent())!, /Usual countriesUS/);
+      const anomalies = page.getByRole('list', { name: 'Anomalies of this device' }).getByRole('listitem');
+      assert.equal(await anomalies.count(), 2);
+      assert.match((await anomalies.nth(1).textContent())!, /192\.168\.1\.77:\d+ → 45\.76\.102\.9:3333/);
+      assert.match((await anomalies.nth(1).textContent())!, /Connection lasted \(s\)3600/);
+      await page.getByRole('region', { name: 'What to do' }).getByRole('heading', { name: /^What to do: a device is mining cryptocurrency$/ }).waitFor();
       await check(page, '07-device', axeSource);
+      // the stratum incident's evidence: its alerts, the payload escaped and shown as text
+      const row = page.getByRole('table', { name: /^Incidents of 192\.168\.1\.77/ }).locator('tbody tr', { hasText: 'stratum' }).first();
+      await row.locator('details.incident-evidence summary').click();
+      const payload = row.locator('pre.payload').first();
+      await payload.waitFor();
+      assert.equal(await payload.textContent(), '{"method":"login","params":{"agent":"<b id=injected-evidence>XMRig</b>"}}\\x01');
+      assert.equal(await page.locator('#injected-evidence').count(), 0, 'evidence is text, not markup');
+      await check(page, '07b-device-evidence', axeSource);
     });
 
     await t.test('admin: users, organisations, tokens, audit log', async () => {

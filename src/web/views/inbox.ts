@@ -2,7 +2,8 @@
  * Incidents and alerts: incidents (alerts grouped by sensor, signature and source) with
  * acknowledge / escalate / archive / reopen and comments (who and when) for analysts, grouped
  * on the server by cause (signature, device, peer) with each group opening its incidents, and the alerts themselves with filters (time,
- * sensor, detector, severity), server-side cursor pages and CSV/JSON export of the filter.
+ * sensor, detector, severity), server-side cursor pages and CSV/JSON export of the filter; each
+ * incident opens its evidence (views/evidence.ts).
  * The filter lives in the address (#/inbox?…), so a view can be bookmarked and reloaded.
  */
 import { api, query, type Me, type Page } from '../api.js';
@@ -10,6 +11,7 @@ import { h, table } from '../dom.js';
 import { formatTime, timeEl, zone } from '../prefs.js';
 import type { Incident, Sensor } from './overview.js';
 import { archiveRulesPart, archiveSimilarButton } from './archive-rules.js';
+import { incidentEvidence } from './evidence.js';
 
 interface AlertItem { id: number; ts: number; sensor_id: number; country: string | null; asn: number | null; event: Eve }
 interface Eve { timestamp?: string; src_ip?: string; src_port?: number; dest_ip?: string; dest_port?: number; proto?: string; alert?: { signature_id?: number; signature?: string; severity?: number; category?: string }; minewatch?: { detector?: string } }
@@ -104,12 +106,13 @@ async function incidentsPart(params: URLSearchParams, me: Me, sensorList: Promis
     form, msg,
     cause.length > 0 ? h('p', { class: 'toolbar' }, `Cause: ${cause.map((k) => `${k} = ${params.get(k)}`).join(', ')} `,
       h('button', { type: 'button', class: 'small', onclick: () => go(`#/inbox?${clear}`) }, 'Show all causes')) : null,
-    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Country', 'Status', 'Comments', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
+    table(`Incidents (${status})`, ['Last seen', 'Signature', 'Source → destination', 'Sensor', 'Detector', 'Sev.', 'Alerts', 'Country', 'Status', 'Comments', 'Evidence', ...(canTriage ? ['Actions'] : [])], page.items, (i) => [
       timeEl(i.last_ms), i.signature ?? String(i.signature_id ?? '—'),
       `${i.src_ip ?? '—'} → ${i.dest_ip ?? '—'}`, sensorName.get(i.sensor_id) ?? String(i.sensor_id), i.detector ?? '—', i.severity ?? '—', i.count, i.country ?? '—',
       [h('span', { class: `badge status-${i.status}` }, i.status),
         i.status === 'archived' && i.archived_rule ? h('a', { class: 'rule-ref', href: '#/inbox?tab=rules' }, `by rule ${i.archived_rule}`) : null],
       commentsPart(i.id, canTriage),
+      incidentEvidence(i.id),
       ...(canTriage ? [h('span', { class: 'actions' },
         i.status !== 'acknowledged' ? act(i, 'acknowledged', 'Acknowledge') : null,
         i.status !== 'escalated' ? act(i, 'escalated', 'Escalate') : null,
