@@ -153,10 +153,23 @@ export class PortSources {
   counter(port: number): UniqueCounter | null {
     const n = this.tier[port];
     if (n === 0) return null;
-    if (n <= PORT_EXACT) return UniqueCounter.fromParts(SMALL_P, SMALL_LIMIT, this.keys.slice(port * PORT_EXACT, port * PORT_EXACT + n), null);
+    if (n <= PORT_EXACT) return UniqueCounter.fromParts(SMALL_P, SMALL_LIMIT, this.keys.subarray(port * PORT_EXACT, port * PORT_EXACT + n), null);
     if (n === FULL) return this.full[port]!;
     const base = this.page[port] * COARSE_BYTES;
     return UniqueCounter.fromParts(COARSE_P, SMALL_LIMIT, null, this.pool.subarray(base, base + COARSE_BYTES));
+  }
+
+  /** Adds the port's keys to `into` (what into.merge(this.counter(port)) does, without a counter for a port of inline keys). */
+  mergeInto(port: number, into: UniqueCounter): void {
+    const n = this.tier[port];
+    if (n === 0) return;
+    if (n > PORT_EXACT) {
+      into.merge(this.counter(port)!);
+      return;
+    }
+    into.reserve(n);
+    const base = port * PORT_EXACT;
+    for (let i = base; i < base + n; i++) into.add(this.keys[i]);
   }
 
   private promote(port: number): void {
