@@ -942,13 +942,18 @@ export class TelescopeAggregator {
    * follow.
    */
   release(): void {
+    this.releaseSources();
+    this.portSources = new PortSources(0);
+  }
+
+  /** Frees the per-source tables only: the per-port tables stay for portTables() or buildPorts() after finish(false). */
+  releaseSources(): void {
     this.si = new Int32Array(0);
     this.sf = new Float64Array(0);
     this.sc = new Int32Array(0);
     this.firstSeen = new Float64Array(0);
     this.idx4 = new U32Index(16);
     this.idx6 = new U32Index(16);
-    this.portSources = new PortSources(0);
     this.nSources = 0;
     this.cap = 0;
     this.maxSources = 0;

@@ -179,7 +179,7 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
         return (batch) => agg.processBatch(batch);
       },
       // while the workers finish theirs; the per-port counters wait for their port tables
-      finishOwn: () => { total = own!.finish(false); },
+      finishOwn: () => { total = own!.finish(false); own!.releaseSources(); },
       ...(progress ? { afterBatch: () => progress.update(source.bytesConsumed(), own?.framesSeen ?? 0) } : {}),
     });
   } finally {
