@@ -31,7 +31,7 @@ import { sourceAlert } from './alerts.js';
 import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
 import { SpilledSources } from './spilled-sources.js';
-import { PortSources } from './port-sources.js';
+import { PortSources, type PortSourcesParts } from './port-sources.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -181,8 +181,58 @@ export function telescopeRoute(buf: Uint8Array, off: number, capLen: number, lin
 /** The k-th largest value (0 when there are at most k): values below it are outside the top k. */
 function kthLargest(values: Int32Array | Float64Array, k: number): number {
   if (values.length <= k) return 0;
-  const sorted = values.slice().sort();
-  return sorted[sorted.length - k];
+  return selectLargest(Float64Array.from(values), values.length, k - 1);
+}
+
+/**
+ * Reorders a[0, n) so that a[r] is the (r+1)-th largest value, a[0, r) are ≥ it and a(r, n)
+ * ≤ it, and returns it (quickselect, Hoare partition, median of three): O(n), where a sort
+ * was O(n log n) and, for a Map of port counts, an array pair per port.
+ */
+export function selectLargest(a: Float64Array, n: number, r: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    // median of three as the pivot
+    let x = a[lo];
+    let y = a[mid];
+    const z = a[hi];
+    if (x < y) { const t = x; x = y; y = t; }
+    if (y < z) { y = z; if (x < y) y = x; }
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] > pivot) i++;
+      while (a[j] < pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else break;
+  }
+  return a[r];
+}
+
+/** A partition's per-port tables (TelescopeAggregator.portTables). */
+export interface PortTables {
+  /** packets per port key */
+  packets: Float64Array;
+  sources: PortSourcesParts;
+  /** ports with fewer packets get no counter (the memory bound; 0: all) */
+  counterMin: number;
+}
+
+/** Buffers of port tables to transfer to another thread. */
+export function portTablesTransfer(t: PortTables): ArrayBuffer[] {
+  return [t.packets.buffer as ArrayBuffer, ...PortSources.transferList(t.sources)];
 }
 
 export class TelescopeAggregator {
@@ -246,6 +296,8 @@ export class TelescopeAggregator {
   private readonly ivPortAcc = new Float64Array(PORT_KEYS);
   private readonly ivPortTouched = new Int32Array(PORT_KEYS);
   private ivPortN = 0;
+  /** counts of the touched ports, reordered by keepBusiestIntervalPorts */
+  private readonly ivPortScratch = new Float64Array(PORT_KEYS);
 
   // countries
   private readonly countryIndex = new Map<string, number>();
@@ -599,6 +651,13 @@ export class TelescopeAggregator {
     if (this.cur === null) return;
     const ports = this.cur.state.ports;
     const acc = this.ivPortAcc;
+    // A sweep touches tens of thousands of ports an interval: keep the busiest straight from
+    // the typed counters instead of a Map entry per port, sorted and trimmed (the same ports
+    // and floor as trimIntervalPorts). A revisited interval (input not in time order) merges.
+    if (ports.size === 0 && this.ivPortN > 2 * INTERVAL_PORTS) {
+      this.keepBusiestIntervalPorts(this.cur.state);
+      return;
+    }
     for (let i = 0; i < this.ivPortN; i++) {
       const k = this.ivPortTouched[i];
       ports.set(k, (ports.get(k) ?? 0) + acc[k]);
@@ -607,6 +666,40 @@ export class TelescopeAggregator {
     this.ivPortN = 0;
     // bounded: trimmed to INTERVAL_PORTS when twice that (at finish: to INTERVAL_PORTS)
     if (ports.size > 2 * INTERVAL_PORTS) trimIntervalPorts(this.cur.state);
+  }
+
+  /**
+   * Puts the INTERVAL_PORTS busiest touched ports of the interval's accumulator into its
+   * (empty) port map, busiest first, ties by port key, and sets portsFloor to the largest
+   * count left out: what trimIntervalPorts gives for a map of every touched port.
+   */
+  private keepBusiestIntervalPorts(iv: IntervalState): void {
+    const acc = this.ivPortAcc;
+    const touched = this.ivPortTouched;
+    const n = this.ivPortN;
+    const keep = INTERVAL_PORTS;
+    const counts = this.ivPortScratch;
+    for (let i = 0; i < n; i++) counts[i] = acc[touched[i]];
+    // counts[0, keep) are now the keep largest (unordered), counts[keep] the next: the floor
+    const floor = selectLargest(counts, n, keep);
+    let least = Infinity;
+    for (let i = 0; i < keep; i++) if (counts[i] < least) least = counts[i];
+    // every port above the least kept count is in; ports at it are taken by key until keep are in
+    const kept: number[] = [];
+    const ties: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = touched[i];
+      const c = acc[k];
+      if (c > least) kept.push(k);
+      else if (c === least) ties.push(k);
+    }
+    ties.sort((x, y) => x - y);
+    for (let i = 0; kept.length < keep; i++) kept.push(ties[i]);
+    kept.sort((x, y) => acc[y] - acc[x] || x - y);
+    for (const k of kept) iv.ports.set(k, acc[k]);
+    iv.portsFloor = Math.max(iv.portsFloor, floor);
+    for (let i = 0; i < n; i++) acc[touched[i]] = 0;
+    this.ivPortN = 0;
   }
 
   private growSources(n: number): void {
@@ -672,8 +765,53 @@ export class TelescopeAggregator {
     }
   }
 
-  /** Ends the run: classifies every source and returns the mergeable state. */
-  finish(): TelescopeState {
+  /**
+   * The per-port tables (packets, unique sources) as plain data, for the aggregator of
+   * partition 0 to build every partition's per-port counters at once (buildPorts): after
+   * finish(false), before release(); the buffers may then be transferred (portTablesTransfer).
+   */
+  portTables(): PortTables {
+    return { packets: this.portPackets, sources: this.portSources.parts(), counterMin: this.portCounterMin() };
+  }
+
+  /** Past the memory bound, only the busiest ports' counters are built (as a state file keeps them). */
+  private portCounterMin(): number {
+    return this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
+  }
+
+  /**
+   * Builds state.ports from this aggregator's per-port tables and then those of the other
+   * partitions, in that order: the counters and order a merge of each partition's finished
+   * state gives, without a UniqueCounter object per port and partition to build, clone
+   * between threads and merge (131,072 port keys each on a sweep of every port: a third of
+   * the time after the last packet on capture (b)).
+   */
+  buildPorts(state: TelescopeState, others: PortTables[]): void {
+    for (let t = -1; t < others.length; t++) {
+      const sources = t < 0 ? this.portSources : new PortSources(PORT_KEYS, 0, others[t].sources);
+      const packetsOf = t < 0 ? this.portPackets : others[t].packets;
+      const counterMin = t < 0 ? this.portCounterMin() : others[t].counterMin;
+      for (let k = 0; k < PORT_KEYS; k++) {
+        const packets = packetsOf[k];
+        if (packets === 0) continue;
+        const dropped = packets < counterMin;
+        if (dropped) state.portSketchesDropped++;
+        const a = state.ports.get(k);
+        if (a === undefined) state.ports.set(k, { packets, sources: dropped ? null : sources.counter(k) });
+        else {
+          a.packets += packets;
+          if (!dropped) { if (a.sources !== null) sources.mergeInto(k, a.sources); else a.sources = sources.counter(k); }
+        }
+      }
+    }
+  }
+
+  /**
+   * Ends the run: classifies every source and returns the mergeable state. `buildPorts`
+   * false: state.ports is left empty, the per-port tables kept for portTables() or
+   * buildPorts() (a partition's hand-over, see run.ts).
+   */
+  finish(buildPorts = true): TelescopeState {
     this.flushIntervalPorts();
     const dn = this.opts.darknetText;
     const state = new TelescopeState(this.intervalUs, [...dn]);
@@ -705,14 +843,7 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
-    // past the memory bound, only the busiest ports' counters are built (as a state file keeps them)
-    const counterMin = this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
-    for (let k = 0; k < PORT_KEYS; k++) {
-      const packets = this.portPackets[k];
-      if (packets === 0) continue;
-      if (packets < counterMin) { state.ports.set(k, { packets, sources: null }); state.portSketchesDropped++; continue; }
-      state.ports.set(k, { packets, sources: this.portSources.counter(k) });
-    }
+    if (buildPorts) this.buildPorts(state, []);
     this.findBursts(state);
 
     const filtered = bigCounter();
@@ -757,11 +888,15 @@ export class TelescopeAggregator {
       }
       if (packets < rowMin && this.si[s * SI + S_WATCH] < 0) continue;
       const ip = this.sourceText(s);
-      const row: SourceRow = {
-        ip, packets, bytes: this.sf[s * SF + SF_BYTES], first: this.firstSeen[s], last: this.sf[s * SF + SF_LAST], class: c.cls,
-        ...(c.family ? { family: c.family } : {}), tag: c.tag, spoofed: c.spoofed, country, asn,
-        top_port: this.si[s * SI + S_PORT_CAND], ports: this.si[s * SI + S_PORT_CHANGES],
-      };
+      const bytes = this.sf[s * SF + SF_BYTES];
+      const first = this.firstSeen[s];
+      const last = this.sf[s * SF + SF_LAST];
+      const topPort = this.si[s * SI + S_PORT_CAND];
+      const portChanges = this.si[s * SI + S_PORT_CHANGES];
+      // two literals in one field order (not a spread per row: up to 100,000 rows per partition)
+      const row: SourceRow = c.family
+        ? { ip, packets, bytes, first, last, class: c.cls, family: c.family, tag: c.tag, spoofed: c.spoofed, country, asn, top_port: topPort, ports: portChanges }
+        : { ip, packets, bytes, first, last, class: c.cls, tag: c.tag, spoofed: c.spoofed, country, asn, top_port: topPort, ports: portChanges };
       rows.push(row);
       if (this.si[s * SI + S_WATCH] >= 0) state.alerts.push(this.alertFor(s, row));
     }
@@ -807,13 +942,18 @@ export class TelescopeAggregator {
    * follow.
    */
   release(): void {
+    this.releaseSources();
+    this.portSources = new PortSources(0);
+  }
+
+  /** Frees the per-source tables only: the per-port tables stay for portTables() or buildPorts() after finish(false). */
+  releaseSources(): void {
     this.si = new Int32Array(0);
     this.sf = new Float64Array(0);
     this.sc = new Int32Array(0);
     this.firstSeen = new Float64Array(0);
     this.idx4 = new U32Index(16);
     this.idx6 = new U32Index(16);
-    this.portSources = new PortSources(0);
     this.nSources = 0;
     this.cap = 0;
     this.maxSources = 0;

@@ -25,6 +25,22 @@ const FULL = PORT_EXACT + 1;
 const COARSE = PORT_EXACT + 2;
 const COARSE_BYTES = 1 << COARSE_P;
 
+/**
+ * A PortSources' tables as plain data, to hand them to another thread (the typed arrays'
+ * buffers transferred, see transferList) instead of a UniqueCounter object per port.
+ */
+export interface PortSourcesParts {
+  portKeys: number;
+  keys: Uint32Array;
+  tier: Uint8Array;
+  page: Int32Array;
+  pool: Uint8Array;
+  pages: number;
+  /** the full-tier counters: port, precision, and sorted exact keys or sketch registers */
+  full: { port: number; p: number; keys: Uint32Array | null; registers: Uint8Array | null }[];
+  coarsened: number;
+}
+
 export class PortSources {
   private readonly keys: Uint32Array;
   /** per port: 0 … PORT_EXACT inline keys, FULL, or COARSE */
@@ -32,17 +48,45 @@ export class PortSources {
   private readonly full: (UniqueCounter | undefined)[];
   /** per port: its coarse register page (-1: none) */
   private readonly page: Int32Array;
-  private pool = new Uint8Array(0);
+  private pool: Uint8Array = new Uint8Array(0);
   private pages = 0;
   private fullCount = 0;
   /** full counters turned coarse by coarsenAll (the memory bound) */
   coarsened = 0;
 
-  constructor(readonly portKeys: number, private maxFull = PORT_FULL_COUNTERS) {
+  /** `from`: the parts of another PortSources (parts()), used in place. */
+  constructor(readonly portKeys: number, private maxFull = PORT_FULL_COUNTERS, from?: PortSourcesParts) {
+    this.full = new Array<UniqueCounter | undefined>(portKeys);
+    if (from !== undefined) {
+      if (from.portKeys !== portKeys) throw new RangeError(`port sources: ${from.portKeys} port keys, expected ${portKeys}`);
+      this.keys = from.keys;
+      this.tier = from.tier;
+      this.page = from.page;
+      this.pool = from.pool;
+      this.pages = from.pages;
+      this.coarsened = from.coarsened;
+      for (const f of from.full) this.full[f.port] = UniqueCounter.fromParts(f.p, SMALL_LIMIT, f.keys, f.registers);
+      this.fullCount = from.full.length;
+      return;
+    }
     this.keys = new Uint32Array(portKeys * PORT_EXACT);
     this.tier = new Uint8Array(portKeys);
-    this.full = new Array<UniqueCounter | undefined>(portKeys);
     this.page = new Int32Array(portKeys).fill(-1);
+  }
+
+  /** The tables as plain data (the typed arrays are this object's own: it must not be used after they are transferred). */
+  parts(): PortSourcesParts {
+    const full: PortSourcesParts['full'] = [];
+    for (let port = 0; port < this.portKeys; port++) {
+      const u = this.full[port];
+      if (u !== undefined) full.push({ port, p: u.p, keys: u.sortedKeys(), registers: u.sketchRegisters() });
+    }
+    return { portKeys: this.portKeys, keys: this.keys, tier: this.tier, page: this.page, pool: this.pool, pages: this.pages, full, coarsened: this.coarsened };
+  }
+
+  /** Buffers of parts() that can be transferred (the tables; the full counters' storage is copied). */
+  static transferList(parts: PortSourcesParts): ArrayBuffer[] {
+    return [parts.keys.buffer, parts.tier.buffer, parts.page.buffer, parts.pool.buffer] as ArrayBuffer[];
   }
 
   add(port: number, key: number): void {
@@ -109,10 +153,23 @@ export class PortSources {
   counter(port: number): UniqueCounter | null {
     const n = this.tier[port];
     if (n === 0) return null;
-    if (n <= PORT_EXACT) return UniqueCounter.fromParts(SMALL_P, SMALL_LIMIT, this.keys.slice(port * PORT_EXACT, port * PORT_EXACT + n), null);
+    if (n <= PORT_EXACT) return UniqueCounter.fromParts(SMALL_P, SMALL_LIMIT, this.keys.subarray(port * PORT_EXACT, port * PORT_EXACT + n), null);
     if (n === FULL) return this.full[port]!;
     const base = this.page[port] * COARSE_BYTES;
     return UniqueCounter.fromParts(COARSE_P, SMALL_LIMIT, null, this.pool.subarray(base, base + COARSE_BYTES));
+  }
+
+  /** Adds the port's keys to `into` (what into.merge(this.counter(port)) does, without a counter for a port of inline keys). */
+  mergeInto(port: number, into: UniqueCounter): void {
+    const n = this.tier[port];
+    if (n === 0) return;
+    if (n > PORT_EXACT) {
+      into.merge(this.counter(port)!);
+      return;
+    }
+    into.reserve(n);
+    const base = port * PORT_EXACT;
+    for (let i = base; i < base + n; i++) into.add(this.keys[i]);
   }
 
   private promote(port: number): void {

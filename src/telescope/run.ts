@@ -12,7 +12,7 @@ import { openCapture } from '../capture/open.js';
 import { openLive } from '../capture/live.js';
 import type { CaptureSource } from '../capture/source.js';
 import { parseCidr, type Cidr } from '../util/ip.js';
-import { TelescopeAggregator, telescopeRoute } from './aggregator.js';
+import { TelescopeAggregator, telescopeRoute, type PortTables } from './aggregator.js';
 import { openGeo, type GeoLookup } from './geo.js';
 import { loadWatchList, type WatchList } from './watch.js';
 import { TelescopeState } from './state.js';
@@ -65,8 +65,12 @@ export interface TelescopeWorkerInput {
 }
 
 export type TelescopeWorkerMessage =
-  /** state: a TelescopeState, structured-cloned (see TelescopeState.revive) */
-  | { type: 'done'; state: unknown; frames: number }
+  /**
+   * state: a TelescopeState, structured-cloned (see TelescopeState.revive), without its
+   * per-port counters: those come as the worker's port tables (buffers transferred), for
+   * partition 0 to build (TelescopeAggregator.buildPorts)
+   */
+  | { type: 'done'; state: unknown; ports: PortTables; frames: number }
   | { type: 'error'; message: string; name: string };
 
 /** Parses and checks the darknet list; throws a UsageError naming the bad entry. */
@@ -152,6 +156,7 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
   const count = plan.workers;
   // The reading thread aggregates partition 0 itself; partitions 1.. get worker threads.
   const states: unknown[] = [];
+  const ports: PortTables[] = [];
   let own: TelescopeAggregator | null = null;
   let total: TelescopeState | null = null;
   try {
@@ -165,6 +170,7 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
       onMessage: (index, m) => {
         if (m.type !== 'done') return false;
         states[index] = m.state;
+        ports[index - 1] = m.ports;
         return true;
       },
       createOwn: () => {
@@ -172,7 +178,8 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
         own = agg;
         return (batch) => agg.processBatch(batch);
       },
-      finishOwn: () => { total = own!.finish(); own!.release(); },
+      // while the workers finish theirs; the per-port counters wait for their port tables
+      finishOwn: () => { total = own!.finish(false); own!.releaseSources(); },
       ...(progress ? { afterBatch: () => progress.update(source.bytesConsumed(), own?.framesSeen ?? 0) } : {}),
     });
   } finally {
@@ -180,6 +187,8 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
   }
   const state = total as TelescopeState | null;
   if (state === null || own === null) throw new Error('telescope: partition 0 did not finish');
+  (own as TelescopeAggregator).buildPorts(state, ports);
+  (own as TelescopeAggregator).release();
   for (let i = 1; i < count; i++) state.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
   addCaptureCounts(state, source);
   return { state, frames: (own as TelescopeAggregator).framesSeen };

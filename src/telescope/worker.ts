@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runPartitionWorker } from '../capture/runner.js';
-import type { TelescopeAggregator } from './aggregator.js';
+import { portTablesTransfer, type TelescopeAggregator } from './aggregator.js';
 import { buildAggregator, type TelescopeWorkerInput, type TelescopeWorkerMessage } from './run.js';
 
 const input = workerData as TelescopeWorkerInput;
@@ -17,8 +17,9 @@ void runPartitionWorker(input.batches, port, () => {
   agg = a;
   return (batch) => a.processBatch(batch);
 }, () => {
-  const state = agg!.finish();
+  const state = agg!.finish(false);
+  const ports = agg!.portTables();
   agg!.release();
   const storage = state.packForTransfer();
-  port.postMessage({ type: 'done', state, frames: agg!.framesSeen } satisfies TelescopeWorkerMessage, [storage]);
+  port.postMessage({ type: 'done', state, ports, frames: agg!.framesSeen } satisfies TelescopeWorkerMessage, [storage, ...portTablesTransfer(ports)]);
 });
