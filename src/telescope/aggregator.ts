@@ -32,6 +32,7 @@ import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
 import { SpilledSources } from './spilled-sources.js';
 import { PortSources } from './port-sources.js';
+import { HEAVY_K, SpaceSaving, type HeavyEntry } from './heavy-hitters.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -226,6 +227,8 @@ export class TelescopeAggregator {
   private spilledPackets = 0;
   /** country and AS unique counts of the sources past the source table */
   private readonly spilled: SpilledSources;
+  /** IPv4 sources past the source table by packets (tracked ones are counted exactly in their records) */
+  private readonly spilledTalkers = new SpaceSaving(HEAVY_K);
   /** spilled sources with a packet that passed the noise filters (tracked ones are judged at finish) */
   private readonly spilledFiltered = bigCounter();
   private readonly protocols = new Float64Array(PROTO_SLOTS);
@@ -517,6 +520,7 @@ export class TelescopeAggregator {
     if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
     if (pkey >= 0 && !isResponseKind(kind)) this.portSources.add(pkey, src);
     cur.countries[this.spilled.add(pkt, src, v6)]++;
+    if (!v6) this.spilledTalkers.add(src);
   }
 
   private addSource(pkt: PacketView, kind: number): number {
@@ -644,31 +648,46 @@ export class TelescopeAggregator {
     return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : formatIpv4(this.sc[slot * SC + C_KEY] >>> 0);
   }
 
-  /** Marks one-packet sources that share a header fingerprint with many others in a short window. */
+  /**
+   * Marks one-packet sources that share a header fingerprint with many others in a short
+   * window. Grouped by two numbers (no string per source): protocol, TTL, window and first
+   * port in one (49 bits), TCP flags and the window's bucket in the other.
+   */
   private findBursts(state: TelescopeState): void {
-    const groups = new Map<string, number[]>();
+    const groups = new Map<number, Map<number, number[]>>();
+    const sc = this.sc;
     for (let s = 0; s < this.nSources; s++) {
       // replies come one per source by nature (backscatter); a burst is of probes
-      if (this.si[s * SI + S_PACKETS] > 2 || this.sc[s * SC + C_HARD] > 0 || this.sc[s * SC + C_FIRST_REPLY] !== 0) continue;
-      const key = `${this.sc[s * SC + C_FIRST_PROTO]}/${this.sc[s * SC + C_FIRST_TTL]}/${this.sc[s * SC + C_FIRST_WIN]}/${this.sc[s * SC + C_FIRST_DPORT]}/${this.sc[s * SC + C_FIRST_FLAGS]}@${Math.floor(this.firstSeen[s] / BURST_BUCKET_US)}`;
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, g = []);
+      const c = s * SC;
+      if (this.si[s * SI + S_PACKETS] > 2 || sc[c + C_HARD] > 0 || sc[c + C_FIRST_REPLY] !== 0) continue;
+      const header = (sc[c + C_FIRST_PROTO] & 0xff) * 2 ** 41 + (sc[c + C_FIRST_TTL] & 0xff) * 2 ** 33 + (sc[c + C_FIRST_WIN] & 0xffff) * 2 ** 17
+        + ((sc[c + C_FIRST_DPORT] + 1) & 0x1ffff);
+      const when = (sc[c + C_FIRST_FLAGS] & 0xfff) * 2 ** 32 + Math.floor(this.firstSeen[s] / BURST_BUCKET_US);
+      let byTime = groups.get(header);
+      if (byTime === undefined) groups.set(header, byTime = new Map());
+      let g = byTime.get(when);
+      if (g === undefined) byTime.set(when, g = []);
       g.push(s);
     }
     // each worker sees 1/workerCount of the sources
     const min = Math.ceil(BURST_MIN_SOURCES / this.workerCount);
-    for (const [key, slots] of groups) {
-      if (slots.length < min) continue;
-      let start = Infinity;
-      let end = -Infinity;
-      for (const s of slots) {
-        this.si[s * SI + S_FLAGS] |= F_BURST;
-        start = Math.min(start, this.firstSeen[s]);
-        end = Math.max(end, this.sf[s * SF + SF_LAST]);
-        if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.firstSeen[s] / this.intervalUs) * this.intervalUs).burstSources++;
+    for (const byTime of groups.values()) {
+      for (const slots of byTime.values()) {
+        if (slots.length < min) continue;
+        let start = Infinity;
+        let end = -Infinity;
+        for (const s of slots) {
+          this.si[s * SI + S_FLAGS] |= F_BURST;
+          start = Math.min(start, this.firstSeen[s]);
+          end = Math.max(end, this.sf[s * SF + SF_LAST]);
+          if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.firstSeen[s] / this.intervalUs) * this.intervalUs).burstSources++;
+        }
+        // the group's fields, read from its first source
+        const c = slots[0] * SC;
+        const proto = sc[c + C_FIRST_PROTO];
+        const fingerprint = `${protoName(proto)} ttl=${sc[c + C_FIRST_TTL]}${proto === 6 ? ` window=${sc[c + C_FIRST_WIN]} flags=0x${sc[c + C_FIRST_FLAGS].toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${sc[c + C_FIRST_DPORT]}`;
+        state.bursts.push({ fingerprint, sources: slots.length, start, end });
       }
-      const [proto, ttl, win, port, flags] = key.split('@')[0].split('/').map(Number);
-      state.bursts.push({ fingerprint: `${protoName(proto)} ttl=${ttl}${proto === 6 ? ` window=${win} flags=0x${flags.toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${port}`, sources: slots.length, start, end });
     }
   }
 
@@ -790,8 +809,31 @@ export class TelescopeAggregator {
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
     state.victims = this.victims.rows();
-    if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
+    state.heavyVictims = this.victims.summary();
+    if (this.victims.evicted > 0) state.malformed['telescope.victims-evicted'] = this.victims.evicted;
+    state.heavyTalkers = this.talkerSummary();
     return state;
+  }
+
+  /**
+   * Top IPv4 talkers as a Space-Saving summary: the tracked sources' exact counts (the
+   * HEAVY_K largest, error 0), joined by the summary of the sources past the table (disjoint
+   * from the tracked ones: a source is either tracked from its first packet or never).
+   */
+  private talkerSummary(): SpaceSaving {
+    const packets = new Int32Array(this.nSources);
+    let total = 0;
+    for (let s = 0; s < this.nSources; s++) {
+      if ((this.si[s * SI + S_FLAGS] & F_V6) !== 0) continue;
+      packets[s] = this.si[s * SI + S_PACKETS];
+      total += packets[s];
+    }
+    const min = Math.max(1, kthLargest(packets, HEAVY_K));
+    const entries: HeavyEntry[] = [];
+    for (let s = 0; s < this.nSources; s++) if (packets[s] >= min) entries.push({ key: this.sc[s * SC + C_KEY] >>> 0, count: packets[s], error: 0 });
+    const talkers = SpaceSaving.of(HEAVY_K, entries, total);
+    talkers.merge(this.spilledTalkers, true);
+    return talkers;
   }
 
   /** Packets of the maxSourceRows-th largest source (0 when all fit): sources below it get no row. */
