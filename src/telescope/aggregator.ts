@@ -112,8 +112,16 @@ const SOURCE_SHARE = 0.4;
 const MEMORY_CHECK_BATCHES = 16;
 /** Transient bytes finish() needs per tracked source (measured: 300,000 sources raised the peak by 154 MB). */
 const FINISH_SOURCE_BYTES = 512;
-/** Share of the memory bound past which the per-port counters turn coarse. */
+/** Share of the degradable budget (the budget less the fixed part) past which the per-port counters turn coarse. */
 const COARSEN_SHARE = 0.8;
+/**
+ * Memory kept free for the end of the run, which cannot degrade: finish(), merging the workers'
+ * states, building the report and writing the outputs. Measured on (b) with a 300 MB bound:
+ * about 70 MB past the aggregation's last check (the per-port map of 131,072 entries, the
+ * state's serialisation and the clone between threads are most of it).
+ */
+const END_RESERVE_BYTES = 64 * 1024 * 1024;
+const END_RESERVE_SHARE = 0.05;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
@@ -204,6 +212,8 @@ export class TelescopeAggregator {
   private maxSourceRows: number;
   private readonly maxMemory: number;
   private batchesSinceCheck = 0;
+  /** resident memory when the first batch arrived: Node, its threads and the fixed tables (-1: not yet) */
+  private fixedRss = -1;
   /** sources in the table when the memory bound froze it (-1: never) */
   private frozenAt = -1;
   /** the per-port counters were coarsened for the memory bound */
@@ -363,30 +373,40 @@ export class TelescopeAggregator {
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
-    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES && this.maxMemory !== Infinity) this.checkMemory();
+    if (this.maxMemory === Infinity) return;
+    if (this.fixedRss < 0) this.fixedRss = process.memoryUsage.rss();
+    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES) this.checkMemory();
   }
 
   /**
    * Degrades in two steps as the process's resident memory nears the bound. Past
    * COARSEN_SHARE of it, the per-port counters turn coarse (COARSE_P) and no new full one is
-   * made. Past the bound, the source table takes no new sources: they still count in every
-   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Both
-   * counted (telescope.memory-coarsened-ports; memoryLimited and spilled packets) and reported.
+   * made, and what finish() builds shrinks to what a state file keeps: the STATE_SOURCE_ROWS
+   * largest source rows and the PORT_SKETCHES busiest ports' source counters (a row object
+   * and a counter object each: a sweep of every port by 100,000 sources otherwise raised
+   * finish()'s peak by about 150 MB). Past the bound, the source table takes no new sources:
+   * they still count in every sketch (totals, intervals, ports, countries, AS, the talkers'
+   * heavy hitters) but are not classified. Each step is counted
+   * (telescope.memory-coarsened-ports, port_sketches_dropped; memoryLimited and spilled
+   * packets) and reported.
    */
   private checkMemory(): void {
     this.batchesSinceCheck = 0;
     if (this.frozenAt >= 0) return;
+    // the aggregation's budget: the bound less the end-of-run reserve; of it, the fixed part
+    // (resident at the first batch) cannot degrade, the rest is what the steps below shed
+    const budget = this.maxMemory * (1 - END_RESERVE_SHARE) - END_RESERVE_BYTES;
+    const fixed = Math.min(this.fixedRss, budget);
     // finish() builds rows, classes and burst groups for every tracked source: its peak counts too
     const rss = process.memoryUsage.rss() + this.nSources * FINISH_SOURCE_BYTES;
-    if (!this.portsCoarsened && rss > this.maxMemory * COARSEN_SHARE) {
+    if (!this.portsCoarsened && rss > fixed + COARSEN_SHARE * (budget - fixed)) {
       this.portsCoarsened = true;
       this.portSources.coarsenAll();
+      this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
     }
-    if (rss <= this.maxMemory) return;
+    if (rss <= budget) return;
     this.frozenAt = this.nSources;
     this.maxSources = this.nSources;
-    // and the rows finish() builds shrink to what a state file keeps
-    this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
   }
 
   private onDarknetPacket(pkt: PacketView, dstIdx: number): void {
@@ -710,6 +730,7 @@ export class TelescopeAggregator {
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     if (this.frozenAt >= 0) state.memoryLimited++;
+    state.memoryFixedBytes = Math.max(0, this.fixedRss);
     if (this.portSources.coarsened > 0) state.malformed['telescope.memory-coarsened-ports'] = this.portSources.coarsened;
     state.sources = this.sources;
     state.src24 = this.src24;
@@ -724,8 +745,8 @@ export class TelescopeAggregator {
       for (let c = 0; c < this.countryNames.length; c++) if (acc.countries[c] > 0) s.countries.set(this.countryNames[c], acc.countries[c]);
       state.intervals.set(s.start, s);
     }
-    // past the memory bound, only the busiest ports' counters are built (as a state file keeps them)
-    const counterMin = this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
+    // near the memory bound, only the busiest ports' counters are built (as a state file keeps them)
+    const counterMin = this.portsCoarsened ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
     for (let k = 0; k < PORT_KEYS; k++) {
       const packets = this.portPackets[k];
       if (packets === 0) continue;

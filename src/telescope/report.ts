@@ -32,10 +32,10 @@ export interface IntervalRow {
 /** packets: all packets to the port; sources: unique sources that sent probes (not replies) to it */
 /**
  * A top talker: its source row, packets from the heavy-hitter summary (high by at most
- * packets_error). `tracked: false`: a source past the memory bound's source table, known only
+ * packets_error; both fields are absent in reports written before the summaries). `tracked: false`: a source past the memory bound's source table, known only
  * to the summary (not classified; bytes and times unknown, 0).
  */
-export type TalkerRow = SourceRow & { packets_error: number; tracked: boolean };
+export type TalkerRow = SourceRow & { packets_error?: number; tracked?: boolean };
 
 export interface PortRow { proto: 'tcp' | 'udp'; port: number; packets: number; sources: number }
 export interface TrendRow { key: string; previous: number; current: number; change: number | null }
@@ -83,6 +83,11 @@ export interface TelescopeReport {
   };
   /** workers or merged runs that reached --max-memory: their later new sources are in the sketches only (spilled_packets) */
   memory_limited: number;
+  /**
+   * Resident memory (MB) when the aggregation started — Node, its worker threads and the fixed
+   * tables: the part --max-memory cannot shed (0: run without a bound)
+   */
+  memory_fixed_mb: number;
   countries: { country: string; packets: number; sources: number }[];
   asns: { asn: number; org: string; packets: number; sources: number }[];
   classes: Record<SourceClass, number>;
@@ -250,7 +255,8 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     interval_port_error: intervals.reduce((m, s) => Math.max(m, s.portsFloor), 0),
     port_sketches_dropped: state.portSketchesDropped,
     memory_limited: state.memoryLimited,
-    top_talkers_error: talkers.reduce((m, t) => Math.max(m, t.packets_error), 0),
+    memory_fixed_mb: Math.round(state.memoryFixedBytes / 1048576),
+    top_talkers_error: talkers.reduce((m, t) => Math.max(m, t.packets_error ?? 0), 0),
     heavy_hitters: { k: state.heavyTalkers.k, talkers: summaryStats(state.heavyTalkers), victims: summaryStats(state.heavyVictims), ports: { exact: true } },
   };
 }

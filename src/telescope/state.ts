@@ -162,6 +162,8 @@ export class TelescopeState {
   portSketchesDropped = 0;
   /** aggregators (workers, runs) whose source table the memory bound froze */
   memoryLimited = 0;
+  /** resident memory of the process when the aggregation started (Node, threads, fixed tables): the part --max-memory cannot shed (largest of the merged runs; 0: no bound) */
+  memoryFixedBytes = 0;
   sources = bigCounter();
   src24 = bigCounter();
   destinations = bigCounter();
@@ -285,6 +287,7 @@ export class TelescopeState {
     this.spilledPackets += o.spilledPackets;
     this.portSketchesDropped += o.portSketchesDropped;
     this.memoryLimited += o.memoryLimited;
+    this.memoryFixedBytes = Math.max(this.memoryFixedBytes, o.memoryFixedBytes);
     this.sourceRowsFloor += o.sourceRowsFloor;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
@@ -414,6 +417,7 @@ export class TelescopeState {
       spilled_packets: this.spilledPackets,
       port_sketches_dropped: this.portSketchesDropped,
       memory_limited: this.memoryLimited,
+      memory_fixed_bytes: this.memoryFixedBytes,
       source_rows_floor: this.sourceRowsFloor,
       sources: enc(this.sources),
       src24: enc(this.src24),
@@ -458,6 +462,7 @@ export class TelescopeState {
     s.spilledPackets = j.spilled_packets;
     s.portSketchesDropped = j.port_sketches_dropped ?? 0;
     s.memoryLimited = j.memory_limited ?? 0;
+    s.memoryFixedBytes = j.memory_fixed_bytes ?? 0;
     s.sourceRowsFloor = j.source_rows_floor ?? 0;
     s.sources = dec(j.sources);
     s.src24 = dec(j.src24);
@@ -515,6 +520,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   spilled_packets: number;
   port_sketches_dropped?: number;
   memory_limited?: number;
+  memory_fixed_bytes?: number;
   source_rows_floor?: number;
   sources: C;
   src24: C;
