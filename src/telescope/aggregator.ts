@@ -117,10 +117,10 @@ const COARSEN_SHARE = 0.8;
 /**
  * Memory kept free for the end of the run, which cannot degrade: finish(), merging the workers'
  * states, building the report and writing the outputs. Measured on (b) with a 300 MB bound:
- * about 70 MB past the aggregation's last check (the per-port map of 131,072 entries, the
+ * about 90 MB past the aggregation's last check (the per-port map of 131,072 entries, the
  * state's serialisation and the clone between threads are most of it).
  */
-const END_RESERVE_BYTES = 64 * 1024 * 1024;
+const END_RESERVE_BYTES = 96 * 1024 * 1024;
 const END_RESERVE_SHARE = 0.05;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
