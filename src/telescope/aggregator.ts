@@ -528,8 +528,8 @@ export class TelescopeAggregator {
 
   /**
    * A packet of a source past the source table (full): the source still counts in every
-   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS —
-   * but is not classified. Apart from onDarknetPacket to keep that one small.
+   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS, the
+   * talkers' heavy hitters, and a reply its victim — but is not classified. Apart from onDarknetPacket to keep that one small.
    */
   private onSpilledPacket(pkt: PacketView, src: number, v6: boolean, hyg: number, pkey: number, kind: number, cur: IntervalAcc): void {
     const ivs = cur.state;
@@ -540,7 +540,11 @@ export class TelescopeAggregator {
     if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
     if (pkey >= 0 && !isResponseKind(kind)) this.portSources.add(pkey, src);
     cur.countries[this.spilled.add(pkt, src, v6)]++;
-    if (!v6) this.spilledTalkers.add(src);
+    if (!v6) {
+      this.spilledTalkers.add(src);
+      // a reply names a victim whatever the table: the victim table is bounded on its own
+      if (isResponseKind(kind)) this.victims.add(pkt, kind, pkt.tsUs);
+    }
   }
 
   private addSource(pkt: PacketView, kind: number): number {
