@@ -11,8 +11,9 @@
  * keep its own per-key attributes in arrays of k slots: add() returns the key's slot and
  * `replaced` says whether the slot changed hands (its attributes start over).
  *
- * The telescope keeps three: top talkers, backscatter victims and (in the state) the summaries
- * of both that `telescope merge` adds.
+ * The telescope uses it for top talkers (the sources past the source table; the tracked ones
+ * are counted exactly and joined in as a summary at the end) and as the backscatter victim
+ * table; the state carries both summaries, cut to HEAVY_K, and `telescope merge` adds them.
  */
 import { U32Index } from './index-table.js';
 
