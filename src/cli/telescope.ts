@@ -119,7 +119,7 @@ export function register(program: Command): void {
     .option('--no-geo', 'skip country and AS attribution')
     .option('-w, --workers <n|auto>', 'worker threads (1 = single-threaded)', parseWorkers(), 'auto')
     .option('--max-sources <n>', 'sources tracked individually (beyond: sketches only)', parseIntOption('--max-sources', 1000, 100_000_000))
-    .option('--max-memory <size>', 'memory bound (e.g. 512MB, 2GB): caps the source table; past it new sources are counted in the sketches only (reported)', (v: string) => parseSize(v, '--max-memory'), DEFAULT_MAX_MEMORY)
+    .option('--max-memory <size>', 'bound on the peak resident memory (e.g. 512MB, 2GB; default 512MB). Node, its worker threads and the fixed tables cannot shed memory (memory_fixed_mb in --json); the rest degrades in steps (coarse per-port counters, then a frozen source table: later new sources are counted in the sketches only; reported) to keep the aggregation under the bound less 96 MiB + 5 % kept for the end of the run (merge, report, outputs)', (v: string) => parseSize(v, '--max-memory'), DEFAULT_MAX_MEMORY)
     .option('--sensor <name>', 'sensor name recorded in alerts (and in the store with --db)')
     .option('--db <url>', 'also store the alerts and per-interval statistics (packets, unique sources, ports, countries, sketch) in the collector store (sqlite:PATH or postgres://…), for report trends')
     .option('--no-progress', 'never draw a progress bar')

@@ -32,6 +32,7 @@ import { ArpSweeps } from './arp-sweeps.js';
 import { VictimTable } from './victims.js';
 import { SpilledSources } from './spilled-sources.js';
 import { PortSources, type PortSourcesParts } from './port-sources.js';
+import { HEAVY_K, SpaceSaving, type HeavyEntry } from './heavy-hitters.js';
 
 export interface AggregatorOptions {
   darknets: Cidr[];
@@ -111,8 +112,16 @@ const SOURCE_SHARE = 0.4;
 const MEMORY_CHECK_BATCHES = 16;
 /** Transient bytes finish() needs per tracked source (measured: 300,000 sources raised the peak by 154 MB). */
 const FINISH_SOURCE_BYTES = 512;
-/** Share of the memory bound past which the per-port counters turn coarse. */
+/** Share of the degradable budget (the budget less the fixed part) past which the per-port counters turn coarse. */
 const COARSEN_SHARE = 0.8;
+/**
+ * Memory kept free for the end of the run, which cannot degrade: finish(), merging the workers'
+ * states, building the report and writing the outputs. Measured on (b) with a 300 MB bound:
+ * about 90 MB past the aggregation's last check (the per-port map of 131,072 entries, the
+ * state's serialisation and the clone between threads are most of it).
+ */
+const END_RESERVE_BYTES = 96 * 1024 * 1024;
+const END_RESERVE_SHARE = 0.05;
 if (S_PREV_PORT >= SI || SF_BYTES * 2 <= S_LAST_CLEAN_IV || SF_LAST * 2 + 2 > S_KINDS) throw new Error('telescope source record layout overlaps');
 
 // per-source flag bits
@@ -253,6 +262,8 @@ export class TelescopeAggregator {
   private maxSourceRows: number;
   private readonly maxMemory: number;
   private batchesSinceCheck = 0;
+  /** resident memory when the first batch arrived: Node, its threads and the fixed tables (-1: not yet) */
+  private fixedRss = -1;
   /** sources in the table when the memory bound froze it (-1: never) */
   private frozenAt = -1;
   /** the per-port counters were coarsened for the memory bound */
@@ -276,6 +287,8 @@ export class TelescopeAggregator {
   private spilledPackets = 0;
   /** country and AS unique counts of the sources past the source table */
   private readonly spilled: SpilledSources;
+  /** IPv4 sources past the source table by packets (tracked ones are counted exactly in their records) */
+  private readonly spilledTalkers = new SpaceSaving(HEAVY_K);
   /** spilled sources with a packet that passed the noise filters (tracked ones are judged at finish) */
   private readonly spilledFiltered = bigCounter();
   private readonly protocols = new Float64Array(PROTO_SLOTS);
@@ -412,30 +425,40 @@ export class TelescopeAggregator {
       this.onDarknetPacket(pkt, dstIdx);
     }
     this.framesSeen += n;
-    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES && this.maxMemory !== Infinity) this.checkMemory();
+    if (this.maxMemory === Infinity) return;
+    if (this.fixedRss < 0) this.fixedRss = process.memoryUsage.rss();
+    if (++this.batchesSinceCheck >= MEMORY_CHECK_BATCHES) this.checkMemory();
   }
 
   /**
    * Degrades in two steps as the process's resident memory nears the bound. Past
    * COARSEN_SHARE of it, the per-port counters turn coarse (COARSE_P) and no new full one is
-   * made. Past the bound, the source table takes no new sources: they still count in every
-   * sketch (totals, intervals, ports, countries, AS) but are not classified one by one. Both
-   * counted (telescope.memory-coarsened-ports; memoryLimited and spilled packets) and reported.
+   * made, and what finish() builds shrinks to what a state file keeps: the STATE_SOURCE_ROWS
+   * largest source rows and the PORT_SKETCHES busiest ports' source counters (a row object
+   * and a counter object each: a sweep of every port by 100,000 sources otherwise raised
+   * finish()'s peak by about 150 MB). Past the bound, the source table takes no new sources:
+   * they still count in every sketch (totals, intervals, ports, countries, AS, the talkers'
+   * heavy hitters) but are not classified. Each step is counted
+   * (telescope.memory-coarsened-ports, port_sketches_dropped; memoryLimited and spilled
+   * packets) and reported.
    */
   private checkMemory(): void {
     this.batchesSinceCheck = 0;
     if (this.frozenAt >= 0) return;
+    // the aggregation's budget: the bound less the end-of-run reserve; of it, the fixed part
+    // (resident at the first batch) cannot degrade, the rest is what the steps below shed
+    const budget = this.maxMemory * (1 - END_RESERVE_SHARE) - END_RESERVE_BYTES;
+    const fixed = Math.min(this.fixedRss, budget);
     // finish() builds rows, classes and burst groups for every tracked source: its peak counts too
     const rss = process.memoryUsage.rss() + this.nSources * FINISH_SOURCE_BYTES;
-    if (!this.portsCoarsened && rss > this.maxMemory * COARSEN_SHARE) {
+    if (!this.portsCoarsened && rss > fixed + COARSEN_SHARE * (budget - fixed)) {
       this.portsCoarsened = true;
       this.portSources.coarsenAll();
+      this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
     }
-    if (rss <= this.maxMemory) return;
+    if (rss <= budget) return;
     this.frozenAt = this.nSources;
     this.maxSources = this.nSources;
-    // and the rows finish() builds shrink to what a state file keeps
-    this.maxSourceRows = Math.min(this.maxSourceRows, STATE_SOURCE_ROWS);
   }
 
   private onDarknetPacket(pkt: PacketView, dstIdx: number): void {
@@ -557,8 +580,8 @@ export class TelescopeAggregator {
 
   /**
    * A packet of a source past the source table (full): the source still counts in every
-   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS —
-   * but is not classified. Apart from onDarknetPacket to keep that one small.
+   * sketch — totals, interval, per port (probes, as for tracked sources), country and AS, the
+   * talkers' heavy hitters, and a reply its victim — but is not classified. Apart from onDarknetPacket to keep that one small.
    */
   private onSpilledPacket(pkt: PacketView, src: number, v6: boolean, hyg: number, pkey: number, kind: number, cur: IntervalAcc): void {
     const ivs = cur.state;
@@ -569,6 +592,11 @@ export class TelescopeAggregator {
     if (hyg === 0) { ivs.filteredSources.add(src); this.spilledFiltered.add(src); }
     if (pkey >= 0 && !isResponseKind(kind)) this.portSources.add(pkey, src);
     cur.countries[this.spilled.add(pkt, src, v6)]++;
+    if (!v6) {
+      this.spilledTalkers.add(src);
+      // a reply names a victim whatever the table: the victim table is bounded on its own
+      if (isResponseKind(kind)) this.victims.add(pkt, kind, pkt.tsUs);
+    }
   }
 
   private addSource(pkt: PacketView, kind: number): number {
@@ -737,31 +765,46 @@ export class TelescopeAggregator {
     return (this.si[slot * SI + S_FLAGS] & F_V6) !== 0 ? this.v6Text.get(slot) ?? '' : formatIpv4(this.sc[slot * SC + C_KEY] >>> 0);
   }
 
-  /** Marks one-packet sources that share a header fingerprint with many others in a short window. */
+  /**
+   * Marks one-packet sources that share a header fingerprint with many others in a short
+   * window. Grouped by two numbers (no string per source): protocol, TTL, window and first
+   * port in one (49 bits), TCP flags and the window's bucket in the other.
+   */
   private findBursts(state: TelescopeState): void {
-    const groups = new Map<string, number[]>();
+    const groups = new Map<number, Map<number, number[]>>();
+    const sc = this.sc;
     for (let s = 0; s < this.nSources; s++) {
       // replies come one per source by nature (backscatter); a burst is of probes
-      if (this.si[s * SI + S_PACKETS] > 2 || this.sc[s * SC + C_HARD] > 0 || this.sc[s * SC + C_FIRST_REPLY] !== 0) continue;
-      const key = `${this.sc[s * SC + C_FIRST_PROTO]}/${this.sc[s * SC + C_FIRST_TTL]}/${this.sc[s * SC + C_FIRST_WIN]}/${this.sc[s * SC + C_FIRST_DPORT]}/${this.sc[s * SC + C_FIRST_FLAGS]}@${Math.floor(this.firstSeen[s] / BURST_BUCKET_US)}`;
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, g = []);
+      const c = s * SC;
+      if (this.si[s * SI + S_PACKETS] > 2 || sc[c + C_HARD] > 0 || sc[c + C_FIRST_REPLY] !== 0) continue;
+      const header = (sc[c + C_FIRST_PROTO] & 0xff) * 2 ** 41 + (sc[c + C_FIRST_TTL] & 0xff) * 2 ** 33 + (sc[c + C_FIRST_WIN] & 0xffff) * 2 ** 17
+        + ((sc[c + C_FIRST_DPORT] + 1) & 0x1ffff);
+      const when = (sc[c + C_FIRST_FLAGS] & 0xfff) * 2 ** 32 + Math.floor(this.firstSeen[s] / BURST_BUCKET_US);
+      let byTime = groups.get(header);
+      if (byTime === undefined) groups.set(header, byTime = new Map());
+      let g = byTime.get(when);
+      if (g === undefined) byTime.set(when, g = []);
       g.push(s);
     }
     // each worker sees 1/workerCount of the sources
     const min = Math.ceil(BURST_MIN_SOURCES / this.workerCount);
-    for (const [key, slots] of groups) {
-      if (slots.length < min) continue;
-      let start = Infinity;
-      let end = -Infinity;
-      for (const s of slots) {
-        this.si[s * SI + S_FLAGS] |= F_BURST;
-        start = Math.min(start, this.firstSeen[s]);
-        end = Math.max(end, this.sf[s * SF + SF_LAST]);
-        if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.firstSeen[s] / this.intervalUs) * this.intervalUs).burstSources++;
+    for (const byTime of groups.values()) {
+      for (const slots of byTime.values()) {
+        if (slots.length < min) continue;
+        let start = Infinity;
+        let end = -Infinity;
+        for (const s of slots) {
+          this.si[s * SI + S_FLAGS] |= F_BURST;
+          start = Math.min(start, this.firstSeen[s]);
+          end = Math.max(end, this.sf[s * SF + SF_LAST]);
+          if (this.si[s * SI + S_CLEAN] > 0) state.interval(Math.floor(this.firstSeen[s] / this.intervalUs) * this.intervalUs).burstSources++;
+        }
+        // the group's fields, read from its first source
+        const c = slots[0] * SC;
+        const proto = sc[c + C_FIRST_PROTO];
+        const fingerprint = `${protoName(proto)} ttl=${sc[c + C_FIRST_TTL]}${proto === 6 ? ` window=${sc[c + C_FIRST_WIN]} flags=0x${sc[c + C_FIRST_FLAGS].toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${sc[c + C_FIRST_DPORT]}`;
+        state.bursts.push({ fingerprint, sources: slots.length, start, end });
       }
-      const [proto, ttl, win, port, flags] = key.split('@')[0].split('/').map(Number);
-      state.bursts.push({ fingerprint: `${protoName(proto)} ttl=${ttl}${proto === 6 ? ` window=${win} flags=0x${flags.toString(16)}` : ''} ${proto === 1 ? 'type' : 'dport'}=${port}`, sources: slots.length, start, end });
     }
   }
 
@@ -776,7 +819,7 @@ export class TelescopeAggregator {
 
   /** Past the memory bound, only the busiest ports' counters are built (as a state file keeps them). */
   private portCounterMin(): number {
-    return this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
+    return this.portsCoarsened || this.frozenAt >= 0 ? kthLargest(this.portPackets, PORT_SKETCHES) : 0;
   }
 
   /**
@@ -829,6 +872,7 @@ export class TelescopeAggregator {
     for (let h = 1; h < HYGIENE_COUNT; h++) if (this.hygiene[h] > 0) state.hygiene[HYGIENE_NAMES[h]] = this.hygiene[h];
     state.spilledPackets = this.spilledPackets;
     if (this.frozenAt >= 0) state.memoryLimited++;
+    state.memoryFixedBytes = Math.max(0, this.fixedRss);
     if (this.portSources.coarsened > 0) state.malformed['telescope.memory-coarsened-ports'] = this.portSources.coarsened;
     state.sources = this.sources;
     state.src24 = this.src24;
@@ -925,8 +969,31 @@ export class TelescopeAggregator {
     state.sourceRows = rows.slice(0, this.maxSourceRows);
 
     state.victims = this.victims.rows();
-    if (this.victims.dropped > 0) state.malformed['telescope.victim-table-full'] = this.victims.dropped;
+    state.heavyVictims = this.victims.summary();
+    if (this.victims.evicted > 0) state.malformed['telescope.victims-evicted'] = this.victims.evicted;
+    state.heavyTalkers = this.talkerSummary();
     return state;
+  }
+
+  /**
+   * Top IPv4 talkers as a Space-Saving summary: the tracked sources' exact counts (the
+   * HEAVY_K largest, error 0), joined by the summary of the sources past the table (disjoint
+   * from the tracked ones: a source is either tracked from its first packet or never).
+   */
+  private talkerSummary(): SpaceSaving {
+    const packets = new Int32Array(this.nSources);
+    let total = 0;
+    for (let s = 0; s < this.nSources; s++) {
+      if ((this.si[s * SI + S_FLAGS] & F_V6) !== 0) continue;
+      packets[s] = this.si[s * SI + S_PACKETS];
+      total += packets[s];
+    }
+    const min = Math.max(1, kthLargest(packets, HEAVY_K));
+    const entries: HeavyEntry[] = [];
+    for (let s = 0; s < this.nSources; s++) if (packets[s] >= min) entries.push({ key: this.sc[s * SC + C_KEY] >>> 0, count: packets[s], error: 0 });
+    const talkers = SpaceSaving.of(HEAVY_K, entries, total);
+    talkers.merge(this.spilledTalkers, true);
+    return talkers;
   }
 
   /** Packets of the maxSourceRows-th largest source (0 when all fit): sources below it get no row. */

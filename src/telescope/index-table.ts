@@ -42,6 +42,38 @@ export class U32Index {
     this.n++;
   }
 
+  /**
+   * Removes a key (no effect when absent). Linear probing with backward shift: later entries
+   * of the probe run move back into the hole, so no tombstones accumulate (the heavy-hitter
+   * summaries delete one key per replacement, millions of times).
+   */
+  delete(key: number): void {
+    const e = this.entries;
+    const mask = this.mask;
+    key >>>= 0;
+    let i = mix32(key) & mask;
+    for (;;) {
+      if (e[2 * i + 1] === 0) return;
+      if (e[2 * i] === key) break;
+      i = (i + 1) & mask;
+    }
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      if (e[2 * j + 1] === 0) break;
+      const home = mix32(e[2 * j]) & mask;
+      // the entry at j may fill the hole at i when i lies on its probe path (home … j)
+      if (((j - home) & mask) >= ((j - i) & mask)) {
+        e[2 * i] = e[2 * j];
+        e[2 * i + 1] = e[2 * j + 1];
+        i = j;
+      }
+    }
+    e[2 * i] = 0;
+    e[2 * i + 1] = 0;
+    this.n--;
+  }
+
   private place(key: number, val: number): void {
     const e = this.entries;
     const mask = this.mask;

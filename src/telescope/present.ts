@@ -55,6 +55,9 @@ export function telescopeData(r: TelescopeReport): TelescopeData {
 
 const fmt = (n: number): string => n.toLocaleString('en');
 
+/** Packets of a heavy-hitter row: the count, or the range it is known to lie in when the count is an upper bound (error > 0). */
+export const packetsCell = (packets: number, error: number | undefined): Cell => (error !== undefined && error > 0 ? `${fmt(packets - error)}–${fmt(packets)}` : packets);
+
 /** A port, or "—" where there is none (the aggregator's -1: the source sent no TCP/UDP probes, e.g. only replies or ICMP). */
 export const portLabel = (port: number): string => (port >= 0 ? String(port) : '—');
 
@@ -188,18 +191,23 @@ export function telescopeTables(d: TelescopeData, o: ChartOptions = {}): TableSp
       note: d.surges.length > 30 ? `${fmt(d.surges.length - 30)} more surges not shown (in --json).` : undefined,
       empty: 'No surges: no port or country rose to 4× its recent median (and at least 50 packets) in any interval.' },
     { id: 'talkers', title: 'Top talkers', header: ['source', 'tag', 'class', 'family', 'country', 'AS', 'packets', 'top port', 'first', 'last'],
-      rows: talkers.map((r) => [r.ip, r.tag, r.class, r.family ?? '', r.country, r.asn || '', r.packets, portLabel(r.top_port), iso(r.first), iso(r.last)]),
+      rows: talkers.map((r) => {
+        const tracked = r.tracked !== false;
+        return [r.ip, r.tag, r.class, r.family ?? '', r.country, r.asn || '', packetsCell(r.packets, r.packets_error), portLabel(r.top_port), tracked ? iso(r.first) : '', tracked ? iso(r.last) : ''];
+      }),
       note: `${d.top_talkers.length > talkers.length ? `Top ${talkers.length} of ${fmt(d.top_talkers.length)} listed sources by packets${o.filtered ? ' (spoofed and erratic sources left out)' : ''}. ` : ''}`
-        + (talkers.some((r) => r.top_port < 0) ? 'Top port "—": the source sent no TCP/UDP probes (only replies or ICMP).' : ''),
+        + (talkers.some((r) => r.top_port < 0) ? 'Top port "—": the source sent no TCP/UDP probes (only replies or ICMP). ' : '')
+        + (talkers.some((r) => (r.packets_error ?? 0) > 0) ? 'Packets as a range: a heavy-hitter estimate (sources past the memory bound\'s table, or merged runs); the true count lies in it. ' : '')
+        + (talkers.some((r) => r.tracked === false) ? 'Tag "untracked": a source past the memory bound\'s table, counted but not classified.' : ''),
       empty: 'No sources.' },
     { id: 'classes', title: 'Classes', header: ['class', 'sources', 'packets'],
       rows: Object.entries(d.classes).map(([k, v]) => [k, v, d.class_packets[k as keyof typeof d.class_packets]]) },
     { id: 'tags', title: 'Tags', header: ['tag', 'sources'], rows: Object.entries(d.tags), empty: 'No tagged sources.' },
     { id: 'victims', title: 'Backscatter victims (likely DoS targets)', header: ['victim', 'attacked port', 'packets', 'peak/min', 'attack (corsaro thresholds)', 'kinds'],
-      rows: shownVictims.map((v) => [v.ip, portLabel(v.port), v.packets, v.max_ppm, v.attack ? 'yes' : 'no', v.kinds.join(' ')]),
-      note: moreVictims > 0
-        ? `Top ${shownVictims.length} of ${fmt(victimsTotal)} victims by packets; ${fmt(moreVictims)} more not shown${single !== undefined ? ` (${fmt(single)} of all victims sent a single packet)` : ''}. All rows: --json or --csv.`
-        : undefined,
+      rows: shownVictims.map((v) => [v.ip, portLabel(v.port), packetsCell(v.packets, v.error), v.max_ppm, v.attack ? 'yes' : 'no', v.kinds.join(' ')]),
+      note: (moreVictims > 0
+        ? `Top ${shownVictims.length} of ${fmt(victimsTotal)} victims by packets; ${fmt(moreVictims)} more not shown${single !== undefined ? ` (${fmt(single)} of all victims sent a single packet)` : ''}. All rows: --json or --csv. `
+        : '') + (shownVictims.some((v) => (v.error ?? 0) > 0) ? 'Packets as a range: the victim table is bounded (Space-Saving); the true count lies in it.' : '') || undefined,
       empty: 'No backscatter victims: no replies (SYN-ACK, RST, ICMP errors, DNS answers) reached the darknet.' },
     { id: 'bursts', title: 'Spoofed bursts', header: ['fingerprint', 'sources', 'start', 'end'],
       rows: d.bursts.slice(0, 30).map((b) => [b.fingerprint, b.sources, iso(b.start), iso(b.end)]),

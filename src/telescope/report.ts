@@ -8,10 +8,12 @@ import { InputError, UsageError } from '../util/errors.js';
 import { eveTimestamp } from '../events/eve-format.js';
 import { ASN_ATTRIBUTION } from './geo.js';
 import {
-  BIG_LIMIT, BIG_P, portKeyProto, SCANNER_FAMILIES, SMALL_LIMIT, SMALL_P, SOURCE_CLASSES, TelescopeState,
+  BIG_P, INTERVAL_LIMIT, INTERVAL_P, portKeyProto, SCANNER_FAMILIES, SMALL_LIMIT, SMALL_P, SOURCE_CLASSES, TelescopeState,
   type BurstRow, type ScannerFamily, type SerializedState, type SourceClass, type SourceRow, type VictimRow,
 } from './state.js';
-import { sketchError } from './unique.js';
+import { sketchError, type UniqueCounter } from './unique.js';
+import { formatIpv4 } from '../util/ip.js';
+import type { SpaceSaving } from './heavy-hitters.js';
 import type { AlertEvent } from '../events/eve.js';
 
 export interface IntervalRow {
@@ -28,6 +30,13 @@ export interface IntervalRow {
 }
 
 /** packets: all packets to the port; sources: unique sources that sent probes (not replies) to it */
+/**
+ * A top talker: its source row, packets from the heavy-hitter summary (high by at most
+ * packets_error; both fields are absent in reports written before the summaries). `tracked: false`: a source past the memory bound's source table, known only
+ * to the summary (not classified; bytes and times unknown, 0).
+ */
+export type TalkerRow = SourceRow & { packets_error?: number; tracked?: boolean };
+
 export interface PortRow { proto: 'tcp' | 'udp'; port: number; packets: number; sources: number }
 export interface TrendRow { key: string; previous: number; current: number; change: number | null }
 export interface SurgeRow { kind: 'port' | 'country'; key: string; interval: string; packets: number; baseline: number; ratio: number }
@@ -58,10 +67,27 @@ export interface TelescopeReport {
   interval_port_error: number;
   /** ports beyond the busiest 8192 whose unique sources a merged state file no longer holds (their `sources`: 0) */
   port_sketches_dropped: number;
-  /** top talkers merged from state files: a source's packets are low by at most this (0: exact) */
+  /** largest overestimate of a listed top talker's packets (0: every count listed is exact) */
   top_talkers_error: number;
+  /**
+   * Heavy-hitter summaries (Space-Saving, k keys) behind top_talkers (IPv4 sources) and
+   * victims: each listed count is an upper bound, high by at most its own `packets_error` /
+   * `error`, and every key with more than error_bound = total/k packets is listed. Ports are
+   * counted exactly (131,072 counters: the key space is bounded, no sketch needed).
+   */
+  heavy_hitters: {
+    k: number;
+    talkers: { total: number; error_bound: number; floor: number };
+    victims: { total: number; error_bound: number; floor: number };
+    ports: { exact: true };
+  };
   /** workers or merged runs that reached --max-memory: their later new sources are in the sketches only (spilled_packets) */
   memory_limited: number;
+  /**
+   * Resident memory (MB) when the aggregation started — Node, its worker threads and the fixed
+   * tables: the part --max-memory cannot shed (0: run without a bound)
+   */
+  memory_fixed_mb: number;
   countries: { country: string; packets: number; sources: number }[];
   asns: { asn: number; org: string; packets: number; sources: number }[];
   classes: Record<SourceClass, number>;
@@ -69,7 +95,8 @@ export interface TelescopeReport {
   scanner_families: Record<ScannerFamily, number>;
   family_packets: Record<ScannerFamily, number>;
   tags: Record<string, number>;
-  top_talkers: SourceRow[];
+  /** the largest sources by packets (IPv4 from the heavy-hitter summary, IPv6 from the source rows) */
+  top_talkers: TalkerRow[];
   victims: VictimRow[];
   /** All backscatter victims, and those seen in one packet only (victims lists the top 100). */
   victims_total: number;
@@ -79,7 +106,14 @@ export interface TelescopeReport {
   trends: { ports: TrendRow[]; countries: TrendRow[] };
   surges: SurgeRow[];
   alerts: AlertEvent[];
-  sketch: { p: number; exact_limit: number; error: number; small_p: number; small_exact_limit: number; small_error: number };
+  /**
+   * Precision and exact limit of the sketches, read from the counters themselves: p, the totals;
+   * interval_p, the per-interval counts; small_p, per country/AS (per port: unique_error).
+   */
+  sketch: {
+    p: number; exact_limit: number; error: number; interval_p: number; interval_exact_limit: number; interval_error: number;
+    small_p: number; small_exact_limit: number; small_error: number;
+  };
   attribution: string;
   /** content id of the binary state written beside this report (`--state`), if any */
   state_id?: string;
@@ -103,6 +137,39 @@ function portSourcesError(state: TelescopeState): number {
   for (const v of state.ports.values()) if (v.sources !== null && !v.sources.isExact) p = Math.min(p, v.sources.p);
   return Number.isFinite(p) ? err(false, p) : 0;
 }
+
+const TOP_ROWS = 100;
+
+/** Top talkers: the summary's IPv4 sources and the IPv6 source rows, largest first, with their attributes from the rows. */
+function topTalkers(state: TelescopeState): TalkerRow[] {
+  const rows = new Map(state.sourceRows.map((r) => [r.ip, r]));
+  const out: TalkerRow[] = state.heavyTalkers.top(TOP_ROWS).map((e) => {
+    const ip = formatIpv4(e.key);
+    const row = rows.get(ip);
+    if (row !== undefined) return { ...row, packets: e.count, packets_error: e.error, tracked: true };
+    return {
+      ip, packets: e.count, packets_error: e.error, tracked: false, bytes: 0, first: 0, last: 0, class: 'other', tag: 'untracked',
+      spoofed: false, country: '', asn: 0, top_port: -1, ports: 0,
+    };
+  });
+  for (const r of state.sourceRows) if (r.ip.includes(':')) out.push({ ...r, packets_error: 0, tracked: true });
+  return out.sort((a, b) => b.packets - a.packets || (a.ip < b.ip ? -1 : 1)).slice(0, TOP_ROWS);
+}
+
+/** Top victims: the summary's counts with the attributes of their rows (a victim without a row is listed with what the summary knows). */
+function topVictims(state: TelescopeState): VictimRow[] {
+  const rows = new Map(state.victims.map((r) => [r.ip, r]));
+  return state.heavyVictims.top(TOP_ROWS).map((e) => {
+    const ip = formatIpv4(e.key);
+    const row = rows.get(ip);
+    return row !== undefined ? { ...row, packets: e.count, error: e.error } : { ip, packets: e.count, error: e.error, first: 0, last: 0, port: 0, kinds: [], max_ppm: 0, attack: false };
+  });
+}
+
+const summaryStats = (s: SpaceSaving): { total: number; error_bound: number; floor: number } => ({ total: s.total, error_bound: Math.ceil(s.errorBound), floor: s.floor });
+
+/** Precision of a counter, when it holds a sketch or will turn into one (an empty interval list: the default). */
+const precisionOf = (u: UniqueCounter | undefined, fallback: number): number => u?.p ?? fallback;
 
 export function buildReport(state: TelescopeState): TelescopeReport {
   const intervals = [...state.intervals.values()].sort((a, b) => a.start - b.start);
@@ -134,6 +201,11 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     .sort((a, b) => (b.packets - b.baseline) - (a.packets - a.baseline) || b.ratio - a.ratio);
 
   const ignored = state.ignored;
+  const talkers = topTalkers(state);
+  const bigP = precisionOf(state.sources, BIG_P);
+  const intervalP = precisionOf(intervals[0]?.sources, INTERVAL_P);
+  const firstCountry = state.countries.values().next().value?.sources;
+  const smallP = precisionOf(firstCountry, SMALL_P);
   return {
     kind: 'minewatch-telescope',
     version: 1,
@@ -146,7 +218,7 @@ export function buildReport(state: TelescopeState): TelescopeReport {
       destinations: state.destinations.count(), sources_filtered: state.filteredSources.count(),
     },
     unique_error: {
-      sources: err(state.sources.isExact, BIG_P), networks_24: err(state.src24.isExact, BIG_P), destinations: err(state.destinations.isExact, BIG_P),
+      sources: err(state.sources.isExact, state.sources.p), networks_24: err(state.src24.isExact, state.src24.p), destinations: err(state.destinations.isExact, state.destinations.p),
       per_port_sources: portSourcesError(state),
     },
     ignored_packets: Object.values(ignored).reduce((a, b) => a + b, 0),
@@ -165,8 +237,8 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     scanner_families: families,
     family_packets: familyPackets,
     tags,
-    top_talkers: state.sourceRows.slice(0, 100),
-    victims: state.victims.slice(0, 100),
+    top_talkers: talkers,
+    victims: topVictims(state),
     victims_total: state.victims.length,
     victims_single_packet: state.victims.filter((v) => v.packets <= 1).length,
     dos_attacks: state.victims.filter((v) => v.attack).length,
@@ -174,12 +246,18 @@ export function buildReport(state: TelescopeState): TelescopeReport {
     trends,
     surges,
     alerts: state.alerts,
-    sketch: { p: BIG_P, exact_limit: BIG_LIMIT, error: err(false, BIG_P), small_p: SMALL_P, small_exact_limit: SMALL_LIMIT, small_error: err(false, SMALL_P) },
+    sketch: {
+      p: bigP, exact_limit: state.sources.limit, error: err(false, bigP),
+      interval_p: intervalP, interval_exact_limit: intervals[0]?.sources.limit ?? INTERVAL_LIMIT, interval_error: err(false, intervalP),
+      small_p: smallP, small_exact_limit: firstCountry?.limit ?? SMALL_LIMIT, small_error: err(false, smallP),
+    },
     attribution: ASN_ATTRIBUTION,
     interval_port_error: intervals.reduce((m, s) => Math.max(m, s.portsFloor), 0),
     port_sketches_dropped: state.portSketchesDropped,
     memory_limited: state.memoryLimited,
-    top_talkers_error: state.sourceRowsFloor,
+    memory_fixed_mb: Math.round(state.memoryFixedBytes / 1048576),
+    top_talkers_error: talkers.reduce((m, t) => Math.max(m, t.packets_error ?? 0), 0),
+    heavy_hitters: { k: state.heavyTalkers.k, talkers: summaryStats(state.heavyTalkers), victims: summaryStats(state.heavyVictims), ports: { exact: true } },
   };
 }
 

@@ -189,7 +189,11 @@ async function runWorkers(source: CaptureSource, opts: TelescopeOptions, plan: P
   if (state === null || own === null) throw new Error('telescope: partition 0 did not finish');
   (own as TelescopeAggregator).buildPorts(state, ports);
   (own as TelescopeAggregator).release();
-  for (let i = 1; i < count; i++) state.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
+  for (let i = 1; i < count; i++) {
+    state.merge(TelescopeState.revive(states[i]), opts.maxSourceRows ?? 100_000, true);
+    // the clone's rows and counters are garbage once merged (the peak of the end of a run)
+    states[i] = undefined;
+  }
   addCaptureCounts(state, source);
   return { state, frames: (own as TelescopeAggregator).framesSeen };
 }

@@ -4,7 +4,9 @@
  *
  * Layout (all integers little-endian):
  *   0  "MWTS"                      magic
- *   4  u16 version (1)             format version; readers refuse newer ones
+ *   4  u16 version (2)             format version; readers refuse newer ones. 2 added the
+ *                                  heavy-hitter summaries (talkers, victims); a version-1 file
+ *                                  is read with summaries built from its rows
  *   6  u16 0                       reserved
  *   8  u32 H                       header length
  *  12  header, H bytes of JSON     StateHeader: id, lineage, darknets, interval, time range, sizes
@@ -29,7 +31,9 @@ import { UniqueCounter } from './unique.js';
 import { TelescopeState, type SerializedState } from './state.js';
 
 export const STATE_MAGIC = 'MWTS';
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+/** The oldest version this minewatch reads. */
+const OLDEST_VERSION = 1;
 const PREFIX = 12;
 const TRAILER = 16;
 const MAX_HEADER = 1 << 20;
@@ -99,7 +103,7 @@ export function readStateHeader(bytes: Uint8Array, name: string): StateHeader {
   if (!isStateFile(b)) throw bad(name, 'not a minewatch telescope state file (no MWTS magic)', 'input.not-state');
   if (b.length < PREFIX) throw bad(name, `truncated (${b.length} bytes, the fixed header alone is ${PREFIX})`);
   const version = b.readUInt16LE(4);
-  if (version !== STATE_VERSION) throw bad(name, `state format version ${version}, this minewatch reads version ${STATE_VERSION}: merge it with a matching minewatch`, 'input.state-version');
+  if (version < OLDEST_VERSION || version > STATE_VERSION) throw bad(name, `state format version ${version}, this minewatch reads versions ${OLDEST_VERSION} to ${STATE_VERSION}: merge it with a matching minewatch`, 'input.state-version');
   const hl = b.readUInt32LE(8);
   if (hl > MAX_HEADER || PREFIX + hl + TRAILER > b.length) throw bad(name, `truncated or corrupt (header of ${hl} bytes in a ${b.length}-byte file)`);
   if (!digest(b.subarray(0, b.length - TRAILER)).equals(b.subarray(b.length - TRAILER))) throw bad(name, 'truncated or corrupt (checksum mismatch)');

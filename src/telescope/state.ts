@@ -6,6 +6,8 @@
  */
 import { UniqueCounter, type UniqueCounterJson } from './unique.js';
 import type { AlertEvent } from '../events/eve.js';
+import { HEAVY_K, SpaceSaving, type HeavyEntry, type SpaceSavingJson } from './heavy-hitters.js';
+import { parseIpv4 } from '../util/ip.js';
 
 export const SOURCE_CLASSES = ['scanner', 'backscatter', 'other'] as const;
 export type SourceClass = (typeof SOURCE_CLASSES)[number];
@@ -122,7 +124,10 @@ export interface SourceRow {
 
 export interface VictimRow {
   ip: string;
+  /** packets, high by at most `error` (a victim that took the slot of one evicted from the bounded table) */
   packets: number;
+  /** absent in reports before the bounded victim table: 0 */
+  error?: number;
   first: number;
   last: number;
   /** likely attacked port (majority of backscatter source ports / quoted destination ports) */
@@ -157,6 +162,8 @@ export class TelescopeState {
   portSketchesDropped = 0;
   /** aggregators (workers, runs) whose source table the memory bound froze */
   memoryLimited = 0;
+  /** resident memory of the process when the aggregation started (Node, threads, fixed tables): the part --max-memory cannot shed (largest of the merged runs; 0: no bound) */
+  memoryFixedBytes = 0;
   sources = bigCounter();
   src24 = bigCounter();
   destinations = bigCounter();
@@ -177,6 +184,13 @@ export class TelescopeState {
   victims: VictimRow[] = [];
   bursts: BurstRow[] = [];
   alerts: AlertEvent[] = [];
+  /**
+   * Heavy hitters (Space-Saving, HEAVY_K keys): IPv4 sources by packets and backscatter
+   * victims by packets. Counts are upper bounds, each with its overestimate; merged with the
+   * stated error N/k. The rows above carry the attributes of the sources and victims listed.
+   */
+  heavyTalkers = new SpaceSaving(HEAVY_K);
+  heavyVictims = new SpaceSaving(HEAVY_K);
 
   constructor(readonly intervalUs: number, readonly darknets: string[]) {}
 
@@ -214,6 +228,8 @@ export class TelescopeState {
    */
   static revive(cloned: unknown): TelescopeState {
     const s = Object.setPrototypeOf(cloned as object, TelescopeState.prototype) as TelescopeState;
+    s.heavyTalkers = SpaceSaving.revive(s.heavyTalkers);
+    s.heavyVictims = SpaceSaving.revive(s.heavyVictims);
     s.forEachCounter((u) => Object.setPrototypeOf(u, UniqueCounter.prototype));
     return s;
   }
@@ -271,6 +287,7 @@ export class TelescopeState {
     this.spilledPackets += o.spilledPackets;
     this.portSketchesDropped += o.portSketchesDropped;
     this.memoryLimited += o.memoryLimited;
+    this.memoryFixedBytes = Math.max(this.memoryFixedBytes, o.memoryFixedBytes);
     this.sourceRowsFloor += o.sourceRowsFloor;
     this.sources.merge(o.sources);
     this.src24.merge(o.src24);
@@ -314,6 +331,9 @@ export class TelescopeState {
     else this.mergeSourceRows(o.sourceRows, maxRows);
     this.sourceRowsDropped += o.sourceRowsDropped;
     this.mergeVictims(o.victims);
+    // worker partitions own disjoint sources; victims named by ICMP errors can reach two workers
+    this.heavyTalkers.merge(o.heavyTalkers, disjointSources);
+    this.heavyVictims.merge(o.heavyVictims);
     if (disjointSources) {
       // Worker partitions each saw part of the same burst's sources: one row per burst.
       for (const b of o.bursts) {
@@ -367,6 +387,7 @@ export class TelescopeState {
       if (!a) { byIp.set(r.ip, { ...r, kinds: [...r.kinds] }); continue; }
       if (r.packets > a.packets) a.port = r.port;
       a.packets += r.packets;
+      a.error = (a.error ?? 0) + (r.error ?? 0);
       a.first = Math.min(a.first, r.first);
       a.last = Math.max(a.last, r.last);
       a.max_ppm = Math.max(a.max_ppm, r.max_ppm);
@@ -383,7 +404,7 @@ export class TelescopeState {
   /** The state as plain data, each counter through enc (JSON: base64 sketches; the binary state file: counter indexes). */
   serialize<C>(enc: (u: UniqueCounter) => C): SerializedState<C> {
     return {
-      version: 1,
+      version: 2,
       interval_us: this.intervalUs,
       darknets: this.darknets,
       packets: this.packets,
@@ -396,6 +417,7 @@ export class TelescopeState {
       spilled_packets: this.spilledPackets,
       port_sketches_dropped: this.portSketchesDropped,
       memory_limited: this.memoryLimited,
+      memory_fixed_bytes: this.memoryFixedBytes,
       source_rows_floor: this.sourceRowsFloor,
       sources: enc(this.sources),
       src24: enc(this.src24),
@@ -418,6 +440,7 @@ export class TelescopeState {
       victims: this.victims,
       bursts: this.bursts,
       alerts: this.alerts,
+      heavy_hitters: { talkers: this.heavyTalkers.toJSON(), victims: this.heavyVictims.toJSON() },
     };
   }
 
@@ -427,7 +450,7 @@ export class TelescopeState {
 
   /** Rebuilds a state from serialize's data, each counter through dec. */
   static deserialize<C>(j: SerializedState<C>, dec: (c: C) => UniqueCounter): TelescopeState {
-    if (j === null || typeof j !== 'object' || j.version !== 1) throw new Error('not a minewatch telescope state (missing "state" with version 1)');
+    if (j === null || typeof j !== 'object' || (j.version !== 1 && j.version !== 2)) throw new Error(`not a minewatch telescope state this minewatch reads (version ${String((j as { version?: unknown } | null)?.version)}, readable: 1 and 2)`);
     const s = new TelescopeState(j.interval_us, [...j.darknets]);
     s.packets = j.packets;
     s.bytes = j.bytes;
@@ -439,6 +462,7 @@ export class TelescopeState {
     s.spilledPackets = j.spilled_packets;
     s.portSketchesDropped = j.port_sketches_dropped ?? 0;
     s.memoryLimited = j.memory_limited ?? 0;
+    s.memoryFixedBytes = j.memory_fixed_bytes ?? 0;
     s.sourceRowsFloor = j.source_rows_floor ?? 0;
     s.sources = dec(j.sources);
     s.src24 = dec(j.src24);
@@ -461,15 +485,29 @@ export class TelescopeState {
     for (const [k, u] of j.tags) s.tags.set(k, dec(u));
     s.sourceRows = j.source_rows.map((r) => ({ ...r }));
     s.sourceRowsDropped = j.source_rows_dropped;
-    s.victims = j.victims.map((r) => ({ ...r, kinds: [...r.kinds] }));
+    s.victims = j.victims.map((r) => ({ ...r, error: r.error ?? 0, kinds: [...r.kinds] }));
     s.bursts = j.bursts.map((b) => ({ ...b }));
     s.alerts = j.alerts.map((a) => ({ ...a }));
+    if (j.heavy_hitters !== undefined) {
+      s.heavyTalkers = SpaceSaving.fromJSON(j.heavy_hitters.talkers);
+      s.heavyVictims = SpaceSaving.fromJSON(j.heavy_hitters.victims);
+      if (s.heavyTalkers.k !== HEAVY_K || s.heavyVictims.k !== HEAVY_K) throw new Error(`heavy-hitter summaries of k = ${s.heavyTalkers.k}, this minewatch merges k = ${HEAVY_K}`);
+    } else {
+      // version 1 (before the summaries): built from the bounded rows. A merged v1 source row is
+      // low by at most source_rows_floor: as a summary entry it is that much high, with that error.
+      const floor = s.sourceRowsFloor;
+      const entries = (rows: { ip: string; packets: number }[], error: number): HeavyEntry[] =>
+        rows.map((r) => ({ key: parseIpv4(r.ip), count: r.packets + error, error })).filter((e) => e.key >= 0);
+      s.heavyTalkers = SpaceSaving.of(HEAVY_K, entries(s.sourceRows, floor), s.packets);
+      s.heavyVictims = SpaceSaving.of(HEAVY_K, entries(s.victims, 0), s.victims.reduce((a, r) => a + r.packets, 0));
+    }
     return s;
   }
 }
 
 export interface SerializedState<C = UniqueCounterJson> {
-  version: 1;
+  /** 2: with heavy_hitters; 1 (read compatibly: the summaries are built from the rows) */
+  version: 1 | 2;
   interval_us: number;
   darknets: string[];
   packets: number;
@@ -482,6 +520,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   spilled_packets: number;
   port_sketches_dropped?: number;
   memory_limited?: number;
+  memory_fixed_bytes?: number;
   source_rows_floor?: number;
   sources: C;
   src24: C;
@@ -505,6 +544,7 @@ export interface SerializedState<C = UniqueCounterJson> {
   victims: VictimRow[];
   bursts: BurstRow[];
   alerts: AlertEvent[];
+  heavy_hitters?: { talkers: SpaceSavingJson; victims: SpaceSavingJson };
 }
 
 /**

@@ -11,6 +11,8 @@ export function formatTelescopeSummary(r: TelescopeReport, run?: { elapsedS: num
     `  classes: scanner ${r.classes.scanner}, backscatter ${r.classes.backscatter}, other ${r.classes.other}`,
     `  scanner families: ${Object.entries(r.scanner_families).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `  top ports: ${r.ports.slice(0, 8).map((p) => `${p.port}/${p.proto} ${p.packets}`).join(', ')}`,
+    `  top talkers: ${r.top_talkers.slice(0, 5).map((x) => `${x.ip} ${x.packets}${(x.packets_error ?? 0) > 0 ? ` (−${x.packets_error ?? 0})` : ''}`).join(', ')}`
+      + (r.top_talkers_error > 0 ? ` (heavy hitters: counts high by at most the figure in brackets; any source above ${r.heavy_hitters.talkers.error_bound} packets is listed)` : ''),
     `  top countries: ${r.countries.slice(0, 8).map((c) => `${c.country} ${c.packets}`).join(', ')}`,
   ];
   if (r.surges.length > 0) lines.push(`  surges: ${r.surges.slice(0, 5).map((s) => `${s.kind} ${s.key} ×${s.ratio} at ${s.interval}`).join('; ')}`);

@@ -30,6 +30,8 @@ const T0_S = Date.UTC(2026, 0, 5) / 1000;
 
 interface Exact {
   perSource: Map<number, number>;
+  /** per source, packets in the first file (the first half of the packets) */
+  perSourceA: Map<number, number>;
   perDay: Set<number>[];
   portPackets: Map<number, number>;
   portSources: Map<number, Set<number>>;
@@ -38,12 +40,14 @@ interface Exact {
 let dir = '';
 let fileA = '';
 let fileB = '';
-const exact: Exact = { perSource: new Map(), perDay: [new Set(), new Set(), new Set()], portPackets: new Map(), portSources: new Map() };
+const exact: Exact = { perSource: new Map(), perSourceA: new Map(), perDay: [new Set(), new Set(), new Set()], portPackets: new Map(), portSources: new Map() };
 
 /** Writes the capture in two files (the first and second half of the packets) and records the exact counts. */
 function generate(): void {
+  let n = 0;
   writeSweepCapture([fileA, fileB], PACKETS, SOURCES, 3, (tUs, src, udp, dport) => {
     exact.perSource.set(src, (exact.perSource.get(src) ?? 0) + 1);
+    if (n++ < PACKETS / 2) exact.perSourceA.set(src, (exact.perSourceA.get(src) ?? 0) + 1);
     exact.perDay[Math.floor((tUs - T0_S * 1e6) / DAY_US)].add(src);
     const key = (udp ? 65536 : 0) + dport;
     exact.portPackets.set(key, (exact.portPackets.get(key) ?? 0) + 1);
@@ -121,7 +125,26 @@ test('merge(state a, state b) equals one run over both files, and the state file
   // per source: packets, bytes and time range add up exactly (its port-change count and majority port are per-file estimates)
   const row = (t: TelescopeReport['top_talkers'][number]) => [t.ip, t.packets, t.bytes, t.first, t.last];
   assert.deepEqual(merged.top_talkers.map(row), one.report.top_talkers.map(row));
+  // the heavy-hitter summaries merged: each listed talker within its stated error of the exact count over both files
+  assertWithinStatedError(merged, new Map([...exact.perSource].map(([ip, c]) => [formatIpv4(ip), c])), 'merged talkers');
 });
+
+/**
+ * Top talkers as heavy hitters: each listed count c with error e has c − e ≤ exact ≤ c, e is
+ * within the summary's bound, and every source above that bound that ranks in the list's range is listed.
+ */
+function assertWithinStatedError(r: TelescopeReport, exactByIp: Map<string, number>, what: string): void {
+  const bound = r.heavy_hitters.talkers.error_bound;
+  for (const t of r.top_talkers) {
+    const truth = exactByIp.get(t.ip) ?? 0;
+    const e = t.packets_error ?? 0;
+    assert.ok(t.packets - e <= truth && truth <= t.packets, `${what}: ${t.ip} exact ${truth} outside [${t.packets - e}, ${t.packets}]`);
+    assert.ok(e <= bound, `${what}: ${t.ip} error ${e} > bound ${bound}`);
+  }
+  const listed = new Set(r.top_talkers.map((t) => t.ip));
+  const last = r.top_talkers[r.top_talkers.length - 1].packets;
+  for (const [ip, c] of exactByIp) if (c > bound && c > last) assert.ok(listed.has(ip), `${what}: ${ip} (${c} packets) missing`);
+}
 
 // tshark's exact per-source and per-port packet counts of the darknet packets
 function tsharkCounts(file: string, darknet: string): { sources: Map<string, number>; ports: Map<number, number> } | null {
@@ -193,6 +216,12 @@ test('--max-memory: past the bound the source table freezes, new sources go to t
   assert.ok(Math.max(...errs) <= 4 * se, `worst port sources error ${Math.max(...errs)}`);
   assert.ok(errs.reduce((a, b) => a + b, 0) / errs.length <= se, `mean port sources error ${errs.reduce((a, b) => a + b, 0) / errs.length}`);
   assert.ok((r.malformed['telescope.memory-coarsened-ports'] ?? 0) > 0, 'coarsened ports counted');
+  // top talkers: sources past the frozen table are in the heavy-hitter summary, within its stated error
+  const exactA = new Map([...exact.perSourceA].map(([ip, c]) => [formatIpv4(ip), c]));
+  assertWithinStatedError(r, exactA, 'talkers past the bound');
+  assert.equal(r.heavy_hitters.talkers.total, r.totals.packets, 'the summary counts the packets of tracked and spilled sources');
+  assert.ok(r.top_talkers_error <= r.heavy_hitters.talkers.error_bound);
+  assert.deepEqual(r.top_talkers.slice(0, 20).map((t) => t.ip), [...exactA].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 20).map(([ip]) => ip), 'the 20 largest in order');
   assert.equal(r.unique_error.per_port_sources, Math.round(sketchError(COARSE_P) * 10000) / 10000);
   const { formatTelescopeSummary } = await import('../../src/telescope/summary-text.js');
   assert.match(formatTelescopeSummary(r), /memory bound \(--max-memory\)/);

@@ -10,6 +10,7 @@ import { buildReport } from '../../src/telescope/report.js';
 import { TelescopeState, portKey } from '../../src/telescope/state.js';
 import { darknetConflict, decodeStateFile, encodeStateFile, mergeStateFiles, readStateHeader } from '../../src/telescope/state-file.js';
 import { InputError } from '../../src/util/errors.js';
+import { createHash } from 'node:crypto';
 
 /** A state with exact and sketched counters, intervals, ports and rows. */
 function sample(seed: number, sources: number): TelescopeState {
@@ -31,6 +32,8 @@ function sample(seed: number, sources: number): TelescopeState {
     p.sources!.add(ip);
     s.ports.set(k, p);
     iv.ports.set(k, (iv.ports.get(k) ?? 0) + 1);
+    s.heavyTalkers.add(ip % 50);
+    if (i % 3 === 0) s.heavyVictims.add(ip % 7, 2);
   }
   s.sourceRows.push({ ip: '1.2.3.4', packets: 5, bytes: 300, first: 1e15, last: 1e15 + 1, class: 'scanner', tag: 't', spoofed: false, country: '??', asn: 0, top_port: 23, ports: 1 });
   return s;
@@ -105,4 +108,35 @@ test('hostile bytes: truncation, bit flips and random data give an InputError, n
     }
     return true;
   }), { numRuns: 300 });
+});
+
+/** The same file with another format version in its fixed header (checksum recomputed). */
+function withVersion(bytes: Uint8Array, version: number): Uint8Array {
+  const b = Buffer.from(bytes);
+  b.writeUInt16LE(version, 4);
+  createHash('sha256').update(b.subarray(0, b.length - 16)).digest().copy(b, b.length - 16, 0, 16);
+  return b;
+}
+
+test('versions: 2 carries the heavy-hitter summaries; 1 is read (summaries from its rows); newer ones are refused with a clear line', () => {
+  const s = sample(5, 3000);
+  const { bytes } = encodeStateFile(s);
+  assert.equal(Buffer.from(bytes).readUInt16LE(4), 2);
+  const back = decodeStateFile(bytes, 'a.state').state;
+  assert.deepEqual(back.heavyTalkers.top(), s.heavyTalkers.top());
+  assert.equal(back.heavyTalkers.total, s.heavyTalkers.total);
+  assert.deepEqual(back.heavyVictims.top(), s.heavyVictims.top());
+  assert.doesNotThrow(() => decodeStateFile(withVersion(bytes, 1), 'old.state'));
+  assert.throws(() => decodeStateFile(withVersion(bytes, 3), 'new.state'), (e: unknown) => e instanceof InputError && /new\.state: state format version 3, this minewatch reads versions 1 to 2/.test(e.message));
+  // a version-1 state (no summaries): top talkers come from its rows, high by its row floor at most
+  const j = s.toJSON();
+  j.version = 1;
+  delete j.heavy_hitters;
+  j.source_rows_floor = 3;
+  const v1 = TelescopeState.fromJSON(j);
+  assert.deepEqual(v1.heavyTalkers.top(), [{ key: 0x01020304, count: 8, error: 3 }]);
+  const r = buildReport(v1);
+  assert.equal(r.top_talkers[0].ip, '1.2.3.4');
+  assert.equal(r.top_talkers[0].packets_error, 3);
+  assert.equal(r.top_talkers_error, 3);
 });
