@@ -12,6 +12,7 @@ import { eventWriter } from '../src/store/events.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { createOrg, createToken } from '../src/store/identity.js';
 import { createArchiveRule } from '../src/store/archive-rules.js';
+import { median } from './lib/stats.js';
 
 const MODES = ['none', 'nomatch', 'match'] as const;
 const BATCHES = 200;
@@ -44,7 +45,6 @@ async function once(dialect: (typeof DIALECTS)[number], mode: (typeof MODES)[num
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const dialect = DIALECTS.find((d) => d.name === (process.argv[2] ?? 'sqlite'));
 if (!dialect) throw new Error('sqlite or postgres');
 const runs = Number(process.argv[3] ?? 3);

@@ -14,12 +14,10 @@ import { remediationReport } from '../src/campaigns/remediation.js';
 import { campaignReport, getCampaign } from '../src/campaigns/campaign-store.js';
 import { openStore } from '../src/store/open.js';
 import { hostTimelines, NOTIFY_DAY, FIRST_DAY, DAYS, seedCampaignStore } from './lib/campaign-seed.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value } = readArgs();
 const N = Number(value('--hosts', '1000000'));
 const RUNS = Number(value('--runs', '3'));
 const STORE = value('--store', '');
@@ -59,4 +57,4 @@ if (STORE) {
   }
 }
 times.sort((a, b) => a - b);
-process.stdout.write(`${STORE ? 'campaignReport from SQLite' : 'remediationReport in memory'} over ${N} hosts (baseline ${baseline}): median ${times[Math.floor(times.length / 2)].toFixed(2)} s, min ${times[0].toFixed(2)} s, max ${times[times.length - 1].toFixed(2)} s, CPU ${(cpu / RUNS).toFixed(2)} s per run (${RUNS} runs; shared machine)\n`);
+process.stdout.write(`${STORE ? 'campaignReport from SQLite' : 'remediationReport in memory'} over ${N} hosts (baseline ${baseline}): median ${median(times).toFixed(2)} s, min ${times[0].toFixed(2)} s, max ${times[times.length - 1].toFixed(2)} s, CPU ${(cpu / RUNS).toFixed(2)} s per run (${RUNS} runs; shared machine)\n`);

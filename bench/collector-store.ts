@@ -21,12 +21,10 @@ import { authenticateToken, createOrg, createToken } from '../src/store/identity
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent, eventId } from '../test/helpers/collector.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value, flag } = readArgs();
 const ROUNDS = Number(value('--rounds', '5'));
 const BATCHES = Number(value('--batches', '40'));
 const BATCH = Number(value('--batch', '500'));
@@ -43,12 +41,6 @@ interface Target {
   /** events per CPU-second of this process (all its threads): robust to a shared machine; for PostgreSQL the server's CPU is not in it */
   perCpu: number[];
   stored: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 const GEO = (ip: string) => ({ country: ip.startsWith('1.') || ip.startsWith('14.') ? 'TH' : 'VN', asn: 45899 });
@@ -141,7 +133,7 @@ async function main(): Promise<void> {
     rows.push({ dialect: t.name, events_per_s: Math.round(median(t.rates)), events_per_cpu_s: Math.round(median(t.perCpu)), min: Math.round(Math.min(...t.rates)), max: Math.round(Math.max(...t.rates)), stored: t.stored, bytes_per_event_events_table: Math.round(b.events_table), bytes_per_event_whole_db: Math.round(b.whole_db) });
     await t.cleanup();
   }
-  if (args.includes('--json')) {
+  if (flag('--json')) {
     process.stdout.write(`${JSON.stringify({ batch: BATCH, rounds: ROUNDS, event_json_bytes: sample.length, rows })}\n`);
     return;
   }

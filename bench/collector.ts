@@ -34,6 +34,8 @@ import { uuidv7 } from '../src/transport/uuidv7.js';
 import { alertEvent } from '../test/helpers/collector.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { findBinary, freePort, waitForPort } from '../test/helpers/servers.js';
+import { median, percentile } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
 const DETECTORS = ['stratum', 'pool-dns', 'pool-tls', 'browser-miner', 'scan', 'bruteforce', 'redis-exploit', 'mining-encrypted'];
 
@@ -78,19 +80,6 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return NaN;
   }
-}
-
-function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
 /** Bodies of 500 realistic alerts (varied sources, pools, ports, detectors, timestamps), gzipped. */
@@ -255,13 +244,13 @@ async function embeddedRound(o: Opts, target: string, row: TargetRow, bodies: Bu
     row.perCpu.push(full.events / (cpuSeconds(server.pid) - cpu0));
     const maxRate = full.events / full.seconds;
     row.max.push(maxRate);
-    row.p50.push(pct(full.latencies, 50));
-    row.p99.push(pct(full.latencies, 99));
+    row.p50.push(percentile(full.latencies, 50, 'above'));
+    row.p99.push(percentile(full.latencies, 99, 'above'));
     const halfRun = await drive(port, env.tokens, bodies.slice(half), perBatch, o.seconds, maxRate / 2);
     row.halfRate.push(halfRun.events / halfRun.seconds);
-    row.halfP50.push(pct(halfRun.latencies, 50));
-    row.halfP99.push(pct(halfRun.latencies, 99));
-    process.stderr.write(`bench collector: ${target}: ${Math.round(maxRate)} events/s (p99 ${pct(full.latencies, 99).toFixed(1)} ms); at half: p99 ${pct(halfRun.latencies, 99).toFixed(1)} ms; ${full.retries429 + halfRun.retries429} 429/503, ${full.errors + halfRun.errors} errors\n`);
+    row.halfP50.push(percentile(halfRun.latencies, 50, 'above'));
+    row.halfP99.push(percentile(halfRun.latencies, 99, 'above'));
+    process.stderr.write(`bench collector: ${target}: ${Math.round(maxRate)} events/s (p99 ${percentile(full.latencies, 99, 'above').toFixed(1)} ms); at half: p99 ${percentile(halfRun.latencies, 99, 'above').toFixed(1)} ms; ${full.retries429 + halfRun.retries429} 429/503, ${full.errors + halfRun.errors} errors\n`);
     await stopChild(server);
     if (last) Object.assign(row, await storage(env.db));
   } finally {
@@ -295,8 +284,8 @@ async function jetstreamRound(o: Opts, row: TargetRow, bodies: Buffer[], perBatc
     row.perCpu.push(full.events / (cpuSeconds(ingest.pid) - cpu0));
     const rate = full.events / full.seconds;
     row.max.push(rate);
-    row.p50.push(pct(full.latencies, 50));
-    row.p99.push(pct(full.latencies, 99));
+    row.p50.push(percentile(full.latencies, 50, 'above'));
+    row.p99.push(percentile(full.latencies, 99, 'above'));
     const loadEnd = Date.now();
     // the writer catches up: the stream empties (work queue) once everything is written
     const deadline = Date.now() + 600_000;
@@ -309,7 +298,7 @@ async function jetstreamRound(o: Opts, row: TargetRow, bodies: Buffer[], perBatc
     const caughtUp = (Date.now() - loadEnd) / 1000;
     row.catchUpS.push(caughtUp);
     row.writerRate.push(full.events / ((Date.now() - t0) / 1000));
-    process.stderr.write(`bench collector: jetstream: ${Math.round(rate)} events/s accepted (p99 ${pct(full.latencies, 99).toFixed(1)} ms); writer caught up ${caughtUp.toFixed(1)} s after the load (${Math.round(full.events / ((Date.now() - t0) / 1000))} events/s written); ${full.retries429} 429/503, ${full.errors} errors\n`);
+    process.stderr.write(`bench collector: jetstream: ${Math.round(rate)} events/s accepted (p99 ${percentile(full.latencies, 99, 'above').toFixed(1)} ms); writer caught up ${caughtUp.toFixed(1)} s after the load (${Math.round(full.events / ((Date.now() - t0) / 1000))} events/s written); ${full.retries429} 429/503, ${full.errors} errors\n`);
     await stopChild(writer);
     await stopChild(ingest);
     if (last) Object.assign(row, await storage(env.db));
@@ -357,20 +346,17 @@ async function publishRound(o: Opts, row: TargetRow, bodies: Buffer[], perBatch:
     const cpu = process.cpuUsage(cpu0);
     row.perCpu.push(events / ((cpu.user + cpu.system) / 1e6));
     row.max.push(rate);
-    row.p50.push(pct(latencies, 50));
-    row.p99.push(pct(latencies, 99));
-    process.stderr.write(`bench collector: jetstream-publish: ${Math.round(rate)} events/s accepted (PubAck p99 ${pct(latencies, 99).toFixed(1)} ms)\n`);
+    row.p50.push(percentile(latencies, 50, 'above'));
+    row.p99.push(percentile(latencies, 99, 'above'));
+    process.stderr.write(`bench collector: jetstream-publish: ${Math.round(rate)} events/s accepted (PubAck p99 ${percentile(latencies, 99, 'above').toFixed(1)} ms)\n`);
   } finally {
     await nc.close().catch(() => {});
     await nats.stop();
   }
 }
 
-export async function runCollectorBench(args: string[], cli: string): Promise<string> {
-  const value = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-  };
+export async function runCollectorBench(args: readonly string[], cli: string): Promise<string> {
+  const { value } = readArgs(args);
   const o: Opts = {
     cli,
     rounds: Number(value('--collector-rounds', '3')),

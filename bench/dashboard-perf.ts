@@ -26,12 +26,10 @@ import { eventWriter } from '../src/store/events.js';
 import { createToken, createUser } from '../src/store/identity.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent } from '../test/helpers/collector.js';
+import { percentile } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value, flag } = readArgs();
 const SIZES = value('--sizes', '100000,10000000').split(',').map(Number);
 const LOADS = Number(value('--loads', '20'));
 const FILL_S = Number(value('--fill-seconds', '900'));
@@ -46,11 +44,6 @@ const SPAN_DAYS = 30;
 
 interface ViewResult { weightBytes: number; p50: number; p95: number; max: number; cpuMsP50: number }
 interface SizeResult { target: number; stored: number; fillSeconds: number; overview: ViewResult; inbox: ViewResult }
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 async function fill(store: Parameters<typeof eventWriter>[0], orgId: number, sensorId: number, n: number): Promise<{ stored: number; seconds: number }> {
   const w = eventWriter(store, { enrich: () => null });
@@ -146,7 +139,7 @@ async function measure(browser: Browser, url: string, state: StorageState, hash:
     }
     cpuMs.push((treeCpuSeconds() - cpu0) * 1000);
   }
-  return { weightBytes: weight, p50: pct(times, 50), p95: pct(times, 95), max: Math.max(...times), cpuMsP50: pct(cpuMs, 50) };
+  return { weightBytes: weight, p50: percentile(times, 50), p95: percentile(times, 95), max: Math.max(...times), cpuMsP50: percentile(cpuMs, 50) };
 }
 
 async function main(): Promise<void> {
@@ -186,7 +179,7 @@ async function main(): Promise<void> {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
   }
-  if (args.includes('--json')) {
+  if (flag('--json')) {
     process.stdout.write(`${JSON.stringify(results, null, 1)}\n`);
     return;
   }

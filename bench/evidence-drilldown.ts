@@ -18,20 +18,13 @@ import { createToken } from '../src/store/identity.js';
 import { alertsOfCause, getIncidentCause, type AlertCause } from '../src/store/device-detail.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent } from '../test/helpers/collector.js';
+import { percentile } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value } = readArgs();
 const N = Number(value('--alerts', '300000'));
 const RUNS = Number(value('--runs', '30'));
 const DAY = 86_400_000;
-
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-evidence-bench-'));
@@ -83,7 +76,7 @@ async function main(): Promise<void> {
         await sql`CREATE INDEX events_alert_cause ON events (sensor_id, signature_id, src_ip, ts, id) WHERE event_type = 'alert'`.execute(store.db);
       }
       const row = (name: string, xs: Array<{ wall: number; cpu: number }>) =>
-        `${label}, ${name.padEnd(22)} wall p50 ${pct(xs.map((x) => x.wall), 50).toFixed(1)} ms, p95 ${pct(xs.map((x) => x.wall), 95).toFixed(1)} ms; CPU p50 ${pct(xs.map((x) => x.cpu), 50).toFixed(1)} ms`;
+        `${label}, ${name.padEnd(22)} wall p50 ${percentile(xs.map((x) => x.wall), 50).toFixed(1)} ms, p95 ${percentile(xs.map((x) => x.wall), 95).toFixed(1)} ms; CPU p50 ${percentile(xs.map((x) => x.cpu), 50).toFixed(1)} ms`;
       results.push(row('with 0014 index', withIndex), row('without (before 0014)', without));
     }
     console.log(`${N} alerts filled in ${fillS.toFixed(1)} s; the first page of 25 alerts, ${RUNS} runs each, alternating`);

@@ -9,6 +9,7 @@ import { ConsumerVerdict, type StreamConsumer } from '../src/events/stream.js';
 import { FlowTable } from '../src/flow/table.js';
 import { FlowEngine } from '../src/flow/engine.js';
 import { symmetricHash } from '../test/flow/packets.js';
+import { median } from './lib/stats.js';
 
 function basePacket(): PacketView {
   const pkt = createPacketView();
@@ -27,11 +28,6 @@ function basePacket(): PacketView {
 function cpuSeconds(from: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(from);
   return (d.user + d.system) / 1e6;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }
 
 function oneShotFlows(n: number): number {

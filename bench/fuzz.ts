@@ -12,6 +12,7 @@ import { writeFileSync, existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatFuzzReport, runFuzz } from './fuzz/harness.js';
+import { readArgs } from './lib/args.js';
 
 function duration(s: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
@@ -20,14 +21,10 @@ function duration(s: string): number {
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000);
 }
 
-const args = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const { value: opt, flag } = readArgs();
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = resolve(process.env.MINEWATCH_SHARED_DATA ?? join(root, '..', 'shared', 'data'));
-const haveShared = !args.includes('--no-shared') && existsSync(join(shared, 'SOURCES.md'));
+const haveShared = !flag('--no-shared') && existsSync(join(shared, 'SOURCES.md'));
 const rules = haveShared ? [join(shared, 'lists', 'et-open-coinmining-rules-all-categories.rules'), join(shared, 'lists', 'et-open-emerging-coinminer.rules')].filter(existsSync) : [];
 const outDir = resolve(opt('--out') ?? 'fuzz-out');
 

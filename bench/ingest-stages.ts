@@ -13,11 +13,10 @@ import { compileEveValidator } from '../src/events/eve-validator.js';
 import { eventProblems } from '../src/server/routes/ingest.js';
 import { uuidv7 } from '../src/transport/uuidv7.js';
 import { alertEvent } from '../test/helpers/collector.js';
+import { readArgs } from './lib/args.js';
 
-const arg = (name: string, d: number) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
+const { value } = readArgs();
+const arg = (name: string, d: number): number => Number(value(name, String(d)));
 const rounds = arg('--rounds', 5);
 const nBatches = arg('--batches', 40);
 const PER = 500;

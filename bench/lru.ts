@@ -5,6 +5,7 @@
  *   npx tsc -p tsconfig.json && node dist/bench/lru.js
  */
 import { LruMap } from '../src/util/lru.js';
+import { median } from './lib/stats.js';
 
 /** The previous implementation, kept here only to measure against. */
 class MapOrderLru<K, V> {
@@ -43,7 +44,6 @@ function run(make: (cap: number) => { set(k: string, v: number): void; get(k: st
   return Number(process.hrtime.bigint() - t0) / inserts / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 console.log('| user | capacity | previous µs/insert | LruMap µs/insert |');
 console.log('|---|---:|---:|---:|');
 for (const [who, cap] of USERS) {

@@ -17,18 +17,14 @@ import { openStore } from '../src/store/open.js';
 import { counts, overview } from '../src/store/queries.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent } from '../test/helpers/collector.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value } = readArgs();
 const ALERTS = Number(value('--alerts', '100000'));
 const RUNS = Number(value('--runs', '30'));
 const DAY = 86_400_000;
 const DETECTORS = ['stratum', 'pool-dns', 'pool-tls', 'scan', 'bruteforce'];
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function cpuMs(f: () => Promise<unknown>): Promise<number> {
   const c0 = process.cpuUsage();

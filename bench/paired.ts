@@ -13,25 +13,17 @@ import { join, resolve } from 'node:path';
 import { warmPageCache } from './lib/page-cache.js';
 import { cpus, loadavg } from 'node:os';
 import { generate } from '../src/synth/index.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value, flag } = readArgs();
 const RUNS = Number(value('--runs', '5'));
-const QUICK = args.includes('--quick');
+const QUICK = flag('--quick');
 const ONLY = value('--only', '').split(',').filter(Boolean);
 const BASE = value('--base', '');
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BENCH_DIR = join(ROOT, '.bench');
 const CLI = join(ROOT, 'dist', 'bundle', 'main.js');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function input(name: string, make: (path: string) => Promise<unknown>): Promise<string> {
   const path = join(BENCH_DIR, name);

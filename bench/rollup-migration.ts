@@ -19,20 +19,16 @@ import { migrations } from '../src/store/migrations.js';
 import { openStore } from '../src/store/open.js';
 import type { StoredEvent } from '../src/store/contract.js';
 import { alertEvent } from '../test/helpers/collector.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value } = readArgs();
 const ALERTS = Number(value('--alerts', '1000000'));
 const RUNS = Number(value('--runs', '3'));
 const BATCH = Number(value('--batch', '5000'));
 const SOURCES = Number(value('--sources', '20000'));
 const DETECTORS = ['stratum', 'pool-dns', 'pool-tls', 'scan', 'bruteforce'];
 const DAY = 86_400_000;
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mw-rollmig-'));

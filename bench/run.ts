@@ -21,6 +21,8 @@ import { generate } from '../src/synth/index.js';
 import { extraCases, type BenchCase } from './cases.js';
 import { warmPageCache } from './lib/page-cache.js';
 import { seedCampaignStore } from './lib/campaign-seed.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
 type Case = BenchCase;
 
@@ -44,12 +46,7 @@ interface Result {
   note?: string;
 }
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const value = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { list: args, value, flag } = readArgs();
 const RUNS = Number(value('--runs', '3'));
 const QUICK = flag('--quick');
 const ONLY = value('--only', '').split(',').filter(Boolean);
@@ -83,12 +80,6 @@ function runOnce(cmd: string[], timeoutS: number): { wall: number; cpu: number; 
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const m = /MWTIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
   return { wall, cpu: m ? Number(m[3]) + Number(m[4]) : NaN, rssMb: m ? Number(m[2]) / 1024 : NaN, stdout: r.stdout ?? '', ok: r.status === 0 };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 function packetCountOf(path: string): number {

@@ -12,12 +12,10 @@ import { pathToFileURL } from 'node:url';
 import { createScanDetector } from '../src/detect/scan.js';
 import { createPacketView, type PacketView } from '../src/events/packet.js';
 import type { DetectorContext } from '../src/events/detector.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const value = (name: string, dflt: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-};
+const { value } = readArgs();
 const N = Number(value('--probes', '400000'));
 const ROUNDS = Number(value('--rounds', '5'));
 const BASE = value('--base', '');
@@ -48,7 +46,6 @@ function run(create: Factory, shape: string): { usPerProbe: number; alerts: numb
   return { usPerProbe: (d.user + d.system) / N, alerts: ctx.alerts };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base: Factory | null = BASE ? ((await import(pathToFileURL(BASE).href)) as { createScanDetector: Factory }).createScanDetector : null;
 console.log(`scan detector, ${N} probes per run, ${ROUNDS} rounds${base ? `, paired with ${BASE}` : ''} (CPU µs per probe, median)`);
 for (const shape of ['one-probe', 'two-probe', 'scanners']) {

@@ -12,6 +12,8 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_PORTS, scan } from '../src/scan/scanner.js';
 import { findBinary, startMosquitto, startNginx, startRedis, startSshd, startTelnetd, type TestServer } from '../test/helpers/servers.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
 const ROUTER_PAGE = '<!DOCTYPE html><html><head><title>RouterOS router configuration page</title></head><body><h1>RouterOS v6.40.4</h1><form><input type="password" name="password"></form></body></html>';
 
@@ -27,11 +29,6 @@ export interface ScanBenchResult {
   minewatch: { medianS: number; open: Map<number, Seen> };
   nmap: { medianS: number; open: Map<number, Seen> } | null;
   markdown: string;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** Parse nmap's XML output: open ports with service name, product and version. */
@@ -111,10 +108,9 @@ export async function runScanBench(runs = 3, nmapRuns = 1): Promise<ScanBenchRes
 
 const invoked = process.argv[1] && /scan-vs-nmap\.(ts|js)$/.test(process.argv[1]);
 if (invoked) {
-  const i = process.argv.indexOf('--runs');
-  const runs = i > 0 ? Math.max(1, Number(process.argv[i + 1]) || 3) : 3;
-  const j = process.argv.indexOf('--nmap-runs');
-  const nmapRuns = j > 0 ? Math.max(1, Number(process.argv[j + 1]) || 1) : 1;
+  const { value } = readArgs();
+  const runs = Math.max(1, Number(value('--runs', '3')) || 3);
+  const nmapRuns = Math.max(1, Number(value('--nmap-runs', '1')) || 1);
   runScanBench(runs, nmapRuns).then(
     (r) => process.stdout.write(`${r.markdown}\n`),
     (err: unknown) => {

@@ -18,13 +18,10 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readArgs } from './lib/args.js';
 
 const MAIN = resolve(import.meta.dirname, '..', 'src', 'cli', 'main.js');
-const args = process.argv.slice(2);
-const arg = (name: string, def: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
+const { value: arg } = readArgs();
 const size = arg('--size', '64MB');
 const rates = arg('--rates', '100,200,400,800,1600,0').split(',').map(Number);
 const backends = arg('--backends', 'libpcap-batch,cap').split(',');

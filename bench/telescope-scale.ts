@@ -16,6 +16,8 @@ import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '../src/synth/index.js';
 import { warmPageCache } from './lib/page-cache.js';
+import { median } from './lib/stats.js';
+import { readArgs } from './lib/args.js';
 
 interface ScaleCase {
   id: string;
@@ -35,18 +37,10 @@ function timed(cmd: string[], timeoutS: number): Run {
   return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, rssMb: m ? Number(m[3]) / 1024 : NaN, ok: r.status === 0, stderr: (r.stderr ?? '').slice(-2000) };
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const r1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '–');
 
-export async function runTelescopeScaleBench(args: string[], cli: string, benchDir: string): Promise<string> {
-  const value = (name: string, dflt: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 && i + 1 < args.length ? args[i + 1] : dflt;
-  };
+export async function runTelescopeScaleBench(args: readonly string[], cli: string, benchDir: string): Promise<string> {
+  const { value, flag } = readArgs(args);
   const runs = Math.max(1, Number(value('--runs', '3')));
   const workers = value('--workers', '2');
   const cases: ScaleCase[] = [
@@ -61,7 +55,7 @@ export async function runTelescopeScaleBench(args: string[], cli: string, benchD
       make: (f, t) => generate('darknet', { seed: 1, packets: 50e6, sources: 1_000_000, hours: 24, truthFile: t }, f),
     },
   ];
-  const pick = value('--scale-cases', args.includes('--no-scale-c') ? 'a,b' : 'a,b,c').split(',');
+  const pick = value('--scale-cases', flag('--no-scale-c') ? 'a,b' : 'a,b,c').split(',');
   const chosen = cases.filter((c) => pick.includes(c.id));
   // tel-scale's compact binary state, when the telescope has it; else the `state` inside --json
   const help = spawnSync(process.execPath, [cli, 'telescope', '--help'], { encoding: 'utf8' }).stdout ?? '';
