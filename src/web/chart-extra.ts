@@ -6,7 +6,7 @@
 import * as echarts from 'echarts/core';
 import { BarChart, MapChart, PieChart } from 'echarts/charts';
 import { VisualMapComponent } from 'echarts/components';
-import { hasSize, live } from './chart-live.js';
+import { live, whenSized } from './chart-live.js';
 import { h } from './dom.js';
 import { effectiveTheme, zone } from './prefs.js';
 
@@ -28,15 +28,8 @@ function themed(option: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function draw(box: HTMLElement, option: Record<string, unknown>, framesLeft = 120): void {
-  requestAnimationFrame(() => {
-    if (!box.isConnected) return;
-    // a box without a size (layout not done): the map's view transform would have no inverse
-    // and echarts throws; try again on a later frame
-    if (!hasSize(box) && framesLeft > 0) {
-      draw(box, option, framesLeft - 1);
-      return;
-    }
+function draw(box: HTMLElement, option: Record<string, unknown>): void {
+  whenSized(box, () => {
     const chart = echarts.init(box, undefined, { renderer: 'svg' });
     live.add(chart);
     chart.setOption(option);

@@ -14,6 +14,19 @@ export function hasSize(box: HTMLElement): boolean {
   return box.clientWidth > 0 && box.clientHeight > 0;
 }
 
+/**
+ * Runs `draw` on a frame once the box is in the document and has a size (layout may take a
+ * few frames): a chart laid out in an empty box has no invertible view transform (echarts'
+ * map throws). After `framesLeft` frames it draws anyway.
+ */
+export function whenSized(box: HTMLElement, draw: () => void, framesLeft = 120): void {
+  requestAnimationFrame(() => {
+    if (!box.isConnected) return;
+    if (!hasSize(box) && framesLeft > 0) return whenSized(box, draw, framesLeft - 1);
+    draw();
+  });
+}
+
 export const live = new Set<LiveChart>();
 
 /** Disposes the charts of the previous view. */

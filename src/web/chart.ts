@@ -9,7 +9,7 @@ import { AriaComponent, GridComponent, LegendComponent, TitleComponent, TooltipC
 import { SVGRenderer } from 'echarts/renderers';
 import { effectiveTheme, formatTime, zone } from './prefs.js';
 import { h } from './dom.js';
-import { live } from './chart-live.js';
+import { live, whenSized } from './chart-live.js';
 
 echarts.use([LineChart, GridComponent, LegendComponent, TooltipComponent, TitleComponent, AriaComponent, SVGRenderer]);
 
@@ -28,9 +28,8 @@ export function timeChart(caption: string, series: Series[], stepMs: number, yNa
   }
   const dark = effectiveTheme() === 'dark';
   const fg = dark ? '#e6e6e6' : '#1d1d1f';
-  // the chart is drawn after the figure is in the document (it needs a size)
-  requestAnimationFrame(() => {
-    if (!box.isConnected) return;
+  // the chart is drawn once the figure is in the document with a size
+  whenSized(box, () => {
     const chart = echarts.init(box, undefined, { renderer: 'svg' });
     live.add(chart);
     chart.setOption({
